@@ -1,0 +1,121 @@
+/**
+ * Every error aioradius throws on purpose. Each class has a stable `code` so callers can branch
+ * without string matching on messages.
+ */
+
+/** Base class of all aioradius errors. */
+export class RadiusError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_RADIUS_MALFORMED_PACKET`. */
+  readonly code: string;
+  constructor(message: string, code = 'ERR_RADIUS', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bytes that are not a valid RADIUS packet (bad lengths, truncated attributes, bad header). */
+export class MalformedPacketError extends RadiusError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_RADIUS_MALFORMED_PACKET', options);
+  }
+}
+
+/** An attribute name or number the dictionary does not know. */
+export class UnknownAttributeError extends RadiusError {
+  readonly attribute: string;
+  constructor(attribute: string) {
+    super(`unknown attribute: ${attribute}`, 'ERR_RADIUS_UNKNOWN_ATTRIBUTE');
+    this.attribute = attribute;
+  }
+}
+
+/** An enumerated value name that the attribute does not define. */
+export class UnknownValueError extends RadiusError {
+  readonly attribute: string;
+  readonly value: string;
+  constructor(attribute: string, value: string) {
+    super(`unknown value ${JSON.stringify(value)} for attribute ${attribute}`, 'ERR_RADIUS_UNKNOWN_VALUE');
+    this.attribute = attribute;
+    this.value = value;
+  }
+}
+
+/** A value that does not fit its attribute's data type (wrong JS type, out of range, too long). */
+export class InvalidValueError extends RadiusError {
+  readonly attribute: string;
+  constructor(attribute: string, reason: string) {
+    super(`invalid value for ${attribute}: ${reason}`, 'ERR_RADIUS_INVALID_VALUE');
+    this.attribute = attribute;
+  }
+}
+
+/** A dictionary file that cannot be loaded; names the file and line. */
+export class DictionaryError extends RadiusError {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+  constructor(file: string, line: number, reason: string) {
+    super(`${file}:${line}: ${reason}`, 'ERR_RADIUS_DICTIONARY');
+    this.file = file;
+    this.line = line;
+    this.reason = reason;
+  }
+}
+
+/** A Request/Response Authenticator or Message-Authenticator that does not verify. */
+export class AuthenticatorError extends RadiusError {
+  constructor(message: string) {
+    super(message, 'ERR_RADIUS_AUTHENTICATOR');
+  }
+}
+
+/**
+ * Thrown by user code (validateNas, handlers) to refuse a request: the server sends no reply.
+ * Name kept from the original specification.
+ */
+export class RadiusResponseError extends RadiusError {
+  constructor(message = 'request refused', options?: { cause?: unknown }) {
+    super(message, 'ERR_RADIUS_RESPONSE', options);
+  }
+}
+
+/** A request that got no valid answer after all attempts. */
+export class RadiusTimeoutError extends RadiusError {
+  readonly server: string;
+  readonly attempts: number;
+  constructor(server: string, attempts: number) {
+    super(`no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`, 'ERR_RADIUS_TIMEOUT');
+    this.server = server;
+    this.attempts = attempts;
+  }
+}
+
+/** A client or server that was closed while a request was pending. */
+export class RadiusClosedError extends RadiusError {
+  constructor(message = 'closed') {
+    super(message, 'ERR_RADIUS_CLOSED');
+  }
+}
+
+/** An aborted request (AbortSignal). */
+export class RadiusAbortError extends RadiusError {
+  constructor(options?: { cause?: unknown }) {
+    super('request aborted', 'ERR_RADIUS_ABORTED', options);
+  }
+}
+
+/** Bad configuration: names the file, the field and the reason. */
+export class ConfigError extends RadiusError {
+  readonly file: string;
+  readonly field: string;
+  readonly reason: string;
+  readonly line: number | undefined;
+  constructor(file: string, field: string, reason: string, line?: number) {
+    super(`${file}${line ? `:${line}` : ''}: ${field}: ${reason}`, 'ERR_RADIUS_CONFIG');
+    this.file = file;
+    this.field = field;
+    this.reason = reason;
+    this.line = line;
+  }
+}
