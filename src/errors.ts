@@ -119,3 +119,10 @@ export class ConfigError extends RadiusError {
     this.line = line;
   }
 }
+
+/** A packet that would exceed 4096 bytes (RFC 2865 §3) or an attribute past its length limit. */
+export class PacketTooLargeError extends RadiusError {
+  constructor(message: string) {
+    super(message, 'ERR_RADIUS_PACKET_TOO_LARGE');
+  }
+}

@@ -1,0 +1,167 @@
+import type { AttributeDef } from '../dictionary/definitions.js';
+import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
+import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
+import { InvalidValueError } from '../errors.js';
+
+/** One attribute in an AttributesSet: its definition, value and optional RFC 2868 tag. */
+export interface AttributeEntry {
+  readonly def: AttributeDef;
+  value: AttributeValue;
+  tag: number | undefined;
+}
+
+/** A `[name, value]` pair as accepted by `addAttributes` and returned by iteration. */
+export type AttributePair = readonly [name: string, value: AttributeInput];
+
+/** JSON form of a value: Buffers as `0x` hex, bigints as decimal strings, Dates as ISO strings. */
+export type JsonAttributeValue = string | number;
+
+/**
+ * An ordered multi-map of attribute name → typed values: the attributes of one packet, in wire
+ * order. Names are resolved through the dictionary (case-insensitive); `Name:tag` selects a tag.
+ */
+export class AttributesSet implements Iterable<[string, AttributeValue]> {
+  readonly dictionary: Dictionary;
+  /** The entries in order; exposed for codecs and advanced use. */
+  readonly entries: AttributeEntry[] = [];
+
+  constructor(dictionary: Dictionary = defaultDictionary, pairs?: Iterable<AttributePair>) {
+    this.dictionary = dictionary;
+    if (pairs) for (const [name, value] of pairs) this.add(name, value);
+  }
+
+  /** Number of attributes. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Appends one attribute. `name` may carry a tag as `Tunnel-Type:1`, or pass `tag`. */
+  add(name: string, value: AttributeInput, tag?: number): this {
+    const { def, tag: nameTag } = this.lookup(name);
+    const t = tag ?? nameTag;
+    if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 0x1f)) {
+      throw new InvalidValueError(def.name, `tag ${t} is outside 0..31`);
+    }
+    this.entries.push({ def, value: normalize(value), tag: t });
+    return this;
+  }
+
+  /** Appends several `[name, value]` pairs (the spec's `add_attributes`). */
+  addAttributes(...pairs: AttributePair[]): this {
+    for (const [name, value] of pairs) this.add(name, value);
+    return this;
+  }
+
+  /** Appends an already-resolved entry (used by the decoder). */
+  push(def: AttributeDef, value: AttributeValue, tag?: number): void {
+    this.entries.push({ def, value, tag });
+  }
+
+  /** The first value of `name`, or undefined. */
+  get(name: string): AttributeValue | undefined {
+    const { def, tag } = this.lookup(name);
+    for (const e of this.entries) if (e.def === def && (tag === undefined || e.tag === tag)) return e.value;
+    return undefined;
+  }
+
+  /** Every value of `name`, in order. */
+  getAll(name: string): AttributeValue[] {
+    const { def, tag } = this.lookup(name);
+    const out: AttributeValue[] = [];
+    for (const e of this.entries)
+      if (e.def === def && (tag === undefined || e.tag === tag)) out.push(e.value);
+    return out;
+  }
+
+  /** True when at least one `name` is present. */
+  has(name: string): boolean {
+    const found = this.tryLookup(name);
+    if (!found) return false;
+    for (const e of this.entries)
+      if (e.def === found.def && (found.tag === undefined || e.tag === found.tag)) return true;
+    return false;
+  }
+
+  /** Replaces every `name` with a single value (in place of the first one, or appended). */
+  set(name: string, value: AttributeInput, tag?: number): this {
+    const { def, tag: nameTag } = this.lookup(name);
+    const t = tag ?? nameTag;
+    const idx = this.entries.findIndex((e) => e.def === def);
+    this.delete(name);
+    const entry = { def, value: normalize(value), tag: t };
+    if (idx < 0 || idx > this.entries.length) this.entries.push(entry);
+    else this.entries.splice(idx, 0, entry);
+    return this;
+  }
+
+  /** Removes every `name`; returns how many were removed. */
+  delete(name: string): number {
+    const found = this.tryLookup(name);
+    if (!found) return 0;
+    let removed = 0;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i];
+      if (e.def === found.def && (found.tag === undefined || e.tag === found.tag)) {
+        this.entries.splice(i, 1);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** `[name, value]` pairs in order; tagged attributes are named `Name:tag`. */
+  *[Symbol.iterator](): IterableIterator<[string, AttributeValue]> {
+    for (const e of this.entries) yield [displayName(e), e.value];
+  }
+
+  /** Attribute names in order (repeats included). */
+  keys(): string[] {
+    return this.entries.map(displayName);
+  }
+
+  /** A plain object: name → list of JSON-safe values, in first-seen order. */
+  toJSON(): Record<string, JsonAttributeValue[]> {
+    const out: Record<string, JsonAttributeValue[]> = {};
+    for (const e of this.entries) {
+      const name = displayName(e);
+      const list = out[name] ?? (out[name] = []);
+      list.push(jsonValue(e.value));
+    }
+    return out;
+  }
+
+  private lookup(name: string): { def: AttributeDef; tag: number | undefined } {
+    const direct = this.dictionary.attribute(name);
+    if (direct) return { def: direct, tag: undefined };
+    const colon = name.lastIndexOf(':');
+    if (colon > 0 && /^\d{1,2}$/.test(name.slice(colon + 1))) {
+      return { def: this.dictionary.resolve(name.slice(0, colon)), tag: Number(name.slice(colon + 1)) };
+    }
+    return { def: this.dictionary.resolve(name), tag: undefined };
+  }
+
+  private tryLookup(name: string): { def: AttributeDef; tag: number | undefined } | undefined {
+    try {
+      return this.lookup(name);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function displayName(e: AttributeEntry): string {
+  return e.tag === undefined ? e.def.name : `${e.def.name}:${e.tag}`;
+}
+
+function normalize(value: AttributeInput): AttributeValue {
+  if (value instanceof Uint8Array && !Buffer.isBuffer(value)) return Buffer.from(value);
+  return value as AttributeValue;
+}
+
+/** JSON-safe form of an attribute value. */
+export function jsonValue(v: AttributeValue): JsonAttributeValue {
+  if (Buffer.isBuffer(v)) return `0x${v.toString('hex')}`;
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}

@@ -1,0 +1,123 @@
+import { InvalidValueError, MalformedPacketError } from '../errors.js';
+import { md5 } from './hash.js';
+import { randomBytesPooled } from './random.js';
+
+/** Longest User-Password plaintext (RFC 2865 §5.2). */
+export const MAX_PASSWORD_LENGTH = 128;
+
+/**
+ * Hides a User-Password (RFC 2865 §5.2): pad to a multiple of 16 with NULs, then
+ * c(i) = p(i) xor MD5(secret + c(i-1)), with c(0) = the Request Authenticator.
+ */
+export function encryptUserPassword(
+  plain: Uint8Array,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+): Buffer {
+  if (plain.length > MAX_PASSWORD_LENGTH)
+    throw new InvalidValueError('User-Password', `longer than ${MAX_PASSWORD_LENGTH} bytes`);
+  const len = plain.length === 0 ? 16 : (plain.length + 15) & ~15;
+  const out = Buffer.alloc(len);
+  out.set(plain);
+  let prev: Uint8Array = authenticator;
+  for (let i = 0; i < len; i += 16) {
+    const b = md5(secret, prev);
+    for (let j = 0; j < 16; j++) out[i + j] ^= b[j];
+    prev = out.subarray(i, i + 16);
+  }
+  return out;
+}
+
+/** Reveals a User-Password (RFC 2865 §5.2) and strips the NUL padding. */
+export function decryptUserPassword(data: Uint8Array, secret: Uint8Array, authenticator: Uint8Array): Buffer {
+  if (data.length === 0 || data.length % 16 !== 0 || data.length > MAX_PASSWORD_LENGTH) {
+    throw new MalformedPacketError(`User-Password length ${data.length} is not a multiple of 16 up to 128`);
+  }
+  const out = Buffer.allocUnsafe(data.length);
+  let prev: Uint8Array = authenticator;
+  for (let i = 0; i < data.length; i += 16) {
+    const b = md5(secret, prev);
+    for (let j = 0; j < 16; j++) out[i + j] = data[i + j] ^ b[j];
+    prev = data.subarray(i, i + 16);
+  }
+  let end = out.length;
+  while (end > 0 && out[end - 1] === 0) end--;
+  return out.subarray(0, end);
+}
+
+/**
+ * Salt-encrypts a value (RFC 2868 §3.5, also RFC 2548 §2.4.2 for MS-MPPE keys): a fresh salt
+ * with the high bit set, then a length byte, the value and NUL padding, chained like User-Password.
+ */
+export function encryptTunnelPassword(
+  plain: Uint8Array,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+  salt: Uint8Array = randomSalt(),
+): Buffer {
+  if (plain.length > 249) throw new InvalidValueError('Tunnel-Password', 'longer than 249 bytes');
+  const len = (plain.length + 1 + 15) & ~15;
+  const out = Buffer.alloc(2 + len);
+  out[0] = salt[0] | 0x80;
+  out[1] = salt[1];
+  out[2] = plain.length;
+  out.set(plain, 3);
+  let b = md5(secret, authenticator, out.subarray(0, 2));
+  for (let i = 0; i < len; i += 16) {
+    if (i > 0) b = md5(secret, out.subarray(2 + i - 16, 2 + i));
+    for (let j = 0; j < 16; j++) out[2 + i + j] ^= b[j];
+  }
+  return out;
+}
+
+/** Reveals a salt-encrypted value (RFC 2868 §3.5 / RFC 2548 §2.4.2). */
+export function decryptTunnelPassword(
+  data: Uint8Array,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+): Buffer {
+  const len = data.length - 2;
+  if (len < 16 || len % 16 !== 0)
+    throw new MalformedPacketError(`salt-encrypted value has bad length ${data.length}`);
+  const out = Buffer.allocUnsafe(len);
+  let b = md5(secret, authenticator, data.subarray(0, 2));
+  for (let i = 0; i < len; i += 16) {
+    if (i > 0) b = md5(secret, data.subarray(2 + i - 16, 2 + i));
+    for (let j = 0; j < 16; j++) out[i + j] = data[2 + i + j] ^ b[j];
+  }
+  const n = out[0];
+  if (n > len - 1)
+    throw new MalformedPacketError('salt-encrypted value: length byte past the data (wrong secret?)');
+  return out.subarray(1, 1 + n);
+}
+
+/** Ascend's secret hiding (dictionary `encrypt=3`): one 16-byte block, value xor MD5(authenticator + secret). */
+export function encryptAscendSecret(
+  plain: Uint8Array,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+): Buffer {
+  if (plain.length > 16) throw new InvalidValueError('Ascend secret', 'longer than 16 bytes');
+  const out = Buffer.alloc(16);
+  out.set(plain);
+  const b = md5(authenticator, secret);
+  for (let j = 0; j < 16; j++) out[j] ^= b[j];
+  return out;
+}
+
+/** Reveals an Ascend secret (`encrypt=3`) and strips NUL padding. */
+export function decryptAscendSecret(data: Uint8Array, secret: Uint8Array, authenticator: Uint8Array): Buffer {
+  if (data.length !== 16)
+    throw new MalformedPacketError(`Ascend secret must be 16 bytes, got ${data.length}`);
+  const b = md5(authenticator, secret);
+  const out = Buffer.allocUnsafe(16);
+  for (let j = 0; j < 16; j++) out[j] = data[j] ^ b[j];
+  let end = 16;
+  while (end > 0 && out[end - 1] === 0) end--;
+  return out.subarray(0, end);
+}
+
+/** Two random bytes for a salt (the high bit is set by the encryptor). */
+export function randomSalt(): Buffer {
+  return randomBytesPooled(2);
+}

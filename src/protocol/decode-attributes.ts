@@ -1,0 +1,309 @@
+import type { AttributeDef } from '../dictionary/definitions.js';
+import type { Dictionary } from '../dictionary/dictionary.js';
+import type { AttributeValue } from '../dictionary/types.js';
+import { MalformedPacketError } from '../errors.js';
+import type { AttributesSet } from './attributes.js';
+import { decryptAscendSecret, decryptTunnelPassword, decryptUserPassword } from './crypt.js';
+import { named, readValue } from './values.js';
+
+/** What hidden attributes need to be revealed: the shared secret and the authenticator they were hidden with. */
+export interface CryptContext {
+  secret: Buffer;
+  /** Request Authenticator of the request (for replies: of the request they answer). */
+  authenticator: Buffer;
+}
+
+
+/**
+ * Decodes the attributes in `buf[start, end)` into `out`. The framing (type/length) must be sound
+ * or a MalformedPacketError is thrown (RFC 2865 §5: the packet is then dropped). Values that do
+ * not fit their type, unknown attributes and undecodable vendor data are kept as raw octets under
+ * `Attr-<oid>` names (RFC 6929 §2.8), so that nothing is lost and re-encoding is byte-exact.
+ */
+export function decodeAttributes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): void {
+  const dict = out.dictionary;
+  let pos = start;
+  let lastConcat: AttributeDef | undefined;
+  while (pos < end) {
+    if (end - pos < 2) throw new MalformedPacketError(`attribute header truncated at offset ${pos}`);
+    const type = buf[pos];
+    const len = buf[pos + 1];
+    if (len < 2)
+      throw new MalformedPacketError(`attribute ${type} at offset ${pos} has length ${len} (minimum 2)`);
+    if (pos + len > end)
+      throw new MalformedPacketError(`attribute ${type} at offset ${pos} runs past the packet end`);
+    const vs = pos + 2;
+    const ve = pos + len;
+    const def = dict.standard[type];
+    const mark = out.entries.length;
+    let next = ve;
+    if (def === undefined) {
+      out.push(rawDef(dict, String(type)), copy(buf, vs, ve));
+    } else if (def.flags.concat && lastConcat === def) {
+      // RFC 3579 §3.1: consecutive EAP-Message (and other concat) attributes form one value.
+      const prev = out.entries[out.entries.length - 1];
+      prev.value = Buffer.concat([prev.value as Buffer, buf.subarray(vs, ve)]);
+    } else {
+      let ok = true;
+      switch (def.type) {
+        case 'vsa':
+          ok = decodeVsa(dict, buf, vs, ve, out, ctx);
+          break;
+        case 'extended':
+          ok = decodeExtended(dict, def, buf, vs, ve, out, ctx);
+          break;
+        case 'long-extended': {
+          const r = decodeLongExtended(dict, def, buf, pos, end, out, ctx);
+          ok = r > 0;
+          if (ok) next = r;
+          break;
+        }
+        case 'tlv':
+          ok = decodeTlv(dict, def, buf, vs, ve, out, ctx);
+          break;
+        case 'evs':
+          ok = false;
+          break;
+        default:
+          decodeLeaf(dict, def, buf, vs, ve, out, ctx);
+      }
+      if (!ok) {
+        out.entries.length = mark;
+        out.push(rawDef(dict, String(type)), copy(buf, vs, ve));
+        next = ve;
+      }
+    }
+    lastConcat = def?.flags.concat && out.entries.length > 0 ? def : undefined;
+    pos = next;
+  }
+}
+
+function copy(buf: Buffer, s: number, e: number): Buffer {
+  return Buffer.from(buf.subarray(s, e));
+}
+
+function rawDef(dict: Dictionary, oid: string): AttributeDef {
+  const def = dict.unknownByOid(oid);
+  // Every oid built here is well-formed; a failure would be a bug in this decoder.
+  if (!def) throw new MalformedPacketError(`cannot represent attribute ${oid}`);
+  return def;
+}
+
+/** Decodes one value of a leaf attribute, handling tags and hiding. */
+function decodeLeaf(
+  dict: Dictionary,
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): void {
+  const rawStart = s;
+  let tag: number | undefined;
+  if (def.flags.hasTag && e > s) {
+    if (def.type === 'integer') {
+      // RFC 2868 §3.1: a tagged integer is the tag byte and a 3-byte value.
+      if (e - s === 4) {
+        out.push(def, named(def, buf.readUIntBE(s + 1, 3)), buf[s]);
+        return;
+      }
+    } else if (def.flags.encrypt === 2 || buf[s] < 0x20) {
+      tag = buf[s];
+      s++;
+    }
+  }
+  let value: AttributeValue | undefined;
+  if (def.flags.encrypt !== 0) {
+    let plain: Buffer | undefined;
+    try {
+      const data = buf.subarray(s, e);
+      if (def.flags.encrypt === 1) plain = decryptUserPassword(data, ctx.secret, ctx.authenticator);
+      else if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
+      else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
+    } catch {
+      plain = undefined;
+    }
+    if (plain) value = readValue(def, plain, 0, plain.length);
+  } else if (def.flags.array && def.type !== 'string' && def.type !== 'octets') {
+    if (decodeArray(def, buf, s, e, out, tag)) return;
+  } else {
+    value = readValue(def, buf, s, e);
+  }
+  if (value === undefined) out.push(rawDef(dict, def.oid), copy(buf, rawStart, e));
+  else out.push(def, value, tag);
+}
+
+const ARRAY_SIZES: Record<string, number> = {
+  ipaddr: 4,
+  ipv6addr: 16,
+  integer: 4,
+  short: 2,
+  byte: 1,
+  signed: 4,
+  integer64: 8,
+  date: 4,
+  ether: 6,
+  ifid: 8,
+};
+
+function decodeArray(
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  tag: number | undefined,
+): boolean {
+  const size = ARRAY_SIZES[def.type];
+  if (!size || e === s || (e - s) % size !== 0) return false;
+  for (let p = s; p < e; p += size) {
+    const v = readValue(def, buf, p, p + size);
+    if (v === undefined) return false;
+    out.push(def, v, tag);
+  }
+  return true;
+}
+
+/** Children of a TLV: type (1), length (1, includes header), value. Returns false if the layout is broken. */
+function decodeTlv(
+  dict: Dictionary,
+  parent: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): boolean {
+  if (s === e) return false;
+  let p = s;
+  while (p < e) {
+    if (e - p < 2) return false;
+    const t = buf[p];
+    const l = buf[p + 1];
+    if (l < 2 || p + l > e) return false;
+    const child = parent.children?.get(t) ?? dict.unknownByOid(`${parent.oid}.${t}`);
+    if (!child) return false;
+    if (child.type === 'tlv') {
+      if (!decodeTlv(dict, child, buf, p + 2, p + l, out, ctx)) return false;
+    } else decodeLeaf(dict, child, buf, p + 2, p + l, out, ctx);
+    p += l;
+  }
+  return true;
+}
+
+/**
+ * Vendor-Specific (RFC 2865 §5.26): vendor id, then sub-attributes laid out by the vendor's format.
+ * Returns false when the data does not parse (the caller keeps the whole attribute raw).
+ */
+function decodeVsa(
+  dict: Dictionary,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): boolean {
+  if (e - s < 5) return false;
+  const vendorId = buf.readUInt32BE(s);
+  const vendor = dict.vendors.get(vendorId);
+  const ts = vendor?.typeSize ?? 1;
+  const ls = vendor?.lengthSize ?? 1;
+  const cont = vendor?.continuation ?? false;
+  let p = s + 4;
+  while (p < e) {
+    const hdr = ts + ls + (cont ? 1 : 0);
+    if (e - p < hdr) return false;
+    const t = ts === 1 ? buf[p] : ts === 2 ? buf.readUInt16BE(p) : buf.readUInt32BE(p);
+    let l = ls === 0 ? e - p : ls === 1 ? buf[p + ts] : buf.readUInt16BE(p + ts);
+    if (l < hdr || p + l > e) return false;
+    if (ls === 0) l = e - p;
+    const def = vendor?.attributes.get(t) ?? dict.unknownByOid(`26.${vendorId}.${t}`);
+    if (!def) return false;
+    if (cont && (buf[p + ts + ls] & 0x80) !== 0) return false; // fragments across attributes: kept raw
+    if (def.type === 'tlv') {
+      if (!decodeTlv(dict, def, buf, p + hdr, p + l, out, ctx)) return false;
+    } else decodeLeaf(dict, def, buf, p + hdr, p + l, out, ctx);
+    p += l;
+  }
+  return true;
+}
+
+/** RFC 6929 §2.1 Extended Type: one extended type byte, then the value (or EVS / TLV data). */
+function decodeExtended(
+  dict: Dictionary,
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): boolean {
+  if (e - s < 1) return false;
+  return decodeExtendedValue(dict, def, buf[s], buf, s + 1, e, out, ctx);
+}
+
+function decodeExtendedValue(
+  dict: Dictionary,
+  def: AttributeDef,
+  extType: number,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): boolean {
+  const child = def.children?.get(extType) ?? dict.unknownByOid(`${def.oid}.${extType}`);
+  if (!child) return false;
+  if (child.evsVendors) {
+    // RFC 6929 §2.4: Vendor-Id (4), Vendor-Type (1), value.
+    if (e - s < 5) return false;
+    const vendorId = buf.readUInt32BE(s);
+    const vt = buf[s + 4];
+    const leaf =
+      child.evsVendors.get(vendorId)?.get(vt) ?? dict.unknownByOid(`${child.oid}.${vendorId}.${vt}`);
+    if (!leaf) return false;
+    if (leaf.type === 'tlv') return decodeTlv(dict, leaf, buf, s + 5, e, out, ctx);
+    decodeLeaf(dict, leaf, buf, s + 5, e, out, ctx);
+    return true;
+  }
+  if (child.type === 'tlv') return decodeTlv(dict, child, buf, s, e, out, ctx);
+  decodeLeaf(dict, child, buf, s, e, out, ctx);
+  return true;
+}
+
+/**
+ * RFC 6929 §2.2 Long Extended Type: extended type, flags (M = more), fragment. Fragments of one
+ * value follow each other; returns the position after the last one, or 0 if the layout is broken.
+ */
+function decodeLongExtended(
+  dict: Dictionary,
+  def: AttributeDef,
+  buf: Buffer,
+  pos: number,
+  end: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): number {
+  const type = buf[pos];
+  if (buf[pos + 1] < 4) return 0;
+  const extType = buf[pos + 2];
+  const parts: Buffer[] = [];
+  for (;;) {
+    const len = buf[pos + 1];
+    if (len < 4 || pos + len > end || buf[pos] !== type || buf[pos + 2] !== extType) return 0;
+    const more = (buf[pos + 3] & 0x80) !== 0;
+    parts.push(buf.subarray(pos + 4, pos + len));
+    pos += len;
+    if (!more) break;
+    if (pos + 4 > end) return 0;
+  }
+  const value = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return decodeExtendedValue(dict, def, extType, value, 0, value.length, out, ctx) ? pos : 0;
+}

@@ -1,0 +1,25 @@
+/** The `packet` namespace of the public API (named as in the original library). */
+export {
+  AccessAccept,
+  AccessChallenge,
+  AccessReject,
+  AccessRequest,
+  AccountingRequest,
+  AccountingResponse,
+  CoAACK,
+  CoANAK,
+  CoARequest,
+  createPacket,
+  type DecodeOptions,
+  DisconnectACK,
+  DisconnectNAK,
+  DisconnectRequest,
+  decodeRequest,
+  decodeResponse,
+  Packet,
+  type PacketOptions,
+  type PacketScan,
+  StatusServer,
+  scanPacket,
+} from './packet.js';
+export { AttributesSet } from './attributes.js';

@@ -1,0 +1,481 @@
+import type { AttributeDef } from '../dictionary/definitions.js';
+import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
+import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
+import { AuthenticatorError, InvalidValueError, MalformedPacketError } from '../errors.js';
+import { type AttributePair, AttributesSet, type JsonAttributeValue } from './attributes.js';
+import {
+  computeMessageAuthenticator,
+  MESSAGE_AUTHENTICATOR,
+  signPacket,
+  verifyAuthenticator,
+  verifyMessageAuthenticator,
+} from './authenticator.js';
+import {
+  ACCESS_ACCEPT,
+  ACCESS_CHALLENGE,
+  ACCESS_REJECT,
+  ACCESS_REQUEST,
+  ACCOUNTING_REQUEST,
+  ACCOUNTING_RESPONSE,
+  COA_ACK,
+  COA_NAK,
+  COA_REQUEST,
+  codeName,
+  DISCONNECT_ACK,
+  DISCONNECT_NAK,
+  DISCONNECT_REQUEST,
+  isKnownCode,
+  isRequestCode,
+  REPLY_CODES,
+  STATUS_CLIENT,
+  STATUS_SERVER,
+} from './codes.js';
+import { type CryptContext, decodeAttributes } from './decode-attributes.js';
+import { AttributeWriter, MAX_PACKET_LENGTH } from './encode-attributes.js';
+import { randomBytesPooled } from './random.js';
+
+const EAP_MESSAGE = 79;
+const PROXY_STATE = 33;
+const ZERO16 = Buffer.alloc(16);
+// Room for a full packet plus one attribute written before the size check trips.
+const scratch = Buffer.allocUnsafe(MAX_PACKET_LENGTH + 512);
+
+/** Options when building a packet. */
+export interface PacketOptions {
+  /** Identifier (0..255); a random one when omitted. */
+  identifier?: number;
+  /** Request Authenticator for Access-Request / Status-Server (16 bytes); a random one from `crypto` when omitted. */
+  authenticator?: Buffer;
+  /** Dictionary for attribute names; the built-in one when omitted. */
+  dictionary?: Dictionary;
+  /** Initial attributes. */
+  attributes?: Iterable<AttributePair>;
+  /**
+   * Whether to send Message-Authenticator (placed first). Default: always for Access-* and
+   * Status-Server packets (BlastRADIUS, CVE-2024-3596), with EAP-Message, or when one was added.
+   */
+  messageAuthenticator?: boolean;
+  /** For replies: the request being answered (its authenticator signs and hides the reply). */
+  request?: Packet;
+}
+
+/** A RADIUS packet: header fields, attributes, and the shared secret that signs it. */
+export class Packet {
+  readonly code: number;
+  identifier: number;
+  /** Request Authenticator of a request (set at encode for Accounting/CoA/Disconnect), or the reply's authenticator once encoded or decoded. */
+  authenticator: Buffer;
+  secret: Buffer;
+  readonly attributes: AttributesSet;
+  /** For a reply: the request it answers. */
+  request: Packet | undefined;
+  /** See PacketOptions.messageAuthenticator; on decoded packets, whether one was present (and verified). */
+  messageAuthenticator: boolean | undefined;
+  /** The bytes this packet was decoded from (undefined for packets built locally). */
+  raw: Buffer | undefined;
+
+  constructor(code: number, secret: string | Buffer, options: PacketOptions = {}) {
+    if (!Number.isInteger(code) || code < 1 || code > 255)
+      throw new InvalidValueError('Code', `${code} is not 1..255`);
+    this.code = code;
+    this.secret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    const id = options.identifier ?? randomBytesPooled(1)[0];
+    if (!Number.isInteger(id) || id < 0 || id > 255)
+      throw new InvalidValueError('Identifier', `${id} is not 0..255`);
+    this.identifier = id;
+    if (options.authenticator !== undefined && options.authenticator.length !== 16) {
+      throw new InvalidValueError('Authenticator', 'must be 16 bytes');
+    }
+    this.authenticator =
+      options.authenticator ?? (hasRandomAuthenticator(code) ? randomBytesPooled(16) : Buffer.alloc(16));
+    this.attributes = new AttributesSet(
+      options.dictionary ?? options.request?.dictionary ?? defaultDictionary,
+      options.attributes,
+    );
+    this.request = options.request;
+    this.messageAuthenticator = options.messageAuthenticator;
+    this.raw = undefined;
+  }
+
+  /** The dictionary used for attribute names. */
+  get dictionary(): Dictionary {
+    return this.attributes.dictionary;
+  }
+
+  /** The RFC name of this packet's code, e.g. `Access-Accept`. */
+  get codeName(): string {
+    return codeName(this.code);
+  }
+
+  /** Appends `[name, value]` pairs (the spec's `add_attributes`). */
+  addAttributes(...pairs: AttributePair[]): this {
+    this.attributes.addAttributes(...pairs);
+    return this;
+  }
+
+  /** Appends one attribute. */
+  add(name: string, value: AttributeInput, tag?: number): this {
+    this.attributes.add(name, value, tag);
+    return this;
+  }
+
+  /** The first value of an attribute. */
+  get(name: string): AttributeValue | undefined {
+    return this.attributes.get(name);
+  }
+
+  /** Every value of an attribute. */
+  getAll(name: string): AttributeValue[] {
+    return this.attributes.getAll(name);
+  }
+
+  /**
+   * A reply to this request with the same identifier, secret and dictionary. Proxy-State
+   * attributes are copied in order (RFC 2865 §5.33). The code defaults to the positive answer.
+   */
+  createReply(code?: number, attributes?: Iterable<AttributePair>): Packet {
+    const replyCode = code ?? REPLY_CODES[this.code]?.[0];
+    if (replyCode === undefined) throw new InvalidValueError('Code', `${codeName(this.code)} has no reply`);
+    const Cls = PACKET_CLASSES[replyCode];
+    const reply = Cls
+      ? new Cls(this.secret, { identifier: this.identifier, request: this })
+      : new Packet(replyCode, this.secret, { identifier: this.identifier, request: this });
+    for (const e of this.attributes.entries)
+      if (e.def.number === PROXY_STATE && !e.def.parent && !e.def.vendor)
+        reply.attributes.push(e.def, e.value);
+    if (attributes) for (const [name, value] of attributes) reply.attributes.add(name, value);
+    return reply;
+  }
+
+  /** Encodes to wire bytes, computing authenticators and Message-Authenticator. */
+  encode(): Buffer {
+    const code = this.code;
+    const buf = scratch;
+    buf[0] = code;
+    buf[1] = this.identifier;
+    const wantMA = this.wantsMessageAuthenticator();
+    let pos = 20;
+    if (wantMA) {
+      buf[20] = MESSAGE_AUTHENTICATOR;
+      buf[21] = 18;
+      buf.fill(0, 22, 38);
+      pos = 38;
+    }
+    const reply = !isRequestCode(code);
+    const requestAuth = reply ? this.requestAuthenticator() : undefined;
+    // Hidden attributes use the Request Authenticator: the packet's own for Access-Request and
+    // Status-Server, the request's for replies, and zeros for the other requests (RFC 5176 §3.5).
+    const ctx: CryptContext = {
+      secret: this.secret,
+      authenticator: reply
+        ? (requestAuth as Buffer)
+        : hasRandomAuthenticator(code)
+          ? this.authenticator
+          : ZERO16,
+    };
+    const w = new AttributeWriter(buf, pos);
+    w.writeAll(this.attributes.entries, ctx, isMessageAuthenticator);
+    const len = w.pos;
+    buf.writeUInt16BE(len, 2);
+    const authField = reply
+      ? (requestAuth as Buffer)
+      : hasRandomAuthenticator(code)
+        ? this.authenticator
+        : ZERO16;
+    buf.set(authField, 4);
+    if (wantMA) computeMessageAuthenticator(buf, len, 22, authField, this.secret).copy(buf, 22);
+    if (reply) signPacket(buf, len, requestAuth, this.secret);
+    else if (!hasRandomAuthenticator(code)) signPacket(buf, len, ZERO16, this.secret);
+    const out = Buffer.allocUnsafe(len);
+    buf.copy(out, 0, 0, len);
+    if (reply || !hasRandomAuthenticator(code)) this.authenticator = out.subarray(4, 20);
+    return out;
+  }
+
+  /** JSON view: code name, identifier and attributes. */
+  toJSON(): { code: string; identifier: number; attributes: Record<string, JsonAttributeValue[]> } {
+    return { code: this.codeName, identifier: this.identifier, attributes: this.attributes.toJSON() };
+  }
+
+  private wantsMessageAuthenticator(): boolean {
+    if (this.messageAuthenticator !== undefined) return this.messageAuthenticator;
+    const c = this.code;
+    if (
+      c === ACCESS_REQUEST ||
+      c === ACCESS_ACCEPT ||
+      c === ACCESS_REJECT ||
+      c === ACCESS_CHALLENGE ||
+      c === STATUS_SERVER
+    ) {
+      return true;
+    }
+    for (const e of this.attributes.entries) {
+      if (
+        !e.def.parent &&
+        !e.def.vendor &&
+        (e.def.number === EAP_MESSAGE || e.def.number === MESSAGE_AUTHENTICATOR)
+      )
+        return true;
+    }
+    // A Status-Server reply (Accounting-Response to it) carries one too (RFC 5997 §3).
+    return this.request?.code === STATUS_SERVER;
+  }
+
+  private requestAuthenticator(): Buffer {
+    if (!this.request)
+      throw new InvalidValueError('Authenticator', `a ${this.codeName} needs the request it answers`);
+    return this.request.authenticator;
+  }
+}
+
+function isMessageAuthenticator(def: AttributeDef): boolean {
+  return def.number === MESSAGE_AUTHENTICATOR && def.parent === undefined && def.vendor === undefined;
+}
+
+function hasRandomAuthenticator(code: number): boolean {
+  return code === ACCESS_REQUEST || code === STATUS_SERVER || code === STATUS_CLIENT;
+}
+
+/** Access-Request (RFC 2865 §4.1). */
+export class AccessRequest extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCESS_REQUEST, secret, options);
+  }
+}
+/** Access-Accept (RFC 2865 §4.2). */
+export class AccessAccept extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCESS_ACCEPT, secret, options);
+  }
+}
+/** Access-Reject (RFC 2865 §4.3). */
+export class AccessReject extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCESS_REJECT, secret, options);
+  }
+}
+/** Access-Challenge (RFC 2865 §4.4). */
+export class AccessChallenge extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCESS_CHALLENGE, secret, options);
+  }
+}
+/** Accounting-Request (RFC 2866 §4.1). */
+export class AccountingRequest extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCOUNTING_REQUEST, secret, options);
+  }
+}
+/** Accounting-Response (RFC 2866 §4.2). */
+export class AccountingResponse extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(ACCOUNTING_RESPONSE, secret, options);
+  }
+}
+/** Status-Server (RFC 5997). */
+export class StatusServer extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(STATUS_SERVER, secret, options);
+  }
+}
+/** CoA-Request (RFC 5176 §3.2). */
+export class CoARequest extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(COA_REQUEST, secret, options);
+  }
+}
+/** CoA-ACK (RFC 5176 §3.2). */
+export class CoAACK extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(COA_ACK, secret, options);
+  }
+}
+/** CoA-NAK (RFC 5176 §3.2). */
+export class CoANAK extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(COA_NAK, secret, options);
+  }
+}
+/** Disconnect-Request (RFC 5176 §3.1). */
+export class DisconnectRequest extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(DISCONNECT_REQUEST, secret, options);
+  }
+}
+/** Disconnect-ACK (RFC 5176 §3.1). */
+export class DisconnectACK extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(DISCONNECT_ACK, secret, options);
+  }
+}
+/** Disconnect-NAK (RFC 5176 §3.1). */
+export class DisconnectNAK extends Packet {
+  constructor(secret: string | Buffer, options?: PacketOptions) {
+    super(DISCONNECT_NAK, secret, options);
+  }
+}
+
+type PacketClass = new (secret: string | Buffer, options?: PacketOptions) => Packet;
+
+const PACKET_CLASSES: Record<number, PacketClass> = {
+  [ACCESS_REQUEST]: AccessRequest,
+  [ACCESS_ACCEPT]: AccessAccept,
+  [ACCESS_REJECT]: AccessReject,
+  [ACCESS_CHALLENGE]: AccessChallenge,
+  [ACCOUNTING_REQUEST]: AccountingRequest,
+  [ACCOUNTING_RESPONSE]: AccountingResponse,
+  [STATUS_SERVER]: StatusServer,
+  [COA_REQUEST]: CoARequest,
+  [COA_ACK]: CoAACK,
+  [COA_NAK]: CoANAK,
+  [DISCONNECT_REQUEST]: DisconnectRequest,
+  [DISCONNECT_ACK]: DisconnectACK,
+  [DISCONNECT_NAK]: DisconnectNAK,
+};
+
+/** A new packet of the class for `code` (a plain Packet for codes without one). */
+export function createPacket(code: number, secret: string | Buffer, options?: PacketOptions): Packet {
+  const Cls = PACKET_CLASSES[code];
+  return Cls ? new Cls(secret, options) : new Packet(code, secret, options);
+}
+
+/** Header facts and a framing scan of a datagram, before any cryptography. */
+export interface PacketScan {
+  code: number;
+  identifier: number;
+  /** Length from the header (bytes past it in the datagram are ignored, RFC 2865 §3). */
+  length: number;
+  /** Offset of the Message-Authenticator value, or -1. */
+  maOffset: number;
+  hasEapMessage: boolean;
+  hasProxyState: boolean;
+}
+
+/**
+ * Checks the header and attribute framing of a datagram (RFC 2865 §3): 20..4096 bytes, a length
+ * field within the datagram, attributes that tile the packet exactly. Throws MalformedPacketError.
+ */
+export function scanPacket(data: Buffer): PacketScan {
+  if (data.length < 20) throw new MalformedPacketError(`packet of ${data.length} bytes is shorter than 20`);
+  const length = data.readUInt16BE(2);
+  if (length < 20 || length > MAX_PACKET_LENGTH)
+    throw new MalformedPacketError(`length field ${length} is outside 20..4096`);
+  if (length > data.length)
+    throw new MalformedPacketError(`length field ${length} is past the ${data.length}-byte datagram`);
+  let maOffset = -1;
+  let hasEapMessage = false;
+  let hasProxyState = false;
+  let p = 20;
+  while (p < length) {
+    if (length - p < 2) throw new MalformedPacketError(`attribute header truncated at offset ${p}`);
+    const t = data[p];
+    const l = data[p + 1];
+    if (l < 2 || p + l > length)
+      throw new MalformedPacketError(`attribute ${t} at offset ${p} has bad length ${l}`);
+    if (t === MESSAGE_AUTHENTICATOR) {
+      if (l !== 18) throw new MalformedPacketError(`Message-Authenticator has length ${l}, not 18`);
+      if (maOffset < 0) maOffset = p + 2;
+    } else if (t === EAP_MESSAGE) hasEapMessage = true;
+    else if (t === PROXY_STATE) hasProxyState = true;
+    p += l;
+  }
+  return { code: data[0], identifier: data[1], length, maOffset, hasEapMessage, hasProxyState };
+}
+
+/** Options for decoding. */
+export interface DecodeOptions {
+  dictionary?: Dictionary;
+  /** Reject a packet without Message-Authenticator (AuthenticatorError). */
+  requireMessageAuthenticator?: boolean;
+  /** A scan already made of these bytes (servers scan first to route and count). */
+  scan?: PacketScan;
+}
+
+/**
+ * Decodes and verifies a request (the name of the original library): Accounting/CoA/Disconnect
+ * request authenticators, Message-Authenticator when present, and required with EAP-Message
+ * (RFC 3579 §3.2) and Status-Server (RFC 5997 §3). Throws MalformedPacketError or AuthenticatorError.
+ */
+export function decodeRequest(secret: string | Buffer, data: Buffer, options: DecodeOptions = {}): Packet {
+  const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  const scan = options.scan ?? scanPacket(data);
+  const { code, length, maOffset } = scan;
+  if (!isKnownCode(code) || !isRequestCode(code))
+    throw new MalformedPacketError(`code ${code} is not a request`);
+  const random = hasRandomAuthenticator(code);
+  if (!random && !verifyAuthenticator(data, length, ZERO16, key)) {
+    throw new AuthenticatorError(`${codeName(code)} Request Authenticator does not verify (wrong secret?)`);
+  }
+  const authField = random ? data.subarray(4, 20) : ZERO16;
+  if (maOffset >= 0) {
+    if (!verifyMessageAuthenticator(data, length, maOffset, authField, key)) {
+      throw new AuthenticatorError('Message-Authenticator does not verify (wrong secret?)');
+    }
+  } else if (scan.hasEapMessage || code === STATUS_SERVER || options.requireMessageAuthenticator) {
+    throw new AuthenticatorError(`${codeName(code)} without Message-Authenticator`);
+  }
+  const packet = createPacket(code, key, {
+    identifier: scan.identifier,
+    authenticator: Buffer.from(data.subarray(4, 20)),
+    dictionary: options.dictionary,
+    messageAuthenticator: maOffset >= 0,
+  });
+  decodeAttributes(data, 20, length, packet.attributes, {
+    secret: key,
+    authenticator: random ? packet.authenticator : ZERO16,
+  });
+  packet.raw = data.length === length ? data : data.subarray(0, length);
+  return packet;
+}
+
+/**
+ * Decodes and verifies a reply to `request`: code allowed for the request, identifier, Response
+ * Authenticator, Message-Authenticator (required when the request carried EAP-Message, or by option).
+ */
+export function decodeResponse(
+  secret: string | Buffer,
+  data: Buffer,
+  request: Packet,
+  options: DecodeOptions = {},
+): Packet {
+  const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  const scan = options.scan ?? scanPacket(data);
+  const { code, length, maOffset } = scan;
+  const allowed = REPLY_CODES[request.code];
+  if (!allowed?.includes(code))
+    throw new MalformedPacketError(`${codeName(code)} is not a reply to ${request.codeName}`);
+  if (scan.identifier !== request.identifier) {
+    throw new MalformedPacketError(
+      `identifier ${scan.identifier} does not match the request's ${request.identifier}`,
+    );
+  }
+  if (!verifyAuthenticator(data, length, request.authenticator, key)) {
+    throw new AuthenticatorError(`${codeName(code)} Response Authenticator does not verify`);
+  }
+  if (maOffset >= 0) {
+    if (!verifyMessageAuthenticator(data, length, maOffset, request.authenticator, key)) {
+      throw new AuthenticatorError('Message-Authenticator of the reply does not verify');
+    }
+  } else if (options.requireMessageAuthenticator ?? requestHasEap(request)) {
+    throw new AuthenticatorError(`${codeName(code)} without Message-Authenticator`);
+  }
+  const packet = createPacket(code, key, {
+    identifier: scan.identifier,
+    dictionary: options.dictionary ?? request.dictionary,
+    messageAuthenticator: maOffset >= 0,
+    request,
+  });
+  packet.authenticator = Buffer.from(data.subarray(4, 20));
+  decodeAttributes(data, 20, length, packet.attributes, {
+    secret: key,
+    authenticator: request.authenticator,
+  });
+  packet.raw = data.length === length ? data : data.subarray(0, length);
+  return packet;
+}
+
+function requestHasEap(request: Packet): boolean {
+  for (const e of request.attributes.entries)
+    if (e.def.number === EAP_MESSAGE && !e.def.parent && !e.def.vendor) return true;
+  return false;
+}

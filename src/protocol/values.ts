@@ -1,0 +1,277 @@
+import { isUtf8 } from 'node:buffer';
+import type { AttributeDef } from '../dictionary/definitions.js';
+import type { AttributeValue } from '../dictionary/types.js';
+import { InvalidValueError, UnknownValueError } from '../errors.js';
+import {
+  readEther,
+  readIfid,
+  readIPv4,
+  readIPv6,
+  writeEther,
+  writeIfid,
+  writeIPv4,
+  writeIPv6,
+} from './address.js';
+
+/** Fixed value sizes per type (0 = variable). */
+const FIXED_SIZE: Record<string, number> = {
+  ipaddr: 4,
+  ipv6addr: 16,
+  ifid: 8,
+  integer: 4,
+  integer64: 8,
+  date: 4,
+  byte: 1,
+  short: 2,
+  signed: 4,
+  ether: 6,
+  ipv4prefix: 6,
+};
+
+/** The fixed wire size of a type's value, or 0 when it varies. */
+export function fixedSize(def: AttributeDef): number {
+  return def.flags.length ?? FIXED_SIZE[def.type] ?? 0;
+}
+
+/**
+ * Writes the wire form of `value` for `def` into `buf` at `off` and returns the bytes written.
+ * `buf` must have room for 253 bytes past `off`; longer values are the caller's to reject.
+ */
+export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
+  switch (def.type) {
+    case 'string':
+      if (typeof value === 'string') return buf.write(value, off, 'utf8');
+      return writeBytes(def, value, buf, off);
+    case 'octets':
+    case 'abinary': {
+      if (typeof value === 'string' && !/^0x/i.test(value)) return buf.write(value, off, 'utf8');
+      const n = writeBytes(def, value, buf, off);
+      if (def.flags.length !== undefined && n !== def.flags.length) {
+        throw new InvalidValueError(def.name, `must be exactly ${def.flags.length} bytes, got ${n}`);
+      }
+      return n;
+    }
+    case 'ipaddr':
+      if (typeof value !== 'string' || !writeIPv4(value, buf, off)) throw bad(def, value, 'an IPv4 address');
+      return 4;
+    case 'ipv6addr':
+      if (typeof value !== 'string' || !writeIPv6(value, buf, off)) throw bad(def, value, 'an IPv6 address');
+      return 16;
+    case 'combo-ip':
+      if (typeof value === 'string' && writeIPv4(value, buf, off)) return 4;
+      if (typeof value === 'string' && writeIPv6(value, buf, off)) return 16;
+      throw bad(def, value, 'an IPv4 or IPv6 address');
+    case 'ipv6prefix':
+      return writeIPv6Prefix(def, value, buf, off);
+    case 'ipv4prefix':
+      return writeIPv4Prefix(def, value, buf, off);
+    case 'ifid':
+      if (typeof value !== 'string' || !writeIfid(value, buf, off))
+        throw bad(def, value, 'an interface id (xxxx:xxxx:xxxx:xxxx)');
+      return 8;
+    case 'ether':
+      if (typeof value !== 'string' || !writeEther(value, buf, off)) throw bad(def, value, 'a MAC address');
+      return 6;
+    case 'integer':
+      buf.writeUInt32BE(toInteger(def, value, 0, 0xffffffff), off);
+      return 4;
+    case 'signed':
+      buf.writeInt32BE(toInteger(def, value, -0x80000000, 0x7fffffff), off);
+      return 4;
+    case 'short':
+      buf.writeUInt16BE(toInteger(def, value, 0, 0xffff), off);
+      return 2;
+    case 'byte':
+      buf[off] = toInteger(def, value, 0, 0xff);
+      return 1;
+    case 'integer64':
+      buf.writeBigUInt64BE(toBigInt(def, value), off);
+      return 8;
+    case 'date':
+      buf.writeUInt32BE(toSeconds(def, value), off);
+      return 4;
+    default:
+      throw new InvalidValueError(def.name, `type ${def.type} holds other attributes, not a value`);
+  }
+}
+
+/** Decodes a value of `def` from `buf[start, end)`, or returns undefined when the size is wrong for the type. */
+export function readValue(
+  def: AttributeDef,
+  buf: Buffer,
+  start: number,
+  end: number,
+): AttributeValue | undefined {
+  const len = end - start;
+  switch (def.type) {
+    case 'string':
+      // Non-UTF-8 bytes stay bytes, so nothing is lost on re-encode.
+      return isUtf8(buf.subarray(start, end))
+        ? buf.toString('utf8', start, end)
+        : Buffer.from(buf.subarray(start, end));
+    case 'octets':
+    case 'abinary':
+      if (def.flags.length !== undefined && len !== def.flags.length) return undefined;
+      return Buffer.from(buf.subarray(start, end));
+    case 'ipaddr':
+      return len === 4 ? readIPv4(buf, start) : undefined;
+    case 'ipv6addr':
+      return len === 16 ? readIPv6(buf, start) : undefined;
+    case 'combo-ip':
+      return len === 4 ? readIPv4(buf, start) : len === 16 ? readIPv6(buf, start) : undefined;
+    case 'ipv6prefix':
+      return readIPv6Prefix(buf, start, end);
+    case 'ipv4prefix':
+      return readIPv4Prefix(buf, start, end);
+    case 'ifid':
+      return len === 8 ? readIfid(buf, start) : undefined;
+    case 'ether':
+      return len === 6 ? readEther(buf, start) : undefined;
+    case 'integer':
+      return len === 4 ? named(def, buf.readUInt32BE(start)) : undefined;
+    case 'signed':
+      return len === 4 ? named(def, buf.readInt32BE(start)) : undefined;
+    case 'short':
+      return len === 2 ? named(def, buf.readUInt16BE(start)) : undefined;
+    case 'byte':
+      return len === 1 ? named(def, buf[start]) : undefined;
+    case 'integer64':
+      return len === 8 ? buf.readBigUInt64BE(start) : undefined;
+    case 'date':
+      return len === 4 ? new Date(buf.readUInt32BE(start) * 1000) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The value's name when the dictionary has one, else the number. */
+export function named(def: AttributeDef, n: number): string | number {
+  if (def.valueNames.size === 0) return n;
+  return def.valueNames.get(n) ?? n;
+}
+
+function bad(def: AttributeDef, value: unknown, what: string): InvalidValueError {
+  return new InvalidValueError(def.name, `${describe(value)} is not ${what}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  return typeof value;
+}
+
+function writeBytes(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
+  if (value instanceof Uint8Array) {
+    if (value.length > 253)
+      throw new InvalidValueError(def.name, `${value.length} bytes is over the 253-byte limit`);
+    buf.set(value, off);
+    return value.length;
+  }
+  if (typeof value === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(value)) {
+    if (value.length > 2 + 2 * 253) throw new InvalidValueError(def.name, 'over the 253-byte limit');
+    return buf.write(value.slice(2), off, 'hex');
+  }
+  throw bad(def, value, 'bytes (a Buffer or a 0x-prefixed hex string)');
+}
+
+/** Integer value from a number, a numeric string, or a value name of the dictionary. */
+export function toInteger(def: AttributeDef, value: unknown, min: number, max: number): number {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'bigint') n = Number(value);
+  else if (typeof value === 'string') {
+    const v = def.values.get(value.toLowerCase());
+    if (v !== undefined) n = Number(v.value);
+    else if (/^-?\d+$/.test(value)) n = Number(value);
+    else if (/^0x[0-9a-f]+$/i.test(value)) n = Number.parseInt(value.slice(2), 16);
+    else throw new UnknownValueError(def.name, value);
+  } else throw bad(def, value, 'an integer or a value name');
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidValueError(def.name, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function toBigInt(def: AttributeDef, value: unknown): bigint {
+  let n: bigint;
+  try {
+    if (typeof value === 'bigint') n = value;
+    else if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
+    else if (typeof value === 'string' && /^\d+$/.test(value)) n = BigInt(value);
+    else throw bad(def, value, 'a 64-bit unsigned integer');
+  } catch (e) {
+    if (e instanceof InvalidValueError) throw e;
+    throw bad(def, value, 'a 64-bit unsigned integer');
+  }
+  if (n < 0n || n > 0xffffffffffffffffn)
+    throw new InvalidValueError(def.name, `${n} is outside the 64-bit unsigned range`);
+  return n;
+}
+
+function toSeconds(def: AttributeDef, value: unknown): number {
+  let s: number;
+  if (value instanceof Date) s = Math.floor(value.getTime() / 1000);
+  else if (typeof value === 'number') s = value;
+  else if (typeof value === 'string' && /^\d+$/.test(value)) s = Number(value);
+  else if (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    s = Math.floor(Date.parse(value) / 1000);
+  else throw bad(def, value, 'a Date, seconds since 1970, or a date string');
+  if (!Number.isInteger(s) || s < 0 || s > 0xffffffff)
+    throw new InvalidValueError(def.name, 'date outside 1970..2106');
+  return s;
+}
+
+// RFC 3162 §2.3: reserved byte, prefix length, then only the prefix's significant bytes.
+function writeIPv6Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
+  if (typeof value !== 'string') throw bad(def, value, 'an IPv6 prefix (addr/len)');
+  const slash = value.indexOf('/');
+  const bits = slash < 0 ? 128 : Number(value.slice(slash + 1));
+  const tmp = Buffer.alloc(16);
+  if (
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > 128 ||
+    !writeIPv6(slash < 0 ? value : value.slice(0, slash), tmp, 0)
+  ) {
+    throw bad(def, value, 'an IPv6 prefix (addr/len)');
+  }
+  const n = (bits + 7) >> 3;
+  buf[off] = 0;
+  buf[off + 1] = bits;
+  tmp.copy(buf, off + 2, 0, n);
+  // Host bits past the prefix length are cleared (RFC 8044 §3.10).
+  if (bits & 7) buf[off + 1 + n] &= (0xff << (8 - (bits & 7))) & 0xff;
+  return 2 + n;
+}
+
+function readIPv6Prefix(buf: Buffer, start: number, end: number): string | undefined {
+  const len = end - start;
+  if (len < 2 || len > 18) return undefined;
+  const bits = buf[start + 1];
+  if (bits > 128 || len - 2 < (bits + 7) >> 3) return undefined;
+  const tmp = Buffer.alloc(16);
+  buf.copy(tmp, 0, start + 2, end);
+  return `${readIPv6(tmp, 0)}/${bits}`;
+}
+
+function writeIPv4Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
+  if (typeof value !== 'string') throw bad(def, value, 'an IPv4 prefix (addr/len)');
+  const slash = value.indexOf('/');
+  const bits = slash < 0 ? 32 : Number(value.slice(slash + 1));
+  if (
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > 32 ||
+    !writeIPv4(slash < 0 ? value : value.slice(0, slash), buf, off + 2)
+  ) {
+    throw bad(def, value, 'an IPv4 prefix (addr/len)');
+  }
+  buf[off] = 0;
+  buf[off + 1] = bits;
+  return 6;
+}
+
+function readIPv4Prefix(buf: Buffer, start: number, end: number): string | undefined {
+  if (end - start !== 6 || buf[start + 1] > 32) return undefined;
+  return `${readIPv4(buf, start + 2)}/${buf[start + 1]}`;
+}
