@@ -28,8 +28,11 @@ export function encryptUserPassword(
   return out;
 }
 
-/** Reveals a User-Password (RFC 2865 §5.2) and strips the NUL padding. */
-export function decryptUserPassword(data: Uint8Array, secret: Uint8Array, authenticator: Uint8Array): Buffer {
+/**
+ * Reveals a User-Password (RFC 2865 §5.2) and strips the NUL padding (pass `strip = false` for
+ * binary values such as MS-CHAP-MPPE-Keys, whose last bytes may be zero).
+ */
+export function decryptUserPassword(data: Uint8Array, secret: Uint8Array, authenticator: Uint8Array, strip = true): Buffer {
   if (data.length === 0 || data.length % 16 !== 0 || data.length > MAX_PASSWORD_LENGTH) {
     throw new MalformedPacketError(`User-Password length ${data.length} is not a multiple of 16 up to 128`);
   }
@@ -41,7 +44,7 @@ export function decryptUserPassword(data: Uint8Array, secret: Uint8Array, authen
     prev = data.subarray(i, i + 16);
   }
   let end = out.length;
-  while (end > 0 && out[end - 1] === 0) end--;
+  if (strip) while (end > 0 && out[end - 1] === 0) end--;
   return out.subarray(0, end);
 }
 

@@ -124,7 +124,7 @@ function decodeLeaf(
     let plain: Buffer | undefined;
     try {
       const data = buf.subarray(s, e);
-      if (def.flags.encrypt === 1) plain = decryptUserPassword(data, ctx.secret, ctx.authenticator);
+      if (def.flags.encrypt === 1) plain = decryptUserPassword(data, ctx.secret, ctx.authenticator, def.type === 'string');
       else if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
       else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
     } catch {
