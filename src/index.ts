@@ -51,3 +51,18 @@ export type {
   EncryptMethod,
 } from './dictionary/types.js';
 export type { LoadOptions } from './dictionary/parser.js';
+export {
+  AbstractRadiusServer,
+  type HandlerResult,
+  type ListeningInfo,
+  type NasConfig,
+  type RequestContext,
+  type RequireMessageAuthenticator,
+  type ServerOptions,
+} from './server/abstract-server.js';
+export { type ServerCounters, newCounters } from './server/counters.js';
+export { DuplicateCache } from './server/duplicate-cache.js';
+export { type Logger, silentLogger } from './server/logger.js';
+export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
+export type { Remote, ReplyChannel } from './transport/udp.js';
+export type { ReplyAttributePair, ReplyAttributes } from './protocol/attributes.js';

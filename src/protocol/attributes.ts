@@ -13,6 +13,15 @@ export interface AttributeEntry {
 /** A `[name, value]` pair as accepted by `addAttributes` and returned by iteration. */
 export type AttributePair = readonly [name: string, value: AttributeInput];
 
+/**
+ * A pair as a handler may return it: `['Reply-Message', 'hi']` typed as a tuple or, when
+ * TypeScript widened it, as an array (checked at run time).
+ */
+export type ReplyAttributePair = AttributePair | readonly (string | AttributeInput)[];
+
+/** Attributes of a reply, as handlers return them. */
+export type ReplyAttributes = Iterable<ReplyAttributePair>;
+
 /** JSON form of a value: Buffers as `0x` hex, bigints as decimal strings, Dates as ISO strings. */
 export type JsonAttributeValue = string | number;
 
@@ -49,6 +58,18 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** Appends several `[name, value]` pairs (the spec's `add_attributes`). */
   addAttributes(...pairs: AttributePair[]): this {
     for (const [name, value] of pairs) this.add(name, value);
+    return this;
+  }
+
+  /** Appends pairs given loosely (handler results); each must be `[name, value]`. */
+  addPairs(pairs: ReplyAttributes): this {
+    for (const pair of pairs) {
+      const [name, value] = pair;
+      if (pair.length !== 2 || typeof name !== 'string' || value === undefined || value === null) {
+        throw new InvalidValueError(String(name), 'each reply attribute must be a [name, value] pair');
+      }
+      this.add(name, value as AttributeInput);
+    }
     return this;
   }
 

@@ -2,7 +2,12 @@ import type { AttributeDef } from '../dictionary/definitions.js';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
 import { AuthenticatorError, InvalidValueError, MalformedPacketError } from '../errors.js';
-import { type AttributePair, AttributesSet, type JsonAttributeValue } from './attributes.js';
+import {
+  type AttributePair,
+  AttributesSet,
+  type JsonAttributeValue,
+  type ReplyAttributes,
+} from './attributes.js';
 import {
   computeMessageAuthenticator,
   MESSAGE_AUTHENTICATOR,
@@ -133,7 +138,7 @@ export class Packet {
    * A reply to this request with the same identifier, secret and dictionary. Proxy-State
    * attributes are copied in order (RFC 2865 §5.33). The code defaults to the positive answer.
    */
-  createReply(code?: number, attributes?: Iterable<AttributePair>): Packet {
+  createReply(code?: number, attributes?: ReplyAttributes): Packet {
     const replyCode = code ?? REPLY_CODES[this.code]?.[0];
     if (replyCode === undefined) throw new InvalidValueError('Code', `${codeName(this.code)} has no reply`);
     const Cls = PACKET_CLASSES[replyCode];
@@ -143,7 +148,7 @@ export class Packet {
     for (const e of this.attributes.entries)
       if (e.def.number === PROXY_STATE && !e.def.parent && !e.def.vendor)
         reply.attributes.push(e.def, e.value);
-    if (attributes) for (const [name, value] of attributes) reply.attributes.add(name, value);
+    if (attributes) reply.attributes.addPairs(attributes);
     return reply;
   }
 

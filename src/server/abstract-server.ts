@@ -1,0 +1,474 @@
+import type { RemoteInfo } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
+import { AuthenticatorError, RadiusError, RadiusResponseError } from '../errors.js';
+import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
+import {
+  ACCESS_ACCEPT,
+  ACCESS_CHALLENGE,
+  ACCESS_REJECT,
+  ACCESS_REQUEST,
+  ACCOUNTING_REQUEST,
+  ACCOUNTING_RESPONSE,
+  codeName,
+  STATUS_SERVER,
+} from '../protocol/codes.js';
+import { decodeRequest, type Packet, scanPacket } from '../protocol/packet.js';
+import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
+import { newCounters, type ServerCounters } from './counters.js';
+import { DuplicateCache } from './duplicate-cache.js';
+import { type Logger, silentLogger } from './logger.js';
+import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
+
+/** BlastRADIUS (CVE-2024-3596) policy for Message-Authenticator in Access-Requests. */
+export type RequireMessageAuthenticator = boolean | 'auto';
+
+/** What `validateNas` may return: the shared secret, or the secret with per-NAS options. */
+export interface NasConfig {
+  secret: string | Buffer;
+  /** Overrides the server's `requireMessageAuthenticator` for this NAS. */
+  requireMessageAuthenticator?: RequireMessageAuthenticator;
+  /** Overrides the server's `limitProxyState` for this NAS. */
+  limitProxyState?: boolean;
+  /** A name for logs and metrics. */
+  name?: string;
+}
+
+/** Everything a handler may need beyond the attributes. */
+export interface RequestContext {
+  remote: Remote;
+  /** The decoded, verified request. */
+  packet: Packet;
+  secret: Buffer;
+  /** The port the request arrived on: 'auth' or 'acct'. */
+  port: 'auth' | 'acct';
+}
+
+/** A handler's answer: reply attributes and the reply code (null: the default for the port). */
+export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, C];
+
+/** Server options. */
+export interface ServerOptions {
+  authPort?: number;
+  accPort?: number;
+  dictionary?: Dictionary;
+  logger?: Logger;
+  /** BlastRADIUS: true = require, false = don't, 'auto' (default) = require once a NAS has sent one. */
+  requireMessageAuthenticator?: RequireMessageAuthenticator;
+  /** Drop Access-Requests with Proxy-State and no Message-Authenticator (default true). */
+  limitProxyState?: boolean;
+  /** Seconds a reply is kept for retransmissions (RFC 5080 §2.2.2); default 5. */
+  duplicateTtl?: number;
+  /** Largest number of requests remembered for duplicate detection; default 65536. */
+  duplicateCacheSize?: number;
+  /** Seconds a handler may take before the request is abandoned (no reply); default 30. */
+  handlerTimeout?: number;
+  /** Seconds `close()` waits for handlers in flight; default 5. */
+  closeTimeout?: number;
+}
+
+/** Ports actually bound, once listening. */
+export interface ListeningInfo {
+  host: string;
+  address: string;
+  authPort: number | undefined;
+  accPort: number | undefined;
+}
+
+interface NasState {
+  counters: ServerCounters;
+  /** Seen a Message-Authenticator from this NAS ('auto' policy). */
+  sentMessageAuthenticator: boolean;
+}
+
+type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknown;
+
+const MAX_NAS_ENTRIES = 10000;
+const ZERO_COUNTERS = newCounters();
+
+/**
+ * The RADIUS server of the specification: subclass it, implement `validateNas`, and override
+ * `handleAuthPacket` and/or `handleAccPacket` (a port whose handler is not overridden is not opened).
+ * The server owns sockets, verification, duplicates, Status-Server and replies; handlers only decide.
+ */
+export abstract class AbstractRadiusServer extends EventEmitter {
+  readonly host: string;
+  readonly options: Readonly<Required<Omit<ServerOptions, 'dictionary' | 'logger'>>>;
+  readonly dictionary: Dictionary;
+  logger: Logger;
+  /** Totals over every NAS. */
+  readonly counters: ServerCounters = newCounters();
+  /** A promise resolved with the bound ports once listening. */
+  readonly listening: Promise<ListeningInfo>;
+
+  private readonly nas = new Map<string, NasState>();
+  private readonly duplicates: DuplicateCache;
+  private endpoints: UdpEndpoint[] = [];
+  private inFlight = new Set<Promise<void>>();
+  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  private periodic: PeriodicRunner | undefined;
+  private resolveListening!: (info: ListeningInfo) => void;
+  private rejectListening!: (err: unknown) => void;
+  private closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(host: string, options: ServerOptions = {}) {
+    super();
+    this.host = host;
+    this.options = {
+      authPort: options.authPort ?? 1812,
+      accPort: options.accPort ?? 1813,
+      requireMessageAuthenticator: options.requireMessageAuthenticator ?? 'auto',
+      limitProxyState: options.limitProxyState ?? true,
+      duplicateTtl: options.duplicateTtl ?? 5,
+      duplicateCacheSize: options.duplicateCacheSize ?? 65536,
+      handlerTimeout: options.handlerTimeout ?? 30,
+      closeTimeout: options.closeTimeout ?? 5,
+    };
+    this.dictionary = options.dictionary ?? defaultDictionary;
+    this.logger = options.logger ?? silentLogger;
+    this.duplicates = new DuplicateCache(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
+    this.listening = new Promise((resolve, reject) => {
+      this.resolveListening = resolve;
+      this.rejectListening = reject;
+    });
+    this.listening.catch(() => {});
+    this.closedPromise = new Promise((r) => {
+      this.resolveClosed = r;
+    });
+  }
+
+  /** Returns the shared secret for a NAS (or NasConfig), or throws RadiusResponseError to ignore it. */
+  abstract validateNas(remote: Remote): string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
+
+  /** Decides an Access-Request: `[replyAttributes, ACCESS_ACCEPT | ACCESS_REJECT | ACCESS_CHALLENGE]`. */
+  handleAuthPacket(
+    attributes: AttributesSet,
+    context?: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+    void attributes;
+    void context;
+    throw new RadiusResponseError('handleAuthPacket is not implemented by this server');
+  }
+
+  /** Handles an Accounting-Request: `[replyAttributes, null]` → Accounting-Response. */
+  handleAccPacket(
+    attributes: AttributesSet,
+    context?: RequestContext,
+  ): HandlerResult<null> | Promise<HandlerResult<null>> {
+    void attributes;
+    void context;
+    throw new RadiusResponseError('handleAccPacket is not implemented by this server');
+  }
+
+  /** Called with every error raised while handling a packet (and by periodic tasks). */
+  registerHandleException(error: unknown): void {
+    void error;
+  }
+
+  /** Counters of one NAS by address (zeros if never seen). */
+  nasCounters(address: string): Readonly<ServerCounters> {
+    return this.nas.get(address)?.counters ?? ZERO_COUNTERS;
+  }
+
+  /** Every NAS seen, with its counters. */
+  nasList(): Array<{ address: string; counters: Readonly<ServerCounters> }> {
+    return [...this.nas].map(([address, s]) => ({ address, counters: s.counters }));
+  }
+
+  /** Requests being handled right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
+    return this[name] !== AbstractRadiusServer.prototype[name];
+  }
+
+  /** Binds the ports of the overridden handlers and starts periodic tasks. */
+  async start(): Promise<ListeningInfo> {
+    if (this.state !== 'new') return this.listening;
+    this.state = 'starting';
+    try {
+      const address = isIP(this.host) ? this.host : (await lookup(this.host)).address;
+      const family = familyOf(address);
+      const bindOne = async (port: number, which: 'auth' | 'acct') => {
+        const ep = new UdpEndpoint(family, (data, rinfo) => this.onDatagram(data, rinfo, ep, which));
+        this.endpoints.push(ep);
+        return ep.bind(address, port);
+      };
+      const authPort = this.overrides('handleAuthPacket')
+        ? await bindOne(this.options.authPort, 'auth')
+        : undefined;
+      const accPort = this.overrides('handleAccPacket')
+        ? await bindOne(this.options.accPort, 'acct')
+        : undefined;
+      if (authPort === undefined && accPort === undefined) {
+        throw new RadiusError(
+          'override handleAuthPacket and/or handleAccPacket: no port to open',
+          'ERR_RADIUS_NO_HANDLER',
+        );
+      }
+      this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
+      this.periodic.start();
+      this.state = 'running';
+      const info = { host: this.host, address, authPort, accPort };
+      this.logger.info({ address, authPort, accPort }, 'radius server listening');
+      this.resolveListening(info);
+      this.emit('listening', info);
+      return info;
+    } catch (err) {
+      for (const ep of this.endpoints) ep.close();
+      this.endpoints = [];
+      this.state = 'closed';
+      this.rejectListening(err);
+      this.resolveClosed();
+      throw err;
+    }
+  }
+
+  /** Starts, then resolves after SIGINT/SIGTERM or `close()`. */
+  async run(): Promise<void> {
+    await this.start();
+    const onSignal = () => void this.close();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await this.closedPromise;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  /** Stops taking packets, waits (bounded) for handlers in flight and sends their replies, then closes. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return this.closedPromise;
+    this.state = 'closing';
+    const wait = Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([wait, new Promise((r) => (timer = setTimeout(r, this.options.closeTimeout * 1000)))]);
+    clearTimeout(timer);
+    await this.periodic?.stop(this.options.closeTimeout * 1000);
+    for (const ep of this.endpoints) ep.close();
+    this.endpoints = [];
+    this.duplicates.clear();
+    this.state = 'closed';
+    this.logger.info('radius server closed');
+    this.emit('close');
+    this.resolveClosed();
+  }
+
+  private nasState(address: string): NasState {
+    let s = this.nas.get(address);
+    if (!s) {
+      if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.delete(this.nas.keys().next().value as string);
+      s = { counters: newCounters(), sentMessageAuthenticator: false };
+      this.nas.set(address, s);
+    }
+    return s;
+  }
+
+  private count(nas: NasState | undefined, name: keyof ServerCounters): void {
+    this.counters[name]++;
+    if (nas) nas.counters[name]++;
+  }
+
+  private reportError(error: unknown): void {
+    try {
+      this.registerHandleException(error);
+    } catch (e) {
+      this.logger.error({ err: String(e) }, 'registerHandleException threw');
+    }
+  }
+
+  /** Entry point of every datagram (the transport calls this; TCP/TLS framing would too). */
+  private onDatagram(data: Buffer, rinfo: RemoteInfo, channel: ReplyChannel, port: 'auth' | 'acct'): void {
+    if (this.state !== 'running') return;
+    const remote: Remote = {
+      address: rinfo.address,
+      port: rinfo.port,
+      family: rinfo.family as Remote['family'],
+    };
+    const p = this.handleDatagram(data, remote, channel, port).catch((e) => this.reportError(e));
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async handleDatagram(
+    data: Buffer,
+    remote: Remote,
+    channel: ReplyChannel,
+    port: 'auth' | 'acct',
+  ): Promise<void> {
+    this.counters.requests++;
+    let scan: ReturnType<typeof scanPacket>;
+    try {
+      scan = scanPacket(data);
+    } catch (err) {
+      this.count(this.nas.get(remote.address), 'malformed');
+      this.logger.debug(
+        { remote: remote.address, reason: (err as Error).message },
+        'malformed datagram dropped',
+      );
+      return;
+    }
+    const code = scan.code;
+    const allowed =
+      code === STATUS_SERVER || (port === 'auth' ? code === ACCESS_REQUEST : code === ACCOUNTING_REQUEST);
+    if (!allowed) {
+      this.count(this.nas.get(remote.address), 'dropped');
+      this.logger.debug({ remote: remote.address, code }, `${codeName(code)} on the ${port} port dropped`);
+      return;
+    }
+    const key = DuplicateCache.key(remote.address, remote.port, data);
+    const now = Date.now();
+    const seen = this.duplicates.get(key, now);
+    if (seen) {
+      this.count(this.nas.get(remote.address), 'duplicates');
+      // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
+      if (seen.state === 'done' && seen.reply) channel.send(seen.reply, remote);
+      return;
+    }
+    this.duplicates.begin(key, now);
+    let reply: Buffer | undefined;
+    try {
+      reply = await this.process(data, scan, remote, port);
+    } finally {
+      this.duplicates.finish(key, reply, Date.now());
+    }
+    if (reply) channel.send(reply, remote);
+  }
+
+  /** Verifies, routes and answers one request; returns the reply bytes or undefined (drop). */
+  private async process(
+    data: Buffer,
+    scan: ReturnType<typeof scanPacket>,
+    remote: Remote,
+    port: 'auth' | 'acct',
+  ): Promise<Buffer | undefined> {
+    let config: string | Buffer | NasConfig;
+    try {
+      const r = this.validateNas(remote);
+      config = r instanceof Promise ? await r : r;
+    } catch (err) {
+      this.count(undefined, 'unknownNas');
+      this.logger.debug({ remote: remote.address }, 'request from unknown NAS dropped');
+      this.reportError(err);
+      return undefined;
+    }
+    const nas = this.nasState(remote.address);
+    nas.counters.requests++;
+    const nasConfig: NasConfig =
+      typeof config === 'string' || Buffer.isBuffer(config) ? { secret: config } : config;
+    const secret =
+      typeof nasConfig.secret === 'string' ? Buffer.from(nasConfig.secret, 'utf8') : nasConfig.secret;
+    let request: Packet;
+    try {
+      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary });
+    } catch (err) {
+      if (err instanceof AuthenticatorError) this.count(nas, 'badAuthenticators');
+      else this.count(nas, 'malformed');
+      this.logger.debug({ remote: remote.address, reason: (err as Error).message }, 'request dropped');
+      return undefined;
+    }
+    const hasMA = scan.maOffset >= 0;
+    if (hasMA) nas.sentMessageAuthenticator = true;
+    if (scan.code === ACCESS_REQUEST && !hasMA) {
+      const policy = nasConfig.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
+      if (policy === true || (policy === 'auto' && nas.sentMessageAuthenticator)) {
+        this.count(nas, 'dropped');
+        this.logger.warn(
+          { remote: remote.address },
+          'Access-Request without Message-Authenticator dropped (BlastRADIUS policy)',
+        );
+        return undefined;
+      }
+      if (scan.hasProxyState && (nasConfig.limitProxyState ?? this.options.limitProxyState)) {
+        this.count(nas, 'dropped');
+        this.logger.warn(
+          { remote: remote.address },
+          'Access-Request with Proxy-State and no Message-Authenticator dropped',
+        );
+        return undefined;
+      }
+    }
+    if (scan.code === STATUS_SERVER) {
+      // RFC 5997 §3: answered by the server itself, never passed to handlers.
+      this.count(nas, 'statusServer');
+      const reply = request.createReply(port === 'auth' ? ACCESS_ACCEPT : ACCOUNTING_RESPONSE);
+      return reply.encode();
+    }
+    const context: RequestContext = { remote, packet: request, secret, port };
+    const isAuth = scan.code === ACCESS_REQUEST;
+    this.count(nas, isAuth ? 'accessRequests' : 'accountingRequests');
+    let result: HandlerResult<number | null>;
+    try {
+      const handler = (isAuth ? this.handleAuthPacket : this.handleAccPacket) as AnyHandler;
+      const r = handler.call(this, request.attributes, context);
+      result = (r instanceof Promise ? await this.timeBox(r) : r) as HandlerResult<number | null>;
+      if (!Array.isArray(result) || result.length !== 2) {
+        throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
+      }
+    } catch (err) {
+      this.count(nas, 'handlerErrors');
+      this.count(nas, 'dropped');
+      this.reportError(err);
+      return undefined;
+    }
+    const [attrs, code] = result;
+    let replyCode: number;
+    if (isAuth) {
+      if (code !== ACCESS_ACCEPT && code !== ACCESS_REJECT && code !== ACCESS_CHALLENGE) {
+        this.count(nas, 'handlerErrors');
+        this.reportError(
+          new RadiusError(`handleAuthPacket returned code ${code}`, 'ERR_RADIUS_HANDLER_RESULT'),
+        );
+        return undefined;
+      }
+      replyCode = code;
+    } else replyCode = ACCOUNTING_RESPONSE;
+    try {
+      const reply = request.createReply(replyCode, attrs);
+      const bytes = reply.encode();
+      this.count(
+        nas,
+        replyCode === ACCESS_ACCEPT
+          ? 'accepts'
+          : replyCode === ACCESS_REJECT
+            ? 'rejects'
+            : replyCode === ACCESS_CHALLENGE
+              ? 'challenges'
+              : 'accountingResponses',
+      );
+      return bytes;
+    } catch (err) {
+      this.count(nas, 'handlerErrors');
+      this.reportError(err);
+      return undefined;
+    }
+  }
+
+  private timeBox<T>(p: Promise<T>): Promise<T> {
+    const ms = this.options.handlerTimeout * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new RadiusError(
+                `handler did not finish within ${this.options.handlerTimeout}s`,
+                'ERR_RADIUS_HANDLER_TIMEOUT',
+              ),
+            ),
+          ms,
+        );
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,41 @@
+/** What a server counts, per NAS and in total. */
+export interface ServerCounters {
+  requests: number;
+  accessRequests: number;
+  accountingRequests: number;
+  statusServer: number;
+  accepts: number;
+  rejects: number;
+  challenges: number;
+  accountingResponses: number;
+  duplicates: number;
+  malformed: number;
+  badAuthenticators: number;
+  /** Dropped for policy: BlastRADIUS rules, wrong port, unknown code, handler failure or timeout. */
+  dropped: number;
+  unknownNas: number;
+  handlerErrors: number;
+}
+
+/** A zeroed counter set. */
+export function newCounters(): ServerCounters {
+  return {
+    requests: 0,
+    accessRequests: 0,
+    accountingRequests: 0,
+    statusServer: 0,
+    accepts: 0,
+    rejects: 0,
+    challenges: 0,
+    accountingResponses: 0,
+    duplicates: 0,
+    malformed: 0,
+    badAuthenticators: 0,
+    dropped: 0,
+    unknownNas: 0,
+    handlerErrors: 0,
+  };
+}
+
+/** Names of the counters, for iteration (metrics, logs). */
+export type CounterName = keyof ServerCounters;

@@ -1,0 +1,76 @@
+/** State of a request seen recently (RFC 5080 §2.2.2). */
+export type DuplicateEntry =
+  | { state: 'pending'; expires: number }
+  | { state: 'done'; expires: number; reply: Buffer | undefined };
+
+/**
+ * Remembers requests by source address, port, identifier and Request Authenticator, so that a
+ * retransmission gets the cached reply instead of a second run of the handler. Bounded in size
+ * (oldest evicted first) and time (entries expire `ttlMs` after they were last updated).
+ */
+export class DuplicateCache {
+  private readonly map = new Map<string, DuplicateEntry>();
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+
+  constructor(ttlMs = 5000, maxEntries = 65536) {
+    this.ttlMs = ttlMs;
+    this.maxEntries = maxEntries;
+  }
+
+  /** The key of a datagram: source, then identifier and authenticator bytes (1..20) as latin1. */
+  static key(address: string, port: number, data: Buffer): string {
+    return `${address}\u0000${port}\u0000${data.toString('latin1', 1, 20)}`;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The live entry for `key`, or undefined (expired entries are removed). */
+  get(key: string, now: number): DuplicateEntry | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (e.expires <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** Marks a request as being handled. */
+  begin(key: string, now: number): void {
+    this.set(key, { state: 'pending', expires: now + this.ttlMs });
+  }
+
+  /** Records the reply sent (or undefined: no reply, duplicates are dropped until expiry). */
+  finish(key: string, reply: Buffer | undefined, now: number): void {
+    this.set(key, { state: 'done', expires: now + this.ttlMs, reply });
+  }
+
+  /** Forgets a request (e.g. one that failed verification: a later genuine one must be handled). */
+  forget(key: string): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  private set(key: string, entry: DuplicateEntry): void {
+    this.map.delete(key);
+    this.map.set(key, entry);
+    if (this.map.size > this.maxEntries) this.evict();
+  }
+
+  // Map iteration is insertion order and set() re-inserts, so the first keys are the stalest.
+  private evict(): void {
+    const now = Date.now();
+    let n = 0;
+    for (const [k, e] of this.map) {
+      if (this.map.size <= this.maxEntries && e.expires > now) break;
+      this.map.delete(k);
+      if (++n > 1024) break;
+    }
+  }
+}
