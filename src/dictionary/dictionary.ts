@@ -24,6 +24,9 @@ export interface AttributeSpec {
 /** Cap on the synthesized definitions kept for unknown attributes seen on the wire. */
 const UNKNOWN_CACHE_LIMIT = 4096;
 
+/** Highest number of a FreeRADIUS internal attribute (top level, above 255). */
+const INTERNAL_MAX = 0xffff;
+
 /**
  * A set of attribute and vendor definitions with fast lookups both ways.
  * `new Dictionary()` starts with the built-in RFC attributes; `load(path)` merges a
@@ -33,6 +36,8 @@ export class Dictionary {
   /** Top-level attributes by code (1..255). */
   readonly standard: (AttributeDef | undefined)[] = new Array(256).fill(undefined);
   readonly vendors = new Map<number, VendorDef>();
+  /** FreeRADIUS's server-side attributes (numbers 256..65535, no vendor): named, never on the wire. */
+  readonly internal = new Map<number, AttributeDef>();
   private readonly vendorsByName = new Map<string, VendorDef>();
   private readonly byName = new Map<string, AttributeDef>();
   private readonly byLowerName = new Map<string, AttributeDef>();
@@ -46,6 +51,7 @@ export class Dictionary {
   clone(): Dictionary {
     const copy = new Dictionary({ builtin: false });
     for (let i = 0; i < 256; i++) copy.standard[i] = this.standard[i];
+    for (const [k, v] of this.internal) copy.internal.set(k, v);
     for (const [k, v] of this.vendors) copy.vendors.set(k, v);
     for (const [k, v] of this.vendorsByName) copy.vendorsByName.set(k, v);
     for (const [k, v] of this.byName) copy.byName.set(k, v);
@@ -133,7 +139,10 @@ export class Dictionary {
       if (!space) throw new RangeError(`attribute ${spec.name}: parent ${next.name} cannot have children`);
     }
     const number = path[path.length - 1];
-    const max = space === undefined ? 255 : maxChildNumber(parent, vendor);
+    const internal = space === undefined && path.length === 1 && number > 255;
+    // Internal attributes only exist inside a server, so they are virtual by nature.
+    if (internal) flags.virtual = true;
+    const max = internal ? INTERNAL_MAX : space === undefined ? 255 : maxChildNumber(parent, vendor);
     if (!Number.isInteger(number) || number < 0 || number > max) {
       throw new RangeError(`attribute ${spec.name}: number ${number} out of range 0..${max}`);
     }
@@ -142,7 +151,13 @@ export class Dictionary {
     const old = this.byName.get(spec.name);
     // Keep existing named values when a definition is repeated (dictionaries often do).
     if (old && old.oid === oid) for (const v of old.values.values()) def.addValue(v.name, v.value);
+    const previous = space ? space.get(number) : internal ? this.internal.get(number) : this.standard[number];
+    // A container redefined (often under another name) keeps the children already defined in it.
+    if (previous?.children && def.children) for (const [k, v] of previous.children) def.children.set(k, v);
+    if (previous?.evsVendors && def.evsVendors)
+      for (const [k, v] of previous.evsVendors) def.evsVendors.set(k, v);
     if (space) space.set(number, def);
+    else if (internal) this.internal.set(number, def);
     else this.standard[number] = def;
     this.byName.set(spec.name, def);
     this.byLowerName.set(spec.name.toLowerCase(), def);

@@ -4,7 +4,12 @@ import type { AttributeFlags, AttributeType } from '../types.js';
  * One attribute row of a built-in table: number (or dotted path such as `241.1` / `26.4` for
  * children), name, type and optional flags.
  */
-export type BuiltinAttribute = readonly [path: number | string, name: string, type: AttributeType, flags?: Partial<AttributeFlags>];
+export type BuiltinAttribute = readonly [
+  path: number | string,
+  name: string,
+  type: AttributeType,
+  flags?: Partial<AttributeFlags>,
+];
 
 /** A built-in dictionary table written from an RFC's attribute list. */
 export interface BuiltinTable {
