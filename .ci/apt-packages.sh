@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages the interop tests drive: FreeRADIUS (server, radtest,
+# radclient), eapol_test, pyrad and tshark. Idempotent: apt-get runs only when something is
+# missing. Run as root, or as the user that runs the tests (it then uses sudo, and lets that
+# user read the stock FreeRADIUS config and capture on lo).
+#
+# --no-install-recommends is enough: freeradius-config depends on ssl-cert and openssl (the
+# snakeoil certificate the stock eap module loads) and wireshark-common on libcap2-bin; the
+# recommends left out are libdbi-perl and the wireshark GUI.
+set -eu
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=
+else
+  SUDO=sudo
+fi
+
+missing=
+for bin in freeradius radtest radclient eapol_test tshark; do
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
+    missing="$missing $bin"
+  fi
+done
+if ! /usr/bin/python3 -c 'import pyrad.client' >/dev/null 2>&1; then
+  missing="$missing pyrad"
+fi
+
+if [ -n "$missing" ]; then
+  echo "apt-packages: missing:$missing; installing"
+  $SUDO apt-get update
+  # tshark's package asks whether non-root users may capture; answer it so the install never blocks.
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    freeradius freeradius-utils freeradius-common eapoltest python3-pyrad tshark
+  # Some images start the service on install; the tests run their own instances on other ports.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet freeradius 2>/dev/null; then
+    $SUDO systemctl stop freeradius || true
+  fi
+else
+  echo "apt-packages: every peer binary is present"
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  # The tests copy /etc/freeradius/3.0 (mode 2750 freerad) and capture with dumpcap: grant both
+  # to the unprivileged test user. Both steps are idempotent.
+  $SUDO chmod -R o+rX /etc/freeradius
+  $SUDO setcap cap_net_raw,cap_net_admin+eip /usr/bin/dumpcap
+fi
