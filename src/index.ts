@@ -66,3 +66,36 @@ export { type Logger, silentLogger } from './server/logger.js';
 export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
 export type { Remote, ReplyChannel } from './transport/udp.js';
 export type { ReplyAttributePair, ReplyAttributes } from './protocol/attributes.js';
+export {
+  type AuthMethod,
+  type AuthResult,
+  authenticate,
+  type Credentials,
+  detectMethod,
+  MSCHAP_ERROR,
+  verifyChap,
+  verifyMsChapV1,
+  verifyMsChapV2,
+  verifyPap,
+} from './auth/authenticate.js';
+export {
+  addChap,
+  addMsChapV1,
+  addMsChapV2,
+  addPap,
+  type MsChapV2State,
+  mppeKeysFromReply,
+  verifyMsChapV2Success,
+} from './auth/requests.js';
+export { chapPassword, chapResponse, verifyChapPassword } from './auth/chap.js';
+export { hashNtPasswordHash, type NtSecret, ntPasswordHash } from './auth/nthash.js';
+export { ntChallengeResponse, verifyNtChallengeResponse } from './auth/mschap.js';
+export {
+  challengeHash,
+  checkAuthenticatorResponse,
+  generateAuthenticatorResponse,
+  generateNtResponse,
+  verifyNtResponse,
+} from './auth/mschapv2.js';
+export { decryptMppeKey, encryptMppeKey, type MppeKeys, mppeKeysV2, msChapMppeKeys } from './auth/mppe.js';
+export { md4 } from './auth/md4.js';

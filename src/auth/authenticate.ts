@@ -1,0 +1,218 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { AttributeValue } from '../dictionary/types.js';
+import { InvalidValueError } from '../errors.js';
+import type { AttributesSet } from '../protocol/attributes.js';
+import type { Packet } from '../protocol/packet.js';
+import { randomBytesPooled } from '../protocol/random.js';
+import { verifyChapPassword } from './chap.js';
+import { mppeKeysV2, msChapMppeKeys } from './mppe.js';
+import { verifyNtChallengeResponse } from './mschap.js';
+import { generateAuthenticatorResponse, verifyNtResponse } from './mschapv2.js';
+import { ntPasswordHash } from './nthash.js';
+
+/** The authentication methods a RADIUS Access-Request can carry without EAP. */
+export type AuthMethod = 'pap' | 'chap' | 'mschap' | 'mschapv2';
+
+/** What the server knows of a user: a cleartext password and/or an NT hash (MS-CHAP only needs the hash). */
+export interface Credentials {
+  password?: string;
+  /** MD4 of the UTF-16LE password (16 bytes), e.g. from `ntPasswordHash`. */
+  ntHash?: Buffer;
+}
+
+/** Outcome of `authenticate`: whether it succeeded, the method, and the reply attributes to send. */
+export interface AuthResult {
+  ok: boolean;
+  method: AuthMethod | undefined;
+  /** Reply attributes: MS-CHAP2-Success and MPPE keys on success, MS-CHAP-Error on failure. */
+  attributes: Array<[string, AttributeValue]>;
+  /** Why it failed, for logs (never contains the password). */
+  reason?: string;
+}
+
+/** RFC 2759 §6 failure codes carried in MS-CHAP-Error. */
+export const MSCHAP_ERROR = {
+  RESTRICTED_LOGON_HOURS: 646,
+  ACCT_DISABLED: 647,
+  PASSWD_EXPIRED: 648,
+  NO_DIALIN_PERMISSION: 649,
+  AUTHENTICATION_FAILURE: 691,
+  CHANGING_PASSWORD: 709,
+} as const;
+
+/** Which method an Access-Request uses, judged from its attributes (undefined: none recognised). */
+export function detectMethod(attributes: AttributesSet): AuthMethod | undefined {
+  if (attributes.has('MS-CHAP2-Response')) return 'mschapv2';
+  if (attributes.has('MS-CHAP-Response')) return 'mschap';
+  if (attributes.has('CHAP-Password')) return 'chap';
+  if (attributes.has('User-Password')) return 'pap';
+  return undefined;
+}
+
+/** Constant-time check of a PAP User-Password (RFC 2865 §5.2, already revealed by the codec). */
+export function verifyPap(attributes: AttributesSet, password: string): boolean {
+  const got = attributes.get('User-Password');
+  if (got === undefined) return false;
+  const a = Buffer.isBuffer(got) ? got : Buffer.from(String(got), 'utf8');
+  const b = Buffer.from(password, 'utf8');
+  // Compare equal-length buffers only; the length itself is not secret enough to hide here.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Checks CHAP-Password (RFC 2865 §5.3): against CHAP-Challenge when present, else the Request
+ * Authenticator (which then must be the 16-byte challenge).
+ */
+export function verifyChap(request: Packet, password: string): boolean {
+  const chap = request.get('CHAP-Password');
+  if (!Buffer.isBuffer(chap) || chap.length !== 17) return false;
+  const challenge = request.get('CHAP-Challenge');
+  return verifyChapPassword(chap, password, Buffer.isBuffer(challenge) ? challenge : request.authenticator);
+}
+
+function ntHashOf(credentials: Credentials): Buffer | undefined {
+  if (credentials.ntHash) {
+    if (credentials.ntHash.length !== 16) throw new InvalidValueError('ntHash', 'an NT hash is 16 bytes');
+    return credentials.ntHash;
+  }
+  return credentials.password === undefined ? undefined : ntPasswordHash(credentials.password);
+}
+
+function octets(v: AttributeValue | undefined): Buffer | undefined {
+  return Buffer.isBuffer(v) ? v : undefined;
+}
+
+/** RFC 2759 §8.1: the user name in the challenge hash is without any `DOMAIN\` prefix. */
+function bareUserName(attributes: AttributesSet): string {
+  const name = String(attributes.get('User-Name') ?? '');
+  const slash = name.lastIndexOf('\\');
+  return slash >= 0 ? name.slice(slash + 1) : name;
+}
+
+function msChapError(ident: number, code: number, v2: boolean): [string, AttributeValue] {
+  // RFC 2759 §6: E=code R=retry C=new challenge V=version (v2); RFC 2433: E=code R=retry.
+  const text = v2
+    ? `E=${code} R=0 C=${randomBytesPooled(16).toString('hex').toUpperCase()} V=3 M=Authentication failed`
+    : `E=${code} R=0`;
+  return ['MS-CHAP-Error', Buffer.concat([Buffer.from([ident]), Buffer.from(text, 'latin1')])];
+}
+
+/**
+ * MS-CHAPv1 (RFC 2433, attributes of RFC 2548): checks the NT-Response against MS-CHAP-Challenge;
+ * on success the reply carries MS-CHAP-MPPE-Keys and the MPPE policy.
+ */
+export function verifyMsChapV1(request: Packet, credentials: Credentials): AuthResult {
+  const challenge = octets(request.get('MS-CHAP-Challenge'));
+  const response = octets(request.get('MS-CHAP-Response'));
+  const hash = ntHashOf(credentials);
+  if (!challenge || challenge.length !== 8 || !response || response.length !== 50) {
+    return { ok: false, method: 'mschap', attributes: [], reason: 'malformed MS-CHAP attributes' };
+  }
+  const ident = response[0];
+  if (!hash)
+    return {
+      ok: false,
+      method: 'mschap',
+      attributes: [msChapError(ident, 691, false)],
+      reason: 'no NT hash',
+    };
+  // Flags bit 0 set: use the NT-Response (bytes 26..50); LM-only responses are not accepted.
+  if (
+    (response[1] & 1) === 0 ||
+    !verifyNtChallengeResponse(challenge, { ntHash: hash }, response.subarray(26, 50))
+  ) {
+    return {
+      ok: false,
+      method: 'mschap',
+      attributes: [msChapError(ident, 691, false)],
+      reason: 'wrong password',
+    };
+  }
+  return {
+    ok: true,
+    method: 'mschap',
+    attributes: [
+      ['MS-CHAP-MPPE-Keys', msChapMppeKeys({ ntHash: hash })],
+      ['MS-MPPE-Encryption-Policy', 1],
+      ['MS-MPPE-Encryption-Types', 6],
+    ],
+  };
+}
+
+/**
+ * MS-CHAPv2 (RFC 2759, attributes of RFC 2548): checks the NT-Response; on success the reply carries
+ * MS-CHAP2-Success (mutual authentication) and MS-MPPE-Send/Recv-Key (RFC 3079), hidden by the codec
+ * with the request's authenticator (RFC 2548 §2.4.2).
+ */
+export function verifyMsChapV2(request: Packet, credentials: Credentials): AuthResult {
+  const authChallenge = octets(request.get('MS-CHAP-Challenge'));
+  const response = octets(request.get('MS-CHAP2-Response'));
+  const hash = ntHashOf(credentials);
+  if (!authChallenge || authChallenge.length !== 16 || !response || response.length !== 50) {
+    return { ok: false, method: 'mschapv2', attributes: [], reason: 'malformed MS-CHAP2 attributes' };
+  }
+  const ident = response[0];
+  const peerChallenge = response.subarray(2, 18);
+  const ntResponse = response.subarray(26, 50);
+  const user = bareUserName(request.attributes);
+  if (!hash || !verifyNtResponse(authChallenge, peerChallenge, user, { ntHash: hash }, ntResponse)) {
+    return {
+      ok: false,
+      method: 'mschapv2',
+      attributes: [msChapError(ident, 691, true)],
+      reason: 'wrong password',
+    };
+  }
+  const success = generateAuthenticatorResponse(
+    { ntHash: hash },
+    ntResponse,
+    peerChallenge,
+    authChallenge,
+    user,
+  );
+  const keys = mppeKeysV2({ ntHash: hash }, ntResponse);
+  return {
+    ok: true,
+    method: 'mschapv2',
+    attributes: [
+      ['MS-CHAP2-Success', Buffer.concat([Buffer.from([ident]), Buffer.from(success, 'latin1')])],
+      ['MS-MPPE-Send-Key', keys.sendKey],
+      ['MS-MPPE-Recv-Key', keys.recvKey],
+      ['MS-MPPE-Encryption-Policy', 1],
+      ['MS-MPPE-Encryption-Types', 6],
+    ],
+  };
+}
+
+/**
+ * One entry point: detects the method of an Access-Request (PAP, CHAP, MS-CHAPv1, MS-CHAPv2) and
+ * verifies it against the user's credentials. PAP and CHAP need the cleartext password.
+ */
+export function authenticate(request: Packet, credentials: Credentials): AuthResult {
+  const method = detectMethod(request.attributes);
+  switch (method) {
+    case 'pap':
+      if (credentials.password === undefined)
+        return { ok: false, method, attributes: [], reason: 'PAP needs a cleartext password' };
+      return verifyPap(request.attributes, credentials.password)
+        ? { ok: true, method, attributes: [] }
+        : { ok: false, method, attributes: [], reason: 'wrong password' };
+    case 'chap':
+      if (credentials.password === undefined)
+        return { ok: false, method, attributes: [], reason: 'CHAP needs a cleartext password' };
+      return verifyChap(request, credentials.password)
+        ? { ok: true, method, attributes: [] }
+        : { ok: false, method, attributes: [], reason: 'wrong password' };
+    case 'mschap':
+      return verifyMsChapV1(request, credentials);
+    case 'mschapv2':
+      return verifyMsChapV2(request, credentials);
+    default:
+      return {
+        ok: false,
+        method: undefined,
+        attributes: [],
+        reason: 'no recognised authentication attributes',
+      };
+  }
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ACCESS_ACCEPT,
+  AccessRequest,
+  addChap,
+  addMsChapV1,
+  addMsChapV2,
+  addPap,
+  authenticate,
+  decodeRequest,
+  decodeResponse,
+  mppeKeysFromReply,
+  ntPasswordHash,
+  verifyMsChapV2Success,
+} from '../../src/index.js';
+
+const SECRET = 'testing123';
+
+function roundTrip(build: (r: AccessRequest) => unknown) {
+  const req = new AccessRequest(SECRET);
+  const state = build(req);
+  return { req, received: decodeRequest(SECRET, req.encode()), state };
+}
+
+describe('authenticate() end to end through the codec', () => {
+  for (const method of ['pap', 'chap', 'mschap', 'mschapv2'] as const) {
+    test(`${method}: right password accepted, wrong one refused`, () => {
+      const add = { pap: addPap, chap: addChap, mschap: addMsChapV1, mschapv2: addMsChapV2 }[method];
+      const good = roundTrip((r) => add(r, 'alice', 'alicepw'));
+      const ok = authenticate(good.received, { password: 'alicepw' });
+      assert.equal(ok.method, method);
+      assert.equal(ok.ok, true, ok.reason);
+      const bad = roundTrip((r) => add(r, 'alice', 'wrong'));
+      const no = authenticate(bad.received, { password: 'alicepw' });
+      assert.equal(no.ok, false);
+      if (method === 'mschap' || method === 'mschapv2') {
+        const err = no.attributes.find(([n]) => n === 'MS-CHAP-Error')?.[1] as Buffer;
+        assert.match(err.subarray(1).toString('latin1'), /^E=691 R=0/);
+      }
+    });
+  }
+
+  test('MS-CHAPv2 with an NT hash: success verified and MPPE keys equal on both sides', () => {
+    const { req, received, state } = roundTrip((r) => addMsChapV2(r, 'DOMAIN\\alice', 'alicepw'));
+    const result = authenticate(received, { ntHash: ntPasswordHash('alicepw') });
+    assert.equal(result.ok, true);
+    const reply = received.createReply(ACCESS_ACCEPT, result.attributes);
+    const answer = decodeResponse(SECRET, reply.encode(), req);
+    const s = state as ReturnType<typeof addMsChapV2>;
+    assert.equal(verifyMsChapV2Success(answer, s), true);
+    const keys = mppeKeysFromReply(answer, s);
+    assert.equal(keys.sendKey.length, 16);
+    // A tampered success string fails mutual authentication.
+    const forged = received.createReply(ACCESS_ACCEPT, [
+      ['MS-CHAP2-Success', Buffer.from(`\x01S=${'0'.repeat(40)}`, 'latin1')],
+    ]);
+    assert.equal(verifyMsChapV2Success(decodeResponse(SECRET, forged.encode(), req), s), false);
+  });
+
+  test('MS-CHAPv1 success carries MS-CHAP-MPPE-Keys that survive the hiding', () => {
+    const { req, received } = roundTrip((r) => addMsChapV1(r, 'alice', 'alicepw'));
+    const result = authenticate(received, { password: 'alicepw' });
+    const keys = result.attributes.find(([n]) => n === 'MS-CHAP-MPPE-Keys')?.[1] as Buffer;
+    const answer = decodeResponse(
+      SECRET,
+      received.createReply(ACCESS_ACCEPT, result.attributes).encode(),
+      req,
+    );
+    assert.deepEqual((answer.get('MS-CHAP-MPPE-Keys') as Buffer).subarray(0, 24), keys);
+  });
+});
