@@ -13,31 +13,15 @@ export const MD5_DIGEST_LENGTH = 16;
 /** Length in bytes of an MD5 input block. */
 export const MD5_BLOCK_LENGTH = 64;
 
-// RFC 1321 section 3.4, steps 1-4. The auxiliary functions are written in equivalent forms with fewer
-// operations: F(x,y,z) = z ^ (x & (y ^ z)) and G(x,y,z) = y ^ (z & (x ^ y)). Each helper performs one
-// operation "a = b + ((a + f(b,c,d) + X[k] + T[i]) <<< s)" in 32-bit wrap-around arithmetic.
-
-function ff(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  a = (a + (d ^ (b & (c ^ d))) + x + t) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-
-function gg(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  a = (a + (c ^ (d & (b ^ c))) + x + t) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-
-function hh(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  a = (a + (b ^ c ^ d) + x + t) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-
-function ii(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  a = (a + (c ^ (b | ~d)) + x + t) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-
-/** Absorbs the 64-byte block `m[o..o+64)` into the chaining state `h` (RFC 1321 section 3.4). */
+/**
+ * Absorbs the 64-byte block `m[o..o+64)` into the chaining state `h` (RFC 1321 section 3.4).
+ *
+ * The 64 operations "a = b + ((a + f(b,c,d) + X[k] + T[i]) <<< s)" are written out by hand, each as two
+ * statements in 32-bit wrap-around arithmetic (`| 0`): V8 does not inline 64 helper calls, and the calls
+ * would cost more than the arithmetic. The auxiliary functions use equivalent forms with fewer
+ * operations: F(x,y,z) = z ^ (x & (y ^ z)), G(x,y,z) = y ^ (z & (x ^ y)), H = x ^ y ^ z,
+ * I(x,y,z) = y ^ (x | ~z).
+ */
 function compress(h: Int32Array, m: Uint8Array, o: number): void {
   // The block as sixteen 32-bit words, low-order byte first (RFC 1321 section 2). Byte arithmetic on
   // locals beats a DataView or a scratch word array.
@@ -64,76 +48,140 @@ function compress(h: Int32Array, m: Uint8Array, o: number): void {
   let d = h[3];
 
   // Round 1: [abcd k s i] with k = i - 1, s = 7, 12, 17, 22; T[i] = floor(2^32 * |sin(i)|).
-  a = ff(a, b, c, d, x0, 7, 0xd76aa478);
-  d = ff(d, a, b, c, x1, 12, 0xe8c7b756);
-  c = ff(c, d, a, b, x2, 17, 0x242070db);
-  b = ff(b, c, d, a, x3, 22, 0xc1bdceee);
-  a = ff(a, b, c, d, x4, 7, 0xf57c0faf);
-  d = ff(d, a, b, c, x5, 12, 0x4787c62a);
-  c = ff(c, d, a, b, x6, 17, 0xa8304613);
-  b = ff(b, c, d, a, x7, 22, 0xfd469501);
-  a = ff(a, b, c, d, x8, 7, 0x698098d8);
-  d = ff(d, a, b, c, x9, 12, 0x8b44f7af);
-  c = ff(c, d, a, b, x10, 17, 0xffff5bb1);
-  b = ff(b, c, d, a, x11, 22, 0x895cd7be);
-  a = ff(a, b, c, d, x12, 7, 0x6b901122);
-  d = ff(d, a, b, c, x13, 12, 0xfd987193);
-  c = ff(c, d, a, b, x14, 17, 0xa679438e);
-  b = ff(b, c, d, a, x15, 22, 0x49b40821);
+  a = (a + (d ^ (b & (c ^ d))) + x0 + 0xd76aa478) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + (c ^ (a & (b ^ c))) + x1 + 0xe8c7b756) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + (b ^ (d & (a ^ b))) + x2 + 0x242070db) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + (a ^ (c & (d ^ a))) + x3 + 0xc1bdceee) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + (d ^ (b & (c ^ d))) + x4 + 0xf57c0faf) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + (c ^ (a & (b ^ c))) + x5 + 0x4787c62a) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + (b ^ (d & (a ^ b))) + x6 + 0xa8304613) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + (a ^ (c & (d ^ a))) + x7 + 0xfd469501) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + (d ^ (b & (c ^ d))) + x8 + 0x698098d8) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + (c ^ (a & (b ^ c))) + x9 + 0x8b44f7af) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + (b ^ (d & (a ^ b))) + x10 + 0xffff5bb1) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + (a ^ (c & (d ^ a))) + x11 + 0x895cd7be) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + (d ^ (b & (c ^ d))) + x12 + 0x6b901122) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + (c ^ (a & (b ^ c))) + x13 + 0xfd987193) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + (b ^ (d & (a ^ b))) + x14 + 0xa679438e) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + (a ^ (c & (d ^ a))) + x15 + 0x49b40821) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
 
   // Round 2: k = (1 + 5(i - 17)) mod 16, s = 5, 9, 14, 20.
-  a = gg(a, b, c, d, x1, 5, 0xf61e2562);
-  d = gg(d, a, b, c, x6, 9, 0xc040b340);
-  c = gg(c, d, a, b, x11, 14, 0x265e5a51);
-  b = gg(b, c, d, a, x0, 20, 0xe9b6c7aa);
-  a = gg(a, b, c, d, x5, 5, 0xd62f105d);
-  d = gg(d, a, b, c, x10, 9, 0x02441453);
-  c = gg(c, d, a, b, x15, 14, 0xd8a1e681);
-  b = gg(b, c, d, a, x4, 20, 0xe7d3fbc8);
-  a = gg(a, b, c, d, x9, 5, 0x21e1cde6);
-  d = gg(d, a, b, c, x14, 9, 0xc33707d6);
-  c = gg(c, d, a, b, x3, 14, 0xf4d50d87);
-  b = gg(b, c, d, a, x8, 20, 0x455a14ed);
-  a = gg(a, b, c, d, x13, 5, 0xa9e3e905);
-  d = gg(d, a, b, c, x2, 9, 0xfcefa3f8);
-  c = gg(c, d, a, b, x7, 14, 0x676f02d9);
-  b = gg(b, c, d, a, x12, 20, 0x8d2a4c8a);
+  a = (a + (c ^ (d & (b ^ c))) + x1 + 0xf61e2562) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + (b ^ (c & (a ^ b))) + x6 + 0xc040b340) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + (a ^ (b & (d ^ a))) + x11 + 0x265e5a51) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + (d ^ (a & (c ^ d))) + x0 + 0xe9b6c7aa) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + (c ^ (d & (b ^ c))) + x5 + 0xd62f105d) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + (b ^ (c & (a ^ b))) + x10 + 0x02441453) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + (a ^ (b & (d ^ a))) + x15 + 0xd8a1e681) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + (d ^ (a & (c ^ d))) + x4 + 0xe7d3fbc8) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + (c ^ (d & (b ^ c))) + x9 + 0x21e1cde6) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + (b ^ (c & (a ^ b))) + x14 + 0xc33707d6) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + (a ^ (b & (d ^ a))) + x3 + 0xf4d50d87) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + (d ^ (a & (c ^ d))) + x8 + 0x455a14ed) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + (c ^ (d & (b ^ c))) + x13 + 0xa9e3e905) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + (b ^ (c & (a ^ b))) + x2 + 0xfcefa3f8) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + (a ^ (b & (d ^ a))) + x7 + 0x676f02d9) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + (d ^ (a & (c ^ d))) + x12 + 0x8d2a4c8a) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
 
   // Round 3: k = (5 + 3(i - 33)) mod 16, s = 4, 11, 16, 23.
-  a = hh(a, b, c, d, x5, 4, 0xfffa3942);
-  d = hh(d, a, b, c, x8, 11, 0x8771f681);
-  c = hh(c, d, a, b, x11, 16, 0x6d9d6122);
-  b = hh(b, c, d, a, x14, 23, 0xfde5380c);
-  a = hh(a, b, c, d, x1, 4, 0xa4beea44);
-  d = hh(d, a, b, c, x4, 11, 0x4bdecfa9);
-  c = hh(c, d, a, b, x7, 16, 0xf6bb4b60);
-  b = hh(b, c, d, a, x10, 23, 0xbebfbc70);
-  a = hh(a, b, c, d, x13, 4, 0x289b7ec6);
-  d = hh(d, a, b, c, x0, 11, 0xeaa127fa);
-  c = hh(c, d, a, b, x3, 16, 0xd4ef3085);
-  b = hh(b, c, d, a, x6, 23, 0x04881d05);
-  a = hh(a, b, c, d, x9, 4, 0xd9d4d039);
-  d = hh(d, a, b, c, x12, 11, 0xe6db99e5);
-  c = hh(c, d, a, b, x15, 16, 0x1fa27cf8);
-  b = hh(b, c, d, a, x2, 23, 0xc4ac5665);
+  a = (a + (b ^ c ^ d) + x5 + 0xfffa3942) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x8 + 0x8771f681) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x11 + 0x6d9d6122) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x14 + 0xfde5380c) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x1 + 0xa4beea44) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x4 + 0x4bdecfa9) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x7 + 0xf6bb4b60) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x10 + 0xbebfbc70) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x13 + 0x289b7ec6) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x0 + 0xeaa127fa) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x3 + 0xd4ef3085) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x6 + 0x04881d05) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x9 + 0xd9d4d039) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x12 + 0xe6db99e5) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x15 + 0x1fa27cf8) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x2 + 0xc4ac5665) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
 
   // Round 4: k = 7(i - 49) mod 16, s = 6, 10, 15, 21.
-  a = ii(a, b, c, d, x0, 6, 0xf4292244);
-  d = ii(d, a, b, c, x7, 10, 0x432aff97);
-  c = ii(c, d, a, b, x14, 15, 0xab9423a7);
-  b = ii(b, c, d, a, x5, 21, 0xfc93a039);
-  a = ii(a, b, c, d, x12, 6, 0x655b59c3);
-  d = ii(d, a, b, c, x3, 10, 0x8f0ccc92);
-  c = ii(c, d, a, b, x10, 15, 0xffeff47d);
-  b = ii(b, c, d, a, x1, 21, 0x85845dd1);
-  a = ii(a, b, c, d, x8, 6, 0x6fa87e4f);
-  d = ii(d, a, b, c, x15, 10, 0xfe2ce6e0);
-  c = ii(c, d, a, b, x6, 15, 0xa3014314);
-  b = ii(b, c, d, a, x13, 21, 0x4e0811a1);
-  a = ii(a, b, c, d, x4, 6, 0xf7537e82);
-  d = ii(d, a, b, c, x11, 10, 0xbd3af235);
-  c = ii(c, d, a, b, x2, 15, 0x2ad7d2bb);
-  b = ii(b, c, d, a, x9, 21, 0xeb86d391);
+  a = (a + (c ^ (b | ~d)) + x0 + 0xf4292244) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x7 + 0x432aff97) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x14 + 0xab9423a7) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x5 + 0xfc93a039) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x12 + 0x655b59c3) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x3 + 0x8f0ccc92) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x10 + 0xffeff47d) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x1 + 0x85845dd1) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x8 + 0x6fa87e4f) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x15 + 0xfe2ce6e0) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x6 + 0xa3014314) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x13 + 0x4e0811a1) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x4 + 0xf7537e82) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x11 + 0xbd3af235) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x2 + 0x2ad7d2bb) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x9 + 0xeb86d391) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
 
   // "Then perform the following additions" (end of section 3.4).
   h[0] = (h[0] + a) | 0;
@@ -142,15 +190,29 @@ function compress(h: Int32Array, m: Uint8Array, o: number): void {
   h[3] = (h[3] + d) | 0;
 }
 
+/** Writes the digest A, B, C, D, each low-order byte first (RFC 1321 section 3.5). */
+function writeWords(h: Int32Array, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < 4; i++) {
+    const w = h[i];
+    const p = offset + 4 * i;
+    out[p] = w;
+    out[p + 1] = w >>> 8;
+    out[p + 2] = w >>> 16;
+    out[p + 3] = w >>> 24;
+  }
+}
+
 function checkRange(buf: Uint8Array, start: number, end: number): void {
-  // Typed arrays read out-of-range indices as undefined, which would hash silently wrong bytes.
-  if (!(start >= 0 && start <= end && end <= buf.length)) {
+  // Typed arrays read out-of-range or fractional indices as undefined, which would hash wrong bytes.
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= buf.length)
+  ) {
     throw new RangeError(`invalid range [${start}, ${end}) for a buffer of ${buf.length} bytes`);
   }
 }
 
 function checkOut(out: Uint8Array, offset: number): void {
-  if (!(offset >= 0 && offset + MD5_DIGEST_LENGTH <= out.length)) {
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + MD5_DIGEST_LENGTH <= out.length)) {
     throw new RangeError(`no room for a ${MD5_DIGEST_LENGTH}-byte digest at offset ${offset}`);
   }
 }
@@ -257,15 +319,7 @@ export class Md5 {
     blk[62] = hi >>> 16;
     blk[63] = hi >>> 24;
     compress(h, blk, 0);
-    // Section 3.5: the digest is A, B, C, D, each low-order byte first.
-    for (let i = 0; i < 4; i++) {
-      const w = h[i];
-      const p = offset + 4 * i;
-      out[p] = w;
-      out[p + 1] = w >>> 8;
-      out[p + 2] = w >>> 16;
-      out[p + 3] = w >>> 24;
-    }
+    writeWords(h, out, offset);
     this.reset();
     return out;
   }
@@ -308,18 +362,26 @@ export function md5Into(
   return shared.digestInto(out, outOffset);
 }
 
-/** Scratch for the inner hash of an HMAC. */
-const innerDigest = new Uint8Array(MD5_DIGEST_LENGTH);
+/**
+ * The block the outer hash of an HMAC absorbs last: the 16-byte inner hash (written at offset 0 per
+ * call), then the padding of RFC 1321 section 3.1-3.2 for a 64 + 16 = 80-byte message (640 bits).
+ */
+const outerBlock = new Uint8Array(MD5_BLOCK_LENGTH);
+outerBlock[MD5_DIGEST_LENGTH] = 0x80;
+outerBlock[56] = (80 * 8) & 0xff;
+outerBlock[57] = (80 * 8) >>> 8;
+/** Scratch chaining state for the outer hash. */
+const outerState = new Int32Array(4);
 
 /**
  * An HMAC-MD5 key prepared once (RFC 2104 section 2): the MD5 states after absorbing K ^ ipad and
  * K ^ opad. The secret itself is not kept.
  */
 export class HmacMd5Key {
-  /** MD5 state after the block K ^ ipad. */
+  /** MD5 hasher positioned after the block K ^ ipad. */
   private readonly inner = new Md5();
-  /** MD5 state after the block K ^ opad. */
-  private readonly outer = new Md5();
+  /** Chaining state after the block K ^ opad. */
+  private readonly outer = new Int32Array(4);
 
   constructor(secret: Uint8Array) {
     // RFC 2104 section 3: keys longer than the block length are first hashed.
@@ -329,24 +391,38 @@ export class HmacMd5Key {
     for (let i = 0; i < MD5_BLOCK_LENGTH; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x36;
     this.inner.update(pad);
     for (let i = 0; i < MD5_BLOCK_LENGTH; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x5c;
-    this.outer.update(pad);
+    const outer = this.outer;
+    outer[0] = 0x67452301;
+    outer[1] = 0xefcdab89;
+    outer[2] = 0x98badcfe;
+    outer[3] = 0x10325476;
+    compress(outer, pad, 0);
     pad.fill(0);
   }
 
-  /** Loads `h` with the inner state, ready to absorb the text (RFC 2104 section 2, steps (2)-(3)). */
+  /**
+   * Loads `h` with the state after K ^ ipad, ready to absorb the text (RFC 2104 section 2, steps
+   * (2)-(3)); finish with {@link finish}.
+   */
   begin(h: Md5): Md5 {
     return h.copyFrom(this.inner);
   }
 
   /**
-   * Completes the tag from `h`, which holds the inner hash begun by {@link begin}, writing it at
+   * Completes the tag from `h`, which holds the inner hash begun by {@link begin}, and writes it at
    * `out[offset]` (steps (4)-(7): H(K ^ opad, H(K ^ ipad, text))). Leaves `h` reset.
    */
   finish<T extends Uint8Array>(h: Md5, out: T, offset: number): T {
     checkOut(out, offset);
-    h.digestInto(innerDigest, 0);
-    h.copyFrom(this.outer).update(innerDigest);
-    h.digestInto(out, offset);
+    h.digestInto(outerBlock, 0);
+    const s = outerState;
+    const o = this.outer;
+    s[0] = o[0];
+    s[1] = o[1];
+    s[2] = o[2];
+    s[3] = o[3];
+    compress(s, outerBlock, 0);
+    writeWords(s, out, offset);
     return out;
   }
 
@@ -439,23 +515,38 @@ export function hmacMd5Into(
 /** Most distinct secrets {@link hmacKeyFor} remembers; servers use few secrets many times. */
 export const HMAC_KEY_CACHE_SIZE = 1024;
 
-const keyCache = new Map<string, HmacMd5Key>();
+interface CachedKey {
+  /** A private copy of the secret, compared byte for byte on every hit. */
+  readonly secret: Uint8Array;
+  readonly key: HmacMd5Key;
+}
+
+/** Prepared keys by a 30-bit hash of the secret; a colliding secret simply replaces the entry. */
+const keyCache = new Map<number, CachedKey>();
+
+/** FNV-1a over the bytes, cut to 30 bits so the Map key stays a small integer. */
+function secretHash(secret: Uint8Array): number {
+  let x = 0x811c9dc5 | 0;
+  for (let i = 0; i < secret.length; i++) x = Math.imul(x ^ secret[i], 0x01000193);
+  return x & 0x3fffffff;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** A prepared key for `secret`, from a small cache keyed by the secret's bytes (oldest entry evicted first). */
 export function hmacKeyFor(secret: Uint8Array): HmacMd5Key {
-  const bytes = Buffer.isBuffer(secret)
-    ? secret
-    : Buffer.from(secret.buffer, secret.byteOffset, secret.length);
-  // latin1 maps each byte to one char, so equal strings mean equal secrets.
-  const id = bytes.toString('latin1');
-  let key = keyCache.get(id);
-  if (key === undefined) {
-    key = new HmacMd5Key(secret);
-    if (keyCache.size >= HMAC_KEY_CACHE_SIZE) {
-      const oldest = keyCache.keys().next();
-      if (!oldest.done) keyCache.delete(oldest.value);
-    }
-    keyCache.set(id, key);
+  const id = secretHash(secret);
+  const hit = keyCache.get(id);
+  if (hit !== undefined && sameBytes(hit.secret, secret)) return hit.key;
+  const key = new HmacMd5Key(secret);
+  if (hit === undefined && keyCache.size >= HMAC_KEY_CACHE_SIZE) {
+    const oldest = keyCache.keys().next();
+    if (!oldest.done) keyCache.delete(oldest.value);
   }
+  keyCache.set(id, { secret: Uint8Array.from(secret), key });
   return key;
 }
