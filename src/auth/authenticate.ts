@@ -67,7 +67,10 @@ export function verifyChap(request: Packet, password: string): boolean {
   const chap = request.get('CHAP-Password');
   if (!Buffer.isBuffer(chap) || chap.length !== 17) return false;
   const challenge = request.get('CHAP-Challenge');
-  return verifyChapPassword(chap, password, Buffer.isBuffer(challenge) ? challenge : request.authenticator);
+  if (challenge === undefined) return verifyChapPassword(chap, password, request.authenticator);
+  // A peer's empty or non-octets CHAP-Challenge is a failed check, not an exception (the server would drop it).
+  if (!Buffer.isBuffer(challenge) || challenge.length === 0) return false;
+  return verifyChapPassword(chap, password, challenge);
 }
 
 function ntHashOf(credentials: Credentials): Buffer | undefined {
@@ -82,7 +85,7 @@ function octets(v: AttributeValue | undefined): Buffer | undefined {
   return Buffer.isBuffer(v) ? v : undefined;
 }
 
-/** RFC 2759 §8.1: the user name in the challenge hash is without any `DOMAIN\` prefix. */
+/** RFC 2759 §8.2: the user name in the challenge hash is without any `DOMAIN\` prefix. */
 function bareUserName(attributes: AttributesSet): string {
   const name = String(attributes.get('User-Name') ?? '');
   const slash = name.lastIndexOf('\\');
@@ -105,7 +108,7 @@ export function verifyMsChapV1(request: Packet, credentials: Credentials): AuthR
   const challenge = octets(request.get('MS-CHAP-Challenge'));
   const response = octets(request.get('MS-CHAP-Response'));
   const hash = ntHashOf(credentials);
-  if (!challenge || challenge.length !== 8 || !response || response.length !== 50) {
+  if (challenge?.length !== 8 || response?.length !== 50) {
     return { ok: false, method: 'mschap', attributes: [], reason: 'malformed MS-CHAP attributes' };
   }
   const ident = response[0];
@@ -148,7 +151,7 @@ export function verifyMsChapV2(request: Packet, credentials: Credentials): AuthR
   const authChallenge = octets(request.get('MS-CHAP-Challenge'));
   const response = octets(request.get('MS-CHAP2-Response'));
   const hash = ntHashOf(credentials);
-  if (!authChallenge || authChallenge.length !== 16 || !response || response.length !== 50) {
+  if (authChallenge?.length !== 16 || response?.length !== 50) {
     return { ok: false, method: 'mschapv2', attributes: [], reason: 'malformed MS-CHAP2 attributes' };
   }
   const ident = response[0];

@@ -1,0 +1,129 @@
+import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { RadiusTimeoutError } from '../errors.js';
+import { decodeResponse, type Packet } from '../protocol/packet.js';
+import { formatHostPort } from './args.js';
+
+/** A verified reply and how it came. */
+export interface ExchangeResult {
+  reply: Packet;
+  /** Seconds from the first transmission to the reply. */
+  seconds: number;
+  /** Transmissions made (1 + retransmissions). */
+  attempts: number;
+  length: number;
+}
+
+/** Per-request limits: seconds to wait for each try, and how many tries in all (RFC 5080 §2.2.1 retransmits the same bytes). */
+export interface ExchangeOptions {
+  timeout: number;
+  tries: number;
+}
+
+/** A resolved server address. */
+export interface ServerAddress {
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+/** Resolves a host name or literal (IPv6 first when `ipv6`). */
+export async function resolveServer(host: string, port: number, ipv6 = false): Promise<ServerAddress> {
+  const literal = isIP(host);
+  if (literal) return { address: host, port, family: literal as 4 | 6 };
+  const found = await lookup(host, { family: ipv6 ? 6 : 0 });
+  return { address: found.address, port, family: found.family === 6 ? 6 : 4 };
+}
+
+interface Pending {
+  request: Packet;
+  server: ServerAddress;
+  resolve: (r: { reply: Packet; length: number }) => void;
+  lastError: string | undefined;
+}
+
+/**
+ * One UDP socket that sends a request and waits for its verified reply, one request at a time.
+ * Datagrams from other addresses, or that fail to verify, are ignored (they may be forged or late).
+ */
+export class Exchanger {
+  private readonly socket: dgram.Socket;
+  private pending: Pending | undefined;
+  private closed = false;
+
+  constructor(family: 4 | 6) {
+    this.socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    // Errors such as ICMP unreachable show up as a missing reply.
+    this.socket.on('error', () => {});
+  }
+
+  /** Sends `request` to `server` and waits; throws RadiusTimeoutError after every try went unanswered. */
+  async exchange(request: Packet, server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult> {
+    if (this.pending) throw new Error('Exchanger: one request at a time');
+    const bytes = request.encode();
+    const started = performance.now();
+    const tries = Math.max(1, options.tries);
+    let answer: { reply: Packet; length: number } | undefined;
+    const pending: Pending = { request, server, resolve: () => {}, lastError: undefined };
+    let attempts = 0;
+    try {
+      for (attempts = 1; attempts <= tries && !answer && !this.closed; attempts++) {
+        answer = await new Promise<{ reply: Packet; length: number } | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), options.timeout * 1000);
+          pending.resolve = (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          };
+          this.pending = pending;
+          this.socket.send(bytes, server.port, server.address, (err) => {
+            if (err) pending.lastError = err.message;
+          });
+        });
+        if (answer) break;
+      }
+    } finally {
+      this.pending = undefined;
+    }
+    if (!answer) {
+      const err = new RadiusTimeoutError(
+        formatHostPort(server.address, server.port),
+        Math.min(attempts, tries),
+      );
+      if (pending.lastError) err.message += ` (last problem: ${pending.lastError})`;
+      throw err;
+    }
+    return {
+      reply: answer.reply,
+      length: answer.length,
+      attempts,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** Closes the socket; a pending exchange ends after its current try. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const p = this.pending;
+    if (!p || rinfo.port !== p.server.port || !sameAddress(rinfo.address, p.server.address)) return;
+    try {
+      const reply = decodeResponse(p.request.secret, msg, p.request);
+      this.pending = undefined;
+      p.resolve({ reply, length: reply.raw?.length ?? msg.length });
+    } catch (err) {
+      p.lastError = `bad reply: ${(err as Error).message}`;
+    }
+  }
+}
+
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  // A udp6 socket may see IPv4 peers as ::ffff:a.b.c.d.
+  return a.replace(/^::ffff:/i, '') === b.replace(/^::ffff:/i, '');
+}

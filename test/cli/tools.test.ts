@@ -1,0 +1,381 @@
+// The `aioradius` command's tools run as a user would run them: the built main.js in a child
+// process, against a real FreeRADIUS where a server is needed.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseHostPort } from '../../src/cli/args.js';
+import { parseAttributeText, parseLine } from '../../src/cli/format.js';
+import {
+  type FreeradiusPeer,
+  type RunResult,
+  runCommand,
+  skipUnless,
+  startFreeradius,
+} from '../helpers/peers.js';
+import { freePort, ipv6LoopbackAvailable } from '../helpers/ports.js';
+
+// This file runs as build/test/cli/tools.test.js; the command is build/src/cli/main.js.
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+const SECRET = 'cli-tools-s3cret';
+
+/** Runs the command with a hard limit. */
+function cli(args: string[], input?: string): Promise<RunResult> {
+  return runCommand(process.execPath, [MAIN, ...args], { input, timeoutMs: 30_000 });
+}
+
+function show(r: RunResult): string {
+  return `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}
+
+describe('aioradius: dispatcher and usage errors', () => {
+  test('--version prints the package version, --help the commands', async () => {
+    const v = await cli(['--version']);
+    assert.equal(v.code, 0, show(v));
+    assert.match(v.stdout, /^aioradius \d+\.\d+\.\d+/);
+    const h = await cli(['--help']);
+    assert.equal(h.code, 0, show(h));
+    for (const c of ['serve', 'user', 'test', 'send', 'dict', 'bench'])
+      assert.match(h.stdout, new RegExp(`\\b${c}\\b`));
+  });
+
+  test('no command, an unknown command, or bad arguments: usage and exit 2', async () => {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['test'],
+      ['test', 'alice'],
+      ['test', 'alice', 'pw', '127.0.0.1', 's', 'extra'],
+      ['test', 'alice', 'pw', '-t', 'eap'],
+      ['test', 'alice', 'pw', '127.0.0.1:99999'],
+      ['test', 'alice', 'pw', '--no-such-option'],
+      ['send', '127.0.0.1', 'auth'],
+      ['send', '127.0.0.1', 'bogus', 's'],
+      ['send', '127.0.0.1', 'acct', 's', '-c', 'x'],
+      ['dict'],
+      ['dict', '--what'],
+      ['bench', '127.0.0.1', 'auth'],
+      ['bench', '127.0.0.1', 'coa', 's'],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${show(r)}`);
+      assert.match(r.stderr, /Usage: aioradius/, args.join(' '));
+    }
+  });
+
+  test('send: input that does not parse or names unknown attributes sends nothing, exit 2', async () => {
+    const port = await freePort();
+    for (const input of ['User-Name "x"', 'No-Such-Attribute = 1', 'Acct-Status-Type = Sideways', '']) {
+      const r = await cli(['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '1', '-t', '0.2'], input);
+      assert.equal(r.code, 2, `${JSON.stringify(input)}: ${show(r)}`);
+    }
+  });
+
+  test('subcommand --help exits 0', async () => {
+    for (const c of ['test', 'send', 'dict', 'bench']) {
+      const r = await cli([c, '--help']);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, new RegExp(`Usage: aioradius ${c}`));
+    }
+  });
+});
+
+describe('aioradius dict', () => {
+  test('User-Name by name, case-insensitively, and by number', async () => {
+    for (const q of ['User-Name', 'user-name', '1']) {
+      const r = await cli(['dict', q]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /ATTRIBUTE\tUser-Name\t1\tstring/);
+      assert.match(r.stdout, /oid: +1\n/);
+    }
+  });
+
+  test('a vendor attribute by oid shows the vendor and the hiding flag', async () => {
+    const r = await cli(['dict', '26.311.16']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /MS-MPPE-Send-Key/);
+    assert.match(r.stdout, /vendor: +Microsoft \(311\)/);
+    assert.match(r.stdout, /encrypt=2/);
+  });
+
+  test('named values are listed', async () => {
+    const r = await cli(['dict', 'Acct-Status-Type']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /Start = 1\n/);
+    assert.match(r.stdout, /Interim-Update = 3\n/);
+  });
+
+  test('JSON output', async () => {
+    const r = await cli(['dict', 'Service-Type', '--json']);
+    assert.equal(r.code, 0, show(r));
+    const j = JSON.parse(r.stdout) as { name: string; oid: string; values: Record<string, number> };
+    assert.equal(j.name, 'Service-Type');
+    assert.equal(j.oid, '6');
+    assert.equal(j.values['Framed-User'], 2);
+  });
+
+  test('unknown names and oids: exit 1', async () => {
+    for (const q of ['No-Such-Attribute', '26.311.250', '1.2.3']) {
+      const r = await cli(['dict', q]);
+      assert.equal(r.code, 1, `${q}: ${show(r)}`);
+      assert.match(r.stderr, /unknown attribute/);
+    }
+  });
+});
+
+describe('argument and input parsing', () => {
+  test('SERVER[:PORT] with IPv4, names and bracketed IPv6', () => {
+    assert.deepEqual(parseHostPort('127.0.0.1', 1812), { host: '127.0.0.1', port: 1812 });
+    assert.deepEqual(parseHostPort('127.0.0.1:1645', 1812), { host: '127.0.0.1', port: 1645 });
+    assert.deepEqual(parseHostPort('localhost:18120', 1812), { host: 'localhost', port: 18120 });
+    assert.deepEqual(parseHostPort('[::1]:1813', 1812), { host: '::1', port: 1813 });
+    assert.deepEqual(parseHostPort('[::1]', 1812), { host: '::1', port: 1812 });
+    assert.deepEqual(parseHostPort('::1', 3799), { host: '::1', port: 3799 });
+    for (const bad of ['', ':1812', '[::1', '[127.0.0.1]:1', 'host:0', 'host:abc', '[::1]x']) {
+      assert.throws(() => parseHostPort(bad, 1812), /./, bad);
+    }
+  });
+
+  test('radclient-style lines: quotes, escapes, commas, operators, comments, packets', () => {
+    assert.deepEqual(parseLine('User-Name = "a, \\"b\\"", NAS-Port = 3'), [
+      ['User-Name', 'a, "b"'],
+      ['NAS-Port', '3'],
+    ]);
+    assert.deepEqual(parseLine('Tunnel-Type:1 := VLAN # comment'), [['Tunnel-Type:1', 'VLAN']]);
+    const packets = parseAttributeText(
+      '# first\nUser-Name = a\nAcct-Status-Type = Start\n\n\nUser-Name = b\n',
+    );
+    assert.deepEqual(packets, [
+      [
+        ['User-Name', 'a'],
+        ['Acct-Status-Type', 'Start'],
+      ],
+      [['User-Name', 'b']],
+    ]);
+    assert.throws(() => parseLine('User-Name = "open'), /unterminated/);
+    assert.throws(() => parseLine('User-Name'), /expected "="/);
+    assert.throws(() => parseAttributeText('\n\nUser-Name ='), /line 3/);
+  });
+});
+
+describe('aioradius test / send with no server', () => {
+  test('no answer: exit 2 for test, non-zero for send', async () => {
+    const port = await freePort();
+    const t = await cli([
+      'test',
+      'alice',
+      'alicepw',
+      `127.0.0.1:${port}`,
+      SECRET,
+      '-r',
+      '2',
+      '--timeout',
+      '0.2',
+    ]);
+    assert.equal(t.code, 2, show(t));
+    assert.match(t.stderr, /no response from 127\.0\.0\.1:\d+ after 2 attempts/);
+    const s = await cli(
+      ['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '1', '-t', '0.2'],
+      'User-Name = x\nAcct-Status-Type = Start\n',
+    );
+    assert.notEqual(s.code, 0, show(s));
+    const j = await cli(
+      ['send', `127.0.0.1:${port}`, 'status', SECRET, '-r', '1', '-t', '0.2', '--json'],
+      '',
+    );
+    assert.notEqual(j.code, 0, show(j));
+    assert.match(JSON.parse(j.stdout).error, /no response/);
+  });
+});
+
+describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freeradius') }, () => {
+  let fr: FreeradiusPeer;
+  let v6 = false;
+  before(async () => {
+    v6 = await ipv6LoopbackAvailable();
+    fr = await startFreeradius({
+      secret: SECRET,
+      ipv6: v6,
+      users: [{ name: 'alice', password: 'alicepw', reply: [['Reply-Message', '"Hello, alice"']] }],
+    });
+  });
+  after(async () => {
+    await fr?.stop();
+  });
+
+  const auth = () => `127.0.0.1:${fr.authPort}`;
+
+  for (const method of ['pap', 'chap', 'mschap', 'mschapv2']) {
+    test(`test -t ${method}: Access-Accept with the Reply-Message, exit 0; wrong password exit 1`, async () => {
+      const ok = await cli(['test', 'alice', 'alicepw', auth(), SECRET, '-t', method]);
+      assert.equal(ok.code, 0, `${show(ok)}\n--- freeradius ---\n${fr.log()}`);
+      assert.match(ok.stdout, /^Sent Access-Request Id \d+ to 127\.0\.0\.1:\d+ length \d+$/m);
+      assert.match(ok.stdout, /^Received Access-Accept Id \d+ from 127\.0\.0\.1:\d+ length \d+$/m);
+      assert.match(ok.stdout, /^\tReply-Message = "Hello, alice"$/m);
+      assert.doesNotMatch(ok.stdout, /alicepw/);
+      if (method === 'mschapv2') assert.match(ok.stdout, /MS-CHAP2-Success verified/);
+      const no = await cli(['test', 'alice', 'wrong', auth(), SECRET, '-t', method]);
+      assert.equal(no.code, 1, show(no));
+      assert.match(no.stdout, /^Received Access-Reject /m);
+    });
+  }
+
+  test('test over IPv6 with a bracketed address', async (t) => {
+    if (!v6) {
+      t.skip('no IPv6 loopback');
+      return;
+    }
+    const r = await cli(['test', 'alice', 'alicepw', `[::1]:${fr.authPort}`, SECRET]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /^Received Access-Accept Id \d+ from \[::1\]:\d+ /m);
+  });
+
+  test('a wrong secret gets no verified answer: exit 2', async () => {
+    const r = await cli([
+      'test',
+      'alice',
+      'alicepw',
+      auth(),
+      'not-the-secret',
+      '-r',
+      '1',
+      '--timeout',
+      '0.5',
+    ]);
+    assert.equal(r.code, 2, show(r));
+  });
+
+  test('send acct: Start, Interim and Stop from stdin, each answered; exit 0', async () => {
+    const input = [
+      'User-Name = "alice", Acct-Session-Id = "cli-1", Acct-Status-Type = Start, NAS-IP-Address = 127.0.0.1',
+      '',
+      'User-Name = "alice"',
+      'Acct-Session-Id = "cli-1"',
+      'Acct-Status-Type = Interim-Update',
+      'Acct-Session-Time = 30',
+      'NAS-IP-Address = 127.0.0.1',
+      '',
+      'User-Name = "alice"',
+      'Acct-Session-Id = "cli-1"',
+      'Acct-Status-Type = Stop',
+      'Acct-Session-Time = 60',
+      'NAS-IP-Address = 127.0.0.1',
+    ].join('\n');
+    const r = await cli(['send', `127.0.0.1:${fr.acctPort}`, 'acct', SECRET], input);
+    assert.equal(r.code, 0, `${show(r)}\n--- freeradius ---\n${fr.log()}`);
+    assert.equal(
+      r.stdout.match(/^Received Accounting-Response Id \d+ from 127\.0\.0\.1:\d+ length \d+$/gm)?.length,
+      3,
+    );
+  });
+
+  test('send acct from a file with -c and -p, JSON output', async () => {
+    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aioradius-cli-'));
+    try {
+      const file = path.join(dir, 'acct.txt');
+      await writeFile(file, 'User-Name = bob\nAcct-Session-Id = s2\nAcct-Status-Type = Start\n');
+      const r = await cli([
+        'send',
+        `127.0.0.1:${fr.acctPort}`,
+        'acct',
+        SECRET,
+        '-f',
+        file,
+        '-c',
+        '20',
+        '-p',
+        '4',
+        '--json',
+      ]);
+      assert.equal(r.code, 0, show(r));
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { code: string; packet: number });
+      assert.equal(lines.length, 20);
+      assert.ok(lines.every((l) => l.code === 'Accounting-Response'));
+      assert.deepEqual(
+        lines.map((l) => l.packet).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('send auth: several packets, Accept and Reject both count as answers', async () => {
+    const input =
+      'User-Name = alice, User-Password = alicepw\n\nUser-Name = alice, User-Password = nope\n\nUser-Name = alice, CHAP-Password = alicepw\n';
+    const r = await cli(['send', auth(), 'auth', SECRET], input);
+    assert.equal(r.code, 0, show(r));
+    const received = [...r.stdout.matchAll(/^Received (\S+) /gm)].map((m) => m[1]);
+    assert.deepEqual(received, ['Access-Accept', 'Access-Reject', 'Access-Accept']);
+    assert.match(r.stdout, /^\tReply-Message = "Hello, alice"$/m);
+  });
+
+  test('bench: a fixed count of auth and acct requests, JSON summary', async () => {
+    const a = await cli([
+      'bench',
+      auth(),
+      'auth',
+      SECRET,
+      '-n',
+      '200',
+      '-c',
+      '8',
+      '-u',
+      'alice',
+      '-w',
+      'alicepw',
+      '--json',
+    ]);
+    assert.equal(a.code, 0, show(a));
+    const sa = JSON.parse(a.stdout) as {
+      requests: number;
+      answered: number;
+      rejects: number;
+      timeouts: number;
+    };
+    assert.deepEqual([sa.requests, sa.answered, sa.rejects, sa.timeouts], [200, 200, 0, 0]);
+    const b = await cli([
+      'bench',
+      `127.0.0.1:${fr.acctPort}`,
+      'acct',
+      SECRET,
+      '-n',
+      '100',
+      '-c',
+      '4',
+      '--rate',
+      '2000',
+    ]);
+    assert.equal(b.code, 0, show(b));
+    assert.match(b.stdout, /answered +100 /);
+    assert.match(b.stdout, /latency +p50 [\d.]+ ms/);
+    const r = await cli([
+      'bench',
+      auth(),
+      'auth',
+      SECRET,
+      '-n',
+      '20',
+      '-u',
+      'alice',
+      '-w',
+      'wrong',
+      '--json',
+    ]);
+    assert.equal(JSON.parse(r.stdout).rejects, 20, show(r));
+  });
+
+  test('send status: Status-Server (with Message-Authenticator) is answered on both ports', async () => {
+    const a = await cli(['send', auth(), 'status', SECRET], '');
+    assert.equal(a.code, 0, `${show(a)}\n--- freeradius ---\n${fr.log()}`);
+    assert.match(a.stdout, /^Received Access-Accept /m);
+    const b = await cli(['send', `127.0.0.1:${fr.acctPort}`, 'status', SECRET], 'NAS-Identifier = cli\n');
+    assert.equal(b.code, 0, show(b));
+    assert.match(b.stdout, /^Received Accounting-Response /m);
+  });
+});
