@@ -15,5 +15,5 @@ function collect(dir, out) {
 const only = process.argv.slice(2);
 const files = collect('build/test', []).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 files.sort();
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=180000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
