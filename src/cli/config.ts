@@ -1,0 +1,459 @@
+// The YAML configuration of `aioradius serve`: schema, validation with file/field/line, and the
+// client table (NAS address or CIDR → secret and BlastRADIUS options).
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { Dictionary } from '../dictionary/dictionary.js';
+import { ConfigError, RadiusError } from '../errors.js';
+import { writeIPv6 } from '../protocol/address.js';
+import { writeValue } from '../protocol/values.js';
+import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
+
+/** An attribute value as written in a config or given on the command line. */
+export type ConfigValue = string | number;
+
+/** Ordered `[name, value]` pairs (reply or check attributes). */
+export type AttributeList = Array<[string, ConfigValue]>;
+
+/** Where the server listens. */
+export interface ListenConfig {
+  host: string;
+  auth: number;
+  acct: number;
+  /** Dynamic Authorization (RFC 5176) port; accepted and validated, not served yet. */
+  coa?: number;
+}
+
+/** One NAS (or a whole network of them) allowed to talk to the server. */
+export interface ClientConfig {
+  /** As written: an address or a CIDR. */
+  address: string;
+  /** Network bytes (4 or 16) and prefix length in bits. */
+  network: Buffer;
+  prefix: number;
+  secret: string;
+  name?: string;
+  requireMessageAuthenticator?: RequireMessageAuthenticator;
+  limitProxyState?: boolean;
+}
+
+/** A user: credentials, reply attributes, and check attributes the request must carry. */
+export interface UserConfig {
+  name: string;
+  password?: string;
+  ntHash?: Buffer;
+  reply: AttributeList;
+  check: AttributeList;
+}
+
+/** pino's levels. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** A validated configuration, paths resolved against the config file's directory. */
+export interface ServeConfig {
+  file: string;
+  listen: ListenConfig;
+  clients: ClientConfig[];
+  users: UserConfig[];
+  dictionaries: string[];
+  /** The built-in dictionary plus `dictionaries`. */
+  dictionary: Dictionary;
+  logLevel: LogLevel;
+  metrics: { host: string; port: number } | undefined;
+  database: string;
+}
+
+const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
+const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa'];
+const CLIENT_KEYS = ['address', 'secret', 'name', 'requireMessageAuthenticator', 'limitProxyState'];
+const USER_KEYS = ['name', 'password', 'ntHash', 'reply', 'check'];
+
+type PathPart = string | number;
+
+function fieldName(parts: readonly PathPart[]): string {
+  let s = '';
+  for (const p of parts) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || '(top level)';
+}
+
+/** Walks YAML nodes with their dotted path, failing with file, field and line. */
+class Walker {
+  constructor(
+    readonly file: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  lineOf(node: Node | null | undefined): number | undefined {
+    const start = node?.range?.[0];
+    return start === undefined ? undefined : this.lines.linePos(start).line;
+  }
+
+  fail(parts: readonly PathPart[], node: Node | null | undefined, reason: string): never {
+    throw new ConfigError(this.file, fieldName(parts), reason, this.lineOf(node));
+  }
+
+  /** A mapping's entries by key (an absent or empty node is an empty mapping); unknown keys fail. */
+  map(parts: readonly PathPart[], node: unknown, keys: readonly string[]): Map<string, Node | null> {
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return new Map();
+    if (!isMap(node)) this.fail(parts, node as Node, 'must be a mapping');
+    const out = new Map<string, Node | null>();
+    for (const pair of (node as YAMLMap).items) {
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+      if (key === undefined) this.fail(parts, keyNode ?? (node as Node), 'keys must be plain names');
+      if (!keys.includes(key)) {
+        this.fail([...parts, key], keyNode, `unknown key (expected one of: ${keys.join(', ')})`);
+      }
+      if (out.has(key)) this.fail([...parts, key], keyNode, 'given twice');
+      out.set(key, pair.value as Node | null);
+    }
+    return out;
+  }
+
+  scalar(parts: readonly PathPart[], node: Node | null | undefined): unknown {
+    if (node === null || node === undefined) return null;
+    if (!isScalar(node)) this.fail(parts, node, 'must be a single value, not a list or mapping');
+    return node.value;
+  }
+
+  /** A string; `required` is the node to blame (the parent) when it is absent. */
+  string(
+    parts: readonly PathPart[],
+    node: Node | null | undefined,
+    required: Node | boolean = false,
+  ): string | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) {
+      if (required)
+        this.fail(parts, node ?? (typeof required === 'object' ? required : undefined), 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'string') this.fail(parts, node, `must be a string, got ${typeof v} ${String(v)}`);
+    if (required && v === '') this.fail(parts, node, 'must not be empty');
+    return v;
+  }
+
+  port(parts: readonly PathPart[], node: Node | null | undefined, fallback?: number): number | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
+      this.fail(parts, node, `must be a port number 0..65535, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  boolean(parts: readonly PathPart[], node: Node | null | undefined): boolean | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'boolean') this.fail(parts, node, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  seq(parts: readonly PathPart[], node: Node | null | undefined): Node[] {
+    if (node === null || node === undefined) return [];
+    if (!isSeq(node)) this.fail(parts, node, 'must be a list');
+    return node.items as Node[];
+  }
+}
+
+/** Parses `a.b.c.d` or an IPv6 address into bytes (IPv4-mapped IPv6 becomes IPv4). */
+export function addressBytes(address: string): Buffer | undefined {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const a = mapped ? mapped[1] : address;
+  const kind = isIP(a);
+  if (kind === 4) return Buffer.from(a.split('.').map(Number));
+  if (kind === 6) {
+    const buf = Buffer.alloc(16);
+    return writeIPv6(a, buf, 0) ? buf : undefined;
+  }
+  return undefined;
+}
+
+/** Parses an address or CIDR into network bytes and prefix; undefined when invalid. */
+export function parseCidr(text: string): { network: Buffer; prefix: number } | undefined {
+  const slash = text.indexOf('/');
+  const bytes = addressBytes(slash < 0 ? text : text.slice(0, slash));
+  if (!bytes) return undefined;
+  const max = bytes.length * 8;
+  const prefixText = slash < 0 ? String(max) : text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  if (prefix > max) return undefined;
+  return { network: maskBytes(bytes, prefix), prefix };
+}
+
+function maskBytes(bytes: Buffer, prefix: number): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8));
+    out[i] &= bits === 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+  }
+  return out;
+}
+
+/** Longest-prefix lookup of clients by source address, with a bounded cache. */
+export class ClientTable {
+  private readonly sorted: ClientConfig[];
+  private readonly cache = new Map<string, ClientConfig | null>();
+
+  constructor(clients: readonly ClientConfig[]) {
+    this.sorted = [...clients].sort((a, b) => b.prefix - a.prefix);
+  }
+
+  /** The most specific client covering `address`, or undefined. */
+  match(address: string): ClientConfig | undefined {
+    const hit = this.cache.get(address);
+    if (hit !== undefined) return hit ?? undefined;
+    const bytes = addressBytes(address);
+    let found: ClientConfig | null = null;
+    if (bytes) {
+      for (const c of this.sorted) {
+        if (c.network.length === bytes.length && maskBytes(bytes, c.prefix).equals(c.network)) {
+          found = c;
+          break;
+        }
+      }
+    }
+    if (this.cache.size >= 4096) this.cache.clear();
+    this.cache.set(address, found);
+    return found ?? undefined;
+  }
+}
+
+const scratch = Buffer.alloc(8192);
+
+/**
+ * Checks an attribute name and value against the dictionary by encoding it; returns the reason it
+ * is unusable, or undefined. `Name:tag` is accepted for tagged attributes (RFC 2868).
+ */
+export function attributeProblem(
+  dictionary: Dictionary,
+  name: string,
+  value: ConfigValue,
+): string | undefined {
+  const colon = name.lastIndexOf(':');
+  const bare = colon > 0 && /^\d{1,2}$/.test(name.slice(colon + 1)) ? name.slice(0, colon) : name;
+  const def = dictionary.attribute(bare);
+  if (!def) return `unknown attribute ${JSON.stringify(bare)}`;
+  try {
+    writeValue(def, value, scratch, 0);
+  } catch (err) {
+    return err instanceof RadiusError ? err.message : String(err);
+  }
+  return undefined;
+}
+
+/** Parses `Attr=value` / `Attr = value` (quotes around the value are removed). */
+export function parseAssignment(text: string): [string, string] | undefined {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return undefined;
+  const name = text.slice(0, eq).trim();
+  let value = text.slice(eq + 1).trim();
+  const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
+  if (quoted) value = quoted[1];
+  return name ? [name, value] : undefined;
+}
+
+function attributeList(
+  w: Walker,
+  parts: readonly PathPart[],
+  node: Node | null | undefined,
+  dictionary: Dictionary,
+): AttributeList {
+  const out: AttributeList = [];
+  const add = (p: readonly PathPart[], n: Node | null | undefined, name: string, valueNode: unknown) => {
+    const v = isScalar(valueNode) ? valueNode.value : valueNode;
+    if (typeof v !== 'string' && typeof v !== 'number') {
+      w.fail(p, n, 'a value must be a string or a number');
+    }
+    const problem = attributeProblem(dictionary, name, v);
+    if (problem) w.fail(p, n, problem);
+    out.push([name, v]);
+  };
+  if (node === null || node === undefined) return out;
+  if (isMap(node)) {
+    // A map: `Name: value`, or `Name: [v1, v2]` for a repeated attribute.
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node;
+      const name = isScalar(keyNode) ? String(keyNode.value) : '';
+      const p = [...parts, name];
+      if (isSeq(pair.value)) {
+        pair.value.items.forEach((item, i) => {
+          add([...p, i], item as Node, name, item);
+        });
+      } else add(p, (pair.value as Node) ?? keyNode, name, pair.value);
+    }
+    return out;
+  }
+  if (isSeq(node)) {
+    // A list: `- Name = value` strings or `- Name: value` one-entry maps.
+    node.items.forEach((item, i) => {
+      const p = [...parts, i];
+      if (isScalar(item) && typeof item.value === 'string') {
+        const a = parseAssignment(item.value);
+        if (!a) w.fail(p, item as Node, 'must be "Attribute = value"');
+        add(p, item as Node, a[0], a[1]);
+      } else if (isMap(item) && item.items.length === 1) {
+        const pair = item.items[0];
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        add(p, item as Node, name, pair.value);
+      } else w.fail(p, item as Node, 'must be "Attribute = value" or a one-entry mapping');
+    });
+    return out;
+  }
+  w.fail(parts, node, 'must be a mapping of attributes or a list of "Attribute = value"');
+}
+
+function parseClient(w: Walker, node: Node, i: number): ClientConfig {
+  const parts = ['clients', i];
+  const m = w.map(parts, node, CLIENT_KEYS);
+  const address = w.string([...parts, 'address'], m.get('address'), node) as string;
+  const cidr = parseCidr(address);
+  if (!cidr) w.fail([...parts, 'address'], m.get('address'), `not an IP address or CIDR: ${address}`);
+  if (!m.has('secret')) w.fail([...parts, 'secret'], node, 'is required (the shared secret of this client)');
+  const secret = w.string([...parts, 'secret'], m.get('secret'), node) as string;
+  const ram = w.scalar([...parts, 'requireMessageAuthenticator'], m.get('requireMessageAuthenticator'));
+  if (ram !== null && ram !== undefined && ram !== true && ram !== false && ram !== 'auto') {
+    w.fail(
+      [...parts, 'requireMessageAuthenticator'],
+      m.get('requireMessageAuthenticator'),
+      'must be true, false or auto',
+    );
+  }
+  return {
+    address,
+    network: cidr.network,
+    prefix: cidr.prefix,
+    secret,
+    name: w.string([...parts, 'name'], m.get('name')),
+    requireMessageAuthenticator: (ram ?? undefined) as RequireMessageAuthenticator | undefined,
+    limitProxyState: w.boolean([...parts, 'limitProxyState'], m.get('limitProxyState')),
+  };
+}
+
+function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): UserConfig {
+  const parts = ['users', i];
+  const m = w.map(parts, node, USER_KEYS);
+  const name = w.string([...parts, 'name'], m.get('name'), node) as string;
+  const password = w.string([...parts, 'password'], m.get('password'));
+  const hashText = w.string([...parts, 'ntHash'], m.get('ntHash'));
+  if (hashText !== undefined && !/^[0-9a-f]{32}$/i.test(hashText)) {
+    w.fail([...parts, 'ntHash'], m.get('ntHash'), 'must be 32 hex digits (the MD4 of the UTF-16LE password)');
+  }
+  if (password === undefined && hashText === undefined) {
+    w.fail([...parts, 'password'], node, 'is required (or ntHash)');
+  }
+  return {
+    name,
+    password,
+    ntHash: hashText === undefined ? undefined : Buffer.from(hashText, 'hex'),
+    reply: attributeList(w, [...parts, 'reply'], m.get('reply'), dictionary),
+    check: attributeList(w, [...parts, 'check'], m.get('check'), dictionary),
+  };
+}
+
+/** Parses and validates config text; throws ConfigError (file, dotted field, reason, line). */
+export function parseConfig(text: string, file: string): ServeConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const w = new Walker(file, lines);
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const line = yamlError.linePos?.[0].line ?? lines.linePos(yamlError.pos[0]).line;
+    throw new ConfigError(file, '(yaml)', yamlError.message.split('\n')[0], line);
+  }
+  const base = path.dirname(path.resolve(file));
+  const top = w.map([], doc.contents ?? undefined, TOP_KEYS);
+
+  const lm = w.map(['listen'], top.get('listen'), LISTEN_KEYS);
+  const host = w.string(['listen', 'host'], lm.get('host')) ?? '127.0.0.1';
+  if (!isIP(host) && !/^[a-z0-9.-]+$/i.test(host))
+    w.fail(['listen', 'host'], lm.get('host'), 'not an address');
+  const listen: ListenConfig = {
+    host,
+    auth: w.port(['listen', 'auth'], lm.get('auth'), 1812) as number,
+    acct: w.port(['listen', 'acct'], lm.get('acct'), 1813) as number,
+    coa: w.port(['listen', 'coa'], lm.get('coa')),
+  };
+  if (listen.auth !== 0 && listen.auth === listen.acct) {
+    w.fail(['listen', 'acct'], lm.get('acct'), 'must differ from listen.auth');
+  }
+
+  const dictionary = new Dictionary();
+  const dictionaries: string[] = [];
+  w.seq(['dictionaries'], top.get('dictionaries')).forEach((n, i) => {
+    const rel = w.string(['dictionaries', i], n, true) as string;
+    const abs = path.resolve(base, rel);
+    try {
+      dictionary.load(abs);
+    } catch (err) {
+      w.fail(['dictionaries', i], n, err instanceof Error ? err.message : String(err));
+    }
+    dictionaries.push(abs);
+  });
+
+  const clientNodes = w.seq(['clients'], top.get('clients'));
+  if (clientNodes.length === 0)
+    w.fail(['clients'], top.get('clients') ?? doc.contents, 'at least one client is required');
+  const clients: ClientConfig[] = [];
+  const seen = new Map<string, number>();
+  clientNodes.forEach((n, i) => {
+    const c = parseClient(w, n, i);
+    const key = `${c.network.toString('hex')}/${c.prefix}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      w.fail(
+        ['clients', i, 'address'],
+        n,
+        `duplicate client: same network as clients[${first}] (${c.address})`,
+      );
+    }
+    seen.set(key, i);
+    clients.push(c);
+  });
+
+  const users: UserConfig[] = [];
+  const names = new Set<string>();
+  w.seq(['users'], top.get('users')).forEach((n, i) => {
+    const u = parseUser(w, n, i, dictionary);
+    if (names.has(u.name)) w.fail(['users', i, 'name'], n, `duplicate user ${JSON.stringify(u.name)}`);
+    names.add(u.name);
+    users.push(u);
+  });
+
+  let logLevel: LogLevel = 'info';
+  if (top.has('log')) {
+    const m = w.map(['log'], top.get('log'), ['level']);
+    const level = w.string(['log', 'level'], m.get('level'));
+    if (level !== undefined && !LOG_LEVELS.includes(level)) {
+      w.fail(['log', 'level'], m.get('level'), `must be one of ${LOG_LEVELS.join(', ')}`);
+    }
+    logLevel = (level ?? 'info') as LogLevel;
+  }
+
+  let metrics: ServeConfig['metrics'];
+  if (top.has('metrics')) {
+    const m = w.map(['metrics'], top.get('metrics'), ['host', 'port']);
+    if (!m.has('port')) w.fail(['metrics', 'port'], top.get('metrics'), 'is required');
+    metrics = {
+      host: w.string(['metrics', 'host'], m.get('host')) ?? '127.0.0.1',
+      port: w.port(['metrics', 'port'], m.get('port')) as number,
+    };
+  }
+
+  const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
+  return { file, listen, clients, users, dictionaries, dictionary, logLevel, metrics, database };
+}
+
+/** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
+export function loadConfig(file: string): ServeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '(file)', (err as Error).message);
+  }
+  return parseConfig(text, file);
+}

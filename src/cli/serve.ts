@@ -1,0 +1,309 @@
+// `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
+// config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { authenticate, type Credentials } from '../auth/authenticate.js';
+import type { AttributeValue } from '../dictionary/types.js';
+import { ConfigError, RadiusResponseError } from '../errors.js';
+import type { AttributesSet } from '../protocol/attributes.js';
+import { ACCESS_ACCEPT, ACCESS_REJECT } from '../protocol/codes.js';
+import { writeValue } from '../protocol/values.js';
+import {
+  AbstractRadiusServer,
+  type HandlerResult,
+  type NasConfig,
+  type RequestContext,
+} from '../server/abstract-server.js';
+import type { Logger } from '../server/logger.js';
+import type { Remote } from '../transport/udp.js';
+import { accountingRecord } from '../store/accounting.js';
+import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
+import { ClientTable, loadConfig, type ServeConfig } from './config.js';
+import { ServeMetrics } from './metrics.js';
+
+const USAGE = `usage: aioradius serve --config FILE
+
+Starts a RADIUS server (authentication, durable accounting) as described by the YAML file FILE.
+SIGTERM/SIGINT stop it gracefully; SIGHUP reloads clients and users from FILE.`;
+
+const scratchA = Buffer.alloc(8192);
+const scratchB = Buffer.alloc(8192);
+
+/** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
+export class ConfiguredServer extends AbstractRadiusServer {
+  private clients: ClientTable;
+  private users = new Map<string, UserRecord>();
+  private readonly store: SqliteStore;
+  metrics: ServeMetrics | undefined;
+
+  constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
+    super(config.listen.host, {
+      authPort: config.listen.auth,
+      accPort: config.listen.acct,
+      dictionary: config.dictionary,
+      logger,
+    });
+    this.store = store;
+    this.clients = new ClientTable(config.clients);
+    this.setUsers(config);
+  }
+
+  /** Takes clients and config users from a newly loaded config (SIGHUP). */
+  reload(config: ServeConfig): void {
+    this.clients = new ClientTable(config.clients);
+    this.setUsers(config);
+  }
+
+  /** The configured name of the client covering `address`. */
+  clientName(address: string): string | undefined {
+    return this.clients.match(address)?.name;
+  }
+
+  private setUsers(config: ServeConfig): void {
+    this.users = new Map(config.users.map((u) => [u.name, u]));
+  }
+
+  override validateNas(remote: Remote): NasConfig {
+    const c = this.clients.match(remote.address);
+    if (!c) throw new RadiusResponseError(`no client configured for ${remote.address}`);
+    return {
+      secret: c.secret,
+      name: c.name,
+      requireMessageAuthenticator: c.requireMessageAuthenticator,
+      limitProxyState: c.limitProxyState,
+    };
+  }
+
+  override handleAuthPacket(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+    const t0 = process.hrtime.bigint();
+    try {
+      return this.decide(attributes, context);
+    } finally {
+      this.metrics?.latency.observe({ type: 'auth' }, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+
+  override async handleAccPacket(
+    _attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<null>> {
+    const t0 = process.hrtime.bigint();
+    try {
+      const record = accountingRecord(context.packet, context.remote.address);
+      // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
+      const stored = await this.store.recordAccounting(record);
+      this.logger.debug(
+        {
+          nas: record.nas,
+          session: record.sessionId,
+          status: record.statusType,
+          user: record.userName,
+          retransmission: !stored,
+        },
+        'accounting stored',
+      );
+      return [[], null];
+    } finally {
+      this.metrics?.latency.observe({ type: 'acct' }, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+
+  override registerHandleException(error: unknown): void {
+    if (error instanceof RadiusResponseError) return;
+    this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+  }
+
+  private decide(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+    const nas = context.remote.address;
+    const rawName = attributes.get('User-Name');
+    const name = typeof rawName === 'string' ? rawName : undefined;
+    const user = name === undefined ? undefined : (this.users.get(name) ?? this.store.getUser(name));
+    if (!user) {
+      this.logger.info({ user: name, nas, result: 'reject', reason: 'unknown user' }, 'Access-Reject');
+      return [[], ACCESS_REJECT];
+    }
+    const failedCheck = user.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
+    if (failedCheck) {
+      this.logger.info(
+        { user: name, nas, result: 'reject', reason: `check ${failedCheck[0]} does not match` },
+        'Access-Reject',
+      );
+      return [[], ACCESS_REJECT];
+    }
+    const credentials: Credentials = { password: user.password, ntHash: user.ntHash };
+    const result = authenticate(context.packet, credentials);
+    if (!result.ok) {
+      this.logger.info(
+        { user: name, nas, method: result.method, result: 'reject', reason: result.reason },
+        'Access-Reject',
+      );
+      return [result.attributes, ACCESS_REJECT];
+    }
+    this.logger.info({ user: name, nas, method: result.method, result: 'accept' }, 'Access-Accept');
+    return [[...user.reply, ...result.attributes], ACCESS_ACCEPT];
+  }
+
+  /** A check attribute matches when one of the request's values has the same wire form. */
+  private checkMatches(attributes: AttributesSet, attr: string, want: string | number): boolean {
+    const colon = attr.lastIndexOf(':');
+    const bare = colon > 0 && /^\d{1,2}$/.test(attr.slice(colon + 1)) ? attr.slice(0, colon) : attr;
+    const def = this.dictionary.attribute(bare);
+    if (!def) return false;
+    let values: AttributeValue[];
+    try {
+      values = attributes.getAll(attr);
+    } catch {
+      return false;
+    }
+    if (values.length === 0) return false;
+    let wantLen: number;
+    try {
+      wantLen = writeValue(def, want, scratchB, 0);
+    } catch {
+      return false;
+    }
+    return values.some((v) => {
+      try {
+        const n = writeValue(def, v, scratchA, 0);
+        return n === wantLen && scratchA.compare(scratchB, 0, wantLen, 0, n) === 0;
+      } catch {
+        return false;
+      }
+    });
+  }
+}
+
+function parseArgs(argv: string[]): { config?: string; help?: boolean; error?: string } {
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') return { help: true };
+    if (a === '-c' || a === '--config') {
+      config = argv[++i];
+      if (config === undefined) return { error: `${a} needs a file` };
+    } else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else return { error: `unknown argument ${JSON.stringify(a)}` };
+  }
+  if (config === undefined) return { error: '--config FILE is required' };
+  return { config };
+}
+
+/** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.error || !args.config) {
+    process.stderr.write(`aioradius serve: ${args.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const file = args.config;
+  let config: ServeConfig;
+  try {
+    config = loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aioradius serve: bad config: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid }, name: 'aioradius' });
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(config.database, { worker: true });
+  } catch (err) {
+    process.stderr.write(
+      `aioradius serve: cannot open database ${config.database}: ${(err as Error).message}\n`,
+    );
+    return 1;
+  }
+  const server = new ConfiguredServer(config, store, logger);
+  let metrics: ServeMetrics | undefined;
+  let metricsPort: number | undefined;
+  let ports: { authPort?: number; accPort?: number } = {};
+  try {
+    ports = await server.start();
+    if (config.metrics) {
+      metrics = new ServeMetrics(server, (a) => server.clientName(a));
+      server.metrics = metrics;
+      metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
+    }
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'cannot start');
+    process.stderr.write(`aioradius serve: cannot start: ${(err as Error).message}\n`);
+    await server.close();
+    await metrics?.close();
+    await store.close();
+    return 1;
+  }
+  if (config.listen.coa !== undefined) {
+    logger.warn(
+      { port: config.listen.coa },
+      'listen.coa: Dynamic Authorization is not served by this version',
+    );
+  }
+  const onHangup = () => {
+    try {
+      const next = loadConfig(file);
+      if (next.dictionaries.join('\n') !== config.dictionaries.join('\n')) {
+        throw new ConfigError(
+          file,
+          'dictionaries',
+          'changed: dictionaries are only loaded at start, restart instead',
+        );
+      }
+      server.reload(next);
+      config = next;
+      logger.info({ clients: next.clients.length, users: next.users.length }, 'configuration reloaded');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'reload failed: keeping the running configuration');
+    }
+  };
+  process.on('SIGHUP', onHangup);
+  logger.info(
+    {
+      auth: ports.authPort,
+      acct: ports.accPort,
+      metrics: metricsPort,
+      database: config.database,
+      clients: config.clients.length,
+      users: config.users.length,
+    },
+    'aioradius ready',
+  );
+  try {
+    await server.run();
+  } finally {
+    process.off('SIGHUP', onHangup);
+    await store.close();
+    await metrics?.close();
+    logger.info('aioradius stopped');
+  }
+  return 0;
+}
+
+function isMain(): boolean {
+  try {
+    return (
+      process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
+    );
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`aioradius serve: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/** Options of a GroupCommit. */
+export interface GroupCommitOptions {
+  /** Largest batch written at once (default 4096). */
+  maxBatch?: number;
+  /** Milliseconds the first queued item waits for company before the batch is written (default 1). */
+  delayMs?: number;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: callers `submit` an item and await its result; everything queued (up to
+ * `maxBatch`) is handed to `write` at once, so one durable transaction (one fsync) serves many
+ * callers. `write` returns (or resolves with) one result per item, in order, or throws to fail
+ * the whole batch. One batch is written at a time; what arrives meanwhile forms the next one.
+ */
+export class GroupCommit<T, R> {
+  private queue: Waiting<T, R>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly delayMs: number;
+  /** Batches written so far (for metrics and tests). */
+  batches = 0;
+  /** Items written so far. */
+  items = 0;
+
+  constructor(
+    private readonly write: (items: T[]) => R[] | Promise<R[]>,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 4096;
+    this.delayMs = options.delayMs ?? 1;
+  }
+
+  /** Items waiting for the next batch. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues an item; resolves with its result once the batch holding it is committed. */
+  submit(item: T): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('store closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.writing) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.delayMs);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, ms);
+  }
+
+  /** Writes batches until the queue is empty (one at a time). */
+  private drain(): Promise<void> {
+    if (this.writing) return this.writing;
+    const run = async () => {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const results = await this.write(batch.map((w) => w.item));
+          this.batches++;
+          this.items += batch.length;
+          for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+      }
+    };
+    this.writing = run().finally(() => {
+      this.writing = undefined;
+      // An item queued between the loop's last check and now still needs a batch.
+      if (this.queue.length > 0) this.schedule(0);
+    });
+    return this.writing;
+  }
+
+  /** Writes what is queued, then refuses further items. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.writing || this.queue.length > 0) await this.drain();
+  }
+}

@@ -1,0 +1,212 @@
+// The embedded store of `aioradius serve`: users and accounting in one SQLite file.
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { AccountingRecord } from './accounting.js';
+import { AccountingTables, openDatabase } from './accounting-tables.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import type { WorkerReply, WorkerRequest } from './sqlite-worker.js';
+
+/** An attribute value as stored in the users table (JSON). */
+export type StoredValue = string | number;
+
+/** A user row: credentials and attribute lists. */
+export interface UserRecord {
+  name: string;
+  /** Cleartext (PAP and CHAP need it; MS-CHAP can use either). */
+  password?: string;
+  /** NT hash (16 bytes): enough for MS-CHAPv1/v2. */
+  ntHash?: Buffer;
+  reply: Array<[string, StoredValue]>;
+  check: Array<[string, StoredValue]>;
+}
+
+/** A row of the sessions table. */
+export interface SessionRow {
+  nas: string;
+  session_id: string;
+  user_name: string | null;
+  status: 'active' | 'stopped';
+  start_time: number | null;
+  last_update: number;
+  stop_time: number | null;
+  session_time: number | null;
+  input_octets: number | null;
+  output_octets: number | null;
+  input_packets: number | null;
+  output_packets: number | null;
+  terminate_cause: string | null;
+  framed_ip: string | null;
+  records: number;
+}
+
+interface UserRow {
+  name: string;
+  password: string | null;
+  nt_hash: string | null;
+  reply: string;
+  check_items: string;
+}
+
+function parsePairs(json: string): Array<[string, StoredValue]> {
+  const v: unknown = JSON.parse(json);
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (p): p is [string, StoredValue] =>
+      Array.isArray(p) && typeof p[0] === 'string' && (typeof p[1] === 'string' || typeof p[1] === 'number'),
+  );
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    name: row.name,
+    password: row.password ?? undefined,
+    ntHash: row.nt_hash ? Buffer.from(row.nt_hash, 'hex') : undefined,
+    reply: parsePairs(row.reply),
+    check: parsePairs(row.check_items),
+  };
+}
+
+/** Options of the store. */
+export interface SqliteStoreOptions extends GroupCommitOptions {
+  readonly?: boolean;
+  /**
+   * Write accounting from a worker thread (started on the first record), so that the fsync of a
+   * commit does not stall the event loop; default false (written on the calling thread).
+   */
+  worker?: boolean;
+}
+
+/** Writes accounting batches in a worker thread with its own connection; one batch at a time. */
+class WorkerWriter {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: boolean[]) => void; reject: (e: Error) => void }
+  >();
+  private failure: Error | undefined;
+
+  constructor(file: string) {
+    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { file } });
+    this.worker.on('message', (reply: WorkerReply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      if ('error' in reply) w.reject(new Error(reply.error));
+      else w.resolve(reply.results);
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`accounting writer stopped (exit ${code})`)));
+  }
+
+  write(records: AccountingRecord[]): Promise<boolean[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, records } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.failure) return;
+    const exited = new Promise((r) => this.worker.once('exit', r));
+    this.worker.postMessage({ close: true } satisfies WorkerRequest);
+    await exited;
+  }
+}
+
+/**
+ * Users and accounting in SQLite, durable: WAL journal with synchronous=FULL, so a committed
+ * transaction survives a crash or power loss. Accounting goes through a group commit.
+ */
+export class SqliteStore {
+  readonly db: Database.Database;
+  private readonly commit: GroupCommit<AccountingRecord, boolean>;
+  private readonly getUserStmt: Database.Statement<[string], UserRow>;
+  private tables: AccountingTables | undefined;
+  private writer: WorkerWriter | undefined;
+
+  constructor(
+    readonly file: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.db = openDatabase(file, options.readonly ?? false);
+    this.getUserStmt = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
+    const useWorker = options.worker ?? false;
+    this.commit = new GroupCommit((records) => {
+      if (useWorker) {
+        this.writer ??= new WorkerWriter(file);
+        return this.writer.write(records);
+      }
+      this.tables ??= new AccountingTables(this.db);
+      return this.tables.writeBatch(records);
+    }, options);
+  }
+
+  /** A user by name, or undefined. */
+  getUser(name: string): UserRecord | undefined {
+    const row = this.getUserStmt.get(name);
+    return row ? toUser(row) : undefined;
+  }
+
+  /** Every user, by name. */
+  listUsers(): UserRecord[] {
+    return this.db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name').all().map(toUser);
+  }
+
+  /** Adds a user; returns false when the name exists and `replace` is not set. */
+  addUser(user: UserRecord, replace = false): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT ${replace ? 'OR REPLACE ' : 'OR IGNORE '}INTO users (name, password, nt_hash, reply, check_items, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        user.name,
+        user.password ?? null,
+        user.ntHash ? user.ntHash.toString('hex') : null,
+        JSON.stringify(user.reply),
+        JSON.stringify(user.check),
+        Date.now(),
+      );
+    return info.changes > 0;
+  }
+
+  /** Deletes a user; returns false when there was none. */
+  deleteUser(name: string): boolean {
+    return this.db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
+  }
+
+  /**
+   * Stores an Accounting-Request; resolves once it is committed (true) or was already stored by
+   * an earlier copy (false). Rejects when the write failed: then no response must be sent.
+   */
+  recordAccounting(record: AccountingRecord): Promise<boolean> {
+    return this.commit.submit(record);
+  }
+
+  /** Batches and records written by the group commit so far. */
+  get commitStats(): { batches: number; records: number; pending: number } {
+    return { batches: this.commit.batches, records: this.commit.items, pending: this.commit.pending };
+  }
+
+  /** A session by NAS and Acct-Session-Id. */
+  getSession(nas: string, sessionId: string): SessionRow | undefined {
+    return this.db
+      .prepare<[string, string], SessionRow>('SELECT * FROM acct_sessions WHERE nas = ? AND session_id = ?')
+      .get(nas, sessionId);
+  }
+
+  /** Writes what is queued, stops the writer and closes the database. */
+  async close(): Promise<void> {
+    await this.commit.close();
+    await this.writer?.close();
+    if (this.db.open) this.db.close();
+  }
+}

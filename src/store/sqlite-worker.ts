@@ -1,0 +1,30 @@
+// Worker thread of the store: writes accounting batches so that the fsync of each commit never
+// blocks the event loop that receives and answers packets.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AccountingRecord } from './accounting.js';
+import { AccountingTables, openDatabase } from './accounting-tables.js';
+
+/** A message to the worker: a batch to write, or the request to close. */
+export type WorkerRequest = { id: number; records: AccountingRecord[] } | { close: true };
+
+/** The worker's answer to a batch. */
+export type WorkerReply = { id: number; results: boolean[] } | { id: number; error: string };
+
+const port = parentPort;
+if (port) {
+  const tables = new AccountingTables(openDatabase((workerData as { file: string }).file));
+  port.on('message', (msg: WorkerRequest) => {
+    if ('close' in msg) {
+      tables.db.close();
+      port.close();
+      return;
+    }
+    let reply: WorkerReply;
+    try {
+      reply = { id: msg.id, results: tables.writeBatch(msg.records) };
+    } catch (err) {
+      reply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(reply);
+  });
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ClientTable, parseCidr, parseConfig } from '../../src/cli/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { runServe, tempDir } from './serve-helpers.js';
+
+const GOOD = `listen:
+  host: 127.0.0.1
+  auth: 11812
+  acct: 11813
+clients:
+  - address: 127.0.0.0/8
+    secret: testing123
+    name: lo
+    requireMessageAuthenticator: auto
+  - address: 127.0.0.5
+    secret: other
+    limitProxyState: false
+users:
+  - name: alice
+    password: alicepw
+    reply:
+      Reply-Message: Hello
+      Session-Timeout: 3600
+  - name: bob
+    ntHash: 8846F7EAEE8FB117AD06BDD830B7586C
+    reply:
+      - Reply-Message = "one"
+      - Framed-IP-Address: 10.0.0.1
+    check:
+      NAS-Identifier: ap1
+log:
+  level: debug
+metrics:
+  port: 0
+database: ./x.db
+`;
+
+function configError(text: string): ConfigError {
+  try {
+    parseConfig(text, 'test.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('serve config', () => {
+  test('a good config parses with defaults and resolved paths', () => {
+    const c = parseConfig(GOOD, '/etc/aio/test.yaml');
+    assert.deepEqual(c.listen, { host: '127.0.0.1', auth: 11812, acct: 11813, coa: undefined });
+    assert.equal(c.clients.length, 2);
+    assert.equal(c.clients[0].requireMessageAuthenticator, 'auto');
+    assert.equal(c.clients[1].limitProxyState, false);
+    assert.deepEqual(c.users[0].reply, [
+      ['Reply-Message', 'Hello'],
+      ['Session-Timeout', 3600],
+    ]);
+    assert.deepEqual(c.users[1].reply, [
+      ['Reply-Message', 'one'],
+      ['Framed-IP-Address', '10.0.0.1'],
+    ]);
+    assert.deepEqual(c.users[1].check, [['NAS-Identifier', 'ap1']]);
+    assert.equal(c.users[1].ntHash?.toString('hex'), '8846f7eaee8fb117ad06bdd830b7586c');
+    assert.equal(c.logLevel, 'debug');
+    assert.deepEqual(c.metrics, { host: '127.0.0.1', port: 0 });
+    assert.equal(c.database, '/etc/aio/x.db');
+  });
+
+  test('errors name the field, the reason and the line', () => {
+    const cases: Array<[string, string, RegExp, number]> = [
+      [GOOD.replace('auth: 11812', 'auth: "x"'), 'listen.auth', /port number/, 3],
+      [GOOD.replace('  acct: 11813', '  acct: 11813\n  colour: red'), 'listen.colour', /unknown key/, 5],
+      [GOOD.replace('    secret: other\n', ''), 'clients[1].secret', /required/, 10],
+      [GOOD.replace('127.0.0.5', '127.0.0.0/8'), 'clients[1].address', /duplicate client/, 10],
+      [GOOD.replace('127.0.0.5', '127.0.0.300'), 'clients[1].address', /not an IP address or CIDR/, 10],
+      [GOOD.replace('127.0.0.5', '127.0.0.0/33'), 'clients[1].address', /CIDR/, 10],
+      [
+        GOOD.replace('Reply-Message: Hello', 'Reply-Mesage: Hello'),
+        'users[0].reply.Reply-Mesage',
+        /unknown attribute/,
+        17,
+      ],
+      [
+        GOOD.replace('NAS-Identifier: ap1', 'NAS-Ident: ap1'),
+        'users[1].check.NAS-Ident',
+        /unknown attribute/,
+        25,
+      ],
+      [
+        GOOD.replace('Session-Timeout: 3600', 'Session-Timeout: soon'),
+        'users[0].reply.Session-Timeout',
+        /unknown value/,
+        18,
+      ],
+      [GOOD.replace('level: debug', 'level: loud'), 'log.level', /one of/, 27],
+      [GOOD.replace('    password: alicepw\n', ''), 'users[0].password', /required/, 14],
+      [
+        GOOD.replace('limitProxyState: false', 'limitProxyState: maybe'),
+        'clients[1].limitProxyState',
+        /true or false/,
+        12,
+      ],
+    ];
+    for (const [text, field, reason, line] of cases) {
+      const err = configError(text);
+      assert.equal(err.field, field, err.message);
+      assert.match(err.reason, reason, err.message);
+      assert.equal(err.line, line, err.message);
+      assert.equal(err.file, 'test.yaml');
+    }
+  });
+
+  test('YAML syntax errors and empty configs are ConfigErrors', () => {
+    assert.equal(configError('clients: [\n').field, '(yaml)');
+    assert.equal(configError('').field, 'clients');
+  });
+
+  test('client table: longest prefix wins, IPv4-mapped addresses match IPv4 clients', () => {
+    const c = parseConfig(GOOD, 'test.yaml');
+    const t = new ClientTable(c.clients);
+    assert.equal(t.match('127.0.0.5')?.secret, 'other');
+    assert.equal(t.match('127.1.2.3')?.secret, 'testing123');
+    assert.equal(t.match('::ffff:127.0.0.9')?.secret, 'testing123');
+    assert.equal(t.match('10.0.0.1'), undefined);
+    assert.equal(t.match('::1'), undefined);
+    assert.deepEqual(parseCidr('::1/128')?.prefix, 128);
+    assert.equal(parseCidr('fe80::/10')?.network.toString('hex'), 'fe800000000000000000000000000000');
+    assert.equal(parseCidr('10.1.2.3/8')?.network.toString('hex'), '0a000000');
+    assert.equal(parseCidr('nope'), undefined);
+  });
+});
+
+describe('serve with a bad config (child process)', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  before(async () => {
+    ({ dir, remove } = await tempDir('aioradius-config-'));
+  });
+  after(() => remove());
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['wrong type', GOOD.replace('auth: 11812', 'auth: [1, 2]'), /listen\.auth: must be a single value/],
+    ['unknown key', GOOD.replace('database: ./x.db', 'databse: ./x.db'), /databse: unknown key/],
+    ['missing secret', GOOD.replace('    secret: other\n', ''), /clients\[1\]\.secret: is required/],
+    ['duplicate client', GOOD.replace('127.0.0.5', '127.0.0.0/8'), /clients\[1\]\.address: duplicate client/],
+  ];
+  for (const [name, text, expected] of bad) {
+    test(`${name}: stderr names the field and reason, exit code 2, no database created`, async () => {
+      const file = path.join(dir, `${name.replace(/ /g, '-')}.yaml`);
+      await writeFile(file, text);
+      const r = await runServe(['--config', file]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, expected);
+      assert.match(r.stderr, new RegExp(`${name.replace(/ /g, '-')}\\.yaml:\\d+:`));
+      assert.equal(r.stdout, '');
+      assert.equal(existsSync(path.join(dir, 'x.db')), false);
+    });
+  }
+
+  test('a missing config file and a missing --config are errors', async () => {
+    const r = await runServe(['--config', path.join(dir, 'nope.yaml')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nope\.yaml/);
+    const r2 = await runServe([]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /--config FILE is required/);
+  });
+});

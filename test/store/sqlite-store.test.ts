@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
+import { createPacket, decodeRequest, type Packet } from '../../src/protocol/packet.js';
+import { accountingRecord, recordKey } from '../../src/store/accounting.js';
+import { GroupCommit } from '../../src/store/group-commit.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+
+const SECRET = 'testing123';
+const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const dbFile = () => path.join(dir, `t${n++}.db`);
+
+/** An Accounting-Request as the server sees it: encoded then decoded (so `raw` is set). */
+function acct(attrs: Array<[string, string | number]>, identifier = 1): Packet {
+  const bytes = createPacket(ACCOUNTING_REQUEST, SECRET, { identifier, attributes: attrs }).encode();
+  return decodeRequest(SECRET, bytes);
+}
+
+describe('GroupCommit', () => {
+  test('everything queued in one turn is written in one batch, results in order', async () => {
+    const batches: number[][] = [];
+    const gc = new GroupCommit<number, number>((items) => {
+      batches.push(items);
+      return items.map((i) => i * 2);
+    });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => gc.submit(i)));
+    assert.deepEqual(results, [2, 4, 6, 8, 10]);
+    assert.deepEqual(batches, [[1, 2, 3, 4, 5]]);
+    await gc.close();
+  });
+
+  test('batches are capped at maxBatch; a failing write rejects only its batch', async () => {
+    let calls = 0;
+    const gc = new GroupCommit<number, number>(
+      (items) => {
+        calls++;
+        if (items.includes(3)) throw new Error('disk full');
+        return items;
+      },
+      { maxBatch: 2 },
+    );
+    const settled = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => gc.submit(i)));
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled'],
+    );
+    assert.equal(calls, 3);
+    await gc.close();
+    await assert.rejects(gc.submit(6), /closed/);
+  });
+});
+
+describe('SqliteStore', () => {
+  test('durable settings: WAL and synchronous=FULL', async () => {
+    const s = new SqliteStore(dbFile());
+    assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(s.db.pragma('synchronous', { simple: true }), 2);
+    await s.close();
+  });
+
+  test('users: add, replace, get, list, delete', async () => {
+    const s = new SqliteStore(dbFile());
+    assert.equal(
+      s.addUser({ name: 'bob', password: 'pw', reply: [['Reply-Message', 'hi']], check: [] }),
+      true,
+    );
+    assert.equal(s.addUser({ name: 'bob', password: 'other', reply: [], check: [] }), false);
+    assert.equal(s.getUser('bob')?.password, 'pw');
+    const hash = Buffer.from('8846f7eaee8fb117ad06bdd830b7586c', 'hex');
+    assert.equal(
+      s.addUser({ name: 'bob', ntHash: hash, reply: [], check: [['NAS-Identifier', 'ap1']] }, true),
+      true,
+    );
+    const bob = s.getUser('bob');
+    assert.equal(bob?.password, undefined);
+    assert.deepEqual(bob?.ntHash, hash);
+    assert.deepEqual(bob?.check, [['NAS-Identifier', 'ap1']]);
+    assert.deepEqual(
+      s.listUsers().map((u) => u.name),
+      ['bob'],
+    );
+    assert.equal(s.deleteUser('bob'), true);
+    assert.equal(s.deleteUser('bob'), false);
+    assert.equal(s.getUser('bob'), undefined);
+    await s.close();
+  });
+
+  test('record key: same record with another Acct-Delay-Time or identifier is the same; other content differs', () => {
+    const base: Array<[string, string | number]> = [
+      ['Acct-Session-Id', 's1'],
+      ['Acct-Status-Type', 'Start'],
+    ];
+    const a = acct([...base, ['Acct-Delay-Time', 0]], 1);
+    const b = acct([...base, ['Acct-Delay-Time', 5]], 2);
+    const c = acct(
+      [
+        ['Acct-Session-Id', 's2'],
+        ['Acct-Status-Type', 'Start'],
+      ],
+      1,
+    );
+    assert.equal(recordKey(a.raw as Buffer), recordKey(b.raw as Buffer));
+    assert.notEqual(recordKey(a.raw as Buffer), recordKey(c.raw as Buffer));
+  });
+
+  test('accounting: records stored once (even after reopening), sessions folded', async () => {
+    const file = dbFile();
+    let s = new SqliteStore(file);
+    const t0 = Date.UTC(2024, 0, 1) / 1000;
+    const start = acct([
+      ['Acct-Session-Id', 'sess-1'],
+      ['Acct-Status-Type', 'Start'],
+      ['User-Name', 'alice'],
+      ['Event-Timestamp', t0],
+      ['Framed-IP-Address', '10.0.0.7'],
+    ]);
+    const interim = acct([
+      ['Acct-Session-Id', 'sess-1'],
+      ['Acct-Status-Type', 'Interim-Update'],
+      ['Event-Timestamp', t0 + 60],
+      ['Acct-Session-Time', 60],
+      ['Acct-Input-Octets', 1000],
+      ['Acct-Input-Gigawords', 1],
+      ['Acct-Output-Octets', 500],
+    ]);
+    const stop = acct([
+      ['Acct-Session-Id', 'sess-1'],
+      ['Acct-Status-Type', 'Stop'],
+      ['Event-Timestamp', t0 + 120],
+      ['Acct-Session-Time', 120],
+      ['Acct-Input-Octets', 2000],
+      ['Acct-Input-Gigawords', 1],
+      ['Acct-Output-Octets', 900],
+      ['Acct-Input-Packets', 10],
+      ['Acct-Terminate-Cause', 'User-Request'],
+    ]);
+    const nas = '127.0.0.1';
+    // Stop first and the interim after it: counters and status must still come out right.
+    const first = await Promise.all([
+      s.recordAccounting(accountingRecord(start, nas)),
+      s.recordAccounting(accountingRecord(stop, nas)),
+      s.recordAccounting(accountingRecord(stop, nas)),
+    ]);
+    assert.deepEqual(first, [true, true, false]);
+    assert.equal(await s.recordAccounting(accountingRecord(interim, nas)), true);
+    await s.close();
+
+    s = new SqliteStore(file);
+    assert.equal(await s.recordAccounting(accountingRecord(interim, nas)), false);
+    assert.equal(await s.recordAccounting(accountingRecord(start, nas)), false);
+    // Another NAS with the same session id is another session.
+    assert.equal(await s.recordAccounting(accountingRecord(start, '127.0.0.2')), true);
+    const count = s.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+    assert.equal(count.n, 4);
+    const row = s.getSession(nas, 'sess-1');
+    assert.ok(row);
+    assert.equal(row.status, 'stopped');
+    assert.equal(row.user_name, 'alice');
+    assert.equal(row.start_time, t0 * 1000);
+    assert.equal(row.stop_time, (t0 + 120) * 1000);
+    assert.equal(row.last_update, (t0 + 120) * 1000);
+    assert.equal(row.session_time, 120);
+    assert.equal(row.input_octets, 2 ** 32 + 2000);
+    assert.equal(row.output_octets, 900);
+    assert.equal(row.input_packets, 10);
+    assert.equal(row.terminate_cause, 'User-Request');
+    assert.equal(row.framed_ip, '10.0.0.7');
+    assert.equal(row.records, 3);
+    const raw = s.db.prepare('SELECT attributes FROM acct_records WHERE status_type = 2').get() as {
+      attributes: string;
+    };
+    assert.deepEqual(JSON.parse(raw.attributes)['Acct-Session-Id'], ['sess-1']);
+    await s.close();
+  });
+
+  for (const worker of [false, true]) {
+    test(`group commit${worker ? ' in a worker thread' : ''}: thousands of concurrent records in few transactions`, async () => {
+      const s = new SqliteStore(dbFile(), { worker });
+      const N = 3000;
+      const records = Array.from({ length: N }, (_, i) =>
+        accountingRecord(
+          acct([
+            ['Acct-Session-Id', `g${i}`],
+            ['Acct-Status-Type', 'Start'],
+          ]),
+          '127.0.0.1',
+        ),
+      );
+      const results = await Promise.all(records.map((r) => s.recordAccounting(r)));
+      assert.equal(results.filter(Boolean).length, N);
+      assert.ok(s.commitStats.batches < 10, `batches: ${s.commitStats.batches}`);
+      // A retransmission after the batch is acknowledged as already stored.
+      assert.equal(await s.recordAccounting(records[7]), false);
+      await s.close();
+      const again = new SqliteStore(s.file, { worker });
+      assert.equal(await again.recordAccounting(records[8]), false);
+      const count = again.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+      assert.equal(count.n, N);
+      await again.close();
+    });
+  }
+});
