@@ -99,3 +99,43 @@ export {
 } from './auth/mschapv2.js';
 export { decryptMppeKey, encryptMppeKey, type MppeKeys, mppeKeysV2, msChapMppeKeys } from './auth/mppe.js';
 export { md4 } from './auth/md4.js';
+export {
+  type DacConfig,
+  DynamicAuthorizationServer,
+  type DynamicAuthorizationServerOptions,
+  type DynauthHandlerResult,
+  type DynauthListeningInfo,
+  type DynauthRequestContext,
+  type ResolvedDynauthOptions,
+} from './dynauth/dynamic-authorization-server.js';
+export { type DasSendOptions, sendToDas } from './dynauth/das-sender.js';
+export {
+  ERROR_CAUSE,
+  type ErrorCause,
+  errorCauseName,
+  errorCauseRefusal,
+  errorCauses,
+} from './dynauth/error-cause.js';
+export {
+  AUTHORIZE_ONLY,
+  checkDynauthRequest,
+  isAuthorizeOnly,
+  NAS_IDENTIFICATION_ATTRIBUTES,
+  type NasIdentification,
+  type RuleViolation,
+  SESSION_IDENTIFICATION_ATTRIBUTES,
+  type SessionRuleOptions,
+  SessionRules,
+} from './dynauth/session-rules.js';
+export { type DynauthCounters, newDynauthCounters } from './dynauth/dynauth-counters.js';
+export { isEventTimestampCurrent } from './dynauth/event-timestamp.js';
+export {
+  RadiusClient,
+  type RadiusClientOptions,
+  type SendOptions,
+  type SendResult,
+  type ServerStatus,
+} from './client/radius-client.js';
+export type { FailoverPolicy, ServerConfig } from './client/server-pool.js';
+export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
+export type { ServiceKind } from './client/destination.js';

@@ -15,7 +15,14 @@ import {
   codeName,
   STATUS_SERVER,
 } from '../protocol/codes.js';
-import { decodeRequest, type Packet, scanPacket } from '../protocol/packet.js';
+import {
+  type CoARequest,
+  type DisconnectRequest,
+  decodeRequest,
+  type Packet,
+  scanPacket,
+} from '../protocol/packet.js';
+import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
 import { DuplicateCache } from './duplicate-cache.js';
@@ -79,7 +86,7 @@ export interface ListeningInfo {
 
 interface NasState {
   counters: ServerCounters;
-  /** Seen a Message-Authenticator from this NAS ('auto' policy). */
+  /** Seen a Message-Authenticator in an Access-Request from this NAS ('auto' policy). */
   sentMessageAuthenticator: boolean;
 }
 
@@ -220,7 +227,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       this.emit('listening', info);
       return info;
     } catch (err) {
-      for (const ep of this.endpoints) ep.close();
+      for (const ep of this.endpoints) void ep.close();
       this.endpoints = [];
       this.state = 'closed';
       this.rejectListening(err);
@@ -252,7 +259,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     await Promise.race([wait, new Promise((r) => (timer = setTimeout(r, this.options.closeTimeout * 1000)))]);
     clearTimeout(timer);
     await this.periodic?.stop(this.options.closeTimeout * 1000);
-    for (const ep of this.endpoints) ep.close();
+    await Promise.all(this.endpoints.map((ep) => ep.close()));
     this.endpoints = [];
     this.duplicates.clear();
     this.state = 'closed';
@@ -375,7 +382,9 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       return undefined;
     }
     const hasMA = scan.maOffset >= 0;
-    if (hasMA) nas.sentMessageAuthenticator = true;
+    // 'auto' learns from Access-Requests only: Status-Server must carry one anyway (RFC 5997 §3)
+    // and accounting may, so neither says whether this NAS signs its Access-Requests.
+    if (hasMA && scan.code === ACCESS_REQUEST) nas.sentMessageAuthenticator = true;
     if (scan.code === ACCESS_REQUEST && !hasMA) {
       const policy = nasConfig.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
       if (policy === true || (policy === 'auto' && nas.sentMessageAuthenticator)) {
@@ -449,6 +458,19 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       this.reportError(err);
       return undefined;
     }
+  }
+
+  /**
+   * Sends a CoA-Request or Disconnect-Request to a NAS (the server's Dynamic Authorization client,
+   * RFC 5176) and resolves with its ACK or NAK and the response time.
+   */
+  sendToDas(
+    request: CoARequest | DisconnectRequest,
+    host: string,
+    port = 3799,
+    options?: DasSendOptions,
+  ): Promise<[Packet, number]> {
+    return sendToDas(request, host, port, options);
   }
 
   private timeBox<T>(p: Promise<T>): Promise<T> {

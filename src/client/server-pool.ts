@@ -1,0 +1,147 @@
+import { ConfigError } from '../errors.js';
+import { Destination, type ServiceKind } from './destination.js';
+
+/** One server of a RadiusClient's failover pool. */
+export interface ServerConfig {
+  /** For errors and `serverStatus()`; `host:authPort` when omitted. Selects the server in sendPacket. */
+  name?: string;
+  /** Host name or address; a name is looked up once (IPv4 or IPv6, as the resolver answers). */
+  host: string;
+  /** This server's shared secret; when set, requests are signed with it instead of the packet's. */
+  secret?: string | Buffer;
+  /** Port for Access-Request and Status-Server; default: the client's `defaultPort`. */
+  authPort?: number;
+  /** Port for Accounting-Request; default: the client's `defaultAcctPort`. */
+  acctPort?: number;
+  /** Port for CoA-Request and Disconnect-Request; default: the client's `defaultCoaPort`. */
+  coaPort?: number;
+}
+
+/**
+ * How a pool request picks its first server: `ordered` takes the first live server in the list
+ * (a primary and its backups), `round-robin` starts from the next live server on each request.
+ */
+export type FailoverPolicy = 'ordered' | 'round-robin';
+
+/** Default ports of each service. */
+export type ServicePorts = Record<ServiceKind, number>;
+
+/** A configured server and its three destinations. */
+export class PoolServer {
+  readonly name: string;
+  readonly host: string;
+  readonly destinations: Record<ServiceKind, Destination>;
+
+  constructor(config: ServerConfig, defaults: ServicePorts, index: number) {
+    if (typeof config?.host !== 'string' || config.host === '')
+      throw new ConfigError(
+        'RadiusClient options',
+        `servers[${index}].host`,
+        'a host name or address is required',
+      );
+    const ports: ServicePorts = {
+      auth: checkPort(config.authPort ?? defaults.auth, `servers[${index}].authPort`),
+      acct: checkPort(config.acctPort ?? defaults.acct, `servers[${index}].acctPort`),
+      coa: checkPort(config.coaPort ?? defaults.coa, `servers[${index}].coaPort`),
+    };
+    this.host = config.host;
+    this.name = config.name ?? `${config.host}:${ports.auth}`;
+    const secret =
+      config.secret === undefined
+        ? undefined
+        : typeof config.secret === 'string'
+          ? Buffer.from(config.secret, 'utf8')
+          : config.secret;
+    const make = (kind: ServiceKind) =>
+      new Destination(config.host, ports[kind], kind, {
+        label: `${this.name} (${kind} port ${ports[kind]})`,
+        secret,
+        pooled: true,
+      });
+    this.destinations = { auth: make('auth'), acct: make('acct'), coa: make('coa') };
+  }
+}
+
+/** Validates a UDP port number. */
+export function checkPort(port: unknown, field: string, file = 'RadiusClient options'): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ConfigError(file, field, `${String(port)} is not a port number 1..65535`);
+  return port;
+}
+
+/**
+ * The failover pool. Health is kept per server and port (a server's accounting port may be down
+ * while its authentication port answers). Rules:
+ * - first server: `ordered` → the first live one; `round-robin` → the next live one in turn; when
+ *   none is live, the one the policy would pick among all (a dead mark is a hint, not a verdict);
+ * - after a request timed out on a server (all its attempts), that server is marked dead and the
+ *   request moves to the next live server in list order (wrapping) that it has not tried yet,
+ *   with a fresh set of attempts; when there is none, the request fails with RadiusTimeoutError.
+ */
+export class ServerPool {
+  readonly servers: readonly PoolServer[];
+  readonly policy: FailoverPolicy;
+  private turn = 0;
+
+  constructor(configs: readonly ServerConfig[], policy: FailoverPolicy, defaults: ServicePorts) {
+    if (policy !== 'ordered' && policy !== 'round-robin')
+      throw new ConfigError(
+        'RadiusClient options',
+        'failover',
+        `${String(policy)} is not 'ordered' or 'round-robin'`,
+      );
+    this.policy = policy;
+    this.servers = configs.map((c, i) => new PoolServer(c, defaults, i));
+    const names = new Set<string>();
+    for (const s of this.servers) {
+      if (names.has(s.name))
+        throw new ConfigError('RadiusClient options', 'servers', `duplicate name ${s.name}`);
+      names.add(s.name);
+    }
+  }
+
+  /** The server called `name`. */
+  byName(name: string): PoolServer | undefined {
+    for (const s of this.servers) if (s.name === name) return s;
+    return undefined;
+  }
+
+  /** The destination a new request of `kind` goes to first. */
+  pick(kind: ServiceKind): Destination {
+    const list = this.servers;
+    const n = list.length;
+    let start = 0;
+    if (this.policy === 'round-robin') {
+      start = this.turn;
+      this.turn = (this.turn + 1) % n;
+    }
+    for (let k = 0; k < n; k++) {
+      const d = list[(start + k) % n].destinations[kind];
+      if (d.alive) return d;
+    }
+    return list[start].destinations[kind];
+  }
+
+  /** The next live server after `current` that the request has not tried, or undefined. */
+  next(current: Destination, tried: readonly Destination[] | undefined): Destination | undefined {
+    const list = this.servers;
+    const n = list.length;
+    const kind = current.kind;
+    let at = 0;
+    while (at < n && list[at].destinations[kind] !== current) at++;
+    for (let k = 1; k < n; k++) {
+      const d = list[(at + k) % n].destinations[kind];
+      if (d.alive && d !== current && !tried?.includes(d)) return d;
+    }
+    return undefined;
+  }
+
+  /** Every destination of every server. */
+  *destinations(): IterableIterator<Destination> {
+    for (const s of this.servers) {
+      yield s.destinations.auth;
+      yield s.destinations.acct;
+      yield s.destinations.coa;
+    }
+  }
+}

@@ -1,0 +1,570 @@
+import type { RemoteInfo } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
+import { AuthenticatorError, InvalidValueError, RadiusClosedError, RadiusError } from '../errors.js';
+import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
+import {
+  COA_ACK,
+  COA_NAK,
+  COA_REQUEST,
+  codeName,
+  DISCONNECT_ACK,
+  DISCONNECT_NAK,
+  DISCONNECT_REQUEST,
+} from '../protocol/codes.js';
+import { decodeRequest, type Packet, type PacketScan, scanPacket } from '../protocol/packet.js';
+import { DuplicateCache } from '../server/duplicate-cache.js';
+import { type Logger, silentLogger } from '../server/logger.js';
+import { PeriodicRunner, periodicTasksOf } from '../server/periodic-task.js';
+import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
+import { type DynauthCounters, newDynauthCounters } from './dynauth-counters.js';
+import { ERROR_CAUSE, errorCauseRefusal, errorCauses } from './error-cause.js';
+import { isEventTimestampCurrent } from './event-timestamp.js';
+import { AUTHORIZE_ONLY, isAuthorizeOnly, type SessionRuleOptions, SessionRules } from './session-rules.js';
+
+const STATE = 24;
+const SERVICE_TYPE = 6;
+const EVENT_TIMESTAMP = 55;
+const ERROR_CAUSE_ATTR = 101;
+const MAX_CLIENT_ENTRIES = 10000;
+const ZERO_COUNTERS = newDynauthCounters();
+
+/** What `validateNas` may return for a Dynamic Authorization Client: its secret, or the secret with options. */
+export interface DacConfig {
+  secret: string | Buffer;
+  /** Drop this client's requests that carry no Message-Authenticator (RFC 5176 §3.4 makes it optional). */
+  requireMessageAuthenticator?: boolean;
+  /** A name for logs. */
+  name?: string;
+}
+
+/** Everything a CoA/Disconnect handler may need beyond the attributes. */
+export interface DynauthRequestContext {
+  remote: Remote;
+  /** The decoded, verified request. */
+  packet: Packet;
+  secret: Buffer;
+  kind: 'coa' | 'disconnect';
+  /**
+   * A CoA-Request with Service-Type Authorize-Only (RFC 5176 §3.2): the handler starts the
+   * Access-Request and returns COA_ACK, which the server turns into the CoA-NAK with Error-Cause
+   * 507 (Request Initiated) that §3.2 requires; COA_NAK refuses it.
+   */
+  authorizeOnly: boolean;
+}
+
+/** A handler's answer: reply attributes and COA_ACK / COA_NAK (or DISCONNECT_ACK / DISCONNECT_NAK). */
+export type DynauthHandlerResult = readonly [ReplyAttributes, number];
+
+/** Options of a DynamicAuthorizationServer. */
+export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
+  /** UDP port, default 3799 (RFC 5176 §2.3); 0 picks a free one. */
+  port?: number;
+  dictionary?: Dictionary;
+  logger?: Logger;
+  /**
+   * Seconds an Event-Timestamp may differ from the local clock; a request outside it is silently
+   * discarded (RFC 5176 §6.3, which suggests 300). Off by default.
+   */
+  eventTimestampWindow?: number;
+  /** Discard requests without Event-Timestamp (RFC 5176 §6.3 asks for the option). Default false. */
+  requireEventTimestamp?: boolean;
+  /** Seconds a reply is kept for retransmissions, default 5; never less than the Event-Timestamp window (§6.3). */
+  duplicateTtl?: number;
+  /** Largest number of requests remembered for duplicate detection; default 65536. */
+  duplicateCacheSize?: number;
+  /** Error-Cause added to a handler's NAK that has none; default 503 (Session Context Not Found), null for none. */
+  defaultErrorCause?: number | null;
+  /** Seconds a handler may take before the request is abandoned (no reply); default 30. */
+  handlerTimeout?: number;
+  /** Seconds `close()` waits for handlers in flight; default 5. */
+  closeTimeout?: number;
+}
+
+/** The port bound, once listening. */
+export interface DynauthListeningInfo {
+  host: string;
+  address: string;
+  port: number;
+}
+
+/** The options in effect (defaults applied), as `server.options`. */
+export type ResolvedDynauthOptions = Readonly<{
+  port: number;
+  eventTimestampWindow: number | undefined;
+  requireEventTimestamp: boolean;
+  duplicateTtl: number;
+  duplicateCacheSize: number;
+  defaultErrorCause: number | null;
+  handlerTimeout: number;
+  closeTimeout: number;
+}>;
+
+type AnyHandler = (attributes: AttributesSet, context: DynauthRequestContext) => unknown;
+
+/** The outcome of one request: reply bytes, and whether a retransmission may be handled afresh. */
+interface Outcome {
+  reply?: Buffer;
+  /** Failed before verification completed: forget it, so a genuine copy is not taken for a duplicate. */
+  forget?: boolean;
+}
+
+/**
+ * The receiving side of RFC 5176 (a NAS, or a proxy in front of one): subclass it, implement
+ * `validateNas` (which checks the Dynamic Authorization Client's address), and override
+ * `handleCoaPacket` and/or `handleDisconnectPacket`. The server verifies, applies the RFC 5176 §3
+ * attribute rules (answering a NAK with the right Error-Cause), detects duplicates and replays, and
+ * builds the replies; handlers only decide.
+ */
+export abstract class DynamicAuthorizationServer extends EventEmitter {
+  readonly host: string;
+  readonly options: ResolvedDynauthOptions;
+  readonly dictionary: Dictionary;
+  logger: Logger;
+  /** Totals over every client. */
+  readonly counters: DynauthCounters = newDynauthCounters();
+  /** A promise resolved with the bound port once listening. */
+  readonly listening: Promise<DynauthListeningInfo>;
+
+  private readonly rules: SessionRules;
+  private readonly clients = new Map<string, DynauthCounters>();
+  private readonly duplicates: DuplicateCache;
+  private endpoint: UdpEndpoint | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  private periodic: PeriodicRunner | undefined;
+  private resolveListening!: (info: DynauthListeningInfo) => void;
+  private rejectListening!: (err: unknown) => void;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
+    super();
+    this.host = host;
+    const window = options.eventTimestampWindow;
+    if (window !== undefined && !(window > 0))
+      throw new InvalidValueError('eventTimestampWindow', 'must be a positive number of seconds');
+    const defaultErrorCause =
+      options.defaultErrorCause === undefined
+        ? ERROR_CAUSE.SESSION_CONTEXT_NOT_FOUND
+        : options.defaultErrorCause;
+    if (defaultErrorCause !== null) {
+      const refusal =
+        errorCauseRefusal(COA_NAK, defaultErrorCause) ?? errorCauseRefusal(DISCONNECT_NAK, defaultErrorCause);
+      if (refusal) throw new InvalidValueError('defaultErrorCause', `${refusal} (it must suit both NAKs)`);
+    }
+    this.options = {
+      port: options.port ?? 3799,
+      eventTimestampWindow: window,
+      requireEventTimestamp: options.requireEventTimestamp ?? false,
+      // RFC 5176 §6.3: the duplicate window must be the Event-Timestamp window.
+      duplicateTtl: Math.max(options.duplicateTtl ?? 5, window ?? 0),
+      duplicateCacheSize: options.duplicateCacheSize ?? 65536,
+      defaultErrorCause,
+      handlerTimeout: options.handlerTimeout ?? 30,
+      closeTimeout: options.closeTimeout ?? 5,
+    };
+    this.rules = new SessionRules(options);
+    this.dictionary = options.dictionary ?? defaultDictionary;
+    this.logger = options.logger ?? silentLogger;
+    this.duplicates = new DuplicateCache(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
+    this.listening = new Promise((resolve, reject) => {
+      this.resolveListening = resolve;
+      this.rejectListening = reject;
+    });
+    this.listening.catch(() => {});
+    this.closedPromise = new Promise((r) => {
+      this.resolveClosed = r;
+    });
+  }
+
+  /**
+   * Returns the shared secret of the Dynamic Authorization Client at `remote` (or a DacConfig), or
+   * throws RadiusResponseError to discard its requests (RFC 5176 §6.1: untrusted sources).
+   */
+  abstract validateNas(remote: Remote): string | Buffer | DacConfig | Promise<string | Buffer | DacConfig>;
+
+  /**
+   * Decides a CoA-Request: `[replyAttributes, COA_ACK | COA_NAK]`. Not overridden: every CoA-Request
+   * gets a CoA-NAK with Error-Cause 406 (Unsupported Extension).
+   */
+  handleCoaPacket(
+    attributes: AttributesSet,
+    context: DynauthRequestContext,
+  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+    void attributes;
+    void context;
+    return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], COA_NAK] as const;
+  }
+
+  /**
+   * Decides a Disconnect-Request: `[replyAttributes, DISCONNECT_ACK | DISCONNECT_NAK]`. Not
+   * overridden: every Disconnect-Request gets a Disconnect-NAK with Error-Cause 406.
+   */
+  handleDisconnectPacket(
+    attributes: AttributesSet,
+    context: DynauthRequestContext,
+  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+    void attributes;
+    void context;
+    return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
+  }
+
+  /** Called with every error raised while handling a request (and by periodic tasks). */
+  registerHandleException(error: unknown): void {
+    void error;
+  }
+
+  /** Counters of one client by address (zeros if never seen). */
+  dacCounters(address: string): Readonly<DynauthCounters> {
+    return this.clients.get(address) ?? ZERO_COUNTERS;
+  }
+
+  /** Every client seen, with its counters. */
+  dacList(): Array<{ address: string; counters: Readonly<DynauthCounters> }> {
+    return [...this.clients].map(([address, counters]) => ({ address, counters }));
+  }
+
+  /** Requests being handled right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private overrides(name: 'handleCoaPacket' | 'handleDisconnectPacket'): boolean {
+    return this[name] !== DynamicAuthorizationServer.prototype[name];
+  }
+
+  /** Binds the port and starts periodic tasks. */
+  async start(): Promise<DynauthListeningInfo> {
+    if (this.state !== 'new') return this.listening;
+    this.state = 'starting';
+    try {
+      if (!this.overrides('handleCoaPacket') && !this.overrides('handleDisconnectPacket')) {
+        throw new RadiusError(
+          'override handleCoaPacket and/or handleDisconnectPacket: nothing to answer',
+          'ERR_RADIUS_NO_HANDLER',
+        );
+      }
+      const address = isIP(this.host) ? this.host : (await lookup(this.host)).address;
+      const ep = new UdpEndpoint(familyOf(address), (data, rinfo) => this.onDatagram(data, rinfo, ep));
+      this.endpoint = ep;
+      const port = await ep.bind(address, this.options.port);
+      this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
+      this.periodic.start();
+      this.state = 'running';
+      const info = { host: this.host, address, port };
+      this.logger.info({ address, port }, 'dynamic authorization server listening');
+      this.resolveListening(info);
+      this.emit('listening', info);
+      return info;
+    } catch (err) {
+      this.endpoint?.close();
+      this.endpoint = undefined;
+      this.state = 'closed';
+      this.rejectListening(err);
+      this.resolveClosed();
+      throw err;
+    }
+  }
+
+  /** Starts, then resolves after SIGINT/SIGTERM or `close()`. */
+  async run(): Promise<void> {
+    await this.start();
+    const onSignal = () => void this.close();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await this.closedPromise;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  /** Stops taking requests, waits (bounded) for handlers in flight and sends their replies, then closes. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return this.closedPromise;
+    if (this.state === 'new') {
+      this.state = 'closed';
+      this.rejectListening(new RadiusClosedError('closed before start'));
+      this.resolveClosed();
+      return;
+    }
+    this.state = 'closing';
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((r) => (timer = setTimeout(r, this.options.closeTimeout * 1000))),
+    ]);
+    clearTimeout(timer);
+    await this.periodic?.stop(this.options.closeTimeout * 1000);
+    this.endpoint?.close();
+    this.endpoint = undefined;
+    this.duplicates.clear();
+    this.state = 'closed';
+    this.logger.info('dynamic authorization server closed');
+    this.emit('close');
+    this.resolveClosed();
+  }
+
+  private clientCounters(address: string): DynauthCounters {
+    let c = this.clients.get(address);
+    if (!c) {
+      if (this.clients.size >= MAX_CLIENT_ENTRIES)
+        this.clients.delete(this.clients.keys().next().value as string);
+      c = newDynauthCounters();
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  private count(client: DynauthCounters | undefined, name: keyof DynauthCounters): void {
+    this.counters[name]++;
+    if (client) client[name]++;
+  }
+
+  private reportError(error: unknown): void {
+    try {
+      this.registerHandleException(error);
+    } catch (e) {
+      this.logger.error({ err: String(e) }, 'registerHandleException threw');
+    }
+  }
+
+  private onDatagram(data: Buffer, rinfo: RemoteInfo, channel: ReplyChannel): void {
+    if (this.state !== 'running') return;
+    const remote: Remote = {
+      address: rinfo.address,
+      port: rinfo.port,
+      family: rinfo.family as Remote['family'],
+    };
+    const p = this.handleDatagram(data, remote, channel).catch((e) => this.reportError(e));
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async handleDatagram(data: Buffer, remote: Remote, channel: ReplyChannel): Promise<void> {
+    this.counters.requests++;
+    let scan: PacketScan;
+    try {
+      scan = scanPacket(data);
+    } catch (err) {
+      this.count(this.clients.get(remote.address), 'malformed');
+      this.logger.debug(
+        { remote: remote.address, reason: (err as Error).message },
+        'malformed datagram dropped',
+      );
+      return;
+    }
+    if (scan.code !== COA_REQUEST && scan.code !== DISCONNECT_REQUEST) {
+      // RFC 5176 §2.3: an invalid Code is silently discarded.
+      this.count(this.clients.get(remote.address), 'dropped');
+      this.logger.debug({ remote: remote.address, code: scan.code }, `${codeName(scan.code)} dropped`);
+      return;
+    }
+    // RFC 5176 §2.3: duplicates by source address, port and Identifier (and authenticator, RFC 5080).
+    const key = DuplicateCache.key(remote.address, remote.port, data);
+    const now = Date.now();
+    const seen = this.duplicates.get(key, now);
+    if (seen) {
+      this.count(this.clients.get(remote.address), 'duplicates');
+      if (seen.state === 'done' && seen.reply) channel.send(seen.reply, remote);
+      return;
+    }
+    this.duplicates.begin(key, now);
+    let outcome: Outcome = {};
+    try {
+      outcome = await this.process(data, scan, remote);
+    } finally {
+      if (outcome.forget) this.duplicates.forget(key);
+      else this.duplicates.finish(key, outcome.reply, Date.now());
+    }
+    if (outcome.reply) channel.send(outcome.reply, remote);
+  }
+
+  /** Verifies, checks and answers one request. */
+  private async process(data: Buffer, scan: PacketScan, remote: Remote): Promise<Outcome> {
+    let config: string | Buffer | DacConfig;
+    try {
+      const r = this.validateNas(remote);
+      config = r instanceof Promise ? await r : r;
+    } catch (err) {
+      // RFC 5176 §6.1: requests from untrusted sources are silently discarded.
+      this.count(undefined, 'unknownNas');
+      this.logger.debug({ remote: remote.address }, 'request from unknown client dropped');
+      this.reportError(err);
+      return { forget: true };
+    }
+    const client = this.clientCounters(remote.address);
+    client.requests++;
+    const dac: DacConfig =
+      typeof config === 'string' || Buffer.isBuffer(config) ? { secret: config } : config;
+    const secret = typeof dac.secret === 'string' ? Buffer.from(dac.secret, 'utf8') : dac.secret;
+    let request: Packet;
+    try {
+      // RFC 5176 §2.3 Request Authenticator and §3.4 Message-Authenticator: bad ones are discarded.
+      request = decodeRequest(secret, data, {
+        scan,
+        dictionary: this.dictionary,
+        requireMessageAuthenticator: dac.requireMessageAuthenticator ?? false,
+      });
+    } catch (err) {
+      this.count(client, err instanceof AuthenticatorError ? 'badAuthenticators' : 'malformed');
+      this.logger.debug({ remote: remote.address, reason: (err as Error).message }, 'request dropped');
+      return { forget: true };
+    }
+    const coa = scan.code === COA_REQUEST;
+    const stale = this.staleness(request);
+    if (stale) {
+      // RFC 5176 §6.3: a request whose Event-Timestamp is not current is silently discarded.
+      this.count(client, 'staleTimestamps');
+      this.logger.debug({ remote: remote.address }, stale);
+      return { forget: true };
+    }
+    this.count(client, coa ? 'coaRequests' : 'disconnectRequests');
+    const violation = this.rules.checkRequest(scan.code, request.attributes);
+    if (violation) {
+      this.count(client, 'ruleViolations');
+      this.logger.debug(
+        { remote: remote.address, errorCause: violation.errorCause, reason: violation.reason },
+        `${request.codeName} refused`,
+      );
+      const reply = request.createReply(coa ? COA_NAK : DISCONNECT_NAK);
+      this.finishReply(request, reply);
+      setErrorCause(reply, violation.errorCause);
+      this.count(client, 'naks');
+      return { reply: reply.encode() };
+    }
+    const authorizeOnly = coa && isAuthorizeOnly(request.attributes);
+    const context: DynauthRequestContext = {
+      remote,
+      packet: request,
+      secret,
+      kind: coa ? 'coa' : 'disconnect',
+      authorizeOnly,
+    };
+    let result: DynauthHandlerResult;
+    try {
+      const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
+      const r = handler.call(this, request.attributes, context);
+      result = (r instanceof Promise ? await this.timeBox(r) : r) as DynauthHandlerResult;
+      if (!Array.isArray(result) || result.length !== 2) {
+        throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
+      }
+    } catch (err) {
+      this.count(client, 'handlerErrors');
+      this.count(client, 'dropped');
+      this.reportError(err);
+      return {};
+    }
+    try {
+      const reply = this.buildReply(request, result, authorizeOnly);
+      const bytes = reply.encode();
+      this.count(client, reply.code === COA_ACK || reply.code === DISCONNECT_ACK ? 'acks' : 'naks');
+      return { reply: bytes };
+    } catch (err) {
+      this.count(client, 'handlerErrors');
+      this.count(client, 'dropped');
+      this.reportError(err);
+      return {};
+    }
+  }
+
+  /** Why the request's Event-Timestamp makes it a replay candidate (RFC 5176 §6.3), or undefined. */
+  private staleness(request: Packet): string | undefined {
+    const { eventTimestampWindow: window, requireEventTimestamp } = this.options;
+    if (window === undefined && !requireEventTimestamp) return undefined;
+    const entry = request.attributes.entries.find(
+      (e) => e.def.number === EVENT_TIMESTAMP && !e.def.parent && !e.def.vendor,
+    );
+    if (!entry) return requireEventTimestamp ? 'request without Event-Timestamp dropped' : undefined;
+    if (window !== undefined && !isEventTimestampCurrent(entry.value, window))
+      return 'request with a stale Event-Timestamp dropped';
+    return undefined;
+  }
+
+  /** The reply for a handler's result, checked against RFC 5176 §3.2, §3.3, §3.5 and §3.6. */
+  private buildReply(request: Packet, result: DynauthHandlerResult, authorizeOnly: boolean): Packet {
+    const [attrs, code] = result;
+    const coa = request.code === COA_REQUEST;
+    const ack = coa ? COA_ACK : DISCONNECT_ACK;
+    const nak = coa ? COA_NAK : DISCONNECT_NAK;
+    if (code !== ack && code !== nak) {
+      const which = coa ? 'handleCoaPacket' : 'handleDisconnectPacket';
+      throw new RadiusError(`${which} returned code ${code}`, 'ERR_RADIUS_HANDLER_RESULT');
+    }
+    // §3.2: an Authorize-Only request is never ACKed; the NAK with 507 says the Access-Request went out.
+    const initiated = authorizeOnly && code === COA_ACK;
+    const reply = request.createReply(initiated ? COA_NAK : code, attrs);
+    this.finishReply(request, reply);
+    if (initiated) {
+      removeType(reply.attributes, SERVICE_TYPE);
+      const st = reply.dictionary.attributeByCode(SERVICE_TYPE);
+      if (st) reply.attributes.push(st, st.valueNames.get(AUTHORIZE_ONLY) ?? AUTHORIZE_ONLY);
+      setErrorCause(reply, ERROR_CAUSE.REQUEST_INITIATED);
+    } else if (reply.code === nak && errorCauses(reply.attributes).length === 0) {
+      if (this.options.defaultErrorCause !== null) setErrorCause(reply, this.options.defaultErrorCause);
+    }
+    const problem = this.rules.checkReply(reply.code, reply.attributes);
+    if (problem) throw new RadiusError(`reply not sent: ${problem}`, 'ERR_RADIUS_HANDLER_RESULT');
+    return reply;
+  }
+
+  /** §3.3: State goes back unmodified; Message-Authenticator answers one (§3.4). */
+  private finishReply(request: Packet, reply: Packet): void {
+    if (request.code === COA_REQUEST) {
+      const states = request.attributes.entries.filter(
+        (e) => e.def.number === STATE && !e.def.parent && !e.def.vendor,
+      );
+      if (states.length) {
+        removeType(reply.attributes, STATE);
+        for (const s of states) reply.attributes.push(s.def, s.value);
+      }
+    }
+    if (request.messageAuthenticator) reply.messageAuthenticator = true;
+  }
+
+  private timeBox<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new RadiusError(
+                `handler did not finish within ${this.options.handlerTimeout}s`,
+                'ERR_RADIUS_HANDLER_TIMEOUT',
+              ),
+            ),
+          this.options.handlerTimeout * 1000,
+        );
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Removes every top-level attribute of a type. */
+function removeType(attributes: AttributesSet, type: number): void {
+  const list = attributes.entries;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const d = list[i].def;
+    if (d.number === type && !d.parent && !d.vendor) list.splice(i, 1);
+  }
+}
+
+/** Sets the reply's single Error-Cause (by number, so any dictionary works). */
+function setErrorCause(reply: Packet, value: number): void {
+  removeType(reply.attributes, ERROR_CAUSE_ATTR);
+  const def = reply.dictionary.attributeByCode(ERROR_CAUSE_ATTR);
+  if (def && def.type === 'integer') reply.attributes.push(def, def.valueNames.get(value) ?? value);
+  else {
+    const raw = reply.dictionary.unknownByOid(String(ERROR_CAUSE_ATTR));
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(value);
+    if (raw) reply.attributes.push(raw, bytes);
+  }
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DeadlineScheduler } from '../../src/client/deadline-scheduler.js';
+import { IdentifierPool } from '../../src/client/identifier-pool.js';
+import { RadiusClient } from '../../src/client/radius-client.js';
+import { AccessRequest } from '../../src/protocol/packet.js';
+import { TestServer, waitFor } from './udp-test-server.js';
+
+test('IdentifierPool: 256 distinct identifiers, then none; freed ones come back oldest first', () => {
+  const pool = new IdentifierPool<string>();
+  const ids = new Set<number>();
+  for (let i = 0; i < 256; i++) ids.add(pool.take(`r${i}`));
+  assert.equal(ids.size, 256);
+  assert.equal(pool.take('one too many'), -1);
+  assert.equal(pool.available, 0);
+  const [x, y] = [...ids];
+  pool.release(y);
+  pool.release(x);
+  pool.release(x);
+  assert.equal(pool.available, 2);
+  assert.equal(pool.get(x), undefined);
+  assert.equal(pool.take('a'), y);
+  assert.equal(pool.take('b'), x);
+  assert.equal(pool.get(x), 'b');
+  assert.equal(pool.values().length, 256);
+});
+
+test('DeadlineScheduler: expires in order per delay, skips rescheduled items', async () => {
+  const fired: string[] = [];
+  const sched = new DeadlineScheduler<{ name: string; generation: number }>((item) => fired.push(item.name));
+  const now = performance.now();
+  const a = { name: 'a', generation: 0 };
+  const b = { name: 'b', generation: 0 };
+  const c = { name: 'c', generation: 0 };
+  sched.schedule(a, 40, now);
+  sched.schedule(b, 10, now);
+  sched.schedule(c, 40, now);
+  c.generation++; // cancelled
+  assert.ok(await waitFor(() => fired.length >= 2, 2000));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(fired, ['b', 'a']);
+  sched.clear();
+});
+
+test('20,000 calls at once: all answered, no identifier reused on a socket while in flight', async () => {
+  const server = await TestServer.start({ delayMs: 2 });
+  server.record = false;
+  // (client port, identifier) → Request Authenticator of the request the server holds.
+  const held = new Map<number, string>();
+  const ports = new Set<number>();
+  let reused = 0;
+  let received = 0;
+  const key = (port: number, id: number) => port * 256 + id;
+  server.onRequest = ({ raw, remote }) => {
+    received++;
+    ports.add(remote.port);
+    const k = key(remote.port, raw[1]);
+    const auth = raw.toString('latin1', 4, 20);
+    const prior = held.get(k);
+    // The same authenticator is a retransmission; another one is a new request on a busy identifier.
+    if (prior !== undefined && prior !== auth) reused++;
+    held.set(k, auth);
+  };
+  server.onReplySent = ({ raw, remote }) => held.delete(key(remote.port, raw[1]));
+  // 8 sockets: 2,048 in flight, which the server's socket buffer holds; the rest wait in order.
+  const client = new RadiusClient({ timeout: 5, retries: 3, maxSockets: 8 });
+  try {
+    const N = 20_000;
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    const calls = Array.from({ length: N }, (_, i) =>
+      client.sendPacket(
+        new AccessRequest('testing123').addAttributes(['User-Name', `u${i}`], ['User-Password', 'p']),
+        opts,
+      ),
+    );
+    assert.equal(client.statistics.sockets, 8);
+    assert.equal(client.statistics.pending, N);
+    const results = await Promise.all(calls);
+    for (let i = 0; i < N; i++) assert.equal(results[i][0].get('Reply-Message'), `hello u${i}`);
+    assert.equal(reused, 0);
+    assert.ok(ports.size > 1, 'more than one socket');
+    assert.equal(ports.size, 8);
+    assert.ok(received >= N);
+    const stats = client.statistics;
+    assert.equal(stats.responses, N);
+    assert.equal(stats.pending, 0);
+    assert.equal(stats.invalidResponses, 0);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
+test('more than 256 in flight opens more sockets; idle sockets are closed', async () => {
+  const server = await TestServer.start({ delayMs: 20 });
+  const client = new RadiusClient({ socketIdleTimeout: 0.2 });
+  try {
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    const calls = Array.from({ length: 600 }, (_, i) =>
+      client.sendPacket(new AccessRequest('testing123').add('User-Name', `v${i}`), opts),
+    );
+    assert.equal(client.statistics.sockets, 3);
+    await Promise.all(calls);
+    assert.equal(new Set(server.seen.map((s) => s.remote.port)).size, 3);
+    assert.ok(await waitFor(() => client.statistics.sockets === 0, 3000));
+    // A new call opens a socket again.
+    await client.sendPacket(new AccessRequest('testing123').add('User-Name', 'again'), opts);
+    assert.equal(client.statistics.sockets, 1);
+  } finally {
+    client.close();
+    server.close();
+  }
+});

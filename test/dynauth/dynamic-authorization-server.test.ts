@@ -1,0 +1,533 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { after, before, describe, test } from 'node:test';
+import {
+  type DynamicAuthorizationServerOptions,
+  DynamicAuthorizationServer,
+  type DynauthRequestContext,
+} from '../../src/dynauth/dynamic-authorization-server.js';
+import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
+import { InvalidValueError, RadiusError, RadiusResponseError } from '../../src/errors.js';
+import type { AttributePair, AttributesSet } from '../../src/protocol/attributes.js';
+import { COA_ACK, COA_NAK, DISCONNECT_ACK, DISCONNECT_NAK } from '../../src/protocol/codes.js';
+import {
+  AccessRequest,
+  CoARequest,
+  DisconnectRequest,
+  decodeResponse,
+  type Packet,
+} from '../../src/protocol/packet.js';
+import type { Remote } from '../../src/transport/udp.js';
+
+const SECRET = 'dynauth-s3cret';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A DAS whose handlers answer by User-Name, so each test picks the outcome. */
+class TestDas extends DynamicAuthorizationServer {
+  readonly calls: Array<{ kind: string; user: unknown; context: DynauthRequestContext }> = [];
+  readonly errors: unknown[] = [];
+  /** Source ports whose requests validateNas refuses. */
+  readonly refusedPorts = new Set<number>();
+  /** Source ports that must send Message-Authenticator. */
+  readonly strictPorts = new Set<number>();
+  release: (() => void) | undefined;
+
+  validateNas(remote: Remote) {
+    if (this.refusedPorts.has(remote.port)) throw new RadiusResponseError(`unknown client ${remote.address}`);
+    return { secret: SECRET, requireMessageAuthenticator: this.strictPorts.has(remote.port) };
+  }
+
+  override async handleCoaPacket(attributes: AttributesSet, context: DynauthRequestContext) {
+    const user = attributes.get('User-Name');
+    this.calls.push({ kind: 'coa', user, context });
+    if (user === 'slow') await new Promise<void>((r) => (this.release = r));
+    if (user === 'throw') throw new Error('handler failed');
+    if (user === 'nak') return [[['Error-Cause', 'Administratively-Prohibited']], COA_NAK] as const;
+    if (user === 'nak-default') return [[], COA_NAK] as const;
+    if (user === 'bad-reply') return [[['Reply-Message', 'not allowed in an ACK']], COA_ACK] as const;
+    if (user === 'bad-cause') return [[['Error-Cause', 503]], COA_ACK] as const;
+    if (user === 'bad-code') return [[], DISCONNECT_ACK] as const;
+    return [[], COA_ACK] as const;
+  }
+
+  override handleDisconnectPacket(attributes: AttributesSet, context: DynauthRequestContext) {
+    const user = attributes.get('User-Name');
+    this.calls.push({ kind: 'disconnect', user, context });
+    if (user === 'unknown')
+      return [[['Error-Cause', ERROR_CAUSE.SESSION_CONTEXT_NOT_FOUND]], DISCONNECT_NAK] as const;
+    return [[['Acct-Terminate-Cause', 'Admin-Reset']], DISCONNECT_ACK] as const;
+  }
+
+  override registerHandleException(error: unknown) {
+    this.errors.push(error);
+  }
+}
+
+/** A DAC socket on loopback that sends datagrams and waits (bounded) for one reply. */
+class Dac {
+  private readonly queue: Buffer[] = [];
+  private waiter: ((b: Buffer) => void) | undefined;
+  private constructor(readonly sock: Socket) {
+    sock.on('message', (m: Buffer) => {
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w(m);
+      } else this.queue.push(m);
+    });
+  }
+
+  static async open(): Promise<Dac> {
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    return new Dac(sock);
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  /** The next reply, or undefined after `ms` without one. */
+  next(ms = 2000): Promise<Buffer | undefined> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve(undefined);
+      }, ms);
+      this.waiter = (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      };
+    });
+  }
+
+  send(bytes: Buffer, port: number): void {
+    this.sock.send(bytes, port, '127.0.0.1');
+  }
+
+  /** Sends and returns the reply (undefined if none within `ms`). */
+  async exchange(bytes: Buffer, port: number, ms = 2000): Promise<Buffer | undefined> {
+    this.send(bytes, port);
+    return this.next(ms);
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+/** Polls until `cond` holds (bounded); the server counts asynchronously after a datagram. */
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(5);
+  }
+}
+
+function coa(...pairs: AttributePair[]): CoARequest {
+  return new CoARequest(SECRET, { attributes: pairs });
+}
+
+function disconnect(...pairs: AttributePair[]): DisconnectRequest {
+  return new DisconnectRequest(SECRET, { attributes: pairs });
+}
+
+/** Sends a request, decodes and verifies the reply against it. */
+async function ask(dac: Dac, port: number, request: Packet): Promise<Packet> {
+  const reply = await dac.exchange(request.encode(), port);
+  assert.ok(reply, `no reply to ${request.codeName}`);
+  return decodeResponse(SECRET, reply, request);
+}
+
+async function startDas(options: DynamicAuthorizationServerOptions = {}): Promise<[TestDas, number]> {
+  const das = new TestDas('127.0.0.1', { port: 0, ...options });
+  const info = await das.start();
+  return [das, info.port];
+}
+
+describe('DynamicAuthorizationServer over UDP', () => {
+  let das: TestDas;
+  let port: number;
+  let dac: Dac;
+
+  before(async () => {
+    [das, port] = await startDas({ nasIdentification: { nasIdentifier: 'nas-1' } });
+    dac = await Dac.open();
+  });
+  after(async () => {
+    dac.close();
+    await das.close();
+  });
+
+  test('CoA-Request → CoA-ACK, with the context the handler needs', async () => {
+    const before = das.counters.acks;
+    const reply = await ask(dac, port, coa(['User-Name', 'alice'], ['Filter-Id', 'gold']));
+    assert.equal(reply.code, COA_ACK);
+    assert.equal(reply.attributes.size, 0);
+    const call = das.calls.at(-1);
+    assert.equal(call?.kind, 'coa');
+    assert.equal(call?.context.remote.port, dac.port);
+    assert.equal(call?.context.authorizeOnly, false);
+    assert.equal(call?.context.packet.get('Filter-Id'), 'gold');
+    assert.equal(das.counters.acks, before + 1);
+    assert.equal(das.dacCounters('127.0.0.1').coaRequests >= 1, true);
+  });
+
+  test('Disconnect-Request → Disconnect-ACK with Acct-Terminate-Cause', async () => {
+    const reply = await ask(dac, port, disconnect(['User-Name', 'alice'], ['Acct-Session-Id', 's1']));
+    assert.equal(reply.code, DISCONNECT_ACK);
+    assert.equal(reply.get('Acct-Terminate-Cause'), 'Admin-Reset');
+  });
+
+  test('a handler NAK keeps its Error-Cause; one without gets the default (503)', async () => {
+    const nak = await ask(dac, port, coa(['User-Name', 'nak']));
+    assert.equal(nak.code, COA_NAK);
+    assert.deepEqual(nak.getAll('Error-Cause'), ['Administratively-Prohibited']);
+    const plain = await ask(dac, port, coa(['User-Name', 'nak-default']));
+    assert.equal(plain.code, COA_NAK);
+    assert.deepEqual(plain.getAll('Error-Cause'), ['Session-Context-Not-Found']);
+    const dnak = await ask(dac, port, disconnect(['User-Name', 'unknown']));
+    assert.equal(dnak.code, DISCONNECT_NAK);
+    assert.equal(dnak.get('Error-Cause'), 'Session-Context-Not-Found');
+  });
+
+  test('Proxy-State and State come back unmodified (RFC 5176 §3.1, §3.3)', async () => {
+    const reply = await ask(
+      dac,
+      port,
+      coa(
+        ['Proxy-State', Buffer.from('p1')],
+        ['User-Name', 'alice'],
+        ['State', Buffer.from('st-1')],
+        ['Proxy-State', Buffer.from('p2')],
+      ),
+    );
+    assert.equal(reply.code, COA_ACK);
+    assert.deepEqual(reply.getAll('Proxy-State'), [Buffer.from('p1'), Buffer.from('p2')]);
+    assert.deepEqual(reply.get('State'), Buffer.from('st-1'));
+  });
+
+  test('RFC 5176 §3 rules NAK before the handler, with the right Error-Cause', async () => {
+    const cases: Array<[string, Packet, number, string]> = [
+      ['no session identification', coa(['Filter-Id', 'gold']), COA_NAK, 'Missing-Attribute'],
+      [
+        'Service-Type in a Disconnect',
+        disconnect(['User-Name', 'a'], ['Service-Type', 'Framed-User']),
+        DISCONNECT_NAK,
+        'Unsupported-Attribute',
+      ],
+      [
+        'authorization attribute in a Disconnect',
+        disconnect(['User-Name', 'a'], ['Session-Timeout', 5]),
+        DISCONNECT_NAK,
+        'Unsupported-Attribute',
+      ],
+      [
+        'Authorize-Only not supported',
+        coa(['User-Name', 'a'], ['Service-Type', 'Authorize-Only'], ['State', Buffer.from('s')]),
+        COA_NAK,
+        'Unsupported-Service',
+      ],
+      [
+        'another NAS-Identifier',
+        disconnect(['User-Name', 'a'], ['NAS-Identifier', 'nas-2']),
+        DISCONNECT_NAK,
+        'NAS-Identification-Mismatch',
+      ],
+      [
+        'two Acct-Session-Id',
+        coa(['Acct-Session-Id', 'a'], ['Acct-Session-Id', 'b']),
+        COA_NAK,
+        'Invalid-Request',
+      ],
+      [
+        'Error-Cause in a CoA-Request',
+        coa(['User-Name', 'a'], ['Error-Cause', 401]),
+        COA_NAK,
+        'Unsupported-Attribute',
+      ],
+      [
+        'malformed Framed-IP-Address',
+        disconnect(['User-Name', 'a'], ['Attr-8', Buffer.from([1, 2, 3])]),
+        DISCONNECT_NAK,
+        'Invalid-Request',
+      ],
+    ];
+    const calls = das.calls.length;
+    const violations = das.counters.ruleViolations;
+    for (const [name, request, code, cause] of cases) {
+      const reply = await ask(dac, port, request);
+      assert.equal(reply.code, code, name);
+      assert.deepEqual(reply.getAll('Error-Cause'), [cause], name);
+    }
+    assert.equal(das.calls.length, calls, 'no handler ran');
+    assert.equal(das.counters.ruleViolations, violations + cases.length);
+  });
+
+  test('matching NAS-Identifier passes to the handler', async () => {
+    const reply = await ask(dac, port, disconnect(['User-Name', 'a'], ['NAS-Identifier', 'nas-1']));
+    assert.equal(reply.code, DISCONNECT_ACK);
+  });
+
+  test('a wrong secret (bad Request Authenticator) is dropped and counted', async () => {
+    const bad = new CoARequest('not-the-secret', { attributes: [['User-Name', 'alice']] });
+    const calls = das.calls.length;
+    const n = das.counters.badAuthenticators;
+    assert.equal(await dac.exchange(bad.encode(), port, 300), undefined);
+    await waitFor(() => das.counters.badAuthenticators === n + 1);
+    assert.equal(das.calls.length, calls);
+    // The same identifier with the right secret is a new, genuine request.
+    const good = coa(['User-Name', 'alice']);
+    good.identifier = bad.identifier;
+    assert.equal((await ask(dac, port, good)).code, COA_ACK);
+  });
+
+  test('a Message-Authenticator that does not verify is dropped (RFC 5176 §3.4)', async () => {
+    // Message-Authenticator computed with another secret, Request Authenticator with ours.
+    const forged = new CoARequest('other', {
+      attributes: [['User-Name', 'alice']],
+      messageAuthenticator: true,
+    });
+    const bytes = forged.encode();
+    bytes.fill(0, 4, 20);
+    const auth = createHash('md5').update(bytes).update(SECRET).digest();
+    auth.copy(bytes, 4);
+    const n = das.counters.badAuthenticators;
+    assert.equal(await dac.exchange(bytes, port, 300), undefined);
+    await waitFor(() => das.counters.badAuthenticators === n + 1);
+  });
+
+  test('a request with Message-Authenticator gets a reply with one', async () => {
+    const request = new CoARequest(SECRET, {
+      attributes: [['User-Name', 'alice']],
+      messageAuthenticator: true,
+    });
+    const reply = await dac.exchange(request.encode(), port);
+    assert.ok(reply);
+    const decoded = decodeResponse(SECRET, reply, request, { requireMessageAuthenticator: true });
+    assert.equal(decoded.messageAuthenticator, true);
+  });
+
+  test('a client held to Message-Authenticator: requests without one are dropped', async () => {
+    const strict = await Dac.open();
+    try {
+      das.strictPorts.add(strict.port);
+      const n = das.counters.badAuthenticators;
+      assert.equal(await strict.exchange(coa(['User-Name', 'alice']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.badAuthenticators === n + 1);
+      const signed = new CoARequest(SECRET, {
+        attributes: [['User-Name', 'alice']],
+        messageAuthenticator: true,
+      });
+      const reply = await strict.exchange(signed.encode(), port);
+      assert.equal(reply?.[0], COA_ACK);
+    } finally {
+      strict.close();
+    }
+  });
+
+  test('an unknown client is dropped and counted (RFC 5176 §6.1)', async () => {
+    const stranger = await Dac.open();
+    try {
+      das.refusedPorts.add(stranger.port);
+      const n = das.counters.unknownNas;
+      const errors = das.errors.length;
+      assert.equal(await stranger.exchange(coa(['User-Name', 'alice']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.unknownNas === n + 1);
+      assert.ok(das.errors.slice(errors).some((e) => e instanceof RadiusResponseError));
+    } finally {
+      stranger.close();
+    }
+  });
+
+  test('a retransmission is answered from the cache, the handler runs once', async () => {
+    const request = coa(['User-Name', 'alice'], ['Acct-Session-Id', 'dup-1']);
+    const bytes = request.encode();
+    const calls = das.calls.length;
+    const dups = das.counters.duplicates;
+    const first = await dac.exchange(bytes, port);
+    const second = await dac.exchange(bytes, port);
+    assert.ok(first && second);
+    assert.deepEqual(second, first);
+    assert.equal(das.calls.length, calls + 1);
+    assert.equal(das.counters.duplicates, dups + 1);
+  });
+
+  test('a retransmission while the handler runs is dropped; the one reply follows', async () => {
+    const request = coa(['User-Name', 'slow']);
+    const bytes = request.encode();
+    const calls = das.calls.length;
+    dac.send(bytes, port);
+    await waitFor(() => das.calls.length === calls + 1);
+    const dups = das.counters.duplicates;
+    dac.send(bytes, port);
+    await waitFor(() => das.counters.duplicates === dups + 1);
+    das.release?.();
+    const reply = await dac.next();
+    assert.ok(reply);
+    assert.equal(decodeResponse(SECRET, reply, request).code, COA_ACK);
+    assert.equal(await dac.next(200), undefined, 'only one reply');
+    assert.equal(das.calls.length, calls + 1);
+  });
+
+  test('a handler that throws: no reply, counted, reported', async () => {
+    const n = das.counters.handlerErrors;
+    assert.equal(await dac.exchange(coa(['User-Name', 'throw']).encode(), port, 300), undefined);
+    await waitFor(() => das.counters.handlerErrors === n + 1);
+    assert.match(String((das.errors.at(-1) as Error).message), /handler failed/);
+  });
+
+  test('a handler reply that breaks RFC 5176 is not sent, and the error says why', async () => {
+    for (const [user, why] of [
+      ['bad-reply', /must not carry Reply-Message/],
+      ['bad-cause', /only be sent in a NAK/],
+      ['bad-code', /returned code 41/],
+    ] as const) {
+      const n = das.counters.handlerErrors;
+      assert.equal(await dac.exchange(coa(['User-Name', user]).encode(), port, 300), undefined, user);
+      await waitFor(() => das.counters.handlerErrors === n + 1);
+      const err = das.errors.at(-1);
+      assert.ok(err instanceof RadiusError);
+      assert.match(err.message, why);
+    }
+  });
+
+  test('other codes and garbage are dropped and counted', async () => {
+    const dropped = das.counters.dropped;
+    const malformed = das.counters.malformed;
+    const access = new AccessRequest(SECRET, { attributes: [['User-Name', 'a']] });
+    assert.equal(await dac.exchange(access.encode(), port, 200), undefined);
+    assert.equal(await dac.exchange(Buffer.from([43, 1, 0, 5]), port, 200), undefined);
+    await waitFor(() => das.counters.dropped === dropped + 1 && das.counters.malformed === malformed + 1);
+    // Still answering afterwards.
+    assert.equal((await ask(dac, port, coa(['User-Name', 'alice']))).code, COA_ACK);
+  });
+});
+
+describe('Event-Timestamp (RFC 5176 §6.3)', () => {
+  test('outside the window: silently discarded and counted; inside: handled', async () => {
+    const [das, port] = await startDas({ eventTimestampWindow: 300 });
+    const dac = await Dac.open();
+    try {
+      assert.equal(das.options.duplicateTtl, 300, 'the duplicate window is the timestamp window');
+      for (const offset of [-1000, 1000]) {
+        const stale = coa(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() + offset * 1000)]);
+        const n = das.counters.staleTimestamps;
+        assert.equal(await dac.exchange(stale.encode(), port, 300), undefined);
+        await waitFor(() => das.counters.staleTimestamps === n + 1);
+      }
+      assert.equal(das.calls.length, 0);
+      assert.equal(das.counters.naks, 0);
+      const fresh = disconnect(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() - 100_000)]);
+      assert.equal((await ask(dac, port, fresh)).code, DISCONNECT_ACK);
+      // Without a timestamp: accepted unless required.
+      assert.equal((await ask(dac, port, coa(['User-Name', 'alice']))).code, COA_ACK);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('requireEventTimestamp discards requests without one', async () => {
+    const [das, port] = await startDas({ requireEventTimestamp: true, eventTimestampWindow: 60 });
+    const dac = await Dac.open();
+    try {
+      assert.equal(await dac.exchange(coa(['User-Name', 'alice']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.staleTimestamps === 1);
+      const stamped = coa(['User-Name', 'alice'], ['Event-Timestamp', new Date()]);
+      assert.equal((await ask(dac, port, stamped)).code, COA_ACK);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+});
+
+describe('Authorize-Only (RFC 5176 §3.2)', () => {
+  test('a handled Authorize-Only CoA gets a CoA-NAK with Service-Type, State and Request-Initiated', async () => {
+    const [das, port] = await startDas({ authorizeOnly: true });
+    const dac = await Dac.open();
+    try {
+      const request = coa(
+        ['User-Name', 'alice'],
+        ['Service-Type', 'Authorize-Only'],
+        ['State', Buffer.from('reauth-1')],
+      );
+      const reply = await ask(dac, port, request);
+      assert.equal(das.calls[0]?.context.authorizeOnly, true);
+      assert.equal(reply.code, COA_NAK);
+      assert.equal(reply.get('Service-Type'), 'Authorize-Only');
+      assert.deepEqual(reply.get('State'), Buffer.from('reauth-1'));
+      assert.deepEqual(reply.getAll('Error-Cause'), ['Request-Initiated']);
+      assert.equal(das.counters.naks, 1);
+      const noState = await ask(dac, port, coa(['User-Name', 'alice'], ['Service-Type', 'Authorize-Only']));
+      assert.deepEqual(noState.getAll('Error-Cause'), ['Missing-Attribute']);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+});
+
+describe('lifecycle and options', () => {
+  test('a handler not overridden answers NAK Unsupported-Extension (406)', async () => {
+    class CoaOnly extends DynamicAuthorizationServer {
+      validateNas() {
+        return SECRET;
+      }
+      override handleCoaPacket() {
+        return [[], COA_ACK] as const;
+      }
+    }
+    const das = new CoaOnly('127.0.0.1', { port: 0 });
+    const { port } = await das.start();
+    const dac = await Dac.open();
+    try {
+      const reply = await ask(dac, port, disconnect(['User-Name', 'alice']));
+      assert.equal(reply.code, DISCONNECT_NAK);
+      assert.equal(reply.get('Error-Cause'), 'Unsupported-Extension');
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('start() refuses a server with no handler; close() is idempotent', async () => {
+    class Nothing extends DynamicAuthorizationServer {
+      validateNas() {
+        return SECRET;
+      }
+    }
+    const das = new Nothing('127.0.0.1', { port: 0 });
+    await assert.rejects(das.start(), { code: 'ERR_RADIUS_NO_HANDLER' });
+    await das.close();
+    const [ok] = await startDas();
+    await ok.close();
+    await ok.close();
+  });
+
+  test('options are checked', () => {
+    assert.throws(() => new TestDas('127.0.0.1', { eventTimestampWindow: 0 }), InvalidValueError);
+    assert.throws(() => new TestDas('127.0.0.1', { defaultErrorCause: 201 }), InvalidValueError);
+    assert.throws(() => new TestDas('127.0.0.1', { defaultErrorCause: 504 }), /both NAKs/);
+    assert.equal(new TestDas('127.0.0.1').options.port, 3799);
+    assert.equal(new TestDas('127.0.0.1', { defaultErrorCause: null }).options.defaultErrorCause, null);
+  });
+
+  test('defaultErrorCause: null sends a NAK without Error-Cause', async () => {
+    const [das, port] = await startDas({ defaultErrorCause: null });
+    const dac = await Dac.open();
+    try {
+      const reply = await ask(dac, port, coa(['User-Name', 'nak-default']));
+      assert.equal(reply.code, COA_NAK);
+      assert.equal(reply.get('Error-Cause'), undefined);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+});
