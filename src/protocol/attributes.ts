@@ -47,10 +47,7 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** Appends one attribute. `name` may carry a tag as `Tunnel-Type:1`, or pass `tag`. */
   add(name: string, value: AttributeInput, tag?: number): this {
     const { def, tag: nameTag } = this.lookup(name);
-    const t = tag ?? nameTag;
-    if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 0x1f)) {
-      throw new InvalidValueError(def.name, `tag ${t} is outside 0..31`);
-    }
+    const t = checkTag(def, tag ?? nameTag);
     this.entries.push({ def, value: normalize(value), tag: t });
     return this;
   }
@@ -106,8 +103,9 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** Replaces every `name` with a single value (in place of the first one, or appended). */
   set(name: string, value: AttributeInput, tag?: number): this {
     const { def, tag: nameTag } = this.lookup(name);
-    const t = tag ?? nameTag;
-    const idx = this.entries.findIndex((e) => e.def === def);
+    const t = checkTag(def, tag ?? nameTag);
+    // The place of the first entry that delete() removes (with `Name:tag`, the first of that tag).
+    const idx = this.entries.findIndex((e) => e.def === def && (nameTag === undefined || e.tag === nameTag));
     this.delete(name);
     const entry = { def, value: normalize(value), tag: t };
     if (idx < 0 || idx > this.entries.length) this.entries.push(entry);
@@ -168,6 +166,14 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
       return undefined;
     }
   }
+}
+
+// RFC 2868 §3: a tag is one octet, 0x00..0x1F.
+function checkTag(def: AttributeDef, t: number | undefined): number | undefined {
+  if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 0x1f)) {
+    throw new InvalidValueError(def.name, `tag ${t} is outside 0..31`);
+  }
+  return t;
 }
 
 function displayName(e: AttributeEntry): string {

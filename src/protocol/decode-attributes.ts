@@ -13,7 +13,6 @@ export interface CryptContext {
   authenticator: Buffer;
 }
 
-
 /**
  * Decodes the attributes in `buf[start, end)` into `out`. The framing (type/length) must be sound
  * or a MalformedPacketError is thrown (RFC 2865 §5: the packet is then dropped). Values that do
@@ -124,8 +123,12 @@ function decodeLeaf(
     let plain: Buffer | undefined;
     try {
       const data = buf.subarray(s, e);
-      if (def.flags.encrypt === 1) plain = decryptUserPassword(data, ctx.secret, ctx.authenticator, def.type === 'string');
-      else if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
+      if (def.flags.encrypt === 1) {
+        plain = decryptUserPassword(data, ctx.secret, ctx.authenticator, def.type === 'string');
+        // An octets[N] value was padded to 16-byte blocks (MS-CHAP-MPPE-Keys: 24 in 32, RFC 2548 §2.4.1).
+        const n = def.flags.length;
+        if (n !== undefined && plain.length > n) plain = plain.subarray(0, n);
+      } else if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
       else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
     } catch {
       plain = undefined;

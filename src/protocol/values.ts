@@ -35,12 +35,12 @@ export function fixedSize(def: AttributeDef): number {
 
 /**
  * Writes the wire form of `value` for `def` into `buf` at `off` and returns the bytes written.
- * `buf` must have room for 253 bytes past `off`; longer values are the caller's to reject.
+ * Byte values longer than the room left in `buf` are rejected; attribute length limits are the caller's.
  */
 export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
   switch (def.type) {
     case 'string':
-      if (typeof value === 'string') return buf.write(value, off, 'utf8');
+      if (typeof value === 'string') return writeText(value, buf, off);
       return writeBytes(def, value, buf, off);
     case 'octets':
     case 'abinary': {
@@ -95,6 +95,27 @@ export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: 
   }
 }
 
+// Short ASCII text is copied byte by byte: for the 5-40 byte strings of RADIUS the fixed cost of
+// Buffer.write / isUtf8 (argument checks, a native call) is larger than the work.
+const SHORT_TEXT = 64;
+
+/** Writes `text` as UTF-8 at `off` like `buf.write(text, off, 'utf8')`, returning the bytes written. */
+function writeText(text: string, buf: Buffer, off: number): number {
+  const n = text.length;
+  if (n > SHORT_TEXT || off + n > buf.length) return buf.write(text, off, 'utf8');
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return buf.write(text, off, 'utf8');
+    buf[off + i] = c;
+  }
+  return n;
+}
+
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return false;
+  return true;
+}
+
 /** Decodes a value of `def` from `buf[start, end)`, or returns undefined when the size is wrong for the type. */
 export function readValue(
   def: AttributeDef,
@@ -106,6 +127,7 @@ export function readValue(
   switch (def.type) {
     case 'string':
       // Non-UTF-8 bytes stay bytes, so nothing is lost on re-encode.
+      if (len <= SHORT_TEXT && isAscii(buf, start, end)) return buf.toString('latin1', start, end);
       return isUtf8(buf.subarray(start, end))
         ? buf.toString('utf8', start, end)
         : Buffer.from(buf.subarray(start, end));
@@ -161,15 +183,19 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+// The per-attribute limit (253 bytes, less inside a VSA) is the encoder's to check: concat and
+// long-extended values (RFC 3579 §3.1, RFC 6929 §2.2) may be longer. Only the room left in `buf` bounds them here.
 function writeBytes(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
+  const room = buf.length - off;
   if (value instanceof Uint8Array) {
-    if (value.length > 253)
-      throw new InvalidValueError(def.name, `${value.length} bytes is over the 253-byte limit`);
+    if (value.length > room)
+      throw new InvalidValueError(def.name, `${value.length} bytes is over the ${room}-byte limit`);
     buf.set(value, off);
     return value.length;
   }
-  if (typeof value === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(value)) {
-    if (value.length > 2 + 2 * 253) throw new InvalidValueError(def.name, 'over the 253-byte limit');
+  if (typeof value === 'string' && /^0x([0-9a-f]{2})*$/i.test(value)) {
+    const n = (value.length - 2) / 2;
+    if (n > room) throw new InvalidValueError(def.name, `${n} bytes is over the ${room}-byte limit`);
     return buf.write(value.slice(2), off, 'hex');
   }
   throw bad(def, value, 'bytes (a Buffer or a 0x-prefixed hex string)');
@@ -221,11 +247,16 @@ function toSeconds(def: AttributeDef, value: unknown): number {
   return s;
 }
 
+// Decimal digits only: Number() would read '' as 0 and '0x10' as 16.
+function prefixLength(text: string): number {
+  return /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+}
+
 // RFC 3162 §2.3: reserved byte, prefix length, then only the prefix's significant bytes.
 function writeIPv6Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
   if (typeof value !== 'string') throw bad(def, value, 'an IPv6 prefix (addr/len)');
   const slash = value.indexOf('/');
-  const bits = slash < 0 ? 128 : Number(value.slice(slash + 1));
+  const bits = slash < 0 ? 128 : prefixLength(value.slice(slash + 1));
   const tmp = Buffer.alloc(16);
   if (
     !Number.isInteger(bits) ||
@@ -249,15 +280,19 @@ function readIPv6Prefix(buf: Buffer, start: number, end: number): string | undef
   if (len < 2 || len > 18) return undefined;
   const bits = buf[start + 1];
   if (bits > 128 || len - 2 < (bits + 7) >> 3) return undefined;
+  // Bits past the prefix length must be zero (RFC 8044 §3.10): a sender's stray bits are dropped,
+  // as the encoder does, so that a decoded value reads and re-encodes the same.
+  const n = (bits + 7) >> 3;
   const tmp = Buffer.alloc(16);
-  buf.copy(tmp, 0, start + 2, end);
+  buf.copy(tmp, 0, start + 2, start + 2 + n);
+  if (bits & 7) tmp[n - 1] &= (0xff << (8 - (bits & 7))) & 0xff;
   return `${readIPv6(tmp, 0)}/${bits}`;
 }
 
 function writeIPv4Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
   if (typeof value !== 'string') throw bad(def, value, 'an IPv4 prefix (addr/len)');
   const slash = value.indexOf('/');
-  const bits = slash < 0 ? 32 : Number(value.slice(slash + 1));
+  const bits = slash < 0 ? 32 : prefixLength(value.slice(slash + 1));
   if (
     !Number.isInteger(bits) ||
     bits < 0 ||

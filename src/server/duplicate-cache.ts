@@ -6,7 +6,8 @@ export type DuplicateEntry =
 /**
  * Remembers requests by source address, port, identifier and Request Authenticator, so that a
  * retransmission gets the cached reply instead of a second run of the handler. Bounded in size
- * (oldest evicted first) and time (entries expire `ttlMs` after they were last updated).
+ * (oldest evicted first) and time (an answered request is forgotten `ttlMs` after its reply; one
+ * still being handled is kept until `finish`, else a slow handler would run twice).
  */
 export class DuplicateCache {
   private readonly map = new Map<string, DuplicateEntry>();
@@ -31,7 +32,7 @@ export class DuplicateCache {
   get(key: string, now: number): DuplicateEntry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
-    if (e.expires <= now) {
+    if (expired(e, now)) {
       this.map.delete(key);
       return undefined;
     }
@@ -68,9 +69,14 @@ export class DuplicateCache {
     const now = Date.now();
     let n = 0;
     for (const [k, e] of this.map) {
-      if (this.map.size <= this.maxEntries && e.expires > now) break;
+      if (this.map.size <= this.maxEntries && !expired(e, now)) break;
       this.map.delete(k);
       if (++n > 1024) break;
     }
   }
+}
+
+// A pending entry ends with finish() (the server bounds handlers by handlerTimeout), not with time.
+function expired(e: DuplicateEntry, now: number): boolean {
+  return e.state === 'done' && e.expires <= now;
 }

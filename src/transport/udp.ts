@@ -20,6 +20,8 @@ const RECV_BUFFER = 4 * 1024 * 1024;
 export class UdpEndpoint implements ReplyChannel {
   readonly socket: Socket;
   private closed = false;
+  private sending = 0;
+  private drained: (() => void) | undefined;
 
   constructor(family: 'udp4' | 'udp6', onMessage: (data: Buffer, remote: RemoteInfo) => void) {
     this.socket = createSocket({ type: family, reuseAddr: false, ipv6Only: family === 'udp6' });
@@ -48,16 +50,30 @@ export class UdpEndpoint implements ReplyChannel {
 
   send(data: Buffer, remote: Remote): void {
     if (this.closed) return;
-    this.socket.send(data, remote.port, remote.address);
+    // dgram resolves the address on a later tick: a socket closed before then drops the datagram,
+    // so close() waits for the sends still in progress.
+    this.sending++;
+    this.socket.send(data, remote.port, remote.address, () => {
+      if (--this.sending === 0) this.drained?.();
+    });
   }
 
-  close(): void {
+  /** Stops sending, waits (bounded by `waitMs`) for sends in progress, then closes the socket. */
+  async close(waitMs = 1000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.sending > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        timer = setTimeout(resolve, waitMs);
+      });
+      clearTimeout(timer);
+    }
     try {
       this.socket.close();
     } catch {
-      // already closed
+      // never bound, or already closed
     }
   }
 }
