@@ -2,29 +2,8 @@
 export * from './errors.js';
 export * from './protocol/codes.js';
 export * as packet from './protocol/index.js';
-export {
-  AccessAccept,
-  AccessChallenge,
-  AccessReject,
-  AccessRequest,
-  AccountingRequest,
-  AccountingResponse,
-  CoAACK,
-  CoANAK,
-  CoARequest,
-  createPacket,
-  type DecodeOptions,
-  DisconnectACK,
-  DisconnectNAK,
-  DisconnectRequest,
-  decodeRequest,
-  decodeResponse,
-  Packet,
-  type PacketOptions,
-  type PacketScan,
-  StatusServer,
-  scanPacket,
-} from './protocol/packet.js';
+// The packet classes and decode functions, also at the top level.
+export * from './protocol/index.js';
 export {
   type AttributeEntry,
   type AttributePair,
