@@ -19,7 +19,7 @@ export const microsoft: BuiltinTable = {
     [10, 'MS-CHAP-Domain', 'octets'],
     [11, 'MS-CHAP-Challenge', 'octets'],
     // §2.4.1: hidden like User-Password (RFC 2865 §5.2).
-    [12, 'MS-CHAP-MPPE-Keys', 'octets', { encrypt: 1, length: 24 }],
+    [12, 'MS-CHAP-MPPE-Keys', 'octets', { encrypt: 1 }],
     [13, 'MS-BAP-Usage', 'integer'],
     [14, 'MS-Link-Utilization-Threshold', 'integer'],
     [15, 'MS-Link-Drop-Time-Limit', 'integer'],
