@@ -1,20 +1,30 @@
 // The specification's first example: a server that only answers Access-Requests (PAP).
 // Run: npm run build:test && node build/examples/auth-only-server.js
-import { ACCESS_ACCEPT, ACCESS_REJECT, AbstractRadiusServer, type AttributesSet, type Remote, RadiusResponseError } from '../src/index.js';
+import {
+  ACCESS_ACCEPT,
+  ACCESS_REJECT,
+  AbstractRadiusServer,
+  type AttributesSet,
+  type Remote,
+  RadiusResponseError,
+} from '../src/index.js';
 
 const USERS = new Map([['alice', 'alicepw']]);
 
 export class AuthOnlyRadiusServer extends AbstractRadiusServer {
   validateNas(remote: Remote): string {
     // Only NASes on loopback, all sharing one secret.
-    if (!remote.address.startsWith('127.') && remote.address !== '::1') throw new RadiusResponseError(`unknown NAS ${remote.address}`);
+    if (!remote.address.startsWith('127.') && remote.address !== '::1')
+      throw new RadiusResponseError(`unknown NAS ${remote.address}`);
     return 'testing123';
   }
 
   override async handleAuthPacket(attributes: AttributesSet) {
     const user = String(attributes.get('User-Name') ?? '');
     const ok = USERS.get(user) === attributes.get('User-Password');
-    return ok ? ([[['Reply-Message', `Hello ${user}`]], ACCESS_ACCEPT] as const) : ([[], ACCESS_REJECT] as const);
+    return ok
+      ? ([[['Reply-Message', `Hello ${user}`]], ACCESS_ACCEPT] as const)
+      : ([[], ACCESS_REJECT] as const);
   }
 }
 

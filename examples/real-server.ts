@@ -21,14 +21,22 @@ export class RealRadiusServer extends AbstractRadiusServer {
 
   override async handleAuthPacket(attributes: AttributesSet, context?: RequestContext) {
     const user = String(attributes.get('User-Name') ?? '');
-    if (this.users.get(user) !== attributes.get('User-Password')) return [[['Reply-Message', 'Access denied']], ACCESS_REJECT] as const;
-    return [[['Reply-Message', `Hello ${user} from ${context?.remote.address}`], ['Session-Timeout', 3600]], ACCESS_ACCEPT] as const;
+    if (this.users.get(user) !== attributes.get('User-Password'))
+      return [[['Reply-Message', 'Access denied']], ACCESS_REJECT] as const;
+    return [
+      [
+        ['Reply-Message', `Hello ${user} from ${context?.remote.address}`],
+        ['Session-Timeout', 3600],
+      ],
+      ACCESS_ACCEPT,
+    ] as const;
   }
 
   override handleAccPacket(attributes: AttributesSet) {
     const id = String(attributes.get('Acct-Session-Id') ?? '');
     const status = attributes.get('Acct-Status-Type');
-    if (status === 'Start') this.sessions.set(id, { user: String(attributes.get('User-Name')), started: Date.now() });
+    if (status === 'Start')
+      this.sessions.set(id, { user: String(attributes.get('User-Name')), started: Date.now() });
     if (status === 'Stop') this.sessions.delete(id);
     return [[], null] as const;
   }
@@ -49,6 +57,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     authPort: Number(process.env.AUTH_PORT ?? 1812),
     accPort: Number(process.env.ACCT_PORT ?? 1813),
   });
-  server.on('listening', (info) => console.log(`listening on ${info.address}: auth ${info.authPort}, acct ${info.accPort}`));
+  server.on('listening', (info) =>
+    console.log(`listening on ${info.address}: auth ${info.authPort}, acct ${info.accPort}`),
+  );
   await server.run();
 }

@@ -85,7 +85,10 @@ export class RadiusTimeoutError extends RadiusError {
   readonly server: string;
   readonly attempts: number;
   constructor(server: string, attempts: number) {
-    super(`no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`, 'ERR_RADIUS_TIMEOUT');
+    super(
+      `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      'ERR_RADIUS_TIMEOUT',
+    );
     this.server = server;
     this.attempts = attempts;
   }

@@ -15,7 +15,7 @@ import {
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import { decodeRequest, type Packet, type PacketScan, scanPacket } from '../protocol/packet.js';
-import { DuplicateCache } from '../server/duplicate-cache.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateCache } from '../server/duplicate-cache.js';
 import { type Logger, silentLogger } from '../server/logger.js';
 import { PeriodicRunner, periodicTasksOf } from '../server/periodic-task.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
@@ -73,7 +73,7 @@ export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
   requireEventTimestamp?: boolean;
   /** Seconds a reply is kept for retransmissions, default 5; never less than the Event-Timestamp window (§6.3). */
   duplicateTtl?: number;
-  /** Largest number of requests remembered for duplicate detection; default 65536. */
+  /** Largest number of requests remembered for duplicate detection; default 262144. */
   duplicateCacheSize?: number;
   /** Error-Cause added to a handler's NAK that has none; default 503 (Session Context Not Found), null for none. */
   defaultErrorCause?: number | null;
@@ -161,7 +161,7 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       requireEventTimestamp: options.requireEventTimestamp ?? false,
       // RFC 5176 §6.3: the duplicate window must be the Event-Timestamp window.
       duplicateTtl: Math.max(options.duplicateTtl ?? 5, window ?? 0),
-      duplicateCacheSize: options.duplicateCacheSize ?? 65536,
+      duplicateCacheSize: options.duplicateCacheSize ?? DEFAULT_DUPLICATE_CACHE_SIZE,
       defaultErrorCause,
       handlerTimeout: options.handlerTimeout ?? 30,
       closeTimeout: options.closeTimeout ?? 5,

@@ -1,6 +1,11 @@
 import { InvalidValueError, MalformedPacketError } from '../errors.js';
 import { md5 } from './hash.js';
+import { Md5 } from './md5.js';
 import { randomBytesPooled } from './random.js';
+
+// User-Password hiding runs once per Access-Request: hash into scratch, no Buffer per block.
+const hasher = new Md5();
+const block = new Uint8Array(16);
 
 /** Longest User-Password plaintext (RFC 2865 §5.2). */
 export const MAX_PASSWORD_LENGTH = 128;
@@ -32,16 +37,23 @@ export function encryptUserPassword(
  * Reveals a User-Password (RFC 2865 §5.2) and strips the NUL padding (pass `strip = false` for
  * binary values such as MS-CHAP-MPPE-Keys, whose last bytes may be zero).
  */
-export function decryptUserPassword(data: Uint8Array, secret: Uint8Array, authenticator: Uint8Array, strip = true): Buffer {
+export function decryptUserPassword(
+  data: Uint8Array,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+  strip = true,
+): Buffer {
   if (data.length === 0 || data.length % 16 !== 0 || data.length > MAX_PASSWORD_LENGTH) {
     throw new MalformedPacketError(`User-Password length ${data.length} is not a multiple of 16 up to 128`);
   }
   const out = Buffer.allocUnsafe(data.length);
-  let prev: Uint8Array = authenticator;
   for (let i = 0; i < data.length; i += 16) {
-    const b = md5(secret, prev);
-    for (let j = 0; j < 16; j++) out[i + j] = data[i + j] ^ b[j];
-    prev = data.subarray(i, i + 16);
+    // b(i) = MD5(secret + c(i-1)), with c(0) the authenticator.
+    hasher.reset().update(secret);
+    if (i === 0) hasher.update(authenticator);
+    else hasher.update(data, i - 16, i);
+    hasher.digestInto(block, 0);
+    for (let j = 0; j < 16; j++) out[i + j] = data[i + j] ^ block[j];
   }
   let end = out.length;
   if (strip) while (end > 0 && out[end - 1] === 0) end--;

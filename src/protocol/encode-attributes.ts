@@ -50,24 +50,30 @@ export class AttributeWriter {
   /** Writes the top-level attribute(s) starting at entries[i]; returns the index after what it consumed. */
   private writeTop(entries: readonly AttributeEntry[], i: number, ctx: CryptContext): number {
     const def = entries[i].def;
+    // A container given a value of its own (e.g. Extended-Type-1 = ...) has no wire form.
+    if (def.isContainer)
+      throw new InvalidValueError(def.name, `type ${def.type} holds other attributes, not a value`);
     if (
       def.parent === undefined &&
       def.vendor === undefined &&
       !def.flags.concat &&
       def.children === undefined
     ) {
-      const v = this.leafBytes(entries[i], ctx);
-      if (v.length > MAX_ATTR_DATA) {
+      // The common case, kept free of subarray/copy calls: their fixed cost exceeds a short value's.
+      const n = this.leafLength(entries[i], ctx);
+      if (n > MAX_ATTR_DATA) {
         throw new InvalidValueError(
           def.name,
-          `${v.length} bytes is over the ${MAX_ATTR_DATA}-byte limit of its attribute`,
+          `${n} bytes is over the ${MAX_ATTR_DATA}-byte limit of its attribute`,
         );
       }
-      this.room(2 + v.length);
-      this.buf[this.pos] = def.number;
-      this.buf[this.pos + 1] = 2 + v.length;
-      v.copy(this.buf, this.pos + 2);
-      this.pos += 2 + v.length;
+      this.room(2 + n);
+      const buf = this.buf;
+      const p = this.pos;
+      buf[p] = def.number;
+      buf[p + 1] = 2 + n;
+      for (let k = 0; k < n; k++) buf[p + 2 + k] = valueScratch[k];
+      this.pos = p + 2 + n;
       return i + 1;
     }
     const chain = chainOf(def);
@@ -211,6 +217,11 @@ export class AttributeWriter {
 
   /** The wire bytes of one value: tag, hiding and type encoding applied. Valid until the next call. */
   private leafBytes(entry: AttributeEntry, ctx: CryptContext): Buffer {
+    return valueScratch.subarray(0, this.leafLength(entry, ctx));
+  }
+
+  /** Writes the wire bytes of one value (see leafBytes) at the start of the value scratch; returns their length. */
+  private leafLength(entry: AttributeEntry, ctx: CryptContext): number {
     const def = entry.def;
     const tagged = def.flags.hasTag;
     let off = 0;
@@ -227,7 +238,7 @@ export class AttributeWriter {
       valueScratch[0] = entry.tag ?? 0;
     }
     const enc = def.flags.encrypt;
-    if (enc === 0) return valueScratch.subarray(0, off + n);
+    if (enc === 0) return off + n;
     const plain = valueScratch.subarray(off, off + n);
     let hidden: Buffer;
     if (enc === 1) hidden = encryptUserPassword(plain, ctx.secret, ctx.authenticator);
@@ -235,7 +246,7 @@ export class AttributeWriter {
       hidden = encryptTunnelPassword(plain, ctx.secret, ctx.authenticator, this.uniqueSalt());
     else hidden = encryptAscendSecret(plain, ctx.secret, ctx.authenticator);
     hidden.copy(valueScratch, off);
-    return valueScratch.subarray(0, off + hidden.length);
+    return off + hidden.length;
   }
 
   // RFC 2868 §3.5: each salt in a packet must be unique, with the high bit set.

@@ -9,8 +9,8 @@ import {
   type ReplyAttributes,
 } from './attributes.js';
 import {
-  computeMessageAuthenticator,
   MESSAGE_AUTHENTICATOR,
+  messageAuthenticatorInto,
   signPacket,
   verifyAuthenticator,
   verifyMessageAuthenticator,
@@ -37,7 +37,7 @@ import {
 } from './codes.js';
 import { type CryptContext, decodeAttributes } from './decode-attributes.js';
 import { AttributeWriter, MAX_PACKET_LENGTH } from './encode-attributes.js';
-import { randomBytesPooled } from './random.js';
+import { randomByte, randomBytesPooled } from './random.js';
 
 const EAP_MESSAGE = 79;
 const PROXY_STATE = 33;
@@ -84,7 +84,7 @@ export class Packet {
       throw new InvalidValueError('Code', `${code} is not 1..255`);
     this.code = code;
     this.secret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-    const id = options.identifier ?? randomBytesPooled(1)[0];
+    const id = options.identifier ?? randomByte();
     if (!Number.isInteger(id) || id < 0 || id > 255)
       throw new InvalidValueError('Identifier', `${id} is not 0..255`);
     this.identifier = id;
@@ -188,7 +188,7 @@ export class Packet {
         ? this.authenticator
         : ZERO16;
     buf.set(authField, 4);
-    if (wantMA) computeMessageAuthenticator(buf, len, 22, authField, this.secret).copy(buf, 22);
+    if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, this.secret, buf, 22);
     if (reply) signPacket(buf, len, requestAuth, this.secret);
     else if (!hasRandomAuthenticator(code)) signPacket(buf, len, ZERO16, this.secret);
     const out = Buffer.allocUnsafe(len);
@@ -411,7 +411,8 @@ export function decodeRequest(secret: string | Buffer, data: Buffer, options: De
   if (!random && !verifyAuthenticator(data, length, ZERO16, key)) {
     throw new AuthenticatorError(`${codeName(code)} Request Authenticator does not verify (wrong secret?)`);
   }
-  const authField = random ? data.subarray(4, 20) : ZERO16;
+  const received = copy16(data, 4);
+  const authField = random ? received : ZERO16;
   if (maOffset >= 0) {
     if (!verifyMessageAuthenticator(data, length, maOffset, authField, key)) {
       throw new AuthenticatorError('Message-Authenticator does not verify (wrong secret?)');
@@ -421,7 +422,7 @@ export function decodeRequest(secret: string | Buffer, data: Buffer, options: De
   }
   const packet = createPacket(code, key, {
     identifier: scan.identifier,
-    authenticator: Buffer.from(data.subarray(4, 20)),
+    authenticator: received,
     dictionary: options.dictionary,
     messageAuthenticator: maOffset >= 0,
   });
@@ -470,13 +471,20 @@ export function decodeResponse(
     messageAuthenticator: maOffset >= 0,
     request,
   });
-  packet.authenticator = Buffer.from(data.subarray(4, 20));
+  packet.authenticator = copy16(data, 4);
   decodeAttributes(data, 20, length, packet.attributes, {
     secret: key,
     authenticator: request.authenticator,
   });
   packet.raw = data.length === length ? data : data.subarray(0, length);
   return packet;
+}
+
+/** A new 16-byte Buffer with `data[at, at + 16)` (a byte loop beats subarray + copy at this size). */
+function copy16(data: Buffer, at: number): Buffer {
+  const out = Buffer.allocUnsafe(16);
+  for (let i = 0; i < 16; i++) out[i] = data[at + i];
+  return out;
 }
 
 function requestHasEap(request: Packet): boolean {

@@ -4,6 +4,17 @@ import { randomFillSync } from 'node:crypto';
 const pool = Buffer.allocUnsafe(4096);
 let pos = pool.length;
 
+/** One fresh random byte (0..255) from the same pool, without allocating a Buffer. */
+export function randomByte(): number {
+  if (pos >= pool.length) {
+    randomFillSync(pool);
+    pos = 0;
+  }
+  const b = pool[pos];
+  pool[pos++] = 0;
+  return b;
+}
+
 /** `n` (≤ 256) fresh random bytes from `node:crypto`, copied out of a pooled batch. */
 export function randomBytesPooled(n: number): Buffer {
   if (pos + n > pool.length) {

@@ -73,13 +73,18 @@ export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: 
       if (typeof value !== 'string' || !writeEther(value, buf, off)) throw bad(def, value, 'a MAC address');
       return 6;
     case 'integer':
-      buf.writeUInt32BE(toInteger(def, value, 0, 0xffffffff), off);
+      put32(buf, toInteger(def, value, 0, 0xffffffff), off);
       return 4;
     case 'signed':
-      buf.writeInt32BE(toInteger(def, value, -0x80000000, 0x7fffffff), off);
+      put32(buf, toInteger(def, value, -0x80000000, 0x7fffffff), off);
       return 4;
     case 'short':
-      buf.writeUInt16BE(toInteger(def, value, 0, 0xffff), off);
+      if (off < 0 || off + 2 > buf.length) buf.writeUInt16BE(toInteger(def, value, 0, 0xffff), off);
+      else {
+        const n = toInteger(def, value, 0, 0xffff);
+        buf[off] = n >>> 8;
+        buf[off + 1] = n;
+      }
       return 2;
     case 'byte':
       buf[off] = toInteger(def, value, 0, 0xff);
@@ -88,7 +93,7 @@ export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: 
       buf.writeBigUInt64BE(toBigInt(def, value), off);
       return 8;
     case 'date':
-      buf.writeUInt32BE(toSeconds(def, value), off);
+      put32(buf, toSeconds(def, value), off);
       return 4;
     default:
       throw new InvalidValueError(def.name, `type ${def.type} holds other attributes, not a value`);
@@ -109,6 +114,31 @@ function writeText(text: string, buf: Buffer, off: number): number {
     buf[off + i] = c;
   }
   return n;
+}
+
+/** A new Buffer with `buf[start, end)`; short values are copied byte by byte (no subarray view). */
+function copyBytes(buf: Buffer, start: number, end: number): Buffer {
+  const len = end - start;
+  if (len > SHORT_TEXT) return Buffer.from(buf.subarray(start, end));
+  const out = Buffer.allocUnsafe(len);
+  for (let i = 0; i < len; i++) out[i] = buf[start + i];
+  return out;
+}
+
+/**
+ * Writes a 32-bit value (already range-checked, signed or unsigned) big-endian at `off`. Byte stores
+ * skip the argument checks of Buffer#writeUInt32BE, which cost more than the write; an offset out of
+ * range still goes to it, to throw as before.
+ */
+function put32(buf: Buffer, n: number, off: number): void {
+  if (off < 0 || off + 4 > buf.length) {
+    buf.writeUInt32BE(n >>> 0, off);
+    return;
+  }
+  buf[off] = n >>> 24;
+  buf[off + 1] = n >>> 16;
+  buf[off + 2] = n >>> 8;
+  buf[off + 3] = n;
 }
 
 function isAscii(buf: Buffer, start: number, end: number): boolean {
@@ -134,7 +164,7 @@ export function readValue(
     case 'octets':
     case 'abinary':
       if (def.flags.length !== undefined && len !== def.flags.length) return undefined;
-      return Buffer.from(buf.subarray(start, end));
+      return copyBytes(buf, start, end);
     case 'ipaddr':
       return len === 4 ? readIPv4(buf, start) : undefined;
     case 'ipv6addr':

@@ -25,7 +25,7 @@ import {
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
-import { DuplicateCache } from './duplicate-cache.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateCache } from './duplicate-cache.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
 
@@ -68,7 +68,7 @@ export interface ServerOptions {
   limitProxyState?: boolean;
   /** Seconds a reply is kept for retransmissions (RFC 5080 §2.2.2); default 5. */
   duplicateTtl?: number;
-  /** Largest number of requests remembered for duplicate detection; default 65536. */
+  /** Largest number of requests remembered for duplicate detection; default 262144. */
   duplicateCacheSize?: number;
   /** Seconds a handler may take before the request is abandoned (no reply); default 30. */
   handlerTimeout?: number;
@@ -130,7 +130,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       requireMessageAuthenticator: options.requireMessageAuthenticator ?? 'auto',
       limitProxyState: options.limitProxyState ?? true,
       duplicateTtl: options.duplicateTtl ?? 5,
-      duplicateCacheSize: options.duplicateCacheSize ?? 65536,
+      duplicateCacheSize: options.duplicateCacheSize ?? DEFAULT_DUPLICATE_CACHE_SIZE,
       handlerTimeout: options.handlerTimeout ?? 30,
       closeTimeout: options.closeTimeout ?? 5,
     };
@@ -299,17 +299,27 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       port: rinfo.port,
       family: rinfo.family as Remote['family'],
     };
-    const p = this.handleDatagram(data, remote, channel, port).catch((e) => this.reportError(e));
+    // Requests whose NAS lookup and handler are synchronous are answered right here; only those
+    // that really wait are tracked (a promise chain per request costs more than the decode).
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.handleDatagram(data, remote, channel, port);
+    } catch (e) {
+      this.reportError(e);
+      return;
+    }
+    if (pending === undefined) return;
+    const p = pending.catch((e) => this.reportError(e));
     this.inFlight.add(p);
     p.finally(() => this.inFlight.delete(p));
   }
 
-  private async handleDatagram(
+  private handleDatagram(
     data: Buffer,
     remote: Remote,
     channel: ReplyChannel,
     port: 'auth' | 'acct',
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     this.counters.requests++;
     let scan: ReturnType<typeof scanPacket>;
     try {
@@ -340,38 +350,88 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       return;
     }
     this.duplicates.begin(key, now);
-    let reply: Buffer | undefined;
+    let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
-      reply = await this.process(data, scan, remote, port);
-    } finally {
-      this.duplicates.finish(key, reply, Date.now());
+      out = this.process(data, scan, remote, port);
+    } catch (err) {
+      this.duplicates.finish(key, undefined, Date.now());
+      throw err;
     }
-    if (reply) channel.send(reply, remote);
+    if (out instanceof Promise) {
+      return out.then(
+        (reply) => {
+          this.duplicates.finish(key, reply, Date.now());
+          if (reply) channel.send(reply, remote);
+        },
+        (err: unknown) => {
+          this.duplicates.finish(key, undefined, Date.now());
+          throw err;
+        },
+      );
+    }
+    this.duplicates.finish(key, out, Date.now());
+    if (out) channel.send(out, remote);
+    return undefined;
   }
 
-  /** Verifies, routes and answers one request; returns the reply bytes or undefined (drop). */
-  private async process(
+  private lastSecretText: string | undefined;
+  private lastSecretBytes: Buffer = Buffer.alloc(0);
+
+  // validateNas usually returns the same string every time: encode it once, not per request.
+  private secretBytes(text: string): Buffer {
+    if (text !== this.lastSecretText) {
+      this.lastSecretBytes = Buffer.from(text, 'utf8');
+      this.lastSecretText = text;
+    }
+    return this.lastSecretBytes;
+  }
+
+  /**
+   * Verifies, routes and answers one request; returns the reply bytes or undefined (drop), or a
+   * promise of them when validateNas or the handler is asynchronous.
+   */
+  private process(
     data: Buffer,
     scan: ReturnType<typeof scanPacket>,
     remote: Remote,
     port: 'auth' | 'acct',
-  ): Promise<Buffer | undefined> {
-    let config: string | Buffer | NasConfig;
+  ): Buffer | undefined | Promise<Buffer | undefined> {
+    let r: string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
     try {
-      const r = this.validateNas(remote);
-      config = r instanceof Promise ? await r : r;
+      r = this.validateNas(remote);
     } catch (err) {
-      this.count(undefined, 'unknownNas');
-      this.logger.debug({ remote: remote.address }, 'request from unknown NAS dropped');
-      this.reportError(err);
-      return undefined;
+      return this.unknownNas(remote, err);
     }
+    if (r instanceof Promise) {
+      return r.then(
+        (config) => this.processFrom(config, data, scan, remote, port),
+        (err: unknown) => this.unknownNas(remote, err),
+      );
+    }
+    return this.processFrom(r, data, scan, remote, port);
+  }
+
+  private unknownNas(remote: Remote, err: unknown): undefined {
+    this.count(undefined, 'unknownNas');
+    this.logger.debug({ remote: remote.address }, 'request from unknown NAS dropped');
+    this.reportError(err);
+    return undefined;
+  }
+
+  /** The rest of process() once the NAS's secret is known. */
+  private processFrom(
+    config: string | Buffer | NasConfig,
+    data: Buffer,
+    scan: ReturnType<typeof scanPacket>,
+    remote: Remote,
+    port: 'auth' | 'acct',
+  ): Buffer | undefined | Promise<Buffer | undefined> {
     const nas = this.nasState(remote.address);
     nas.counters.requests++;
     const nasConfig: NasConfig =
       typeof config === 'string' || Buffer.isBuffer(config) ? { secret: config } : config;
     const secret =
-      typeof nasConfig.secret === 'string' ? Buffer.from(nasConfig.secret, 'utf8') : nasConfig.secret;
+      typeof nasConfig.secret === 'string' ? this.secretBytes(nasConfig.secret) : nasConfig.secret;
     let request: Packet;
     try {
       request = decodeRequest(secret, data, { scan, dictionary: this.dictionary });
@@ -413,19 +473,37 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     const context: RequestContext = { remote, packet: request, secret, port };
     const isAuth = scan.code === ACCESS_REQUEST;
     this.count(nas, isAuth ? 'accessRequests' : 'accountingRequests');
-    let result: HandlerResult<number | null>;
+    let r: unknown;
     try {
       const handler = (isAuth ? this.handleAuthPacket : this.handleAccPacket) as AnyHandler;
-      const r = handler.call(this, request.attributes, context);
-      result = (r instanceof Promise ? await this.timeBox(r) : r) as HandlerResult<number | null>;
-      if (!Array.isArray(result) || result.length !== 2) {
-        throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
-      }
+      r = handler.call(this, request.attributes, context);
     } catch (err) {
-      this.count(nas, 'handlerErrors');
-      this.count(nas, 'dropped');
-      this.reportError(err);
-      return undefined;
+      return this.handlerFailed(nas, err);
+    }
+    if (r instanceof Promise) {
+      return this.timeBox(r).then(
+        (result) => this.answer(request, nas, isAuth, result),
+        (err: unknown) => this.handlerFailed(nas, err),
+      );
+    }
+    return this.answer(request, nas, isAuth, r);
+  }
+
+  private handlerFailed(nas: NasState, err: unknown): undefined {
+    this.count(nas, 'handlerErrors');
+    this.count(nas, 'dropped');
+    this.reportError(err);
+    return undefined;
+  }
+
+  /** Checks a handler's result and encodes the reply it asks for. */
+  private answer(request: Packet, nas: NasState, isAuth: boolean, r: unknown): Buffer | undefined {
+    const result = r as HandlerResult<number | null>;
+    if (!Array.isArray(result) || result.length !== 2) {
+      return this.handlerFailed(
+        nas,
+        new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT'),
+      );
     }
     const [attrs, code] = result;
     let replyCode: number;

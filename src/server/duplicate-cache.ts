@@ -4,6 +4,12 @@ export type DuplicateEntry =
   | { state: 'done'; expires: number; reply: Buffer | undefined };
 
 /**
+ * Default bound on remembered requests: 5 s at ~50k requests/s (about 50 MB). Past it the oldest
+ * entries go first, so retransmission detection weakens only under sustained overload.
+ */
+export const DEFAULT_DUPLICATE_CACHE_SIZE = 262144;
+
+/**
  * Remembers requests by source address, port, identifier and Request Authenticator, so that a
  * retransmission gets the cached reply instead of a second run of the handler. Bounded in size
  * (oldest evicted first) and time (an answered request is forgotten `ttlMs` after its reply; one
@@ -14,7 +20,7 @@ export class DuplicateCache {
   readonly ttlMs: number;
   readonly maxEntries: number;
 
-  constructor(ttlMs = 5000, maxEntries = 65536) {
+  constructor(ttlMs = 5000, maxEntries = DEFAULT_DUPLICATE_CACHE_SIZE) {
     this.ttlMs = ttlMs;
     this.maxEntries = maxEntries;
   }
@@ -67,11 +73,12 @@ export class DuplicateCache {
   // Map iteration is insertion order and set() re-inserts, so the first keys are the stalest.
   private evict(): void {
     const now = Date.now();
-    let n = 0;
+    // Evict in batches: every scan from the front walks over the holes earlier deletes left in
+    // the Map's table, so one scan per entry would cost O(size) each.
+    const target = this.maxEntries - (this.maxEntries >> 3);
     for (const [k, e] of this.map) {
-      if (this.map.size <= this.maxEntries && !expired(e, now)) break;
+      if (this.map.size <= target && !expired(e, now)) break;
       this.map.delete(k);
-      if (++n > 1024) break;
     }
   }
 }

@@ -1,0 +1,35 @@
+/**
+ * The ceiling: a raw `node:dgram` server that answers every datagram with a bare Access-Accept whose
+ * Response Authenticator it computes (RFC 2865 section 3) and does nothing else: no verification,
+ * no attributes, no duplicate detection. No RADIUS server in Node can answer faster than this.
+ */
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { Md5 } from '../src/protocol/md5.js';
+import { type BenchServer, type BenchServerOptions, isMain, serveAsChild } from './server-process.js';
+
+/** Starts the ceiling server on 127.0.0.1 (a free port). */
+export async function startCeilingServer(o: BenchServerOptions): Promise<BenchServer> {
+  const secret = Buffer.from(o.secret, 'utf8');
+  const md5 = new Md5();
+  const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  sock.on('message', (msg, rinfo) => {
+    if (msg.length < 20) return;
+    // A fresh buffer per reply: a send the kernel cannot take at once is queued by reference.
+    const out = Buffer.allocUnsafe(20);
+    out[0] = 2;
+    out[1] = msg[1];
+    out[2] = 0;
+    out[3] = 20;
+    md5.reset().update(out, 0, 4).update(msg, 4, 20).update(secret).digestInto(out, 4);
+    sock.send(out, rinfo.port, rinfo.address);
+  });
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  return {
+    port: sock.address().port,
+    close: () => new Promise<void>((r) => sock.close(() => r())),
+  };
+}
+
+if (isMain(import.meta.url)) serveAsChild(startCeilingServer);

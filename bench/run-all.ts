@@ -1,0 +1,25 @@
+/**
+ * Runs the codec benchmark, then the server benchmark, and prints both tables (`npm run bench`).
+ * Arguments: `[rounds] [seconds] [inflight]` for the server benchmark (default 3 5 256).
+ */
+import { formatCodecResults, runCodecBench } from './codec.bench.js';
+import { formatServerResults, runServerBench } from './server.bench.js';
+
+async function main(): Promise<void> {
+  const [rounds = 3, seconds = 5, inflight = 256] = process.argv.slice(2, 5).map(Number);
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log('\n== codec: ops/s, median of 5 rounds, aioradius vs npm radius 1.1.4 ==');
+  const codec = runCodecBench({ rounds: 5, runMs: 400 });
+  console.log(formatCodecResults(codec));
+  console.log(
+    `\n== server: Access-Requests/s (PAP + Message-Authenticator), median of ${rounds} rounds x ${seconds} s, ` +
+      `${inflight} in flight ==`,
+  );
+  const server = await runServerBench({ rounds, seconds, inflight, log: (l) => console.log(l) });
+  console.log(formatServerResults(server));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
