@@ -1,8 +1,10 @@
 /**
- * Runs the codec benchmark, then the server benchmark, and prints both tables (`npm run bench`).
- * Arguments: `[rounds] [seconds] [inflight]` for the server benchmark (default 3 5 256).
+ * Runs the codec benchmark, the server benchmark, then the `serve` benchmark, and prints their tables
+ * (`npm run bench`). Arguments: `[rounds] [seconds] [inflight]` for the server benchmark (default
+ * 3 5 256); the serve benchmark takes the same rounds and seconds with its own in-flight defaults.
  */
 import { formatCodecResults, runCodecBench } from './codec.bench.js';
+import { describeServeBench, formatServeResults, runServeBench } from './serve.bench.js';
 import { formatServerResults, runServerBench } from './server.bench.js';
 
 async function main(): Promise<void> {
@@ -17,6 +19,10 @@ async function main(): Promise<void> {
   );
   const server = await runServerBench({ rounds, seconds, inflight, log: (l) => console.log(l) });
   console.log(formatServerResults(server));
+  const serveOptions = { rounds, seconds, inflight: 128, acctInflight: 512, logLevel: 'warn', metrics: true };
+  console.log(`\n== ${describeServeBench(serveOptions)} ==`);
+  const serve = await runServeBench({ ...serveOptions, log: (l) => console.log(l) });
+  console.log(formatServeResults(serve));
 }
 
 main().catch((e: unknown) => {

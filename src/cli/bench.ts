@@ -1,6 +1,5 @@
-// `aioradius bench`: a load generator (auth or accounting), at fixed concurrency or fixed rate.
-import { ACCESS_ACCEPT, ACCESS_REQUEST, ACCOUNTING_REQUEST } from '../protocol/codes.js';
-import { createPacket, type Packet } from '../protocol/packet.js';
+// `aioradius bench`: a load generator (auth or accounting), at fixed concurrency or fixed rate, on
+// the load engine (many requests in flight per socket, packets patched in place, every reply verified).
 import {
   formatHostPort,
   numberOption,
@@ -9,18 +8,21 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { Exchanger, resolveServer } from './exchange.js';
+import { resolveServer } from './exchange.js';
+import { LoadEngine, type LoadProgress, type LoadReport } from './load-engine.js';
 
 /** Help text of `aioradius bench`. */
 export const USAGE = `Usage: aioradius bench SERVER[:PORT] auth|acct SECRET [options]
 
-Sends PAP Access-Requests (auth, port 1812) or Accounting-Requests (acct, port 1813, each with
-its own Acct-Session-Id) as fast as the concurrency allows, or at a fixed rate, for a duration
-or a count; shows a live progress line on a terminal and prints a summary.
+Sends PAP Access-Requests with Message-Authenticator (auth, port 1812) or Accounting-Requests
+(acct, port 1813, each with its own Acct-Session-Id) as fast as the concurrency allows, or at a
+fixed rate, for a duration or a count; every reply is verified. Shows a live progress line on a
+terminal and prints a summary. Each UDP socket carries up to 128 requests at once, so that an
+identifier is not reused the moment its reply arrives.
 
 Options:
-  -c, --concurrency N     requests in flight at once (default 32)
-      --rate N            start N requests per second (default: as fast as possible)
+  -c, --concurrency N     requests in flight at once (default 256)
+      --rate N            start N requests per second (default: as fast as the concurrency allows)
   -d, --duration SECONDS  run this long (default 10 unless --count is given)
   -n, --count N           send N requests in all
   -u, --user NAME         User-Name (default bench)
@@ -31,6 +33,7 @@ Options:
       --json              print the summary as JSON
   -h, --help              this text
 
+Ctrl-C stops sending; the summary covers what was sent.
 Exit status: 0 when every request was answered, 1 when some were not, 2 on bad usage.`;
 
 const OPTIONS = {
@@ -47,25 +50,30 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** What a run measured. */
+/** What a run measured (the `--json` output). */
 export interface BenchSummary {
   server: string;
   type: 'auth' | 'acct';
   concurrency: number;
+  /** Requests started per second, 0 when not rate-limited. */
+  rate: number;
+  /** Wall time of the run. */
   seconds: number;
+  /** Distinct requests sent. */
   requests: number;
   answered: number;
   timeouts: number;
+  /** Access-Accept (auth) or Accounting-Response (acct). */
+  accepts: number;
   rejects: number;
+  /** Valid replies of another code (Access-Challenge). */
+  others: number;
+  /** Replies that failed verification. */
+  bad: number;
+  retransmissions: number;
+  /** Answered requests per second while the load ran. */
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-}
-
-/** The q-quantile (0..1) of sorted values; 0 when empty. */
-export function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
 }
 
 /** Runs `aioradius bench`; returns the exit status. */
@@ -82,7 +90,51 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** The summary of an engine report. */
+export function summarize(server: string, report: LoadReport): BenchSummary {
+  return {
+    server,
+    type: report.kind,
+    concurrency: report.concurrency,
+    rate: report.rate,
+    seconds: report.elapsedSeconds,
+    requests: report.requests,
+    answered: report.answered,
+    timeouts: report.timeouts,
+    accepts: report.accepts,
+    rejects: report.rejects,
+    others: report.others,
+    bad: report.bad,
+    retransmissions: report.transmissions - report.requests,
+    requestsPerSecond: report.rps,
+    latencyMs: report.latencyMs,
+  };
+}
+
+/** The summary as the lines printed without --json. */
+export function formatSummary(s: BenchSummary): string {
+  const l = s.latencyMs;
+  return [
+    `${s.type} against ${s.server}, concurrency ${s.concurrency}${s.rate ? `, rate ${s.rate}/s` : ''}`,
+    `requests   ${s.requests} in ${s.seconds.toFixed(2)} s`,
+    `answered   ${s.answered} (${s.requestsPerSecond.toFixed(0)}/s)`,
+    `timeouts   ${s.timeouts}`,
+    ...(s.type === 'auth' ? [`rejects    ${s.rejects}`] : []),
+    ...(s.others ? [`others     ${s.others}`] : []),
+    ...(s.bad ? [`bad        ${s.bad} (failed verification)`] : []),
+    ...(s.retransmissions ? [`resent     ${s.retransmissions}`] : []),
+    `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  mean ${l.mean} ms`,
+    '',
+  ].join('\n');
+}
+
+function progressLine(p: LoadProgress): string {
+  return (
+    `\r${p.elapsedSeconds.toFixed(0)}s  sent ${p.requests}  answered ${p.answered}  ` +
+    `${p.intervalRate.toFixed(0)}/s  p50 ${p.intervalP50.toFixed(2)} ms  ` +
+    `p99 ${p.intervalP99.toFixed(2)} ms  timeouts ${p.timeouts}${p.bad ? `  bad ${p.bad}` : ''}   `
+  );
+}
 
 async function runBench(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, OPTIONS);
@@ -93,10 +145,12 @@ async function runBench(argv: string[]): Promise<number> {
   if (positionals.length !== 3) throw new UsageError('expected SERVER[:PORT] auth|acct SECRET');
   const [serverText, typeWord, secret] = positionals;
   if (typeWord !== 'auth' && typeWord !== 'acct') throw new UsageError('the type is auth or acct');
-  const concurrency = numberOption(values, 'concurrency', 32, 1, 10_000);
+  if (secret === '') throw new UsageError('the secret is empty');
+  const concurrency = numberOption(values, 'concurrency', 256, 1, 10_000);
   const rate = numberOption(values, 'rate', 0, 0, 10_000_000, false);
   const count = numberOption(values, 'count', 0, 0, 1e12);
   const duration = numberOption(values, 'duration', count ? 0 : 10, 0, 86_400, false);
+  if (!count && !duration) throw new UsageError('give a duration (-d) or a count (-n)');
   const timeout = numberOption(values, 'timeout', 2, 0.01, 3600, false);
   const tries = numberOption(values, 'retries', 1, 1, 100);
   const user = stringOption(values, 'user') ?? 'bench';
@@ -104,116 +158,55 @@ async function runBench(argv: string[]): Promise<number> {
   const { host, port } = parseHostPort(serverText, typeWord === 'auth' ? 1812 : 1813);
   const server = await resolveServer(host, port);
   const where = formatHostPort(server.address, server.port);
-  const code = typeWord === 'auth' ? ACCESS_REQUEST : ACCOUNTING_REQUEST;
-  const sessionPrefix = `bench-${process.pid}-${Date.now().toString(36)}-`;
 
-  const build = (n: number): Packet => {
-    const p = createPacket(code, secret);
-    p.add('User-Name', user);
-    if (code === ACCESS_REQUEST) p.add('User-Password', password);
-    else p.add('Acct-Status-Type', 'Start').add('Acct-Session-Id', `${sessionPrefix}${n}`);
-    return p.add('NAS-Identifier', 'aioradius-bench');
-  };
-
-  let latencies = new Float64Array(1 << 16);
-  let answered = 0;
-  let timeouts = 0;
-  let rejects = 0;
-  let started = 0;
-  const t0 = performance.now();
-  const deadline = duration ? t0 + duration * 1000 : Number.POSITIVE_INFINITY;
-  const more = () => (count ? started < count : true) && performance.now() < deadline;
-
-  const lane = async (ex: Exchanger) => {
-    while (more()) {
-      const n = started++;
-      // Fixed rate: request n starts at t0 + n/rate (lanes only bound how many wait at once).
-      if (rate) {
-        const due = t0 + (n * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-      }
-      try {
-        const r = await ex.exchange(build(n), server, { timeout, tries });
-        if (answered === latencies.length) {
-          const bigger = new Float64Array(latencies.length * 2);
-          bigger.set(latencies);
-          latencies = bigger;
-        }
-        latencies[answered++] = r.seconds * 1000;
-        if (code === ACCESS_REQUEST && r.reply.code !== ACCESS_ACCEPT) rejects++;
-      } catch {
-        timeouts++;
-      }
-    }
-  };
+  let engine: LoadEngine;
+  try {
+    engine = new LoadEngine({
+      host: server.address,
+      port: server.port,
+      secret,
+      kind: typeWord,
+      user,
+      password,
+      concurrency: count ? Math.min(concurrency, count) : concurrency,
+      rate,
+      seconds: duration,
+      count,
+      timeoutMs: timeout * 1000,
+      tries,
+    });
+  } catch (err) {
+    // Limits of the packet (user name, password length) are usage errors.
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
 
   const showProgress = values.progress === true || process.stderr.isTTY === true;
-  let lastAnswered = 0;
-  let lastTime = t0;
   const ticker = showProgress
-    ? setInterval(() => {
-        const now = performance.now();
-        const rateNow = ((answered - lastAnswered) * 1000) / (now - lastTime);
-        lastAnswered = answered;
-        lastTime = now;
-        const recent = latencies.slice(Math.max(0, answered - 1000), answered).sort();
-        process.stderr.write(
-          `\r${((now - t0) / 1000).toFixed(0)}s  sent ${started}  answered ${answered}  ` +
-            `${rateNow.toFixed(0)}/s  p50 ${quantile(recent, 0.5).toFixed(2)} ms  ` +
-            `p99 ${quantile(recent, 0.99).toFixed(2)} ms  timeouts ${timeouts}   `,
-        );
-      }, 1000)
+    ? setInterval(() => process.stderr.write(progressLine(engine.progress())), 1000)
     : undefined;
-
-  const lanes: Exchanger[] = [];
-  try {
-    const n = count ? Math.min(concurrency, count) : concurrency;
-    for (let i = 0; i < n; i++) lanes.push(new Exchanger(server.family));
-    await Promise.all(lanes.map(lane));
-  } finally {
-    if (ticker) clearInterval(ticker);
-    for (const l of lanes) l.close();
-  }
-  if (showProgress) process.stderr.write('\n');
-
-  const seconds = (performance.now() - t0) / 1000;
-  const sorted = latencies.slice(0, answered).sort();
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  const summary: BenchSummary = {
-    server: where,
-    type: typeWord,
-    concurrency,
-    seconds: round(seconds),
-    requests: started,
-    answered,
-    timeouts,
-    rejects,
-    requestsPerSecond: round(answered / seconds),
-    latencyMs: {
-      p50: round(quantile(sorted, 0.5)),
-      p90: round(quantile(sorted, 0.9)),
-      p99: round(quantile(sorted, 0.99)),
-      max: round(quantile(sorted, 1)),
-      mean: round(answered ? sum / answered : 0),
-    },
+  // The first Ctrl-C ends the load and still prints the summary; a second one quits at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    engine.stop();
   };
-  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else {
-    const l = summary.latencyMs;
-    process.stdout.write(
-      [
-        `${typeWord} against ${where}, concurrency ${concurrency}${rate ? `, rate ${rate}/s` : ''}`,
-        `requests   ${started} in ${seconds.toFixed(2)} s`,
-        `answered   ${answered} (${summary.requestsPerSecond.toFixed(0)}/s)`,
-        `timeouts   ${timeouts}`,
-        ...(code === ACCESS_REQUEST ? [`rejects    ${rejects}`] : []),
-        `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  mean ${l.mean} ms`,
-        '',
-      ].join('\n'),
-    );
+  process.on('SIGINT', onInterrupt);
+  let report: LoadReport;
+  try {
+    await engine.open();
+    report = await engine.run();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    if (ticker) clearInterval(ticker);
+    engine.close();
   }
-  return timeouts ? 1 : 0;
+  if (showProgress) process.stderr.write(`${progressLine(engine.progress())}\n`);
+
+  const summary = summarize(where, report);
+  // The summary reports the concurrency asked for, even when a small count needed fewer slots.
+  summary.concurrency = concurrency;
+  process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  return report.timeouts ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import type { SlotHolder } from './deadline-scheduler.js';
 import type { Destination } from './destination.js';
 import { IdentifierPool } from './identifier-pool.js';
 import type { PendingRequest } from './pending-request.js';
@@ -15,21 +16,37 @@ const RECV_BUFFER = 1024 * 1024;
 function ignore(): void {}
 
 /**
+ * dgram resolves the address of every send through `lookup` (dns.lookup by default, which answers
+ * an IP literal on the next tick). A destination's address is numeric already: hand it straight
+ * back, so a send goes to the kernel at once, without the lookup and the deferred call.
+ */
+function numericLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family === 6 ? 6 : 4);
+}
+
+/**
  * One UDP socket of a client, sending to one destination, with its own 256 identifiers. The
  * socket is unref'd: pending requests keep the process alive through their timer, not the socket.
  */
-export class ClientSocket {
+export class ClientSocket implements SlotHolder<PendingRequest> {
   readonly destination: Destination;
   readonly ids = new IdentifierPool<PendingRequest>();
   /** performance.now() when the last identifier in use was returned. */
   idleSince: number;
   private readonly socket: Socket;
   private closed = false;
+  /** Datagrams waiting for the end of this turn of the event loop. */
+  private outbox: Buffer[] = [];
+  private readonly flush = (): void => this.flushOutbox();
 
   constructor(destination: Destination, receiver: DatagramReceiver) {
     this.destination = destination;
     this.idleSince = performance.now();
-    const socket = createSocket({ type: destination.family });
+    const socket = createSocket({ type: destination.family, lookup: numericLookup });
     this.socket = socket;
     socket.on('message', (data: Buffer, remote: RemoteInfo) => receiver.onDatagram(this, data, remote));
     // ICMP errors and failed sends surface here; the request they concern simply times out.
@@ -45,9 +62,32 @@ export class ClientSocket {
     socket.unref();
   }
 
-  /** Sends a datagram to the destination. */
+  /**
+   * Sends a datagram to the destination before the event loop waits again. Sends made while
+   * replies are being read go out together after them, so the server is woken once per batch.
+   */
   send(data: Buffer): void {
-    this.socket.send(data, this.destination.port, this.destination.address as string);
+    if (this.outbox.push(data) === 1) setImmediate(this.flush);
+  }
+
+  private flushOutbox(): void {
+    const list = this.outbox;
+    this.outbox = [];
+    if (this.closed) return;
+    const port = this.destination.port;
+    const address = this.destination.address as string;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        this.socket.send(list[i], port, address);
+      } catch {
+        // like a failed send reported on 'error': the request it carried times out
+      }
+    }
+  }
+
+  /** The request holding identifier `id` now (the deadline scheduler's view of the socket). */
+  itemAt(id: number): PendingRequest | undefined {
+    return this.ids.get(id);
   }
 
   /** The local port, once bound. */

@@ -17,7 +17,8 @@ export interface AbortReceiver {
  * used as the AbortSignal listener (`handleEvent`) so that no closure is made per request.
  */
 export class PendingRequest implements Scheduled {
-  generation = 0;
+  /** Stamp of the pending retransmission deadline (-1: none). */
+  generation = -1;
   settled = false;
   packet: Packet | undefined;
   /** The packet's own secret, used by servers that have none configured. */

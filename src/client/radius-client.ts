@@ -509,9 +509,9 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (!this.encode(req, packet)) return;
     req.attempts = 1;
     req.totalAttempts++;
-    (req.socket as ClientSocket).send(req.bytes as Buffer);
-    req.generation++;
-    this.scheduler.schedule(req, req.timeoutMs, now);
+    const sock = req.socket as ClientSocket;
+    sock.send(req.bytes as Buffer);
+    this.scheduler.schedule(req, sock, req.identifier, req.timeoutMs, now);
   }
 
   private encode(req: PendingRequest, packet: Packet): boolean {
@@ -564,10 +564,10 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.stats.retransmissions++;
     req.attempts++;
     req.totalAttempts++;
+    const sock = req.socket as ClientSocket;
     // RFC 2866 §5.2: Acct-Delay-Time grows while the record is retried. A changed packet is a new
     // request (RFC 5080 §2.2.1): it takes a new identifier when the socket has one free.
     if (req.delayEntry !== undefined && this.updateAcctDelay(req, now)) {
-      const sock = req.socket as ClientSocket;
       const old = req.identifier;
       const id = sock.ids.take(req);
       if (id >= 0) {
@@ -580,9 +580,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
       packet.secret = req.secret as Buffer;
       if (!this.encode(req, packet)) return;
     }
-    (req.socket as ClientSocket).send(req.bytes as Buffer);
-    req.generation++;
-    this.scheduler.schedule(req, req.timeoutMs, now);
+    sock.send(req.bytes as Buffer);
+    this.scheduler.schedule(req, sock, req.identifier, req.timeoutMs, now);
   }
 
   private findAcctDelay(req: PendingRequest, packet: Packet): void {
@@ -657,7 +656,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
 
   private settle(req: PendingRequest): void {
     req.settled = true;
-    req.generation++;
+    this.scheduler.cancel(req);
     if (req.signal !== undefined) {
       req.signal.removeEventListener('abort', req);
       req.signal = undefined;

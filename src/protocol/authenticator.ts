@@ -1,13 +1,21 @@
-import { hmacKeyFor, Md5 } from './md5.js';
+import { HashScratch, hmacKeyFor, Md5, md5Scratch } from './md5.js';
 
 /** Attribute type of Message-Authenticator (RFC 3579 §3.2). */
 export const MESSAGE_AUTHENTICATOR = 80;
 const ZERO16 = Buffer.alloc(16);
 
-// The packet is hashed in place, range by range (no subarrays, no copies): these are per-packet
-// hot paths of servers and clients. JS runs one call at a time, so module-level scratch is safe.
+// These are per-packet hot paths of servers and clients. The message to hash (the packet with its
+// substituted fields, then the secret) is laid out in aligned scratch memory and hashed a word at a
+// time; JS runs one call at a time, so module-level scratch is safe.
+const scratch = new HashScratch(4096 + 256);
 const hasher = new Md5();
 const expected = new Uint8Array(16);
+
+/** Copies `src[start, end)` to `dst[at]`: a byte loop for the short runs of a packet, no views. */
+function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  if (end - start > 128) dst.set(src.subarray(start, end), at);
+  else for (let i = start; i < end; i++) dst[at + i - start] = src[i];
+}
 
 /** Writes MD5(Code+ID+Length + requestAuth + packet[20, length) + secret) at `out[offset]`. */
 function authenticatorInto(
@@ -18,8 +26,18 @@ function authenticatorInto(
   out: Uint8Array,
   offset: number,
 ): void {
-  hasher.reset().update(packet, 0, 4).update(requestAuth).update(packet, 20, length).update(secret);
-  hasher.digestInto(out, offset);
+  const total = length + secret.length;
+  if (requestAuth.length !== 16 || length < 20 || total > scratch.capacity) {
+    hasher.reset().update(packet, 0, 4).update(requestAuth).update(packet, 20, length).update(secret);
+    hasher.digestInto(out, offset);
+    return;
+  }
+  const b = scratch.bytes;
+  copyRange(b, 0, packet, 0, 4);
+  copyRange(b, 4, requestAuth, 0, 16);
+  copyRange(b, 20, packet, 20, length);
+  copyRange(b, length, secret, 0, secret.length);
+  md5Scratch(scratch, total, out, offset);
 }
 
 /** Compares 16 bytes without an early exit, so the time taken does not reveal where they differ. */
@@ -51,13 +69,8 @@ export function signPacket(
   requestAuth: Uint8Array | undefined,
   secret: Uint8Array,
 ): void {
-  const auth = requestAuth ?? ZERO16;
-  // The digest is written only after every input byte has been absorbed, so in place is safe.
-  if (auth.length === 16 && equal16(auth, packet, 4)) {
-    // The encoder has already put requestAuth in the field: hash the packet in one piece (whole
-    // blocks straight from it, nothing staged byte by byte in a partial block).
-    hasher.reset().update(packet, 0, length).update(secret).digestInto(packet, 4);
-  } else authenticatorInto(packet, length, auth, secret, packet, 4);
+  // The digest is written only after every input byte has been read, so in place is safe.
+  authenticatorInto(packet, length, requestAuth ?? ZERO16, secret, packet, 4);
 }
 
 /** Constant-time check of the authenticator in bytes 4..20 of `packet` (the bytes as received). */
@@ -102,12 +115,15 @@ export function messageAuthenticatorInto(
   offset: number,
 ): void {
   const key = hmacKeyFor(secret);
-  if (authField.length >= 16 && maOffset >= 20 && maOffset + 16 <= length) {
-    // The usual shape: hash the ranges around the two substituted fields, no copy of the packet.
-    const h = key.begin(hasher);
-    h.update(packet, 0, 4).update(authField, 0, 16).update(packet, 20, maOffset).update(ZERO16);
-    h.update(packet, maOffset + 16, length);
-    key.finish(h, out, offset);
+  if (authField.length >= 16 && maOffset >= 20 && maOffset + 16 <= length && length <= scratch.capacity) {
+    // The usual shape: the packet with the two fields substituted, hashed from the scratch.
+    const b = scratch.bytes;
+    copyRange(b, 0, packet, 0, 4);
+    copyRange(b, 4, authField, 0, 16);
+    copyRange(b, 20, packet, 20, maOffset);
+    for (let i = maOffset; i < maOffset + 16; i++) b[i] = 0;
+    copyRange(b, maOffset + 16, packet, maOffset + 16, length);
+    key.digestScratch(scratch, length, out, offset);
     return;
   }
   const copy = Buffer.allocUnsafe(length);

@@ -1,11 +1,26 @@
 import { InvalidValueError, MalformedPacketError } from '../errors.js';
 import { md5 } from './hash.js';
-import { Md5 } from './md5.js';
+import { HashScratch, Md5, md5Scratch } from './md5.js';
 import { randomBytesPooled } from './random.js';
 
-// User-Password hiding runs once per Access-Request: hash into scratch, no Buffer per block.
+// User-Password hiding runs once per Access-Request: secret and chaining value are laid out in
+// aligned scratch and hashed from there into `block`, no Buffer per block.
+const scratch = new HashScratch(512);
 const hasher = new Md5();
 const block = new Uint8Array(16);
+
+/** Writes MD5(secret + chain[start, end)) into `block` (b(i) of RFC 2865 §5.2). */
+function chainHash(secret: Uint8Array, chain: Uint8Array, start: number, end: number): void {
+  const n = secret.length + end - start;
+  if (n > scratch.capacity) {
+    hasher.reset().update(secret).update(chain, start, end).digestInto(block, 0);
+    return;
+  }
+  const b = scratch.bytes;
+  for (let i = 0; i < secret.length; i++) b[i] = secret[i];
+  for (let i = start; i < end; i++) b[secret.length + i - start] = chain[i];
+  md5Scratch(scratch, n, block, 0);
+}
 
 /** Longest User-Password plaintext (RFC 2865 §5.2). */
 export const MAX_PASSWORD_LENGTH = 128;
@@ -24,11 +39,11 @@ export function encryptUserPassword(
   const len = plain.length === 0 ? 16 : (plain.length + 15) & ~15;
   const out = Buffer.alloc(len);
   out.set(plain);
-  let prev: Uint8Array = authenticator;
   for (let i = 0; i < len; i += 16) {
-    const b = md5(secret, prev);
-    for (let j = 0; j < 16; j++) out[i + j] ^= b[j];
-    prev = out.subarray(i, i + 16);
+    // c(i) = p(i) xor MD5(secret + c(i-1)), with c(0) the authenticator.
+    if (i === 0) chainHash(secret, authenticator, 0, authenticator.length);
+    else chainHash(secret, out, i - 16, i);
+    for (let j = 0; j < 16; j++) out[i + j] ^= block[j];
   }
   return out;
 }
@@ -43,21 +58,38 @@ export function decryptUserPassword(
   authenticator: Uint8Array,
   strip = true,
 ): Buffer {
-  if (data.length === 0 || data.length % 16 !== 0 || data.length > MAX_PASSWORD_LENGTH) {
-    throw new MalformedPacketError(`User-Password length ${data.length} is not a multiple of 16 up to 128`);
-  }
   const out = Buffer.allocUnsafe(data.length);
-  for (let i = 0; i < data.length; i += 16) {
-    // b(i) = MD5(secret + c(i-1)), with c(0) the authenticator.
-    hasher.reset().update(secret);
-    if (i === 0) hasher.update(authenticator);
-    else hasher.update(data, i - 16, i);
-    hasher.digestInto(block, 0);
-    for (let j = 0; j < 16; j++) out[i + j] = data[i + j] ^ block[j];
+  const n = revealUserPasswordInto(data, 0, data.length, secret, authenticator, out, strip);
+  return out.subarray(0, n);
+}
+
+/**
+ * Reveals the User-Password hidden in `data[start, end)` into `out` (room for `end - start` bytes)
+ * and returns its length, NUL padding stripped when `strip`: the decoder reads the value straight
+ * from there, with no Buffer per packet.
+ */
+export function revealUserPasswordInto(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  secret: Uint8Array,
+  authenticator: Uint8Array,
+  out: Uint8Array,
+  strip: boolean,
+): number {
+  const len = end - start;
+  if (len <= 0 || len % 16 !== 0 || len > MAX_PASSWORD_LENGTH) {
+    throw new MalformedPacketError(`User-Password length ${len} is not a multiple of 16 up to 128`);
   }
-  let end = out.length;
-  if (strip) while (end > 0 && out[end - 1] === 0) end--;
-  return out.subarray(0, end);
+  for (let i = 0; i < len; i += 16) {
+    // b(i) = MD5(secret + c(i-1)), with c(0) the authenticator.
+    if (i === 0) chainHash(secret, authenticator, 0, authenticator.length);
+    else chainHash(secret, data, start + i - 16, start + i);
+    for (let j = 0; j < 16; j++) out[i + j] = data[start + i + j] ^ block[j];
+  }
+  let n = len;
+  if (strip) while (n > 0 && out[n - 1] === 0) n--;
+  return n;
 }
 
 /**

@@ -3,7 +3,12 @@ import type { Dictionary } from '../dictionary/dictionary.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { MalformedPacketError } from '../errors.js';
 import type { AttributesSet } from './attributes.js';
-import { decryptAscendSecret, decryptTunnelPassword, decryptUserPassword } from './crypt.js';
+import {
+  decryptAscendSecret,
+  decryptTunnelPassword,
+  MAX_PASSWORD_LENGTH,
+  revealUserPasswordInto,
+} from './crypt.js';
 import { named, readValue } from './values.js';
 
 /** What hidden attributes need to be revealed: the shared secret and the authenticator they were hidden with. */
@@ -120,20 +125,18 @@ function decodeLeaf(
   }
   let value: AttributeValue | undefined;
   if (def.flags.encrypt !== 0) {
-    let plain: Buffer | undefined;
-    try {
-      const data = buf.subarray(s, e);
-      if (def.flags.encrypt === 1) {
-        plain = decryptUserPassword(data, ctx.secret, ctx.authenticator, def.type === 'string');
-        // An octets[N] value was padded to 16-byte blocks (MS-CHAP-MPPE-Keys: 24 in 32, RFC 2548 §2.4.1).
-        const n = def.flags.length;
-        if (n !== undefined && plain.length > n) plain = plain.subarray(0, n);
-      } else if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
-      else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
-    } catch {
-      plain = undefined;
+    if (def.flags.encrypt === 1) value = readUserPassword(def, buf, s, e, ctx);
+    else {
+      let plain: Buffer | undefined;
+      try {
+        const data = buf.subarray(s, e);
+        if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
+        else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
+      } catch {
+        plain = undefined;
+      }
+      if (plain) value = readValue(def, plain, 0, plain.length);
     }
-    if (plain) value = readValue(def, plain, 0, plain.length);
   } else if (def.flags.array && def.type !== 'string' && def.type !== 'octets') {
     if (decodeArray(def, buf, s, e, out, tag)) return;
   } else {
@@ -141,6 +144,31 @@ function decodeLeaf(
   }
   if (value === undefined) out.push(rawDef(dict, def.oid), copy(buf, rawStart, e));
   else out.push(def, value, tag);
+}
+
+// User-Passwords are revealed here and read at once: readValue copies what it returns (strings,
+// new Buffers), so nothing refers to this memory afterwards; it is wiped after each use.
+const revealed = Buffer.alloc(MAX_PASSWORD_LENGTH);
+
+/** The value of a User-Password-style attribute (encrypt=1), or undefined when it cannot be revealed. */
+function readUserPassword(
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  ctx: CryptContext,
+): AttributeValue | undefined {
+  let n: number;
+  try {
+    n = revealUserPasswordInto(buf, s, e, ctx.secret, ctx.authenticator, revealed, def.type === 'string');
+  } catch {
+    return undefined;
+  }
+  // An octets[N] value was padded to 16-byte blocks (MS-CHAP-MPPE-Keys: 24 in 32, RFC 2548 §2.4.1).
+  const max = def.flags.length;
+  const value = readValue(def, revealed, 0, max !== undefined && n > max ? max : n);
+  for (let i = 0; i < e - s; i++) revealed[i] = 0;
+  return value;
 }
 
 const ARRAY_SIZES: Record<string, number> = {

@@ -14,7 +14,14 @@ export const MD5_DIGEST_LENGTH = 16;
 export const MD5_BLOCK_LENGTH = 64;
 
 /**
- * Absorbs the 64-byte block `m[o..o+64)` into the chaining state `h` (RFC 1321 section 3.4).
+ * True when typed arrays are little-endian, as MD5's words are (RFC 1321 section 2): then a block
+ * staged as bytes can be read through an Int32Array view of the same memory, four bytes per load.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Absorbs the block given as sixteen 32-bit words `x[xo..xo+16)` into the chaining state `h` (RFC 1321
+ * section 3.4).
  *
  * The 64 operations "a = b + ((a + f(b,c,d) + X[k] + T[i]) <<< s)" are written out by hand, each as two
  * statements in 32-bit wrap-around arithmetic (`| 0`): V8 does not inline 64 helper calls, and the calls
@@ -22,25 +29,23 @@ export const MD5_BLOCK_LENGTH = 64;
  * operations: F(x,y,z) = z ^ (x & (y ^ z)), G(x,y,z) = y ^ (z & (x ^ y)), H = x ^ y ^ z,
  * I(x,y,z) = y ^ (x | ~z).
  */
-function compress(h: Int32Array, m: Uint8Array, o: number): void {
-  // The block as sixteen 32-bit words, low-order byte first (RFC 1321 section 2). Byte arithmetic on
-  // locals beats a DataView or a scratch word array.
-  const x0 = m[o] | (m[o + 1] << 8) | (m[o + 2] << 16) | (m[o + 3] << 24);
-  const x1 = m[o + 4] | (m[o + 5] << 8) | (m[o + 6] << 16) | (m[o + 7] << 24);
-  const x2 = m[o + 8] | (m[o + 9] << 8) | (m[o + 10] << 16) | (m[o + 11] << 24);
-  const x3 = m[o + 12] | (m[o + 13] << 8) | (m[o + 14] << 16) | (m[o + 15] << 24);
-  const x4 = m[o + 16] | (m[o + 17] << 8) | (m[o + 18] << 16) | (m[o + 19] << 24);
-  const x5 = m[o + 20] | (m[o + 21] << 8) | (m[o + 22] << 16) | (m[o + 23] << 24);
-  const x6 = m[o + 24] | (m[o + 25] << 8) | (m[o + 26] << 16) | (m[o + 27] << 24);
-  const x7 = m[o + 28] | (m[o + 29] << 8) | (m[o + 30] << 16) | (m[o + 31] << 24);
-  const x8 = m[o + 32] | (m[o + 33] << 8) | (m[o + 34] << 16) | (m[o + 35] << 24);
-  const x9 = m[o + 36] | (m[o + 37] << 8) | (m[o + 38] << 16) | (m[o + 39] << 24);
-  const x10 = m[o + 40] | (m[o + 41] << 8) | (m[o + 42] << 16) | (m[o + 43] << 24);
-  const x11 = m[o + 44] | (m[o + 45] << 8) | (m[o + 46] << 16) | (m[o + 47] << 24);
-  const x12 = m[o + 48] | (m[o + 49] << 8) | (m[o + 50] << 16) | (m[o + 51] << 24);
-  const x13 = m[o + 52] | (m[o + 53] << 8) | (m[o + 54] << 16) | (m[o + 55] << 24);
-  const x14 = m[o + 56] | (m[o + 57] << 8) | (m[o + 58] << 16) | (m[o + 59] << 24);
-  const x15 = m[o + 60] | (m[o + 61] << 8) | (m[o + 62] << 16) | (m[o + 63] << 24);
+function compress(h: Int32Array, x: Int32Array, xo = 0): void {
+  const x0 = x[xo];
+  const x1 = x[xo + 1];
+  const x2 = x[xo + 2];
+  const x3 = x[xo + 3];
+  const x4 = x[xo + 4];
+  const x5 = x[xo + 5];
+  const x6 = x[xo + 6];
+  const x7 = x[xo + 7];
+  const x8 = x[xo + 8];
+  const x9 = x[xo + 9];
+  const x10 = x[xo + 10];
+  const x11 = x[xo + 11];
+  const x12 = x[xo + 12];
+  const x13 = x[xo + 13];
+  const x14 = x[xo + 14];
+  const x15 = x[xo + 15];
 
   let a = h[0];
   let b = h[1];
@@ -190,6 +195,22 @@ function compress(h: Int32Array, m: Uint8Array, o: number): void {
   h[3] = (h[3] + d) | 0;
 }
 
+/** Reads `m[o..o+64)` as sixteen words, low-order byte first (RFC 1321 section 2), into `x`. */
+function loadBlock(m: Uint8Array, o: number, x: Int32Array): void {
+  for (let i = 0; i < 16; i++, o += 4) x[i] = m[o] | (m[o + 1] << 8) | (m[o + 2] << 16) | (m[o + 3] << 24);
+}
+
+/** Compresses a block staged as bytes in the memory of `x` (byte-swapped first on big-endian hosts). */
+function compressStaged(h: Int32Array, x: Int32Array): void {
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < 16; i++) {
+      const w = x[i];
+      x[i] = (w >>> 24) | ((w >>> 8) & 0xff00) | ((w & 0xff00) << 8) | (w << 24);
+    }
+  }
+  compress(h, x);
+}
+
 /** Writes the digest A, B, C, D, each low-order byte first (RFC 1321 section 3.5). */
 function writeWords(h: Int32Array, out: Uint8Array, offset: number): void {
   for (let i = 0; i < 4; i++) {
@@ -224,8 +245,10 @@ function checkOut(out: Uint8Array, offset: number): void {
 export class Md5 {
   /** Chaining variables A, B, C, D. */
   private readonly h = new Int32Array(4);
-  /** Bytes of the current, not yet full, 64-byte block. */
-  private readonly block = new Uint8Array(MD5_BLOCK_LENGTH);
+  /** The current, not yet full, 64-byte block, as 16 words ... */
+  private readonly words = new Int32Array(16);
+  /** ... and as bytes: the same memory, so staged bytes are read back a word at a time. */
+  private readonly block = new Uint8Array(this.words.buffer);
   private blockLen = 0;
   /** Message bytes absorbed so far; needed for the length field of the padding. */
   private total = 0;
@@ -256,9 +279,9 @@ export class Md5 {
     h[2] = oh[2];
     h[3] = oh[3];
     const n = other.blockLen;
-    const blk = this.block;
-    const oblk = other.block;
-    for (let i = 0; i < n; i++) blk[i] = oblk[i];
+    const w = this.words;
+    const ow = other.words;
+    for (let i = 0; i < n; i += 4) w[i >> 2] = ow[i >> 2];
     this.blockLen = n;
     this.total = other.total;
     return this;
@@ -274,38 +297,56 @@ export class Md5 {
     let n = this.blockLen;
     if (n > 0) {
       // Top up the pending partial block first.
-      while (n < MD5_BLOCK_LENGTH && pos < end) blk[n++] = buf[pos++];
+      const take = Math.min(MD5_BLOCK_LENGTH - n, end - pos);
+      for (let i = 0; i < take; i++) blk[n + i] = buf[pos + i];
+      n += take;
+      pos += take;
       if (n < MD5_BLOCK_LENGTH) {
         this.blockLen = n;
         return this;
       }
-      compress(h, blk, 0);
+      compressStaged(h, this.words);
       n = 0;
     }
-    // Whole blocks are hashed straight from the caller's buffer.
+    // Whole blocks are read straight from the caller's buffer (no byte-by-byte staging).
     while (end - pos >= MD5_BLOCK_LENGTH) {
-      compress(h, buf, pos);
+      loadBlock(buf, pos, this.words);
+      compress(h, this.words);
       pos += MD5_BLOCK_LENGTH;
     }
-    while (pos < end) blk[n++] = buf[pos++];
-    this.blockLen = n;
+    const rest = end - pos;
+    for (let i = 0; i < rest; i++) blk[i] = buf[pos + i];
+    this.blockLen = rest;
     return this;
   }
 
   /** Finishes the message, writes the 16-byte digest at `out[offset]`, and resets. */
   digestInto(out: Uint8Array, offset = 0): Uint8Array {
     checkOut(out, offset);
+    this.finishBlock();
+    writeWords(this.h, out, offset);
+    this.reset();
+    return out;
+  }
+
+  /**
+   * Pads the message (RFC 1321 sections 3.1-3.2) and absorbs the last block(s): the digest is
+   * then the words of `h`.
+   */
+  private finishBlock(): void {
     const h = this.h;
     const blk = this.block;
+    const w = this.words;
     let n = this.blockLen;
-    // RFC 1321 section 3.1: append a single 1 bit, then 0 bits until the length is 56 mod 64.
+    // Section 3.1: append a single 1 bit, then 0 bits until the length is 56 mod 64.
     blk[n++] = 0x80;
     if (n > 56) {
       while (n < MD5_BLOCK_LENGTH) blk[n++] = 0;
-      compress(h, blk, 0);
+      compressStaged(h, w);
       n = 0;
     }
-    while (n < 56) blk[n++] = 0;
+    while ((n & 3) !== 0) blk[n++] = 0;
+    for (let i = n >> 2; i < 14; i++) w[i] = 0;
     // Section 3.2: the message length in bits as a 64-bit little-endian integer.
     const total = this.total;
     const lo = (total * 8) >>> 0;
@@ -318,10 +359,21 @@ export class Md5 {
     blk[61] = hi >>> 8;
     blk[62] = hi >>> 16;
     blk[63] = hi >>> 24;
-    compress(h, blk, 0);
-    writeWords(h, out, offset);
+    compressStaged(h, w);
+  }
+
+  /**
+   * Finishes the message into `x` as the first four words of the next block of an HMAC's outer
+   * hash (a digest's bytes are its words, low-order byte first), and resets.
+   */
+  finishIntoWords(x: Int32Array): void {
+    this.finishBlock();
+    const h = this.h;
+    x[0] = h[0];
+    x[1] = h[1];
+    x[2] = h[2];
+    x[3] = h[3];
     this.reset();
-    return out;
   }
 
   /** Finishes the message and returns the digest as a new Buffer; resets the instance. */
@@ -330,6 +382,89 @@ export class Md5 {
     this.digestInto(out, 0);
     return out;
   }
+}
+
+/** Loads the initial words A, B, C, D (RFC 1321 section 3.3). */
+function initState(h: Int32Array): void {
+  h[0] = 0x67452301;
+  h[1] = 0xefcdab89;
+  h[2] = 0x98badcfe;
+  h[3] = 0x10325476;
+}
+
+/**
+ * Bytes past a message that its padding may take: the 0x80 byte and zeros to a word boundary (4),
+ * the 8-byte length, and up to 63 zeros to the end of the block.
+ */
+const PADDING_ROOM = 75;
+
+/**
+ * Memory in which a caller lays out a whole message (e.g. a packet with substituted fields and the
+ * secret after it) to hash it in one go: the hash reads it as words, four bytes per load, and pads
+ * it in place, so nothing is staged byte by byte. Bytes past the message are overwritten.
+ */
+export class HashScratch {
+  readonly words: Int32Array;
+  /** The same memory as bytes. */
+  readonly bytes: Uint8Array;
+
+  /** Room for messages of up to `capacity` bytes (plus their padding). */
+  constructor(capacity: number) {
+    this.words = new Int32Array(((capacity + PADDING_ROOM + 63) >> 6) << 4);
+    this.bytes = new Uint8Array(this.words.buffer);
+  }
+
+  /** The largest message this scratch holds. */
+  get capacity(): number {
+    return this.bytes.length - PADDING_ROOM;
+  }
+}
+
+/** A block copied from a big-endian host's scratch, byte-swapped into MD5's word order. */
+const swapped = new Int32Array(16);
+
+/**
+ * Pads `scratch.bytes[0, length)` in place as the end of a message of `total` bytes (RFC 1321
+ * sections 3.1-3.2) and absorbs it into `h`.
+ */
+function hashPadded(h: Int32Array, scratch: HashScratch, length: number, total: number): void {
+  if (!(Number.isInteger(length) && length >= 0 && length <= scratch.capacity)) {
+    throw new RangeError(`a ${length}-byte message does not fit this scratch`);
+  }
+  const b = scratch.bytes;
+  const w = scratch.words;
+  let n = length;
+  b[n++] = 0x80;
+  while ((n & 3) !== 0) b[n++] = 0;
+  // Zero words up to 56 mod 64, then the length in bits, low-order byte first.
+  const lengthAt = (((n + 8 + 63) >> 6) << 6) - 8;
+  for (let i = n >> 2; i < lengthAt >> 2; i++) w[i] = 0;
+  const lo = (total * 8) >>> 0;
+  const hi = Math.floor(total / 0x20000000) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    b[lengthAt + i] = lo >>> (8 * i);
+    b[lengthAt + 4 + i] = hi >>> (8 * i);
+  }
+  const words = (lengthAt + 8) >> 2;
+  for (let o = 0; o < words; o += 16) {
+    if (LITTLE_ENDIAN) compress(h, w, o);
+    else {
+      loadBlock(b, 4 * o, swapped);
+      compress(h, swapped);
+    }
+  }
+}
+
+/** Chaining state of {@link md5Scratch}. */
+const scratchState = new Int32Array(4);
+
+/** Writes at `out[offset]` the MD5 of `scratch.bytes[0, length)`, padded in place (see {@link HashScratch}). */
+export function md5Scratch(scratch: HashScratch, length: number, out: Uint8Array, offset: number): void {
+  checkOut(out, offset);
+  const h = scratchState;
+  initState(h);
+  hashPadded(h, scratch, length, length);
+  writeWords(h, out, offset);
 }
 
 // JS runs one call at a time and none of the functions below calls out to user code, so a single
@@ -362,14 +497,8 @@ export function md5Into(
   return shared.digestInto(out, outOffset);
 }
 
-/**
- * The block the outer hash of an HMAC absorbs last: the 16-byte inner hash (written at offset 0 per
- * call), then the padding of RFC 1321 section 3.1-3.2 for a 64 + 16 = 80-byte message (640 bits).
- */
-const outerBlock = new Uint8Array(MD5_BLOCK_LENGTH);
-outerBlock[MD5_DIGEST_LENGTH] = 0x80;
-outerBlock[56] = (80 * 8) & 0xff;
-outerBlock[57] = (80 * 8) >>> 8;
+/** The last block of an HMAC's outer hash: the inner hash, then padding (written per call). */
+const outerWords = new Int32Array(16);
 /** Scratch chaining state for the outer hash. */
 const outerState = new Int32Array(4);
 
@@ -380,6 +509,8 @@ const outerState = new Int32Array(4);
 export class HmacMd5Key {
   /** MD5 hasher positioned after the block K ^ ipad. */
   private readonly inner = new Md5();
+  /** Chaining state after the block K ^ ipad (for {@link digestScratch}). */
+  private readonly innerState = new Int32Array(4);
   /** Chaining state after the block K ^ opad. */
   private readonly outer = new Int32Array(4);
 
@@ -396,8 +527,32 @@ export class HmacMd5Key {
     outer[1] = 0xefcdab89;
     outer[2] = 0x98badcfe;
     outer[3] = 0x10325476;
-    compress(outer, pad, 0);
+    const words = new Int32Array(16);
+    loadBlock(pad, 0, words);
+    compress(outer, words);
+    for (let i = 0; i < MD5_BLOCK_LENGTH; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x36;
+    initState(this.innerState);
+    loadBlock(pad, 0, words);
+    compress(this.innerState, words);
     pad.fill(0);
+    words.fill(0);
+  }
+
+  /**
+   * Writes at `out[offset]` the HMAC-MD5 of `scratch.bytes[0, length)`, read a word at a time and
+   * padded in place (see {@link HashScratch}).
+   */
+  digestScratch(scratch: HashScratch, length: number, out: Uint8Array, offset: number): void {
+    checkOut(out, offset);
+    const s = outerState;
+    const i = this.innerState;
+    s[0] = i[0];
+    s[1] = i[1];
+    s[2] = i[2];
+    s[3] = i[3];
+    // The text follows the 64-byte K ^ ipad block.
+    hashPadded(s, scratch, length, MD5_BLOCK_LENGTH + length);
+    this.finishWords(s, out, offset);
   }
 
   /**
@@ -414,16 +569,31 @@ export class HmacMd5Key {
    */
   finish<T extends Uint8Array>(h: Md5, out: T, offset: number): T {
     checkOut(out, offset);
-    h.digestInto(outerBlock, 0);
     const s = outerState;
+    h.finishIntoWords(s);
+    this.finishWords(s, out, offset);
+    return out;
+  }
+
+  /** Steps (5)-(7) from the inner hash `s`: the outer hash, written at `out[offset]`. */
+  private finishWords(s: Int32Array, out: Uint8Array, offset: number): void {
+    const x = outerWords;
+    x[0] = s[0];
+    x[1] = s[1];
+    x[2] = s[2];
+    x[3] = s[3];
+    // The outer message is 64 + 16 = 80 bytes: 0x80, zeros, then the length, 640 bits.
+    x[4] = 0x80;
+    for (let i = 5; i < 14; i++) x[i] = 0;
+    x[14] = 80 * 8;
+    x[15] = 0;
     const o = this.outer;
     s[0] = o[0];
     s[1] = o[1];
     s[2] = o[2];
     s[3] = o[3];
-    compress(s, outerBlock, 0);
+    compress(s, x);
     writeWords(s, out, offset);
-    return out;
   }
 
   /** Writes HMAC-MD5(key, buf[start..end)) into `out[offset..offset+16)` and returns `out`. */
@@ -523,6 +693,9 @@ interface CachedKey {
 
 /** Prepared keys by a 30-bit hash of the secret; a colliding secret simply replaces the entry. */
 const keyCache = new Map<number, CachedKey>();
+/** The secret object last looked up, and its entry. */
+let lastSecret: Uint8Array | undefined;
+let lastUsed: CachedKey | undefined;
 
 /** FNV-1a over the bytes, cut to 30 bits so the Map key stays a small integer. */
 function secretHash(secret: Uint8Array): number {
@@ -539,14 +712,25 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A prepared key for `secret`, from a small cache keyed by the secret's bytes (oldest entry evicted first). */
 export function hmacKeyFor(secret: Uint8Array): HmacMd5Key {
+  // A server passes the same secret object for packet after packet: check it first, by its bytes
+  // (the caller may have changed them), before hashing it for the cache.
+  const last = lastUsed;
+  if (last !== undefined && secret === lastSecret && sameBytes(last.secret, secret)) return last.key;
   const id = secretHash(secret);
   const hit = keyCache.get(id);
-  if (hit !== undefined && sameBytes(hit.secret, secret)) return hit.key;
+  if (hit !== undefined && sameBytes(hit.secret, secret)) {
+    lastSecret = secret;
+    lastUsed = hit;
+    return hit.key;
+  }
   const key = new HmacMd5Key(secret);
   if (hit === undefined && keyCache.size >= HMAC_KEY_CACHE_SIZE) {
     const oldest = keyCache.keys().next();
     if (!oldest.done) keyCache.delete(oldest.value);
   }
-  keyCache.set(id, { secret: Uint8Array.from(secret), key });
+  const entry = { secret: Uint8Array.from(secret), key };
+  keyCache.set(id, entry);
+  lastSecret = secret;
+  lastUsed = entry;
   return key;
 }

@@ -3,6 +3,7 @@ import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js'
 import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
 import { AuthenticatorError, InvalidValueError, MalformedPacketError } from '../errors.js';
 import {
+  type AttributeEntry,
   type AttributePair,
   AttributesSet,
   type JsonAttributeValue,
@@ -92,7 +93,7 @@ export class Packet {
       throw new InvalidValueError('Authenticator', 'must be 16 bytes');
     }
     this.authenticator =
-      options.authenticator ?? (hasRandomAuthenticator(code) ? randomBytesPooled(16) : Buffer.alloc(16));
+      options.authenticator ?? (hasRandomAuthenticator(code) ? randomBytesPooled(16) : zeros16());
     this.attributes = new AttributesSet(
       options.dictionary ?? options.request?.dictionary ?? defaultDictionary,
       options.attributes,
@@ -145,9 +146,7 @@ export class Packet {
     const reply = Cls
       ? new Cls(this.secret, { identifier: this.identifier, request: this })
       : new Packet(replyCode, this.secret, { identifier: this.identifier, request: this });
-    for (const e of this.attributes.entries)
-      if (e.def.number === PROXY_STATE && !e.def.parent && !e.def.vendor)
-        reply.attributes.push(e.def, e.value);
+    copyProxyStates(this, reply.attributes);
     if (attributes) reply.attributes.addPairs(attributes);
     return reply;
   }
@@ -155,44 +154,16 @@ export class Packet {
   /** Encodes to wire bytes, computing authenticators and Message-Authenticator. */
   encode(): Buffer {
     const code = this.code;
-    const buf = scratch;
-    buf[0] = code;
-    buf[1] = this.identifier;
-    const wantMA = this.wantsMessageAuthenticator();
-    let pos = 20;
-    if (wantMA) {
-      buf[20] = MESSAGE_AUTHENTICATOR;
-      buf[21] = 18;
-      buf.fill(0, 22, 38);
-      pos = 38;
-    }
     const reply = !isRequestCode(code);
-    const requestAuth = reply ? this.requestAuthenticator() : undefined;
-    // Hidden attributes use the Request Authenticator: the packet's own for Access-Request and
-    // Status-Server, the request's for replies, and zeros for the other requests (RFC 5176 §3.5).
-    const ctx: CryptContext = {
-      secret: this.secret,
-      authenticator: reply
-        ? (requestAuth as Buffer)
-        : hasRandomAuthenticator(code)
-          ? this.authenticator
-          : ZERO16,
-    };
-    const w = new AttributeWriter(buf, pos);
-    w.writeAll(this.attributes.entries, ctx, isMessageAuthenticator);
-    const len = w.pos;
-    buf.writeUInt16BE(len, 2);
-    const authField = reply
-      ? (requestAuth as Buffer)
-      : hasRandomAuthenticator(code)
-        ? this.authenticator
-        : ZERO16;
-    buf.set(authField, 4);
-    if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, this.secret, buf, 22);
-    if (reply) signPacket(buf, len, requestAuth, this.secret);
-    else if (!hasRandomAuthenticator(code)) signPacket(buf, len, ZERO16, this.secret);
-    const out = Buffer.allocUnsafe(len);
-    buf.copy(out, 0, 0, len);
+    const out = encodeWire(
+      code,
+      this.identifier,
+      this.secret,
+      this.attributes.entries,
+      this.wantsMessageAuthenticator(),
+      reply ? this.requestAuthenticator() : undefined,
+      this.authenticator,
+    );
     if (reply || !hasRandomAuthenticator(code)) this.authenticator = out.subarray(4, 20);
     return out;
   }
@@ -204,26 +175,7 @@ export class Packet {
 
   private wantsMessageAuthenticator(): boolean {
     if (this.messageAuthenticator !== undefined) return this.messageAuthenticator;
-    const c = this.code;
-    if (
-      c === ACCESS_REQUEST ||
-      c === ACCESS_ACCEPT ||
-      c === ACCESS_REJECT ||
-      c === ACCESS_CHALLENGE ||
-      c === STATUS_SERVER
-    ) {
-      return true;
-    }
-    for (const e of this.attributes.entries) {
-      if (
-        !e.def.parent &&
-        !e.def.vendor &&
-        (e.def.number === EAP_MESSAGE || e.def.number === MESSAGE_AUTHENTICATOR)
-      )
-        return true;
-    }
-    // A Status-Server reply (Accounting-Response to it) carries one too (RFC 5997 §3).
-    return this.request?.code === STATUS_SERVER;
+    return wantsMessageAuthenticator(this.code, this.attributes.entries, this.request);
   }
 
   private requestAuthenticator(): Buffer {
@@ -231,6 +183,122 @@ export class Packet {
       throw new InvalidValueError('Authenticator', `a ${this.codeName} needs the request it answers`);
     return this.request.authenticator;
   }
+}
+
+/** Whether a packet sends Message-Authenticator when not told (see PacketOptions.messageAuthenticator). */
+function wantsMessageAuthenticator(
+  code: number,
+  entries: readonly AttributeEntry[],
+  request: Packet | undefined,
+): boolean {
+  if (
+    code === ACCESS_REQUEST ||
+    code === ACCESS_ACCEPT ||
+    code === ACCESS_REJECT ||
+    code === ACCESS_CHALLENGE ||
+    code === STATUS_SERVER
+  ) {
+    return true;
+  }
+  for (const e of entries) {
+    if (
+      !e.def.parent &&
+      !e.def.vendor &&
+      (e.def.number === EAP_MESSAGE || e.def.number === MESSAGE_AUTHENTICATOR)
+    )
+      return true;
+  }
+  // A Status-Server reply (Accounting-Response to it) carries one too (RFC 5997 §3).
+  return request?.code === STATUS_SERVER;
+}
+
+/**
+ * The wire bytes of a packet: header, Message-Authenticator first when `wantMA`, the attributes,
+ * hidden attributes and authenticators computed (RFC 2865 §3, RFC 2866 §3, RFC 3579 §3.2).
+ * `requestAuth` is the authenticator of the request a reply answers (undefined for requests);
+ * `ownAuth` the Request Authenticator of an Access-Request or Status-Server.
+ */
+function encodeWire(
+  code: number,
+  identifier: number,
+  secret: Buffer,
+  entries: readonly AttributeEntry[],
+  wantMA: boolean,
+  requestAuth: Buffer | undefined,
+  ownAuth: Buffer,
+): Buffer {
+  const buf = scratch;
+  buf[0] = code;
+  buf[1] = identifier;
+  let pos = 20;
+  if (wantMA) {
+    buf[20] = MESSAGE_AUTHENTICATOR;
+    buf[21] = 18;
+    for (let i = 22; i < 38; i++) buf[i] = 0;
+    pos = 38;
+  }
+  // Hidden attributes use the Request Authenticator: the packet's own for Access-Request and
+  // Status-Server, the request's for replies, and zeros for the other requests (RFC 5176 §3.5).
+  // The same goes in the authenticator field while the authenticators are computed.
+  const authField = requestAuth ?? (hasRandomAuthenticator(code) ? ownAuth : ZERO16);
+  if (entries.length > 0) {
+    const w = new AttributeWriter(buf, pos);
+    w.writeAll(entries, { secret, authenticator: authField }, isMessageAuthenticator);
+    pos = w.pos;
+  }
+  const len = pos;
+  buf[2] = len >>> 8;
+  buf[3] = len;
+  for (let i = 0; i < 16; i++) buf[4 + i] = authField[i];
+  if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, secret, buf, 22);
+  if (requestAuth !== undefined) signPacket(buf, len, requestAuth, secret);
+  else if (!hasRandomAuthenticator(code)) signPacket(buf, len, ZERO16, secret);
+  return copyOf(buf, len);
+}
+
+const NO_ENTRIES: readonly AttributeEntry[] = [];
+
+/**
+ * The bytes `request.createReply(code, attributes).encode()` returns, without building the reply
+ * Packet: a server sends the bytes and needs nothing else of it.
+ */
+export function encodeReply(request: Packet, code: number, attributes?: ReplyAttributes): Buffer {
+  if (!Number.isInteger(code) || code < 1 || code > 255)
+    throw new InvalidValueError('Code', `${code} is not 1..255`);
+  const id = request.identifier;
+  if (!Number.isInteger(id) || id < 0 || id > 255)
+    throw new InvalidValueError('Identifier', `${id} is not 0..255`);
+  let entries = NO_ENTRIES;
+  const noPairs = attributes === undefined || (Array.isArray(attributes) && attributes.length === 0);
+  if (!noPairs || hasProxyState(request)) {
+    const set = new AttributesSet(request.dictionary);
+    copyProxyStates(request, set);
+    if (attributes) set.addPairs(attributes);
+    entries = set.entries;
+  }
+  return encodeWire(
+    code,
+    id,
+    request.secret,
+    entries,
+    wantsMessageAuthenticator(code, entries, request),
+    request.authenticator,
+    request.authenticator,
+  );
+}
+
+function isProxyState(def: AttributeDef): boolean {
+  return def.number === PROXY_STATE && !def.parent && !def.vendor;
+}
+
+function hasProxyState(request: Packet): boolean {
+  for (const e of request.attributes.entries) if (isProxyState(e.def)) return true;
+  return false;
+}
+
+/** RFC 2865 §5.33: a reply carries the request's Proxy-State attributes, in order. */
+function copyProxyStates(request: Packet, to: AttributesSet): void {
+  for (const e of request.attributes.entries) if (isProxyState(e.def)) to.push(e.def, e.value);
 }
 
 function isMessageAuthenticator(def: AttributeDef): boolean {
@@ -478,6 +546,21 @@ export function decodeResponse(
   });
   packet.raw = data.length === length ? data : data.subarray(0, length);
   return packet;
+}
+
+/** A new Buffer with `buf[0, len)`: a byte loop for short packets, whose copy costs less than Buffer#copy's checks. */
+function copyOf(buf: Buffer, len: number): Buffer {
+  const out = Buffer.allocUnsafe(len);
+  if (len > 128) buf.copy(out, 0, 0, len);
+  else for (let i = 0; i < len; i++) out[i] = buf[i];
+  return out;
+}
+
+/** A new zeroed 16-byte Buffer; Buffer.alloc would give it an ArrayBuffer of its own, a costly allocation. */
+function zeros16(): Buffer {
+  const out = Buffer.allocUnsafe(16);
+  for (let i = 0; i < 16; i++) out[i] = 0;
+  return out;
 }
 
 /** A new 16-byte Buffer with `data[at, at + 16)` (a byte loop beats subarray + copy at this size). */

@@ -19,13 +19,15 @@ import {
   type CoARequest,
   type DisconnectRequest,
   decodeRequest,
+  encodeReply,
   type Packet,
   scanPacket,
 } from '../protocol/packet.js';
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateCache } from './duplicate-cache.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-cache.js';
+import { DuplicateTable } from './duplicate-table.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
 
@@ -111,7 +113,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
   readonly listening: Promise<ListeningInfo>;
 
   private readonly nas = new Map<string, NasState>();
-  private readonly duplicates: DuplicateCache;
+  private readonly duplicates: DuplicateTable;
   private endpoints: UdpEndpoint[] = [];
   private inFlight = new Set<Promise<void>>();
   private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
@@ -136,7 +138,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     };
     this.dictionary = options.dictionary ?? defaultDictionary;
     this.logger = options.logger ?? silentLogger;
-    this.duplicates = new DuplicateCache(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
+    this.duplicates = new DuplicateTable(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
     this.listening = new Promise((resolve, reject) => {
       this.resolveListening = resolve;
       this.rejectListening = reject;
@@ -340,38 +342,47 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       this.logger.debug({ remote: remote.address, code }, `${codeName(code)} on the ${port} port dropped`);
       return;
     }
-    const key = DuplicateCache.key(remote.address, remote.port, data);
+    const duplicates = this.duplicates;
     const now = Date.now();
-    const seen = this.duplicates.get(key, now);
-    if (seen) {
+    const seen = duplicates.find(remote.address, remote.port, data, now);
+    if (seen >= 0) {
       this.count(this.nas.get(remote.address), 'duplicates');
       // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
-      if (seen.state === 'done' && seen.reply) channel.send(seen.reply, remote);
+      const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
+      if (reply) channel.send(reply, remote);
       return;
     }
-    this.duplicates.begin(key, now);
+    const ticket = duplicates.begin(now);
     let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
       out = this.process(data, scan, remote, port);
     } catch (err) {
-      this.duplicates.finish(key, undefined, Date.now());
+      duplicates.finish(ticket, undefined, Date.now());
       throw err;
     }
     if (out instanceof Promise) {
+      const key = duplicates.keyOf(ticket);
       return out.then(
         (reply) => {
-          this.duplicates.finish(key, reply, Date.now());
+          duplicates.finishKey(key, reply, Date.now());
           if (reply) channel.send(reply, remote);
         },
         (err: unknown) => {
-          this.duplicates.finish(key, undefined, Date.now());
+          duplicates.finishKey(key, undefined, Date.now());
           throw err;
         },
       );
     }
-    this.duplicates.finish(key, out, Date.now());
+    duplicates.finish(ticket, out, Date.now());
     if (out) channel.send(out, remote);
     return undefined;
+  }
+
+  /** The secret bytes of what validateNas returned. */
+  private secretOf(config: string | Buffer | NasConfig): Buffer {
+    if (typeof config === 'string') return this.secretBytes(config);
+    if (Buffer.isBuffer(config)) return config;
+    return typeof config.secret === 'string' ? this.secretBytes(config.secret) : config.secret;
   }
 
   private lastSecretText: string | undefined;
@@ -428,10 +439,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
   ): Buffer | undefined | Promise<Buffer | undefined> {
     const nas = this.nasState(remote.address);
     nas.counters.requests++;
-    const nasConfig: NasConfig =
-      typeof config === 'string' || Buffer.isBuffer(config) ? { secret: config } : config;
-    const secret =
-      typeof nasConfig.secret === 'string' ? this.secretBytes(nasConfig.secret) : nasConfig.secret;
+    const secret = this.secretOf(config);
     let request: Packet;
     try {
       request = decodeRequest(secret, data, { scan, dictionary: this.dictionary });
@@ -446,7 +454,8 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     // and accounting may, so neither says whether this NAS signs its Access-Requests.
     if (hasMA && scan.code === ACCESS_REQUEST) nas.sentMessageAuthenticator = true;
     if (scan.code === ACCESS_REQUEST && !hasMA) {
-      const policy = nasConfig.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
+      const nasConfig = typeof config === 'string' || Buffer.isBuffer(config) ? undefined : config;
+      const policy = nasConfig?.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
       if (policy === true || (policy === 'auto' && nas.sentMessageAuthenticator)) {
         this.count(nas, 'dropped');
         this.logger.warn(
@@ -455,7 +464,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
         );
         return undefined;
       }
-      if (scan.hasProxyState && (nasConfig.limitProxyState ?? this.options.limitProxyState)) {
+      if (scan.hasProxyState && (nasConfig?.limitProxyState ?? this.options.limitProxyState)) {
         this.count(nas, 'dropped');
         this.logger.warn(
           { remote: remote.address },
@@ -467,12 +476,19 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     if (scan.code === STATUS_SERVER) {
       // RFC 5997 §3: answered by the server itself, never passed to handlers.
       this.count(nas, 'statusServer');
-      const reply = request.createReply(port === 'auth' ? ACCESS_ACCEPT : ACCOUNTING_RESPONSE);
-      return reply.encode();
+      return encodeReply(request, port === 'auth' ? ACCESS_ACCEPT : ACCOUNTING_RESPONSE);
     }
     const context: RequestContext = { remote, packet: request, secret, port };
     const isAuth = scan.code === ACCESS_REQUEST;
-    this.count(nas, isAuth ? 'accessRequests' : 'accountingRequests');
+    // Per-request counters are named, not passed by name to count(): a property name in a variable
+    // makes every increment a generic keyed access.
+    if (isAuth) {
+      this.counters.accessRequests++;
+      nas.counters.accessRequests++;
+    } else {
+      this.counters.accountingRequests++;
+      nas.counters.accountingRequests++;
+    }
     let r: unknown;
     try {
       const handler = (isAuth ? this.handleAuthPacket : this.handleAccPacket) as AnyHandler;
@@ -518,18 +534,9 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       replyCode = code;
     } else replyCode = ACCOUNTING_RESPONSE;
     try {
-      const reply = request.createReply(replyCode, attrs);
-      const bytes = reply.encode();
-      this.count(
-        nas,
-        replyCode === ACCESS_ACCEPT
-          ? 'accepts'
-          : replyCode === ACCESS_REJECT
-            ? 'rejects'
-            : replyCode === ACCESS_CHALLENGE
-              ? 'challenges'
-              : 'accountingResponses',
-      );
+      const bytes = encodeReply(request, replyCode, attrs);
+      countReply(this.counters, replyCode);
+      countReply(nas.counters, replyCode);
       return bytes;
     } catch (err) {
       this.count(nas, 'handlerErrors');
@@ -571,4 +578,12 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       }),
     ]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Counts a reply sent, by its code. */
+function countReply(counters: ServerCounters, code: number): void {
+  if (code === ACCESS_ACCEPT) counters.accepts++;
+  else if (code === ACCESS_REJECT) counters.rejects++;
+  else if (code === ACCESS_CHALLENGE) counters.challenges++;
+  else counters.accountingResponses++;
 }

@@ -20,8 +20,6 @@ const RECV_BUFFER = 4 * 1024 * 1024;
 export class UdpEndpoint implements ReplyChannel {
   readonly socket: Socket;
   private closed = false;
-  private sending = 0;
-  private drained: (() => void) | undefined;
 
   constructor(family: 'udp4' | 'udp6', onMessage: (data: Buffer, remote: RemoteInfo) => void) {
     this.socket = createSocket({ type: family, reuseAddr: false, ipv6Only: family === 'udp6' });
@@ -50,30 +48,35 @@ export class UdpEndpoint implements ReplyChannel {
 
   send(data: Buffer, remote: Remote): void {
     if (this.closed) return;
-    // dgram resolves the address on a later tick: a socket closed before then drops the datagram,
-    // so close() waits for the sends still in progress.
-    this.sending++;
-    this.socket.send(data, remote.port, remote.address, () => {
-      if (--this.sending === 0) this.drained?.();
-    });
+    // No completion callback: it would cost a process.nextTick per reply. close() waits instead.
+    this.socket.send(data, remote.port, remote.address);
   }
 
   /** Stops sending, waits (bounded by `waitMs`) for sends in progress, then closes the socket. */
   async close(waitMs = 1000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.sending > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.drained = resolve;
-        timer = setTimeout(resolve, waitMs);
-      });
-      clearTimeout(timer);
+    // dgram resolves a literal address on the next tick and only then sends: one turn of the
+    // event loop lets every send() made so far reach the socket. A datagram the kernel could not
+    // take at once waits in the socket's send queue: give the queue time (bounded) to drain.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const deadline = Date.now() + waitMs;
+    while (this.queuedSends() > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 5));
     }
     try {
       this.socket.close();
     } catch {
       // never bound, or already closed
+    }
+  }
+
+  private queuedSends(): number {
+    try {
+      return this.socket.getSendQueueCount();
+    } catch {
+      // never bound, or already closed
+      return 0;
     }
   }
 }

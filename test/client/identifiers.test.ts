@@ -25,20 +25,29 @@ test('IdentifierPool: 256 distinct identifiers, then none; freed ones come back 
   assert.equal(pool.values().length, 256);
 });
 
-test('DeadlineScheduler: expires in order per delay, skips rescheduled items', async () => {
+test('DeadlineScheduler: expires in order per delay, skips rescheduled, cancelled and released items', async () => {
+  type Item = { name: string; generation: number };
   const fired: string[] = [];
-  const sched = new DeadlineScheduler<{ name: string; generation: number }>((item) => fired.push(item.name));
+  const sched = new DeadlineScheduler<Item>((item) => fired.push(item.name));
+  // Slots 0..5 of one holder; emptying a slot drops the deadline of the item that held it.
+  const slots: (Item | undefined)[] = [];
+  const holder = { itemAt: (slot: number) => slots[slot] };
   const now = performance.now();
-  const a = { name: 'a', generation: 0 };
-  const b = { name: 'b', generation: 0 };
-  const c = { name: 'c', generation: 0 };
-  sched.schedule(a, 40, now);
-  sched.schedule(b, 10, now);
-  sched.schedule(c, 40, now);
-  c.generation++; // cancelled
-  assert.ok(await waitFor(() => fired.length >= 2, 2000));
+  const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name, generation: -1 }));
+  slots.push(a, b, c, d, e, f);
+  sched.schedule(a, holder, 0, 40, now);
+  sched.schedule(b, holder, 1, 10, now);
+  sched.schedule(c, holder, 2, 40, now);
+  sched.schedule(d, holder, 3, 40, now);
+  sched.schedule(e, holder, 4, 40, now);
+  sched.schedule(f, holder, 5, 40, now);
+  sched.cancel(c);
+  slots[3] = undefined; // d released its slot
+  sched.schedule(e, holder, 4, 20, now); // rescheduled: only the new deadline counts
+  slots[5] = { name: 'g', generation: -1 }; // f released its slot and another item took it
+  assert.ok(await waitFor(() => fired.length >= 3, 2000));
   await new Promise((r) => setTimeout(r, 60));
-  assert.deepEqual(fired, ['b', 'a']);
+  assert.deepEqual(fired, ['b', 'e', 'a']);
   sched.clear();
 });
 

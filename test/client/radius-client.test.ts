@@ -201,6 +201,39 @@ describe('sendPacket basics', () => {
       client.close();
     }
   });
+
+  test('calls made in one turn of the event loop are sent together after it, in call order', async () => {
+    const server = await TestServer.start();
+    const client = new RadiusClient({ timeout: 2, retries: 0 });
+    try {
+      const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+      const calls = Array.from({ length: 100 }, (_, i) => client.sendPacket(accessRequest(`u${i}`), opts));
+      const results = await Promise.all(calls);
+      assert.equal(results.length, 100);
+      assert.deepEqual(
+        server.seen.map((s) => s.packet.get('User-Name')),
+        Array.from({ length: 100 }, (_, i) => `u${i}`),
+      );
+      assert.equal(client.statistics.retransmissions, 0);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test('a call made and closed in the same turn sends nothing', async () => {
+    const server = await TestServer.start();
+    const client = new RadiusClient({ timeout: 2, retries: 0 });
+    try {
+      const call = client.sendPacket(accessRequest(), { remoteHost: '127.0.0.1', remotePort: server.port });
+      client.close();
+      await assert.rejects(call, RadiusClosedError);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(server.seen.length, 0);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('retransmission and timeouts', () => {
