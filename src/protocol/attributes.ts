@@ -2,6 +2,7 @@ import type { AttributeDef } from '../dictionary/definitions.js';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
 import { InvalidValueError } from '../errors.js';
+import { NEEDS_FULL_DECODE, type RawAttributes } from './decode-attributes.js';
 
 /** One attribute in an AttributesSet: its definition, value and optional RFC 2868 tag. */
 export interface AttributeEntry {
@@ -31,12 +32,40 @@ export type JsonAttributeValue = string | number;
  */
 export class AttributesSet implements Iterable<[string, AttributeValue]> {
   readonly dictionary: Dictionary;
-  /** The entries in order; exposed for codecs and advanced use. */
-  readonly entries: AttributeEntry[] = [];
+  private readonly list: AttributeEntry[] = [];
+  /** Attributes of a received packet not decoded yet (see {@link deferDecode}). */
+  private raw: RawAttributes | undefined;
 
   constructor(dictionary: Dictionary = defaultDictionary, pairs?: Iterable<AttributePair>) {
     this.dictionary = dictionary;
     if (pairs) for (const [name, value] of pairs) this.add(name, value);
+  }
+
+  /** The entries in order; exposed for codecs and advanced use. */
+  get entries(): AttributeEntry[] {
+    const raw = this.raw;
+    if (raw !== undefined) {
+      this.raw = undefined;
+      raw.decodeInto(this);
+    }
+    return this.list;
+  }
+
+  /**
+   * Makes this (empty) set hold the attributes of `raw`, decoded when first needed: in full when
+   * the set is used as a whole, one at a time by {@link get} for plain top-level attributes.
+   */
+  deferDecode(raw: RawAttributes): void {
+    if (this.list.length > 0 || this.raw !== undefined) throw new RangeError('deferDecode on a set in use');
+    this.raw = raw;
+  }
+
+  /** Whether an attribute of top-level type `type` (e.g. 33, Proxy-State) is present. */
+  hasType(type: number): boolean {
+    const quick = this.raw?.hasType(this.dictionary, type);
+    if (quick !== undefined) return quick;
+    for (const e of this.entries) if (e.def.number === type && !e.def.parent && !e.def.vendor) return true;
+    return false;
   }
 
   /** Number of attributes. */
@@ -78,6 +107,10 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** The first value of `name`, or undefined. */
   get(name: string): AttributeValue | undefined {
     const { def, tag } = this.lookup(name);
+    if (this.raw !== undefined && tag === undefined) {
+      const value = this.raw.first(this.dictionary, def);
+      if (value !== NEEDS_FULL_DECODE) return value;
+    }
     for (const e of this.entries) if (e.def === def && (tag === undefined || e.tag === tag)) return e.value;
     return undefined;
   }

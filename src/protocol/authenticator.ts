@@ -85,6 +85,30 @@ export function verifyAuthenticator(
 }
 
 /**
+ * Signs a packet that the encoder laid out in `packet` (a HashScratch: the bytes are hashed where
+ * they are): Message-Authenticator at `maOffset` when >= 0 (RFC 3579 §3.2), then the authenticator
+ * in bytes 4..20 (RFC 2865 §3). The authenticator field must hold what the hashes take there (the
+ * Request Authenticator, or zeros) and the Message-Authenticator value zeros. Bytes past `length`
+ * are overwritten. Returns false, having done nothing, when packet and secret do not fit.
+ */
+export function signInScratch(
+  packet: HashScratch,
+  length: number,
+  maOffset: number,
+  secret: Uint8Array,
+  sign: boolean,
+): boolean {
+  if (length + secret.length > packet.capacity) return false;
+  const b = packet.bytes;
+  if (maOffset >= 0) hmacKeyFor(secret).digestScratch(packet, length, b, maOffset);
+  if (sign) {
+    copyRange(b, length, secret, 0, secret.length);
+    md5Scratch(packet, length + secret.length, b, 4);
+  }
+  return true;
+}
+
+/**
  * Offset of the value of the first Message-Authenticator in `packet[20, length)`, or -1.
  * The framing must already be known to be sound.
  */

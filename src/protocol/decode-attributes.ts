@@ -124,26 +124,119 @@ function decodeLeaf(
     }
   }
   let value: AttributeValue | undefined;
-  if (def.flags.encrypt !== 0) {
-    if (def.flags.encrypt === 1) value = readUserPassword(def, buf, s, e, ctx);
-    else {
-      let plain: Buffer | undefined;
-      try {
-        const data = buf.subarray(s, e);
-        if (def.flags.encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
-        else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
-      } catch {
-        plain = undefined;
-      }
-      if (plain) value = readValue(def, plain, 0, plain.length);
-    }
-  } else if (def.flags.array && def.type !== 'string' && def.type !== 'octets') {
+  if (def.flags.encrypt === 0 && def.flags.array && def.type !== 'string' && def.type !== 'octets') {
     if (decodeArray(def, buf, s, e, out, tag)) return;
   } else {
-    value = readValue(def, buf, s, e);
+    value = leafValue(def, buf, s, e, ctx);
   }
   if (value === undefined) out.push(rawDef(dict, def.oid), copy(buf, rawStart, e));
   else out.push(def, value, tag);
+}
+
+/** The value of a leaf in `buf[s, e)` (tag already taken off, not an array), revealed if hidden; undefined if it does not decode. */
+function leafValue(
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  ctx: CryptContext,
+): AttributeValue | undefined {
+  const encrypt = def.flags.encrypt;
+  if (encrypt === 0) return readValue(def, buf, s, e);
+  if (encrypt === 1) return readUserPassword(def, buf, s, e, ctx);
+  let plain: Buffer | undefined;
+  try {
+    const data = buf.subarray(s, e);
+    if (encrypt === 2) plain = decryptTunnelPassword(data, ctx.secret, ctx.authenticator);
+    else plain = decryptAscendSecret(data, ctx.secret, ctx.authenticator);
+  } catch {
+    plain = undefined;
+  }
+  return plain ? readValue(def, plain, 0, plain.length) : undefined;
+}
+
+/** What {@link RawAttributes.first} returns when only a full decode can answer. */
+export const NEEDS_FULL_DECODE: unique symbol = Symbol('needs full decode');
+
+/**
+ * The attributes of a received packet, still in wire form (framing already checked): decoded all
+ * at once by {@link decodeInto} when the set is first used as a whole, but a plain top-level
+ * attribute can be read without decoding the others ({@link first}). A handler that reads
+ * User-Name and User-Password then pays for no other attribute.
+ */
+export class RawAttributes {
+  constructor(
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly ctx: CryptContext,
+  ) {}
+
+  /** Decodes every attribute into `out`, as {@link decodeAttributes} does. */
+  decodeInto(out: AttributesSet): void {
+    decodeAttributes(this.buf, this.start, this.end, out, this.ctx);
+  }
+
+  /**
+   * The first value of `def` that decodes, which is the first entry for `def` a full decode would
+   * give; NEEDS_FULL_DECODE for definitions whose entries do not map one to one to top-level
+   * attributes of their number (vendor, nested, container, concat, array and tagged ones).
+   */
+  first(dict: Dictionary, def: AttributeDef): AttributeValue | undefined | typeof NEEDS_FULL_DECODE {
+    if (!isPlainTopLevel(dict, def)) return NEEDS_FULL_DECODE;
+    const buf = this.buf;
+    for (let p = this.start; p < this.end; p += buf[p + 1]) {
+      if (buf[p] !== def.number) continue;
+      const value = leafValue(def, buf, p + 2, p + buf[p + 1], this.ctx);
+      // One that does not decode would be kept raw, under another definition.
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** Whether an attribute of top-level type `type` is present; undefined when only a full decode can tell. */
+  hasType(dict: Dictionary, type: number): boolean | undefined {
+    const def = dict.standard[type];
+    if (def !== undefined && !isPlainTopLevel(dict, def)) return undefined;
+    const buf = this.buf;
+    for (let p = this.start; p < this.end; p += buf[p + 1]) if (buf[p] === type) return true;
+    return false;
+  }
+}
+
+/** Types that decodeAttributes does not decode as one leaf value. */
+const NESTING_TYPES: ReadonlySet<string> = new Set(['vsa', 'extended', 'long-extended', 'tlv', 'evs']);
+
+/** A definition whose every wire attribute decodes to one entry of its own, or to a raw one. */
+function isPlainTopLevel(dict: Dictionary, def: AttributeDef): boolean {
+  const f = def.flags;
+  return (
+    def.parent === undefined &&
+    def.vendor === undefined &&
+    dict.standard[def.number] === def &&
+    !def.isContainer &&
+    !NESTING_TYPES.has(def.type) &&
+    !f.concat &&
+    !f.hasTag &&
+    !f.array
+  );
+}
+
+/**
+ * True when `buf[start, end)` is a list of attributes that decodeAttributes cannot reject, so that
+ * decoding can wait: each header complete, lengths at least 2 and within the end, no attribute of
+ * type 0 (it has no name, not even a raw one), none to be joined to the next (RFC 3579 §3.1).
+ */
+export function attributesDecodable(dict: Dictionary, buf: Buffer, start: number, end: number): boolean {
+  let p = start;
+  while (p < end) {
+    if (end - p < 2) return false;
+    const type = buf[p];
+    const len = buf[p + 1];
+    if (type === 0 || len < 2 || p + len > end || dict.standard[type]?.flags.concat) return false;
+    p += len;
+  }
+  return true;
 }
 
 // User-Passwords are revealed here and read at once: readValue copies what it returns (strings,

@@ -12,6 +12,7 @@ import {
 import {
   MESSAGE_AUTHENTICATOR,
   messageAuthenticatorInto,
+  signInScratch,
   signPacket,
   verifyAuthenticator,
   verifyMessageAuthenticator,
@@ -36,15 +37,23 @@ import {
   STATUS_CLIENT,
   STATUS_SERVER,
 } from './codes.js';
-import { type CryptContext, decodeAttributes } from './decode-attributes.js';
+import {
+  attributesDecodable,
+  type CryptContext,
+  decodeAttributes,
+  RawAttributes,
+} from './decode-attributes.js';
 import { AttributeWriter, MAX_PACKET_LENGTH } from './encode-attributes.js';
+import { HashScratch } from './md5.js';
 import { randomByte, randomBytesPooled } from './random.js';
 
 const EAP_MESSAGE = 79;
 const PROXY_STATE = 33;
 const ZERO16 = Buffer.alloc(16);
-// Room for a full packet plus one attribute written before the size check trips.
-const scratch = Buffer.allocUnsafe(MAX_PACKET_LENGTH + 512);
+// Room for a full packet plus one attribute written before the size check trips, and a secret
+// after it: the packet is encoded in hash scratch memory and its authenticators computed in place.
+const hashScratch = new HashScratch(MAX_PACKET_LENGTH + 512 + 256);
+const scratch = Buffer.from(hashScratch.bytes.buffer, hashScratch.bytes.byteOffset, hashScratch.bytes.length);
 
 /** Options when building a packet. */
 export interface PacketOptions {
@@ -250,9 +259,12 @@ function encodeWire(
   buf[2] = len >>> 8;
   buf[3] = len;
   for (let i = 0; i < 16; i++) buf[4 + i] = authField[i];
-  if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, secret, buf, 22);
-  if (requestAuth !== undefined) signPacket(buf, len, requestAuth, secret);
-  else if (!hasRandomAuthenticator(code)) signPacket(buf, len, ZERO16, secret);
+  const sign = requestAuth !== undefined || !hasRandomAuthenticator(code);
+  if (!signInScratch(hashScratch, len, wantMA ? 22 : -1, secret, sign)) {
+    // A secret too long for the scratch: the same, hashed range by range.
+    if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, secret, buf, 22);
+    if (sign) signPacket(buf, len, authField, secret);
+  }
   return copyOf(buf, len);
 }
 
@@ -292,8 +304,7 @@ function isProxyState(def: AttributeDef): boolean {
 }
 
 function hasProxyState(request: Packet): boolean {
-  for (const e of request.attributes.entries) if (isProxyState(e.def)) return true;
-  return false;
+  return request.attributes.hasType(PROXY_STATE);
 }
 
 /** RFC 2865 §5.33: a reply carries the request's Proxy-State attributes, in order. */
@@ -494,10 +505,12 @@ export function decodeRequest(secret: string | Buffer, data: Buffer, options: De
     dictionary: options.dictionary,
     messageAuthenticator: maOffset >= 0,
   });
-  decodeAttributes(data, 20, length, packet.attributes, {
-    secret: key,
-    authenticator: random ? packet.authenticator : ZERO16,
-  });
+  const ctx: CryptContext = { secret: key, authenticator: random ? packet.authenticator : ZERO16 };
+  // Attributes that cannot fail to decode are decoded when first read (a server's handler often
+  // reads two of them); the others at once, so that a malformed packet is refused here.
+  if (attributesDecodable(packet.dictionary, data, 20, length))
+    packet.attributes.deferDecode(new RawAttributes(data, 20, length, ctx));
+  else decodeAttributes(data, 20, length, packet.attributes, ctx);
   packet.raw = data.length === length ? data : data.subarray(0, length);
   return packet;
 }

@@ -361,27 +361,37 @@ export class DuplicateTable {
     this.replyLength = new Int32Array(capacity);
   }
 
+  /**
+   * Moves the live entries, oldest first, to seqs 0, 1, ... of a ring of `capacity` slots. Replies
+   * stay where they are in the arena. Field by field, no hashing and no reply copies: a ring of a
+   * few hundred thousand entries moves in milliseconds.
+   */
   private rebuild(capacity: number): void {
-    const { head, tail, meta, expires, words, addresses, replyStart, replyLength, arena, mask } = this;
+    const { head, tail, meta, expires, words, addresses, replyStart, replyLength, mask } = this;
     this.allocate(capacity);
-    this.arena = new Uint8Array(arena.length);
-    this.arenaTail = 0;
-    // Oldest first, each put at the head of its chain: chains come out newest first again.
-    for (let seq = head; seq < tail; seq++) {
-      const from = seq & mask;
-      const state = meta[from * META + M_STATE];
-      if (state === FREE) continue;
-      const w = words.subarray(from * KEY_WORDS, from * KEY_WORDS + KEY_WORDS);
-      const port = meta[from * META + M_PORT];
-      const added = this.append(addresses[from] as string, port, meta[from * META + M_HASH], w, state);
-      const to = added & this.mask;
-      this.expires[to] = expires[from];
-      const n = replyLength[from];
-      if (n >= 0) {
-        const at = replyStart[from] & (arena.length - 1);
-        this.storeReply(to, arena.subarray(at, at + n));
-      }
+    const to = this.meta;
+    let seq = 0;
+    for (let old = head; old < tail; old++) {
+      const f = old & mask;
+      if (meta[f * META + M_STATE] === FREE) continue;
+      const t = seq & this.mask;
+      const hash = meta[f * META + M_HASH];
+      // Oldest first, each put at the head of its chain: chains come out newest first again.
+      const b = hash & this.mask;
+      to[t * META + M_HASH] = hash;
+      to[t * META + M_NEXT] = this.buckets[b];
+      to[t * META + M_PORT] = meta[f * META + M_PORT];
+      to[t * META + M_STATE] = meta[f * META + M_STATE];
+      this.buckets[b] = seq;
+      for (let i = 0; i < KEY_WORDS; i++) this.words[t * KEY_WORDS + i] = words[f * KEY_WORDS + i];
+      this.expires[t] = expires[f];
+      this.addresses[t] = addresses[f];
+      this.replyStart[t] = replyStart[f];
+      this.replyLength[t] = replyLength[f];
+      seq++;
     }
+    this.tail = seq;
+    this.live = seq;
   }
 
   /**

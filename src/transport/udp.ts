@@ -20,6 +20,12 @@ const RECV_BUFFER = 4 * 1024 * 1024;
 export class UdpEndpoint implements ReplyChannel {
   readonly socket: Socket;
   private closed = false;
+  // Replies wait here until the datagrams at hand are handled (see send()).
+  private queued: Buffer[] = [];
+  private queuedTo: Remote[] = [];
+  private spare: Buffer[] = [];
+  private spareTo: Remote[] = [];
+  private flushScheduled = false;
 
   constructor(family: 'udp4' | 'udp6', onMessage: (data: Buffer, remote: RemoteInfo) => void) {
     this.socket = createSocket({ type: family, reuseAddr: false, ipv6Only: family === 'udp6' });
@@ -46,19 +52,51 @@ export class UdpEndpoint implements ReplyChannel {
     });
   }
 
+  /**
+   * Queues a reply; the queue is sent once the datagrams libuv read in this turn of the event loop
+   * are handled (setImmediate runs right after that poll phase). Under load the sends then come
+   * in a burst that wakes the peer once, not once per reply, and the send path stays hot: more
+   * replies per second, for a delay of one turn. No completion callback: it would cost a
+   * process.nextTick per reply; close() waits instead.
+   */
   send(data: Buffer, remote: Remote): void {
     if (this.closed) return;
-    // No completion callback: it would cost a process.nextTick per reply. close() waits instead.
-    this.socket.send(data, remote.port, remote.address);
+    this.queued.push(data);
+    this.queuedTo.push(remote);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const data = this.queued;
+    const to = this.queuedTo;
+    // Two pairs of arrays, swapped: no allocation per turn.
+    this.queued = this.spare;
+    this.queuedTo = this.spareTo;
+    for (let i = 0; i < data.length; i++) {
+      try {
+        this.socket.send(data[i], to[i].port, to[i].address);
+      } catch {
+        // The socket went away (closed from outside): nothing left to send on.
+      }
+    }
+    data.length = 0;
+    to.length = 0;
+    this.spare = data;
+    this.spareTo = to;
+  };
 
   /** Stops sending, waits (bounded by `waitMs`) for sends in progress, then closes the socket. */
   async close(waitMs = 1000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // dgram resolves a literal address on the next tick and only then sends: one turn of the
-    // event loop lets every send() made so far reach the socket. A datagram the kernel could not
-    // take at once waits in the socket's send queue: give the queue time (bounded) to drain.
+    // Immediates run in order, each followed by the process.nextTick callbacks it queued: when
+    // this one fires, the queued replies have been handed to dgram, which resolved their literal
+    // addresses on those ticks and sent them. A datagram the kernel could not take at once waits
+    // in the socket's send queue: give the queue time (bounded) to drain.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const deadline = Date.now() + waitMs;
     while (this.queuedSends() > 0 && Date.now() < deadline) {

@@ -17,6 +17,7 @@ import {
   CoARequest,
   DisconnectRequest,
   decodeRequest,
+  decodeResponse,
   encodeReply,
   type Packet,
   StatusServer,
@@ -86,6 +87,22 @@ describe('encodeReply', () => {
     same(received(new DisconnectRequest(SECRET, { identifier: 4 }).add('User-Name', 'u')), DISCONNECT_NAK, [
       ['Error-Cause', 503],
     ]);
+  });
+
+  test('replies verify with short and very long secrets (hashed in place, or range by range)', () => {
+    for (const length of [1, 16, 300, 1000, 5000]) {
+      const secret = Buffer.alloc(length, 0x61 + (length % 26));
+      const request = decodeRequest(
+        secret,
+        new AccessRequest(secret, { identifier: 5 }).add('User-Name', 'carol').encode(),
+      );
+      for (const attributes of [[], [['Reply-Message', 'ok']]] as ReplyAttributes[]) {
+        const bytes = encodeReply(request, ACCESS_ACCEPT, attributes);
+        const reply = decodeResponse(secret, bytes, request, { requireMessageAuthenticator: true });
+        assert.equal(reply.code, ACCESS_ACCEPT);
+        assert.deepEqual(bytes, request.createReply(ACCESS_ACCEPT, attributes).encode());
+      }
+    }
   });
 
   test('rejects what createReply rejects', () => {

@@ -1,0 +1,176 @@
+// decodeRequest leaves the attributes in wire form until they are read: every read (one attribute
+// by name, or the whole set) must give what decoding everything at once gives.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MalformedPacketError } from '../../src/errors.js';
+import { encryptUserPassword } from '../../src/protocol/crypt.js';
+import { RawAttributes } from '../../src/protocol/decode-attributes.js';
+import { AccessRequest, decodeRequest, type Packet } from '../../src/protocol/packet.js';
+
+const SECRET = Buffer.from('lazy-decode-secret');
+const AUTH = Buffer.from('0123456789abcdef');
+
+/** An Access-Request (no Message-Authenticator, so nothing to sign) with these raw attributes. */
+function rawRequest(attributes: Array<[number, Buffer]>): Buffer {
+  const body = Buffer.concat(
+    attributes.map(([type, value]) => Buffer.concat([Buffer.from([type, 2 + value.length]), value])),
+  );
+  const header = Buffer.alloc(20);
+  header[0] = 1;
+  header[1] = 42;
+  header.writeUInt16BE(20 + body.length, 2);
+  AUTH.copy(header, 4);
+  return Buffer.concat([header, body]);
+}
+
+const hidden = (password: string) => encryptUserPassword(Buffer.from(password), SECRET, AUTH);
+const vsa = (vendor: number, type: number, value: Buffer) => {
+  const v = Buffer.alloc(6 + value.length);
+  v.writeUInt32BE(vendor, 0);
+  v[4] = type;
+  v[5] = 2 + value.length;
+  value.copy(v, 6);
+  return v;
+};
+
+const PACKETS: Array<[string, Buffer]> = [
+  [
+    'plain PAP',
+    rawRequest([
+      [1, Buffer.from('alice')],
+      [2, hidden('alicepw')],
+      [4, Buffer.from([127, 0, 0, 1])],
+    ]),
+  ],
+  [
+    'repeats, Proxy-State, bad sizes, unknown types',
+    rawRequest([
+      [4, Buffer.from([10, 0, 0])], // 3 bytes: kept raw
+      [4, Buffer.from([10, 0, 0, 9])],
+      [33, Buffer.from('state-1')],
+      [1, Buffer.from('bob')],
+      [1, Buffer.from('second')],
+      [33, Buffer.from('state-2')],
+      [5, Buffer.from([0, 0, 1, 0])],
+      [200, Buffer.from('unknown')],
+      [2, Buffer.from('short')], // not a multiple of 16: kept raw
+      [2, hidden('x')],
+      [6, Buffer.from([0, 0, 0, 2])], // Service-Type, a named value
+      [18, Buffer.from([0xff, 0xfe])], // Reply-Message that is not UTF-8
+    ]),
+  ],
+  [
+    'vendor, tagged, empty and long values',
+    rawRequest([
+      [26, vsa(311, 1, Buffer.from('ms-chap-challenge-16b'))],
+      [26, Buffer.from([0, 0])], // too short for a VSA: raw
+      [64, Buffer.from([1, 0, 0, 13])], // Tunnel-Type:1 = VLAN
+      [81, Buffer.from([1, 0x31, 0x30])], // Tunnel-Private-Group-Id:1
+      [30, Buffer.alloc(0)],
+      [31, Buffer.alloc(200, 0x41)],
+      [95, Buffer.alloc(16, 1)], // NAS-IPv6-Address
+      [8, Buffer.from([192, 0, 2, 7])],
+    ]),
+  ],
+];
+
+const NAMES = [
+  'User-Name',
+  'User-Password',
+  'NAS-IP-Address',
+  'NAS-Port',
+  'Service-Type',
+  'Proxy-State',
+  'Reply-Message',
+  'Vendor-Specific',
+  'MS-CHAP-Challenge',
+  'Tunnel-Type',
+  'Tunnel-Type:1',
+  'Tunnel-Private-Group-Id',
+  'Called-Station-Id',
+  'Calling-Station-Id',
+  'NAS-IPv6-Address',
+  'Framed-IP-Address',
+  'Attr-4',
+  'Attr-2',
+  'Attr-200',
+  'Message-Authenticator',
+];
+
+/** The packet decoded, with its attributes decoded in full right away. */
+function eager(data: Buffer): Packet {
+  const packet = decodeRequest(SECRET, data);
+  void packet.attributes.entries;
+  return packet;
+}
+
+const view = (p: Packet) => p.attributes.entries.map((e) => [e.def.name, e.value, e.tag]);
+
+describe('lazily decoded attributes', () => {
+  for (const [what, data] of PACKETS) {
+    test(`${what}: each name read alone gives what a full decode gives`, () => {
+      const full = eager(data);
+      for (const name of NAMES) {
+        const lazy = decodeRequest(SECRET, data);
+        assert.deepEqual(lazy.attributes.get(name), full.attributes.get(name), name);
+        // ... and the set read as a whole afterwards is the same as well.
+        assert.deepEqual(view(lazy), view(full), `${name}, then everything`);
+      }
+    });
+
+    test(`${what}: names read one after the other, then the whole set`, () => {
+      const full = eager(data);
+      const lazy = decodeRequest(SECRET, data);
+      for (const name of NAMES) assert.deepEqual(lazy.attributes.get(name), full.attributes.get(name), name);
+      assert.equal(lazy.attributes.hasType(33), full.attributes.hasType(33));
+      assert.deepEqual(lazy.attributes.toJSON(), full.attributes.toJSON());
+      assert.equal(lazy.attributes.size, full.attributes.size);
+    });
+  }
+
+  test('hasType answers without a full decode, and like one', () => {
+    for (const [, data] of PACKETS) {
+      for (const type of [1, 2, 4, 26, 33, 80, 200, 201]) {
+        const full = eager(data);
+        const lazy = decodeRequest(SECRET, data);
+        assert.equal(lazy.attributes.hasType(type), full.attributes.hasType(type), `type ${type}`);
+      }
+    }
+  });
+
+  test('changing the set first decodes it: nothing is lost or reordered', () => {
+    const data = PACKETS[1][1];
+    const lazy = decodeRequest(SECRET, data);
+    lazy.attributes.add('Reply-Message', 'added');
+    const full = eager(data);
+    full.attributes.add('Reply-Message', 'added');
+    assert.deepEqual(view(lazy), view(full));
+  });
+
+  test('EAP-Message pieces are joined, whichever way the set is read', () => {
+    const eap = Buffer.alloc(300, 7);
+    const data = new AccessRequest(SECRET, { identifier: 3 })
+      .add('User-Name', 'eve')
+      .add('EAP-Message', eap)
+      .encode();
+    const lazy = decodeRequest(SECRET, data);
+    assert.equal(lazy.attributes.get('User-Name'), 'eve');
+    assert.deepEqual(lazy.attributes.get('EAP-Message'), eap);
+    assert.deepEqual(view(lazy), view(eager(data)));
+  });
+
+  test('a packet the decoder must refuse is refused by decodeRequest itself', () => {
+    assert.throws(() => decodeRequest(SECRET, rawRequest([[0, Buffer.from('x')]])), MalformedPacketError);
+  });
+
+  test('packets built locally are unaffected', () => {
+    const p = new AccessRequest(SECRET).add('User-Name', 'u');
+    assert.equal(p.attributes.get('User-Name'), 'u');
+    assert.equal(p.attributes.hasType(1), true);
+    const raw = new RawAttributes(PACKETS[0][1], 20, PACKETS[0][1].length, {
+      secret: SECRET,
+      authenticator: AUTH,
+    });
+    assert.throws(() => p.attributes.deferDecode(raw), RangeError);
+  });
+});
