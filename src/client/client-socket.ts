@@ -2,6 +2,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { SlotHolder } from './deadline-scheduler.js';
 import type { Destination } from './destination.js';
+import { numericLookup } from '../transport/udp.js';
 import { IdentifierPool } from './identifier-pool.js';
 import type { PendingRequest } from './pending-request.js';
 
@@ -14,19 +15,6 @@ export interface DatagramReceiver {
 const RECV_BUFFER = 1024 * 1024;
 
 function ignore(): void {}
-
-/**
- * dgram resolves the address of every send through `lookup` (dns.lookup by default, which answers
- * an IP literal on the next tick). A destination's address is numeric already: hand it straight
- * back, so a send goes to the kernel at once, without the lookup and the deferred call.
- */
-function numericLookup(
-  address: string,
-  family: unknown,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  callback(null, address, family === 6 ? 6 : 4);
-}
 
 /**
  * One UDP socket of a client, sending to one destination, with its own 256 identifiers. The

@@ -1,9 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { AuthenticatorError, InvalidValueError, RadiusClosedError, RadiusError } from '../errors.js';
+import { AuthenticatorError, InvalidValueError, RadiusError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   COA_ACK,
@@ -15,13 +12,13 @@ import {
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import { decodeRequest, type Packet, type PacketScan, scanPacket } from '../protocol/packet.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateCache } from '../server/duplicate-cache.js';
-import { type Logger, silentLogger } from '../server/logger.js';
-import { PeriodicRunner, periodicTasksOf } from '../server/periodic-task.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateTable } from '../server/duplicate-table.js';
+import type { Logger } from '../server/logger.js';
+import { RadiusServerBase } from '../server/server-base.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
 import { type DynauthCounters, newDynauthCounters } from './dynauth-counters.js';
 import { ERROR_CAUSE, errorCauseRefusal, errorCauses } from './error-cause.js';
-import { isEventTimestampCurrent } from './event-timestamp.js';
+import { eventTimestampWindowOf, isEventTimestampCurrent } from './event-timestamp.js';
 import { AUTHORIZE_ONLY, isAuthorizeOnly, type SessionRuleOptions, SessionRules } from './session-rules.js';
 
 const STATE = 24;
@@ -65,13 +62,17 @@ export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
   dictionary?: Dictionary;
   logger?: Logger;
   /**
-   * Seconds an Event-Timestamp may differ from the local clock; a request outside it is silently
-   * discarded (RFC 5176 §6.3, which suggests 300). Off by default.
+   * Seconds an Event-Timestamp may differ from the local clock, either way. RFC 5176 §6.3: a present
+   * Event-Timestamp MUST be checked, and a request outside the window is silently discarded (no NAK,
+   * no Error-Cause). Default 300, the window §6.3 suggests; 0 or false turns the check off.
    */
-  eventTimestampWindow?: number;
+  eventTimestampWindow?: number | false;
   /** Discard requests without Event-Timestamp (RFC 5176 §6.3 asks for the option). Default false. */
   requireEventTimestamp?: boolean;
-  /** Seconds a reply is kept for retransmissions, default 5; never less than the Event-Timestamp window (§6.3). */
+  /**
+   * Seconds a reply is kept for retransmissions, default 5; never less than the Event-Timestamp
+   * window (§6.3 wants one window for both), so 300 while that check is on by default.
+   */
   duplicateTtl?: number;
   /** Largest number of requests remembered for duplicate detection; default 262144. */
   duplicateCacheSize?: number;
@@ -93,6 +94,7 @@ export interface DynauthListeningInfo {
 /** The options in effect (defaults applied), as `server.options`. */
 export type ResolvedDynauthOptions = Readonly<{
   port: number;
+  /** Seconds; undefined when Event-Timestamp is not checked. */
   eventTimestampWindow: number | undefined;
   requireEventTimestamp: boolean;
   duplicateTtl: number;
@@ -104,11 +106,11 @@ export type ResolvedDynauthOptions = Readonly<{
 
 type AnyHandler = (attributes: AttributesSet, context: DynauthRequestContext) => unknown;
 
-/** The outcome of one request: reply bytes, and whether a retransmission may be handled afresh. */
-interface Outcome {
-  reply?: Buffer;
-  /** Failed before verification completed: forget it, so a genuine copy is not taken for a duplicate. */
-  forget?: boolean;
+/** A request that passed the checks made before duplicate detection. */
+interface Verified {
+  request: Packet;
+  secret: Buffer;
+  client: DynauthCounters;
 }
 
 /**
@@ -118,34 +120,19 @@ interface Outcome {
  * attribute rules (answering a NAK with the right Error-Cause), detects duplicates and replays, and
  * builds the replies; handlers only decide.
  */
-export abstract class DynamicAuthorizationServer extends EventEmitter {
-  readonly host: string;
+export abstract class DynamicAuthorizationServer extends RadiusServerBase<DynauthListeningInfo> {
   readonly options: ResolvedDynauthOptions;
   readonly dictionary: Dictionary;
-  logger: Logger;
   /** Totals over every client. */
   readonly counters: DynauthCounters = newDynauthCounters();
-  /** A promise resolved with the bound port once listening. */
-  readonly listening: Promise<DynauthListeningInfo>;
 
   private readonly rules: SessionRules;
   private readonly clients = new Map<string, DynauthCounters>();
-  private readonly duplicates: DuplicateCache;
-  private endpoint: UdpEndpoint | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
-  private periodic: PeriodicRunner | undefined;
-  private resolveListening!: (info: DynauthListeningInfo) => void;
-  private rejectListening!: (err: unknown) => void;
-  private readonly closedPromise: Promise<void>;
-  private resolveClosed!: () => void;
+  private readonly duplicates: DuplicateTable;
 
   constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
-    super();
-    this.host = host;
-    const window = options.eventTimestampWindow;
-    if (window !== undefined && !(window > 0))
-      throw new InvalidValueError('eventTimestampWindow', 'must be a positive number of seconds');
+    super(host, 'dynamic authorization server', options.logger);
+    const window = eventTimestampWindowOf(options.eventTimestampWindow);
     const defaultErrorCause =
       options.defaultErrorCause === undefined
         ? ERROR_CAUSE.SESSION_CONTEXT_NOT_FOUND
@@ -168,16 +155,7 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
     };
     this.rules = new SessionRules(options);
     this.dictionary = options.dictionary ?? defaultDictionary;
-    this.logger = options.logger ?? silentLogger;
-    this.duplicates = new DuplicateCache(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
-    this.listening = new Promise((resolve, reject) => {
-      this.resolveListening = resolve;
-      this.rejectListening = reject;
-    });
-    this.listening.catch(() => {});
-    this.closedPromise = new Promise((r) => {
-      this.resolveClosed = r;
-    });
+    this.duplicates = new DuplicateTable(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
   }
 
   /**
@@ -212,11 +190,6 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
   }
 
-  /** Called with every error raised while handling a request (and by periodic tasks). */
-  registerHandleException(error: unknown): void {
-    void error;
-  }
-
   /** Counters of one client by address (zeros if never seen). */
   dacCounters(address: string): Readonly<DynauthCounters> {
     return this.clients.get(address) ?? ZERO_COUNTERS;
@@ -227,86 +200,28 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
     return [...this.clients].map(([address, counters]) => ({ address, counters }));
   }
 
-  /** Requests being handled right now. */
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   private overrides(name: 'handleCoaPacket' | 'handleDisconnectPacket'): boolean {
     return this[name] !== DynamicAuthorizationServer.prototype[name];
   }
 
-  /** Binds the port and starts periodic tasks. */
-  async start(): Promise<DynauthListeningInfo> {
-    if (this.state !== 'new') return this.listening;
-    this.state = 'starting';
-    try {
-      if (!this.overrides('handleCoaPacket') && !this.overrides('handleDisconnectPacket')) {
-        throw new RadiusError(
-          'override handleCoaPacket and/or handleDisconnectPacket: nothing to answer',
-          'ERR_RADIUS_NO_HANDLER',
-        );
-      }
-      const address = isIP(this.host) ? this.host : (await lookup(this.host)).address;
-      const ep = new UdpEndpoint(familyOf(address), (data, rinfo) => this.onDatagram(data, rinfo, ep));
-      this.endpoint = ep;
-      const port = await ep.bind(address, this.options.port);
-      this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
-      this.periodic.start();
-      this.state = 'running';
-      const info = { host: this.host, address, port };
-      this.logger.info({ address, port }, 'dynamic authorization server listening');
-      this.resolveListening(info);
-      this.emit('listening', info);
-      return info;
-    } catch (err) {
-      this.endpoint?.close();
-      this.endpoint = undefined;
-      this.state = 'closed';
-      this.rejectListening(err);
-      this.resolveClosed();
-      throw err;
+  /** Binds the port (the base class starts periodic tasks). */
+  protected async openEndpoints(): Promise<DynauthListeningInfo> {
+    if (!this.overrides('handleCoaPacket') && !this.overrides('handleDisconnectPacket')) {
+      throw new RadiusError(
+        'override handleCoaPacket and/or handleDisconnectPacket: nothing to answer',
+        'ERR_RADIUS_NO_HANDLER',
+      );
     }
+    const address = await this.resolveAddress();
+    const ep = this.addEndpoint(
+      new UdpEndpoint(familyOf(address), (data, rinfo) => this.onDatagram(data, rinfo, ep)),
+    );
+    const port = await ep.bind(address, this.options.port);
+    return { host: this.host, address, port };
   }
 
-  /** Starts, then resolves after SIGINT/SIGTERM or `close()`. */
-  async run(): Promise<void> {
-    await this.start();
-    const onSignal = () => void this.close();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await this.closedPromise;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-  }
-
-  /** Stops taking requests, waits (bounded) for handlers in flight and sends their replies, then closes. */
-  async close(): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing') return this.closedPromise;
-    if (this.state === 'new') {
-      this.state = 'closed';
-      this.rejectListening(new RadiusClosedError('closed before start'));
-      this.resolveClosed();
-      return;
-    }
-    this.state = 'closing';
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((r) => (timer = setTimeout(r, this.options.closeTimeout * 1000))),
-    ]);
-    clearTimeout(timer);
-    await this.periodic?.stop(this.options.closeTimeout * 1000);
-    this.endpoint?.close();
-    this.endpoint = undefined;
+  protected override onClosed(): void {
     this.duplicates.clear();
-    this.state = 'closed';
-    this.logger.info('dynamic authorization server closed');
-    this.emit('close');
-    this.resolveClosed();
   }
 
   private clientCounters(address: string): DynauthCounters {
@@ -325,14 +240,6 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
     if (client) client[name]++;
   }
 
-  private reportError(error: unknown): void {
-    try {
-      this.registerHandleException(error);
-    } catch (e) {
-      this.logger.error({ err: String(e) }, 'registerHandleException threw');
-    }
-  }
-
   private onDatagram(data: Buffer, rinfo: RemoteInfo, channel: ReplyChannel): void {
     if (this.state !== 'running') return;
     const remote: Remote = {
@@ -340,9 +247,7 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       port: rinfo.port,
       family: rinfo.family as Remote['family'],
     };
-    const p = this.handleDatagram(data, remote, channel).catch((e) => this.reportError(e));
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
+    this.track(this.handleDatagram(data, remote, channel));
   }
 
   private async handleDatagram(data: Buffer, remote: Remote, channel: ReplyChannel): Promise<void> {
@@ -364,28 +269,37 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       this.logger.debug({ remote: remote.address, code: scan.code }, `${codeName(scan.code)} dropped`);
       return;
     }
-    // RFC 5176 §2.3: duplicates by source address, port and Identifier (and authenticator, RFC 5080).
-    const key = DuplicateCache.key(remote.address, remote.port, data);
+    const verified = await this.verify(data, scan, remote);
+    if (verified === undefined) return;
+    // RFC 5176 §2.3: duplicates by source address, port and Identifier (and Request Authenticator,
+    // RFC 5080 §2.2.2), looked up once the request has verified: a forged copy neither gets the
+    // cached reply nor makes the genuine request that follows look like its duplicate.
+    const duplicates = this.duplicates;
     const now = Date.now();
-    const seen = this.duplicates.get(key, now);
-    if (seen) {
-      this.count(this.clients.get(remote.address), 'duplicates');
-      if (seen.state === 'done' && seen.reply) channel.send(seen.reply, remote);
+    const seen = duplicates.find(remote.address, remote.port, data, now);
+    if (seen >= 0) {
+      this.count(verified.client, 'duplicates');
+      // The cached reply; a request still being handled is dropped (its reply follows).
+      const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
+      if (reply) channel.send(reply, remote);
       return;
     }
-    this.duplicates.begin(key, now);
-    let outcome: Outcome = {};
+    // The handler may wait: the entry is finished by its key, which outlives evictions meanwhile.
+    const key = duplicates.keyOf(duplicates.begin(now));
+    let reply: Buffer | undefined;
     try {
-      outcome = await this.process(data, scan, remote);
+      reply = await this.answer(verified, remote);
     } finally {
-      if (outcome.forget) this.duplicates.forget(key);
-      else this.duplicates.finish(key, outcome.reply, Date.now());
+      duplicates.finishKey(key, reply, Date.now());
     }
-    if (outcome.reply) channel.send(outcome.reply, remote);
+    if (reply) channel.send(reply, remote);
   }
 
-  /** Verifies, checks and answers one request. */
-  private async process(data: Buffer, scan: PacketScan, remote: Remote): Promise<Outcome> {
+  /**
+   * Checks the sender (RFC 5176 §6.1), the authenticators (§2.3, §3.4) and the Event-Timestamp
+   * (§6.3); undefined when the request is silently discarded.
+   */
+  private async verify(data: Buffer, scan: PacketScan, remote: Remote): Promise<Verified | undefined> {
     let config: string | Buffer | DacConfig;
     try {
       const r = this.validateNas(remote);
@@ -395,7 +309,7 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       this.count(undefined, 'unknownNas');
       this.logger.debug({ remote: remote.address }, 'request from unknown client dropped');
       this.reportError(err);
-      return { forget: true };
+      return undefined;
     }
     const client = this.clientCounters(remote.address);
     client.requests++;
@@ -413,18 +327,24 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
     } catch (err) {
       this.count(client, err instanceof AuthenticatorError ? 'badAuthenticators' : 'malformed');
       this.logger.debug({ remote: remote.address, reason: (err as Error).message }, 'request dropped');
-      return { forget: true };
+      return undefined;
     }
-    const coa = scan.code === COA_REQUEST;
     const stale = this.staleness(request);
     if (stale) {
       // RFC 5176 §6.3: a request whose Event-Timestamp is not current is silently discarded.
       this.count(client, 'staleTimestamps');
       this.logger.debug({ remote: remote.address }, stale);
-      return { forget: true };
+      return undefined;
     }
+    return { request, secret, client };
+  }
+
+  /** Applies the RFC 5176 §3 rules, runs the handler and encodes its reply (undefined: none). */
+  private async answer(verified: Verified, remote: Remote): Promise<Buffer | undefined> {
+    const { request, secret, client } = verified;
+    const coa = request.code === COA_REQUEST;
     this.count(client, coa ? 'coaRequests' : 'disconnectRequests');
-    const violation = this.rules.checkRequest(scan.code, request.attributes);
+    const violation = this.rules.checkRequest(request.code, request.attributes);
     if (violation) {
       this.count(client, 'ruleViolations');
       this.logger.debug(
@@ -435,7 +355,7 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       this.finishReply(request, reply);
       setErrorCause(reply, violation.errorCause);
       this.count(client, 'naks');
-      return { reply: reply.encode() };
+      return reply.encode();
     }
     const authorizeOnly = coa && isAuthorizeOnly(request.attributes);
     const context: DynauthRequestContext = {
@@ -457,18 +377,18 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
       this.reportError(err);
-      return {};
+      return undefined;
     }
     try {
       const reply = this.buildReply(request, result, authorizeOnly);
       const bytes = reply.encode();
       this.count(client, reply.code === COA_ACK || reply.code === DISCONNECT_ACK ? 'acks' : 'naks');
-      return { reply: bytes };
+      return bytes;
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
       this.reportError(err);
-      return {};
+      return undefined;
     }
   }
 
@@ -524,26 +444,6 @@ export abstract class DynamicAuthorizationServer extends EventEmitter {
       }
     }
     if (request.messageAuthenticator) reply.messageAuthenticator = true;
-  }
-
-  private timeBox<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new RadiusError(
-                `handler did not finish within ${this.options.handlerTimeout}s`,
-                'ERR_RADIUS_HANDLER_TIMEOUT',
-              ),
-            ),
-          this.options.handlerTimeout * 1000,
-        );
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -140,3 +140,14 @@ export function readEther(buf: Uint8Array, off: number): string {
   for (let i = 0; i < 6; i++) parts.push(buf[off + i].toString(16).padStart(2, '0'));
   return parts.join(':');
 }
+
+/**
+ * Clears the bits past the first `bits` of the `size` bytes at `off`: the host part of a prefix, which
+ * RFC 8044 §3.10 / §3.11 (and RFC 3162 §2.3) require to be zero.
+ */
+export function clearHostBits(buf: Uint8Array, off: number, size: number, bits: number): void {
+  let i = bits >> 3;
+  if (i >= size) return;
+  if (bits & 7) buf[off + i++] &= (0xff << (8 - (bits & 7))) & 0xff;
+  for (; i < size; i++) buf[off + i] = 0;
+}

@@ -201,9 +201,13 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   }
 }
 
-// RFC 2868 §3: a tag is one octet, 0x00..0x1F.
+// RFC 2868 §3: a tag is one octet, 0x00..0x1F, and only attributes defined with one (has_tag) carry
+// it; on any other the encoder would drop it, so it is refused here, where the caller gave it.
 function checkTag(def: AttributeDef, t: number | undefined): number | undefined {
-  if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 0x1f)) {
+  if (t === undefined) return t;
+  if (!def.flags.hasTag)
+    throw new InvalidValueError(def.name, `tag ${t} given, but it is not a tagged attribute`);
+  if (!Number.isInteger(t) || t < 0 || t > 0x1f) {
     throw new InvalidValueError(def.name, `tag ${t} is outside 0..31`);
   }
   return t;

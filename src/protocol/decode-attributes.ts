@@ -1,4 +1,4 @@
-import type { AttributeDef } from '../dictionary/definitions.js';
+import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { MalformedPacketError } from '../errors.js';
@@ -56,9 +56,12 @@ export function decodeAttributes(
     } else {
       let ok = true;
       switch (def.type) {
-        case 'vsa':
-          ok = decodeVsa(dict, buf, vs, ve, out, ctx);
+        case 'vsa': {
+          const r = decodeVsa(dict, buf, vs, ve, end, out, ctx);
+          ok = r > 0;
+          if (ok) next = r;
           break;
+        }
         case 'extended':
           ok = decodeExtended(dict, def, buf, vs, ve, out, ctx);
           break;
@@ -324,17 +327,19 @@ function decodeTlv(
 
 /**
  * Vendor-Specific (RFC 2865 §5.26): vendor id, then sub-attributes laid out by the vendor's format.
- * Returns false when the data does not parse (the caller keeps the whole attribute raw).
+ * Returns the position after the attribute (after the last one it continues into, see
+ * {@link decodeContinued}), or 0 when the data does not parse (the caller keeps the attribute raw).
  */
 function decodeVsa(
   dict: Dictionary,
   buf: Buffer,
   s: number,
   e: number,
+  end: number,
   out: AttributesSet,
   ctx: CryptContext,
-): boolean {
-  if (e - s < 5) return false;
+): number {
+  if (e - s < 5) return 0;
   const vendorId = buf.readUInt32BE(s);
   const vendor = dict.vendors.get(vendorId);
   const ts = vendor?.typeSize ?? 1;
@@ -343,20 +348,68 @@ function decodeVsa(
   let p = s + 4;
   while (p < e) {
     const hdr = ts + ls + (cont ? 1 : 0);
-    if (e - p < hdr) return false;
+    if (e - p < hdr) return 0;
     const t = ts === 1 ? buf[p] : ts === 2 ? buf.readUInt16BE(p) : buf.readUInt32BE(p);
     let l = ls === 0 ? e - p : ls === 1 ? buf[p + ts] : buf.readUInt16BE(p + ts);
-    if (l < hdr || p + l > e) return false;
+    if (l < hdr || p + l > e) return 0;
     if (ls === 0) l = e - p;
     const def = vendor?.attributes.get(t) ?? dict.unknownByOid(`26.${vendorId}.${t}`);
-    if (!def) return false;
-    if (cont && (buf[p + ts + ls] & 0x80) !== 0) return false; // fragments across attributes: kept raw
+    if (!def) return 0;
+    if (cont && (buf[p + ts + ls] & 0x80) !== 0) {
+      // Fragments are joined when the fragment fills its attribute 26, as the encoder writes them.
+      if (!vendor || p !== s + 4 || p + l !== e || ls === 0) return 0;
+      return decodeContinued(dict, vendor, t, def, buf, p, e, end, out, ctx);
+    }
     if (def.type === 'tlv') {
-      if (!decodeTlv(dict, def, buf, p + hdr, p + l, out, ctx)) return false;
+      if (!decodeTlv(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
     } else decodeLeaf(dict, def, buf, p + hdr, p + l, out, ctx);
     p += l;
   }
-  return true;
+  return e;
+}
+
+/**
+ * A WiMAX-style continued sub-attribute (`format=1,1,c`): its C bit (0x80 of the continuation byte)
+ * says the value goes on in the next attribute, which must be an attribute 26 of the same vendor
+ * holding only a sub-attribute of the same type (`type`, defined by `def`); the last fragment has the
+ * bit clear. The first fragment, at `buf[p, e)`, fills its attribute. Returns the position after the
+ * last fragment, or 0 when the chain is broken.
+ */
+function decodeContinued(
+  dict: Dictionary,
+  vendor: VendorDef,
+  type: number,
+  def: AttributeDef,
+  buf: Buffer,
+  p: number,
+  e: number,
+  end: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): number {
+  const ts = vendor.typeSize;
+  const ls = vendor.lengthSize;
+  const hdr = ts + ls + 1;
+  const parts = [buf.subarray(p + hdr, e)];
+  let pos = e;
+  // Each turn moves past at least one whole attribute, so the loop ends within the packet.
+  for (;;) {
+    if (end - pos < 6 + hdr || buf[pos] !== 26) return 0;
+    const len = buf[pos + 1];
+    if (len < 6 + hdr || pos + len > end || buf.readUInt32BE(pos + 2) !== vendor.id) return 0;
+    const q = pos + 6;
+    const t = ts === 1 ? buf[q] : ts === 2 ? buf.readUInt16BE(q) : buf.readUInt32BE(q);
+    const l = ls === 1 ? buf[q + ts] : buf.readUInt16BE(q + ts);
+    if (t !== type || l !== len - 6) return 0;
+    parts.push(buf.subarray(q + hdr, pos + len));
+    pos += len;
+    if ((buf[q + ts + ls] & 0x80) === 0) break;
+  }
+  const value = Buffer.concat(parts);
+  if (def.type === 'tlv') {
+    if (!decodeTlv(dict, def, value, 0, value.length, out, ctx)) return 0;
+  } else decodeLeaf(dict, def, value, 0, value.length, out, ctx);
+  return pos;
 }
 
 /** RFC 6929 §2.1 Extended Type: one extended type byte, then the value (or EVS / TLV data). */

@@ -1,4 +1,4 @@
-import type { AttributeDef } from '../dictionary/definitions.js';
+import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import { InvalidValueError, PacketTooLargeError } from '../errors.js';
 import type { AttributeEntry } from './attributes.js';
 import { encryptAscendSecret, encryptTunnelPassword, encryptUserPassword, randomSalt } from './crypt.js';
@@ -80,7 +80,8 @@ export class AttributeWriter {
     const root = chain[0];
     if (root.vendor) {
       const vendor = root.vendor;
-      const hdr = vendor.typeSize + vendor.lengthSize + (vendor.continuation ? 1 : 0);
+      if (vendor.continuation) return this.writeContinued(entries, i, chain, vendor, ctx);
+      const hdr = vendor.typeSize + vendor.lengthSize;
       const start = this.pos;
       this.room(6 + hdr);
       this.buf[start] = 26;
@@ -90,7 +91,6 @@ export class AttributeWriter {
       if (vendor.typeSize === 1) this.buf[sub] = root.number;
       else if (vendor.typeSize === 2) this.buf.writeUInt16BE(root.number, sub);
       else this.buf.writeUInt32BE(root.number, sub);
-      if (vendor.continuation) this.buf[sub + vendor.typeSize + vendor.lengthSize] = 0;
       this.pos += hdr;
       const next = this.writeBody(entries, i, chain, 0, ctx, 255 - 6 - hdr);
       const subLen = this.pos - sub;
@@ -194,6 +194,51 @@ export class AttributeWriter {
       if (long) this.buf[s + 3] = off + n < body.length ? 0x80 : 0;
       body.copy(this.buf, s + hdr, off, off + n);
       this.pos += hdr + n;
+      off += n;
+    } while (off < body.length);
+    return next;
+  }
+
+  /**
+   * A sub-attribute of a vendor with a continuation byte (WiMAX, `format=1,1,c`): a value longer than
+   * one attribute 26 holds goes on in the following ones, each as full as possible, with the C bit
+   * (0x80 of the continuation byte) set in all but the last.
+   */
+  private writeContinued(
+    entries: readonly AttributeEntry[],
+    i: number,
+    chain: AttributeDef[],
+    vendor: VendorDef,
+    ctx: CryptContext,
+  ): number {
+    const root = chain[0];
+    const ts = vendor.typeSize;
+    const ls = vendor.lengthSize;
+    const hdr = ts + ls + 1;
+    // Build the value (or the TLV's children) where the attributes go, then frame it.
+    const bodyStart = this.pos;
+    const next = this.writeBody(entries, i, chain, 0, ctx, MAX_PACKET_LENGTH);
+    const body = Buffer.from(this.buf.subarray(bodyStart, this.pos));
+    this.pos = bodyStart;
+    const per = 255 - 6 - hdr;
+    let off = 0;
+    do {
+      const n = Math.min(per, body.length - off);
+      this.room(6 + hdr + n);
+      const buf = this.buf;
+      const s = this.pos;
+      const sub = s + 6;
+      buf[s] = 26;
+      buf[s + 1] = 6 + hdr + n;
+      buf.writeUInt32BE(vendor.id, s + 2);
+      if (ts === 1) buf[sub] = root.number;
+      else if (ts === 2) buf.writeUInt16BE(root.number, sub);
+      else buf.writeUInt32BE(root.number, sub);
+      if (ls === 1) buf[sub + ts] = hdr + n;
+      else if (ls === 2) buf.writeUInt16BE(hdr + n, sub + ts);
+      buf[sub + ts + ls] = off + n < body.length ? 0x80 : 0;
+      body.copy(buf, sub + hdr, off, off + n);
+      this.pos = sub + hdr + n;
       off += n;
     } while (off < body.length);
     return next;

@@ -3,6 +3,7 @@ import type { AttributeDef } from '../dictionary/definitions.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { InvalidValueError, UnknownValueError } from '../errors.js';
 import {
+  clearHostBits,
   readEther,
   readIfid,
   readIPv4,
@@ -298,43 +299,48 @@ function prefixLength(text: string): number {
   return /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
 }
 
-// RFC 3162 §2.3: reserved byte, prefix length, then only the prefix's significant bytes.
+/** Address bytes of the prefix being read or written (JS is single-threaded: one scratch suffices). */
+const prefixScratch = new Uint8Array(16);
+
+// RFC 3162 §2.3: reserved byte, prefix length, then only the prefix's significant bytes. Bits past
+// the length are cleared, not refused: RFC 8044 §3.10 / §3.11 require them to be zero on the wire,
+// and RFC 4291 §2.3 lets `addr/len` text name the prefix of an address (2001:db8::1/32 is 2001:db8::/32).
 function writeIPv6Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
   if (typeof value !== 'string') throw bad(def, value, 'an IPv6 prefix (addr/len)');
   const slash = value.indexOf('/');
   const bits = slash < 0 ? 128 : prefixLength(value.slice(slash + 1));
-  const tmp = Buffer.alloc(16);
   if (
     !Number.isInteger(bits) ||
     bits < 0 ||
     bits > 128 ||
-    !writeIPv6(slash < 0 ? value : value.slice(0, slash), tmp, 0)
+    !writeIPv6(slash < 0 ? value : value.slice(0, slash), prefixScratch, 0)
   ) {
     throw bad(def, value, 'an IPv6 prefix (addr/len)');
   }
   const n = (bits + 7) >> 3;
+  clearHostBits(prefixScratch, 0, n, bits);
   buf[off] = 0;
   buf[off + 1] = bits;
-  tmp.copy(buf, off + 2, 0, n);
-  // Host bits past the prefix length are cleared (RFC 8044 §3.10).
-  if (bits & 7) buf[off + 1 + n] &= (0xff << (8 - (bits & 7))) & 0xff;
+  for (let i = 0; i < n; i++) buf[off + 2 + i] = prefixScratch[i];
   return 2 + n;
 }
 
+// Fewer bytes than the prefix length needs, or a length over 128, is malformed (kept raw by the
+// caller). Bits past the length are not part of the prefix and MUST be zero (RFC 8044 §3.10): a
+// sender's stray ones are dropped, as the encoder does, so the value reads as the prefix it names.
 function readIPv6Prefix(buf: Buffer, start: number, end: number): string | undefined {
   const len = end - start;
   if (len < 2 || len > 18) return undefined;
   const bits = buf[start + 1];
-  if (bits > 128 || len - 2 < (bits + 7) >> 3) return undefined;
-  // Bits past the prefix length must be zero (RFC 8044 §3.10): a sender's stray bits are dropped,
-  // as the encoder does, so that a decoded value reads and re-encodes the same.
   const n = (bits + 7) >> 3;
-  const tmp = Buffer.alloc(16);
-  buf.copy(tmp, 0, start + 2, start + 2 + n);
-  if (bits & 7) tmp[n - 1] &= (0xff << (8 - (bits & 7))) & 0xff;
-  return `${readIPv6(tmp, 0)}/${bits}`;
+  if (bits > 128 || len - 2 < n) return undefined;
+  for (let i = 0; i < 16; i++) prefixScratch[i] = i < n ? buf[start + 2 + i] : 0;
+  clearHostBits(prefixScratch, 0, n, bits);
+  return `${readIPv6(prefixScratch, 0)}/${bits}`;
 }
 
+// RFC 8044 §3.11: reserved byte, prefix length (0..32), always four address bytes; host bits cleared
+// as for IPv6 prefixes.
 function writeIPv4Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: number): number {
   if (typeof value !== 'string') throw bad(def, value, 'an IPv4 prefix (addr/len)');
   const slash = value.indexOf('/');
@@ -347,12 +353,18 @@ function writeIPv4Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: nu
   ) {
     throw bad(def, value, 'an IPv4 prefix (addr/len)');
   }
+  clearHostBits(buf, off + 2, 4, bits);
   buf[off] = 0;
   buf[off + 1] = bits;
   return 6;
 }
 
+// As for IPv6 prefixes, bits past the length are dropped (RFC 8044 §3.11: they MUST be zero).
 function readIPv4Prefix(buf: Buffer, start: number, end: number): string | undefined {
-  if (end - start !== 6 || buf[start + 1] > 32) return undefined;
-  return `${readIPv4(buf, start + 2)}/${buf[start + 1]}`;
+  if (end - start !== 6) return undefined;
+  const bits = buf[start + 1];
+  if (bits > 32) return undefined;
+  for (let i = 0; i < 4; i++) prefixScratch[i] = buf[start + 2 + i];
+  clearHostBits(prefixScratch, 0, 4, bits);
+  return `${readIPv4(prefixScratch, 0)}/${bits}`;
 }

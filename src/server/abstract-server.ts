@@ -1,7 +1,4 @@
 import type { RemoteInfo } from 'node:dgram';
-import { EventEmitter } from 'node:events';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import { AuthenticatorError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
@@ -26,10 +23,9 @@ import {
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-cache.js';
-import { DuplicateTable } from './duplicate-table.js';
-import { type Logger, silentLogger } from './logger.js';
-import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateTable } from './duplicate-table.js';
+import type { Logger } from './logger.js';
+import { RadiusServerBase } from './server-base.js';
 
 /** BlastRADIUS (CVE-2024-3596) policy for Message-Authenticator in Access-Requests. */
 export type RequireMessageAuthenticator = boolean | 'auto';
@@ -102,30 +98,17 @@ const ZERO_COUNTERS = newCounters();
  * `handleAuthPacket` and/or `handleAccPacket` (a port whose handler is not overridden is not opened).
  * The server owns sockets, verification, duplicates, Status-Server and replies; handlers only decide.
  */
-export abstract class AbstractRadiusServer extends EventEmitter {
-  readonly host: string;
+export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInfo> {
   readonly options: Readonly<Required<Omit<ServerOptions, 'dictionary' | 'logger'>>>;
   readonly dictionary: Dictionary;
-  logger: Logger;
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
-  /** A promise resolved with the bound ports once listening. */
-  readonly listening: Promise<ListeningInfo>;
 
   private readonly nas = new Map<string, NasState>();
   private readonly duplicates: DuplicateTable;
-  private endpoints: UdpEndpoint[] = [];
-  private inFlight = new Set<Promise<void>>();
-  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
-  private periodic: PeriodicRunner | undefined;
-  private resolveListening!: (info: ListeningInfo) => void;
-  private rejectListening!: (err: unknown) => void;
-  private closedPromise: Promise<void>;
-  private resolveClosed!: () => void;
 
   constructor(host: string, options: ServerOptions = {}) {
-    super();
-    this.host = host;
+    super(host, 'radius server', options.logger);
     this.options = {
       authPort: options.authPort ?? 1812,
       accPort: options.accPort ?? 1813,
@@ -137,16 +120,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       closeTimeout: options.closeTimeout ?? 5,
     };
     this.dictionary = options.dictionary ?? defaultDictionary;
-    this.logger = options.logger ?? silentLogger;
     this.duplicates = new DuplicateTable(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
-    this.listening = new Promise((resolve, reject) => {
-      this.resolveListening = resolve;
-      this.rejectListening = reject;
-    });
-    this.listening.catch(() => {});
-    this.closedPromise = new Promise((r) => {
-      this.resolveClosed = r;
-    });
   }
 
   /** Returns the shared secret for a NAS (or NasConfig), or throws RadiusResponseError to ignore it. */
@@ -172,11 +146,6 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     throw new RadiusResponseError('handleAccPacket is not implemented by this server');
   }
 
-  /** Called with every error raised while handling a packet (and by periodic tasks). */
-  registerHandleException(error: unknown): void {
-    void error;
-  }
-
   /** Counters of one NAS by address (zeros if never seen). */
   nasCounters(address: string): Readonly<ServerCounters> {
     return this.nas.get(address)?.counters ?? ZERO_COUNTERS;
@@ -187,87 +156,37 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     return [...this.nas].map(([address, s]) => ({ address, counters: s.counters }));
   }
 
-  /** Requests being handled right now. */
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
     return this[name] !== AbstractRadiusServer.prototype[name];
   }
 
-  /** Binds the ports of the overridden handlers and starts periodic tasks. */
-  async start(): Promise<ListeningInfo> {
-    if (this.state !== 'new') return this.listening;
-    this.state = 'starting';
-    try {
-      const address = isIP(this.host) ? this.host : (await lookup(this.host)).address;
-      const family = familyOf(address);
-      const bindOne = async (port: number, which: 'auth' | 'acct') => {
-        const ep = new UdpEndpoint(family, (data, rinfo) => this.onDatagram(data, rinfo, ep, which));
-        this.endpoints.push(ep);
-        return ep.bind(address, port);
-      };
-      const authPort = this.overrides('handleAuthPacket')
-        ? await bindOne(this.options.authPort, 'auth')
-        : undefined;
-      const accPort = this.overrides('handleAccPacket')
-        ? await bindOne(this.options.accPort, 'acct')
-        : undefined;
-      if (authPort === undefined && accPort === undefined) {
-        throw new RadiusError(
-          'override handleAuthPacket and/or handleAccPacket: no port to open',
-          'ERR_RADIUS_NO_HANDLER',
-        );
-      }
-      this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
-      this.periodic.start();
-      this.state = 'running';
-      const info = { host: this.host, address, authPort, accPort };
-      this.logger.info({ address, authPort, accPort }, 'radius server listening');
-      this.resolveListening(info);
-      this.emit('listening', info);
-      return info;
-    } catch (err) {
-      for (const ep of this.endpoints) void ep.close();
-      this.endpoints = [];
-      this.state = 'closed';
-      this.rejectListening(err);
-      this.resolveClosed();
-      throw err;
+  /** Binds the ports of the overridden handlers (the base class starts periodic tasks). */
+  protected async openEndpoints(): Promise<ListeningInfo> {
+    const address = await this.resolveAddress();
+    const family = familyOf(address);
+    const bindOne = (port: number, which: 'auth' | 'acct') => {
+      const ep = this.addEndpoint(
+        new UdpEndpoint(family, (data, rinfo) => this.onDatagram(data, rinfo, ep, which)),
+      );
+      return ep.bind(address, port);
+    };
+    const authPort = this.overrides('handleAuthPacket')
+      ? await bindOne(this.options.authPort, 'auth')
+      : undefined;
+    const accPort = this.overrides('handleAccPacket')
+      ? await bindOne(this.options.accPort, 'acct')
+      : undefined;
+    if (authPort === undefined && accPort === undefined) {
+      throw new RadiusError(
+        'override handleAuthPacket and/or handleAccPacket: no port to open',
+        'ERR_RADIUS_NO_HANDLER',
+      );
     }
+    return { host: this.host, address, authPort, accPort };
   }
 
-  /** Starts, then resolves after SIGINT/SIGTERM or `close()`. */
-  async run(): Promise<void> {
-    await this.start();
-    const onSignal = () => void this.close();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await this.closedPromise;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-  }
-
-  /** Stops taking packets, waits (bounded) for handlers in flight and sends their replies, then closes. */
-  async close(): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing') return this.closedPromise;
-    this.state = 'closing';
-    const wait = Promise.allSettled([...this.inFlight]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([wait, new Promise((r) => (timer = setTimeout(r, this.options.closeTimeout * 1000)))]);
-    clearTimeout(timer);
-    await this.periodic?.stop(this.options.closeTimeout * 1000);
-    await Promise.all(this.endpoints.map((ep) => ep.close()));
-    this.endpoints = [];
+  protected override onClosed(): void {
     this.duplicates.clear();
-    this.state = 'closed';
-    this.logger.info('radius server closed');
-    this.emit('close');
-    this.resolveClosed();
   }
 
   private nasState(address: string): NasState {
@@ -283,14 +202,6 @@ export abstract class AbstractRadiusServer extends EventEmitter {
   private count(nas: NasState | undefined, name: keyof ServerCounters): void {
     this.counters[name]++;
     if (nas) nas.counters[name]++;
-  }
-
-  private reportError(error: unknown): void {
-    try {
-      this.registerHandleException(error);
-    } catch (e) {
-      this.logger.error({ err: String(e) }, 'registerHandleException threw');
-    }
   }
 
   /** Entry point of every datagram (the transport calls this; TCP/TLS framing would too). */
@@ -311,6 +222,7 @@ export abstract class AbstractRadiusServer extends EventEmitter {
       return;
     }
     if (pending === undefined) return;
+    // What track() does, written out: this is the per-datagram path.
     const p = pending.catch((e) => this.reportError(e));
     this.inFlight.add(p);
     p.finally(() => this.inFlight.delete(p));
@@ -556,27 +468,6 @@ export abstract class AbstractRadiusServer extends EventEmitter {
     options?: DasSendOptions,
   ): Promise<[Packet, number]> {
     return sendToDas(request, host, port, options);
-  }
-
-  private timeBox<T>(p: Promise<T>): Promise<T> {
-    const ms = this.options.handlerTimeout * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new RadiusError(
-                `handler did not finish within ${this.options.handlerTimeout}s`,
-                'ERR_RADIUS_HANDLER_TIMEOUT',
-              ),
-            ),
-          ms,
-        );
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -1,19 +1,16 @@
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-table.js';
+
 /** State of a request seen recently (RFC 5080 §2.2.2). */
 export type DuplicateEntry =
   | { state: 'pending'; expires: number }
   | { state: 'done'; expires: number; reply: Buffer | undefined };
 
 /**
- * Default bound on remembered requests: 5 s at ~50k requests/s (about 50 MB). Past it the oldest
- * entries go first, so retransmission detection weakens only under sustained overload.
- */
-export const DEFAULT_DUPLICATE_CACHE_SIZE = 262144;
-
-/**
  * Remembers requests by source address, port, identifier and Request Authenticator, so that a
  * retransmission gets the cached reply instead of a second run of the handler. Bounded in size
  * (oldest evicted first) and time (an answered request is forgotten `ttlMs` after its reply; one
- * still being handled is kept until `finish`, else a slow handler would run twice).
+ * still being handled is kept until `finish`, else a slow handler would run twice). The servers use
+ * `DuplicateTable`, with the same semantics and no allocation per request; this is the plain form.
  */
 export class DuplicateCache {
   private readonly map = new Map<string, DuplicateEntry>();
@@ -53,11 +50,6 @@ export class DuplicateCache {
   /** Records the reply sent (or undefined: no reply, duplicates are dropped until expiry). */
   finish(key: string, reply: Buffer | undefined, now: number): void {
     this.set(key, { state: 'done', expires: now + this.ttlMs, reply });
-  }
-
-  /** Forgets a request (e.g. one that failed verification: a later genuine one must be handled). */
-  forget(key: string): void {
-    this.map.delete(key);
   }
 
   clear(): void {

@@ -43,6 +43,12 @@ const SEQ_LIMIT = 2 ** 30;
 /** Characters of the address that go into the hash (equality still compares the whole string). */
 const HASHED_ADDRESS_CHARS = 64;
 
+/**
+ * Default bound on remembered requests: 5 s at ~50k requests/s. Past it the oldest entries go
+ * first, so retransmission detection weakens only under sustained overload.
+ */
+export const DEFAULT_DUPLICATE_CACHE_SIZE = 262144;
+
 /** The key of a request whose reply comes later (asynchronous handlers), for {@link finishKey}. */
 export interface DuplicateKey {
   readonly address: string;

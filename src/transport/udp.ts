@@ -13,6 +13,20 @@ export interface ReplyChannel {
   send(data: Buffer, remote: Remote): void;
 }
 
+/**
+ * dgram resolves the address of every send through `lookup` (dns.lookup by default, which answers
+ * an IP literal on the next tick). Every address given to our sockets is numeric already (bound
+ * addresses are resolved first, replies go to where requests came from): hand it straight back, so
+ * a send reaches the kernel at once, without the lookup and the deferred call.
+ */
+export function numericLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family === 6 ? 6 : 4);
+}
+
 /** Kernel receive buffer asked for: the default (~212 KB) drops bursts above ~190 datagrams. */
 const RECV_BUFFER = 4 * 1024 * 1024;
 
@@ -28,7 +42,12 @@ export class UdpEndpoint implements ReplyChannel {
   private flushScheduled = false;
 
   constructor(family: 'udp4' | 'udp6', onMessage: (data: Buffer, remote: RemoteInfo) => void) {
-    this.socket = createSocket({ type: family, reuseAddr: false, ipv6Only: family === 'udp6' });
+    this.socket = createSocket({
+      type: family,
+      reuseAddr: false,
+      ipv6Only: family === 'udp6',
+      lookup: numericLookup,
+    });
     this.socket.on('message', onMessage);
   }
 
@@ -93,10 +112,9 @@ export class UdpEndpoint implements ReplyChannel {
   async close(waitMs = 1000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Immediates run in order, each followed by the process.nextTick callbacks it queued: when
-    // this one fires, the queued replies have been handed to dgram, which resolved their literal
-    // addresses on those ticks and sent them. A datagram the kernel could not take at once waits
-    // in the socket's send queue: give the queue time (bounded) to drain.
+    // Immediates run in order: when this one fires, the flush queued before it has handed every
+    // reply to the kernel (the lookup is synchronous). A datagram the kernel could not take at once
+    // waits in the socket's send queue: give the queue time (bounded) to drain.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const deadline = Date.now() + waitMs;
     while (this.queuedSends() > 0 && Date.now() < deadline) {

@@ -8,7 +8,7 @@ import {
   type DynauthRequestContext,
 } from '../../src/dynauth/dynamic-authorization-server.js';
 import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
-import { InvalidValueError, RadiusError, RadiusResponseError } from '../../src/errors.js';
+import { InvalidValueError, RadiusClosedError, RadiusError, RadiusResponseError } from '../../src/errors.js';
 import type { AttributePair, AttributesSet } from '../../src/protocol/attributes.js';
 import { COA_ACK, COA_NAK, DISCONNECT_ACK, DISCONNECT_NAK } from '../../src/protocol/codes.js';
 import {
@@ -18,6 +18,7 @@ import {
   decodeResponse,
   type Packet,
 } from '../../src/protocol/packet.js';
+import { periodicTask } from '../../src/server/periodic-task.js';
 import type { Remote } from '../../src/transport/udp.js';
 
 const SECRET = 'dynauth-s3cret';
@@ -432,6 +433,66 @@ describe('Event-Timestamp (RFC 5176 §6.3)', () => {
     }
   });
 
+  test('checked by default (300 s): a stale request gets no reply, so no Error-Cause either', async () => {
+    const [das, port] = await startDas();
+    const dac = await Dac.open();
+    try {
+      assert.equal(das.options.eventTimestampWindow, 300);
+      const stale = coa(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() - 600_000)]);
+      assert.equal(await dac.exchange(stale.encode(), port, 300), undefined);
+      await waitFor(() => das.counters.staleTimestamps === 1);
+      assert.equal(das.counters.naks, 0);
+      assert.equal(das.calls.length, 0);
+      // A retransmission is discarded again: a stale request is not remembered as a duplicate.
+      assert.equal(await dac.exchange(stale.encode(), port, 300), undefined);
+      await waitFor(() => das.counters.staleTimestamps === 2);
+      assert.equal(das.counters.duplicates, 0);
+      const current = coa(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() - 200_000)]);
+      assert.equal((await ask(dac, port, current)).code, COA_ACK);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('a window of 0 or false turns the check off', async () => {
+    for (const off of [0, false] as const) {
+      const [das, port] = await startDas({ eventTimestampWindow: off });
+      const dac = await Dac.open();
+      try {
+        assert.equal(das.options.eventTimestampWindow, undefined);
+        const old = coa(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() - 86_400_000)]);
+        assert.equal((await ask(dac, port, old)).code, COA_ACK, String(off));
+        assert.equal(das.counters.staleTimestamps, 0);
+      } finally {
+        dac.close();
+        await das.close();
+      }
+    }
+  });
+
+  test('a configured window is the one applied, either side of the local clock', async () => {
+    const [das, port] = await startDas({ eventTimestampWindow: 60 });
+    const dac = await Dac.open();
+    try {
+      assert.equal(das.options.duplicateTtl, 60);
+      for (const offset of [-120, 120]) {
+        const outside = coa(
+          ['User-Name', 'alice'],
+          ['Event-Timestamp', new Date(Date.now() + offset * 1000)],
+        );
+        const n = das.counters.staleTimestamps;
+        assert.equal(await dac.exchange(outside.encode(), port, 300), undefined);
+        await waitFor(() => das.counters.staleTimestamps === n + 1);
+      }
+      const inside = disconnect(['User-Name', 'alice'], ['Event-Timestamp', new Date(Date.now() - 30_000)]);
+      assert.equal((await ask(dac, port, inside)).code, DISCONNECT_ACK);
+    } finally {
+      dac.close();
+      await das.close();
+    }
+  });
+
   test('requireEventTimestamp discards requests without one', async () => {
     const [das, port] = await startDas({ requireEventTimestamp: true, eventTimestampWindow: 60 });
     const dac = await Dac.open();
@@ -510,8 +571,19 @@ describe('lifecycle and options', () => {
     await ok.close();
   });
 
-  test('options are checked', () => {
-    assert.throws(() => new TestDas('127.0.0.1', { eventTimestampWindow: 0 }), InvalidValueError);
+  test('options are checked; Event-Timestamp is checked by default (RFC 5176 §6.3)', () => {
+    const defaults = new TestDas('127.0.0.1').options;
+    assert.equal(defaults.eventTimestampWindow, 300);
+    assert.equal(defaults.duplicateTtl, 300, 'the duplicate window is the timestamp window');
+    assert.equal(defaults.requireEventTimestamp, false);
+    for (const off of [0, false] as const) {
+      const options = new TestDas('127.0.0.1', { eventTimestampWindow: off }).options;
+      assert.equal(options.eventTimestampWindow, undefined);
+      assert.equal(options.duplicateTtl, 5);
+    }
+    assert.equal(new TestDas('127.0.0.1', { duplicateTtl: 900 }).options.duplicateTtl, 900);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      assert.throws(() => new TestDas('127.0.0.1', { eventTimestampWindow: bad }), InvalidValueError);
     assert.throws(() => new TestDas('127.0.0.1', { defaultErrorCause: 201 }), InvalidValueError);
     assert.throws(() => new TestDas('127.0.0.1', { defaultErrorCause: 504 }), /both NAKs/);
     assert.equal(new TestDas('127.0.0.1').options.port, 3799);
@@ -529,5 +601,172 @@ describe('lifecycle and options', () => {
       dac.close();
       await das.close();
     }
+  });
+});
+
+describe('duplicate detection after verification (RFC 5176 §2.3)', () => {
+  /** A copy of `bytes` with the same Identifier and Request Authenticator that no longer verifies. */
+  function forgedCopy(bytes: Buffer): Buffer {
+    const forged = Buffer.from(bytes);
+    forged[forged.length - 1] ^= 0x01;
+    return forged;
+  }
+
+  test('a forged copy waiting with the genuine request does not make the genuine one a duplicate', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    class Gated extends DynamicAuthorizationServer {
+      calls = 0;
+      validateNas() {
+        return gate.then(() => SECRET);
+      }
+      override handleCoaPacket() {
+        this.calls++;
+        return [[], COA_ACK] as const;
+      }
+    }
+    const das = new Gated('127.0.0.1', { port: 0 });
+    const { port } = await das.start();
+    const dac = await Dac.open();
+    try {
+      const request = coa(['User-Name', 'alice']);
+      const bytes = request.encode();
+      dac.send(forgedCopy(bytes), port);
+      dac.send(bytes, port);
+      // Both wait in validateNas; then the forged one fails its Request Authenticator.
+      await waitFor(() => das.counters.requests === 2);
+      open();
+      const reply = await dac.next();
+      assert.ok(reply, 'the genuine request was not answered');
+      assert.equal(decodeResponse(SECRET, reply, request).code, COA_ACK);
+      await waitFor(() => das.counters.badAuthenticators === 1);
+      assert.equal(das.counters.duplicates, 0);
+      assert.equal(das.calls, 1);
+      assert.equal(await dac.next(200), undefined, 'only one reply');
+    } finally {
+      open();
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('a forged copy of a request being handled is counted as bad, not as its duplicate', async () => {
+    const [das, port] = await startDas();
+    const dac = await Dac.open();
+    try {
+      const request = coa(['User-Name', 'slow']);
+      const bytes = request.encode();
+      dac.send(bytes, port);
+      await waitFor(() => das.calls.length === 1);
+      dac.send(forgedCopy(bytes), port);
+      await waitFor(() => das.counters.badAuthenticators === 1);
+      assert.equal(das.counters.duplicates, 0);
+      das.release?.();
+      const reply = await dac.next();
+      assert.ok(reply);
+      assert.equal(decodeResponse(SECRET, reply, request).code, COA_ACK);
+      // The genuine retransmission is answered from the cache.
+      assert.deepEqual(await dac.exchange(bytes, port), reply);
+      assert.equal(das.counters.duplicates, 1);
+      assert.equal(das.calls.length, 1);
+    } finally {
+      das.release?.();
+      dac.close();
+      await das.close();
+    }
+  });
+});
+
+describe('lifecycle shared with the RADIUS server', () => {
+  test('close() before start(): `listening` and a later start() reject', async () => {
+    const das = new TestDas('127.0.0.1', { port: 0 });
+    await das.close();
+    await assert.rejects(das.listening, RadiusClosedError);
+    await assert.rejects(das.start(), RadiusClosedError);
+    assert.equal(das.inFlightCount, 0);
+  });
+
+  test('run() resolves after close(), with the listening and close events', async () => {
+    const das = new TestDas('127.0.0.1', { port: 0 });
+    const events: string[] = [];
+    das.on('listening', (info) => events.push(`listening ${info.port > 0}`));
+    das.on('close', () => events.push('close'));
+    const running = das.run();
+    const info = await das.listening;
+    const dac = await Dac.open();
+    try {
+      assert.equal((await ask(dac, info.port, coa(['User-Name', 'alice']))).code, COA_ACK);
+      await das.close();
+      await running;
+      assert.deepEqual(events, ['listening true', 'close']);
+    } finally {
+      dac.close();
+    }
+  });
+
+  test('close() waits for a handler in flight and still sends its reply', async () => {
+    const [das, port] = await startDas({ closeTimeout: 10 });
+    const dac = await Dac.open();
+    try {
+      const request = coa(['User-Name', 'slow']);
+      dac.send(request.encode(), port);
+      await waitFor(() => das.calls.length === 1);
+      assert.equal(das.inFlightCount, 1);
+      let closed = false;
+      const closing = das.close().then(() => (closed = true));
+      // Not taken while closing.
+      dac.send(coa(['User-Name', 'late']).encode(), port);
+      await sleep(50);
+      assert.equal(closed, false);
+      das.release?.();
+      await closing;
+      const reply = await dac.next();
+      assert.ok(reply, 'the reply of the request in flight was lost');
+      assert.equal(decodeResponse(SECRET, reply, request).code, COA_ACK);
+      assert.equal(das.calls.length, 1);
+      assert.equal(das.inFlightCount, 0);
+    } finally {
+      das.release?.();
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('a handler past handlerTimeout is abandoned: no reply, reported', async () => {
+    const [das, port] = await startDas({ handlerTimeout: 0.05 });
+    const dac = await Dac.open();
+    try {
+      assert.equal(await dac.exchange(coa(['User-Name', 'slow']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.handlerErrors === 1);
+      assert.equal((das.errors.at(-1) as RadiusError).code, 'ERR_RADIUS_HANDLER_TIMEOUT');
+    } finally {
+      das.release?.();
+      dac.close();
+      await das.close();
+    }
+  });
+
+  test('@periodicTask methods run while the server runs and stop with close()', async () => {
+    class Ticking extends TestDas {
+      ticks = 0;
+      @periodicTask({ delay: 0.005 })
+      tick() {
+        this.ticks++;
+        if (this.ticks === 2) throw new Error('tick failed');
+      }
+    }
+    const das = new Ticking('127.0.0.1', { port: 0 });
+    await sleep(20);
+    assert.equal(das.ticks, 0, 'ran before start()');
+    await das.start();
+    try {
+      await waitFor(() => das.ticks >= 3);
+      assert.ok(das.errors.some((e) => e instanceof Error && e.message === 'tick failed'));
+    } finally {
+      await das.close();
+    }
+    const ticks = das.ticks;
+    await sleep(50);
+    assert.equal(das.ticks, ticks);
   });
 });

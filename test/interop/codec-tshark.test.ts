@@ -49,6 +49,7 @@ const REQUEST_ATTRIBUTES: Array<[string, unknown]> = [
   ['Fortinet-WirelessController-Device-MAC', '00:11:22:33:44:55'], // ether
   ['ALU-AAA-Address-0', '192.0.2.1'], // combo-ip
   ['WiMAX-Release', '5.0'], // TLV child in a format=1,1,c vendor
+  ['WiMAX-AAA-Session-Id', Buffer.alloc(600, 0x3c)], // format=1,1,c, continued over three attributes 26
   ['Tunnel-Type:1', 'VLAN'], // tagged integer
   ['Tunnel-Medium-Type:1', 'IEEE-802'],
   ['Tunnel-Private-Group-Id:1', '100'], // tagged string
@@ -147,6 +148,7 @@ describe('tshark dissects what we encode', { skip }, () => {
       'Tunnel-Password',
       'MS-MPPE-Send-Key',
       'Frag-Status',
+      'Last VSA fragment[3]', // the WiMAX value, joined from its three attributes
     ]) {
       assert.ok(verbose.includes(needle), `tshark shows ${needle}`);
     }

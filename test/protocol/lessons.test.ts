@@ -248,7 +248,12 @@ describe('253-byte limit', () => {
       assert.equal(bytes[21], 255, name);
       assert.deepEqual(got.get(name), value, name);
       const over = name === 'Test-AVPair' ? 'a'.repeat(max + 1) : seq(max + 1);
-      assert.throws(() => request(dict).add(name, over).encode(), InvalidValueError, name);
+      if (name === 'Test-Cont') {
+        // A WiMAX-style vendor goes on in a second attribute 26 instead (codec-gaps.test.ts).
+        const long = roundTrip(request(dict).add(name, over));
+        assert.equal(long.bytes[20 + 255], 26);
+        assert.deepEqual(long.got.get(name), over);
+      } else assert.throws(() => request(dict).add(name, over).encode(), InvalidValueError, name);
     }
   });
 

@@ -68,6 +68,11 @@ function maskPrefix(b: Uint8Array, bits: number): Buffer {
   return out;
 }
 
+/** Dotted-quad `a` with the bits past the first `bits` cleared (RFC 8044 §3.11). */
+function maskIPv4(a: string, bits: number): string {
+  return Array.from(maskPrefix(Buffer.from(a.split('.').map(Number)), bits).subarray(0, 4)).join('.');
+}
+
 function md5(...parts: Uint8Array[]): Buffer {
   const h = createHash('md5');
   for (const p of parts) h.update(p);
@@ -166,7 +171,7 @@ function valueArb(
     case 'ipv4prefix':
       return fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, bits]) => ({
         value: `${a}/${bits}`,
-        expect: `${a}/${bits}`,
+        expect: `${maskIPv4(a, bits)}/${bits}`,
       }));
     case 'ifid':
       return bytes(8, 8).map((b) => {

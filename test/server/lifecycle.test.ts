@@ -11,12 +11,13 @@ import {
   AccountingRequest,
   decodeResponse,
   type Packet,
+  RadiusClosedError,
   RadiusError,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
 import { AbstractRadiusServer, type RequestContext } from '../../src/server/abstract-server.js';
 import { periodicTask } from '../../src/server/periodic-task.js';
-import { ipv6LoopbackAvailable } from '../helpers/ports.js';
+import { freePort, ipv6LoopbackAvailable } from '../helpers/ports.js';
 
 const SECRET = 'lifecycle-secret';
 const WAIT_MS = 3000;
@@ -374,6 +375,55 @@ describe('close() and run()', () => {
     } finally {
       never.open();
       peer.close();
+    }
+  });
+
+  test('close() before start(): `listening` and a later start() reject, nothing is bound', async () => {
+    const server = new AuthOnlyServer('127.0.0.1', { authPort: 0 });
+    let closeEvents = 0;
+    server.on('close', () => closeEvents++);
+    await server.close();
+    await assert.rejects(server.listening, RadiusClosedError);
+    await assert.rejects(server.start(), RadiusClosedError);
+    // Never listened, so never 'close' either (as after a failed start).
+    assert.equal(closeEvents, 0);
+    await server.close();
+  });
+
+  test('close() during start() lets the bind finish, then releases the ports', async () => {
+    const server = new BothServer('127.0.0.1', { authPort: 0, accPort: 0 });
+    const starting = server.start();
+    const closing = server.close();
+    const info = await starting;
+    await closing;
+    // Both ports are free again: a socket can take each of them.
+    for (const port of [info.authPort, info.accPort]) {
+      const sock = createSocket('udp4');
+      try {
+        await new Promise<void>((resolve, reject) => {
+          sock.once('error', reject);
+          sock.bind(port, '127.0.0.1', resolve);
+        });
+      } finally {
+        sock.close();
+      }
+    }
+  });
+
+  test('a failed start() releases the port it had already bound', async () => {
+    const holder = createSocket('udp4');
+    await new Promise<void>((r) => holder.bind(0, '127.0.0.1', r));
+    const authPort = await freePort();
+    // The auth port binds, then the accounting port is taken: start() fails.
+    const server = new BothServer('127.0.0.1', { authPort, accPort: holder.address().port });
+    try {
+      await assert.rejects(server.start(), { code: 'EADDRINUSE' });
+      const again = new AuthOnlyServer('127.0.0.1', { authPort });
+      const info = await again.start();
+      assert.equal(info.authPort, authPort);
+      await again.close();
+    } finally {
+      holder.close();
     }
   });
 

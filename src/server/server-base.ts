@@ -1,0 +1,212 @@
+import { lookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import { RadiusClosedError, RadiusError } from '../errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
+
+/** Something a server receives on and closes when it stops: a UDP socket now, a TCP or TLS listener later. */
+export interface ServerEndpoint {
+  /** Stops taking input, lets replies already handed over go out (bounded), then releases the port. */
+  close(): Promise<void>;
+}
+
+/** Where a server is in its life. */
+export type ServerState = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** The options the lifecycle reads, in seconds. */
+export interface LifecycleOptions {
+  /** How long a handler may take before its request is abandoned (no reply). */
+  readonly handlerTimeout: number;
+  /** How long `close()` waits for handlers in flight (and for periodic tasks). */
+  readonly closeTimeout: number;
+}
+
+/**
+ * What every server shares, whatever it speaks and over whatever transport: its endpoints, its
+ * lifecycle (start, run, close, the `listening` promise and the 'listening' and 'close' events), the
+ * requests in flight, the `@periodicTask` methods, error reporting and the handler time limit.
+ * A subclass opens its endpoints in {@link openEndpoints} and decides what a request gets.
+ */
+export abstract class RadiusServerBase<Info extends object> extends EventEmitter {
+  readonly host: string;
+  logger: Logger;
+  /** A promise resolved with what was bound once listening (rejected if the server cannot start). */
+  readonly listening: Promise<Info>;
+  abstract readonly options: LifecycleOptions;
+
+  /** Read on every datagram: anything but 'running' drops it. */
+  protected state: ServerState = 'new';
+  /** Requests whose handling waits for something; close() waits for them (bounded). */
+  protected readonly inFlight = new Set<Promise<void>>();
+
+  private readonly logLabel: string;
+  private endpoints: ServerEndpoint[] = [];
+  private periodic: PeriodicRunner | undefined;
+  private resolveListening!: (info: Info) => void;
+  private rejectListening!: (err: unknown) => void;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  /** `label` names the server in its logs ('radius server'). */
+  constructor(host: string, label: string, logger: Logger = silentLogger) {
+    super();
+    this.host = host;
+    this.logLabel = label;
+    this.logger = logger;
+    this.listening = new Promise((resolve, reject) => {
+      this.resolveListening = resolve;
+      this.rejectListening = reject;
+    });
+    // Callers who only use start() must not get an unhandled rejection from this promise.
+    this.listening.catch(() => {});
+    this.closedPromise = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  /**
+   * Binds the server's endpoints (registering each with {@link addEndpoint}) and returns what
+   * `listening` resolves with. Whatever was registered is closed if this throws.
+   */
+  protected abstract openEndpoints(): Promise<Info>;
+
+  /** Called with every error raised while handling a request (and by periodic tasks). */
+  registerHandleException(error: unknown): void {
+    void error;
+  }
+
+  /** Requests being handled right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Binds the endpoints and starts periodic tasks; resolves with what was bound. */
+  async start(): Promise<Info> {
+    if (this.state !== 'new') return this.listening;
+    this.state = 'starting';
+    let info: Info;
+    try {
+      info = await this.openEndpoints();
+    } catch (err) {
+      await this.closeEndpoints();
+      this.state = 'closed';
+      this.rejectListening(err);
+      this.resolveClosed();
+      throw err;
+    }
+    this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
+    this.periodic.start();
+    this.state = 'running';
+    this.logger.info(info, `${this.logLabel} listening`);
+    this.resolveListening(info);
+    this.emit('listening', info);
+    return info;
+  }
+
+  /** Starts, then resolves after SIGINT/SIGTERM or `close()`. */
+  async run(): Promise<void> {
+    await this.start();
+    const onSignal = () => void this.close();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await this.closedPromise;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  /** Stops taking requests, waits (bounded) for handlers in flight and sends their replies, then closes. */
+  async close(): Promise<void> {
+    // Closing while the endpoints are being bound: let that finish first, so that none stays open.
+    if (this.state === 'starting') await this.listening.catch(() => {});
+    if (this.state === 'closed' || this.state === 'closing') return this.closedPromise;
+    if (this.state === 'new') {
+      this.state = 'closed';
+      this.rejectListening(new RadiusClosedError('closed before start'));
+      this.resolveClosed();
+      return;
+    }
+    this.state = 'closing';
+    const waitMs = this.options.closeTimeout * 1000;
+    await settledWithin(this.inFlight, waitMs);
+    await this.periodic?.stop(waitMs);
+    // The endpoints go last: replies of the handlers that finished above are still sent.
+    await this.closeEndpoints();
+    this.onClosed();
+    this.state = 'closed';
+    this.logger.info(`${this.logLabel} closed`);
+    this.emit('close');
+    this.resolveClosed();
+  }
+
+  /** Registers an endpoint, closed by `close()` (or by a failed start); returns it. */
+  protected addEndpoint<E extends ServerEndpoint>(endpoint: E): E {
+    this.endpoints.push(endpoint);
+    return endpoint;
+  }
+
+  /** The address to bind: the host when it is an IP literal, else what it resolves to. */
+  protected async resolveAddress(): Promise<string> {
+    return isIP(this.host) ? this.host : (await lookup(this.host)).address;
+  }
+
+  /** Called when closing, once the endpoints are closed: drops state kept for requests (duplicates). */
+  protected onClosed(): void {}
+
+  /** Passes an error to registerHandleException, which must not take the server down by throwing. */
+  protected reportError(error: unknown): void {
+    try {
+      this.registerHandleException(error);
+    } catch (e) {
+      this.logger.error({ err: String(e) }, 'registerHandleException threw');
+    }
+  }
+
+  /** Counts a request's handling in flight until it settles; its failure goes to reportError. */
+  protected track(work: Promise<void>): void {
+    const p = work.catch((e) => this.reportError(e));
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** `p`, or a rejection once `handlerTimeout` has passed (the request is then abandoned). */
+  protected timeBox<T>(p: Promise<T>): Promise<T> {
+    const seconds = this.options.handlerTimeout;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new RadiusError(`handler did not finish within ${seconds}s`, 'ERR_RADIUS_HANDLER_TIMEOUT'),
+            ),
+          seconds * 1000,
+        );
+        // A pending handler must not keep the process alive on its own.
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private async closeEndpoints(): Promise<void> {
+    const endpoints = this.endpoints;
+    this.endpoints = [];
+    await Promise.allSettled(endpoints.map((ep) => ep.close()));
+  }
+}
+
+/** Waits until every promise has settled, or `ms` has passed. */
+async function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...promises]),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
