@@ -32,8 +32,10 @@ export async function startCeilingServer(o: BenchServerOptions): Promise<BenchSe
     md5.reset().update(out, 0, 4).update(msg, 4, 20).update(secret).digestInto(out, 4);
     sock.send(out, rinfo.port, rinfo.address);
   });
+  // Listen first: with a synchronous lookup, bind() may emit 'listening' before returning.
+  const listening = once(sock, 'listening');
   sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
+  await listening;
   return {
     port: sock.address().port,
     close: () => new Promise<void>((r) => sock.close(() => r())),

@@ -57,10 +57,12 @@ export interface RadiusClientOptions {
   socketIdleTimeout?: number;
   /**
    * BlastRADIUS (CVE-2024-3596): true requires a Message-Authenticator in replies to Access-Request
-   * and Status-Server. Default (undefined or false): required only when the request carries
-   * EAP-Message (RFC 3579 §3.2), the codec's rule; accounting and CoA replies are never held to it.
+   * and Status-Server. 'auto': required from a server once one of its verified replies carried one
+   * (a server that signs some replies but not others, as FreeRADIUS 3.2.1 does with EAP and PAP,
+   * needs true or false). Default (undefined or false): required only when the request carries
+   * EAP-Message (RFC 3579 §3.2), the codec's rule. Accounting and CoA replies are never held to it.
    */
-  requireMessageAuthenticator?: boolean;
+  requireMessageAuthenticator?: boolean | 'auto';
 }
 
 /** Per-call options of sendPacket. */
@@ -148,6 +150,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   private readonly probeIntervalMs: number;
   private readonly idleMs: number;
   private readonly strictAccess: boolean;
+  private readonly autoAccess: boolean;
   private readonly ports: Record<ServiceKind, number>;
   private readonly pool: ServerPool | undefined;
   private readonly direct = new Map<string, Destination>();
@@ -177,7 +180,16 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (!Number.isInteger(maxSockets) || maxSockets < 1)
       throw new ConfigError(file, 'maxSockets', `${String(maxSockets)} is not a positive integer`);
     this.maxSockets = maxSockets;
-    this.strictAccess = options.requireMessageAuthenticator === true;
+    const requireMA = options.requireMessageAuthenticator ?? false;
+    if (requireMA !== true && requireMA !== false && requireMA !== 'auto') {
+      throw new ConfigError(
+        file,
+        'requireMessageAuthenticator',
+        `${String(requireMA)} is not true, false or 'auto'`,
+      );
+    }
+    this.strictAccess = requireMA === true;
+    this.autoAccess = requireMA === 'auto';
     const servers = options.servers ?? [];
     this.pool =
       servers.length > 0 ? new ServerPool(servers, options.failover ?? 'ordered', this.ports) : undefined;
@@ -307,21 +319,17 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     // The transmission being answered, even if the packet object was sent again meanwhile.
     packet.identifier = req.identifier;
     packet.authenticator = req.authenticator as Buffer;
+    const access = packet.code === ACCESS_REQUEST || packet.code === STATUS_SERVER;
+    const strict = access && (this.strictAccess || (this.autoAccess && dest.messageAuthenticatorSeen));
     let response: Packet;
     try {
-      response = decodeResponse(
-        req.secret as Buffer,
-        data,
-        packet,
-        this.strictAccess && (packet.code === ACCESS_REQUEST || packet.code === STATUS_SERVER)
-          ? STRICT_DECODE
-          : DEFAULT_DECODE,
-      );
+      response = decodeResponse(req.secret as Buffer, data, packet, strict ? STRICT_DECODE : DEFAULT_DECODE);
     } catch (err) {
       if (err instanceof AuthenticatorError) invalid.badAuthenticator++;
       else invalid.malformed++;
       return;
     }
+    if (access && response.messageAuthenticator) dest.messageAuthenticatorSeen = true;
     if (!dest.alive) this.markAlive(dest);
     const resolve = req.resolve;
     const seconds = (performance.now() - req.firstSent) / 1000;

@@ -387,7 +387,7 @@ class Loader {
         vendor = oldStyleVendor;
       }
     }
-    checkPlacement(name, type, flags, vendor, evs, path, blocks.length > 0 || numbers.length > 1);
+    checkPlacement(name, type, flags, vendor, path, blocks.length > 0 || numbers.length > 1);
 
     // A repeated name or number is a redefinition: the latest one wins (dictionaries are layered).
     this.dict.addAttribute({ name, path, type, flags, vendor: vendor?.id, evs });
@@ -501,7 +501,6 @@ function checkPlacement(
   type: AttributeType,
   flags: Partial<AttributeFlags>,
   vendor: VendorDef | undefined,
-  evs: readonly number[] | undefined,
   path: readonly number[],
   nested: boolean,
 ): void {
@@ -518,9 +517,6 @@ function checkPlacement(
     fail(`attribute ${name}: type evs must be number 26 of an extended attribute`);
   }
   if (type === 'vsa' && !topLevel) fail(`attribute ${name}: type vsa must be a top-level attribute`);
-  if (type === 'tlv' && vendor && !evs && (vendor.typeSize !== 1 || vendor.lengthSize !== 1)) {
-    fail(`attribute ${name}: type tlv needs a format=1,1 vendor`);
-  }
   if (flags.hasTag && type !== 'string' && type !== 'integer') {
     fail(`attribute ${name}: has_tag only for string and integer`);
   }

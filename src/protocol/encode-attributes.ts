@@ -276,6 +276,20 @@ export class AttributeWriter {
     }
     const n = writeValue(def, entry.value, valueScratch, off);
     if (n > MAX_PACKET_LENGTH) throw new InvalidValueError(def.name, `${n} bytes is over the packet limit`);
+    if (
+      tagged &&
+      off === 0 &&
+      n > 0 &&
+      valueScratch[0] < 0x20 &&
+      def.type !== 'integer' &&
+      !def.flags.encrypt
+    ) {
+      // RFC 2868 §3.1: a first byte of 0x00..0x1F is read as a tag, so an untagged value that
+      // starts with one gets the unused tag (zero) in front of it.
+      valueScratch.copyWithin(1, 0, n);
+      valueScratch[0] = 0;
+      off = 1;
+    }
     if (tagged && def.type === 'integer') {
       // RFC 2868 §3.1: tag in the first byte, the value in the other three.
       if (valueScratch[0] !== 0)

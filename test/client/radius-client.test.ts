@@ -191,6 +191,10 @@ describe('sendPacket basics', () => {
     assert.throws(() => new RadiusClient({ timeout: 0 }), ConfigError);
     assert.throws(() => new RadiusClient({ retries: -1 }), ConfigError);
     assert.throws(() => new RadiusClient({ maxSockets: 0 }), ConfigError);
+    assert.throws(
+      () => new RadiusClient({ requireMessageAuthenticator: 'yes' as unknown as boolean }),
+      /requireMessageAuthenticator/,
+    );
     assert.throws(() => new RadiusClient({ servers: [{ host: '' }] }), ConfigError);
     const client = new RadiusClient();
     try {
