@@ -67,6 +67,7 @@ export {
   verifyMsChapV2Success,
 } from './auth/requests.js';
 export { chapPassword, chapResponse, verifyChapPassword } from './auth/chap.js';
+export { lmPasswordHash } from './auth/lmhash.js';
 export { hashNtPasswordHash, type NtSecret, ntPasswordHash } from './auth/nthash.js';
 export { ntChallengeResponse, verifyNtChallengeResponse } from './auth/mschap.js';
 export {

@@ -27,7 +27,8 @@ export function addChap(request: Packet, user: string, password: string): Packet
 export function addMsChapV1(request: Packet, user: string, password: NtSecret): Packet {
   const challenge = randomBytesPooled(8);
   const response = Buffer.alloc(50);
-  response[0] = randomBytesPooled(1)[0];
+  const ident = randomBytesPooled(1)[0];
+  response[0] = ident;
   response[1] = 1; // use the NT-Response; the LM-Response stays zero
   ntChallengeResponse(challenge, password).copy(response, 26);
   return request.addAttributes(
@@ -44,6 +45,8 @@ export interface MsChapV2State {
   authChallenge: Buffer;
   peerChallenge: Buffer;
   ntResponse: Buffer;
+  /** The MS-CHAP2-Response Ident, which the server's MS-CHAP2-Success must repeat (RFC 2548 §2.3.3). */
+  ident?: number;
 }
 
 /** Adds User-Name, a 16-byte MS-CHAP-Challenge and an MS-CHAP2-Response (RFC 2759, RFC 2548 §2.3.2). */
@@ -58,7 +61,8 @@ export function addMsChapV2(request: Packet, user: string, password: NtSecret): 
     password,
   );
   const response = Buffer.alloc(50);
-  response[0] = randomBytesPooled(1)[0];
+  const ident = randomBytesPooled(1)[0];
+  response[0] = ident;
   peerChallenge.copy(response, 2);
   ntResponse.copy(response, 26);
   request.addAttributes(
@@ -66,7 +70,7 @@ export function addMsChapV2(request: Packet, user: string, password: NtSecret): 
     ['MS-CHAP-Challenge', authChallenge],
     ['MS-CHAP2-Response', response],
   );
-  return { user, password, authChallenge, peerChallenge, ntResponse };
+  return { user, password, authChallenge, peerChallenge, ntResponse, ident };
 }
 
 /**
@@ -76,6 +80,7 @@ export function addMsChapV2(request: Packet, user: string, password: NtSecret): 
 export function verifyMsChapV2Success(response: Packet, state: MsChapV2State): boolean {
   const success = response.get('MS-CHAP2-Success');
   if (!Buffer.isBuffer(success) || success.length < 43) return false;
+  if (state.ident !== undefined && success[0] !== state.ident) return false;
   const slash = state.user.lastIndexOf('\\');
   const user = slash >= 0 ? state.user.slice(slash + 1) : state.user;
   return checkAuthenticatorResponse(

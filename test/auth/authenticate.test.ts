@@ -56,6 +56,15 @@ describe('authenticate() end to end through the codec', () => {
       ['MS-CHAP2-Success', Buffer.from(`\x01S=${'0'.repeat(40)}`, 'latin1')],
     ]);
     assert.equal(verifyMsChapV2Success(decodeResponse(SECRET, forged.encode(), req), s), false);
+    // The right authenticator response under another Ident answers another exchange (RFC 2548 §2.3.3).
+    const success = Buffer.from(answer.get('MS-CHAP2-Success') as Buffer);
+    success[0] ^= 0xff;
+    const otherIdent = received.createReply(ACCESS_ACCEPT, [['MS-CHAP2-Success', success]]);
+    assert.equal(verifyMsChapV2Success(decodeResponse(SECRET, otherIdent.encode(), req), s), false);
+    assert.equal(
+      verifyMsChapV2Success(decodeResponse(SECRET, otherIdent.encode(), req), { ...s, ident: undefined }),
+      true,
+    );
   });
 
   test('MS-CHAPv1 success carries MS-CHAP-MPPE-Keys that survive the hiding', () => {
