@@ -79,8 +79,6 @@ export class Destination {
   probeInFlight = false;
   /** Secret the Status-Server probes are signed with. */
   probeSecret: Buffer | undefined;
-  /** A verified Access-* or Status-Server reply from here carried Message-Authenticator ('auto' policy). */
-  messageAuthenticatorSeen = false;
 
   constructor(
     host: string,

@@ -151,6 +151,11 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   private readonly idleMs: number;
   private readonly strictAccess: boolean;
   private readonly autoAccess: boolean;
+  /**
+   * 'auto': servers (address and port) whose Access-* replies carried Message-Authenticator. Kept
+   * apart from destinations, which are dropped when idle: what was learnt must outlive them.
+   */
+  private readonly signedBy = new Set<string>();
   private readonly ports: Record<ServiceKind, number>;
   private readonly pool: ServerPool | undefined;
   private readonly direct = new Map<string, Destination>();
@@ -299,6 +304,13 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   }
 
   /** Entry point of every datagram arriving on a client socket. */
+  private rememberSigned(key: string): void {
+    if (this.signedBy.has(key)) return;
+    // Bounded: past 4096 servers the oldest is forgotten (and is held to the reply again once it signs one).
+    if (this.signedBy.size >= 4096) this.signedBy.delete(this.signedBy.values().next().value as string);
+    this.signedBy.add(key);
+  }
+
   onDatagram(sock: ClientSocket, data: Buffer, remote: RemoteInfo): void {
     const dest = sock.destination;
     const invalid = this.stats.invalid;
@@ -320,7 +332,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     packet.identifier = req.identifier;
     packet.authenticator = req.authenticator as Buffer;
     const access = packet.code === ACCESS_REQUEST || packet.code === STATUS_SERVER;
-    const strict = access && (this.strictAccess || (this.autoAccess && dest.messageAuthenticatorSeen));
+    const signedKey = this.autoAccess && access ? `${remote.address}|${remote.port}` : '';
+    const strict = access && (this.strictAccess || (this.autoAccess && this.signedBy.has(signedKey)));
     let response: Packet;
     try {
       response = decodeResponse(req.secret as Buffer, data, packet, strict ? STRICT_DECODE : DEFAULT_DECODE);
@@ -329,7 +342,10 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
       else invalid.malformed++;
       return;
     }
-    if (access && response.messageAuthenticator) dest.messageAuthenticatorSeen = true;
+    // Learnt from Access-* replies only: Status-Server replies always carry one (RFC 5997), and a
+    // server signing those says nothing of how it answers Access-Requests.
+    if (this.autoAccess && packet.code === ACCESS_REQUEST && response.messageAuthenticator)
+      this.rememberSigned(signedKey);
     if (!dest.alive) this.markAlive(dest);
     const resolve = req.resolve;
     const seconds = (performance.now() - req.firstSent) / 1000;

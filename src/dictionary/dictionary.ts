@@ -212,7 +212,13 @@ export class Dictionary {
     const parts = oid.split('.').map((p) => (/^\d{1,10}$/.test(p) ? Number(p) : Number.NaN));
     if (parts.some((p) => Number.isNaN(p))) return undefined;
     const def = this.synthesize(parts);
-    if (def && this.unknown.size < UNKNOWN_CACHE_LIMIT) this.unknown.set(oid, def);
+    if (def) {
+      // Bounded (a packet can name any vendor and type): the oldest goes. AttributesSet compares
+      // these definitions by oid, so a set holding an evicted one still finds it by name.
+      if (this.unknown.size >= UNKNOWN_CACHE_LIMIT)
+        this.unknown.delete(this.unknown.keys().next().value as string);
+      this.unknown.set(oid, def);
+    }
     return def;
   }
 

@@ -33,8 +33,9 @@ export type JsonAttributeValue = string | number;
 export class AttributesSet implements Iterable<[string, AttributeValue]> {
   readonly dictionary: Dictionary;
   private readonly list: AttributeEntry[] = [];
-  /** Attributes of a received packet not decoded yet (see {@link deferDecode}). */
-  private raw: RawAttributes | undefined;
+  // Attributes of a received packet not decoded yet (see deferDecode). A # field: util.inspect
+  // does not show it, and it holds the shared secret.
+  #raw: RawAttributes | undefined;
 
   constructor(dictionary: Dictionary = defaultDictionary, pairs?: Iterable<AttributePair>) {
     this.dictionary = dictionary;
@@ -43,10 +44,17 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
 
   /** The entries in order; exposed for codecs and advanced use. */
   get entries(): AttributeEntry[] {
-    const raw = this.raw;
+    const raw = this.#raw;
     if (raw !== undefined) {
-      this.raw = undefined;
-      raw.decodeInto(this);
+      this.#raw = undefined;
+      try {
+        raw.decodeInto(this);
+      } catch (err) {
+        // Never a half-decoded set: every later read fails the same way.
+        this.list.length = 0;
+        this.#raw = raw;
+        throw err;
+      }
     }
     return this.list;
   }
@@ -56,13 +64,13 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
    * the set is used as a whole, one at a time by {@link get} for plain top-level attributes.
    */
   deferDecode(raw: RawAttributes): void {
-    if (this.list.length > 0 || this.raw !== undefined) throw new RangeError('deferDecode on a set in use');
-    this.raw = raw;
+    if (this.list.length > 0 || this.#raw !== undefined) throw new RangeError('deferDecode on a set in use');
+    this.#raw = raw;
   }
 
   /** Whether an attribute of top-level type `type` (e.g. 33, Proxy-State) is present. */
   hasType(type: number): boolean {
-    const quick = this.raw?.hasType(this.dictionary, type);
+    const quick = this.#raw?.hasType(this.dictionary, type);
     if (quick !== undefined) return quick;
     for (const e of this.entries) if (e.def.number === type && !e.def.parent && !e.def.vendor) return true;
     return false;
@@ -107,11 +115,13 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** The first value of `name`, or undefined. */
   get(name: string): AttributeValue | undefined {
     const { def, tag } = this.lookup(name);
-    if (this.raw !== undefined && tag === undefined) {
-      const value = this.raw.first(this.dictionary, def);
+    const raw = this.#raw;
+    if (raw !== undefined && tag === undefined) {
+      const value = raw.first(this.dictionary, def);
       if (value !== NEEDS_FULL_DECODE) return value;
     }
-    for (const e of this.entries) if (e.def === def && (tag === undefined || e.tag === tag)) return e.value;
+    for (const e of this.entries)
+      if (sameDef(e.def, def) && (tag === undefined || e.tag === tag)) return e.value;
     return undefined;
   }
 
@@ -120,7 +130,7 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     const { def, tag } = this.lookup(name);
     const out: AttributeValue[] = [];
     for (const e of this.entries)
-      if (e.def === def && (tag === undefined || e.tag === tag)) out.push(e.value);
+      if (sameDef(e.def, def) && (tag === undefined || e.tag === tag)) out.push(e.value);
     return out;
   }
 
@@ -129,7 +139,7 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     const found = this.tryLookup(name);
     if (!found) return false;
     for (const e of this.entries)
-      if (e.def === found.def && (found.tag === undefined || e.tag === found.tag)) return true;
+      if (sameDef(e.def, found.def) && (found.tag === undefined || e.tag === found.tag)) return true;
     return false;
   }
 
@@ -138,7 +148,9 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     const { def, tag: nameTag } = this.lookup(name);
     const t = checkTag(def, tag ?? nameTag);
     // The place of the first entry that delete() removes (with `Name:tag`, the first of that tag).
-    const idx = this.entries.findIndex((e) => e.def === def && (nameTag === undefined || e.tag === nameTag));
+    const idx = this.entries.findIndex(
+      (e) => sameDef(e.def, def) && (nameTag === undefined || e.tag === nameTag),
+    );
     this.delete(name);
     const entry = { def, value: normalize(value), tag: t };
     if (idx < 0 || idx > this.entries.length) this.entries.push(entry);
@@ -153,7 +165,7 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     let removed = 0;
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i];
-      if (e.def === found.def && (found.tag === undefined || e.tag === found.tag)) {
+      if (sameDef(e.def, found.def) && (found.tag === undefined || e.tag === found.tag)) {
         this.entries.splice(i, 1);
         removed++;
       }
@@ -169,6 +181,27 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   /** Attribute names in order (repeats included). */
   keys(): string[] {
     return this.entries.map(displayName);
+  }
+
+  /**
+   * What console.log and util.inspect show: names and values in order, with hidden attributes
+   * (User-Password, Tunnel-Password, MPPE keys...) masked, so that printing a request for
+   * debugging does not print a password.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    const shown = new Map<string, unknown[]>();
+    for (const e of this.entries) {
+      const name = displayName(e);
+      const list = shown.get(name) ?? [];
+      list.push(e.def.flags.encrypt ? '<hidden>' : e.value);
+      shown.set(name, list);
+    }
+    const body = [...shown].map(([k, v]) => [k, v.length === 1 ? v[0] : v]);
+    return `AttributesSet ${inspect(Object.fromEntries(body), options)}`;
   }
 
   /** A plain object: name → list of JSON-safe values, in first-seen order. */
@@ -228,4 +261,12 @@ export function jsonValue(v: AttributeValue): JsonAttributeValue {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return v.toISOString();
   return v;
+}
+
+/**
+ * The same definition: the same object, or for raw `Attr-<oid>` ones (which the dictionary makes on
+ * demand and may make again), the same oid and name.
+ */
+function sameDef(a: AttributeDef, b: AttributeDef): boolean {
+  return a === b || (a.oid === b.oid && a.name === b.name && a.name.startsWith('Attr-'));
 }

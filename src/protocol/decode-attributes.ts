@@ -78,7 +78,7 @@ export function decodeAttributes(
           ok = false;
           break;
         default:
-          decodeLeaf(dict, def, buf, vs, ve, out, ctx);
+          ok = decodeLeaf(dict, def, buf, vs, ve, out, ctx);
       }
       if (!ok) {
         out.entries.length = mark;
@@ -102,7 +102,11 @@ function rawDef(dict: Dictionary, oid: string): AttributeDef {
   return def;
 }
 
-/** Decodes one value of a leaf attribute, handling tags and hiding. */
+/**
+ * Decodes one value of a leaf attribute, handling tags and hiding. A value that does not decode is
+ * kept raw under its oid; false when no raw definition can be named that deep (the caller then keeps
+ * the enclosing attribute raw instead: RFC 6929 §2.8, nothing is lost and nothing throws).
+ */
 function decodeLeaf(
   dict: Dictionary,
   def: AttributeDef,
@@ -111,7 +115,7 @@ function decodeLeaf(
   e: number,
   out: AttributesSet,
   ctx: CryptContext,
-): void {
+): boolean {
   const rawStart = s;
   let tag: number | undefined;
   if (def.flags.hasTag && e > s) {
@@ -119,7 +123,7 @@ function decodeLeaf(
       // RFC 2868 §3.1: a tagged integer is the tag byte and a 3-byte value.
       if (e - s === 4) {
         out.push(def, named(def, buf.readUIntBE(s + 1, 3)), buf[s]);
-        return;
+        return true;
       }
     } else if (def.flags.encrypt === 2 || buf[s] < 0x20) {
       tag = buf[s];
@@ -128,12 +132,18 @@ function decodeLeaf(
   }
   let value: AttributeValue | undefined;
   if (def.flags.encrypt === 0 && def.flags.array && def.type !== 'string' && def.type !== 'octets') {
-    if (decodeArray(def, buf, s, e, out, tag)) return;
+    if (decodeArray(def, buf, s, e, out, tag)) return true;
   } else {
     value = leafValue(def, buf, s, e, ctx);
   }
-  if (value === undefined) out.push(rawDef(dict, def.oid), copy(buf, rawStart, e));
-  else out.push(def, value, tag);
+  if (value !== undefined) {
+    out.push(def, value, tag);
+    return true;
+  }
+  const raw = dict.unknownByOid(def.oid);
+  if (!raw) return false;
+  out.push(raw, copy(buf, rawStart, e));
+  return true;
 }
 
 /** The value of a leaf in `buf[s, e)` (tag already taken off, not an array), revealed if hidden; undefined if it does not decode. */
@@ -319,7 +329,7 @@ function decodeTlv(
     if (!child) return false;
     if (child.type === 'tlv') {
       if (!decodeTlv(dict, child, buf, p + 2, p + l, out, ctx)) return false;
-    } else decodeLeaf(dict, child, buf, p + 2, p + l, out, ctx);
+    } else if (!decodeLeaf(dict, child, buf, p + 2, p + l, out, ctx)) return false;
     p += l;
   }
   return true;
@@ -362,7 +372,7 @@ function decodeVsa(
     }
     if (def.type === 'tlv') {
       if (!decodeTlv(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
-    } else decodeLeaf(dict, def, buf, p + hdr, p + l, out, ctx);
+    } else if (!decodeLeaf(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
     p += l;
   }
   return e;
@@ -408,7 +418,7 @@ function decodeContinued(
   const value = Buffer.concat(parts);
   if (def.type === 'tlv') {
     if (!decodeTlv(dict, def, value, 0, value.length, out, ctx)) return 0;
-  } else decodeLeaf(dict, def, value, 0, value.length, out, ctx);
+  } else if (!decodeLeaf(dict, def, value, 0, value.length, out, ctx)) return 0;
   return pos;
 }
 
@@ -447,12 +457,10 @@ function decodeExtendedValue(
       child.evsVendors.get(vendorId)?.get(vt) ?? dict.unknownByOid(`${child.oid}.${vendorId}.${vt}`);
     if (!leaf) return false;
     if (leaf.type === 'tlv') return decodeTlv(dict, leaf, buf, s + 5, e, out, ctx);
-    decodeLeaf(dict, leaf, buf, s + 5, e, out, ctx);
-    return true;
+    return decodeLeaf(dict, leaf, buf, s + 5, e, out, ctx);
   }
   if (child.type === 'tlv') return decodeTlv(dict, child, buf, s, e, out, ctx);
-  decodeLeaf(dict, child, buf, s, e, out, ctx);
-  return true;
+  return decodeLeaf(dict, child, buf, s, e, out, ctx);
 }
 
 /**

@@ -112,6 +112,16 @@ export class Packet {
     this.raw = undefined;
   }
 
+  /** What console.log and util.inspect show: no secret, hidden attributes masked. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    const shown = { code: this.codeName, identifier: this.identifier, attributes: this.attributes };
+    return `${this.constructor.name} ${inspect(shown, options)}`;
+  }
+
   /** The dictionary used for attribute names. */
   get dictionary(): Dictionary {
     return this.attributes.dictionary;
@@ -473,6 +483,12 @@ export interface DecodeOptions {
   requireMessageAuthenticator?: boolean;
   /** A scan already made of these bytes (servers scan first to route and count). */
   scan?: PacketScan;
+  /**
+   * Decode attributes when first read rather than at once (a packet the decoder would refuse is
+   * still refused here). The packet then reads `data` later: only for callers that never change
+   * those bytes afterwards, as a server with a fresh buffer per datagram.
+   */
+  deferAttributes?: boolean;
 }
 
 /**
@@ -508,7 +524,7 @@ export function decodeRequest(secret: string | Buffer, data: Buffer, options: De
   const ctx: CryptContext = { secret: key, authenticator: random ? packet.authenticator : ZERO16 };
   // Attributes that cannot fail to decode are decoded when first read (a server's handler often
   // reads two of them); the others at once, so that a malformed packet is refused here.
-  if (attributesDecodable(packet.dictionary, data, 20, length))
+  if (options.deferAttributes === true && attributesDecodable(packet.dictionary, data, 20, length))
     packet.attributes.deferDecode(new RawAttributes(data, 20, length, ctx));
   else decodeAttributes(data, 20, length, packet.attributes, ctx);
   packet.raw = data.length === length ? data : data.subarray(0, length);

@@ -354,7 +354,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const secret = this.secretOf(config);
     let request: Packet;
     try {
-      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary });
+      // dgram hands each datagram over in a buffer of its own: attributes can wait until read.
+      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary, deferAttributes: true });
     } catch (err) {
       if (err instanceof AuthenticatorError) this.count(nas, 'badAuthenticators');
       else this.count(nas, 'malformed');

@@ -83,6 +83,12 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
 
   /** Binds the endpoints and starts periodic tasks; resolves with what was bound. */
   async start(): Promise<Info> {
+    if (this.state === 'closing' || this.state === 'closed') {
+      // A closed server does not start again (its ports are gone): a failed start keeps its error.
+      return this.listening.then(() => {
+        throw new RadiusClosedError('the server was closed: create a new one to start again');
+      });
+    }
     if (this.state !== 'new') return this.listening;
     this.state = 'starting';
     let info: Info;
@@ -100,7 +106,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     this.state = 'running';
     this.logger.info(info, `${this.logLabel} listening`);
     this.resolveListening(info);
-    this.emit('listening', info);
+    this.emitSafely('listening', info);
     return info;
   }
 
@@ -138,8 +144,17 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     this.onClosed();
     this.state = 'closed';
     this.logger.info(`${this.logLabel} closed`);
-    this.emit('close');
     this.resolveClosed();
+    this.emitSafely('close');
+  }
+
+  /** Emits an event; a listener that throws is reported, and does not stop start() or close(). */
+  private emitSafely(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.reportError(err);
+    }
   }
 
   /** Registers an endpoint, closed by `close()` (or by a failed start); returns it. */

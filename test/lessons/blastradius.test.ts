@@ -9,6 +9,7 @@ import {
   decodeRequest,
   RadiusClient,
   RadiusTimeoutError,
+  StatusServer,
 } from '../../src/index.js';
 import { UdpPeer } from './udp-peer.js';
 
@@ -86,6 +87,40 @@ describe('lesson: BlastRADIUS policy', { timeout: 60_000 }, () => {
       withMA = false;
       await assert.rejects(
         client.sendPacket(new AccessRequest(SECRET).add('User-Name', 'b'), opts),
+        RadiusTimeoutError,
+      );
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test("RadiusClient 'auto': what it learnt outlives the idle destination, and a Status-Server reply teaches nothing", async () => {
+    let withMA = true;
+    const server = await replier(() => withMA);
+    const client = new RadiusClient({
+      requireMessageAuthenticator: 'auto',
+      timeout: 0.5,
+      retries: 0,
+      socketIdleTimeout: 0.1,
+    });
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    try {
+      // A signed Status-Server reply, then an unsigned Access-Accept: still taken.
+      const [status] = await client.sendPacket(new StatusServer(SECRET), opts);
+      assert.equal(status.messageAuthenticator, true);
+      withMA = false;
+      const [plain] = await client.sendPacket(new AccessRequest(SECRET).add('User-Name', 'a'), opts);
+      assert.equal(plain.messageAuthenticator, false);
+      // A signed Access-Accept: from then on required, even after the idle socket is gone.
+      withMA = true;
+      await client.sendPacket(new AccessRequest(SECRET).add('User-Name', 'b'), opts);
+      for (let i = 0; i < 50 && client.statistics.sockets > 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(client.statistics.sockets, 0, 'the idle destination was not dropped');
+      withMA = false;
+      await assert.rejects(
+        client.sendPacket(new AccessRequest(SECRET).add('User-Name', 'c'), opts),
         RadiusTimeoutError,
       );
     } finally {

@@ -1,7 +1,9 @@
-// decodeRequest leaves the attributes in wire form until they are read: every read (one attribute
-// by name, or the whole set) must give what decoding everything at once gives.
+// decodeRequest with deferAttributes leaves the attributes in wire form until they are read: every
+// read (one attribute by name, or the whole set) must give what decoding everything at once gives.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import { Dictionary } from '../../src/dictionary/dictionary.js';
 import { MalformedPacketError } from '../../src/errors.js';
 import { encryptUserPassword } from '../../src/protocol/crypt.js';
 import { RawAttributes } from '../../src/protocol/decode-attributes.js';
@@ -104,6 +106,10 @@ function eager(data: Buffer): Packet {
   return packet;
 }
 
+/** The packet decoded with its attributes left for later. */
+const deferred = (data: Buffer, dictionary?: Dictionary) =>
+  decodeRequest(SECRET, data, { deferAttributes: true, dictionary });
+
 const view = (p: Packet) => p.attributes.entries.map((e) => [e.def.name, e.value, e.tag]);
 
 describe('lazily decoded attributes', () => {
@@ -111,7 +117,7 @@ describe('lazily decoded attributes', () => {
     test(`${what}: each name read alone gives what a full decode gives`, () => {
       const full = eager(data);
       for (const name of NAMES) {
-        const lazy = decodeRequest(SECRET, data);
+        const lazy = deferred(data);
         assert.deepEqual(lazy.attributes.get(name), full.attributes.get(name), name);
         // ... and the set read as a whole afterwards is the same as well.
         assert.deepEqual(view(lazy), view(full), `${name}, then everything`);
@@ -120,7 +126,7 @@ describe('lazily decoded attributes', () => {
 
     test(`${what}: names read one after the other, then the whole set`, () => {
       const full = eager(data);
-      const lazy = decodeRequest(SECRET, data);
+      const lazy = deferred(data);
       for (const name of NAMES) assert.deepEqual(lazy.attributes.get(name), full.attributes.get(name), name);
       assert.equal(lazy.attributes.hasType(33), full.attributes.hasType(33));
       assert.deepEqual(lazy.attributes.toJSON(), full.attributes.toJSON());
@@ -132,7 +138,7 @@ describe('lazily decoded attributes', () => {
     for (const [, data] of PACKETS) {
       for (const type of [1, 2, 4, 26, 33, 80, 200, 201]) {
         const full = eager(data);
-        const lazy = decodeRequest(SECRET, data);
+        const lazy = deferred(data);
         assert.equal(lazy.attributes.hasType(type), full.attributes.hasType(type), `type ${type}`);
       }
     }
@@ -140,7 +146,7 @@ describe('lazily decoded attributes', () => {
 
   test('changing the set first decodes it: nothing is lost or reordered', () => {
     const data = PACKETS[1][1];
-    const lazy = decodeRequest(SECRET, data);
+    const lazy = deferred(data);
     lazy.attributes.add('Reply-Message', 'added');
     const full = eager(data);
     full.attributes.add('Reply-Message', 'added');
@@ -153,7 +159,7 @@ describe('lazily decoded attributes', () => {
       .add('User-Name', 'eve')
       .add('EAP-Message', eap)
       .encode();
-    const lazy = decodeRequest(SECRET, data);
+    const lazy = deferred(data);
     assert.equal(lazy.attributes.get('User-Name'), 'eve');
     assert.deepEqual(lazy.attributes.get('EAP-Message'), eap);
     assert.deepEqual(view(lazy), view(eager(data)));
@@ -161,6 +167,53 @@ describe('lazily decoded attributes', () => {
 
   test('a packet the decoder must refuse is refused by decodeRequest itself', () => {
     assert.throws(() => decodeRequest(SECRET, rawRequest([[0, Buffer.from('x')]])), MalformedPacketError);
+  });
+
+  test('without deferAttributes the bytes may change afterwards; with it, reads see the bytes read then', () => {
+    const data = Buffer.from(PACKETS[0][1]);
+    const now = decodeRequest(SECRET, data);
+    const later = deferred(data);
+    data.write('mallo', 22, 'latin1'); // inside User-Name's value
+    assert.equal(now.get('User-Name'), 'alice');
+    assert.equal(later.get('User-Name'), 'mallo');
+  });
+
+  test('a vendor TLV child of the wrong size is kept raw inside its attribute 26, never thrown later', () => {
+    const dict = new Dictionary().loadText(
+      [
+        'VENDOR Acme 9999',
+        'BEGIN-VENDOR Acme',
+        'ATTRIBUTE Acme-Caps 1 tlv',
+        'ATTRIBUTE Acme-Caps-Level 1.2 byte',
+        'END-VENDOR Acme',
+      ].join('\n'),
+    );
+    // Acme-Caps holding Acme-Caps-Level with two bytes where a byte is one.
+    const tlv = Buffer.from([1, 6, 2, 4, 0, 7]);
+    const data = rawRequest([
+      [1, Buffer.from('alice')],
+      [26, Buffer.concat([Buffer.from([0, 0, 0x27, 0x0f]), tlv])],
+      [5, Buffer.from([0, 0, 0, 3])],
+    ]);
+    for (const read of ['first a name', 'the whole set']) {
+      const p = deferred(data, dict);
+      if (read === 'first a name') assert.equal(p.get('User-Name'), 'alice');
+      assert.deepEqual(p.attributes.keys(), ['User-Name', 'Attr-26', 'NAS-Port']);
+      assert.deepEqual(p.attributes.get('Attr-26'), data.subarray(29, 39));
+      assert.equal(p.get('NAS-Port'), 3);
+      assert.deepEqual(view(p), view(decodeRequest(SECRET, data, { dictionary: dict })));
+    }
+  });
+
+  test('util.inspect shows names and values but neither the secret nor hidden values', () => {
+    const p = deferred(PACKETS[0][1]);
+    for (const text of [inspect(p.attributes), inspect(p, { depth: 5 })]) {
+      assert.match(text, /User-Name/);
+      assert.match(text, /alice/);
+      assert.match(text, /User-Password.*<hidden>/);
+      assert.doesNotMatch(text, /alicepw/);
+      assert.doesNotMatch(text, /lazy-decode-secret|6c 61 7a 79/);
+    }
   });
 
   test('packets built locally are unaffected', () => {

@@ -84,6 +84,35 @@ class MemoryServer extends RadiusServerBase<MemoryInfo> {
 }
 
 describe('RadiusServerBase', () => {
+  test('a closed server does not start again; a failed start keeps its own error', async () => {
+    const server = new MemoryServer();
+    await server.start();
+    await server.close();
+    await assert.rejects(server.start(), RadiusClosedError);
+    const failed = new MemoryServer();
+    failed.failSecond = true;
+    await assert.rejects(failed.start(), /second endpoint unavailable/);
+    await assert.rejects(failed.start(), /second endpoint unavailable/);
+  });
+
+  test("a 'listening' or 'close' listener that throws is reported; start(), close() and run() still finish", async () => {
+    const server = new MemoryServer();
+    server.on('listening', () => {
+      throw new Error('listening listener failed');
+    });
+    server.on('close', () => {
+      throw new Error('close listener failed');
+    });
+    const running = server.run();
+    await server.listening;
+    await server.close();
+    await running;
+    assert.deepEqual(
+      server.errors.map((e) => (e as Error).message),
+      ['listening listener failed', 'close listener failed'],
+    );
+  });
+
   test('start() opens the endpoints, close() closes them; events and `listening` follow', async () => {
     const server = new MemoryServer();
     const events: string[] = [];
