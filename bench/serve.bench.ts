@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { runLoadEngine } from '../src/cli/load-engine.js';
 import { findBinary, startFreeradius } from '../test/helpers/peers.js';
 import { freePort, freePorts } from '../test/helpers/ports.js';
-import { type LoadResult, runLoadInChild } from './loadgen.js';
+import { type RoundsSummary, runRounds } from './rounds.js';
 import { isMain } from './server-process.js';
-import { fmtInt, fmtRatio, median, table } from './stats.js';
+import { fmtInt, fmtRatio, table } from './stats.js';
 
 /** The compiled `serve` module (it runs standalone when executed directly). */
 const SERVE_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/serve.js');
@@ -184,16 +184,7 @@ export interface ServeBenchOptions {
 }
 
 /** One measurement's rounds and medians. */
-export interface ServeBenchEntry {
-  name: ServeBenchName;
-  label: string;
-  rounds: LoadResult[];
-  medianRps: number;
-  medianP50ms: number;
-  medianP99ms: number;
-  timeouts: number;
-  bad: number;
-}
+export type ServeBenchEntry = RoundsSummary<ServeBenchName>;
 
 /** The whole benchmark. */
 export interface ServeBenchResult {
@@ -256,12 +247,11 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     if (serve && wanted.includes('acct')) {
       targets.push({ name: 'acct', port: serve.acctPort, kind: 'acct', inflight: acctInflight });
     }
-    const results = new Map<ServeBenchName, LoadResult[]>(targets.map((t) => [t.name, []]));
-    for (let round = 0; round < rounds; round++) {
-      // Rotate the order so that no measurement always runs first (or right after the same one).
-      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-      for (const t of order) {
-        const r = await runLoadInChild({
+    const entries = await runRounds(
+      targets.map((t) => ({
+        name: t.name,
+        label: LABELS[t.name],
+        load: {
           port: t.port,
           secret: SECRET,
           kind: t.kind,
@@ -270,33 +260,19 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           inflight: t.inflight,
           seconds,
           warmupSeconds,
-        });
-        results.get(t.name)?.push(r);
-        log(
-          `  round ${round + 1} ${LABELS[t.name].padEnd(38)} ${fmtInt(r.rps).padStart(7)} req/s` +
-            `  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms` +
-            (r.timeouts || r.bad ? `  timeouts ${r.timeouts} bad ${r.bad}` : ''),
-        );
-      }
-    }
-    const entries = targets.map((t): ServeBenchEntry => {
-      const rs = results.get(t.name) ?? [];
-      return {
-        name: t.name,
-        label: LABELS[t.name],
-        rounds: rs,
-        medianRps: median(rs.map((r) => r.rps)),
-        medianP50ms: median(rs.map((r) => r.p50ms)),
-        medianP99ms: median(rs.map((r) => r.p99ms)),
-        timeouts: rs.reduce((a, r) => a + r.timeouts, 0),
-        bad: rs.reduce((a, r) => a + r.bad, 0),
-      };
-    });
+        },
+      })),
+      rounds,
+      log,
+    );
     let accounting: ServeBenchResult['accounting'];
     if (serve && targets.some((t) => t.name === 'acct')) {
       // Stop first: what was answered must be in the file the server leaves behind.
       await serve.stop();
-      const responses = (results.get('acct') ?? []).reduce((a, r) => a + r.accepts, 0);
+      const responses = (entries.find((e) => e.name === 'acct')?.rounds ?? []).reduce(
+        (a, r) => a + r.accepts,
+        0,
+      );
       accounting = { responses, ...(await countAccounting(serve.database)) };
     }
     return {

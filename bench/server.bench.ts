@@ -12,9 +12,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { findBinary, startFreeradius } from '../test/helpers/peers.js';
-import { type LoadResult, runLoadInChild } from './loadgen.js';
+import { type RoundsSummary, runRounds } from './rounds.js';
 import { type BenchServerOptions, isMain, startServerProcess } from './server-process.js';
-import { fmtInt, fmtRatio, median, table } from './stats.js';
+import { fmtInt, fmtRatio, table } from './stats.js';
 
 /** Options of {@link runServerBench}. */
 export interface ServerBenchOptions {
@@ -35,16 +35,7 @@ export interface ServerBenchOptions {
 export type ContenderName = 'aioradius' | 'freeradius' | 'radius-npm' | 'ceiling';
 
 /** One contender's rounds and medians. */
-export interface ContenderResult {
-  name: ContenderName;
-  label: string;
-  rounds: LoadResult[];
-  medianRps: number;
-  medianP50ms: number;
-  medianP99ms: number;
-  timeouts: number;
-  bad: number;
-}
+export type ContenderResult = RoundsSummary<ContenderName>;
 
 /** The whole benchmark. */
 export interface ServerBenchResult {
@@ -112,12 +103,11 @@ export async function runServerBench(options: ServerBenchOptions = {}): Promise<
         skipped.push({ name, reason: e instanceof Error ? e.message.split('\n')[0] : String(e) });
       }
     }
-    const results = new Map<ContenderName, LoadResult[]>(running.map((r) => [r.name, []]));
-    for (let round = 0; round < rounds; round++) {
-      // Rotate the order so that no contender always runs first (or right after the same one).
-      const order = running.map((_, i) => running[(i + round) % running.length]);
-      for (const c of order) {
-        const r = await runLoadInChild({
+    const contenders = await runRounds(
+      running.map((c) => ({
+        name: c.name,
+        label: LABELS[c.name],
+        load: {
           port: c.port,
           secret: SERVER.secret,
           user: SERVER.user,
@@ -125,28 +115,11 @@ export async function runServerBench(options: ServerBenchOptions = {}): Promise<
           inflight,
           seconds,
           warmupSeconds,
-        });
-        results.get(c.name)?.push(r);
-        log(
-          `  round ${round + 1} ${LABELS[c.name].padEnd(34)} ${fmtInt(r.rps).padStart(7)} req/s` +
-            `  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms` +
-            (r.timeouts || r.bad ? `  timeouts ${r.timeouts} bad ${r.bad}` : ''),
-        );
-      }
-    }
-    const contenders = running.map((c): ContenderResult => {
-      const rs = results.get(c.name) ?? [];
-      return {
-        name: c.name,
-        label: LABELS[c.name],
-        rounds: rs,
-        medianRps: median(rs.map((r) => r.rps)),
-        medianP50ms: median(rs.map((r) => r.p50ms)),
-        medianP99ms: median(rs.map((r) => r.p99ms)),
-        timeouts: rs.reduce((a, r) => a + r.timeouts, 0),
-        bad: rs.reduce((a, r) => a + r.bad, 0),
-      };
-    });
+        },
+      })),
+      rounds,
+      log,
+    );
     return { contenders, skipped, rounds, seconds, inflight };
   } finally {
     for (const r of running) await r.stop().catch(() => {});

@@ -1,7 +1,5 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -21,6 +19,7 @@ import { accountingRecord } from '../store/accounting.js';
 import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
 import { ClientTable, loadConfig, type ServeConfig } from './config.js';
 import { ServeMetrics } from './metrics.js';
+import { runIfMain } from './run-main.js';
 
 const USAGE = `usage: aioradius serve --config FILE
 
@@ -286,24 +285,4 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function isMain(): boolean {
-  try {
-    return (
-      process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
-    );
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`aioradius serve: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'serve', run);

@@ -1,10 +1,9 @@
 // `aioradius user add|del|list`: manages the users table of the SQLite store `serve` reads.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError } from '../errors.js';
 import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
 import { attributeProblem, loadConfig, parseAssignment } from './config.js';
+import { runIfMain } from './run-main.js';
 
 const USAGE = `usage:
   aioradius user add NAME (--password P | --nt-hash HEX) [--reply 'Attr=value']... [--check 'Attr=value']...
@@ -210,24 +209,4 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function isMain(): boolean {
-  try {
-    return (
-      process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
-    );
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`aioradius user: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'user', run);
