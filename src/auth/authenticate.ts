@@ -42,21 +42,36 @@ export const MSCHAP_ERROR = {
 
 /** Which method an Access-Request uses, judged from its attributes (undefined: none recognised). */
 export function detectMethod(attributes: AttributesSet): AuthMethod | undefined {
-  if (attributes.has('MS-CHAP2-Response')) return 'mschapv2';
-  if (attributes.has('MS-CHAP-Response')) return 'mschap';
+  // The MS-CHAP responses are Microsoft VSAs: without any vendor attribute there is no need to
+  // look (on a received request, looking up a VSA decodes every attribute).
+  if (attributes.mayHoldVendorAttributes()) {
+    if (attributes.has('MS-CHAP2-Response')) return 'mschapv2';
+    if (attributes.has('MS-CHAP-Response')) return 'mschap';
+  }
   if (attributes.has('CHAP-Password')) return 'chap';
   if (attributes.has('User-Password')) return 'pap';
   return undefined;
 }
 
+// RFC 2865 §5.2 passwords are at most 128 bytes: anything from PAP_WHOLE bytes on never matches.
+const PAP_SCRATCH = 256;
+const PAP_WHOLE = PAP_SCRATCH - 4;
+const papGot = Buffer.alloc(PAP_SCRATCH);
+const papWant = Buffer.alloc(PAP_SCRATCH);
+
 /** Constant-time check of a PAP User-Password (RFC 2865 §5.2, already revealed by the codec). */
 export function verifyPap(attributes: AttributesSet, password: string): boolean {
   const got = attributes.get('User-Password');
   if (got === undefined) return false;
-  const a = Buffer.isBuffer(got) ? got : Buffer.from(String(got), 'utf8');
-  const b = Buffer.from(password, 'utf8');
-  // Compare equal-length buffers only; the length itself is not secret enough to hide here.
-  return a.length === b.length && timingSafeEqual(a, b);
+  // Both sides as UTF-8 in scratch memory (no allocation per request), wiped after the compare.
+  // write() stops before a character that does not fit: under PAP_WHOLE bytes, nothing was cut.
+  const n = Buffer.isBuffer(got) ? got.copy(papGot) : papGot.write(String(got), 'utf8');
+  const m = papWant.write(password, 'utf8');
+  // Compare equal-length values only; the length itself is not secret enough to hide here.
+  const ok = n < PAP_WHOLE && n === m && timingSafeEqual(papGot.subarray(0, n), papWant.subarray(0, m));
+  papGot.fill(0, 0, n);
+  papWant.fill(0, 0, m);
+  return ok;
 }
 
 /**

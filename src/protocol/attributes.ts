@@ -76,6 +76,18 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     return false;
   }
 
+  /**
+   * Whether any vendor attribute may be present: false means none is (so that, say, looking for the
+   * MS-CHAP VSAs can be skipped without decoding a received packet); true, that one is or may be.
+   */
+  mayHoldVendorAttributes(): boolean {
+    const raw = this.#raw;
+    // In wire form, vendor attributes live in attribute 26 and in the extended types 241..246 (EVS).
+    if (raw !== undefined) return raw.hasAnyType(26, 241, 246);
+    for (const e of this.entries) if (e.def.vendor !== undefined) return true;
+    return false;
+  }
+
   /** Number of attributes. */
   get size(): number {
     return this.entries.length;
@@ -138,6 +150,11 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   has(name: string): boolean {
     const found = this.tryLookup(name);
     if (!found) return false;
+    const raw = this.#raw;
+    if (raw !== undefined && found.tag === undefined) {
+      const value = raw.first(this.dictionary, found.def);
+      if (value !== NEEDS_FULL_DECODE) return value !== undefined;
+    }
     for (const e of this.entries)
       if (sameDef(e.def, found.def) && (found.tag === undefined || e.tag === found.tag)) return true;
     return false;

@@ -196,6 +196,21 @@ export class RawAttributes {
    * attributes of their number (vendor, nested, container, concat, array and tagged ones).
    */
   first(dict: Dictionary, def: AttributeDef): AttributeValue | undefined | typeof NEEDS_FULL_DECODE {
+    // has() then get() of the same attribute (User-Password: an MD5 to reveal) decode it once.
+    if (def === this.lastDef) return this.lastValue;
+    const value = this.firstOf(dict, def);
+    this.lastDef = def;
+    this.lastValue = value;
+    return value;
+  }
+
+  private lastDef: AttributeDef | undefined;
+  private lastValue: AttributeValue | undefined | typeof NEEDS_FULL_DECODE;
+
+  private firstOf(
+    dict: Dictionary,
+    def: AttributeDef,
+  ): AttributeValue | undefined | typeof NEEDS_FULL_DECODE {
     if (!isPlainTopLevel(dict, def)) return NEEDS_FULL_DECODE;
     const buf = this.buf;
     for (let p = this.start; p < this.end; p += buf[p + 1]) {
@@ -213,6 +228,16 @@ export class RawAttributes {
     if (def !== undefined && !isPlainTopLevel(dict, def)) return undefined;
     const buf = this.buf;
     for (let p = this.start; p < this.end; p += buf[p + 1]) if (buf[p] === type) return true;
+    return false;
+  }
+
+  /** Whether an attribute of wire type `type`, or of a type in [from, to], is present. */
+  hasAnyType(type: number, from: number, to: number): boolean {
+    const buf = this.buf;
+    for (let p = this.start; p < this.end; p += buf[p + 1]) {
+      const t = buf[p];
+      if (t === type || (t >= from && t <= to)) return true;
+    }
     return false;
   }
 }

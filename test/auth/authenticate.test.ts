@@ -13,6 +13,7 @@ import {
   mppeKeysFromReply,
   ntPasswordHash,
   verifyMsChapV2Success,
+  verifyPap,
 } from '../../src/index.js';
 
 const SECRET = 'testing123';
@@ -24,6 +25,24 @@ function roundTrip(build: (r: AccessRequest) => unknown) {
 }
 
 describe('authenticate() end to end through the codec', () => {
+  test('verifyPap: exact bytes only, UTF-8, up to 128 bytes and beyond, the scratch left clean', () => {
+    const check = (sent: string, stored: string) =>
+      verifyPap(
+        decodeRequest(SECRET, addPap(new AccessRequest(SECRET), 'u', sent).encode()).attributes,
+        stored,
+      );
+    assert.equal(check('pässwörd', 'pässwörd'), true);
+    assert.equal(check('pässwörd', 'passwörd'), false);
+    assert.equal(check('abc', 'abcd'), false);
+    assert.equal(check('x'.repeat(128), 'x'.repeat(128)), true);
+    assert.equal(check('x'.repeat(128), `${'x'.repeat(127)}y`), false);
+    // A stored password no PAP request can carry never matches, however the request is cut.
+    assert.equal(check('x'.repeat(128), 'x'.repeat(300)), false);
+    // One check after another: nothing of the previous compare leaks into the next.
+    assert.equal(check('abcdef', 'abcdef'), true);
+    assert.equal(check('abc', 'abc'), true);
+  });
+
   for (const method of ['pap', 'chap', 'mschap', 'mschapv2'] as const) {
     test(`${method}: right password accepted, wrong one refused`, () => {
       const add = { pap: addPap, chap: addChap, mschap: addMsChapV1, mschapv2: addMsChapV2 }[method];

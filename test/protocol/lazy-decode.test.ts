@@ -124,6 +124,20 @@ describe('lazily decoded attributes', () => {
       }
     });
 
+    test(`${what}: has(), then get() of the same name, as a full decode answers`, () => {
+      const full = eager(data);
+      for (const name of NAMES) {
+        const lazy = deferred(data);
+        assert.equal(lazy.attributes.has(name), full.attributes.has(name), name);
+        assert.deepEqual(lazy.attributes.get(name), full.attributes.get(name), name);
+        assert.equal(lazy.attributes.has(name), full.attributes.has(name), name);
+      }
+      // False only when there is no vendor attribute; a full decode agrees.
+      const vendor = full.attributes.entries.some((e) => e.def.vendor !== undefined);
+      if (!deferred(data).attributes.mayHoldVendorAttributes()) assert.equal(vendor, false);
+      assert.equal(full.attributes.mayHoldVendorAttributes(), vendor);
+    });
+
     test(`${what}: names read one after the other, then the whole set`, () => {
       const full = eager(data);
       const lazy = deferred(data);
