@@ -86,7 +86,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     try {
       return this.decide(attributes, context);
     } finally {
-      this.metrics?.latency.observe({ type: 'auth' }, (performance.now() - t0) / 1000);
+      this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     }
   }
 
@@ -111,7 +111,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
       );
       return [[], null];
     } finally {
-      this.metrics?.latency.observe({ type: 'acct' }, (performance.now() - t0) / 1000);
+      this.metrics?.latency.record('acct', (performance.now() - t0) / 1000);
     }
   }
 
