@@ -8,7 +8,9 @@ export {
   type AttributeEntry,
   type AttributePair,
   AttributesSet,
+  HIDDEN_VALUE,
   type JsonAttributeValue,
+  type ToObjectOptions,
 } from './protocol/attributes.js';
 export {
   decryptAscendSecret,

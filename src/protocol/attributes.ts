@@ -26,6 +26,18 @@ export type ReplyAttributes = Iterable<ReplyAttributePair>;
 /** JSON form of a value: Buffers as `0x` hex, bigints as decimal strings, Dates as ISO strings. */
 export type JsonAttributeValue = string | number;
 
+/** Options of {@link AttributesSet.toObject}. */
+export interface ToObjectOptions {
+  /**
+   * Show hidden attributes (User-Password, Tunnel-Password, MS-MPPE keys, any `encrypt=`
+   * attribute) in clear. Off by default: JSON reaches logs and stores, which must not hold them.
+   */
+  revealHidden?: boolean;
+}
+
+/** What a hidden attribute's value is replaced with in JSON and util.inspect output. */
+export const HIDDEN_VALUE = '<hidden>';
+
 /**
  * An ordered multi-map of attribute name → typed values: the attributes of one packet, in wire
  * order. Names are resolved through the dictionary (case-insensitive); `Name:tag` selects a tag.
@@ -214,20 +226,32 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
     for (const e of this.entries) {
       const name = displayName(e);
       const list = shown.get(name) ?? [];
-      list.push(e.def.flags.encrypt ? '<hidden>' : e.value);
+      list.push(e.def.flags.encrypt ? HIDDEN_VALUE : e.value);
       shown.set(name, list);
     }
     const body = [...shown].map(([k, v]) => [k, v.length === 1 ? v[0] : v]);
     return `AttributesSet ${inspect(Object.fromEntries(body), options)}`;
   }
 
-  /** A plain object: name → list of JSON-safe values, in first-seen order. */
+  /**
+   * What JSON.stringify shows: name → list of JSON-safe values, in first-seen order, hidden
+   * attributes masked (loggers such as pino serialise through JSON). See {@link toObject}.
+   */
   toJSON(): Record<string, JsonAttributeValue[]> {
+    return this.toObject();
+  }
+
+  /**
+   * A plain object: name → list of JSON-safe values, in first-seen order. Hidden attributes are
+   * masked unless `revealHidden` is set.
+   */
+  toObject(options: ToObjectOptions = {}): Record<string, JsonAttributeValue[]> {
+    const reveal = options.revealHidden === true;
     const out: Record<string, JsonAttributeValue[]> = {};
     for (const e of this.entries) {
       const name = displayName(e);
       const list = out[name] ?? (out[name] = []);
-      list.push(jsonValue(e.value));
+      list.push(e.def.flags.encrypt && !reveal ? HIDDEN_VALUE : jsonValue(e.value));
     }
     return out;
   }

@@ -7,6 +7,7 @@ import {
   type AttributePair,
   AttributesSet,
   type JsonAttributeValue,
+  type ToObjectOptions,
   type ReplyAttributes,
 } from './attributes.js';
 import {
@@ -187,9 +188,22 @@ export class Packet {
     return out;
   }
 
-  /** JSON view: code name, identifier and attributes. */
+  /** JSON view: code name, identifier and attributes, hidden attributes masked (see {@link toObject}). */
   toJSON(): { code: string; identifier: number; attributes: Record<string, JsonAttributeValue[]> } {
-    return { code: this.codeName, identifier: this.identifier, attributes: this.attributes.toJSON() };
+    return this.toObject();
+  }
+
+  /** Code name, identifier and attributes as a plain object; hidden values only with `revealHidden`. */
+  toObject(options: ToObjectOptions = {}): {
+    code: string;
+    identifier: number;
+    attributes: Record<string, JsonAttributeValue[]>;
+  } {
+    return {
+      code: this.codeName,
+      identifier: this.identifier,
+      attributes: this.attributes.toObject(options),
+    };
   }
 
   private wantsMessageAuthenticator(): boolean {

@@ -315,7 +315,8 @@ describe('WiMAX continuation (format=1,1,c)', () => {
         [5, 6],
       ],
     );
-    assert.deepEqual(got.attributes.toJSON(), {
+    // WiMAX-MSK is hidden: toJSON masks it, so the round trip is read with revealHidden.
+    assert.deepEqual(got.attributes.toObject({ revealHidden: true }), {
       'User-Name': ['before'],
       'WiMAX-Hotline-Indicator': ['h'.repeat(300)],
       'WiMAX-MSK': [`0x${seq(240).toString('hex')}`],
