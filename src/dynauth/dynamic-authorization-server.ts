@@ -1,6 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { AuthenticatorError, InvalidValueError, RadiusError } from '../errors.js';
+import { AuthenticatorError, InvalidValueError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   COA_ACK,
@@ -214,7 +214,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     }
     const address = await this.resolveAddress();
     const ep = this.addEndpoint(
-      new UdpEndpoint(familyOf(address), (data, rinfo) => this.onDatagram(data, rinfo, ep)),
+      new UdpEndpoint(
+        familyOf(address),
+        (data, rinfo) => this.onDatagram(data, rinfo, ep),
+        (err) => this.socketError(err),
+      ),
     );
     const port = await ep.bind(address, this.options.port);
     return { host: this.host, address, port };
@@ -222,6 +226,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 
   protected override onClosed(): void {
     this.duplicates.clear();
+    this.drops.clear();
+  }
+
+  protected override countSocketError(): void {
+    this.counters.socketErrors++;
   }
 
   private clientCounters(address: string): DynauthCounters {
@@ -257,16 +266,13 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       scan = scanPacket(data);
     } catch (err) {
       this.count(this.clients.get(remote.address), 'malformed');
-      this.logger.debug(
-        { remote: remote.address, reason: (err as Error).message },
-        'malformed datagram dropped',
-      );
+      this.drops.report(remote.address, 'malformed', { error: (err as Error).message });
       return;
     }
     if (scan.code !== COA_REQUEST && scan.code !== DISCONNECT_REQUEST) {
       // RFC 5176 §2.3: an invalid Code is silently discarded.
       this.count(this.clients.get(remote.address), 'dropped');
-      this.logger.debug({ remote: remote.address, code: scan.code }, `${codeName(scan.code)} dropped`);
+      this.drops.report(remote.address, 'unexpected_code', { code: codeName(scan.code) });
       return;
     }
     const verified = await this.verify(data, scan, remote);
@@ -303,11 +309,17 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     let config: string | Buffer | DacConfig;
     try {
       const r = this.validateNas(remote);
-      config = r instanceof Promise ? await r : r;
+      config = r instanceof Promise ? await this.timeBox(r, 'validateNas') : r;
     } catch (err) {
       // RFC 5176 §6.1: requests from untrusted sources are silently discarded.
       this.count(undefined, 'unknownNas');
-      this.logger.debug({ remote: remote.address }, 'request from unknown client dropped');
+      this.drops.report(
+        remote.address,
+        err instanceof RadiusResponseError ? 'unknown_nas' : 'nas_lookup_failed',
+        {
+          error: err instanceof Error ? err.message : String(err),
+        },
+      );
       this.reportError(err);
       return undefined;
     }
@@ -325,15 +337,18 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         requireMessageAuthenticator: dac.requireMessageAuthenticator ?? false,
       });
     } catch (err) {
-      this.count(client, err instanceof AuthenticatorError ? 'badAuthenticators' : 'malformed');
-      this.logger.debug({ remote: remote.address, reason: (err as Error).message }, 'request dropped');
+      const bad = err instanceof AuthenticatorError;
+      this.count(client, bad ? 'badAuthenticators' : 'malformed');
+      this.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
+        error: (err as Error).message,
+      });
       return undefined;
     }
     const stale = this.staleness(request);
     if (stale) {
       // RFC 5176 §6.3: a request whose Event-Timestamp is not current is silently discarded.
       this.count(client, 'staleTimestamps');
-      this.logger.debug({ remote: remote.address }, stale);
+      this.drops.report(remote.address, 'stale_timestamp', { error: stale });
       return undefined;
     }
     return { request, secret, client };
@@ -376,6 +391,9 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
+      this.drops.report(remote.address, 'handler_failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       this.reportError(err);
       return undefined;
     }

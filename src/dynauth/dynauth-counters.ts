@@ -21,6 +21,8 @@ export interface DynauthCounters {
   /** Silently discarded for another reason: a code that is no dynauth request, a handler failure. */
   dropped: number;
   handlerErrors: number;
+  /** Errors on the server's socket after binding (totals only). */
+  socketErrors: number;
 }
 
 /** A zeroed counter set. */
@@ -38,6 +40,7 @@ export function newDynauthCounters(): DynauthCounters {
     unknownNas: 0,
     staleTimestamps: 0,
     dropped: 0,
+    socketErrors: 0,
     handlerErrors: 0,
   };
 }

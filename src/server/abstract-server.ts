@@ -18,6 +18,7 @@ import {
   decodeRequest,
   encodeReply,
   type Packet,
+  type PacketScan,
   scanPacket,
 } from '../protocol/packet.js';
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
@@ -82,15 +83,16 @@ export interface ListeningInfo {
   accPort: number | undefined;
 }
 
-interface NasState {
-  counters: ServerCounters;
-  /** Seen a Message-Authenticator in an Access-Request from this NAS ('auto' policy). */
-  sentMessageAuthenticator: boolean;
-}
-
 type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknown;
 
+/** NASes whose counters are kept; past it the oldest entry goes (counters only, never policy). */
 const MAX_NAS_ENTRIES = 10000;
+/**
+ * NASes remembered as signing their Access-Requests ('auto' policy). Only a verified request can
+ * add one and none is ever evicted, so traffic without the secret cannot switch the policy off;
+ * past this bound new NASes are not learned (they stay under the configured policy).
+ */
+const MAX_SIGNING_NASES = 65536;
 const ZERO_COUNTERS = newCounters();
 
 /**
@@ -104,7 +106,9 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
 
-  private readonly nas = new Map<string, NasState>();
+  private readonly nas = new Map<string, ServerCounters>();
+  /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
+  private readonly signingNases = new Set<string>();
   private readonly duplicates: DuplicateTable;
 
   constructor(host: string, options: ServerOptions = {}) {
@@ -148,12 +152,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   /** Counters of one NAS by address (zeros if never seen). */
   nasCounters(address: string): Readonly<ServerCounters> {
-    return this.nas.get(address)?.counters ?? ZERO_COUNTERS;
+    return this.nas.get(address) ?? ZERO_COUNTERS;
   }
 
   /** Every NAS seen, with its counters. */
   nasList(): Array<{ address: string; counters: Readonly<ServerCounters> }> {
-    return [...this.nas].map(([address, s]) => ({ address, counters: s.counters }));
+    return [...this.nas].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
@@ -166,7 +170,11 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const family = familyOf(address);
     const bindOne = (port: number, which: 'auth' | 'acct') => {
       const ep = this.addEndpoint(
-        new UdpEndpoint(family, (data, rinfo) => this.onDatagram(data, rinfo, ep, which)),
+        new UdpEndpoint(
+          family,
+          (data, rinfo) => this.onDatagram(data, rinfo, ep, which),
+          (err) => this.socketError(err),
+        ),
       );
       return ep.bind(address, port);
     };
@@ -187,21 +195,36 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   protected override onClosed(): void {
     this.duplicates.clear();
+    this.drops.clear();
   }
 
-  private nasState(address: string): NasState {
-    let s = this.nas.get(address);
-    if (!s) {
+  protected override countSocketError(): void {
+    this.counters.socketErrors++;
+  }
+
+  /**
+   * Whether the 'auto' policy requires Message-Authenticator from this NAS: it has sent a verified
+   * one. Kept per address for the life of the server: a restart forgets it (the NAS is then held to
+   * it again from its next signed Access-Request); `requireMessageAuthenticator: true` per NAS
+   * survives restarts.
+   */
+  nasSignsRequests(address: string): boolean {
+    return this.signingNases.has(address);
+  }
+
+  private nasCountersFor(address: string): ServerCounters {
+    let c = this.nas.get(address);
+    if (!c) {
       if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.delete(this.nas.keys().next().value as string);
-      s = { counters: newCounters(), sentMessageAuthenticator: false };
-      this.nas.set(address, s);
+      c = newCounters();
+      this.nas.set(address, c);
     }
-    return s;
+    return c;
   }
 
-  private count(nas: NasState | undefined, name: keyof ServerCounters): void {
+  private count(nas: ServerCounters | undefined, name: keyof ServerCounters): void {
     this.counters[name]++;
-    if (nas) nas.counters[name]++;
+    if (nas) nas[name]++;
   }
 
   /** Entry point of every datagram (the transport calls this; TCP/TLS framing would too). */
@@ -228,6 +251,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     p.finally(() => this.inFlight.delete(p));
   }
 
+  /**
+   * receive → scan → identify the NAS → verify → policy → duplicate check → handler → reply.
+   * A request is looked up and recorded as a duplicate only once it has verified and passed the
+   * policy: a forged copy sent first must not make the genuine request a "duplicate" (RFC 5080
+   * §2.2.2 detects retransmissions of the NAS, not of anyone).
+   */
   private handleDatagram(
     data: Buffer,
     remote: Remote,
@@ -235,15 +264,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     port: 'auth' | 'acct',
   ): Promise<void> | undefined {
     this.counters.requests++;
-    let scan: ReturnType<typeof scanPacket>;
+    let scan: PacketScan;
     try {
       scan = scanPacket(data);
     } catch (err) {
       this.count(this.nas.get(remote.address), 'malformed');
-      this.logger.debug(
-        { remote: remote.address, reason: (err as Error).message },
-        'malformed datagram dropped',
-      );
+      this.drops.report(remote.address, 'malformed', { error: (err as Error).message });
       return;
     }
     const code = scan.code;
@@ -251,28 +277,87 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       code === STATUS_SERVER || (port === 'auth' ? code === ACCESS_REQUEST : code === ACCOUNTING_REQUEST);
     if (!allowed) {
       this.count(this.nas.get(remote.address), 'dropped');
-      this.logger.debug({ remote: remote.address, code }, `${codeName(code)} on the ${port} port dropped`);
+      this.drops.report(remote.address, 'unexpected_code', { code: codeName(code), port });
       return;
+    }
+    let r: string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
+    try {
+      r = this.validateNas(remote);
+    } catch (err) {
+      this.unknownNas(remote, err);
+      return;
+    }
+    if (r instanceof Promise) {
+      return this.timeBox(r, 'validateNas').then(
+        (config) => this.fromKnownNas(config, data, scan, remote, channel, port),
+        (err: unknown) => this.unknownNas(remote, err),
+      );
+    }
+    return this.fromKnownNas(r, data, scan, remote, channel, port);
+  }
+
+  private unknownNas(remote: Remote, err: unknown): undefined {
+    this.count(undefined, 'unknownNas');
+    const refused = err instanceof RadiusResponseError;
+    this.drops.report(remote.address, refused ? 'unknown_nas' : 'nas_lookup_failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    this.reportError(err);
+    return undefined;
+  }
+
+  /** The rest of the pipeline once validateNas has given the NAS's secret. */
+  private fromKnownNas(
+    config: string | Buffer | NasConfig,
+    data: Buffer,
+    scan: PacketScan,
+    remote: Remote,
+    channel: ReplyChannel,
+    port: 'auth' | 'acct',
+  ): Promise<void> | undefined {
+    const nas = this.nasCountersFor(remote.address);
+    nas.requests++;
+    const secret = this.secretOf(config);
+    let request: Packet;
+    try {
+      // dgram hands each datagram over in a buffer of its own: attributes can wait until read.
+      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary, deferAttributes: true });
+    } catch (err) {
+      const bad = err instanceof AuthenticatorError;
+      this.count(nas, bad ? 'badAuthenticators' : 'malformed');
+      this.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+    const hasMA = scan.maOffset >= 0;
+    if (scan.code === ACCESS_REQUEST) {
+      if (hasMA) {
+        // 'auto' learns from verified Access-Requests only: Status-Server must carry one anyway
+        // (RFC 5997 §3) and accounting may, so neither says whether this NAS signs its requests.
+        if (this.signingNases.size < MAX_SIGNING_NASES) this.signingNases.add(remote.address);
+      } else if (this.refusedByPolicy(config, scan, remote, nas)) return undefined;
     }
     const duplicates = this.duplicates;
     const now = Date.now();
     const seen = duplicates.find(remote.address, remote.port, data, now);
     if (seen >= 0) {
-      this.count(this.nas.get(remote.address), 'duplicates');
+      this.count(nas, 'duplicates');
       // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
       const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
       if (reply) channel.send(reply, remote);
-      return;
+      return undefined;
     }
     const ticket = duplicates.begin(now);
     let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
-      out = this.process(data, scan, remote, port);
+      out = this.respond(request, secret, scan, remote, port, nas);
     } catch (err) {
       duplicates.finish(ticket, undefined, Date.now());
       throw err;
     }
     if (out instanceof Promise) {
+      // The handler may wait: the entry is finished by its key, which outlives evictions meanwhile.
       const key = duplicates.keyOf(ticket);
       return out.then(
         (reply) => {
@@ -288,6 +373,28 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     duplicates.finish(ticket, out, Date.now());
     if (out) channel.send(out, remote);
     return undefined;
+  }
+
+  /** BlastRADIUS: whether an Access-Request without Message-Authenticator is dropped (and counts it). */
+  private refusedByPolicy(
+    config: string | Buffer | NasConfig,
+    scan: PacketScan,
+    remote: Remote,
+    nas: ServerCounters,
+  ): boolean {
+    const nasConfig = typeof config === 'string' || Buffer.isBuffer(config) ? undefined : config;
+    const policy = nasConfig?.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
+    if (policy === true || (policy === 'auto' && this.signingNases.has(remote.address))) {
+      this.count(nas, 'dropped');
+      this.drops.report(remote.address, 'blastradius', { policy });
+      return true;
+    }
+    if (scan.hasProxyState && (nasConfig?.limitProxyState ?? this.options.limitProxyState)) {
+      this.count(nas, 'dropped');
+      this.drops.report(remote.address, 'proxy_state');
+      return true;
+    }
+    return false;
   }
 
   /** The secret bytes of what validateNas returned. */
@@ -310,82 +417,17 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   /**
-   * Verifies, routes and answers one request; returns the reply bytes or undefined (drop), or a
-   * promise of them when validateNas or the handler is asynchronous.
+   * Answers a verified request that passed the policy: Status-Server here, the rest by the handler.
+   * Returns the reply bytes or undefined (drop), or a promise of them for an asynchronous handler.
    */
-  private process(
-    data: Buffer,
-    scan: ReturnType<typeof scanPacket>,
+  private respond(
+    request: Packet,
+    secret: Buffer,
+    scan: PacketScan,
     remote: Remote,
     port: 'auth' | 'acct',
+    nas: ServerCounters,
   ): Buffer | undefined | Promise<Buffer | undefined> {
-    let r: string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
-    try {
-      r = this.validateNas(remote);
-    } catch (err) {
-      return this.unknownNas(remote, err);
-    }
-    if (r instanceof Promise) {
-      return r.then(
-        (config) => this.processFrom(config, data, scan, remote, port),
-        (err: unknown) => this.unknownNas(remote, err),
-      );
-    }
-    return this.processFrom(r, data, scan, remote, port);
-  }
-
-  private unknownNas(remote: Remote, err: unknown): undefined {
-    this.count(undefined, 'unknownNas');
-    this.logger.debug({ remote: remote.address }, 'request from unknown NAS dropped');
-    this.reportError(err);
-    return undefined;
-  }
-
-  /** The rest of process() once the NAS's secret is known. */
-  private processFrom(
-    config: string | Buffer | NasConfig,
-    data: Buffer,
-    scan: ReturnType<typeof scanPacket>,
-    remote: Remote,
-    port: 'auth' | 'acct',
-  ): Buffer | undefined | Promise<Buffer | undefined> {
-    const nas = this.nasState(remote.address);
-    nas.counters.requests++;
-    const secret = this.secretOf(config);
-    let request: Packet;
-    try {
-      // dgram hands each datagram over in a buffer of its own: attributes can wait until read.
-      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary, deferAttributes: true });
-    } catch (err) {
-      if (err instanceof AuthenticatorError) this.count(nas, 'badAuthenticators');
-      else this.count(nas, 'malformed');
-      this.logger.debug({ remote: remote.address, reason: (err as Error).message }, 'request dropped');
-      return undefined;
-    }
-    const hasMA = scan.maOffset >= 0;
-    // 'auto' learns from Access-Requests only: Status-Server must carry one anyway (RFC 5997 §3)
-    // and accounting may, so neither says whether this NAS signs its Access-Requests.
-    if (hasMA && scan.code === ACCESS_REQUEST) nas.sentMessageAuthenticator = true;
-    if (scan.code === ACCESS_REQUEST && !hasMA) {
-      const nasConfig = typeof config === 'string' || Buffer.isBuffer(config) ? undefined : config;
-      const policy = nasConfig?.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
-      if (policy === true || (policy === 'auto' && nas.sentMessageAuthenticator)) {
-        this.count(nas, 'dropped');
-        this.logger.warn(
-          { remote: remote.address },
-          'Access-Request without Message-Authenticator dropped (BlastRADIUS policy)',
-        );
-        return undefined;
-      }
-      if (scan.hasProxyState && (nasConfig?.limitProxyState ?? this.options.limitProxyState)) {
-        this.count(nas, 'dropped');
-        this.logger.warn(
-          { remote: remote.address },
-          'Access-Request with Proxy-State and no Message-Authenticator dropped',
-        );
-        return undefined;
-      }
-    }
     if (scan.code === STATUS_SERVER) {
       // RFC 5997 §3: answered by the server itself, never passed to handlers.
       this.count(nas, 'statusServer');
@@ -397,41 +439,51 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     // makes every increment a generic keyed access.
     if (isAuth) {
       this.counters.accessRequests++;
-      nas.counters.accessRequests++;
+      nas.accessRequests++;
     } else {
       this.counters.accountingRequests++;
-      nas.counters.accountingRequests++;
+      nas.accountingRequests++;
     }
     let r: unknown;
     try {
       const handler = (isAuth ? this.handleAuthPacket : this.handleAccPacket) as AnyHandler;
       r = handler.call(this, request.attributes, context);
     } catch (err) {
-      return this.handlerFailed(nas, err);
+      return this.handlerFailed(nas, err, remote);
     }
     if (r instanceof Promise) {
       return this.timeBox(r).then(
-        (result) => this.answer(request, nas, isAuth, result),
-        (err: unknown) => this.handlerFailed(nas, err),
+        (result) => this.answer(request, nas, isAuth, result, remote),
+        (err: unknown) => this.handlerFailed(nas, err, remote),
       );
     }
-    return this.answer(request, nas, isAuth, r);
+    return this.answer(request, nas, isAuth, r, remote);
   }
 
-  private handlerFailed(nas: NasState, err: unknown): undefined {
+  private handlerFailed(nas: ServerCounters, err: unknown, remote: Remote): undefined {
     this.count(nas, 'handlerErrors');
     this.count(nas, 'dropped');
+    this.drops.report(remote.address, 'handler_failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
     this.reportError(err);
     return undefined;
   }
 
   /** Checks a handler's result and encodes the reply it asks for. */
-  private answer(request: Packet, nas: NasState, isAuth: boolean, r: unknown): Buffer | undefined {
+  private answer(
+    request: Packet,
+    nas: ServerCounters,
+    isAuth: boolean,
+    r: unknown,
+    remote: Remote,
+  ): Buffer | undefined {
     const result = r as HandlerResult<number | null>;
     if (!Array.isArray(result) || result.length !== 2) {
       return this.handlerFailed(
         nas,
         new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT'),
+        remote,
       );
     }
     const [attrs, code] = result;
@@ -449,7 +501,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     try {
       const bytes = encodeReply(request, replyCode, attrs);
       countReply(this.counters, replyCode);
-      countReply(nas.counters, replyCode);
+      countReply(nas, replyCode);
       return bytes;
     } catch (err) {
       this.count(nas, 'handlerErrors');

@@ -15,6 +15,8 @@ export interface ServerCounters {
   dropped: number;
   unknownNas: number;
   handlerErrors: number;
+  /** Errors on the server's sockets after binding (totals only). */
+  socketErrors: number;
 }
 
 /** A zeroed counter set. */
@@ -34,6 +36,7 @@ export function newCounters(): ServerCounters {
     dropped: 0,
     unknownNas: 0,
     handlerErrors: 0,
+    socketErrors: 0,
   };
 }
 

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { RadiusClosedError, RadiusError } from '../errors.js';
+import { DropLog } from './drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
 
@@ -39,6 +40,10 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
   protected state: ServerState = 'new';
   /** Requests whose handling waits for something; close() waits for them (bounded). */
   protected readonly inFlight = new Set<Promise<void>>();
+  /** Dropped requests, logged at warn with a hint, rate-limited per NAS and reason. */
+  protected readonly drops = new DropLog(() => this.logger);
+  private lastSocketErrorLog = -Infinity;
+  private socketErrorsUnlogged = 0;
 
   private readonly logLabel: string;
   private endpoints: ServerEndpoint[] = [];
@@ -171,6 +176,26 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
   /** Called when closing, once the endpoints are closed: drops state kept for requests (duplicates). */
   protected onClosed(): void {}
 
+  /** Counts a socket error in the subclass's counters. */
+  protected countSocketError(): void {}
+
+  /**
+   * An error on a bound socket (a failed send, an ICMP error the kernel reported): counted, and
+   * logged at warn at most once a minute with how many came meanwhile. The socket stays open.
+   */
+  protected socketError(err: Error): void {
+    this.countSocketError();
+    this.socketErrorsUnlogged++;
+    const now = Date.now();
+    if (now - this.lastSocketErrorLog < 60_000) return;
+    this.logger.warn(
+      { err: err.message, code: (err as NodeJS.ErrnoException).code, errors: this.socketErrorsUnlogged },
+      `${this.logLabel}: socket error`,
+    );
+    this.lastSocketErrorLog = now;
+    this.socketErrorsUnlogged = 0;
+  }
+
   /** Passes an error to registerHandleException, which must not take the server down by throwing. */
   protected reportError(error: unknown): void {
     try {
@@ -187,8 +212,12 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     p.finally(() => this.inFlight.delete(p));
   }
 
-  /** `p`, or a rejection once `handlerTimeout` has passed (the request is then abandoned). */
-  protected timeBox<T>(p: Promise<T>): Promise<T> {
+  /**
+   * `p`, or a rejection once `handlerTimeout` has passed (the request is then abandoned). `what`
+   * names the waiting code in the error: 'handler', or 'validateNas' (a NAS lookup that hangs must
+   * not hold a request forever either).
+   */
+  protected timeBox<T>(p: Promise<T>, what = 'handler'): Promise<T> {
     const seconds = this.options.handlerTimeout;
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
@@ -197,7 +226,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
         timer = setTimeout(
           () =>
             reject(
-              new RadiusError(`handler did not finish within ${seconds}s`, 'ERR_RADIUS_HANDLER_TIMEOUT'),
+              new RadiusError(`${what} did not finish within ${seconds}s`, 'ERR_RADIUS_HANDLER_TIMEOUT'),
             ),
           seconds * 1000,
         );

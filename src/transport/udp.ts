@@ -41,7 +41,12 @@ export class UdpEndpoint implements ReplyChannel {
   private spareTo: Remote[] = [];
   private flushScheduled = false;
 
-  constructor(family: 'udp4' | 'udp6', onMessage: (data: Buffer, remote: RemoteInfo) => void) {
+  /** `onError` gets every socket error after binding (the socket stays open). */
+  constructor(
+    family: 'udp4' | 'udp6',
+    onMessage: (data: Buffer, remote: RemoteInfo) => void,
+    private readonly onError: (err: Error) => void = () => {},
+  ) {
     this.socket = createSocket({
       type: family,
       reuseAddr: false,
@@ -58,8 +63,8 @@ export class UdpEndpoint implements ReplyChannel {
       this.socket.once('error', onError);
       this.socket.bind(port, host, () => {
         this.socket.off('error', onError);
-        // Errors after binding (e.g. ICMP unreachable on send) must not crash the process.
-        this.socket.on('error', () => {});
+        // Errors after binding (e.g. a failed send) must not crash the process: they are reported.
+        this.socket.on('error', (err) => this.onError(err));
         try {
           this.socket.setRecvBufferSize(RECV_BUFFER);
           this.socket.setSendBufferSize(RECV_BUFFER);
@@ -98,8 +103,9 @@ export class UdpEndpoint implements ReplyChannel {
     for (let i = 0; i < data.length; i++) {
       try {
         this.socket.send(data[i], to[i].port, to[i].address);
-      } catch {
+      } catch (err) {
         // The socket went away (closed from outside): nothing left to send on.
+        this.onError(err as Error);
       }
     }
     data.length = 0;
