@@ -685,10 +685,18 @@ export function hmacMd5Into(
 /** Most distinct secrets {@link hmacKeyFor} remembers; servers use few secrets many times. */
 export const HMAC_KEY_CACHE_SIZE = 1024;
 
+/**
+ * A prepared key holds its secret: an entry unused for one whole sweep period is dropped, so a
+ * secret leaves memory within two periods of its last packet (after a server or client closed).
+ */
+export const HMAC_KEY_IDLE_MS = 30_000;
+
 interface CachedKey {
   /** A private copy of the secret, compared byte for byte on every hit. */
   readonly secret: Uint8Array;
   readonly key: HmacMd5Key;
+  /** The sweep period it was last used in. */
+  period: number;
 }
 
 /** Prepared keys by a 30-bit hash of the secret; a colliding secret simply replaces the entry. */
@@ -696,6 +704,46 @@ const keyCache = new Map<number, CachedKey>();
 /** The secret object last looked up, and its entry. */
 let lastSecret: Uint8Array | undefined;
 let lastUsed: CachedKey | undefined;
+/** Sweep periods so far: a hit stores it in the entry (no clock read per packet). */
+let period = 0;
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  period++;
+  for (const [id, entry] of keyCache) {
+    if (entry.period < period - 1) {
+      entry.secret.fill(0);
+      keyCache.delete(id);
+      if (entry === lastUsed) {
+        lastUsed = undefined;
+        lastSecret = undefined;
+      }
+    }
+  }
+  if (keyCache.size === 0) stopSweeper();
+}
+
+function stopSweeper(): void {
+  if (sweeper !== undefined) clearInterval(sweeper);
+  sweeper = undefined;
+}
+
+/**
+ * Forgets every prepared HMAC key and the secrets they hold (servers call it when they close;
+ * keys still in use elsewhere are prepared again on their next packet).
+ */
+export function clearHmacKeyCache(): void {
+  for (const entry of keyCache.values()) entry.secret.fill(0);
+  keyCache.clear();
+  lastUsed = undefined;
+  lastSecret = undefined;
+  stopSweeper();
+}
+
+/** How many secrets the cache holds now (for tests and diagnostics). */
+export function hmacKeyCacheSize(): number {
+  return keyCache.size;
+}
 
 /** FNV-1a over the bytes, cut to 30 bits so the Map key stays a small integer. */
 function secretHash(secret: Uint8Array): number {
@@ -715,10 +763,14 @@ export function hmacKeyFor(secret: Uint8Array): HmacMd5Key {
   // A server passes the same secret object for packet after packet: check it first, by its bytes
   // (the caller may have changed them), before hashing it for the cache.
   const last = lastUsed;
-  if (last !== undefined && secret === lastSecret && sameBytes(last.secret, secret)) return last.key;
+  if (last !== undefined && secret === lastSecret && sameBytes(last.secret, secret)) {
+    last.period = period;
+    return last.key;
+  }
   const id = secretHash(secret);
   const hit = keyCache.get(id);
   if (hit !== undefined && sameBytes(hit.secret, secret)) {
+    hit.period = period;
     lastSecret = secret;
     lastUsed = hit;
     return hit.key;
@@ -728,8 +780,13 @@ export function hmacKeyFor(secret: Uint8Array): HmacMd5Key {
     const oldest = keyCache.keys().next();
     if (!oldest.done) keyCache.delete(oldest.value);
   }
-  const entry = { secret: Uint8Array.from(secret), key };
+  const entry: CachedKey = { secret: Uint8Array.from(secret), key, period };
   keyCache.set(id, entry);
+  if (sweeper === undefined) {
+    sweeper = setInterval(sweep, HMAC_KEY_IDLE_MS);
+    // The cache must not keep a process alive.
+    sweeper.unref();
+  }
   lastSecret = secret;
   lastUsed = entry;
   return key;

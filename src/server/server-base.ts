@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { RadiusClosedError, RadiusError } from '../errors.js';
+import { clearHmacKeyCache } from '../protocol/md5.js';
 import { DropLog } from './drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
@@ -147,6 +148,8 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     // The endpoints go last: replies of the handlers that finished above are still sent.
     await this.closeEndpoints();
     this.onClosed();
+    // The shared secrets this server used leave memory with it (RFC 2865 §3 secrets are keys).
+    clearHmacKeyCache();
     this.state = 'closed';
     this.logger.info(`${this.logLabel} closed`);
     this.resolveClosed();

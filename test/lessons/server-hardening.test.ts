@@ -12,6 +12,7 @@ import {
   RadiusResponseError,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
+import { hmacKeyCacheSize } from '../../src/protocol/md5.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import type { Remote } from '../../src/transport/udp.js';
 import { UdpPeer, waitFor } from './udp-peer.js';
@@ -220,5 +221,19 @@ describe('lesson: server hardening', { timeout: 120_000 }, () => {
     } finally {
       await server.close();
     }
+  });
+
+  test('a closed server leaves no shared secret in the HMAC key cache', async () => {
+    const { server, auth } = await started();
+    const nas = await UdpPeer.open();
+    try {
+      nas.send(signedAccessRequest(SECRET, 3), auth);
+      assert.ok(await nas.next());
+      assert.ok(hmacKeyCacheSize() > 0, 'the secret was prepared for Message-Authenticator');
+    } finally {
+      nas.close();
+      await server.close();
+    }
+    assert.equal(hmacKeyCacheSize(), 0);
   });
 });

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
+  clearHmacKeyCache,
   HMAC_KEY_CACHE_SIZE,
+  HMAC_KEY_IDLE_MS,
+  hmacKeyCacheSize,
   HmacMd5,
   HmacMd5Key,
   hmacKeyFor,
@@ -301,5 +304,32 @@ describe('hmacKeyFor cache', () => {
     assert.notEqual(again, k);
     const data = Buffer.from('x');
     assert.equal(again.digest(data).toString('hex'), refHmac(first, data));
+  });
+
+  test('a secret unused for a whole sweep period leaves the cache; one in use stays', (t) => {
+    clearHmacKeyCache();
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    try {
+      const idle = Buffer.from('idle-secret');
+      const busy = Buffer.from('busy-secret');
+      hmacKeyFor(idle);
+      hmacKeyFor(busy);
+      assert.equal(hmacKeyCacheSize(), 2);
+      t.mock.timers.tick(HMAC_KEY_IDLE_MS);
+      hmacKeyFor(busy);
+      t.mock.timers.tick(HMAC_KEY_IDLE_MS);
+      assert.equal(hmacKeyCacheSize(), 1, 'the idle secret is gone, the busy one kept');
+      t.mock.timers.tick(2 * HMAC_KEY_IDLE_MS);
+      assert.equal(hmacKeyCacheSize(), 0);
+    } finally {
+      clearHmacKeyCache();
+    }
+  });
+
+  test('clearHmacKeyCache forgets every secret', () => {
+    hmacKeyFor(Buffer.from('to-forget'));
+    assert.ok(hmacKeyCacheSize() > 0);
+    clearHmacKeyCache();
+    assert.equal(hmacKeyCacheSize(), 0);
   });
 });
