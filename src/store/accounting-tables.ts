@@ -22,10 +22,10 @@ CREATE TABLE IF NOT EXISTS acct_records (
   record_key TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   event_time INTEGER NOT NULL,
-  attributes TEXT NOT NULL,
-  UNIQUE (nas, record_key)
+  attributes TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS acct_records_session ON acct_records (nas, session_id);
+CREATE INDEX IF NOT EXISTS acct_records_key ON acct_records (nas, record_key, received_at);
 CREATE TABLE IF NOT EXISTS acct_sessions (
   nas TEXT NOT NULL,
   session_id TEXT NOT NULL,
@@ -78,10 +78,38 @@ export function openDatabase(file: string, readonly = false): Database.Database 
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    dropPermanentUniqueness(db);
     db.exec(SCHEMA);
   }
   return db;
 }
+
+/**
+ * Databases made by earlier versions kept a record's content unique forever, so a genuine later
+ * record with the same content (a second Accounting-On, an idle session's identical update) was
+ * dropped. The table is rebuilt without that constraint; duplicates are now found within
+ * {@link DEFAULT_DUPLICATE_WINDOW} only.
+ */
+function dropPermanentUniqueness(db: Database.Database): void {
+  const unique = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'sqlite_autoindex_acct_records_1'")
+    .get();
+  if (unique === undefined) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE acct_records RENAME TO acct_records_unique');
+    db.exec('DROP INDEX IF EXISTS acct_records_session');
+    db.exec(SCHEMA);
+    db.exec('INSERT INTO acct_records SELECT * FROM acct_records_unique');
+    db.exec('DROP TABLE acct_records_unique');
+  })();
+}
+
+/**
+ * Seconds within which a record with the same content from the same NAS is a retransmission
+ * (stored once); past it, a new record. NASes retry an unanswered Accounting-Request for seconds
+ * to a few minutes (RFC 5080 §2.2.1), updating only Acct-Delay-Time, which the key leaves out.
+ */
+export const DEFAULT_DUPLICATE_WINDOW = 300;
 
 /** Writes accounting records: raw records (once each) and the sessions they fold into. */
 export class AccountingTables {
@@ -90,11 +118,20 @@ export class AccountingTables {
   /** Writes a batch in one transaction; one result per record: true = new, false = already stored. */
   readonly writeBatch: (records: AccountingRecord[]) => boolean[];
 
-  constructor(readonly db: Database.Database) {
+  private readonly windowMs: number;
+
+  /** `duplicateWindow`: seconds within which the same content from the same NAS is stored once. */
+  constructor(
+    readonly db: Database.Database,
+    duplicateWindow = DEFAULT_DUPLICATE_WINDOW,
+  ) {
+    this.windowMs = duplicateWindow * 1000;
     this.insertRecord = db.prepare(
-      `INSERT OR IGNORE INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
+      `INSERT INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
         received_at, event_time, attributes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       SELECT @nas, @sessionId, @statusType, @identifier, @authenticator, @key, @receivedAt, @eventTime, @attributes
+       WHERE NOT EXISTS
+         (SELECT 1 FROM acct_records WHERE nas = @nas AND record_key = @key AND received_at >= @since)`,
     );
     this.upsertSession = db.prepare(UPSERT_SESSION);
     this.writeBatch = db.transaction((records: AccountingRecord[]) => records.map((r) => this.writeOne(r)));
@@ -102,17 +139,18 @@ export class AccountingTables {
 
   private writeOne(r: AccountingRecord): boolean {
     const inserted =
-      this.insertRecord.run(
-        r.nas,
-        r.sessionId,
-        r.statusType,
-        r.identifier,
-        r.authenticator,
-        r.key,
-        r.receivedAt,
-        r.eventTime,
-        JSON.stringify(r.attributes),
-      ).changes > 0;
+      this.insertRecord.run({
+        nas: r.nas,
+        sessionId: r.sessionId,
+        statusType: r.statusType,
+        identifier: r.identifier,
+        authenticator: r.authenticator,
+        key: r.key,
+        receivedAt: r.receivedAt,
+        eventTime: r.eventTime,
+        attributes: JSON.stringify(r.attributes),
+        since: r.receivedAt - this.windowMs,
+      }).changes > 0;
     // A retransmission must not be counted twice in its session either.
     if (!inserted || r.sessionId === '') return inserted;
     const s = r.statusType;

@@ -74,6 +74,11 @@ export interface SqliteStoreOptions extends GroupCommitOptions {
    * commit does not stall the event loop; default false (written on the calling thread).
    */
   worker?: boolean;
+  /**
+   * Seconds within which an Accounting-Request with the same content (Acct-Delay-Time aside) from
+   * the same NAS is a retransmission, stored once; default 300. Later, it is a new record.
+   */
+  duplicateWindow?: number;
 }
 
 /** Writes accounting batches in a worker thread with its own connection; one batch at a time. */
@@ -86,8 +91,10 @@ class WorkerWriter {
   >();
   private failure: Error | undefined;
 
-  constructor(file: string) {
-    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { file } });
+  constructor(file: string, duplicateWindow: number | undefined) {
+    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), {
+      workerData: { file, duplicateWindow },
+    });
     this.worker.on('message', (reply: WorkerReply) => {
       const w = this.waiting.get(reply.id);
       if (!w) return;
@@ -141,10 +148,10 @@ export class SqliteStore {
     const useWorker = options.worker ?? false;
     this.commit = new GroupCommit((records) => {
       if (useWorker) {
-        this.writer ??= new WorkerWriter(file);
+        this.writer ??= new WorkerWriter(file, options.duplicateWindow);
         return this.writer.write(records);
       }
-      this.tables ??= new AccountingTables(this.db);
+      this.tables ??= new AccountingTables(this.db, options.duplicateWindow);
       return this.tables.writeBatch(records);
     }, options);
   }

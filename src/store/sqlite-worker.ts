@@ -12,7 +12,8 @@ export type WorkerReply = { id: number; results: boolean[] } | { id: number; err
 
 const port = parentPort;
 if (port) {
-  const tables = new AccountingTables(openDatabase((workerData as { file: string }).file));
+  const data = workerData as { file: string; duplicateWindow?: number };
+  const tables = new AccountingTables(openDatabase(data.file), data.duplicateWindow);
   port.on('message', (msg: WorkerRequest) => {
     if ('close' in msg) {
       tables.db.close();

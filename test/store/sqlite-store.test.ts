@@ -204,4 +204,55 @@ describe('SqliteStore', () => {
       await again.close();
     });
   }
+
+  for (const worker of [false, true]) {
+    test(`the same content is a retransmission within the duplicate window only, later a new record${worker ? ' (worker)' : ''}`, async () => {
+      const s = new SqliteStore(dbFile(), { worker, duplicateWindow: 60 });
+      const on = acct([['Acct-Status-Type', 'Accounting-On']]);
+      const t = Date.UTC(2024, 0, 1);
+      assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t)), true);
+      // A retransmission 59 s later (the NAS retried): stored once.
+      assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t + 59_000)), false);
+      // The NAS reboots again 10 minutes later and sends the same Accounting-On: a new record.
+      assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t + 600_000)), true);
+      const count = s.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+      assert.equal(count.n, 2);
+      await s.close();
+    });
+  }
+
+  test('a database made with the permanent uniqueness constraint is rebuilt without it, its records kept', async () => {
+    const file = dbFile();
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(file);
+    old.exec(`CREATE TABLE acct_records (
+      id INTEGER PRIMARY KEY, nas TEXT NOT NULL, session_id TEXT NOT NULL, status_type INTEGER NOT NULL,
+      identifier INTEGER NOT NULL, authenticator TEXT NOT NULL, record_key TEXT NOT NULL,
+      received_at INTEGER NOT NULL, event_time INTEGER NOT NULL, attributes TEXT NOT NULL,
+      UNIQUE (nas, record_key));
+      CREATE INDEX acct_records_session ON acct_records (nas, session_id);`);
+    const on = acct([['Acct-Status-Type', 'Accounting-On']]);
+    const t = Date.UTC(2024, 0, 1);
+    const r = accountingRecord(on, '127.0.0.1', t);
+    old
+      .prepare('INSERT INTO acct_records VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        r.nas,
+        r.sessionId,
+        r.statusType,
+        r.identifier,
+        r.authenticator,
+        r.key,
+        r.receivedAt,
+        r.eventTime,
+        '{}',
+      );
+    old.close();
+    const s = new SqliteStore(file);
+    assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t + 1000)), false);
+    assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t + 3_600_000)), true);
+    const count = s.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+    assert.equal(count.n, 2);
+    await s.close();
+  });
 });
