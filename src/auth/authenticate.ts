@@ -230,7 +230,10 @@ export function authenticate(request: Packet, credentials: Credentials): AuthRes
         ok: false,
         method: undefined,
         attributes: [],
-        reason: 'no recognised authentication attributes',
+        // EAP (RFC 3579) is not a method authenticate() speaks: say so, rather than "nothing found".
+        reason: request.attributes.has('EAP-Message')
+          ? 'EAP-Message present, but EAP is not configured on this server (authenticate() handles PAP, CHAP and MS-CHAP)'
+          : 'no recognised authentication attributes',
       };
   }
 }

@@ -165,6 +165,15 @@ export class ServeMetrics {
       },
     });
     new Counter({
+      name: 'radius_socket_errors_total',
+      help: "Errors on the server's sockets after binding",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(server.counters.socketErrors);
+      },
+    });
+    new Counter({
       name: 'radius_nas_counter_total',
       help: 'Per-NAS server counters (counter label: requests, accepts, rejects, ...)',
       labelNames: ['nas', 'name', 'counter'],
