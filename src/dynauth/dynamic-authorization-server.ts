@@ -1,21 +1,22 @@
-import type { RemoteInfo } from 'node:dgram';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { AuthenticatorError, InvalidValueError, RadiusError, RadiusResponseError } from '../errors.js';
+import { InvalidValueError, RadiusError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   COA_ACK,
   COA_NAK,
   COA_REQUEST,
-  codeName,
   DISCONNECT_ACK,
   DISCONNECT_NAK,
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
-import { decodeRequest, type Packet, type PacketScan, scanPacket } from '../protocol/packet.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateTable } from '../server/duplicate-table.js';
+import type { DecodeOptions, Packet } from '../protocol/packet.js';
+import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
+import type { DropReason } from '../server/drop-log.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../server/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
-import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
+import type { Remote } from '../transport/remote.js';
+import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { type DynauthCounters, newDynauthCounters } from './dynauth-counters.js';
 import { ERROR_CAUSE, errorCauseRefusal, errorCauses } from './error-cause.js';
 import { eventTimestampWindowOf, isEventTimestampCurrent } from './event-timestamp.js';
@@ -106,12 +107,14 @@ export type ResolvedDynauthOptions = Readonly<{
 
 type AnyHandler = (attributes: AttributesSet, context: DynauthRequestContext) => unknown;
 
-/** A request that passed the checks made before duplicate detection. */
-interface Verified {
-  request: Packet;
-  secret: Buffer;
-  client: DynauthCounters;
-}
+const REQUIRE_MA: DecodeOptions = { requireMessageAuthenticator: true };
+const NO_OPTIONS: DecodeOptions = {};
+
+/** The one listener of a Dynamic Authorization Server: CoA-Request and Disconnect-Request (RFC 5176 §2.3). */
+const COA_LISTENER: ListenerSpec<'coa'> = {
+  kind: 'coa',
+  accepts: (code) => code === COA_REQUEST || code === DISCONNECT_REQUEST,
+};
 
 /**
  * The receiving side of RFC 5176 (a NAS, or a proxy in front of one): subclass it, implement
@@ -128,7 +131,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 
   private readonly rules: SessionRules;
   private readonly clients = new Map<string, DynauthCounters>();
-  private readonly duplicates: DuplicateTable;
+  private readonly pipeline: RequestPipeline<DacConfig, 'coa'>;
 
   constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
     super(host, 'dynamic authorization server', options.logger);
@@ -155,7 +158,31 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     };
     this.rules = new SessionRules(options);
     this.dictionary = options.dictionary ?? defaultDictionary;
-    this.duplicates = new DuplicateTable(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
+    this.pipeline = new RequestPipeline<DacConfig, 'coa'>(
+      {
+        counters: this.counters,
+        clientCounters: (address, create) =>
+          create ? this.clientCounters(address) : this.clients.get(address),
+        identify: (remote) => this.validateNas(remote),
+        // RFC 5176 §3.4: Message-Authenticator is optional unless this client is told to send it.
+        decodeOptions: (config) =>
+          typeof config === 'object' && !Buffer.isBuffer(config) && config.requireMessageAuthenticator
+            ? REQUIRE_MA
+            : NO_OPTIONS,
+        admit: (request, _scan, _config, _remote, counters) =>
+          this.admit(request, counters as DynauthCounters),
+        respond: (request, secret, remote, _listener, counters) =>
+          this.answer(request, secret, counters as DynauthCounters, remote),
+      },
+      this.pipelineHost(),
+      {
+        dictionary: this.dictionary,
+        // RFC 5176 §2.3: duplicates by source address, port and Identifier (and Request Authenticator,
+        // RFC 5080 §2.2.2), looked up once the request has verified.
+        duplicateTtlMs: this.options.duplicateTtl * 1000,
+        duplicateCacheSize: this.options.duplicateCacheSize,
+      },
+    );
   }
 
   /**
@@ -216,7 +243,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     const ep = this.addEndpoint(
       new UdpEndpoint(
         familyOf(address),
-        (data, rinfo) => this.onDatagram(data, rinfo, ep),
+        (data, remote) => this.deliver(this.pipeline, data, remote, ep, COA_LISTENER),
         (err) => this.socketError(err),
       ),
     );
@@ -225,7 +252,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   protected override onClosed(): void {
-    this.duplicates.clear();
+    this.pipeline.clear();
     this.drops.clear();
   }
 
@@ -249,114 +276,20 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     if (client) client[name]++;
   }
 
-  private onDatagram(data: Buffer, rinfo: RemoteInfo, channel: ReplyChannel): void {
-    if (this.state !== 'running') return;
-    const remote: Remote = {
-      address: rinfo.address,
-      port: rinfo.port,
-      family: rinfo.family as Remote['family'],
-    };
-    this.track(this.handleDatagram(data, remote, channel));
-  }
-
-  private async handleDatagram(data: Buffer, remote: Remote, channel: ReplyChannel): Promise<void> {
-    this.counters.requests++;
-    let scan: PacketScan;
-    try {
-      scan = scanPacket(data);
-    } catch (err) {
-      this.count(this.clients.get(remote.address), 'malformed');
-      this.drops.report(remote.address, 'malformed', { error: (err as Error).message });
-      return;
-    }
-    if (scan.code !== COA_REQUEST && scan.code !== DISCONNECT_REQUEST) {
-      // RFC 5176 §2.3: an invalid Code is silently discarded.
-      this.count(this.clients.get(remote.address), 'dropped');
-      this.drops.report(remote.address, 'unexpected_code', { code: codeName(scan.code) });
-      return;
-    }
-    const verified = await this.verify(data, scan, remote);
-    if (verified === undefined) return;
-    // RFC 5176 §2.3: duplicates by source address, port and Identifier (and Request Authenticator,
-    // RFC 5080 §2.2.2), looked up once the request has verified: a forged copy neither gets the
-    // cached reply nor makes the genuine request that follows look like its duplicate.
-    const duplicates = this.duplicates;
-    const now = Date.now();
-    const seen = duplicates.find(remote.address, remote.port, data, now);
-    if (seen >= 0) {
-      this.count(verified.client, 'duplicates');
-      // The cached reply; a request still being handled is dropped (its reply follows).
-      const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
-      if (reply) channel.send(reply, remote);
-      return;
-    }
-    // The handler may wait: the entry is finished by its key, which outlives evictions meanwhile.
-    const key = duplicates.keyOf(duplicates.begin(now));
-    let reply: Buffer | undefined;
-    try {
-      reply = await this.answer(verified, remote);
-    } finally {
-      duplicates.finishKey(key, reply, Date.now());
-    }
-    if (reply) channel.send(reply, remote);
-  }
-
-  /**
-   * Checks the sender (RFC 5176 §6.1), the authenticators (§2.3, §3.4) and the Event-Timestamp
-   * (§6.3); undefined when the request is silently discarded.
-   */
-  private async verify(data: Buffer, scan: PacketScan, remote: Remote): Promise<Verified | undefined> {
-    let config: string | Buffer | DacConfig;
-    try {
-      const r = this.validateNas(remote);
-      config = r instanceof Promise ? await this.timeBox(r, 'validateNas') : r;
-    } catch (err) {
-      // RFC 5176 §6.1: requests from untrusted sources are silently discarded.
-      this.count(undefined, 'unknownNas');
-      this.drops.report(
-        remote.address,
-        err instanceof RadiusResponseError ? 'unknown_nas' : 'nas_lookup_failed',
-        {
-          error: err instanceof Error ? err.message : String(err),
-        },
-      );
-      this.reportError(err);
-      return undefined;
-    }
-    const client = this.clientCounters(remote.address);
-    client.requests++;
-    const dac: DacConfig =
-      typeof config === 'string' || Buffer.isBuffer(config) ? { secret: config } : config;
-    const secret = typeof dac.secret === 'string' ? Buffer.from(dac.secret, 'utf8') : dac.secret;
-    let request: Packet;
-    try {
-      // RFC 5176 §2.3 Request Authenticator and §3.4 Message-Authenticator: bad ones are discarded.
-      request = decodeRequest(secret, data, {
-        scan,
-        dictionary: this.dictionary,
-        requireMessageAuthenticator: dac.requireMessageAuthenticator ?? false,
-      });
-    } catch (err) {
-      const bad = err instanceof AuthenticatorError;
-      this.count(client, bad ? 'badAuthenticators' : 'malformed');
-      this.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
-        error: (err as Error).message,
-      });
-      return undefined;
-    }
-    const stale = this.staleness(request);
-    if (stale) {
-      // RFC 5176 §6.3: a request whose Event-Timestamp is not current is silently discarded.
-      this.count(client, 'staleTimestamps');
-      this.drops.report(remote.address, 'stale_timestamp', { error: stale });
-      return undefined;
-    }
-    return { request, secret, client };
+  /** RFC 5176 §6.3: a request whose Event-Timestamp is not current is silently discarded. */
+  private admit(request: Packet, client: DynauthCounters): DropReason | undefined {
+    if (this.staleness(request) === undefined) return undefined;
+    this.count(client, 'staleTimestamps');
+    return 'stale_timestamp';
   }
 
   /** Applies the RFC 5176 §3 rules, runs the handler and encodes its reply (undefined: none). */
-  private async answer(verified: Verified, remote: Remote): Promise<Buffer | undefined> {
-    const { request, secret, client } = verified;
+  private async answer(
+    request: Packet,
+    secret: Buffer,
+    client: DynauthCounters,
+    remote: Remote,
+  ): Promise<Buffer | undefined> {
     const coa = request.code === COA_REQUEST;
     this.count(client, coa ? 'coaRequests' : 'disconnectRequests');
     const violation = this.rules.checkRequest(request.code, request.attributes);

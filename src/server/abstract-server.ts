@@ -1,6 +1,5 @@
-import type { RemoteInfo } from 'node:dgram';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { AuthenticatorError, RadiusError, RadiusResponseError } from '../errors.js';
+import { RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -9,22 +8,23 @@ import {
   ACCESS_REQUEST,
   ACCOUNTING_REQUEST,
   ACCOUNTING_RESPONSE,
-  codeName,
   STATUS_SERVER,
 } from '../protocol/codes.js';
 import {
   type CoARequest,
+  type DecodeOptions,
   type DisconnectRequest,
-  decodeRequest,
   encodeReply,
   type Packet,
   type PacketScan,
-  scanPacket,
 } from '../protocol/packet.js';
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
-import { familyOf, type Remote, type ReplyChannel, UdpEndpoint } from '../transport/udp.js';
+import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
+import type { Remote, ReplyChannel } from '../transport/remote.js';
+import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE, DuplicateTable } from './duplicate-table.js';
+import type { DropReason } from './drop-log.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
 
@@ -94,6 +94,20 @@ const MAX_NAS_ENTRIES = 10000;
  */
 const MAX_SIGNING_NASES = 65536;
 const ZERO_COUNTERS = newCounters();
+const DEFER_ATTRIBUTES: DecodeOptions = { deferAttributes: true };
+
+/** The listeners of a RADIUS server: authentication (RFC 2865) and accounting (RFC 2866). */
+export type ListenerKind = 'auth' | 'acct';
+
+// RFC 5997 §3: Status-Server is answered on both ports.
+const AUTH_LISTENER: ListenerSpec<ListenerKind> = {
+  kind: 'auth',
+  accepts: (code) => code === ACCESS_REQUEST || code === STATUS_SERVER,
+};
+const ACCT_LISTENER: ListenerSpec<ListenerKind> = {
+  kind: 'acct',
+  accepts: (code) => code === ACCOUNTING_REQUEST || code === STATUS_SERVER,
+};
 
 /**
  * The RADIUS server of the specification: subclass it, implement `validateNas`, and override
@@ -109,7 +123,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   private readonly nas = new Map<string, ServerCounters>();
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
   private readonly signingNases = new Set<string>();
-  private readonly duplicates: DuplicateTable;
+  private readonly pipeline: RequestPipeline<NasConfig, ListenerKind>;
 
   constructor(host: string, options: ServerOptions = {}) {
     super(host, 'radius server', options.logger);
@@ -124,7 +138,24 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       closeTimeout: options.closeTimeout ?? 5,
     };
     this.dictionary = options.dictionary ?? defaultDictionary;
-    this.duplicates = new DuplicateTable(this.options.duplicateTtl * 1000, this.options.duplicateCacheSize);
+    this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
+      {
+        counters: this.counters,
+        clientCounters: (address, create) => (create ? this.nasCountersFor(address) : this.nas.get(address)),
+        identify: (remote) => this.validateNas(remote),
+        decodeOptions: () => DEFER_ATTRIBUTES,
+        admit: (request, scan, config, remote, counters) =>
+          this.admit(request, scan, config, remote, counters as ServerCounters),
+        respond: (request, secret, remote, listener, counters) =>
+          this.respond(request, secret, remote, listener.kind, counters as ServerCounters),
+      },
+      this.pipelineHost(),
+      {
+        dictionary: this.dictionary,
+        duplicateTtlMs: this.options.duplicateTtl * 1000,
+        duplicateCacheSize: this.options.duplicateCacheSize,
+      },
+    );
   }
 
   /** Returns the shared secret for a NAS (or NasConfig), or throws RadiusResponseError to ignore it. */
@@ -150,6 +181,15 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     throw new RadiusResponseError('handleAccPacket is not implemented by this server');
   }
 
+  /**
+   * Hands the server one request received by a listener of the caller's own (another transport, a
+   * test harness): it goes through the same pipeline as the server's own sockets, and the reply (if
+   * any) through `channel`. `listener` says which port it came in on. Ignored unless running.
+   */
+  receive(data: Buffer, remote: Remote, channel: ReplyChannel, listener: ListenerKind): void {
+    this.deliver(this.pipeline, data, remote, channel, listener === 'auth' ? AUTH_LISTENER : ACCT_LISTENER);
+  }
+
   /** Counters of one NAS by address (zeros if never seen). */
   nasCounters(address: string): Readonly<ServerCounters> {
     return this.nas.get(address) ?? ZERO_COUNTERS;
@@ -169,10 +209,11 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const address = await this.resolveAddress();
     const family = familyOf(address);
     const bindOne = (port: number, which: 'auth' | 'acct') => {
+      const listener = which === 'auth' ? AUTH_LISTENER : ACCT_LISTENER;
       const ep = this.addEndpoint(
         new UdpEndpoint(
           family,
-          (data, rinfo) => this.onDatagram(data, rinfo, ep, which),
+          (data, remote) => this.deliver(this.pipeline, data, remote, ep, listener),
           (err) => this.socketError(err),
         ),
       );
@@ -194,7 +235,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   protected override onClosed(): void {
-    this.duplicates.clear();
+    this.pipeline.clear();
     this.drops.clear();
   }
 
@@ -227,193 +268,36 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     if (nas) nas[name]++;
   }
 
-  /** Entry point of every datagram (the transport calls this; TCP/TLS framing would too). */
-  private onDatagram(data: Buffer, rinfo: RemoteInfo, channel: ReplyChannel, port: 'auth' | 'acct'): void {
-    if (this.state !== 'running') return;
-    const remote: Remote = {
-      address: rinfo.address,
-      port: rinfo.port,
-      family: rinfo.family as Remote['family'],
-    };
-    // Requests whose NAS lookup and handler are synchronous are answered right here; only those
-    // that really wait are tracked (a promise chain per request costs more than the decode).
-    let pending: Promise<void> | undefined;
-    try {
-      pending = this.handleDatagram(data, remote, channel, port);
-    } catch (e) {
-      this.reportError(e);
-      return;
-    }
-    if (pending === undefined) return;
-    // What track() does, written out: this is the per-datagram path.
-    const p = pending.catch((e) => this.reportError(e));
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
-  }
-
   /**
-   * receive → scan → identify the NAS → verify → policy → duplicate check → handler → reply.
-   * A request is looked up and recorded as a duplicate only once it has verified and passed the
-   * policy: a forged copy sent first must not make the genuine request a "duplicate" (RFC 5080
-   * §2.2.2 detects retransmissions of the NAS, not of anyone).
+   * BlastRADIUS (after verification, before duplicate detection): 'auto' learns from verified
+   * Access-Requests, and an Access-Request without Message-Authenticator is dropped when the policy
+   * requires one, or when it carries Proxy-State and `limitProxyState` is on.
    */
-  private handleDatagram(
-    data: Buffer,
-    remote: Remote,
-    channel: ReplyChannel,
-    port: 'auth' | 'acct',
-  ): Promise<void> | undefined {
-    this.counters.requests++;
-    let scan: PacketScan;
-    try {
-      scan = scanPacket(data);
-    } catch (err) {
-      this.count(this.nas.get(remote.address), 'malformed');
-      this.drops.report(remote.address, 'malformed', { error: (err as Error).message });
-      return;
-    }
-    const code = scan.code;
-    const allowed =
-      code === STATUS_SERVER || (port === 'auth' ? code === ACCESS_REQUEST : code === ACCOUNTING_REQUEST);
-    if (!allowed) {
-      this.count(this.nas.get(remote.address), 'dropped');
-      this.drops.report(remote.address, 'unexpected_code', { code: codeName(code), port });
-      return;
-    }
-    let r: string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
-    try {
-      r = this.validateNas(remote);
-    } catch (err) {
-      this.unknownNas(remote, err);
-      return;
-    }
-    if (r instanceof Promise) {
-      return this.timeBox(r, 'validateNas').then(
-        (config) => this.fromKnownNas(config, data, scan, remote, channel, port),
-        (err: unknown) => this.unknownNas(remote, err),
-      );
-    }
-    return this.fromKnownNas(r, data, scan, remote, channel, port);
-  }
-
-  private unknownNas(remote: Remote, err: unknown): undefined {
-    this.count(undefined, 'unknownNas');
-    const refused = err instanceof RadiusResponseError;
-    this.drops.report(remote.address, refused ? 'unknown_nas' : 'nas_lookup_failed', {
-      error: err instanceof Error ? err.message : String(err),
-    });
-    this.reportError(err);
-    return undefined;
-  }
-
-  /** The rest of the pipeline once validateNas has given the NAS's secret. */
-  private fromKnownNas(
-    config: string | Buffer | NasConfig,
-    data: Buffer,
+  private admit(
+    _request: Packet,
     scan: PacketScan,
-    remote: Remote,
-    channel: ReplyChannel,
-    port: 'auth' | 'acct',
-  ): Promise<void> | undefined {
-    const nas = this.nasCountersFor(remote.address);
-    nas.requests++;
-    const secret = this.secretOf(config);
-    let request: Packet;
-    try {
-      // dgram hands each datagram over in a buffer of its own: attributes can wait until read.
-      request = decodeRequest(secret, data, { scan, dictionary: this.dictionary, deferAttributes: true });
-    } catch (err) {
-      const bad = err instanceof AuthenticatorError;
-      this.count(nas, bad ? 'badAuthenticators' : 'malformed');
-      this.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
-        error: (err as Error).message,
-      });
-      return undefined;
-    }
-    const hasMA = scan.maOffset >= 0;
-    if (scan.code === ACCESS_REQUEST) {
-      if (hasMA) {
-        // 'auto' learns from verified Access-Requests only: Status-Server must carry one anyway
-        // (RFC 5997 §3) and accounting may, so neither says whether this NAS signs its requests.
-        if (this.signingNases.size < MAX_SIGNING_NASES) this.signingNases.add(remote.address);
-      } else if (this.refusedByPolicy(config, scan, remote, nas)) return undefined;
-    }
-    const duplicates = this.duplicates;
-    const now = Date.now();
-    const seen = duplicates.find(remote.address, remote.port, data, now);
-    if (seen >= 0) {
-      this.count(nas, 'duplicates');
-      // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
-      const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
-      if (reply) channel.send(reply, remote);
-      return undefined;
-    }
-    const ticket = duplicates.begin(now);
-    let out: Buffer | undefined | Promise<Buffer | undefined>;
-    try {
-      out = this.respond(request, secret, scan, remote, port, nas);
-    } catch (err) {
-      duplicates.finish(ticket, undefined, Date.now());
-      throw err;
-    }
-    if (out instanceof Promise) {
-      // The handler may wait: the entry is finished by its key, which outlives evictions meanwhile.
-      const key = duplicates.keyOf(ticket);
-      return out.then(
-        (reply) => {
-          duplicates.finishKey(key, reply, Date.now());
-          if (reply) channel.send(reply, remote);
-        },
-        (err: unknown) => {
-          duplicates.finishKey(key, undefined, Date.now());
-          throw err;
-        },
-      );
-    }
-    duplicates.finish(ticket, out, Date.now());
-    if (out) channel.send(out, remote);
-    return undefined;
-  }
-
-  /** BlastRADIUS: whether an Access-Request without Message-Authenticator is dropped (and counts it). */
-  private refusedByPolicy(
     config: string | Buffer | NasConfig,
-    scan: PacketScan,
     remote: Remote,
     nas: ServerCounters,
-  ): boolean {
+  ): DropReason | undefined {
+    if (scan.code !== ACCESS_REQUEST) return undefined;
+    if (scan.maOffset >= 0) {
+      // Status-Server must carry one anyway (RFC 5997 §3) and accounting may, so neither says
+      // whether this NAS signs its Access-Requests.
+      if (this.signingNases.size < MAX_SIGNING_NASES) this.signingNases.add(remote.address);
+      return undefined;
+    }
     const nasConfig = typeof config === 'string' || Buffer.isBuffer(config) ? undefined : config;
     const policy = nasConfig?.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
     if (policy === true || (policy === 'auto' && this.signingNases.has(remote.address))) {
       this.count(nas, 'dropped');
-      this.drops.report(remote.address, 'blastradius', { policy });
-      return true;
+      return 'blastradius';
     }
     if (scan.hasProxyState && (nasConfig?.limitProxyState ?? this.options.limitProxyState)) {
       this.count(nas, 'dropped');
-      this.drops.report(remote.address, 'proxy_state');
-      return true;
+      return 'proxy_state';
     }
-    return false;
-  }
-
-  /** The secret bytes of what validateNas returned. */
-  private secretOf(config: string | Buffer | NasConfig): Buffer {
-    if (typeof config === 'string') return this.secretBytes(config);
-    if (Buffer.isBuffer(config)) return config;
-    return typeof config.secret === 'string' ? this.secretBytes(config.secret) : config.secret;
-  }
-
-  private lastSecretText: string | undefined;
-  private lastSecretBytes: Buffer = Buffer.alloc(0);
-
-  // validateNas usually returns the same string every time: encode it once, not per request.
-  private secretBytes(text: string): Buffer {
-    if (text !== this.lastSecretText) {
-      this.lastSecretBytes = Buffer.from(text, 'utf8');
-      this.lastSecretText = text;
-    }
-    return this.lastSecretBytes;
+    return undefined;
   }
 
   /**
@@ -423,18 +307,18 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   private respond(
     request: Packet,
     secret: Buffer,
-    scan: PacketScan,
     remote: Remote,
-    port: 'auth' | 'acct',
+    port: ListenerKind,
     nas: ServerCounters,
   ): Buffer | undefined | Promise<Buffer | undefined> {
-    if (scan.code === STATUS_SERVER) {
+    const code = request.code;
+    if (code === STATUS_SERVER) {
       // RFC 5997 §3: answered by the server itself, never passed to handlers.
       this.count(nas, 'statusServer');
       return encodeReply(request, port === 'auth' ? ACCESS_ACCEPT : ACCOUNTING_RESPONSE);
     }
     const context: RequestContext = { remote, packet: request, secret, port };
-    const isAuth = scan.code === ACCESS_REQUEST;
+    const isAuth = code === ACCESS_REQUEST;
     // Per-request counters are named, not passed by name to count(): a property name in a variable
     // makes every increment a generic keyed access.
     if (isAuth) {

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { RadiusClosedError, RadiusError } from '../errors.js';
 import { clearHmacKeyCache } from '../protocol/md5.js';
+import type { ListenerSpec, PipelineHost } from '../pipeline/request-pipeline.js';
+import type { Remote, ReplyChannel } from '../transport/remote.js';
 import { DropLog } from './drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
@@ -178,6 +180,49 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
 
   /** Called when closing, once the endpoints are closed: drops state kept for requests (duplicates). */
   protected onClosed(): void {}
+
+  /** What a request pipeline uses of its server: drop logs, time limits, error reports. */
+  protected pipelineHost(): PipelineHost {
+    return {
+      drops: this.drops,
+      timeBox: (p, what) => this.timeBox(p, what),
+      reportError: (e) => this.reportError(e),
+    };
+  }
+
+  /**
+   * Hands a request that a listener received to `pipeline` (while running). Requests whose lookup
+   * and handler are synchronous are answered right there; only those that wait are tracked, so
+   * that close() waits for them (a promise chain per request costs more than the decode).
+   */
+  protected deliver<K extends string>(
+    pipeline: {
+      receive(
+        data: Buffer,
+        remote: Remote,
+        channel: ReplyChannel,
+        listener: ListenerSpec<K>,
+      ): Promise<void> | undefined;
+    },
+    data: Buffer,
+    remote: Remote,
+    channel: ReplyChannel,
+    listener: ListenerSpec<K>,
+  ): void {
+    if (this.state !== 'running') return;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = pipeline.receive(data, remote, channel, listener);
+    } catch (e) {
+      this.reportError(e);
+      return;
+    }
+    if (pending === undefined) return;
+    // What track() does, written out: this is the per-request path.
+    const p = pending.catch((e) => this.reportError(e));
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p));
+  }
 
   /** Counts a socket error in the subclass's counters. */
   protected countSocketError(): void {}

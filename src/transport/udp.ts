@@ -1,17 +1,9 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 
-/** Where a datagram came from (or goes to). */
-export interface Remote {
-  address: string;
-  port: number;
-  family: 'IPv4' | 'IPv6';
-}
+import type { Remote, ReplyChannel } from './remote.js';
 
-/** Something that can send reply bytes back to a remote peer (UDP now; TCP/TLS streams later). */
-export interface ReplyChannel {
-  send(data: Buffer, remote: Remote): void;
-}
+export type { Remote, ReplyChannel, Transport } from './remote.js';
 
 /**
  * dgram resolves the address of every send through `lookup` (dns.lookup by default, which answers
@@ -44,7 +36,7 @@ export class UdpEndpoint implements ReplyChannel {
   /** `onError` gets every socket error after binding (the socket stays open). */
   constructor(
     family: 'udp4' | 'udp6',
-    onMessage: (data: Buffer, remote: RemoteInfo) => void,
+    onMessage: (data: Buffer, remote: Remote) => void,
     private readonly onError: (err: Error) => void = () => {},
   ) {
     this.socket = createSocket({
@@ -53,7 +45,14 @@ export class UdpEndpoint implements ReplyChannel {
       ipv6Only: family === 'udp6',
       lookup: numericLookup,
     });
-    this.socket.on('message', onMessage);
+    this.socket.on('message', (data: Buffer, rinfo: RemoteInfo) =>
+      onMessage(data, {
+        address: rinfo.address,
+        port: rinfo.port,
+        family: rinfo.family as Remote['family'],
+        transport: 'udp',
+      }),
+    );
   }
 
   /** Binds to `host:port` (port 0 picks a free one) and resolves with the bound port. */

@@ -423,14 +423,6 @@ describe('what replies carry', () => {
 });
 
 /** The transport's view of the server: its datagram entry point (private API, for one test). */
-interface DatagramSink {
-  onDatagram(
-    data: Buffer,
-    rinfo: { address: string; port: number; family: string; size: number },
-    channel: { send(data: Buffer): void },
-    port: 'auth' | 'acct',
-  ): void;
-}
 
 /** Hands `data` to the server as if it came from `address`; resolves with its reply, if any. */
 async function inject(
@@ -440,9 +432,9 @@ async function inject(
 ): Promise<Buffer | undefined> {
   let reply: Buffer | undefined;
   const family = address.includes(':') ? 'IPv6' : 'IPv4';
-  (server as unknown as DatagramSink).onDatagram(
+  server.receive(
     data,
-    { address, port: 40000, family, size: data.length },
+    { address, port: 40000, family, transport: 'udp' },
     { send: (d) => (reply = d) },
     'auth',
   );

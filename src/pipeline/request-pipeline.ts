@@ -1,0 +1,255 @@
+import type { Dictionary } from '../dictionary/dictionary.js';
+import { AuthenticatorError, RadiusResponseError } from '../errors.js';
+import { codeName } from '../protocol/codes.js';
+import {
+  type DecodeOptions,
+  decodeRequest,
+  type Packet,
+  type PacketScan,
+  scanPacket,
+} from '../protocol/packet.js';
+import { DuplicateTable } from '../server/duplicate-table.js';
+import type { DropLog, DropReason } from '../server/drop-log.js';
+import type { Remote, ReplyChannel } from '../transport/remote.js';
+
+/** What every receiver counts, in total and per client; receivers add their own counters. */
+export interface PipelineCounters {
+  /** Requests received (per client: those from a known client). */
+  requests: number;
+  malformed: number;
+  badAuthenticators: number;
+  duplicates: number;
+  /** Dropped for policy or for a code the listener does not take. */
+  dropped: number;
+  unknownNas: number;
+  handlerErrors: number;
+}
+
+/** What `identify` may return: the shared secret, or an object holding it with per-client options. */
+export type ClientLookup<C> = string | Buffer | C;
+
+/** A listener's view of the pipeline: which codes it takes, and its name for logs and handlers. */
+export interface ListenerSpec<K extends string> {
+  /** 'auth', 'acct', 'coa'... handed to the receiver with each request. */
+  readonly kind: K;
+  /** Whether a request of this code is taken on this listener (others are dropped and counted). */
+  accepts(code: number): boolean;
+}
+
+/**
+ * What a receiver (the RADIUS server, the CoA/Disconnect server) decides: the pipeline does the
+ * rest. `C` is the receiver's per-client configuration, `K` its listener kinds.
+ */
+export interface Receiver<C extends { secret: string | Buffer }, K extends string> {
+  /** Totals over every client. */
+  readonly counters: PipelineCounters;
+  /** The counters of the client at `address`, made on first use when `create` is set. */
+  clientCounters(address: string, create: boolean): PipelineCounters | undefined;
+  /** The client's secret or configuration; throws RadiusResponseError to ignore the client. */
+  identify(remote: Remote): ClientLookup<C> | Promise<ClientLookup<C>>;
+  /** How this client's requests are verified beyond the authenticators. */
+  decodeOptions(config: ClientLookup<C>): DecodeOptions;
+  /**
+   * Checks a verified request before duplicate detection (BlastRADIUS policy, Event-Timestamp): a
+   * reason to drop it, or undefined. The receiver counts what it drops.
+   */
+  admit(
+    request: Packet,
+    scan: PacketScan,
+    config: ClientLookup<C>,
+    remote: Remote,
+    counters: PipelineCounters,
+  ): DropReason | undefined;
+  /** Answers a new request: reply bytes, undefined for none, or a promise of them. */
+  respond(
+    request: Packet,
+    secret: Buffer,
+    remote: Remote,
+    listener: ListenerSpec<K>,
+    counters: PipelineCounters,
+  ): Buffer | undefined | Promise<Buffer | undefined>;
+}
+
+/** What the pipeline uses of the server that owns it. */
+export interface PipelineHost {
+  readonly drops: DropLog;
+  /** Rejects once the handler time limit has passed; `what` names the waiting code. */
+  timeBox<T>(p: Promise<T>, what?: string): Promise<T>;
+  reportError(error: unknown): void;
+}
+
+/** Options of a pipeline. */
+export interface PipelineOptions {
+  dictionary: Dictionary;
+  /** Milliseconds a reply is kept for retransmissions (RFC 5080 §2.2.2). */
+  duplicateTtlMs: number;
+  duplicateCacheSize: number;
+}
+
+/**
+ * The one request path every receiver and transport uses: scan → listener check → identify the
+ * client → verify → admit (policy) → duplicate check → respond → send. A request is recorded for
+ * duplicate detection only once it has verified and been admitted: a forged copy sent first must
+ * not make the client's genuine request a "duplicate" (RFC 5080 §2.2.2 detects retransmissions of
+ * the client, not of anyone). Requests whose lookup and handler are synchronous are answered
+ * without a promise; `receive` returns one only for those that wait.
+ */
+export class RequestPipeline<C extends { secret: string | Buffer }, K extends string> {
+  readonly dictionary: Dictionary;
+  private readonly duplicates: DuplicateTable;
+  private lastSecretText: string | undefined;
+  private lastSecretBytes: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly receiver: Receiver<C, K>,
+    private readonly host: PipelineHost,
+    options: PipelineOptions,
+  ) {
+    this.dictionary = options.dictionary;
+    this.duplicates = new DuplicateTable(options.duplicateTtlMs, options.duplicateCacheSize);
+  }
+
+  /** Forgets the requests remembered for duplicate detection (the server closed). */
+  clear(): void {
+    this.duplicates.clear();
+  }
+
+  /** Handles one request's bytes from `remote`; replies go through `channel`. */
+  receive(
+    data: Buffer,
+    remote: Remote,
+    channel: ReplyChannel,
+    listener: ListenerSpec<K>,
+  ): Promise<void> | undefined {
+    const receiver = this.receiver;
+    receiver.counters.requests++;
+    let scan: PacketScan;
+    try {
+      scan = scanPacket(data);
+    } catch (err) {
+      this.count(receiver.clientCounters(remote.address, false), 'malformed');
+      this.host.drops.report(remote.address, 'malformed', { error: (err as Error).message });
+      return undefined;
+    }
+    if (!listener.accepts(scan.code)) {
+      this.count(receiver.clientCounters(remote.address, false), 'dropped');
+      this.host.drops.report(remote.address, 'unexpected_code', {
+        code: codeName(scan.code),
+        listener: listener.kind,
+      });
+      return undefined;
+    }
+    let r: ClientLookup<C> | Promise<ClientLookup<C>>;
+    try {
+      r = receiver.identify(remote);
+    } catch (err) {
+      this.unknownClient(remote, err);
+      return undefined;
+    }
+    if (r instanceof Promise) {
+      return this.host.timeBox(r, 'validateNas').then(
+        (config) => this.fromKnownClient(config, data, scan, remote, channel, listener),
+        (err: unknown) => this.unknownClient(remote, err),
+      );
+    }
+    return this.fromKnownClient(r, data, scan, remote, channel, listener);
+  }
+
+  private unknownClient(remote: Remote, err: unknown): undefined {
+    this.receiver.counters.unknownNas++;
+    this.host.drops.report(
+      remote.address,
+      err instanceof RadiusResponseError ? 'unknown_nas' : 'nas_lookup_failed',
+      { error: err instanceof Error ? err.message : String(err) },
+    );
+    this.host.reportError(err);
+    return undefined;
+  }
+
+  private fromKnownClient(
+    config: ClientLookup<C>,
+    data: Buffer,
+    scan: PacketScan,
+    remote: Remote,
+    channel: ReplyChannel,
+    listener: ListenerSpec<K>,
+  ): Promise<void> | undefined {
+    const receiver = this.receiver;
+    const counters = receiver.clientCounters(remote.address, true) as PipelineCounters;
+    counters.requests++;
+    const secret = this.secretOf(config);
+    let request: Packet;
+    try {
+      const options = receiver.decodeOptions(config);
+      request = decodeRequest(secret, data, { ...options, scan, dictionary: this.dictionary });
+    } catch (err) {
+      const bad = err instanceof AuthenticatorError;
+      this.count(counters, bad ? 'badAuthenticators' : 'malformed');
+      this.host.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+    const refused = receiver.admit(request, scan, config, remote, counters);
+    if (refused !== undefined) {
+      this.host.drops.report(remote.address, refused);
+      return undefined;
+    }
+    const duplicates = this.duplicates;
+    const now = Date.now();
+    const seen = duplicates.find(remote.address, remote.port, data, now);
+    if (seen >= 0) {
+      this.count(counters, 'duplicates');
+      // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
+      const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
+      if (reply) channel.send(reply, remote);
+      return undefined;
+    }
+    const ticket = duplicates.begin(now);
+    let out: Buffer | undefined | Promise<Buffer | undefined>;
+    try {
+      out = receiver.respond(request, secret, remote, listener, counters);
+    } catch (err) {
+      duplicates.finish(ticket, undefined, Date.now());
+      throw err;
+    }
+    if (out instanceof Promise) {
+      // The handler waits: the entry is finished by its key, which outlives evictions meanwhile.
+      const key = duplicates.keyOf(ticket);
+      return out.then(
+        (reply) => {
+          duplicates.finishKey(key, reply, Date.now());
+          if (reply) channel.send(reply, remote);
+        },
+        (err: unknown) => {
+          duplicates.finishKey(key, undefined, Date.now());
+          throw err;
+        },
+      );
+    }
+    duplicates.finish(ticket, out, Date.now());
+    if (out) channel.send(out, remote);
+    return undefined;
+  }
+
+  private count(client: PipelineCounters | undefined, name: keyof PipelineCounters): void {
+    this.receiver.counters[name]++;
+    if (client) client[name]++;
+  }
+
+  /** The secret bytes of what `identify` returned. */
+  private secretOf(config: ClientLookup<C>): Buffer {
+    if (typeof config === 'string') return this.secretBytes(config);
+    if (Buffer.isBuffer(config)) return config;
+    return typeof config.secret === 'string' ? this.secretBytes(config.secret) : config.secret;
+  }
+
+  // identify usually returns the same string every time: encode it once, not per request.
+  private secretBytes(text: string): Buffer {
+    if (text !== this.lastSecretText) {
+      this.lastSecretBytes = Buffer.from(text, 'utf8');
+      this.lastSecretText = text;
+    }
+    return this.lastSecretBytes;
+  }
+}

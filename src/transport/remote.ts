@@ -1,0 +1,23 @@
+import type { PeerCertificate } from 'node:tls';
+
+/** How a request reached the server (RFC 6613 TCP, RFC 6614 TLS). */
+export type Transport = 'udp' | 'tcp' | 'tls';
+
+/** Where a request came from (or where a reply goes to). */
+export interface Remote {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+  /** 'udp' for datagrams; 'tcp' and 'tls' for streams. */
+  transport: Transport;
+  /**
+   * Over TLS, the client certificate the server verified against its CA (so `validateNas` can
+   * authorise a client by its certificate); undefined otherwise.
+   */
+  peerCertificate?: PeerCertificate;
+}
+
+/** Something that can send reply bytes back to a remote peer: a UDP socket, a TCP or TLS connection. */
+export interface ReplyChannel {
+  send(data: Buffer, remote: Remote): void;
+}
