@@ -257,7 +257,7 @@ export class Dictionary {
   }
 
   /**
-   * A raw child inside known TLVs (`Attr-26.24757.84.9.77`, RFC 6929 §2.8): `tlv` is the TLV named
+   * A raw child inside known TLVs (`Attr-26.9999.2.7`, RFC 6929 §2.8): `tlv` is the TLV named
    * by parts[0, from), parts[from..] walk down known TLVs to the parent of the last number.
    */
   private rawInTlv(tlv: AttributeDef | undefined, parts: number[], from: number, name: string) {

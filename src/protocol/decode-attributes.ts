@@ -9,7 +9,7 @@ import {
   MAX_PASSWORD_LENGTH,
   revealUserPasswordInto,
 } from './crypt.js';
-import { decodeFilterRules, isNasFilterRule } from './filter-rules.js';
+import { decodeFilterRules, isNasFilterRule, NAS_FILTER_RULE } from './filter-rules.js';
 import { named, readValue } from './values.js';
 
 /**
@@ -74,7 +74,7 @@ export function decodeAttributes(
       // RFC 3579 §3.1: consecutive EAP-Message (and other concat) attributes form one value.
       const prev = out.entries[out.entries.length - 1];
       prev.value = Buffer.concat([prev.value as Buffer, buf.subarray(vs, ve)]);
-    } else if (isNasFilterRule(def)) {
+    } else if (def.number === NAS_FILTER_RULE && isNasFilterRule(def)) {
       next = decodeFilterRules(def, buf, pos, end, out);
     } else {
       let ok = true;
@@ -395,7 +395,7 @@ function decodeTlv(
 
 /**
  * A TLV's children or, when its layout is broken, the TLV kept raw under its own oid
- * (`Attr-26.24757.84.9.9.3`): the innermost broken piece is raw, what surrounds it decodes, as
+ * (`Attr-26.9999.2.2`): the innermost broken piece is raw, what surrounds it decodes, as
  * FreeRADIUS does (RFC 6929 §2.8). False only when no raw definition can be named there.
  */
 function decodeTlvOrRaw(
