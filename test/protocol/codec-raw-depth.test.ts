@@ -131,6 +131,11 @@ const EXTENDED_CASES: Case[] = [
     'f1 08 1a 00002c50 01',
     [['Attr-241.26', '0x00002c5001']],
   ],
+  [
+    'a long-extended attribute with no room for its flags stays raw whole',
+    'f5 03 01',
+    [['Attr-245', '0x01']],
+  ],
   ['a long-extended attribute with no data stays raw whole', 'f5 04 01 00', [['Attr-245', '0x0100']]],
   [
     'a long-extended "More" flag with nothing after it: raw whole, what follows decodes',

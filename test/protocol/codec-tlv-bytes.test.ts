@@ -22,6 +22,8 @@ function testDictionary(): Dictionary {
   dict.addAttribute({ name: 'Test-TLV-Int', path: [173, 1], type: 'integer' });
   dict.addAttribute({ name: 'Test-Ext-TLV', path: [241, 5], type: 'tlv' });
   dict.addAttribute({ name: 'Test-Ext-TLV-Int', path: [241, 5, 1], type: 'integer' });
+  dict.addAttribute({ name: 'Test-Long-TLV', path: [245, 3], type: 'tlv' });
+  dict.addAttribute({ name: 'Test-Long-TLV-Data', path: [245, 3, 1], type: 'octets' });
   return dict;
 }
 
@@ -96,6 +98,28 @@ describe('raw octets assigned to a TLV', () => {
     assert.deepEqual(decodeBody(body, dict), [
       ['WiMAX-Release', 'E'.repeat(253)],
       ['WiMAX-Release', 'E'.repeat(47)],
+    ]);
+  });
+
+  test('a long-extended TLV longer than one attribute is cut into fragments with the More flag', () => {
+    const data = Buffer.concat([
+      Buffer.from([1, 255]),
+      Buffer.alloc(253, 0xaa),
+      Buffer.from([1, 2 + 47]),
+      Buffer.alloc(47, 0xbb),
+    ]);
+    const body = Buffer.from(encodeBody([['Test-Long-TLV', data]], dict), 'hex');
+    const attrs: Array<[number, number, number, number]> = [];
+    for (let p = 0; p < body.length; p += body[p + 1])
+      attrs.push([body[p], body[p + 1], body[p + 2], body[p + 3]]);
+    // 251 octets of value per attribute (RFC 6929 §2.2), the More flag on all but the last.
+    assert.deepEqual(attrs, [
+      [245, 255, 3, 0x80],
+      [245, 4 + (data.length - 251), 3, 0],
+    ]);
+    assert.deepEqual(decodeBody(body, dict), [
+      ['Test-Long-TLV-Data', `0x${'aa'.repeat(253)}`],
+      ['Test-Long-TLV-Data', `0x${'bb'.repeat(47)}`],
     ]);
   });
 
