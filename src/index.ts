@@ -13,6 +13,13 @@ export {
   type ToObjectOptions,
 } from './protocol/attributes.js';
 export {
+  ASCEND_FILTER_LENGTH,
+  ASCEND_IPV6_FILTER_LENGTH,
+  decodeAscendFilter,
+  encodeAscendFilter,
+} from './protocol/ascend-filter.js';
+export { NAS_FILTER_RULE } from './protocol/filter-rules.js';
+export {
   decryptAscendSecret,
   decryptTunnelPassword,
   decryptUserPassword,

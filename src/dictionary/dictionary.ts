@@ -229,6 +229,8 @@ export class Dictionary {
     if (parts.length === 1)
       return new AttributeDef(name, top, 'octets', noFlags(), undefined, undefined, name.slice(5));
     if (top === 26) {
+      if (parts.length > 3)
+        return this.rawInTlv(this.vendors.get(parts[1])?.attributes.get(parts[2]), parts, 3, name);
       // Attr-26.<vendor>.<type>: VSA of a vendor we may not know (assume the RFC layout then).
       if (parts.length !== 3 || parts[1] > 0xffffffff) return undefined;
       const vendor = this.vendors.get(parts[1]) ?? new VendorDef(parts[1], `Vendor-${parts[1]}`);
@@ -240,12 +242,30 @@ export class Dictionary {
     if (container.children && parts.length === 2 && parts[1] <= 255) {
       return new AttributeDef(name, parts[1], 'octets', noFlags(), undefined, container, name.slice(5));
     }
-    const evsParent = container.children?.get(parts[1]);
-    if (evsParent?.evsVendors && parts.length === 4 && parts[2] <= 0xffffffff && parts[3] <= 255) {
-      const vendor = this.vendors.get(parts[2]) ?? new VendorDef(parts[2], `Vendor-${parts[2]}`);
-      return new AttributeDef(name, parts[3], 'octets', noFlags(), vendor, evsParent, name.slice(5));
+    const child = container.children?.get(parts[1]);
+    if (child?.evsVendors) {
+      if (parts.length > 4)
+        return this.rawInTlv(child.evsVendors.get(parts[2])?.get(parts[3]), parts, 4, name);
+      if (parts.length === 4 && parts[2] <= 0xffffffff && parts[3] <= 255) {
+        const vendor = this.vendors.get(parts[2]) ?? new VendorDef(parts[2], `Vendor-${parts[2]}`);
+        return new AttributeDef(name, parts[3], 'octets', noFlags(), vendor, child, name.slice(5));
+      }
+      return undefined;
     }
+    if (parts.length > 2) return this.rawInTlv(child, parts, 2, name);
     return undefined;
+  }
+
+  /**
+   * A raw child inside known TLVs (`Attr-26.9999.2.7`, RFC 6929 §2.8): `tlv` is the TLV named
+   * by parts[0, from), parts[from..] walk down known TLVs to the parent of the last number.
+   */
+  private rawInTlv(tlv: AttributeDef | undefined, parts: number[], from: number, name: string) {
+    let parent = tlv;
+    for (let k = from; k < parts.length - 1 && parent; k++) parent = parent.children?.get(parts[k]);
+    const n = parts[parts.length - 1];
+    if (parent?.type !== 'tlv' || n > 255) return undefined;
+    return new AttributeDef(name, n, 'octets', noFlags(), parent.vendor, parent, name.slice(5));
   }
 
   private walk(space: Map<number, AttributeDef> | undefined, path: readonly number[], what: string) {

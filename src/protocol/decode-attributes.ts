@@ -9,7 +9,23 @@ import {
   MAX_PASSWORD_LENGTH,
   revealUserPasswordInto,
 } from './crypt.js';
+import { decodeFilterRules, isNasFilterRule, NAS_FILTER_RULE } from './filter-rules.js';
 import { named, readValue } from './values.js';
+
+/**
+ * Chargeable-User-Identity (RFC 4372): WiMAX sends it empty to ask for one, so FreeRADIUS keeps a
+ * zero-length CUI (and sends one) where every other empty attribute is skipped.
+ */
+export const CHARGEABLE_USER_IDENTITY = 89;
+
+/**
+ * A zero-length top-level attribute that decoding skips: RFC 2865 §5 gives text and string values
+ * one or more octets, and FreeRADIUS drops empty ones rather than making an empty value of them.
+ * Type 0 is not skipped (it is malformed: decoding rejects it).
+ */
+function skippedEmpty(type: number, len: number): boolean {
+  return len === 2 && type !== 0 && type !== CHARGEABLE_USER_IDENTITY;
+}
 
 /** What hidden attributes need to be revealed: the shared secret and the authenticator they were hidden with. */
 export interface CryptContext {
@@ -42,6 +58,11 @@ export function decodeAttributes(
       throw new MalformedPacketError(`attribute ${type} at offset ${pos} has length ${len} (minimum 2)`);
     if (pos + len > end)
       throw new MalformedPacketError(`attribute ${type} at offset ${pos} runs past the packet end`);
+    if (skippedEmpty(type, len)) {
+      // A concat run (EAP-Message) goes on past it: the empty piece adds nothing to the value.
+      pos += 2;
+      continue;
+    }
     const vs = pos + 2;
     const ve = pos + len;
     const def = dict.standard[type];
@@ -53,6 +74,8 @@ export function decodeAttributes(
       // RFC 3579 §3.1: consecutive EAP-Message (and other concat) attributes form one value.
       const prev = out.entries[out.entries.length - 1];
       prev.value = Buffer.concat([prev.value as Buffer, buf.subarray(vs, ve)]);
+    } else if (def.number === NAS_FILTER_RULE && isNasFilterRule(def)) {
+      next = decodeFilterRules(def, buf, pos, end, out);
     } else {
       let ok = true;
       switch (def.type) {
@@ -118,7 +141,8 @@ function decodeLeaf(
 ): boolean {
   const rawStart = s;
   let tag: number | undefined;
-  if (def.flags.hasTag && e > s) {
+  // A single byte is the value, not a tag (as FreeRADIUS reads it): a tag alone would be an empty value.
+  if (def.flags.hasTag && e - s > 1) {
     if (def.type === 'integer') {
       // RFC 2868 §3.1: a tagged integer is the tag byte and a 3-byte value.
       if (e - s === 4) {
@@ -214,7 +238,7 @@ export class RawAttributes {
     if (!isPlainTopLevel(dict, def)) return NEEDS_FULL_DECODE;
     const buf = this.buf;
     for (let p = this.start; p < this.end; p += buf[p + 1]) {
-      if (buf[p] !== def.number) continue;
+      if (buf[p] !== def.number || skippedEmpty(buf[p], buf[p + 1])) continue;
       const value = leafValue(def, buf, p + 2, p + buf[p + 1], this.ctx);
       // One that does not decode would be kept raw, under another definition.
       if (value !== undefined) return value;
@@ -227,7 +251,8 @@ export class RawAttributes {
     const def = dict.standard[type];
     if (def !== undefined && !isPlainTopLevel(dict, def)) return undefined;
     const buf = this.buf;
-    for (let p = this.start; p < this.end; p += buf[p + 1]) if (buf[p] === type) return true;
+    for (let p = this.start; p < this.end; p += buf[p + 1])
+      if (buf[p] === type && !skippedEmpty(type, buf[p + 1])) return true;
     return false;
   }
 
@@ -256,7 +281,8 @@ function isPlainTopLevel(dict: Dictionary, def: AttributeDef): boolean {
     !NESTING_TYPES.has(def.type) &&
     !f.concat &&
     !f.hasTag &&
-    !f.array
+    !f.array &&
+    !isNasFilterRule(def)
   );
 }
 
@@ -333,7 +359,12 @@ function decodeArray(
   return true;
 }
 
-/** Children of a TLV: type (1), length (1, includes header), value. Returns false if the layout is broken. */
+/**
+ * Children of a TLV: type (1), length (1, includes header), value. Returns false when the layout
+ * is broken: fewer than 3 bytes, or a child whose header or length does not fit. The layout of every
+ * child is checked before any is decoded, so a broken TLV yields nothing but its raw form
+ * ({@link decodeTlvOrRaw}). Zero-length children are skipped (RFC 2865 §5, as at the top level).
+ */
 function decodeTlv(
   dict: Dictionary,
   parent: AttributeDef,
@@ -343,20 +374,45 @@ function decodeTlv(
   out: AttributesSet,
   ctx: CryptContext,
 ): boolean {
-  if (s === e) return false;
-  let p = s;
-  while (p < e) {
+  if (e - s < 3) return false;
+  for (let p = s; p < e; p += buf[p + 1]) {
     if (e - p < 2) return false;
-    const t = buf[p];
     const l = buf[p + 1];
     if (l < 2 || p + l > e) return false;
+  }
+  for (let p = s; p < e; p += buf[p + 1]) {
+    const t = buf[p];
+    const l = buf[p + 1];
+    if (l === 2) continue;
     const child = parent.children?.get(t) ?? dict.unknownByOid(`${parent.oid}.${t}`);
     if (!child) return false;
     if (child.type === 'tlv') {
-      if (!decodeTlv(dict, child, buf, p + 2, p + l, out, ctx)) return false;
+      if (!decodeTlvOrRaw(dict, child, buf, p + 2, p + l, out, ctx)) return false;
     } else if (!decodeLeaf(dict, child, buf, p + 2, p + l, out, ctx)) return false;
-    p += l;
   }
+  return true;
+}
+
+/**
+ * A TLV's children or, when its layout is broken, the TLV kept raw under its own oid
+ * (`Attr-26.9999.2.2`): the innermost broken piece is raw, what surrounds it decodes, as
+ * FreeRADIUS does (RFC 6929 §2.8). False only when no raw definition can be named there.
+ */
+function decodeTlvOrRaw(
+  dict: Dictionary,
+  def: AttributeDef,
+  buf: Buffer,
+  s: number,
+  e: number,
+  out: AttributesSet,
+  ctx: CryptContext,
+): boolean {
+  const mark = out.entries.length;
+  if (decodeTlv(dict, def, buf, s, e, out, ctx)) return true;
+  out.entries.length = mark;
+  const raw = dict.unknownByOid(def.oid);
+  if (!raw) return false;
+  out.push(raw, copy(buf, s, e));
   return true;
 }
 
@@ -395,8 +451,13 @@ function decodeVsa(
       if (!vendor || p !== s + 4 || p + l !== e || ls === 0) return 0;
       return decodeContinued(dict, vendor, t, def, buf, p, e, end, out, ctx);
     }
+    // A sub-attribute with an empty value is skipped, as at the top level (RFC 2865 §5).
+    if (l === hdr) {
+      p += l;
+      continue;
+    }
     if (def.type === 'tlv') {
-      if (!decodeTlv(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
+      if (!decodeTlvOrRaw(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
     } else if (!decodeLeaf(dict, def, buf, p + hdr, p + l, out, ctx)) return 0;
     p += l;
   }
@@ -441,8 +502,9 @@ function decodeContinued(
     if ((buf[q + ts + ls] & 0x80) === 0) break;
   }
   const value = Buffer.concat(parts);
+  if (value.length === 0) return pos;
   if (def.type === 'tlv') {
-    if (!decodeTlv(dict, def, value, 0, value.length, out, ctx)) return 0;
+    if (!decodeTlvOrRaw(dict, def, value, 0, value.length, out, ctx)) return 0;
   } else if (!decodeLeaf(dict, def, value, 0, value.length, out, ctx)) return 0;
   return pos;
 }
@@ -457,7 +519,8 @@ function decodeExtended(
   out: AttributesSet,
   ctx: CryptContext,
 ): boolean {
-  if (e - s < 1) return false;
+  // An extended type and at least one octet of value, or the whole attribute stays raw (RFC 6929 §2.8).
+  if (e - s < 2) return false;
   return decodeExtendedValue(dict, def, buf[s], buf, s + 1, e, out, ctx);
 }
 
@@ -474,17 +537,23 @@ function decodeExtendedValue(
   const child = def.children?.get(extType) ?? dict.unknownByOid(`${def.oid}.${extType}`);
   if (!child) return false;
   if (child.evsVendors) {
-    // RFC 6929 §2.4: Vendor-Id (4), Vendor-Type (1), value.
-    if (e - s < 5) return false;
+    // RFC 6929 §2.4: Vendor-Id (4, its first octet zero), Vendor-Type (1), a value of one octet or
+    // more. Short of that, the EVS attribute itself is kept raw (`Attr-245.26`).
+    if (e - s < 6 || buf[s] !== 0) {
+      const raw = dict.unknownByOid(child.oid);
+      if (!raw) return false;
+      out.push(raw, copy(buf, s, e));
+      return true;
+    }
     const vendorId = buf.readUInt32BE(s);
     const vt = buf[s + 4];
     const leaf =
       child.evsVendors.get(vendorId)?.get(vt) ?? dict.unknownByOid(`${child.oid}.${vendorId}.${vt}`);
     if (!leaf) return false;
-    if (leaf.type === 'tlv') return decodeTlv(dict, leaf, buf, s + 5, e, out, ctx);
+    if (leaf.type === 'tlv') return decodeTlvOrRaw(dict, leaf, buf, s + 5, e, out, ctx);
     return decodeLeaf(dict, leaf, buf, s + 5, e, out, ctx);
   }
-  if (child.type === 'tlv') return decodeTlv(dict, child, buf, s, e, out, ctx);
+  if (child.type === 'tlv') return decodeTlvOrRaw(dict, child, buf, s, e, out, ctx);
   return decodeLeaf(dict, child, buf, s, e, out, ctx);
 }
 
@@ -502,7 +571,8 @@ function decodeLongExtended(
   ctx: CryptContext,
 ): number {
   const type = buf[pos];
-  if (buf[pos + 1] < 4) return 0;
+  // The first fragment holds the extended type, the flags and at least one octet (RFC 6929 §2.2).
+  if (buf[pos + 1] < 5) return 0;
   const extType = buf[pos + 2];
   const parts: Buffer[] = [];
   for (;;) {

@@ -2,7 +2,8 @@ import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import { InvalidValueError, PacketTooLargeError } from '../errors.js';
 import type { AttributeEntry } from './attributes.js';
 import { encryptAscendSecret, encryptTunnelPassword, encryptUserPassword, randomSalt } from './crypt.js';
-import type { CryptContext } from './decode-attributes.js';
+import { CHARGEABLE_USER_IDENTITY, type CryptContext } from './decode-attributes.js';
+import { isNasFilterRule, joinFilterRules, NAS_FILTER_RULE } from './filter-rules.js';
 import { writeValue } from './values.js';
 
 /** Largest RADIUS packet (RFC 2865 §3). */
@@ -39,7 +40,7 @@ export class AttributeWriter {
     let i = 0;
     while (i < entries.length) {
       const e = entries[i];
-      if (e.def.flags.virtual || skip?.(e.def)) {
+      if (e.def.flags.virtual || skip?.(e.def) || isEmptyValue(e)) {
         i++;
         continue;
       }
@@ -50,14 +51,16 @@ export class AttributeWriter {
   /** Writes the top-level attribute(s) starting at entries[i]; returns the index after what it consumed. */
   private writeTop(entries: readonly AttributeEntry[], i: number, ctx: CryptContext): number {
     const def = entries[i].def;
-    // A container given a value of its own (e.g. Extended-Type-1 = ...) has no wire form.
-    if (def.isContainer)
+    // A container given a value of its own (e.g. Extended-Type-1 = ...) has no wire form; a TLV
+    // given bytes has: they are its children, encoded.
+    if (def.isContainer && def.type !== 'tlv')
       throw new InvalidValueError(def.name, `type ${def.type} holds other attributes, not a value`);
     if (
       def.parent === undefined &&
       def.vendor === undefined &&
       !def.flags.concat &&
-      def.children === undefined
+      def.children === undefined &&
+      def.number !== NAS_FILTER_RULE
     ) {
       // The common case, kept free of subarray/copy calls: their fixed cost exceeds a short value's.
       const n = this.leafLength(entries[i], ctx);
@@ -102,6 +105,7 @@ export class AttributeWriter {
     if (root.type === 'extended' || root.type === 'long-extended')
       return this.writeExtended(entries, i, chain, ctx);
     if (chain.length === 1 && root.flags.concat) return this.writeConcat(entries[i], ctx, i);
+    if (isNasFilterRule(def)) return this.writeFilterRules(entries, i, ctx);
     const start = this.pos;
     this.room(2);
     this.buf[start] = root.number;
@@ -143,6 +147,10 @@ export class AttributeWriter {
     while (j < entries.length) {
       const c = chainOf(entries[j].def);
       if (c.length <= level + 1 || c[level] !== node || entries[j].def.flags.virtual) break;
+      if (isEmptyValue(entries[j])) {
+        j++;
+        continue;
+      }
       const child = c[level + 1];
       const cs = this.pos;
       this.room(2);
@@ -244,6 +252,38 @@ export class AttributeWriter {
     return next;
   }
 
+  /**
+   * NAS-Filter-Rule values from entries[i] on, while they follow each other: one NUL-separated
+   * stream of rules (RFC 4849 §2) cut into as few attributes as it takes, a rule running on into the
+   * next attribute where it must. FreeRADIUS cuts the same stream at the same places (it can also
+   * leave an empty attribute after one that ends exactly full; RFC 2865 §5 has no empty ones). A rule
+   * longer than an attribute is sent across attributes, as RFC 4849 §2 allows, where FreeRADIUS
+   * drops it.
+   */
+  private writeFilterRules(entries: readonly AttributeEntry[], i: number, ctx: CryptContext): number {
+    const def = entries[i].def;
+    const rules: Buffer[] = [];
+    let j = i;
+    for (; j < entries.length; j++) {
+      const e = entries[j];
+      if (e.def !== def) break;
+      if (isEmptyValue(e)) continue;
+      rules.push(Buffer.from(this.leafBytes(e, ctx)));
+    }
+    const stream = joinFilterRules(def, rules);
+    let off = 0;
+    while (off < stream.length) {
+      const n = Math.min(MAX_ATTR_DATA, stream.length - off);
+      this.room(2 + n);
+      this.buf[this.pos] = def.number;
+      this.buf[this.pos + 1] = 2 + n;
+      stream.copy(this.buf, this.pos + 2, off, off + n);
+      this.pos += 2 + n;
+      off += n;
+    }
+    return j;
+  }
+
   /** A concat attribute (EAP-Message): split over as many 253-byte attributes as needed. */
   private writeConcat(entry: AttributeEntry, ctx: CryptContext, i: number): number {
     const v = Buffer.from(this.leafBytes(entry, ctx));
@@ -322,6 +362,28 @@ export class AttributeWriter {
     }
     throw new PacketTooLargeError('could not draw a unique salt');
   }
+}
+
+/** Types whose empty value (no octets) is skipped. */
+const BYTE_TYPES: ReadonlySet<string> = new Set(['string', 'octets', 'abinary', 'tlv']);
+
+/**
+ * True for a value of no octets, which is not sent: RFC 2865 §5 gives text and string values one or
+ * more octets, and FreeRADIUS skips empty ones. Not for hidden values (a hidden empty password is 16
+ * octets of padding, RFC 2865 §5.2, RFC 2868 §3.5), nor for Chargeable-User-Identity, which WiMAX
+ * sends empty to ask for one (RFC 4372; FreeRADIUS sends it too).
+ */
+function isEmptyValue(e: AttributeEntry): boolean {
+  const v = e.value;
+  let empty: boolean;
+  if (typeof v === 'string') empty = v.length === 0 || (v.length === 2 && (v === '0x' || v === '0X'));
+  else empty = typeof v === 'object' && v instanceof Uint8Array && v.length === 0;
+  if (!empty) return false;
+  const def = e.def;
+  if (!BYTE_TYPES.has(def.type) || def.flags.encrypt !== 0) return false;
+  // '0x' is text for a string attribute, bytes (none) for the others.
+  if (v === '0x' || v === '0X') return def.type !== 'string';
+  return !(def.number === CHARGEABLE_USER_IDENTITY && def.parent === undefined && def.vendor === undefined);
 }
 
 /** The definitions from the top-level attribute down to `def`. */

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { AttributeDef } from '../dictionary/definitions.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { InvalidValueError, UnknownValueError } from '../errors.js';
+import { decodeAscendFilter, encodeAscendFilter } from './ascend-filter.js';
 import {
   clearHostBits,
   readEther,
@@ -43,8 +44,14 @@ export function writeValue(def: AttributeDef, value: unknown, buf: Buffer, off: 
     case 'string':
       if (typeof value === 'string') return writeText(value, buf, off);
       return writeBytes(def, value, buf, off);
-    case 'octets':
-    case 'abinary': {
+    case 'abinary':
+      // Filter text is encoded to the binary layout NASes read; bytes (a Buffer, 0x hex) go as they are.
+      if (typeof value === 'string' && !/^0x/i.test(value)) return writeFilter(def, value, buf, off);
+      return writeBytes(def, value, buf, off);
+    case 'tlv':
+      // A TLV given as bytes (WiMAX-Capability = 0x01ff...) is its children already encoded.
+      return writeBytes(def, value, buf, off);
+    case 'octets': {
       if (typeof value === 'string' && !/^0x/i.test(value)) return buf.write(value, off, 'utf8');
       const n = writeBytes(def, value, buf, off);
       if (def.flags.length !== undefined && n !== def.flags.length) {
@@ -179,9 +186,11 @@ export function readValue(
         ? buf.toString('utf8', start, end)
         : Buffer.from(buf.subarray(start, end));
     case 'octets':
-    case 'abinary':
       if (def.flags.length !== undefined && len !== def.flags.length) return undefined;
       return copyBytes(buf, start, end);
+    case 'abinary':
+      // The filter's text; bytes that are no filter of a known type and size stay bytes.
+      return decodeAscendFilter(buf, start, end) ?? copyBytes(buf, start, end);
     case 'ipaddr':
       return len === 4 ? readIPv4(buf, start) : undefined;
     case 'ipv6addr':
@@ -217,6 +226,14 @@ export function readValue(
 export function named(def: AttributeDef, n: number): string | number {
   if (def.valueNames.size === 0) return n;
   return def.valueNames.get(n) ?? n;
+}
+
+function writeFilter(def: AttributeDef, text: string, buf: Buffer, off: number): number {
+  const bytes = encodeAscendFilter(text, def.name);
+  if (bytes.length > buf.length - off)
+    throw new InvalidValueError(def.name, `${bytes.length} bytes is over the ${buf.length - off}-byte limit`);
+  bytes.copy(buf, off);
+  return bytes.length;
 }
 
 function bad(def: AttributeDef, value: unknown, what: string): InvalidValueError {

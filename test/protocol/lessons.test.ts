@@ -357,7 +357,8 @@ describe('tags (RFC 2868 §3)', () => {
       [
         ['vid10', 3],
         ['vid20', undefined],
-        ['', 0],
+        // One octet is the value, not a tag with an empty value (FreeRADIUS reads it so).
+        ['\0', undefined],
       ],
     );
   });

@@ -298,8 +298,11 @@ describe('integers and dates', () => {
   });
 
   test('container types hold no value of their own', () => {
-    for (const t of ['tlv', 'vsa', 'extended', 'long-extended', 'evs'] as const)
+    for (const t of ['vsa', 'extended', 'long-extended', 'evs'] as const)
       rejects(def(t), ['x', hex('01')], InvalidValueError);
+    // A TLV takes bytes (its children, encoded) but no text.
+    rejects(def('tlv'), ['x'], InvalidValueError);
+    assert.deepEqual(enc(def('tlv'), hex('0103616263')), hex('0103616263'));
   });
 });
 
