@@ -11,8 +11,8 @@ import {
 } from '../protocol/codes.js';
 import type { DecodeOptions, Packet } from '../protocol/packet.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
-import type { DropReason } from '../server/drop-log.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../server/duplicate-table.js';
+import type { DropReason } from '../pipeline/drop-log.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
 import type { Remote } from '../transport/remote.js';

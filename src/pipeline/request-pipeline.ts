@@ -8,8 +8,8 @@ import {
   type PacketScan,
   scanPacket,
 } from '../protocol/packet.js';
-import { DuplicateTable } from '../server/duplicate-table.js';
-import type { DropLog, DropReason } from '../server/drop-log.js';
+import { DuplicateTable } from './duplicate-table.js';
+import type { DropLog, DropReason } from './drop-log.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 
 /** What every receiver counts, in total and per client; receivers add their own counters. */
@@ -180,8 +180,14 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     const secret = this.secretOf(config);
     let request: Packet;
     try {
-      const options = receiver.decodeOptions(config);
-      request = decodeRequest(secret, data, { ...options, scan, dictionary: this.dictionary });
+      const o = receiver.decodeOptions(config);
+      // A literal of fixed shape (a spread would make a slow dictionary-mode object per request).
+      request = decodeRequest(secret, data, {
+        scan,
+        dictionary: this.dictionary,
+        deferAttributes: o.deferAttributes,
+        requireMessageAuthenticator: o.requireMessageAuthenticator,
+      });
     } catch (err) {
       const bad = err instanceof AuthenticatorError;
       this.count(counters, bad ? 'badAuthenticators' : 'malformed');

@@ -23,8 +23,8 @@ import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
-import type { DropReason } from './drop-log.js';
-import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-table.js';
+import type { DropReason } from '../pipeline/drop-log.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_DUPLICATE_CACHE_SIZE } from './duplicate-table.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 
 /** State of a request seen recently (RFC 5080 §2.2.2). */
 export type DuplicateEntry =

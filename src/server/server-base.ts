@@ -5,7 +5,7 @@ import { RadiusClosedError, RadiusError } from '../errors.js';
 import { clearHmacKeyCache } from '../protocol/md5.js';
 import type { ListenerSpec, PipelineHost } from '../pipeline/request-pipeline.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
-import { DropLog } from './drop-log.js';
+import { DropLog } from '../pipeline/drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
 

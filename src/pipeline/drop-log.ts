@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../server/logger.js';
 
 /** Why a server dropped a request without answering it: what an operator needs to act on. */
 export type DropReason =

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DuplicateCache } from '../../src/server/duplicate-cache.js';
-import { type DuplicateKey, DuplicateTable } from '../../src/server/duplicate-table.js';
+import { type DuplicateKey, DuplicateTable } from '../../src/pipeline/duplicate-table.js';
 
 /** A deterministic generator (xorshift32), so that a failure can be replayed. */
 function rng(seed: number): () => number {
