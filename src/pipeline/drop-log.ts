@@ -10,7 +10,8 @@ export type DropReason =
   | 'blastradius'
   | 'proxy_state'
   | 'stale_timestamp'
-  | 'handler_failed';
+  | 'handler_failed'
+  | 'connection_error';
 
 /** What to tell the operator for each reason: the message, and a hint of what to check. */
 const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
@@ -41,6 +42,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
     "check the NAS's clock (RFC 5176 section 6.3)",
   ],
   handler_failed: ['request dropped: its handler failed or timed out', 'see registerHandleException'],
+  connection_error: [
+    'connection refused or closed',
+    'over TLS: is the client certificate signed by the configured CA, and not expired? Over TCP/TLS: a bad packet length closes the connection',
+  ],
 };
 
 interface Entry {

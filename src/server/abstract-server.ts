@@ -1,3 +1,5 @@
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import { RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
@@ -21,6 +23,7 @@ import {
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
+import { StreamListener, type StreamListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
@@ -55,10 +58,28 @@ export interface RequestContext {
 /** A handler's answer: reply attributes and the reply code (null: the default for the port). */
 export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, C];
 
+/** A RADIUS/TCP listener (RFC 6613): one port for every request the server handles. */
+export interface TcpListenerOptions extends StreamListenerOptions {
+  port: number;
+}
+
+/**
+ * A RADIUS/TLS listener (RFC 6614): every request the server handles on one port (default 2083),
+ * the client certificate verified against `ca` (mutual authentication is required). Takes the
+ * `node:tls` server options by their names (cert, key, ca, crl, minVersion, ciphers...).
+ */
+export interface TlsListenerOptions extends TlsOptions, StreamListenerOptions {
+  port?: number;
+}
+
 /** Server options. */
 export interface ServerOptions {
   authPort?: number;
   accPort?: number;
+  /** Also listen for RADIUS over TCP (RFC 6613). */
+  tcp?: TcpListenerOptions;
+  /** Also listen for RADIUS over TLS (RFC 6614, RadSec). */
+  tls?: TlsListenerOptions;
   dictionary?: Dictionary;
   logger?: Logger;
   /** BlastRADIUS: true = require, false = don't, 'auto' (default) = require once a NAS has sent one. */
@@ -81,6 +102,10 @@ export interface ListeningInfo {
   address: string;
   authPort: number | undefined;
   accPort: number | undefined;
+  /** The RADIUS/TCP port, when `tcp` was given. */
+  tcpPort?: number;
+  /** The RADIUS/TLS port, when `tls` was given. */
+  tlsPort?: number;
 }
 
 type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknown;
@@ -96,8 +121,11 @@ const MAX_SIGNING_NASES = 65536;
 const ZERO_COUNTERS = newCounters();
 const DEFER_ATTRIBUTES: DecodeOptions = { deferAttributes: true };
 
-/** The listeners of a RADIUS server: authentication (RFC 2865) and accounting (RFC 2866). */
-export type ListenerKind = 'auth' | 'acct';
+/**
+ * The listeners of a RADIUS server: authentication (RFC 2865), accounting (RFC 2866), and a stream
+ * (TCP, TLS) that carries both.
+ */
+export type ListenerKind = 'auth' | 'acct' | 'stream';
 
 // RFC 5997 §3: Status-Server is answered on both ports.
 const AUTH_LISTENER: ListenerSpec<ListenerKind> = {
@@ -115,7 +143,10 @@ const ACCT_LISTENER: ListenerSpec<ListenerKind> = {
  * The server owns sockets, verification, duplicates, Status-Server and replies; handlers only decide.
  */
 export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInfo> {
-  readonly options: Readonly<Required<Omit<ServerOptions, 'dictionary' | 'logger'>>>;
+  readonly options: Readonly<Required<Omit<ServerOptions, 'dictionary' | 'logger' | 'tcp' | 'tls'>>> & {
+    readonly tcp?: TcpListenerOptions;
+    readonly tls?: TlsListenerOptions;
+  };
   readonly dictionary: Dictionary;
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
@@ -136,6 +167,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       duplicateCacheSize: options.duplicateCacheSize ?? DEFAULT_DUPLICATE_CACHE_SIZE,
       handlerTimeout: options.handlerTimeout ?? 30,
       closeTimeout: options.closeTimeout ?? 5,
+      tcp: options.tcp,
+      tls: options.tls,
     };
     this.dictionary = options.dictionary ?? defaultDictionary;
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
@@ -186,7 +219,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
    * test harness): it goes through the same pipeline as the server's own sockets, and the reply (if
    * any) through `channel`. `listener` says which port it came in on. Ignored unless running.
    */
-  receive(data: Buffer, remote: Remote, channel: ReplyChannel, listener: ListenerKind): void {
+  receive(data: Buffer, remote: Remote, channel: ReplyChannel, listener: 'auth' | 'acct'): void {
     this.deliver(this.pipeline, data, remote, channel, listener === 'auth' ? AUTH_LISTENER : ACCT_LISTENER);
   }
 
@@ -206,10 +239,17 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   /** Binds the ports of the overridden handlers (the base class starts periodic tasks). */
   protected async openEndpoints(): Promise<ListeningInfo> {
+    const auth = this.overrides('handleAuthPacket');
+    const acct = this.overrides('handleAccPacket');
+    if (!auth && !acct) {
+      throw new RadiusError(
+        'override handleAuthPacket and/or handleAccPacket: no port to open',
+        'ERR_RADIUS_NO_HANDLER',
+      );
+    }
     const address = await this.resolveAddress();
     const family = familyOf(address);
-    const bindOne = (port: number, which: 'auth' | 'acct') => {
-      const listener = which === 'auth' ? AUTH_LISTENER : ACCT_LISTENER;
+    const bindOne = (port: number, listener: ListenerSpec<ListenerKind>) => {
       const ep = this.addEndpoint(
         new UdpEndpoint(
           family,
@@ -219,19 +259,55 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       );
       return ep.bind(address, port);
     };
-    const authPort = this.overrides('handleAuthPacket')
-      ? await bindOne(this.options.authPort, 'auth')
-      : undefined;
-    const accPort = this.overrides('handleAccPacket')
-      ? await bindOne(this.options.accPort, 'acct')
-      : undefined;
-    if (authPort === undefined && accPort === undefined) {
-      throw new RadiusError(
-        'override handleAuthPacket and/or handleAccPacket: no port to open',
-        'ERR_RADIUS_NO_HANDLER',
-      );
+    const info: ListeningInfo = {
+      host: this.host,
+      address,
+      authPort: auth ? await bindOne(this.options.authPort, AUTH_LISTENER) : undefined,
+      accPort: acct ? await bindOne(this.options.accPort, ACCT_LISTENER) : undefined,
+    };
+    // Streams carry every request the server handles on one port (RFC 6613 §2.2, RFC 6614 §2.1).
+    const stream: ListenerSpec<ListenerKind> = {
+      kind: 'stream',
+      accepts: (code) =>
+        code === STATUS_SERVER || (auth && code === ACCESS_REQUEST) || (acct && code === ACCOUNTING_REQUEST),
+    };
+    const { tcp, tls } = this.options;
+    if (tcp) info.tcpPort = await this.listenStream(createNetServer(), 'tcp', address, tcp.port, stream, tcp);
+    if (tls) {
+      const server = createTlsServer({
+        minVersion: 'TLSv1.2',
+        ...tls,
+        // RFC 6614 §2.3: both sides authenticate with certificates.
+        requestCert: true,
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      });
+      info.tlsPort = await this.listenStream(server, 'tls', address, tls.port ?? 2083, stream, tls);
     }
-    return { host: this.host, address, authPort, accPort };
+    return info;
+  }
+
+  private listenStream(
+    server: NetServer | TlsServer,
+    transport: 'tcp' | 'tls',
+    address: string,
+    port: number,
+    spec: ListenerSpec<ListenerKind>,
+    options: StreamListenerOptions,
+  ): Promise<number> {
+    const listener = this.addEndpoint(
+      new StreamListener(
+        server,
+        transport,
+        (data, remote, channel) => this.deliver(this.pipeline, data, remote, channel, spec),
+        (err, remote) => {
+          if (remote)
+            this.drops.report(remote.address, 'connection_error', { transport, error: err.message });
+          else this.socketError(err);
+        },
+        options,
+      ),
+    );
+    return listener.listen(address, port);
   }
 
   protected override onClosed(): void {
@@ -308,10 +384,13 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     request: Packet,
     secret: Buffer,
     remote: Remote,
-    port: ListenerKind,
+    listener: ListenerKind,
     nas: ServerCounters,
   ): Buffer | undefined | Promise<Buffer | undefined> {
     const code = request.code;
+    // A stream carries both kinds: the request's code says which port it stands for.
+    const port: 'auth' | 'acct' =
+      listener === 'stream' ? (code === ACCOUNTING_REQUEST ? 'acct' : 'auth') : listener;
     if (code === STATUS_SERVER) {
       // RFC 5997 §3: answered by the server itself, never passed to handlers.
       this.count(nas, 'statusServer');

@@ -138,7 +138,14 @@ function tail(text: string, lines: number): string {
 // Availability: tests skip (with the reason printed by node:test) when a peer is not installed.
 
 /** A peer program the interop tests can use. */
-export type PeerName = 'freeradius' | 'radtest' | 'radclient' | 'pyrad' | 'tshark' | 'eapol_test';
+export type PeerName =
+  | 'freeradius'
+  | 'radtest'
+  | 'radclient'
+  | 'pyrad'
+  | 'tshark'
+  | 'eapol_test'
+  | 'radsecproxy';
 
 const SEARCH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -181,6 +188,8 @@ function checkPeer(name: PeerName): string | null {
       return findBinary(name) ? null : `${name} not installed (apt-get install freeradius-utils)`;
     case 'eapol_test':
       return findBinary(name) ? null : 'eapol_test not installed (apt-get install eapoltest)';
+    case 'radsecproxy':
+      return findBinary(name) ? null : 'radsecproxy not installed (apt-get install radsecproxy)';
     case 'pyrad': {
       if (!existsSync(SYSTEM_PYTHON)) return `${SYSTEM_PYTHON} not found`;
       const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import pyrad.client'], { timeout: 10_000 });
@@ -1126,4 +1135,85 @@ export async function expertErrors(
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// radsecproxy (UDP/TCP/TLS proxy)
+
+/** A running radsecproxy. */
+export interface RadsecproxyPeer {
+  dir: string;
+  /** What it printed so far (it logs to stderr in the foreground). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `radsecproxy -f` with `config` (a radsecproxy.conf text; `${DIR}` is replaced by its private
+ * directory) and waits until `readyPort` is bound on 127.0.0.1 (UDP or TCP, as it listens).
+ */
+export async function startRadsecproxy(
+  config: string,
+  readyPort: { port: number; proto: 'udp' | 'tcp' },
+  startTimeoutMs = 15_000,
+): Promise<RadsecproxyPeer> {
+  const bin = findBinary('radsecproxy');
+  if (!bin) throw new Error(peerMissing('radsecproxy') ?? 'radsecproxy not found');
+  const dir = await makeTempDir('aioradius-radsecproxy-');
+  const conf = path.join(dir, 'radsecproxy.conf');
+  await fs.writeFile(conf, config.replaceAll('${DIR}', dir));
+  const proc = spawn(bin, ['-f', '-c', conf, '-i', path.join(dir, 'radsecproxy.pid')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  liveChildren.add(proc);
+  let output = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const deadline = Date.now() + startTimeoutMs;
+  while (!(await portInUse(readyPort.port, readyPort.proto))) {
+    if (exited(proc) || Date.now() > deadline) {
+      await terminate(proc, 'SIGKILL', 1000);
+      await removeTempDir(dir);
+      throw new Error(`radsecproxy did not start\n${tail(output, 30)}`);
+    }
+    await sleep(50);
+  }
+  let stopped = false;
+  return {
+    dir,
+    output: () => output,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await terminate(proc, 'SIGTERM', 3000);
+      await removeTempDir(dir);
+    },
+  };
+}
+
+/** True when something listens on 127.0.0.1:`port` (a bind attempt fails with EADDRINUSE). */
+async function portInUse(port: number, proto: 'udp' | 'tcp'): Promise<boolean> {
+  if (proto === 'udp') {
+    const sock = dgram.createSocket('udp4');
+    return new Promise((resolve) => {
+      sock.once('error', () => {
+        sock.close();
+        resolve(true);
+      });
+      sock.bind({ port, address: '127.0.0.1', exclusive: true }, () => {
+        sock.close();
+        resolve(false);
+      });
+    });
+  }
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const c = net.connect({ port, host: '127.0.0.1' });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
 }

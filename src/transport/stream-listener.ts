@@ -1,0 +1,157 @@
+import type { Server as NetServer, Socket } from 'node:net';
+import { type Server as TlsServer, TLSSocket } from 'node:tls';
+import type { Remote, ReplyChannel, Transport } from './remote.js';
+
+/** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
+const MIN_LENGTH = 20;
+const MAX_LENGTH = 4096;
+
+/**
+ * Splits a byte stream into RADIUS packets by their own Length field (RFC 6613 §2.6.4: RADIUS over
+ * TCP has no other framing). Each packet is copied into a buffer of its own, which the pipeline may
+ * read later (deferred attribute decoding).
+ */
+export class PacketFramer {
+  private pending: Buffer | undefined;
+
+  /**
+   * Adds bytes and returns the whole packets they complete. Throws RangeError on a Length outside
+   * 20..4096: the stream cannot be resynchronised, and the connection must be closed.
+   */
+  push(chunk: Buffer): Buffer[] {
+    let buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    const out: Buffer[] = [];
+    while (buf.length >= 4) {
+      const length = buf.readUInt16BE(2);
+      if (length < MIN_LENGTH || length > MAX_LENGTH) throw new RangeError(`invalid packet length ${length}`);
+      if (buf.length < length) break;
+      out.push(Buffer.from(buf.subarray(0, length)));
+      buf = buf.subarray(length);
+    }
+    this.pending = buf.length > 0 ? buf : undefined;
+    return out;
+  }
+}
+
+/** How a stream listener treats its connections. */
+export interface StreamListenerOptions {
+  /** Seconds a connection may stay without a request before it is closed; default 120. */
+  idleTimeout?: number;
+  /** Connections open at once from one address; more are refused; default 64. */
+  maxConnectionsPerClient?: number;
+}
+
+/** What a stream listener hands on: one packet, where it came from, and where its reply goes. */
+export type StreamRequestHandler = (data: Buffer, remote: Remote, channel: ReplyChannel) => void;
+
+/**
+ * A TCP (RFC 6613) or TLS (RFC 6614) listener: accepts connections on a `net.Server` or
+ * `tls.Server`, frames each connection's packets and hands them on with a reply channel writing to
+ * that connection. Over TLS the server verifies the client certificate itself (the socket comes
+ * from a `tls.Server`, so `requestCert`/`rejectUnauthorized` really apply) and the verified
+ * certificate travels with each request.
+ */
+export class StreamListener {
+  private readonly sockets = new Set<Socket>();
+  private readonly perClient = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly server: NetServer | TlsServer,
+    private readonly transport: Exclude<Transport, 'udp'>,
+    private readonly onRequest: StreamRequestHandler,
+    private readonly onError: (err: Error, remote?: Remote) => void,
+    private readonly options: StreamListenerOptions = {},
+  ) {
+    const event = transport === 'tls' ? 'secureConnection' : 'connection';
+    server.on(event, (socket: Socket) => this.accept(socket));
+    // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown.
+    server.on('tlsClientError', (err: Error, socket: Socket) => {
+      this.onError(err, remoteOf(socket, transport));
+    });
+    server.on('error', (err: Error) => this.onError(err));
+  }
+
+  /** Listens on `host:port` (0 picks a free one); resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const remote = remoteOf(socket, this.transport);
+    const count = this.perClient.get(remote.address) ?? 0;
+    if (count >= (this.options.maxConnectionsPerClient ?? 64)) {
+      this.onError(new Error(`too many connections from ${remote.address}`), remote);
+      socket.destroy();
+      return;
+    }
+    this.perClient.set(remote.address, count + 1);
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, () => socket.end());
+    const framer = new PacketFramer();
+    const channel: ReplyChannel = {
+      send(data: Buffer): void {
+        if (!socket.destroyed && socket.writable) socket.write(data);
+      },
+    };
+    socket.on('data', (chunk: Buffer) => {
+      let packets: Buffer[];
+      try {
+        packets = framer.push(chunk);
+      } catch (err) {
+        // RFC 6613 §2.6.4: a stream with a bad Length cannot be read further.
+        this.onError(err as Error, remote);
+        socket.destroy();
+        return;
+      }
+      for (const p of packets) this.onRequest(p, remote, channel);
+    });
+    socket.on('error', (err) => this.onError(err, remote));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      const n = (this.perClient.get(remote.address) ?? 1) - 1;
+      if (n > 0) this.perClient.set(remote.address, n);
+      else this.perClient.delete(remote.address);
+    });
+  }
+
+  /** Stops accepting, ends every connection (replies already written still go out), and closes. */
+  async close(waitMs = 1000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.end();
+    const deadline = Date.now() + waitMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const s of this.sockets) s.destroy();
+    await stopped;
+  }
+}
+
+/** The remote of a connection; over TLS with the client certificate the server verified. */
+function remoteOf(socket: Socket, transport: Exclude<Transport, 'udp'>): Remote {
+  const remote: Remote = {
+    address: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+    family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
+    transport,
+  };
+  if (socket instanceof TLSSocket && socket.authorized) {
+    const cert = socket.getPeerCertificate();
+    if (cert && Object.keys(cert).length > 0) remote.peerCertificate = cert;
+  }
+  return remote;
+}

@@ -1,0 +1,255 @@
+// RADIUS over TCP (RFC 6613) and TLS (RFC 6614) into the server's one request pipeline, driven from
+// node:net and node:tls sockets: length framing, the transport and certificate in `Remote`, a
+// client certificate from a foreign CA refused.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import tls from 'node:tls';
+import {
+  ACCESS_ACCEPT,
+  ACCOUNTING_RESPONSE,
+  AccessRequest,
+  AccountingRequest,
+  decodeResponse,
+  StatusServer,
+} from '../../src/index.js';
+import type { AttributesSet } from '../../src/protocol/attributes.js';
+import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
+import { PacketFramer } from '../../src/transport/stream-listener.js';
+import type { Remote } from '../../src/transport/remote.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+
+const SECRET = 'radsec';
+
+class Server extends AbstractRadiusServer {
+  remotes: Remote[] = [];
+  validateNas(remote: Remote) {
+    this.remotes.push(remote);
+    return SECRET;
+  }
+  override handleAuthPacket(attributes: AttributesSet) {
+    return [[['Reply-Message', `hello ${attributes.get('User-Name')}`]], ACCESS_ACCEPT] as const;
+  }
+  override handleAccPacket() {
+    return [[], null] as const;
+  }
+}
+
+/** Reads whole RADIUS packets from a stream. */
+class StreamReader {
+  private readonly framer = new PacketFramer();
+  private readonly packets: Buffer[] = [];
+  private wake: (() => void) | undefined;
+  closed = false;
+  constructor(socket: net.Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.packets.push(...this.framer.push(d));
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => {});
+  }
+  async next(ms = 3000): Promise<Buffer | undefined> {
+    const deadline = Date.now() + ms;
+    while (this.packets.length === 0 && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, deadline - Date.now());
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    return this.packets.shift();
+  }
+}
+
+async function started(options: ServerOptions): Promise<{ server: Server; tcp?: number; tls?: number }> {
+  const server = new Server('127.0.0.1', { authPort: 0, accPort: 0, ...options });
+  const info = await server.start();
+  return { server, tcp: info.tcpPort, tls: info.tlsPort };
+}
+
+describe('PacketFramer (RFC 6613 §2.6.4)', () => {
+  test('packets split across chunks and several in one chunk come out whole; a bad length throws', () => {
+    const a = new AccessRequest(SECRET).add('User-Name', 'a').encode();
+    const b = new AccessRequest(SECRET).add('User-Name', 'bb').encode();
+    const f = new PacketFramer();
+    const all = Buffer.concat([a, b]);
+    assert.deepEqual(f.push(all.subarray(0, 3)), []);
+    assert.deepEqual(f.push(all.subarray(3, a.length + 5)), [a]);
+    assert.deepEqual(f.push(all.subarray(a.length + 5)), [b]);
+    assert.deepEqual(new PacketFramer().push(all), [a, b]);
+    const bad = Buffer.from(a);
+    bad.writeUInt16BE(19, 2);
+    assert.throws(() => new PacketFramer().push(bad), RangeError);
+    bad.writeUInt16BE(4097, 2);
+    assert.throws(() => new PacketFramer().push(bad), RangeError);
+  });
+});
+
+describe('RADIUS/TCP listener', () => {
+  test('every request the server handles on one port; two packets in one write; Remote says tcp', async () => {
+    const { server, tcp } = await started({ tcp: { port: 0 } });
+    const socket = net.connect({ host: '127.0.0.1', port: tcp as number });
+    await new Promise((r) => socket.once('connect', r));
+    const reader = new StreamReader(socket);
+    try {
+      const auth = new AccessRequest(SECRET).addAttributes(['User-Name', 'alice'], ['User-Password', 'pw']);
+      const acct = new AccountingRequest(SECRET, { identifier: 9 }).addAttributes(
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', 'tcp-1'],
+      );
+      socket.write(Buffer.concat([auth.encode(), acct.encode()]));
+      const first = await reader.next();
+      const second = await reader.next();
+      assert.ok(first && second);
+      const replies = [first, second].map((r) =>
+        r[1] === auth.identifier && r[0] === ACCESS_ACCEPT
+          ? decodeResponse(SECRET, r, auth)
+          : decodeResponse(SECRET, r, acct),
+      );
+      assert.deepEqual(replies.map((r) => r.code).sort(), [ACCESS_ACCEPT, ACCOUNTING_RESPONSE].sort());
+      const accept = replies.find((r) => r.code === ACCESS_ACCEPT);
+      assert.equal(accept?.get('Reply-Message'), 'hello alice');
+      // Status-Server on a stream: Access-Accept (RFC 6614 §2.1 carries every type on one connection).
+      const status = new StatusServer(SECRET);
+      socket.write(status.encode());
+      const sreply = await reader.next();
+      assert.ok(sreply);
+      assert.equal(decodeResponse(SECRET, sreply, status).code, ACCESS_ACCEPT);
+      assert.equal(server.remotes[0].transport, 'tcp');
+      assert.equal(server.remotes[0].peerCertificate, undefined);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  test('a bad Length closes the connection; the server keeps serving others', async () => {
+    const { server, tcp } = await started({ tcp: { port: 0 } });
+    try {
+      const bad = net.connect({ host: '127.0.0.1', port: tcp as number });
+      const badReader = new StreamReader(bad);
+      await new Promise((r) => bad.once('connect', r));
+      bad.write(Buffer.from([1, 1, 0, 5, 0, 0, 0, 0]));
+      assert.equal(await badReader.next(), undefined);
+      assert.equal(badReader.closed, true);
+      const good = net.connect({ host: '127.0.0.1', port: tcp as number });
+      const reader = new StreamReader(good);
+      await new Promise((r) => good.once('connect', r));
+      good.write(new AccessRequest(SECRET).add('User-Name', 'bob').encode());
+      assert.equal((await reader.next())?.[0], ACCESS_ACCEPT);
+      good.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('RADIUS/TLS listener', () => {
+  let dir: string;
+  let ca: CertFiles;
+  let serverCert: CertFiles;
+  let clientCert: CertFiles;
+  let foreignClient: CertFiles;
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-tls-'));
+    ca = makeCa(dir, 'test-ca');
+    serverCert = makeCert(dir, ca, 'radius-server');
+    clientCert = makeCert(dir, ca, 'nas-one');
+    const foreignCa = makeCa(dir, 'foreign-ca');
+    foreignClient = makeCert(dir, foreignCa, 'intruder');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const tlsOptions = () => ({ port: 0, cert: serverCert.certPem, key: serverCert.keyPem, ca: ca.certPem });
+
+  function connect(port: number, client: CertFiles): tls.TLSSocket {
+    return tls.connect({
+      host: '127.0.0.1',
+      port,
+      ca: ca.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      servername: 'radius-server',
+    });
+  }
+
+  test('a client certificate signed by the CA: answered, and validateNas sees the verified certificate', async () => {
+    const { server, tls: port } = await started({ tls: tlsOptions() });
+    const socket = connect(port as number, clientCert);
+    const reader = new StreamReader(socket);
+    try {
+      await new Promise((r) => socket.once('secureConnect', r));
+      const request = new AccessRequest(SECRET).addAttributes(
+        ['User-Name', 'alice'],
+        ['User-Password', 'pw'],
+      );
+      socket.write(request.encode());
+      const reply = await reader.next();
+      assert.ok(reply);
+      assert.equal(decodeResponse(SECRET, reply, request).get('Reply-Message'), 'hello alice');
+      const remote = server.remotes[0];
+      assert.equal(remote.transport, 'tls');
+      assert.equal(remote.peerCertificate?.subject.CN, 'nas-one');
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  test('a client certificate from a foreign CA is refused at the handshake, and logged', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (o: object | string) => void warnings.push(o as Record<string, unknown>),
+    };
+    const { server, tls: port } = await started({ tls: tlsOptions(), logger });
+    const socket = connect(port as number, foreignClient);
+    const reader = new StreamReader(socket);
+    try {
+      socket.once('secureConnect', () =>
+        socket.write(new AccessRequest(SECRET).add('User-Name', 'x').encode()),
+      );
+      assert.equal(await reader.next(), undefined, 'no answer');
+      assert.equal(reader.closed, true, 'the connection is closed');
+      assert.equal(server.remotes.length, 0, 'no request reached validateNas');
+      assert.ok(warnings.some((w) => w.reason === 'connection_error' && w.transport === 'tls'));
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  test('no client certificate at all is refused too', async () => {
+    const { server, tls: port } = await started({ tls: tlsOptions() });
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: port as number,
+      ca: ca.certPem,
+      servername: 'radius-server',
+    });
+    const reader = new StreamReader(socket);
+    try {
+      socket.once('secureConnect', () =>
+        socket.write(new AccessRequest(SECRET).add('User-Name', 'x').encode()),
+      );
+      assert.equal(await reader.next(), undefined);
+      assert.equal(server.remotes.length, 0);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+});
