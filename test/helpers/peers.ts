@@ -1149,7 +1149,7 @@ export interface RadsecproxyPeer {
 }
 
 /**
- * Starts `radsecproxy -f` with `config` (a radsecproxy.conf text; `${DIR}` is replaced by its private
+ * Starts `radsecproxy -f` with `config` (a radsecproxy.conf text; `@DIR@` is replaced by its private
  * directory) and waits until `readyPort` is bound on 127.0.0.1 (UDP or TCP, as it listens).
  */
 export async function startRadsecproxy(
@@ -1161,7 +1161,7 @@ export async function startRadsecproxy(
   if (!bin) throw new Error(peerMissing('radsecproxy') ?? 'radsecproxy not found');
   const dir = await makeTempDir('aioradius-radsecproxy-');
   const conf = path.join(dir, 'radsecproxy.conf');
-  await fs.writeFile(conf, config.replaceAll('${DIR}', dir));
+  await fs.writeFile(conf, config.replaceAll('@DIR@', dir));
   const proc = spawn(bin, ['-f', '-c', conf, '-i', path.join(dir, 'radsecproxy.pid')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,0 +1,218 @@
+// RADIUS over TCP and TLS against peers nobody here wrote: `radclient -P tcp` into our TCP listener,
+// and radclient → radsecproxy (UDP in, TLS out) → our TLS listener, with certificates the test makes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ACCESS_ACCEPT, ACCESS_REJECT } from '../../src/index.js';
+import type { AttributesSet } from '../../src/protocol/attributes.js';
+import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
+import type { Remote } from '../../src/transport/remote.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { radclient, type RadsecproxyPeer, skipUnless, startRadsecproxy } from '../helpers/peers.js';
+import { freePorts } from '../helpers/ports.js';
+
+const UDP_SECRET = 'testing123';
+
+class Server extends AbstractRadiusServer {
+  remotes: Remote[] = [];
+  accounting: string[] = [];
+  validateNas(remote: Remote) {
+    this.remotes.push(remote);
+    // RFC 6614 §2.3: over TLS the secret is 'radsec'; the certificate is what authenticates.
+    return remote.transport === 'tls' ? 'radsec' : UDP_SECRET;
+  }
+  override handleAuthPacket(attributes: AttributesSet) {
+    const ok = attributes.get('User-Name') === 'alice' && attributes.get('User-Password') === 'alicepw';
+    return ok
+      ? ([
+          [
+            ['Reply-Message', 'Hello, alice'],
+            ['Session-Timeout', 3600],
+          ],
+          ACCESS_ACCEPT,
+        ] as const)
+      : ([[], ACCESS_REJECT] as const);
+  }
+  override handleAccPacket(attributes: AttributesSet) {
+    this.accounting.push(String(attributes.get('Acct-Session-Id')));
+    return [[], null] as const;
+  }
+}
+
+async function started(options: ServerOptions): Promise<{ server: Server; tcp?: number; tls?: number }> {
+  const server = new Server('127.0.0.1', { authPort: 0, accPort: 0, ...options });
+  const info = await server.start();
+  return { server, tcp: info.tcpPort, tls: info.tlsPort };
+}
+
+describe('radclient -P tcp → our RADIUS/TCP listener', { skip: skipUnless('radclient') }, () => {
+  test('PAP Accept with reply attributes, Reject, accounting, on one TCP port', async () => {
+    const { server, tcp } = await started({ tcp: { port: 0 } });
+    try {
+      const port = tcp as number;
+      const accept = await radclient({
+        host: '127.0.0.1',
+        port,
+        type: 'auth',
+        secret: UDP_SECRET,
+        input: 'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+        extraArgs: ['-P', 'tcp'],
+      });
+      assert.equal(accept.replies[0]?.code, 'Access-Accept', accept.stdout + accept.stderr);
+      assert.ok(accept.replies[0].attributes.some(([k, v]) => k === 'Reply-Message' && v === 'Hello, alice'));
+      const reject = await radclient({
+        host: '127.0.0.1',
+        port,
+        type: 'auth',
+        secret: UDP_SECRET,
+        input: 'User-Name = "alice", User-Password = "wrong", Message-Authenticator = 0x00',
+        extraArgs: ['-P', 'tcp'],
+      });
+      assert.equal(reject.replies[0]?.code, 'Access-Reject');
+      const acct = await radclient({
+        host: '127.0.0.1',
+        port,
+        type: 'acct',
+        secret: UDP_SECRET,
+        input: 'User-Name = "alice", Acct-Status-Type = Start, Acct-Session-Id = "tcp-s1"',
+        extraArgs: ['-P', 'tcp'],
+      });
+      assert.equal(acct.replies[0]?.code, 'Accounting-Response');
+      assert.deepEqual(server.accounting, ['tcp-s1']);
+      assert.ok(server.remotes.every((r) => r.transport === 'tcp'));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listener', {
+  skip: skipUnless('radclient', 'radsecproxy'),
+}, () => {
+  let dir: string;
+  let ca: CertFiles;
+  let serverCert: CertFiles;
+  let proxyCert: CertFiles;
+  let server: Server;
+  let proxy: RadsecproxyPeer;
+  let udpPort: number;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-radsec-'));
+    ca = makeCa(dir, 'radsec-ca');
+    serverCert = makeCert(dir, ca, 'radius-server');
+    proxyCert = makeCert(dir, ca, 'radsecproxy');
+    const s = await started({
+      tls: { port: 0, cert: serverCert.certPem, key: serverCert.keyPem, ca: ca.certPem },
+    });
+    server = s.server;
+    [udpPort] = await freePorts(1);
+    proxy = await startRadsecproxy(
+      `ListenUDP 127.0.0.1:${udpPort}
+LogLevel 3
+tls default {
+    CACertificateFile ${ca.cert}
+    CertificateFile ${proxyCert.cert}
+    CertificateKeyFile ${proxyCert.key}
+}
+client 127.0.0.1 {
+    type udp
+    secret ${UDP_SECRET}
+}
+server tlshome {
+    host 127.0.0.1
+    port ${s.tls}
+    type tls
+    secret radsec
+    CertificateNameCheck off
+    StatusServer on
+}
+realm * {
+    server tlshome
+    accountingServer tlshome
+}
+`,
+      { port: udpPort, proto: 'udp' },
+    );
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('PAP Accept (with our reply attributes) and Reject through the proxy', async () => {
+    const accept = await radclient({
+      host: '127.0.0.1',
+      port: udpPort,
+      type: 'auth',
+      secret: UDP_SECRET,
+      input: 'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+      extraArgs: ['-t', '5', '-r', '1'],
+    });
+    assert.equal(
+      accept.replies[0]?.code,
+      'Access-Accept',
+      `${accept.stdout}${accept.stderr}\n${proxy.output()}`,
+    );
+    assert.ok(accept.replies[0].attributes.some(([k, v]) => k === 'Reply-Message' && v === 'Hello, alice'));
+    const reject = await radclient({
+      host: '127.0.0.1',
+      port: udpPort,
+      type: 'auth',
+      secret: UDP_SECRET,
+      input: 'User-Name = "alice", User-Password = "nope", Message-Authenticator = 0x00',
+      extraArgs: ['-t', '5', '-r', '1'],
+    });
+    assert.equal(reject.replies[0]?.code, 'Access-Reject');
+    const tlsRemote = server.remotes.find((r) => r.transport === 'tls');
+    assert.equal(
+      tlsRemote?.peerCertificate?.subject.CN,
+      'radsecproxy',
+      'the proxy authenticated with its certificate',
+    );
+  });
+
+  test('accounting through the proxy', async () => {
+    const acct = await radclient({
+      host: '127.0.0.1',
+      port: udpPort,
+      type: 'acct',
+      secret: UDP_SECRET,
+      input: 'User-Name = "alice", Acct-Status-Type = Start, Acct-Session-Id = "radsec-s1"',
+      extraArgs: ['-t', '5', '-r', '1'],
+    });
+    assert.equal(acct.replies[0]?.code, 'Accounting-Response', `${acct.stdout}${acct.stderr}`);
+    assert.ok(server.accounting.includes('radsec-s1'));
+  });
+
+  test('Status-Server: the proxy answers its client, and its own watchdog (StatusServer on) is answered by us over TLS', async () => {
+    const status = await radclient({
+      host: '127.0.0.1',
+      port: udpPort,
+      type: 'status',
+      secret: UDP_SECRET,
+      input: 'Message-Authenticator = 0x00',
+      extraArgs: ['-t', '5', '-r', '1'],
+    });
+    assert.equal(status.replies[0]?.code, 'Access-Accept', `${status.stdout}${status.stderr}`);
+    // radsecproxy probes a home server 25 s after its last answer (STATUS_SERVER_PERIOD); it marks
+    // the server dead when the probe goes unanswered, so a later request proves the answer counted.
+    const deadline = Date.now() + 45_000;
+    while (server.counters.statusServer === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    assert.ok(server.counters.statusServer >= 1, `no Status-Server reached us\n${proxy.output()}`);
+    const after = await radclient({
+      host: '127.0.0.1',
+      port: udpPort,
+      type: 'auth',
+      secret: UDP_SECRET,
+      input: 'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+      extraArgs: ['-t', '5', '-r', '1'],
+    });
+    assert.equal(after.replies[0]?.code, 'Access-Accept');
+  });
+});
