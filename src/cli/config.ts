@@ -16,6 +16,17 @@ export type ConfigValue = string | number;
 /** Ordered `[name, value]` pairs (reply or check attributes). */
 export type AttributeList = Array<[string, ConfigValue]>;
 
+/** A RADIUS/TLS listener (RFC 6614): paths resolved against the config file, PEM contents read at load. */
+export interface TlsListenConfig {
+  port: number;
+  certificate: string;
+  privateKey: string;
+  ca: string;
+  crl?: string;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  pem: { cert: Buffer; key: Buffer; ca: Buffer; crl?: Buffer };
+}
+
 /** Where the server listens. */
 export interface ListenConfig {
   host: string;
@@ -23,7 +34,14 @@ export interface ListenConfig {
   acct: number;
   /** Dynamic Authorization (RFC 5176) port; accepted and validated, not served yet. */
   coa?: number;
+  /** RADIUS over TCP (RFC 6613). */
+  tcp?: { port: number };
+  /** RADIUS over TLS (RFC 6614). */
+  tls?: TlsListenConfig;
 }
+
+/** The transports a client entry may be limited to. */
+export type ClientTransport = 'udp' | 'tcp' | 'tls';
 
 /** One NAS (or a whole network of them) allowed to talk to the server. */
 export interface ClientConfig {
@@ -36,6 +54,8 @@ export interface ClientConfig {
   name?: string;
   requireMessageAuthenticator?: RequireMessageAuthenticator;
   limitProxyState?: boolean;
+  /** Only requests over this transport match the entry; undefined matches any. */
+  transport?: ClientTransport;
 }
 
 /** A user: credentials, reply attributes, and check attributes the request must carry. */
@@ -66,8 +86,19 @@ export interface ServeConfig {
 
 const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
-const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa'];
-const CLIENT_KEYS = ['address', 'secret', 'name', 'requireMessageAuthenticator', 'limitProxyState'];
+const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
+const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion'];
+const CLIENT_KEYS = [
+  'address',
+  'secret',
+  'name',
+  'requireMessageAuthenticator',
+  'limitProxyState',
+  'transport',
+];
+const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
+/** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
+export const RADSEC_SECRET = 'radsec';
 const USER_KEYS = ['name', 'password', 'ntHash', 'reply', 'check'];
 
 type PathPart = string | number;
@@ -202,22 +233,26 @@ export class ClientTable {
     this.sorted = [...clients].sort((a, b) => b.prefix - a.prefix);
   }
 
-  /** The most specific client covering `address`, or undefined. */
-  match(address: string): ClientConfig | undefined {
-    const hit = this.cache.get(address);
+  /**
+   * The most specific client covering `address` for `transport` (an entry limited to that
+   * transport first, then one for any transport, at equal prefix length), or undefined.
+   */
+  match(address: string, transport: ClientTransport = 'udp'): ClientConfig | undefined {
+    const key = transport === 'udp' ? address : `${transport} ${address}`;
+    const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const bytes = addressBytes(address);
     let found: ClientConfig | null = null;
     if (bytes) {
       for (const c of this.sorted) {
-        if (c.network.length === bytes.length && maskBytes(bytes, c.prefix).equals(c.network)) {
-          found = c;
-          break;
-        }
+        if (c.transport !== undefined && c.transport !== transport) continue;
+        if (c.network.length !== bytes.length || !maskBytes(bytes, c.prefix).equals(c.network)) continue;
+        if (found !== null && found.prefix > c.prefix) break;
+        if (found === null || (found.transport === undefined && c.transport !== undefined)) found = c;
       }
     }
     if (this.cache.size >= 4096) this.cache.clear();
-    this.cache.set(address, found);
+    this.cache.set(key, found);
     return found ?? undefined;
   }
 }
@@ -312,8 +347,17 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
   const address = w.string([...parts, 'address'], m.get('address'), node) as string;
   const cidr = parseCidr(address);
   if (!cidr) w.fail([...parts, 'address'], m.get('address'), `not an IP address or CIDR: ${address}`);
-  if (!m.has('secret')) w.fail([...parts, 'secret'], node, 'is required (the shared secret of this client)');
-  const secret = w.string([...parts, 'secret'], m.get('secret'), node) as string;
+  const transport = w.string([...parts, 'transport'], m.get('transport'));
+  if (transport !== undefined && !TRANSPORTS.includes(transport)) {
+    w.fail([...parts, 'transport'], m.get('transport'), `must be one of ${TRANSPORTS.join(', ')}`);
+  }
+  // RFC 6614 §2.3: over TLS the certificate authenticates and the secret defaults to "radsec".
+  if (!m.has('secret') && transport !== 'tls') {
+    w.fail([...parts, 'secret'], node, 'is required (the shared secret of this client)');
+  }
+  const secret = m.has('secret')
+    ? (w.string([...parts, 'secret'], m.get('secret'), node) as string)
+    : RADSEC_SECRET;
   const ram = w.scalar([...parts, 'requireMessageAuthenticator'], m.get('requireMessageAuthenticator'));
   if (ram !== null && ram !== undefined && ram !== true && ram !== false && ram !== 'auto') {
     w.fail(
@@ -330,6 +374,48 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
     name: w.string([...parts, 'name'], m.get('name')),
     requireMessageAuthenticator: (ram ?? undefined) as RequireMessageAuthenticator | undefined,
     limitProxyState: w.boolean([...parts, 'limitProxyState'], m.get('limitProxyState')),
+    transport: transport as ClientTransport | undefined,
+  };
+}
+
+/** Reads a PEM file named in the config; an unreadable one fails with its field. */
+function readPem(
+  w: Walker,
+  parts: readonly PathPart[],
+  node: Node | null | undefined,
+  base: string,
+): [string, Buffer] {
+  const rel = w.string(parts, node, true) as string;
+  const abs = path.resolve(base, rel);
+  try {
+    return [abs, readFileSync(abs)];
+  } catch (err) {
+    w.fail(parts, node, `cannot read ${abs}: ${(err as Error).message}`);
+  }
+}
+
+function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsListenConfig {
+  const parts = ['listen', 'tls'];
+  const m = w.map(parts, node, TLS_KEYS);
+  for (const key of ['certificate', 'privateKey', 'ca']) {
+    if (!m.has(key)) w.fail([...parts, key], node, 'is required (a PEM file, relative to this config)');
+  }
+  const [certificate, cert] = readPem(w, [...parts, 'certificate'], m.get('certificate'), base);
+  const [privateKey, key] = readPem(w, [...parts, 'privateKey'], m.get('privateKey'), base);
+  const [ca, caPem] = readPem(w, [...parts, 'ca'], m.get('ca'), base);
+  const crlEntry = m.has('crl') ? readPem(w, [...parts, 'crl'], m.get('crl'), base) : undefined;
+  const minVersion = w.string([...parts, 'minVersion'], m.get('minVersion'));
+  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
+    w.fail([...parts, 'minVersion'], m.get('minVersion'), 'must be TLSv1.2 or TLSv1.3');
+  }
+  return {
+    port: w.port([...parts, 'port'], m.get('port'), 2083) as number,
+    certificate,
+    privateKey,
+    ca,
+    crl: crlEntry?.[0],
+    minVersion: minVersion as TlsListenConfig['minVersion'],
+    pem: { cert, key, ca: caPem, crl: crlEntry?.[1] },
   };
 }
 
@@ -377,6 +463,12 @@ export function parseConfig(text: string, file: string): ServeConfig {
     acct: w.port(['listen', 'acct'], lm.get('acct'), 1813) as number,
     coa: w.port(['listen', 'coa'], lm.get('coa')),
   };
+  if (lm.has('tcp')) {
+    const tm = w.map(['listen', 'tcp'], lm.get('tcp'), ['port']);
+    if (!tm.has('port')) w.fail(['listen', 'tcp', 'port'], lm.get('tcp'), 'is required');
+    listen.tcp = { port: w.port(['listen', 'tcp', 'port'], tm.get('port')) as number };
+  }
+  if (lm.has('tls')) listen.tls = parseTls(w, lm.get('tls'), base);
   if (listen.auth !== 0 && listen.auth === listen.acct) {
     w.fail(['listen', 'acct'], lm.get('acct'), 'must differ from listen.auth');
   }
@@ -401,7 +493,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const seen = new Map<string, number>();
   clientNodes.forEach((n, i) => {
     const c = parseClient(w, n, i);
-    const key = `${c.network.toString('hex')}/${c.prefix}`;
+    const key = `${c.network.toString('hex')}/${c.prefix} ${c.transport ?? 'any'}`;
     const first = seen.get(key);
     if (first !== undefined) {
       w.fail(

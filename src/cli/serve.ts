@@ -14,7 +14,7 @@ import {
   type RequestContext,
 } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
-import type { Remote } from '../transport/udp.js';
+import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
 import { type ClientConfig, ClientTable, loadConfig, type ServeConfig } from './config.js';
@@ -38,9 +38,22 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
+    const { tcp, tls } = config.listen;
     super(config.listen.host, {
       authPort: config.listen.auth,
       accPort: config.listen.acct,
+      tcp: tcp ? { port: tcp.port } : undefined,
+      // RFC 6614: a TLS client presents a certificate signed by `ca` (checked by the listener).
+      tls: tls
+        ? {
+            port: tls.port,
+            cert: tls.pem.cert,
+            key: tls.pem.key,
+            ca: tls.pem.ca,
+            crl: tls.pem.crl,
+            minVersion: tls.minVersion,
+          }
+        : undefined,
       dictionary: config.dictionary,
       logger,
     });
@@ -65,8 +78,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   override validateNas(remote: Remote): NasConfig {
-    const c = this.clients.match(remote.address);
-    if (!c) throw new RadiusResponseError(`no client configured for ${remote.address}`);
+    const c = this.clients.match(remote.address, remote.transport);
+    if (!c)
+      throw new RadiusResponseError(`no client configured for ${remote.address} over ${remote.transport}`);
     // One NasConfig per configured client, not one per request.
     let nas = this.nasConfigs.get(c);
     if (nas === undefined) {
@@ -230,7 +244,7 @@ export async function run(argv: string[]): Promise<number> {
   const server = new ConfiguredServer(config, store, logger);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
-  let ports: { authPort?: number; accPort?: number } = {};
+  let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
   try {
     ports = await server.start();
     if (config.metrics) {
@@ -274,6 +288,8 @@ export async function run(argv: string[]): Promise<number> {
     {
       auth: ports.authPort,
       acct: ports.accPort,
+      tcp: ports.tcpPort,
+      tls: ports.tlsPort,
       metrics: metricsPort,
       database: config.database,
       clients: config.clients.length,
