@@ -280,6 +280,12 @@ export interface FreeradiusOptions {
   extraAuthorize?: string;
   /** unlang inserted at the top of the CoA server's `recv-coa` section (e.g. `reject` gives a NAK). */
   extraCoa?: string;
+  /** unlang inserted at the top of the default site's `preacct` section. */
+  extraPreacct?: string;
+  /** Replaces proxy.conf (home servers, pools, realms); `@DIR@` becomes the private directory. */
+  proxyConf?: string;
+  /** Files written into the private directory (certificates...), readable by the server's user. */
+  files?: Record<string, string | Buffer>;
   /** Bound on waiting for the server to be ready, default 20 s. */
   startTimeoutMs?: number;
 }
@@ -430,6 +436,7 @@ async function writeFreeradiusConfig(
   if (opts.extraAuthorize) authorizeTop.push(opts.extraAuthorize);
   if (authorizeTop.length)
     siteText = insertAfter(siteText, /^authorize\s*\{/, authorizeTop.join('\n'), sitePath);
+  if (opts.extraPreacct) siteText = insertAfter(siteText, /^preacct\s*\{/, opts.extraPreacct, sitePath);
   // Status-Server on the accounting port goes through Acct-Type Status-Server (RFC 5997 section 4).
   if (opts.statusServer !== false) {
     siteText = insertAfter(
@@ -440,6 +447,13 @@ async function writeFreeradiusConfig(
     );
   }
   await fs.writeFile(sitePath, siteText);
+
+  for (const [name, content] of Object.entries(opts.files ?? {})) {
+    await fs.writeFile(path.join(dir, name), content);
+  }
+  if (opts.proxyConf !== undefined) {
+    await fs.writeFile(path.join(raddb, 'proxy.conf'), opts.proxyConf.replaceAll('@DIR@', dir));
+  }
 
   // Other enabled sites (inner-tunnel on 18120, status on 18121 where enabled) keep their virtual
   // servers but lose their fixed listeners, so two instances can run at once.

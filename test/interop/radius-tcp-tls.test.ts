@@ -10,10 +10,19 @@ import type { AttributesSet } from '../../src/protocol/attributes.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import type { Remote } from '../../src/transport/remote.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
-import { radclient, type RadsecproxyPeer, skipUnless, startRadsecproxy } from '../helpers/peers.js';
+import {
+  type FreeradiusPeer,
+  radclient,
+  type RadsecproxyPeer,
+  skipUnless,
+  startFreeradius,
+  startRadsecproxy,
+} from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 
 const UDP_SECRET = 'testing123';
+/** unlang that sends every request to the realm whose home server is our TLS listener. */
+const PROXY_TO_US = '\tupdate control {\n\t\tProxy-To-Realm := "aioradius_realm"\n\t}';
 
 class Server extends AbstractRadiusServer {
   remotes: Remote[] = [];
@@ -214,5 +223,104 @@ realm * {
       extraArgs: ['-t', '5', '-r', '1'],
     });
     assert.equal(after.replies[0]?.code, 'Access-Accept');
+  });
+});
+
+describe('radclient → FreeRADIUS (a RadSec proxy: home_server over TLS) → our RADIUS/TLS listener', {
+  skip: skipUnless('radclient', 'freeradius'),
+}, () => {
+  let dir: string;
+  let server: Server;
+  let freeradius: FreeradiusPeer;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-frtls-'));
+    const ca = makeCa(dir, 'fr-ca');
+    const serverCert = makeCert(dir, ca, 'radius-server');
+    const proxyCert = makeCert(dir, ca, 'freeradius-proxy');
+    const s = await started({
+      tls: { port: 0, cert: serverCert.certPem, key: serverCert.keyPem, ca: ca.certPem },
+    });
+    server = s.server;
+    freeradius = await startFreeradius({
+      secret: UDP_SECRET,
+      files: { 'ca.pem': ca.certPem, 'proxy.pem': proxyCert.certPem, 'proxy.key': proxyCert.keyPem },
+      proxyConf: `proxy server {
+	default_fallback = no
+}
+home_server aioradius {
+	ipaddr = 127.0.0.1
+	port = ${s.tls}
+	type = auth+acct
+	proto = tcp
+	secret = radsec
+	status_check = none
+	tls {
+		private_key_file = @DIR@/proxy.key
+		certificate_file = @DIR@/proxy.pem
+		ca_file = @DIR@/ca.pem
+		fragment_size = 8192
+		check_crl = no
+		cipher_list = "DEFAULT"
+	}
+}
+home_server_pool aioradius_pool {
+	type = fail-over
+	home_server = aioradius
+}
+realm aioradius_realm {
+	auth_pool = aioradius_pool
+	acct_pool = aioradius_pool
+}
+`,
+      extraAuthorize: PROXY_TO_US,
+      extraPreacct: PROXY_TO_US,
+    });
+  });
+
+  after(async () => {
+    await freeradius?.stop();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('PAP Accept with our reply attributes, Reject, and accounting, proxied over TLS', async () => {
+    const send = (type: 'auth' | 'acct', input: string) =>
+      radclient({
+        host: '127.0.0.1',
+        port: type === 'auth' ? freeradius.authPort : freeradius.acctPort,
+        type,
+        secret: UDP_SECRET,
+        input,
+        extraArgs: ['-t', '5', '-r', '1'],
+      });
+    const accept = await send(
+      'auth',
+      'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+    );
+    assert.equal(
+      accept.replies[0]?.code,
+      'Access-Accept',
+      `${accept.stdout}${accept.stderr}\n${freeradius.log()}`,
+    );
+    assert.ok(accept.replies[0].attributes.some(([k, v]) => k === 'Reply-Message' && v === 'Hello, alice'));
+    const reject = await send(
+      'auth',
+      'User-Name = "alice", User-Password = "nope", Message-Authenticator = 0x00',
+    );
+    assert.equal(reject.replies[0]?.code, 'Access-Reject');
+    const acct = await send(
+      'acct',
+      'User-Name = "alice", Acct-Status-Type = Start, Acct-Session-Id = "fr-tls-1"',
+    );
+    assert.equal(
+      acct.replies[0]?.code,
+      'Accounting-Response',
+      `${acct.stdout}${acct.stderr}\n${freeradius.log()}`,
+    );
+    assert.ok(server.accounting.includes('fr-tls-1'));
+    const viaTls = server.remotes.filter((r) => r.transport === 'tls');
+    assert.ok(viaTls.length >= 3);
+    assert.equal(viaTls[0].peerCertificate?.subject.CN, 'freeradius-proxy');
   });
 });
