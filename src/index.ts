@@ -42,6 +42,7 @@ export type { LoadOptions } from './dictionary/parser.js';
 export {
   AbstractRadiusServer,
   type HandlerResult,
+  type ListenerKind,
   type ListeningInfo,
   type NasConfig,
   type RequestContext,
@@ -52,7 +53,17 @@ export { type ServerCounters, newCounters } from './server/counters.js';
 export { DuplicateCache } from './server/duplicate-cache.js';
 export { type Logger, silentLogger } from './server/logger.js';
 export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
-export type { Remote, ReplyChannel } from './transport/udp.js';
+export type { Remote, ReplyChannel, Transport } from './transport/remote.js';
+export {
+  PacketFramer,
+  type StreamListenerOptions,
+  type TcpListenerOptions,
+  type TlsListenerOptions,
+} from './transport/stream-listener.js';
+export {
+  DropLog,
+  type DropReason,
+} from './pipeline/drop-log.js';
 export type { ReplyAttributePair, ReplyAttributes } from './protocol/attributes.js';
 export {
   type AuthMethod,

@@ -15,7 +15,8 @@ import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
-import type { Remote } from '../transport/remote.js';
+import type { Remote, ReplyChannel } from '../transport/remote.js';
+import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { type DynauthCounters, newDynauthCounters } from './dynauth-counters.js';
 import { ERROR_CAUSE, errorCauseRefusal, errorCauses } from './error-cause.js';
@@ -60,6 +61,10 @@ export type DynauthHandlerResult = readonly [ReplyAttributes, number];
 export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
   /** UDP port, default 3799 (RFC 5176 §2.3); 0 picks a free one. */
   port?: number;
+  /** Also take CoA/Disconnect over TCP (RFC 6613). */
+  tcp?: TcpListenerOptions;
+  /** Also take CoA/Disconnect over TLS (RFC 6614 §2.1 carries them like any other packet). */
+  tls?: TlsListenerOptions;
   dictionary?: Dictionary;
   logger?: Logger;
   /**
@@ -85,16 +90,20 @@ export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
   closeTimeout?: number;
 }
 
-/** The port bound, once listening. */
+/** The ports bound, once listening. */
 export interface DynauthListeningInfo {
   host: string;
   address: string;
   port: number;
+  tcpPort?: number;
+  tlsPort?: number;
 }
 
 /** The options in effect (defaults applied), as `server.options`. */
 export type ResolvedDynauthOptions = Readonly<{
   port: number;
+  tcp?: TcpListenerOptions;
+  tls?: TlsListenerOptions;
   /** Seconds; undefined when Event-Timestamp is not checked. */
   eventTimestampWindow: number | undefined;
   requireEventTimestamp: boolean;
@@ -147,6 +156,8 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     }
     this.options = {
       port: options.port ?? 3799,
+      tcp: options.tcp,
+      tls: options.tls,
       eventTimestampWindow: window,
       requireEventTimestamp: options.requireEventTimestamp ?? false,
       // RFC 5176 §6.3: the duplicate window must be the Event-Timestamp window.
@@ -247,8 +258,16 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         (err) => this.socketError(err),
       ),
     );
-    const port = await ep.bind(address, this.options.port);
-    return { host: this.host, address, port };
+    const info: DynauthListeningInfo = {
+      host: this.host,
+      address,
+      port: await ep.bind(address, this.options.port),
+    };
+    const deliver = (data: Buffer, remote: Remote, channel: ReplyChannel) =>
+      this.deliver(this.pipeline, data, remote, channel, COA_LISTENER);
+    if (this.options.tcp) info.tcpPort = await this.listenTcp(address, this.options.tcp, deliver);
+    if (this.options.tls) info.tlsPort = await this.listenTls(address, this.options.tls, deliver);
+    return info;
   }
 
   protected override onClosed(): void {

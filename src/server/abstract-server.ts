@@ -1,5 +1,3 @@
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import { RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
@@ -23,7 +21,7 @@ import {
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
-import { StreamListener, type StreamListenerOptions } from '../transport/stream-listener.js';
+import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
@@ -57,20 +55,6 @@ export interface RequestContext {
 
 /** A handler's answer: reply attributes and the reply code (null: the default for the port). */
 export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, C];
-
-/** A RADIUS/TCP listener (RFC 6613): one port for every request the server handles. */
-export interface TcpListenerOptions extends StreamListenerOptions {
-  port: number;
-}
-
-/**
- * A RADIUS/TLS listener (RFC 6614): every request the server handles on one port (default 2083),
- * the client certificate verified against `ca` (mutual authentication is required). Takes the
- * `node:tls` server options by their names (cert, key, ca, crl, minVersion, ciphers...).
- */
-export interface TlsListenerOptions extends TlsOptions, StreamListenerOptions {
-  port?: number;
-}
 
 /** Server options. */
 export interface ServerOptions {
@@ -272,42 +256,11 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         code === STATUS_SERVER || (auth && code === ACCESS_REQUEST) || (acct && code === ACCOUNTING_REQUEST),
     };
     const { tcp, tls } = this.options;
-    if (tcp) info.tcpPort = await this.listenStream(createNetServer(), 'tcp', address, tcp.port, stream, tcp);
-    if (tls) {
-      const server = createTlsServer({
-        minVersion: 'TLSv1.2',
-        ...tls,
-        // RFC 6614 §2.3: both sides authenticate with certificates.
-        requestCert: true,
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      });
-      info.tlsPort = await this.listenStream(server, 'tls', address, tls.port ?? 2083, stream, tls);
-    }
+    const deliver = (data: Buffer, remote: Remote, channel: ReplyChannel) =>
+      this.deliver(this.pipeline, data, remote, channel, stream);
+    if (tcp) info.tcpPort = await this.listenTcp(address, tcp, deliver);
+    if (tls) info.tlsPort = await this.listenTls(address, tls, deliver);
     return info;
-  }
-
-  private listenStream(
-    server: NetServer | TlsServer,
-    transport: 'tcp' | 'tls',
-    address: string,
-    port: number,
-    spec: ListenerSpec<ListenerKind>,
-    options: StreamListenerOptions,
-  ): Promise<number> {
-    const listener = this.addEndpoint(
-      new StreamListener(
-        server,
-        transport,
-        (data, remote, channel) => this.deliver(this.pipeline, data, remote, channel, spec),
-        (err, remote) => {
-          if (remote)
-            this.drops.report(remote.address, 'connection_error', { transport, error: err.message });
-          else this.socketError(err);
-        },
-        options,
-      ),
-    );
-    return listener.listen(address, port);
   }
 
   protected override onClosed(): void {

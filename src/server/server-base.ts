@@ -1,10 +1,19 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
+import { createServer as createNetServer, isIP, type Server as NetServer } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { RadiusClosedError, RadiusError } from '../errors.js';
 import { clearHmacKeyCache } from '../protocol/md5.js';
 import type { ListenerSpec, PipelineHost } from '../pipeline/request-pipeline.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
+import {
+  createRadsecServer,
+  type StreamListenerOptions,
+  StreamListener,
+  type StreamRequestHandler,
+  type TcpListenerOptions,
+  type TlsListenerOptions,
+} from '../transport/stream-listener.js';
 import { DropLog } from '../pipeline/drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
@@ -222,6 +231,55 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     const p = pending.catch((e) => this.reportError(e));
     this.inFlight.add(p);
     p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Opens a RADIUS/TCP listener (RFC 6613) handing its requests to `deliver`; resolves with its port. */
+  protected listenTcp(
+    address: string,
+    options: TcpListenerOptions,
+    deliver: StreamRequestHandler,
+  ): Promise<number> {
+    return this.listenStream(createNetServer(), 'tcp', address, options.port, options, deliver);
+  }
+
+  /** Opens a RADIUS/TLS listener (RFC 6614, default port 2083); resolves with its port. */
+  protected listenTls(
+    address: string,
+    options: TlsListenerOptions,
+    deliver: StreamRequestHandler,
+  ): Promise<number> {
+    return this.listenStream(
+      createRadsecServer(options),
+      'tls',
+      address,
+      options.port ?? 2083,
+      options,
+      deliver,
+    );
+  }
+
+  private listenStream(
+    server: NetServer | TlsServer,
+    transport: 'tcp' | 'tls',
+    address: string,
+    port: number,
+    options: StreamListenerOptions,
+    deliver: StreamRequestHandler,
+  ): Promise<number> {
+    const listener = this.addEndpoint(
+      new StreamListener(
+        server,
+        transport,
+        deliver,
+        (err, remote) => {
+          if (remote)
+            this.drops.report(remote.address, 'connection_error', { transport, error: err.message });
+          else this.socketError(err);
+        },
+        options,
+      ),
+    );
+    return listener.listen(address, port);
   }
 
   /** Counts a socket error in the subclass's counters. */

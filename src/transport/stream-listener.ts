@@ -1,5 +1,10 @@
 import type { Server as NetServer, Socket } from 'node:net';
-import { type Server as TlsServer, TLSSocket } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TlsOptions,
+  TLSSocket,
+} from 'node:tls';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
 
 /** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
@@ -39,6 +44,31 @@ export interface StreamListenerOptions {
   idleTimeout?: number;
   /** Connections open at once from one address; more are refused; default 64. */
   maxConnectionsPerClient?: number;
+}
+
+/** A RADIUS/TCP listener (RFC 6613): one port for every request the server handles. */
+export interface TcpListenerOptions extends StreamListenerOptions {
+  port: number;
+}
+
+/**
+ * A RADIUS/TLS listener (RFC 6614): every request the server handles on one port (default 2083),
+ * the client certificate verified against `ca` (mutual authentication is required). Takes the
+ * `node:tls` server options by their names (cert, key, ca, crl, minVersion, ciphers...).
+ */
+export interface TlsListenerOptions extends TlsOptions, StreamListenerOptions {
+  port?: number;
+}
+
+/** The `tls.Server` of a RADIUS/TLS listener: TLS 1.2 at least, client certificates required. */
+export function createRadsecServer(options: TlsListenerOptions): TlsServer {
+  return createTlsServer({
+    minVersion: 'TLSv1.2',
+    ...options,
+    // RFC 6614 §2.3: both sides authenticate with certificates.
+    requestCert: true,
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+  });
 }
 
 /** What a stream listener hands on: one packet, where it came from, and where its reply goes. */

@@ -13,6 +13,11 @@ import {
   ACCOUNTING_RESPONSE,
   AccessRequest,
   AccountingRequest,
+  COA_ACK,
+  CoARequest,
+  DISCONNECT_ACK,
+  DisconnectRequest,
+  DynamicAuthorizationServer,
   decodeResponse,
   StatusServer,
 } from '../../src/index.js';
@@ -250,6 +255,44 @@ describe('RADIUS/TLS listener', () => {
     } finally {
       socket.destroy();
       await server.close();
+    }
+  });
+
+  test('CoA and Disconnect over TLS into a DynamicAuthorizationServer (RFC 6614 §2.1)', async () => {
+    const seen: Remote[] = [];
+    class Nas extends DynamicAuthorizationServer {
+      validateNas(remote: Remote) {
+        seen.push(remote);
+        return SECRET;
+      }
+      override handleCoaPacket() {
+        return [[], COA_ACK] as const;
+      }
+      override handleDisconnectPacket() {
+        return [[], DISCONNECT_ACK] as const;
+      }
+    }
+    const nas = new Nas('127.0.0.1', { port: 0, tls: tlsOptions() });
+    const info = await nas.start();
+    const socket = connect(info.tlsPort as number, clientCert);
+    const reader = new StreamReader(socket);
+    try {
+      await new Promise((r) => socket.once('secureConnect', r));
+      const coa = new CoARequest(SECRET).addAttributes(['User-Name', 'alice'], ['Session-Timeout', 60]);
+      socket.write(coa.encode());
+      const ack = await reader.next();
+      assert.ok(ack);
+      assert.equal(decodeResponse(SECRET, ack, coa).code, COA_ACK);
+      const disconnect = new DisconnectRequest(SECRET).add('User-Name', 'alice');
+      socket.write(disconnect.encode());
+      const dack = await reader.next();
+      assert.ok(dack);
+      assert.equal(decodeResponse(SECRET, dack, disconnect).code, DISCONNECT_ACK);
+      assert.equal(seen[0].transport, 'tls');
+      assert.equal(seen[0].peerCertificate?.subject.CN, 'nas-one');
+    } finally {
+      socket.destroy();
+      await nas.close();
     }
   });
 });
