@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
-import { radclient, type RadsecproxyPeer, skipUnless, startRadsecproxy } from '../helpers/peers.js';
+import { radclient, type RadsecproxyPeer, skipUnless, startRadsecproxyBridge } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import { runServe, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
@@ -62,31 +62,14 @@ describe('aioradius serve over TCP and TLS', { skip: skipUnless('radclient', 'ra
     const configFile = path.join(dir, 'aioradius.yaml');
     await writeFile(configFile, configText(ports, TLS_FILES));
     serve = await startServe(configFile);
-    proxy = await startRadsecproxy(
-      `ListenUDP 127.0.0.1:${proxyUdp}
-tls default {
-    CACertificateFile ${ca.cert}
-    CertificateFile ${proxyCert.cert}
-    CertificateKeyFile ${proxyCert.key}
-}
-client 127.0.0.1 {
-    type udp
-    secret ${SECRET}
-}
-server serve {
-    host 127.0.0.1
-    port ${ports[3]}
-    type tls
-    secret radsec
-    CertificateNameCheck off
-}
-realm * {
-    server serve
-    accountingServer serve
-}
-`,
-      { port: proxyUdp, proto: 'udp' },
-    );
+    proxy = await startRadsecproxyBridge({
+      udpPort: proxyUdp,
+      udpSecret: SECRET,
+      tlsPort: ports[3],
+      caFile: ca.cert,
+      certFile: proxyCert.cert,
+      keyFile: proxyCert.key,
+    });
   });
 
   after(async () => {

@@ -1231,3 +1231,51 @@ async function portInUse(port: number, proto: 'udp' | 'tcp'): Promise<boolean> {
     c.once('error', () => resolve(false));
   });
 }
+
+/** What {@link startRadsecproxyBridge} needs: where it listens, where it forwards, and its TLS identity. */
+export interface RadsecproxyBridge {
+  /** UDP port radsecproxy listens on (for radclient). */
+  udpPort: number;
+  /** Secret between radclient and radsecproxy. */
+  udpSecret: string;
+  /** The TLS home server: our listener. */
+  tlsPort: number;
+  /** Secret over TLS (RFC 6614: 'radsec' by default). */
+  tlsSecret?: string;
+  /** PEM file paths: the CA, and radsecproxy's certificate and key (presented as a client certificate). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** radsecproxy's Status-Server watchdog towards the home server. */
+  statusServer?: boolean;
+}
+
+/** radsecproxy as a bridge: UDP in from 127.0.0.1, TLS out to 127.0.0.1:`tlsPort`, every realm. */
+export function startRadsecproxyBridge(b: RadsecproxyBridge): Promise<RadsecproxyPeer> {
+  return startRadsecproxy(
+    `ListenUDP 127.0.0.1:${b.udpPort}
+tls default {
+    CACertificateFile ${b.caFile}
+    CertificateFile ${b.certFile}
+    CertificateKeyFile ${b.keyFile}
+}
+client 127.0.0.1 {
+    type udp
+    secret ${b.udpSecret}
+}
+server home {
+    host 127.0.0.1
+    port ${b.tlsPort}
+    type tls
+    secret ${b.tlsSecret ?? 'radsec'}
+    CertificateNameCheck off
+    StatusServer ${b.statusServer ? 'on' : 'off'}
+}
+realm * {
+    server home
+    accountingServer home
+}
+`,
+    { port: b.udpPort, proto: 'udp' },
+  );
+}

@@ -16,7 +16,7 @@ import {
   type RadsecproxyPeer,
   skipUnless,
   startFreeradius,
-  startRadsecproxy,
+  startRadsecproxyBridge,
 } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 
@@ -118,33 +118,15 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
     });
     server = s.server;
     [udpPort] = await freePorts(1);
-    proxy = await startRadsecproxy(
-      `ListenUDP 127.0.0.1:${udpPort}
-LogLevel 3
-tls default {
-    CACertificateFile ${ca.cert}
-    CertificateFile ${proxyCert.cert}
-    CertificateKeyFile ${proxyCert.key}
-}
-client 127.0.0.1 {
-    type udp
-    secret ${UDP_SECRET}
-}
-server tlshome {
-    host 127.0.0.1
-    port ${s.tls}
-    type tls
-    secret radsec
-    CertificateNameCheck off
-    StatusServer on
-}
-realm * {
-    server tlshome
-    accountingServer tlshome
-}
-`,
-      { port: udpPort, proto: 'udp' },
-    );
+    proxy = await startRadsecproxyBridge({
+      udpPort,
+      udpSecret: UDP_SECRET,
+      tlsPort: s.tls as number,
+      caFile: ca.cert,
+      certFile: proxyCert.cert,
+      keyFile: proxyCert.key,
+      statusServer: true,
+    });
   });
 
   after(async () => {
