@@ -80,13 +80,15 @@ export class RadiusResponseError extends RadiusError {
   }
 }
 
-/** A request that got no valid answer after all attempts. */
+/** A request that got no valid answer after all attempts (0: it waited for the server's window until its time limit). */
 export class RadiusTimeoutError extends RadiusError {
   readonly server: string;
   readonly attempts: number;
   constructor(server: string, attempts: number) {
     super(
-      `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      attempts === 0
+        ? `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`
+        : `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
       'ERR_RADIUS_TIMEOUT',
     );
     this.server = server;
