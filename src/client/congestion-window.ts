@@ -23,6 +23,8 @@ export const MIN_LOSS_WAIT_MS = 10;
 export class CongestionWindow {
   /** Requests counted against the window now. */
   inFlight = 0;
+  /** Requests taken out of the window as presumed lost, not yet answered nor timed out. */
+  presumedLost = 0;
   /** The largest window. */
   readonly max: number;
   readonly adaptive: boolean;

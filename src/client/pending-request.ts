@@ -63,6 +63,8 @@ export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   serverStart = 0;
   /** Counted in its destination's window. */
   inWindow = false;
+  /** Taken out of the window unanswered, before its first timeout (CongestionWindow.lossWaitMs). */
+  presumedLost = false;
   /** In its destination's `waiting` queue or `resolving` list. */
   queued = false;
   /** In its destination's `needId` queue: a changed retransmission waits for a new identifier. */

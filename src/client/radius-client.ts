@@ -735,7 +735,9 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
 
   /**
    * Drops from the head of `flight` the requests no longer in the window, and, while requests
-   * wait, takes out of the window those unanswered for longer than its loss wait.
+   * wait, takes out of the window those unanswered for longer than its loss wait. At most
+   * `maxInFlight` are presumed lost at a time: should the server be slow rather than losing them,
+   * it holds no more than twice `maxInFlight`.
    */
   private presumeLost(dest: Destination, win: CongestionWindow): void {
     const flight = dest.flight;
@@ -743,14 +745,23 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     while (flight.size > 0) {
       const head = flight.peek() as PendingRequest;
       if (head.inWindow && head.destination === dest) {
-        if (dest.queued === 0 || win.open) return;
+        if (dest.queued === 0 || win.open || win.presumedLost >= win.max) return;
         if (now < 0) now = performance.now();
         if (now - head.lastSent < win.lossWaitMs) return;
         head.inWindow = false;
         win.inFlight--;
+        head.presumedLost = true;
+        win.presumedLost++;
       }
       flight.shift();
     }
+  }
+
+  /** The request is no longer counted as presumed lost (answered, timed out, or gone). */
+  private clearPresumedLost(req: PendingRequest, dest: Destination): void {
+    if (!req.presumedLost) return;
+    req.presumedLost = false;
+    (dest.window as CongestionWindow).presumedLost--;
   }
 
   private unqueue(req: PendingRequest, dest: Destination): void {
@@ -912,6 +923,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
         win.inFlight--;
         req.inWindow = false;
       }
+      this.clearPresumedLost(req, dest);
     }
     if (
       !req.needsId &&
@@ -1089,6 +1101,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
       (dest.window as CongestionWindow).inFlight--;
       req.inWindow = false;
     }
+    this.clearPresumedLost(req, dest);
     if (req.queued) this.unqueue(req, dest);
   }
 
