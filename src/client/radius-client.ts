@@ -178,6 +178,15 @@ function checkCount(value: unknown, field: string, min: number, allowInfinity = 
   return value;
 }
 
+/**
+ * A wait cut short by MRD, rounded up to whole steps of 10 ms: the deadline scheduler keeps one
+ * queue per distinct wait, and the time left differs for every request. Rounded up, the deadline
+ * falls at or just past the end, where the request gives up.
+ */
+function untilEnd(leftMs: number): number {
+  return Math.max(10, Math.ceil(leftMs / 10) * 10);
+}
+
 /** At most one log line a second for send errors: a full socket buffer fails thousands at once. */
 const SEND_ERROR_LOG_MS = 1000;
 
@@ -667,7 +676,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     dest.waiting.push(req);
     // MRD counts the wait: a request that never gets a place ends as a timeout, not never.
     const left = req.serverStart + req.timers.durationMs - performance.now();
-    this.scheduler.schedule(req, req, 0, Math.max(1, left), performance.now());
+    this.scheduler.schedule(req, req, 0, untilEnd(left), performance.now());
   }
 
   /** Takes an identifier on `sock`, enters the window and sends. */
@@ -859,7 +868,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   /** The wait after a transmission: RT, cut so the request ends by its MRD. */
   private waitFor(req: PendingRequest, now: number): number {
     const left = req.serverStart + req.timers.durationMs - now;
-    return req.rtMs < left ? req.rtMs : Math.max(1, left);
+    return req.rtMs < left ? req.rtMs : untilEnd(left);
   }
 
   /** First transmission under a new identifier: encode once, send, start the attempt's deadline. */
@@ -977,7 +986,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
         dest.needId.push(req);
         // Still answerable under the old identifier meanwhile; MRD bounds the wait.
         const left = req.serverStart + req.timers.durationMs - now;
-        this.scheduler.schedule(req, req.socket as ClientSocket, req.identifier, Math.max(1, left), now);
+        this.scheduler.schedule(req, req.socket as ClientSocket, req.identifier, untilEnd(left), now);
         return;
       }
       this.resendWithNewId(req, sock, now);
