@@ -90,7 +90,7 @@ export class Destination {
   readonly waiting = new Fifo<PendingRequest>();
   /** Requests that entered the window, in order of transmission (those gone since are skipped). */
   readonly flight = new Fifo<PendingRequest>();
-  /** Unsettled requests in `waiting` and `resolving`. */
+  /** Unsettled requests in `waiting`. */
   queued = 0;
   /**
    * Accounting-Requests in flight whose retransmission changed (Acct-Delay-Time) and so needs a
