@@ -137,7 +137,8 @@ function ourClient(messageAuthenticator: boolean): Contender {
     name: messageAuthenticator ? 'aioradius +MA' : 'aioradius',
     baseline: messageAuthenticator ? 'npm radius +MA' : 'npm radius',
     async start(port, inFlight) {
-      const client = new RadiusClient({ timeout: 2, retries: 0 });
+      // Its window as wide as the load, so that both contenders have N requests in flight.
+      const client = new RadiusClient({ timeout: 2, retries: 0, maxInFlight: inFlight });
       const opts = { remoteHost: '127.0.0.1', remotePort: port };
       let stop = false;
       let completed = 0;

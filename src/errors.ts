@@ -80,17 +80,49 @@ export class RadiusResponseError extends RadiusError {
   }
 }
 
-/** A request that got no valid answer after all attempts. */
+/** A request that got no valid answer after all attempts (0: it waited for the server's window until its time limit). */
 export class RadiusTimeoutError extends RadiusError {
   readonly server: string;
   readonly attempts: number;
   constructor(server: string, attempts: number) {
     super(
-      `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      attempts === 0
+        ? `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`
+        : `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
       'ERR_RADIUS_TIMEOUT',
     );
     this.server = server;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * A request the client refused because `maxQueued` requests already wait for the same server:
+ * backpressure the caller sees at once, instead of a queue that grows without bound.
+ */
+export class RadiusQueueFullError extends RadiusError {
+  readonly server: string;
+  readonly maxQueued: number;
+  constructor(server: string, maxQueued: number) {
+    super(
+      `${maxQueued} request${maxQueued === 1 ? '' : 's'} already wait for ${server}`,
+      'ERR_RADIUS_QUEUE_FULL',
+    );
+    this.server = server;
+    this.maxQueued = maxQueued;
+  }
+}
+
+/**
+ * A client socket that cannot be used, e.g. one that cannot be bound to its local address. The
+ * requests it carried fail at once with this error; `cause` is the system error.
+ */
+export class RadiusSocketError extends RadiusError {
+  readonly server: string;
+  constructor(server: string, options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`socket to ${server} failed: ${reason}`, 'ERR_RADIUS_SOCKET', options);
+    this.server = server;
   }
 }
 

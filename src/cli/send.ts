@@ -20,7 +20,9 @@ import {
   UsageError,
 } from './args.js';
 import { Exchanger, resolveServer, type ServerAddress } from './exchange.js';
+import { RadiusTimeoutError } from '../errors.js';
 import { formatAttributes, parseAttributeText, type TextPair } from './format.js';
+import { TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius send`. */
 export const USAGE = `Usage: aioradius send SERVER[:PORT] auth|acct|status|coa|disconnect SECRET [options]
@@ -171,6 +173,7 @@ async function runSend(argv: string[]): Promise<number> {
   const total = templates.length * count;
   let next = 0;
   let failed = 0;
+  let timedOut = 0;
   const out = (s: string) => process.stdout.write(s);
 
   const lane = async (exchanger: Exchanger) => {
@@ -209,6 +212,7 @@ async function runSend(argv: string[]): Promise<number> {
       }
     } catch (err) {
       failed++;
+      if (err instanceof RadiusTimeoutError) timedOut++;
       const message = (err as Error).message;
       if (json) out(`${JSON.stringify({ packet: n + 1, identifier: request.identifier, error: message })}\n`);
       else process.stderr.write(`(${n + 1}) Id ${request.identifier}: ${message}\n`);
@@ -223,5 +227,7 @@ async function runSend(argv: string[]): Promise<number> {
     for (const l of lanes) l.close();
   }
   if (failed && !json) process.stderr.write(`${failed} of ${total} request(s) got no answer\n`);
+  // Every request unanswered: most likely the server drops them all (unknown client, wrong secret).
+  if (timedOut === total) process.stderr.write(`${TIMEOUT_HINT}\n`);
   return failed ? 1 : 0;
 }

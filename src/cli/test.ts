@@ -19,8 +19,10 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
+import { RadiusTimeoutError } from '../errors.js';
 import { Exchanger, resolveServer } from './exchange.js';
 import { formatAttributes, parseLine } from './format.js';
+import { TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius test`. */
 export const USAGE = `Usage: aioradius test USER PASSWORD [SERVER[:PORT]] [SECRET] [options]
@@ -133,6 +135,7 @@ async function runTest(argv: string[]): Promise<number> {
       result = await exchanger.exchange(request, server, { timeout, tries });
     } catch (err) {
       process.stderr.write(`(0) ${(err as Error).message}\n`);
+      if (err instanceof RadiusTimeoutError) process.stderr.write(`${TIMEOUT_HINT}\n`);
       return 2;
     }
     const { reply } = result;

@@ -1,5 +1,6 @@
 import { isIP, SocketAddress } from 'node:net';
 import type { ClientSocket } from './client-socket.js';
+import type { CongestionWindow } from './congestion-window.js';
 import type { PendingRequest } from './pending-request.js';
 
 /** Which port of a server a request goes to. */
@@ -33,6 +34,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The oldest item, left in place. */
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
   /** Removes and returns every item, oldest first. */
   drain(): T[] {
     const out = this.items.slice(this.head) as T[];
@@ -48,9 +54,9 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 /**
- * One server address and port: the sockets that talk to it (256 identifiers each), the requests
- * waiting for an identifier when every socket is full, and, for a server of the failover pool,
- * whether it answers.
+ * One server address and port: the sockets that talk to it (256 identifiers each), the window of
+ * requests in flight, the requests waiting for a place in it, and, for a server of the failover
+ * pool, whether it answers.
  */
 export class Destination {
   readonly host: string;
@@ -66,13 +72,35 @@ export class Destination {
   /** The resolved address (undefined until the host name is looked up). */
   address: string | undefined;
   family: 'udp4' | 'udp6' = 'udp4';
+  /** True when `host` is an address literal: never looked up. */
+  readonly literal: boolean;
+  /** performance.now() of the lookup that gave `address`. */
+  resolvedAt = 0;
+  /** A lookup of a name whose answer aged past the client's `dnsTtl` is under way. */
+  refreshing = false;
+  /** Sockets to `address` that take new requests. */
   readonly sockets: ClientSocket[] = [];
+  /** Sockets to a former address, or that failed: they finish their requests, then close. */
+  readonly retired: ClientSocket[] = [];
   /** Free identifiers over all sockets. */
   freeIds = 0;
-  /** Requests waiting for an identifier (every socket full and `maxSockets` reached). */
+  /** Requests in flight and how many may be (made by the client on first use). */
+  window: CongestionWindow | undefined;
+  /** Requests waiting for a place in the window or an identifier, oldest first (settled ones are skipped). */
   readonly waiting = new Fifo<PendingRequest>();
+  /** Requests that entered the window, in order of transmission (those gone since are skipped). */
+  readonly flight = new Fifo<PendingRequest>();
+  /** Unsettled requests in `waiting`. */
+  queued = 0;
+  /**
+   * Accounting-Requests in flight whose retransmission changed (Acct-Delay-Time) and so needs a
+   * new identifier, none being free (RFC 5080 §2.2.1): they get the next one before new requests.
+   */
+  readonly needId = new Fifo<PendingRequest>();
   /** Requests waiting for the host name lookup. */
   resolving: PendingRequest[] | undefined;
+  /** The client is moving requests from `needId` and `waiting` into the window now. */
+  pumping = false;
   /** False once a request timed out on it, until it answers again (pool servers only). */
   alive = true;
   probeTimer: NodeJS.Timeout | undefined;
@@ -93,6 +121,7 @@ export class Destination {
     this.secret = options.secret;
     this.pooled = options.pooled ?? false;
     const family = isIP(host);
+    this.literal = family !== 0;
     if (family !== 0) this.setAddress(host, family);
   }
 
@@ -108,6 +137,11 @@ export class Destination {
 
   /** Nothing in flight, waiting or open: the destination can be forgotten. */
   get unused(): boolean {
-    return this.sockets.length === 0 && this.waiting.size === 0 && this.resolving === undefined;
+    return (
+      this.sockets.length === 0 &&
+      this.retired.length === 0 &&
+      this.queued === 0 &&
+      this.resolving === undefined
+    );
   }
 }

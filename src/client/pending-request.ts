@@ -1,11 +1,21 @@
 import type { AttributeEntry } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
 import type { ClientSocket } from './client-socket.js';
-import type { Scheduled } from './deadline-scheduler.js';
+import type { Scheduled, SlotHolder } from './deadline-scheduler.js';
 import type { Destination } from './destination.js';
 
 /** A response and its response time in seconds, as sendPacket resolves. */
 export type SendResult = [response: Packet, responseTime: number];
+
+/** Retransmission timers of one call, in ms (RFC 5080 §2.2.1). */
+export interface Timers {
+  /** IRT: the first retransmission timeout. */
+  initialMs: number;
+  /** MRT: the cap of the doubling timeout. */
+  maxMs: number;
+  /** MRD: the most time spent on one server, waiting for a place in its window included. */
+  durationMs: number;
+}
 
 /** Who is told when a request's AbortSignal fires. */
 export interface AbortReceiver {
@@ -16,7 +26,7 @@ export interface AbortReceiver {
  * The state of one sendPacket call, from the call until it settles. One object per call, also
  * used as the AbortSignal listener (`handleEvent`) so that no closure is made per request.
  */
-export class PendingRequest implements Scheduled {
+export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   /** Stamp of the pending retransmission deadline (-1: none). */
   generation = -1;
   settled = false;
@@ -24,8 +34,10 @@ export class PendingRequest implements Scheduled {
   /** The packet's own secret, used by servers that have none configured. */
   readonly ownSecret: Buffer;
   readonly owner: AbortReceiver;
-  /** Milliseconds per attempt. */
-  readonly timeoutMs: number;
+  /** Retransmission timers (IRT, MRT, MRD). */
+  readonly timers: Timers;
+  /** The current retransmission timeout, ms (RT of RFC 5080 §2.2.1). */
+  rtMs = 0;
   /** Transmissions per server (retries + 1). */
   readonly attemptsPerServer: number;
   /** Pool requests may move to the next server after a timeout. */
@@ -45,6 +57,18 @@ export class PendingRequest implements Scheduled {
   totalAttempts = 0;
   /** performance.now() of the first transmission; -1 before. */
   firstSent = -1;
+  /** performance.now() of the latest transmission. */
+  lastSent = -1;
+  /** performance.now() when the request was handed to its current server (MRD counts from here). */
+  serverStart = 0;
+  /** Counted in its destination's window. */
+  inWindow = false;
+  /** Taken out of the window unanswered, before its first timeout (CongestionWindow.lossWaitMs). */
+  presumedLost = false;
+  /** In its destination's `waiting` queue or `resolving` list. */
+  queued = false;
+  /** In its destination's `needId` queue: a changed retransmission waits for a new identifier. */
+  needsId = false;
   /** Acct-Delay-Time of an Accounting-Request, updated on every retransmission (RFC 2866 §5.2). */
   delayEntry: AttributeEntry | undefined = undefined;
   delayBase = 0;
@@ -57,7 +81,7 @@ export class PendingRequest implements Scheduled {
   constructor(
     owner: AbortReceiver,
     packet: Packet,
-    timeoutMs: number,
+    timers: Timers,
     attemptsPerServer: number,
     pooled: boolean,
     probe: boolean,
@@ -66,11 +90,16 @@ export class PendingRequest implements Scheduled {
     this.owner = owner;
     this.packet = packet;
     this.ownSecret = packet.secret;
-    this.timeoutMs = timeoutMs;
+    this.timers = timers;
     this.attemptsPerServer = attemptsPerServer;
     this.pooled = pooled;
     this.probe = probe;
     this.signal = signal;
+  }
+
+  /** Deadline scheduler's view while the request holds no identifier: the request itself. */
+  itemAt(): PendingRequest {
+    return this;
   }
 
   /** AbortSignal listener. */

@@ -1,5 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   AuthenticatorError,
@@ -7,6 +7,8 @@ import {
   InvalidValueError,
   RadiusAbortError,
   RadiusClosedError,
+  RadiusQueueFullError,
+  RadiusSocketError,
   RadiusTimeoutError,
 } from '../errors.js';
 import {
@@ -21,11 +23,15 @@ import {
 } from '../protocol/codes.js';
 import { type DecodeOptions, decodeResponse, type Packet, StatusServer } from '../protocol/packet.js';
 import { randomBytesPooled } from '../protocol/random.js';
-import { ClientSocket, type DatagramReceiver } from './client-socket.js';
+import type { Logger } from '../server/logger.js';
+import { initialTimeout, nextTimeout } from './backoff.js';
+import { ClientSocket, type DatagramReceiver, type SocketErrorKind } from './client-socket.js';
+import { CongestionWindow } from './congestion-window.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
 import { Destination, type ServiceKind } from './destination.js';
+import { HostCache } from './host-cache.js';
 import { IDENTIFIERS_PER_SOCKET } from './identifier-pool.js';
-import { type AbortReceiver, PendingRequest, type SendResult } from './pending-request.js';
+import { type AbortReceiver, PendingRequest, type SendResult, type Timers } from './pending-request.js';
 import { checkPort, type FailoverPolicy, type ServerConfig, ServerPool } from './server-pool.js';
 import { type ClientStatistics, StatisticsRecorder } from './statistics.js';
 
@@ -41,10 +47,48 @@ export interface RadiusClientOptions {
   defaultCoaPort?: number;
   /** Sent as NAS-Identifier in Access- and Accounting-Requests that carry no NAS-IP-Address, NAS-IPv6-Address or NAS-Identifier. */
   clientIdentifier?: string;
-  /** Seconds to wait for a reply to each transmission; default 3. */
+  /**
+   * Seconds to wait for a reply to the first transmission (IRT of RFC 5080 §2.2.1); each
+   * retransmission waits twice as long as the one before, ±10% jitter, up to `maxTimeout`; default 3.
+   */
   timeout?: number;
-  /** Retransmissions after the first transmission, per server (0: a single attempt); default 3. */
+  /** Retransmissions after the first transmission, per server (0: a single attempt; MRC); default 3. */
   retries?: number;
+  /** Cap on the doubling wait between retransmissions, seconds (MRT of RFC 5080 §2.2.1); default 16. */
+  maxTimeout?: number;
+  /**
+   * Most seconds a request may take on one server, from the call (or the failover to it) to the end
+   * of its last wait, time spent waiting for a place in the server's window included (MRD of
+   * RFC 5080 §2.2.1); default 30. The request stops at `retries` or here, whichever comes first.
+   */
+  maxDuration?: number;
+  /**
+   * Most requests in flight to one server (address and port); the others wait in order. With
+   * `adaptiveWindow`, the ceiling of the window; without, the window. Default 128: a server on a
+   * default Linux socket buffer (~212 KB) holds about 190 small requests before it drops them.
+   */
+  maxInFlight?: number;
+  /**
+   * Adapt each server's window to what it answers, like TCP's congestion control: start at 32,
+   * grow while replies come back, halve on a timeout (never below 4 nor above `maxInFlight`).
+   * false: a fixed window of `maxInFlight`. Default true.
+   */
+  adaptiveWindow?: boolean;
+  /**
+   * Most requests waiting for a place in one server's window; beyond, sendPacket rejects at once
+   * with RadiusQueueFullError. 0: never wait; Infinity: no bound. Default 65536.
+   */
+  maxQueued?: number;
+  /**
+   * Seconds a looked-up host name is trusted before it is looked up again (dns.lookup reports no
+   * DNS TTL); requests keep going to the known address meanwhile. 0: look up again for each
+   * request, one lookup at a time. Default 60.
+   */
+  dnsTtl?: number;
+  /** Local address the client's sockets bind to (for servers of the same IP family); default any. */
+  localAddress?: string;
+  /** Told of socket errors (a failed bind, failed sends) and of failed host lookups; default none. */
+  logger?: Logger;
   /** A failover pool: requests without `remoteHost`/`remotePort` go to these servers. */
   servers?: readonly ServerConfig[];
   /** How the pool picks a server; default 'ordered'. */
@@ -71,10 +115,14 @@ export interface SendOptions {
   remoteHost?: string;
   /** Server port; default by packet code: `defaultPort`, `defaultAcctPort` or `defaultCoaPort`. */
   remotePort?: number;
-  /** Seconds per attempt (overrides the client's `timeout`). */
+  /** Seconds to wait after the first transmission (overrides the client's `timeout`). */
   timeout?: number;
   /** Retransmissions per server (overrides the client's `retries`). */
   retries?: number;
+  /** Cap on the wait between retransmissions, seconds (overrides the client's `maxTimeout`). */
+  maxTimeout?: number;
+  /** Most seconds on one server (overrides the client's `maxDuration`). */
+  maxDuration?: number;
   /** Aborting rejects the call with RadiusAbortError and frees its identifier. */
   signal?: AbortSignal;
   /** Send to this server of the pool (by its `name`), without failover. */
@@ -120,6 +168,28 @@ function checkSeconds(value: unknown, field: string, file: string): number {
   return value * 1000;
 }
 
+function checkCount(value: unknown, field: string, min: number, allowInfinity = false): number {
+  if (
+    typeof value !== 'number' ||
+    value < min ||
+    !(Number.isInteger(value) || (allowInfinity && value === Number.POSITIVE_INFINITY))
+  )
+    throw new ConfigError('RadiusClient options', field, `${String(value)} is not an integer ${min} or more`);
+  return value;
+}
+
+/**
+ * A wait cut short by MRD, rounded up to whole steps of 10 ms: the deadline scheduler keeps one
+ * queue per distinct wait, and the time left differs for every request. Rounded up, the deadline
+ * falls at or just past the end, where the request gives up.
+ */
+function untilEnd(leftMs: number): number {
+  return Math.max(10, Math.ceil(leftMs / 10) * 10);
+}
+
+/** At most one log line a second for send errors: a full socket buffer fails thousands at once. */
+const SEND_ERROR_LOG_MS = 1000;
+
 function checkRetries(value: unknown, field: string, file: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100)
     throw new ConfigError(file, field, `${String(value)} is not an integer 0..100`);
@@ -128,12 +198,13 @@ function checkRetries(value: unknown, field: string, file: string): number {
 
 /**
  * The RADIUS client of the specification. `sendPacket` sets the identifier, sends, retransmits
- * the same bytes on timeout (RFC 5080 §2.2.1), verifies the reply against the request (Response
- * Authenticator and Message-Authenticator over the bytes received), and resolves
- * `[response, responseTime]`. One UDP socket carries at most 256 requests to one server; more in
- * flight open more sockets, up to `maxSockets`, beyond which requests wait in order. A `servers`
- * pool adds failover with Status-Server probes (RFC 5997). Retransmission deadlines of all requests
- * share one timer.
+ * the same bytes on timeout with exponential backoff and jitter (RFC 5080 §2.2.1), verifies the
+ * reply against the request (Response Authenticator and Message-Authenticator over the bytes
+ * received), and resolves `[response, responseTime]`. Each server gets a window of requests in
+ * flight (adaptive by default); the others wait in order, up to `maxQueued`. One UDP socket
+ * carries at most 256 requests to one server; more in flight open more sockets, up to
+ * `maxSockets`. A `servers` pool adds failover with Status-Server probes (RFC 5997).
+ * Retransmission deadlines of all requests share one timer.
  */
 export class RadiusClient implements DatagramReceiver, AbortReceiver {
   readonly defaultServer: string;
@@ -141,12 +212,25 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   readonly defaultAcctPort: number;
   readonly defaultCoaPort: number;
   readonly clientIdentifier: string | undefined;
-  /** Seconds per attempt. */
+  /** Seconds to wait after the first transmission (IRT). */
   readonly timeout: number;
   readonly retries: number;
+  /** Cap on the wait between retransmissions, seconds (MRT). */
+  readonly maxTimeout: number;
+  /** Most seconds a request takes on one server (MRD). */
+  readonly maxDuration: number;
   readonly maxSockets: number;
+  readonly maxInFlight: number;
+  readonly adaptiveWindow: boolean;
+  readonly maxQueued: number;
+  /** Seconds a looked-up host name is trusted. */
+  readonly dnsTtl: number;
+  readonly localAddress: string | undefined;
 
-  private readonly timeoutMs: number;
+  private readonly timers: Timers;
+  private readonly logger: Logger | undefined;
+  private lastSendErrorLog = Number.NEGATIVE_INFINITY;
+  private unloggedSendErrors = 0;
   private readonly probeIntervalMs: number;
   private readonly idleMs: number;
   private readonly strictAccess: boolean;
@@ -159,7 +243,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   private readonly ports: Record<ServiceKind, number>;
   private readonly pool: ServerPool | undefined;
   private readonly direct = new Map<string, Destination>();
-  private readonly hosts = new Map<string, Promise<{ address: string; family: number }>>();
+  private readonly hosts: HostCache;
   private readonly stats = new StatisticsRecorder();
   private readonly scheduler: DeadlineScheduler<PendingRequest>;
   private lastDirect: Destination | undefined;
@@ -177,8 +261,27 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.ports = { auth: this.defaultPort, acct: this.defaultAcctPort, coa: this.defaultCoaPort };
     this.clientIdentifier = options.clientIdentifier;
     this.timeout = options.timeout ?? 3;
-    this.timeoutMs = checkSeconds(this.timeout, 'timeout', file);
+    this.maxTimeout = options.maxTimeout ?? 16;
+    this.maxDuration = options.maxDuration ?? 30;
+    this.timers = {
+      initialMs: checkSeconds(this.timeout, 'timeout', file),
+      maxMs: checkSeconds(this.maxTimeout, 'maxTimeout', file),
+      durationMs: checkSeconds(this.maxDuration, 'maxDuration', file),
+    };
     this.retries = checkRetries(options.retries ?? 3, 'retries', file);
+    this.maxInFlight = checkCount(options.maxInFlight ?? 128, 'maxInFlight', 1);
+    this.adaptiveWindow = options.adaptiveWindow ?? true;
+    if (typeof this.adaptiveWindow !== 'boolean')
+      throw new ConfigError(file, 'adaptiveWindow', `${String(this.adaptiveWindow)} is not true or false`);
+    this.maxQueued = checkCount(options.maxQueued ?? 65536, 'maxQueued', 0, true);
+    this.dnsTtl = options.dnsTtl ?? 60;
+    if (typeof this.dnsTtl !== 'number' || !(this.dnsTtl >= 0) || !Number.isFinite(this.dnsTtl))
+      throw new ConfigError(file, 'dnsTtl', `${String(this.dnsTtl)} is not a number of seconds, 0 or more`);
+    this.hosts = new HostCache(this.dnsTtl * 1000);
+    this.localAddress = options.localAddress;
+    if (this.localAddress !== undefined && isIP(this.localAddress) === 0)
+      throw new ConfigError(file, 'localAddress', `${String(this.localAddress)} is not an IP address`);
+    this.logger = options.logger;
     this.probeIntervalMs = checkSeconds(options.probeInterval ?? 10, 'probeInterval', file);
     this.idleMs = checkSeconds(options.socketIdleTimeout ?? 30, 'socketIdleTimeout', file);
     const maxSockets = options.maxSockets ?? 64;
@@ -228,15 +331,17 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   /**
    * Sends `request` and resolves `[response, responseTime]` (seconds, from the first transmission)
    * with the verified reply. The packet's identifier is set here; with a pool server's own secret,
-   * its secret too. Rejects with RadiusTimeoutError, RadiusAbortError, RadiusClosedError, or the
-   * error of a host lookup or of encoding. Replies that do not verify are ignored and counted.
+   * its secret too. Rejects with RadiusTimeoutError, RadiusQueueFullError (at once, when
+   * `maxQueued` requests already wait for the server), RadiusSocketError (a socket that cannot be
+   * bound), RadiusAbortError, RadiusClosedError, or the error of a host lookup or of encoding.
+   * Replies that do not verify are ignored and counted.
    */
   sendPacket(request: Packet, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
     if (this.isClosed) return Promise.reject(new RadiusClosedError('client closed'));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new RadiusAbortError({ cause: signal.reason }));
     let dest: Destination;
-    let timeoutMs = this.timeoutMs;
+    let timers = this.timers;
     let attempts = this.retries + 1;
     try {
       if (REPLY_CODES[request.code] === undefined)
@@ -244,17 +349,25 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
           'Code',
           `${codeName(request.code)} is not a request this client can send`,
         );
-      if (options.timeout !== undefined)
-        timeoutMs = checkSeconds(options.timeout, 'timeout', 'sendPacket options');
+      if (
+        options.timeout !== undefined ||
+        options.maxTimeout !== undefined ||
+        options.maxDuration !== undefined
+      )
+        timers = this.callTimers(options);
       if (options.retries !== undefined)
         attempts = checkRetries(options.retries, 'retries', 'sendPacket options') + 1;
       dest = this.route(request.code, options);
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.queuedFor(dest) >= this.maxQueued && this.mustWait(dest)) {
+      this.stats.queueFull++;
+      return Promise.reject(new RadiusQueueFullError(dest.label, this.maxQueued));
+    }
     this.addNasIdentifier(request);
     const pooled = dest.pooled && options.server === undefined;
-    const req = new PendingRequest(this, request, timeoutMs, attempts, pooled, false, signal);
+    const req = new PendingRequest(this, request, timers, attempts, pooled, false, signal);
     const promise = new Promise<SendResult>((resolve, reject) => {
       req.resolve = resolve;
       req.reject = reject;
@@ -262,6 +375,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.stats.requests++;
     if (this.stats.pending++ === 0) this.scheduler.setKeepAlive(true);
     if (signal !== undefined) signal.addEventListener('abort', req, { once: true });
+    req.serverStart = performance.now();
     this.dispatch(req, dest);
     return promise;
   }
@@ -271,17 +385,23 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (this.isClosed) return;
     this.isClosed = true;
     for (const dest of this.allDestinations()) {
-      for (const sock of dest.sockets) {
+      for (const sock of [...dest.sockets, ...dest.retired]) {
         for (const req of sock.ids.values()) this.failClosed(req);
         sock.close();
       }
-      this.stats.sockets -= dest.sockets.length;
+      this.stats.sockets -= dest.sockets.length + dest.retired.length;
       dest.sockets.length = 0;
+      dest.retired.length = 0;
       dest.freeIds = 0;
       for (const req of dest.waiting.drain()) this.failClosed(req);
+      dest.needId.drain();
+      dest.flight.drain();
       const resolving = dest.resolving;
       dest.resolving = undefined;
-      if (resolving) for (const req of resolving) this.failClosed(req);
+      if (resolving) {
+        this.stats.queued -= resolving.length;
+        for (const req of resolving) this.failClosed(req);
+      }
       if (dest.probeTimer !== undefined) clearInterval(dest.probeTimer);
       dest.probeTimer = undefined;
     }
@@ -296,14 +416,13 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   abortRequest(req: PendingRequest): void {
     if (req.settled) return;
     const reason = req.signal?.reason;
-    this.returnIdentifier(req);
     const reject = req.reject;
     this.stats.aborted++;
-    this.settle(req);
+    const dest = this.settle(req);
     reject?.(new RadiusAbortError({ cause: reason }));
+    if (dest !== undefined) this.pump(dest);
   }
 
-  /** Entry point of every datagram arriving on a client socket. */
   private rememberSigned(key: string): void {
     if (this.signedBy.has(key)) return;
     // Bounded: past 4096 servers the oldest is forgotten (and is held to the reply again once it signs one).
@@ -311,10 +430,11 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.signedBy.add(key);
   }
 
+  /** Entry point of every datagram arriving on a client socket. */
   onDatagram(sock: ClientSocket, data: Buffer, remote: RemoteInfo): void {
     const dest = sock.destination;
     const invalid = this.stats.invalid;
-    if (remote.port !== dest.port || remote.address !== dest.address) {
+    if (remote.port !== sock.port || remote.address !== sock.address) {
       invalid.wrongSource++;
       return;
     }
@@ -347,16 +467,79 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (this.autoAccess && packet.code === ACCESS_REQUEST && response.messageAuthenticator)
       this.rememberSigned(signedKey);
     if (!dest.alive) this.markAlive(dest);
+    if (req.inWindow) {
+      const win = dest.window as CongestionWindow;
+      win.onReply();
+      if (req.totalAttempts === 1) win.sample(performance.now() - req.lastSent);
+    }
     const resolve = req.resolve;
     const seconds = (performance.now() - req.firstSent) / 1000;
     if (!req.probe) this.stats.recordResponse(seconds);
-    this.returnIdentifier(req);
     this.settle(req);
+    this.pump(dest);
     resolve?.([response, seconds]);
+  }
+
+  /**
+   * A socket reported an error. Every one is counted and logged; a failed bind also fails, at
+   * once, the requests the socket carried and those waiting for the server: they could only time
+   * out, and the cause (an address that cannot be bound, no ports left) would be lost.
+   */
+  onSocketError(sock: ClientSocket, error: Error, kind: SocketErrorKind): void {
+    this.stats.socketErrors++;
+    const dest = sock.destination;
+    if (kind === 'send') {
+      const now = performance.now();
+      if (now - this.lastSendErrorLog < SEND_ERROR_LOG_MS) {
+        this.unloggedSendErrors++;
+        return;
+      }
+      this.lastSendErrorLog = now;
+      const suppressed = this.unloggedSendErrors;
+      this.unloggedSendErrors = 0;
+      this.logger?.warn(
+        { server: dest.label, code: (error as NodeJS.ErrnoException).code, err: error.message, suppressed },
+        'RADIUS client send failed',
+      );
+      return;
+    }
+    this.logger?.error(
+      {
+        server: dest.label,
+        localAddress: this.localAddress,
+        code: (error as NodeJS.ErrnoException).code,
+        err: error.message,
+      },
+      'RADIUS client socket bind failed',
+    );
+    if (sock.isClosed) return;
+    this.retire(sock);
+    const failure = new RadiusSocketError(dest.label, { cause: error });
+    for (const req of sock.ids.values()) this.fail(req, failure);
+    while (dest.queued > 0) {
+      const req = dest.waiting.shift() as PendingRequest;
+      if (req.queued) this.fail(req, failure);
+    }
+    dest.waiting.drain();
+    this.closeIfDone(sock);
   }
 
   // ------------------------------------------------------------------------------------------
   // Routing
+
+  private callTimers(options: SendOptions): Timers {
+    const file = 'sendPacket options';
+    const t = this.timers;
+    return {
+      initialMs: options.timeout === undefined ? t.initialMs : checkSeconds(options.timeout, 'timeout', file),
+      maxMs:
+        options.maxTimeout === undefined ? t.maxMs : checkSeconds(options.maxTimeout, 'maxTimeout', file),
+      durationMs:
+        options.maxDuration === undefined
+          ? t.durationMs
+          : checkSeconds(options.maxDuration, 'maxDuration', file),
+    };
+  }
 
   private route(code: number, options: SendOptions): Destination {
     const kind = kindOf(code);
@@ -391,66 +574,215 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (this.pool) yield* this.pool.destinations();
   }
 
-  /** Host names are looked up once per client and name (dns.lookup: hosts file, then DNS). */
+  /** Host names are looked up once per client and name, and again once the answer is `dnsTtl` old. */
   private lookupThenDispatch(req: PendingRequest, dest: Destination): void {
+    this.stats.queued++;
     if (dest.resolving !== undefined) {
       dest.resolving.push(req);
       return;
     }
     dest.resolving = [req];
-    let found = this.hosts.get(dest.host);
-    if (found === undefined) {
-      found = lookup(dest.host);
-      this.hosts.set(dest.host, found);
-    }
-    found.then(
+    this.hosts.lookup(dest.host, performance.now()).then(
       ({ address, family }) => {
         dest.setAddress(address, family);
+        dest.resolvedAt = performance.now();
         const list = dest.resolving ?? [];
         dest.resolving = undefined;
+        this.stats.queued -= list.length;
         for (const r of list) if (!r.settled) this.dispatch(r, dest);
       },
       (err: unknown) => {
-        this.hosts.delete(dest.host);
+        this.logger?.warn({ host: dest.host, err: String(err) }, 'RADIUS client host lookup failed');
         const list = dest.resolving ?? [];
         dest.resolving = undefined;
+        this.stats.queued -= list.length;
         for (const r of list) this.fail(r, err);
       },
     );
   }
 
-  // ------------------------------------------------------------------------------------------
-  // Identifiers and sockets
+  /**
+   * The address of a host name is trusted `dnsTtl` seconds; then it is looked up again while
+   * requests keep going to the known one. A new address gets new sockets; the old ones finish
+   * what they carry (their replies come from the old address) and close.
+   */
+  private refreshAddress(dest: Destination, now: number): void {
+    dest.refreshing = true;
+    this.hosts.lookup(dest.host, now).then(
+      ({ address, family }) => {
+        dest.refreshing = false;
+        dest.resolvedAt = performance.now();
+        const before = dest.address;
+        const beforeFamily = dest.family;
+        dest.setAddress(address, family);
+        if (dest.address === before && dest.family === beforeFamily) return;
+        for (const sock of [...dest.sockets]) this.retire(sock);
+        this.pump(dest);
+      },
+      (err: unknown) => {
+        // The known address stays in use; the name is looked up again after another dnsTtl.
+        dest.refreshing = false;
+        dest.resolvedAt = performance.now();
+        this.logger?.warn({ host: dest.host, err: String(err) }, 'RADIUS client host lookup failed');
+      },
+    );
+  }
 
+  // ------------------------------------------------------------------------------------------
+  // The window, identifiers and sockets
+
+  private windowOf(dest: Destination): CongestionWindow {
+    let win = dest.window;
+    if (win === undefined) {
+      win = new CongestionWindow(this.maxInFlight, this.adaptiveWindow);
+      dest.window = win;
+    }
+    return win;
+  }
+
+  /** Requests waiting for the server: for a place in its window, an identifier, or its address. */
+  private queuedFor(dest: Destination): number {
+    return dest.queued + (dest.resolving?.length ?? 0);
+  }
+
+  /** Whether a new request to `dest` would have to wait. */
+  private mustWait(dest: Destination): boolean {
+    if (dest.address === undefined || dest.queued > 0) return true;
+    if (!this.windowOf(dest).open) return true;
+    return dest.freeIds === 0 && dest.sockets.length >= this.maxSockets;
+  }
+
+  /** Hands a request to a server: sends it now if its window and an identifier allow, else queues it. */
   private dispatch(req: PendingRequest, dest: Destination): void {
     req.destination = dest;
     if (dest.address === undefined) {
       this.lookupThenDispatch(req, dest);
       return;
     }
-    let sock: ClientSocket | undefined;
-    if (dest.freeIds > 0) {
-      for (const s of dest.sockets) {
-        if (s.ids.available > 0) {
-          sock = s;
-          break;
-        }
+    if (!dest.literal && !dest.refreshing) {
+      const now = performance.now();
+      if (now - dest.resolvedAt >= this.hosts.ttlMs) this.refreshAddress(dest, now);
+    }
+    if (dest.queued === 0) {
+      const sock = this.windowOf(dest).open ? this.socketWithFreeId(dest) : undefined;
+      if (sock !== undefined) {
+        this.start(req, dest, sock);
+        return;
       }
-    } else if (dest.sockets.length < this.maxSockets) {
-      sock = this.openSocket(dest);
     }
-    if (sock === undefined) {
-      dest.waiting.push(req);
-      return;
-    }
+    req.queued = true;
+    dest.queued++;
+    this.stats.queued++;
+    dest.waiting.push(req);
+    // MRD counts the wait: a request that never gets a place ends as a timeout, not never.
+    const left = req.serverStart + req.timers.durationMs - performance.now();
+    this.scheduler.schedule(req, req, 0, untilEnd(left), performance.now());
+  }
+
+  /** Takes an identifier on `sock`, enters the window and sends. */
+  private start(req: PendingRequest, dest: Destination, sock: ClientSocket): void {
     req.identifier = sock.ids.take(req);
     req.socket = sock;
     dest.freeIds--;
+    if (!req.probe) {
+      (dest.window as CongestionWindow).inFlight++;
+      req.inWindow = true;
+      dest.flight.push(req);
+    }
     this.transmitNew(req);
   }
 
+  /** A socket of `dest` with a free identifier, opening one if `maxSockets` allows. */
+  private socketWithFreeId(dest: Destination): ClientSocket | undefined {
+    if (dest.freeIds > 0) {
+      for (const s of dest.sockets) if (s.ids.available > 0) return s;
+    }
+    if (dest.sockets.length < this.maxSockets) return this.openSocket(dest);
+    return undefined;
+  }
+
+  /**
+   * Moves waiting requests into the window while it has room and identifiers are free: first the
+   * changed retransmissions that need a new identifier (they are in flight already), then new
+   * requests in call order.
+   */
+  private pump(dest: Destination): void {
+    if (dest.pumping || this.isClosed || dest.address === undefined) return;
+    dest.pumping = true;
+    try {
+      while (dest.needId.size > 0) {
+        const req = dest.needId.peek() as PendingRequest;
+        if (!req.needsId) {
+          dest.needId.shift();
+          continue;
+        }
+        const sock = this.socketWithFreeId(dest);
+        if (sock === undefined) break;
+        dest.needId.shift();
+        req.needsId = false;
+        this.resendWithNewId(req, sock, performance.now());
+      }
+      const win = this.windowOf(dest);
+      this.presumeLost(dest, win);
+      while (dest.queued > 0 && win.open) {
+        const req = dest.waiting.peek() as PendingRequest;
+        if (!req.queued) {
+          dest.waiting.shift();
+          continue;
+        }
+        const sock = this.socketWithFreeId(dest);
+        if (sock === undefined) break;
+        dest.waiting.shift();
+        this.unqueue(req, dest);
+        this.start(req, dest, sock);
+      }
+      if (dest.queued === 0 && dest.waiting.size > 0) dest.waiting.drain();
+    } finally {
+      dest.pumping = false;
+    }
+  }
+
+  /**
+   * Drops from the head of `flight` the requests no longer in the window, and, while requests
+   * wait, takes out of the window those unanswered for longer than its loss wait. At most
+   * `maxInFlight` are presumed lost at a time: should the server be slow rather than losing them,
+   * it holds no more than twice `maxInFlight`.
+   */
+  private presumeLost(dest: Destination, win: CongestionWindow): void {
+    const flight = dest.flight;
+    let now = -1;
+    while (flight.size > 0) {
+      const head = flight.peek() as PendingRequest;
+      if (head.inWindow && head.destination === dest) {
+        if (dest.queued === 0 || win.open || win.presumedLost >= win.max) return;
+        if (now < 0) now = performance.now();
+        if (now - head.lastSent < win.lossWaitMs) return;
+        head.inWindow = false;
+        win.inFlight--;
+        head.presumedLost = true;
+        win.presumedLost++;
+      }
+      flight.shift();
+    }
+  }
+
+  /** The request is no longer counted as presumed lost (answered, timed out, or gone). */
+  private clearPresumedLost(req: PendingRequest, dest: Destination): void {
+    if (!req.presumedLost) return;
+    req.presumedLost = false;
+    (dest.window as CongestionWindow).presumedLost--;
+  }
+
+  private unqueue(req: PendingRequest, dest: Destination): void {
+    req.queued = false;
+    dest.queued--;
+    this.stats.queued--;
+  }
+
   private openSocket(dest: Destination): ClientSocket {
-    const sock = new ClientSocket(dest, this);
+    const local = this.localAddress;
+    const sameFamily = local !== undefined && (isIP(local) === 6) === (dest.family === 'udp6');
+    const sock = new ClientSocket(dest, this, sameFamily ? local : undefined);
     dest.sockets.push(sock);
     dest.freeIds += IDENTIFIERS_PER_SOCKET;
     this.stats.sockets++;
@@ -461,7 +793,29 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     return sock;
   }
 
-  /** Frees the request's identifier; the oldest request waiting for one gets it at once. */
+  /** Takes a socket out of service: no new requests; it closes once its last one is done. */
+  private retire(sock: ClientSocket): void {
+    if (sock.retired) return;
+    const dest = sock.destination;
+    sock.retired = true;
+    const at = dest.sockets.indexOf(sock);
+    if (at >= 0) dest.sockets.splice(at, 1);
+    dest.freeIds -= sock.ids.available;
+    dest.retired.push(sock);
+    this.closeIfDone(sock);
+  }
+
+  private closeIfDone(sock: ClientSocket): void {
+    if (!sock.retired || sock.ids.inUse > 0) return;
+    const dest = sock.destination;
+    const at = dest.retired.indexOf(sock);
+    if (at < 0) return;
+    dest.retired.splice(at, 1);
+    sock.close();
+    this.stats.sockets--;
+  }
+
+  /** Frees the request's identifier (the caller moves waiting requests in with pump()). */
   private returnIdentifier(req: PendingRequest): void {
     const sock = req.socket;
     if (sock === undefined) return;
@@ -473,16 +827,11 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
 
   private releaseId(sock: ClientSocket, id: number): void {
     sock.ids.release(id);
-    const dest = sock.destination;
-    while (dest.waiting.size > 0) {
-      const next = dest.waiting.shift() as PendingRequest;
-      if (next.settled) continue;
-      next.identifier = sock.ids.take(next);
-      next.socket = sock;
-      this.transmitNew(next);
+    if (sock.retired) {
+      this.closeIfDone(sock);
       return;
     }
-    dest.freeIds++;
+    sock.destination.freeIds++;
     if (sock.ids.inUse === 0) sock.idleSince = performance.now();
   }
 
@@ -506,6 +855,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
         if (this.lastDirect === dest) this.lastDirect = undefined;
       }
     }
+    this.hosts.prune(now);
     if (this.stats.sockets === 0 && this.sweeper !== undefined) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
@@ -514,6 +864,12 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
 
   // ------------------------------------------------------------------------------------------
   // Transmission
+
+  /** The wait after a transmission: RT, cut so the request ends by its MRD. */
+  private waitFor(req: PendingRequest, now: number): number {
+    const left = req.serverStart + req.timers.durationMs - now;
+    return req.rtMs < left ? req.rtMs : untilEnd(left);
+  }
 
   /** First transmission under a new identifier: encode once, send, start the attempt's deadline. */
   private transmitNew(req: PendingRequest): void {
@@ -533,17 +889,21 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (!this.encode(req, packet)) return;
     req.attempts = 1;
     req.totalAttempts++;
+    req.lastSent = now;
+    req.rtMs = initialTimeout(req.timers.initialMs, req.timers.maxMs);
     const sock = req.socket as ClientSocket;
     sock.send(req.bytes as Buffer);
-    this.scheduler.schedule(req, sock, req.identifier, req.timeoutMs, now);
+    this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
   }
 
   private encode(req: PendingRequest, packet: Packet): boolean {
     try {
       req.bytes = packet.encode();
     } catch (err) {
-      this.returnIdentifier(req);
-      this.fail(req, err);
+      const reject = req.reject;
+      const dest = this.settle(req);
+      reject?.(err);
+      if (dest !== undefined) this.pump(dest);
       return false;
     }
     req.secret = packet.secret;
@@ -554,24 +914,54 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   /** A deadline passed: retransmit, move to the next pool server, or give up. */
   private onDeadline(req: PendingRequest): void {
     if (req.settled) return;
-    if (req.attempts < req.attemptsPerServer) {
-      this.retransmit(req);
-      return;
-    }
     const dest = req.destination as Destination;
-    this.returnIdentifier(req);
-    if (req.probe) {
-      dest.probeInFlight = false;
-      this.settle(req);
+    const now = performance.now();
+    if (req.queued) {
+      // MRD passed before the server's window had room for it.
+      this.unqueue(req, dest);
+      this.giveUp(req, dest);
       return;
     }
-    if (dest.pooled) this.markDead(dest, req.secret as Buffer);
+    if (!req.probe) {
+      // No reply is the only sign of loss RADIUS has: the window shrinks on it. The request leaves
+      // the window if it is still in it: it is most likely not at the server. Its retransmissions
+      // are spread by backoff and jitter instead (RFC 5080 §2.2.1).
+      const win = dest.window as CongestionWindow;
+      win.onTimeout(req.lastSent, now);
+      if (req.inWindow) {
+        win.inFlight--;
+        req.inWindow = false;
+      }
+      this.clearPresumedLost(req, dest);
+    }
+    if (
+      !req.needsId &&
+      req.attempts < req.attemptsPerServer &&
+      req.serverStart + req.timers.durationMs - now >= 1
+    )
+      this.retransmit(req, now);
+    else this.giveUp(req, dest);
+    this.pump(dest);
+  }
+
+  /** The request is done with `dest` (attempts or MRD exhausted): next pool server, or a timeout. */
+  private giveUp(req: PendingRequest, dest: Destination): void {
+    if (req.probe) {
+      this.settle(req);
+      this.pump(dest);
+      return;
+    }
+    const sent = req.socket !== undefined;
+    this.leave(req);
+    if (sent && dest.pooled) this.markDead(dest, req.secret ?? dest.secret ?? req.ownSecret);
     if (req.pooled && this.pool) {
       const next = this.pool.next(dest, req.tried);
       if (next !== undefined) {
         (req.tried ??= []).push(dest);
         this.stats.failovers++;
+        req.serverStart = performance.now();
         this.dispatch(req, next);
+        this.pump(dest);
         return;
       }
     }
@@ -580,32 +970,59 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.stats.timeouts++;
     const attempts = req.totalAttempts;
     this.settle(req);
+    this.pump(dest);
     reject?.(new RadiusTimeoutError(servers, attempts));
   }
 
-  private retransmit(req: PendingRequest): void {
-    const now = performance.now();
+  private retransmit(req: PendingRequest, now: number): void {
+    // RFC 2866 §5.2: Acct-Delay-Time grows while the record is retried. A changed packet is a new
+    // request (RFC 5080 §2.2.1): it needs a new identifier, and waits for one when none is free
+    // rather than go out changed under the old one.
+    if (req.delayEntry !== undefined && this.updateAcctDelay(req, now)) {
+      const dest = req.destination as Destination;
+      const sock = this.socketWithFreeId(dest);
+      if (sock === undefined) {
+        req.needsId = true;
+        dest.needId.push(req);
+        // Still answerable under the old identifier meanwhile; MRD bounds the wait.
+        const left = req.serverStart + req.timers.durationMs - now;
+        this.scheduler.schedule(req, req.socket as ClientSocket, req.identifier, untilEnd(left), now);
+        return;
+      }
+      this.resendWithNewId(req, sock, now);
+      return;
+    }
     this.stats.retransmissions++;
     req.attempts++;
     req.totalAttempts++;
+    req.lastSent = now;
+    req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     const sock = req.socket as ClientSocket;
-    // RFC 2866 §5.2: Acct-Delay-Time grows while the record is retried. A changed packet is a new
-    // request (RFC 5080 §2.2.1): it takes a new identifier when the socket has one free.
-    if (req.delayEntry !== undefined && this.updateAcctDelay(req, now)) {
-      const old = req.identifier;
-      const id = sock.ids.take(req);
-      if (id >= 0) {
-        sock.destination.freeIds--;
-        req.identifier = id;
-        this.releaseId(sock, old);
-      }
-      const packet = req.packet as Packet;
-      packet.identifier = req.identifier;
-      packet.secret = req.secret as Buffer;
-      if (!this.encode(req, packet)) return;
-    }
     sock.send(req.bytes as Buffer);
-    this.scheduler.schedule(req, sock, req.identifier, req.timeoutMs, now);
+    this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
+  }
+
+  /** A changed retransmission under a new identifier on `sock`; the old identifier is freed. */
+  private resendWithNewId(req: PendingRequest, sock: ClientSocket, now: number): void {
+    const dest = sock.destination;
+    const old = req.socket as ClientSocket;
+    const oldId = req.identifier;
+    req.identifier = sock.ids.take(req);
+    req.socket = sock;
+    dest.freeIds--;
+    this.releaseId(old, oldId);
+    this.updateAcctDelay(req, now);
+    const packet = req.packet as Packet;
+    packet.identifier = req.identifier;
+    packet.secret = req.secret as Buffer;
+    if (!this.encode(req, packet)) return;
+    this.stats.retransmissions++;
+    req.attempts++;
+    req.totalAttempts++;
+    req.lastSent = now;
+    req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
+    sock.send(req.bytes as Buffer);
+    this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
   }
 
   private findAcctDelay(req: PendingRequest, packet: Packet): void {
@@ -664,29 +1081,50 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     dest.probeTimer = undefined;
   }
 
-  /** RFC 5997: Status-Server (with Message-Authenticator) to the port that stopped answering. */
+  /** RFC 5997: Status-Server (with Message-Authenticator) to the port that stopped answering; outside the window. */
   private probe(dest: Destination): void {
-    if (this.isClosed || dest.alive || dest.probeInFlight) return;
+    if (this.isClosed || dest.alive || dest.probeInFlight || dest.address === undefined) return;
+    const sock = this.socketWithFreeId(dest);
+    if (sock === undefined) return;
     const packet = new StatusServer(dest.probeSecret ?? Buffer.alloc(0));
-    const timeoutMs = Math.min(this.timeoutMs, this.probeIntervalMs);
-    const req = new PendingRequest(this, packet, timeoutMs, 1, false, true, undefined);
+    const waitMs = Math.min(this.timers.initialMs, this.probeIntervalMs);
+    const timers: Timers = { initialMs: waitMs, maxMs: waitMs, durationMs: waitMs };
+    const req = new PendingRequest(this, packet, timers, 1, false, true, undefined);
+    req.destination = dest;
+    req.serverStart = performance.now();
     dest.probeInFlight = true;
     this.stats.probes++;
-    this.dispatch(req, dest);
+    this.start(req, dest, sock);
   }
 
   // ------------------------------------------------------------------------------------------
   // Settling
 
-  private settle(req: PendingRequest): void {
+  /** Frees what the request holds on its server: identifier, place in the window or the queue. */
+  private leave(req: PendingRequest): void {
+    const dest = req.destination;
+    this.returnIdentifier(req);
+    req.needsId = false;
+    if (dest === undefined) return;
+    if (req.inWindow) {
+      (dest.window as CongestionWindow).inFlight--;
+      req.inWindow = false;
+    }
+    this.clearPresumedLost(req, dest);
+    if (req.queued) this.unqueue(req, dest);
+  }
+
+  /** Ends the request: frees what it holds and drops its state. Returns its server, to pump(). */
+  private settle(req: PendingRequest): Destination | undefined {
     req.settled = true;
+    this.leave(req);
     this.scheduler.cancel(req);
     if (req.signal !== undefined) {
       req.signal.removeEventListener('abort', req);
       req.signal = undefined;
     }
+    const dest = req.destination;
     if (req.probe) {
-      const dest = req.destination;
       if (dest !== undefined) dest.probeInFlight = false;
     } else if (--this.stats.pending === 0) this.scheduler.setKeepAlive(false);
     // A settled request may sit in the deadline queue until its deadline: keep it small.
@@ -696,8 +1134,10 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     req.reject = undefined;
     req.tried = undefined;
     req.delayEntry = undefined;
+    return dest;
   }
 
+  /** Rejects the request; the caller moves waiting requests in. */
   private fail(req: PendingRequest, err: unknown): void {
     if (req.settled) return;
     const reject = req.reject;

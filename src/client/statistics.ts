@@ -29,8 +29,14 @@ export interface ClientStatistics {
   invalid: InvalidResponseCounts;
   /** Status-Server probes sent to servers marked dead (not counted as requests). */
   probes: number;
-  /** Calls waiting for a reply or for an identifier now. */
+  /** Calls waiting for a reply, a place in a server's window, or an identifier now. */
   pending: number;
+  /** Of `pending`, calls not sent yet: waiting for a place in a server's window, an identifier or a lookup. */
+  queued: number;
+  /** Calls refused with RadiusQueueFullError (`maxQueued` reached). */
+  queueFull: number;
+  /** Errors reported by client sockets: failed binds and failed sends. */
+  socketErrors: number;
   /** UDP sockets open now. */
   sockets: number;
   /** Shortest, longest and mean response time in seconds (0 before the first response). */
@@ -49,6 +55,9 @@ export class StatisticsRecorder {
   aborted = 0;
   probes = 0;
   pending = 0;
+  queued = 0;
+  queueFull = 0;
+  socketErrors = 0;
   sockets = 0;
   readonly invalid: InvalidResponseCounts = {
     wrongSource: 0,
@@ -82,6 +91,9 @@ export class StatisticsRecorder {
       invalid: { ...inv },
       probes: this.probes,
       pending: this.pending,
+      queued: this.queued,
+      queueFull: this.queueFull,
+      socketErrors: this.socketErrors,
       sockets: this.sockets,
       minTime: this.responses === 0 ? 0 : this.minTime,
       maxTime: this.maxTime,

@@ -174,11 +174,14 @@ describe('aioradius test / send with no server', () => {
     ]);
     assert.equal(t.code, 2, show(t));
     assert.match(t.stderr, /no response from 127\.0\.0\.1:\d+ after 2 attempts/);
+    // The likely causes: the server does not know this client, or the secret is wrong.
+    assert.match(t.stderr, /^hint: .*client.*secret/m);
     const s = await cli(
       ['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '1', '-t', '0.2'],
       'User-Name = x\nAcct-Status-Type = Start\n',
     );
     assert.notEqual(s.code, 0, show(s));
+    assert.match(s.stderr, /^hint: .*client.*secret/m);
     const j = await cli(
       ['send', `127.0.0.1:${port}`, 'status', SECRET, '-r', '1', '-t', '0.2', '--json'],
       '',
@@ -243,6 +246,8 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
       '0.5',
     ]);
     assert.equal(r.code, 2, show(r));
+    // FreeRADIUS drops what does not verify with the secret: the hint names that cause.
+    assert.match(r.stderr, /^hint: .*shared secret may be wrong/m);
   });
 
   test('send acct: Start, Interim and Stop from stdin, each answered; exit 0', async () => {

@@ -71,8 +71,15 @@ test('20,000 calls at once: all answered, no identifier reused on a socket while
     held.set(k, auth);
   };
   server.onReplySent = ({ raw, remote }) => held.delete(key(remote.port, raw[1]));
-  // 8 sockets: 2,048 in flight, which the server's socket buffer holds; the rest wait in order.
-  const client = new RadiusClient({ timeout: 5, retries: 3, maxSockets: 8 });
+  // 8 sockets: a fixed window of 2,048 in flight, which the server's socket buffer holds; the rest
+  // wait in order.
+  const client = new RadiusClient({
+    timeout: 5,
+    retries: 3,
+    maxSockets: 8,
+    maxInFlight: 2048,
+    adaptiveWindow: false,
+  });
   try {
     const N = 20_000;
     const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
@@ -102,7 +109,7 @@ test('20,000 calls at once: all answered, no identifier reused on a socket while
 
 test('more than 256 in flight opens more sockets; idle sockets are closed', async () => {
   const server = await TestServer.start({ delayMs: 20 });
-  const client = new RadiusClient({ socketIdleTimeout: 0.2 });
+  const client = new RadiusClient({ socketIdleTimeout: 0.2, maxInFlight: 1024, adaptiveWindow: false });
   try {
     const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
     const calls = Array.from({ length: 600 }, (_, i) =>

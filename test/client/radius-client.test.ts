@@ -316,7 +316,8 @@ describe('retransmission and timeouts', () => {
 
   test('1,000 timeouts in parallel: all RadiusTimeoutError, 1,000 × (retries + 1) transmissions', async () => {
     const server = await TestServer.start({ handler: () => null });
-    const client = new RadiusClient({ timeout: 0.4, retries: 1 });
+    // A fixed window as wide as the burst: every call is sent at once and times out on its own.
+    const client = new RadiusClient({ timeout: 0.4, retries: 1, maxInFlight: 1000, adaptiveWindow: false });
     try {
       const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
       const results = await Promise.allSettled(
@@ -490,6 +491,56 @@ describe('Accounting-Request retransmission (RFC 2866 §5.2)', () => {
     }
   });
 
+  test('no identifier free: the changed retransmission waits for one, never reuses the old one (RFC 5080 §2.2.1)', async () => {
+    // One socket, all 256 identifiers taken: 255 Access-Requests the server never answers, and one
+    // Accounting-Request whose first transmission it drops.
+    let acctSeen = 0;
+    const server = await TestServer.start({
+      handler: (seen) => {
+        if (seen.packet.code !== 4) return null;
+        return ++acctSeen === 1 ? null : defaultAnswer(seen);
+      },
+    });
+    const client = new RadiusClient({
+      timeout: 10,
+      retries: 0,
+      maxSockets: 1,
+      maxInFlight: 256,
+      adaptiveWindow: false,
+    });
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    try {
+      const holder = new AbortController();
+      const holders = Array.from({ length: 255 }, (_, i) =>
+        client.sendPacket(accessRequest(`h${i}`), { ...opts, signal: holder.signal }),
+      );
+      for (const h of holders) h.catch(() => {});
+      const acct = new AccountingRequest(SECRET).addAttributes(
+        ['Acct-Status-Type', 'Interim-Update'],
+        ['Acct-Session-Id', 'sess-full'],
+        ['Acct-Delay-Time', 0],
+      );
+      const call = client.sendPacket(acct, { ...opts, timeout: 0.6, retries: 3, maxDuration: 10 });
+      assert.ok(await waitFor(() => acctSeen === 1));
+      // Past the first timeout Acct-Delay-Time has changed and no identifier is free: it waits.
+      await new Promise((r) => setTimeout(r, 1000));
+      const accounting = () => server.seen.filter((s) => s.packet.code === 4);
+      assert.equal(accounting().length, 1, 'changed content must not go out under the old identifier');
+      // Free identifiers: the retransmission goes out under a new one, before any new request.
+      holder.abort();
+      const [response] = await call;
+      assert.equal(response.code, ACCOUNTING_RESPONSE);
+      const [first, second] = accounting();
+      assert.equal(accounting().length, 2);
+      assert.notEqual(second.packet.identifier, first.packet.identifier);
+      assert.ok((second.packet.get('Acct-Delay-Time') as number) >= 1);
+      assert.equal(first.packet.get('Acct-Delay-Time'), 0);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
   test('without Acct-Delay-Time: the same bytes', async () => {
     const server = await TestServer.start({
       handler: (seen, s) => (s.seen.length === 1 ? null : defaultAnswer(seen)),
@@ -533,7 +584,13 @@ describe('close and abort', () => {
   test('AbortSignal rejects with RadiusAbortError and frees the identifier', async () => {
     const server = await TestServer.start({ handler: () => null });
     // One socket: 256 identifiers, so the 257th call waits for one.
-    const client = new RadiusClient({ timeout: 5, retries: 0, maxSockets: 1 });
+    const client = new RadiusClient({
+      timeout: 5,
+      retries: 0,
+      maxSockets: 1,
+      maxInFlight: 256,
+      adaptiveWindow: false,
+    });
     const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
     try {
       const controller = new AbortController();

@@ -48,11 +48,30 @@ export function defaultAnswer({ packet }: Seen): Answer {
 
 /** Options of a test server. */
 export interface TestServerOptions {
-  host?: '127.0.0.1' | '::1';
+  /** A loopback address: 127.0.0.1 (default), another of 127/8, or ::1. */
+  host?: string;
+  /** Port to bind; default: one the kernel picks. */
+  port?: number;
   secret?: string;
   handler?: Handler;
   /** Hold each reply this many milliseconds (replies are flushed in batches by one timer). */
   delayMs?: number;
+  /** Drop this share (0..1) of the datagrams received, unseen, as a lossy path or a full server would. */
+  dropRate?: number;
+  /** Seed of the drop decisions, so a run can be repeated. */
+  seed?: number;
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** A RADIUS server on loopback that records what it gets. */
@@ -75,16 +94,25 @@ export class TestServer {
   private timer: NodeJS.Timeout | undefined;
   /** Called when a held reply is sent. */
   onReplySent: ((seen: Seen) => void) | undefined;
+  /** Datagrams dropped by `dropRate`. */
+  dropped = 0;
+  /** Requests answered and not yet replied to (held by `delayMs`), now and at most. */
+  outstanding = 0;
+  maxOutstanding = 0;
+  private readonly dropRate: number;
+  private readonly random: () => number;
+  private readonly bindPort: number;
 
   private constructor(opts: TestServerOptions) {
     this.host = opts.host ?? '127.0.0.1';
     this.secret = opts.secret ?? 'testing123';
     this.handler = opts.handler ?? defaultAnswer;
     this.delayMs = opts.delayMs ?? 0;
-    this.socket = createSocket({
-      type: this.host === '::1' ? 'udp6' : 'udp4',
-      ipv6Only: this.host === '::1',
-    });
+    this.dropRate = opts.dropRate ?? 0;
+    this.random = seededRandom(opts.seed ?? 1);
+    this.bindPort = opts.port ?? 0;
+    const v6 = this.host.includes(':');
+    this.socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
     this.socket.on('message', (data, remote) => this.onMessage(data, remote));
     this.socket.on('error', () => {});
   }
@@ -94,7 +122,7 @@ export class TestServer {
     const s = new TestServer(opts);
     await new Promise<void>((resolve, reject) => {
       s.socket.once('error', reject);
-      s.socket.bind(0, s.host, () => {
+      s.socket.bind(s.bindPort, s.host, () => {
         s.socket.off('error', reject);
         resolve();
       });
@@ -111,6 +139,10 @@ export class TestServer {
   }
 
   private onMessage(data: Buffer, remote: RemoteInfo): void {
+    if (this.dropRate > 0 && this.random() < this.dropRate) {
+      this.dropped++;
+      return;
+    }
     let packet: Packet;
     try {
       packet = decodeRequest(this.secret, data);
@@ -130,6 +162,7 @@ export class TestServer {
       return;
     }
     this.held.push({ data: bytes, remote, seen });
+    if (++this.outstanding > this.maxOutstanding) this.maxOutstanding = this.outstanding;
     this.timer ??= setTimeout(() => this.flush(), this.delayMs);
   }
 
@@ -137,6 +170,7 @@ export class TestServer {
     this.timer = undefined;
     const held = this.held;
     this.held = [];
+    this.outstanding -= held.length;
     for (const h of held) {
       this.send(h.data, h.remote);
       this.onReplySent?.(h.seen);

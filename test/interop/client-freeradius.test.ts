@@ -1,8 +1,9 @@
 // RadiusClient against a real FreeRADIUS: PAP Accept with reply attributes, Reject, accounting,
-// Status-Server and CoA/Disconnect, over IPv4 and IPv6.
+// Status-Server and CoA/Disconnect, over IPv4 and IPv6; a burst of 20,000 calls at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RadiusClient } from '../../src/client/radius-client.js';
+import { RadiusTimeoutError } from '../../src/errors.js';
 import {
   ACCESS_ACCEPT,
   ACCESS_REJECT,
@@ -130,6 +131,39 @@ describe('RadiusClient against FreeRADIUS', { skip: skipUnless('freeradius') }, 
     assert.equal(dack.code, DISCONNECT_ACK);
     const [nak] = await client.sendPacket(new CoARequest(SECRET).add('User-Name', 'nak-me'), opts);
     assert.equal(nak.code, COA_NAK);
+  });
+
+  test('20,000 Access-Requests at once, default settings: all Access-Accept, no timeout', async () => {
+    // Sent at once, the old client put up to 16,384 in flight: FreeRADIUS's socket buffer
+    // overflowed and the retransmissions repeated the burst. The window keeps it within what the
+    // server holds (its default thread pool; max_requests is raised by the helper).
+    const burst = new RadiusClient();
+    try {
+      const opts = { remoteHost: '127.0.0.1', remotePort: fr.authPort };
+      const results = await Promise.allSettled(
+        Array.from({ length: 20_000 }, () =>
+          burst.sendPacket(
+            new AccessRequest(SECRET).addAttributes(['User-Name', 'alice'], ['User-Password', 'alicepw']),
+            opts,
+          ),
+        ),
+      );
+      const timeouts = results.filter(
+        (r) => r.status === 'rejected' && r.reason instanceof RadiusTimeoutError,
+      );
+      assert.equal(timeouts.length, 0);
+      const other = results.find((r) => r.status === 'rejected');
+      assert.equal(other, undefined, String((other as PromiseRejectedResult | undefined)?.reason));
+      for (const r of results) if (r.status === 'fulfilled') assert.equal(r.value[0].code, ACCESS_ACCEPT);
+      const stats = burst.statistics;
+      assert.equal(stats.responses, 20_000);
+      assert.equal(stats.timeouts, 0);
+      assert.equal(stats.invalidResponses, 0);
+      // Not a burst the server drops and the retransmissions repeat: few requests are sent twice.
+      assert.ok(stats.retransmissions <= 400, `${stats.retransmissions} retransmissions`);
+    } finally {
+      burst.close();
+    }
   });
 
   test('nothing was ignored along the way', () => {

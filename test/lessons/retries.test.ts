@@ -60,7 +60,8 @@ describe('lesson: retries', { timeout: 60_000 }, () => {
     const server = await UdpPeer.open(() => {
       received++;
     });
-    const client = new RadiusClient({ timeout: 0.3, retries: 1 });
+    // A fixed window as wide as the burst, so that all 1,000 are in flight at once.
+    const client = new RadiusClient({ timeout: 0.3, retries: 1, maxInFlight: 1000, adaptiveWindow: false });
     const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
     try {
       // Deadlines run side by side: when the first call gives up (after its second wait), all 1,000
