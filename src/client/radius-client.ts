@@ -22,6 +22,7 @@ import {
   STATUS_SERVER,
 } from '../protocol/codes.js';
 import { type DecodeOptions, decodeResponse, type Packet, StatusServer } from '../protocol/packet.js';
+import { clearHmacKeyCache } from '../protocol/md5.js';
 import { randomBytesPooled } from '../protocol/random.js';
 import type { Logger } from '../server/logger.js';
 import { initialTimeout, nextTimeout } from './backoff.js';
@@ -410,6 +411,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.scheduler.clear();
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    // The shared secrets this client used leave memory with it (the cache refills on use elsewhere).
+    clearHmacKeyCache();
   }
 
   /** AbortSignal listener target: frees the identifier and rejects with RadiusAbortError. */

@@ -9,6 +9,7 @@ import {
   ACCOUNTING_RESPONSE,
   AccessRequest,
   AccountingRequest,
+  RadiusClient,
   RadiusResponseError,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
@@ -232,6 +233,26 @@ describe('lesson: server hardening', { timeout: 120_000 }, () => {
       assert.ok(hmacKeyCacheSize() > 0, 'the secret was prepared for Message-Authenticator');
     } finally {
       nas.close();
+      await server.close();
+    }
+    assert.equal(hmacKeyCacheSize(), 0);
+  });
+
+  test('a closed client leaves no shared secret in the HMAC key cache', async () => {
+    const { server, auth } = await started();
+    const client = new RadiusClient({ timeout: 1, retries: 0 });
+    try {
+      const [reply] = await client.sendPacket(new AccessRequest(SECRET).add('User-Name', 'alice'), {
+        remoteHost: '127.0.0.1',
+        remotePort: auth,
+      });
+      assert.equal(reply.code, ACCESS_ACCEPT);
+      await server.close();
+      // The server's close cleared the cache; the client's next packet prepares its key again.
+      new AccessRequest(SECRET).add('User-Name', 'again').encode();
+      assert.ok(hmacKeyCacheSize() > 0);
+    } finally {
+      client.close();
       await server.close();
     }
     assert.equal(hmacKeyCacheSize(), 0);
