@@ -49,6 +49,12 @@ export {
   type RequireMessageAuthenticator,
   type ServerOptions,
 } from './server/abstract-server.js';
+export {
+  createRadiusServer,
+  type RadiusServerHandlers,
+  type RequestHandler,
+  type SecretSource,
+} from './server/create-server.js';
 export { type ServerCounters, newCounters } from './server/counters.js';
 export { DuplicateCache } from './server/duplicate-cache.js';
 export { type Logger, silentLogger } from './server/logger.js';
