@@ -18,6 +18,7 @@ import {
   type Packet,
   type PacketScan,
 } from '../protocol/packet.js';
+import { RadiusClient } from '../client/radius-client.js';
 import { type DasSendOptions, sendToDas } from '../dynauth/das-sender.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
@@ -139,6 +140,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
   private readonly signingNases = new Set<string>();
   private readonly pipeline: RequestPipeline<NasConfig, ListenerKind>;
+  /** The client of sendToDas, made on first use and closed with the server. */
+  private dasClient: RadiusClient | undefined;
 
   constructor(host: string, options: ServerOptions = {}) {
     super(host, 'radius server', options.logger);
@@ -264,6 +267,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   protected override onClosed(): void {
+    this.dasClient?.close();
+    this.dasClient = undefined;
     this.pipeline.clear();
     this.drops.clear();
   }
@@ -436,7 +441,10 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     port = 3799,
     options?: DasSendOptions,
   ): Promise<[Packet, number]> {
-    return sendToDas(request, host, port, options);
+    // One client for the server's life, not one per call (its sockets and identifiers are reused).
+    if (options?.client) return sendToDas(request, host, port, options);
+    this.dasClient ??= new RadiusClient();
+    return sendToDas(request, host, port, { ...options, client: this.dasClient });
   }
 }
 

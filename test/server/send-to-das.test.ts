@@ -13,7 +13,9 @@ import {
 
 class Nas extends DynamicAuthorizationServer {
   seen: string[] = [];
-  validateNas() {
+  ports: number[] = [];
+  validateNas(remote: import('../../src/index.js').Remote) {
+    this.ports.push(remote.port);
     return 'das-secret';
   }
   override handleCoaPacket(attributes: import('../../src/index.js').AttributesSet) {
@@ -49,6 +51,9 @@ test('server.sendToDas reaches a Dynamic Authorization server and returns its AC
     assert.equal(nak.codeName, 'Disconnect-NAK');
     assert.equal(nak.get('Error-Cause'), 'Session-Context-Not-Found');
     assert.deepEqual(nas.seen, ['coa:alice', 'disconnect:bob']);
+    // One client for the server's life: both requests left from the same socket.
+    assert.equal(nas.ports.length, 2);
+    assert.equal(nas.ports[0], nas.ports[1]);
   } finally {
     await aaa.close();
     await nas.close();
