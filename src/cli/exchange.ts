@@ -46,12 +46,16 @@ export interface PacketExchanger {
   close(): void;
 }
 
-/** Help lines of the transport options, shared by the commands that send. */
-export const TRANSPORT_USAGE = `      --transport udp|tcp|tls  RADIUS over UDP (default), TCP (RFC 6613) or TLS (RFC 6614;
-                               default port 2083)
-      --ca PATH                TLS: CA certificate(s) the server certificate must chain to
-      --cert PATH              TLS: client certificate (PEM)
-      --key PATH               TLS: its private key (PEM)`;
+/** Help lines of the transport options, shared by the commands that send, aligned at `column`. */
+export function transportUsage(column: number): string {
+  const line = (left: string, right: string) => `      ${left}`.padEnd(column) + right;
+  return [
+    line('--transport NAME', 'udp (default), tcp (RFC 6613) or tls (RFC 6614, port 2083)'),
+    line('--ca PATH', 'TLS: CA certificate(s) the server certificate must chain to'),
+    line('--cert PATH', 'TLS: client certificate (PEM)'),
+    line('--key PATH', 'TLS: its private key (PEM)'),
+  ].join('\n');
+}
 
 /** The transport options of parseCommandLine. */
 export const TRANSPORT_OPTIONS = {

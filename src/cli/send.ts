@@ -27,7 +27,7 @@ import {
   type ServerAddress,
   StreamExchanger,
   TRANSPORT_OPTIONS,
-  TRANSPORT_USAGE,
+  transportUsage,
   transportChoice,
 } from './exchange.js';
 import { RadiusTimeoutError } from '../errors.js';
@@ -53,7 +53,7 @@ Options:
   -q, --quiet              print no replies
       --json               one JSON object per reply (or failure) per line
   -6, --ipv6               resolve SERVER to an IPv6 address
-${TRANSPORT_USAGE}
+${transportUsage(27)}
   -d, --dictionary PATH    load a FreeRADIUS-format dictionary (repeatable)
   -h, --help               this text
 

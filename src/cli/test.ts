@@ -27,7 +27,7 @@ import {
   resolveServer,
   StreamExchanger,
   TRANSPORT_OPTIONS,
-  TRANSPORT_USAGE,
+  transportUsage,
   transportChoice,
 } from './exchange.js';
 import { formatAttributes, parseLine } from './format.js';
@@ -47,7 +47,7 @@ Options:
       --timeout SECONDS                 wait per try (default 3)
   -a, --attribute "Name = value"        extra request attribute (repeatable)
   -6, --ipv6                            resolve SERVER to an IPv6 address
-${TRANSPORT_USAGE}
+${transportUsage(40)}
   -d, --dictionary PATH                 load a FreeRADIUS-format dictionary
   -q, --quiet                           print nothing; the exit status tells
   -h, --help                            this text
