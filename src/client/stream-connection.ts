@@ -123,6 +123,12 @@ export class StreamConnection implements ClientChannel {
       return;
     }
     this.socket = socket;
+    if (transport === 'tls') {
+      // One TLS record per packet: FreeRADIUS 3.2's RadSec listener reads one packet per record and
+      // leaves the rest of a record unread, so packets written together (one writev, one record)
+      // would wait forever. Without _writev the stream writes each packet on its own.
+      (socket as unknown as { _writev: unknown })._writev = null;
+    }
     socket.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => {
@@ -140,11 +146,7 @@ export class StreamConnection implements ClientChannel {
     socket.setKeepAlive(true, 30_000);
     const list = this.outbox;
     this.outbox = [];
-    if (list.length > 0) {
-      socket.cork();
-      for (const data of list) socket.write(data);
-      socket.uncork();
-    }
+    for (const data of list) socket.write(data);
     const ms = this.options.watchdogMs;
     if (ms > 0) {
       this.watchdogTimer = setInterval(() => {
@@ -186,8 +188,9 @@ export class StreamConnection implements ClientChannel {
       this.outbox.push(data);
       return;
     }
-    // Packets written in one turn of the event loop leave together.
-    if (!this.corked) {
+    // Over TCP, packets written in one turn of the event loop leave together (over TLS each goes
+    // in its own record, see connect()).
+    if (!this.corked && this.transport === 'tcp') {
       this.corked = true;
       socket.cork();
       process.nextTick(this.uncork);
