@@ -98,7 +98,10 @@ export interface RadiusClientOptions {
   failover?: FailoverPolicy;
   /** Seconds between Status-Server probes (RFC 5997) of a pool server marked dead; default 10. */
   probeInterval?: number;
-  /** Largest number of sockets per server address and port (256 requests in flight each); default 64. */
+  /**
+   * Largest number of UDP sockets, or TCP/TLS connections, per server address and port (256 requests
+   * in flight each); default 64.
+   */
   maxSockets?: number;
   /** Seconds after which a socket (or TCP/TLS connection) with nothing in flight is closed; default 30. */
   socketIdleTimeout?: number;
@@ -355,7 +358,9 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
    * with the verified reply. The packet's identifier is set here; with a pool server's own secret,
    * its secret too. Rejects with RadiusTimeoutError, RadiusQueueFullError (at once, when
    * `maxQueued` requests already wait for the server), RadiusSocketError (a socket that cannot be
-   * bound), RadiusAbortError, RadiusClosedError, or the error of a host lookup or of encoding.
+   * bound), RadiusConnectionError (a TCP/TLS connection that could not be made, e.g. a server
+   * certificate that does not verify), RadiusAbortError, RadiusClosedError, or the error of a host
+   * lookup or of encoding.
    * Replies that do not verify are ignored and counted.
    */
   sendPacket(request: Packet, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
@@ -1167,6 +1172,8 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     this.releaseId(old, oldId);
     this.updateAcctDelay(req, now);
     const packet = req.packet as Packet;
+    // A new identifier wants a new Request Authenticator where it is random (RFC 5080 §2.2.1).
+    if (hasRandomAuthenticator(packet.code)) packet.authenticator = randomBytesPooled(16);
     packet.identifier = req.identifier;
     packet.secret = req.secret as Buffer;
     if (!this.encode(req, packet)) return;

@@ -73,6 +73,12 @@ export class PoolServer {
         `servers[${index}].transport`,
         `${String(transport)} is not 'udp', 'tcp' or 'tls'`,
       );
+    if (config.tls !== undefined && transport !== 'tls')
+      throw new ConfigError(
+        'RadiusClient options',
+        `servers[${index}].tls`,
+        `TLS options need transport 'tls', not '${transport}'`,
+      );
     const port = config.port === undefined ? undefined : checkPort(config.port, `servers[${index}].port`);
     const all = port ?? (transport === 'tls' ? RADSEC_PORT : undefined);
     const ports: ServicePorts = {

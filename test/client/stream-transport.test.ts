@@ -12,6 +12,7 @@ import {
   AccountingRequest,
   COA_ACK,
   CoARequest,
+  ConfigError,
   DISCONNECT_ACK,
   DisconnectRequest,
   DynamicAuthorizationServer,
@@ -214,6 +215,45 @@ describe('RadiusClient over TLS against our RADIUS/TLS listener', () => {
     } finally {
       await nas.close();
     }
+  });
+});
+
+describe('RadiusClient stream configuration', () => {
+  test('TLS defaults to port 2083 for every packet type; TCP keeps the per-type ports', () => {
+    const client = new RadiusClient({
+      servers: [
+        { name: 'tls', host: '127.0.0.1', transport: 'tls' },
+        { name: 'tcp', host: '127.0.0.1', transport: 'tcp', secret: 's' },
+        { name: 'tcp-one', host: '127.0.0.1', transport: 'tcp', secret: 's', port: 1900 },
+      ],
+    });
+    try {
+      const ports = (name: string) =>
+        client
+          .serverStatus()
+          .filter((s) => s.name === name)
+          .map((s) => s.port);
+      assert.deepEqual(ports('tls'), [2083, 2083, 2083]);
+      assert.deepEqual(ports('tcp'), [1812, 1813, 3799]);
+      assert.deepEqual(ports('tcp-one'), [1900, 1900, 1900]);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('bad transport settings are ConfigErrors naming the field', () => {
+    assert.throws(
+      () => new RadiusClient({ servers: [{ host: '127.0.0.1', transport: 'sctp' as 'tcp' }] }),
+      (e: Error) => e instanceof ConfigError && e.field === 'servers[0].transport',
+    );
+    assert.throws(
+      () => new RadiusClient({ servers: [{ host: '127.0.0.1', tls: {} }] }),
+      (e: Error) => e instanceof ConfigError && e.field === 'servers[0].tls',
+    );
+    assert.throws(
+      () => new RadiusClient({ watchdogInterval: -1 }),
+      (e: Error) => e instanceof ConfigError && e.field === 'watchdogInterval',
+    );
   });
 });
 
