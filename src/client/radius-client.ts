@@ -567,7 +567,11 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     if (!conn.retired) this.retire(conn);
     else this.closeIfDone(conn);
     if (this.isClosed) return;
-    if (!conn.established) {
+    // With TLS 1.3 the server judges the client's certificate after the client's handshake is
+    // done: its refusal is an alert on a connection that never carried a reply.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const refused = !conn.received && typeof code === 'string' && code.startsWith('ERR_SSL_');
+    if (!conn.established || refused) {
       dest.streamFailures++;
       const cause = error ?? new Error('connection closed before it was established');
       this.logger?.warn(
@@ -626,7 +630,8 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
    * (RFC 6614 §2.6); when the last one went unanswered for as long, the connection is dropped.
    */
   onStreamWatchdog(conn: StreamConnection, now: number): void {
-    if (this.isClosed || conn.isClosed || !conn.established) return;
+    // A retired connection only finishes what it carries (its identifiers no longer count as free).
+    if (this.isClosed || conn.isClosed || !conn.established || conn.retired) return;
     if (now - conn.lastReceived < this.watchdogMs) return;
     if (conn.watchdogSent > conn.lastReceived) {
       if (now - conn.watchdogSent >= this.watchdogMs)

@@ -50,6 +50,8 @@ export class StreamConnection implements ClientChannel {
   established = false;
   /** performance.now() of the last packet received (or of the connection, before any). */
   lastReceived: number;
+  /** A packet came on it: the server took this connection. */
+  received = false;
   /** performance.now() of the last watchdog Status-Server sent on it (-1: none). */
   watchdogSent = -1;
   /** Secret of the last request written: the watchdog's Status-Server is signed with it. */
@@ -167,6 +169,7 @@ export class StreamConnection implements ClientChannel {
     }
     if (packets.length === 0) return;
     this.lastReceived = performance.now();
+    this.received = true;
     for (let i = 0; i < packets.length && !this.closed; i++)
       this.receiver.onDatagram(this, packets[i], this.remote);
   }

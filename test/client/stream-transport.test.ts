@@ -168,6 +168,29 @@ describe('RadiusClient over TLS against our RADIUS/TLS listener', () => {
     }
   });
 
+  test('no client certificate: the server’s refusal is a RadiusConnectionError, with TLS 1.2 and 1.3', async () => {
+    // With TLS 1.3 the refusal comes as an alert after the client's handshake is done.
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const client = new RadiusClient({
+        servers: [
+          { host: '127.0.0.1', port, transport: 'tls', tls: { ca: ca.certPem, maxVersion: version } },
+        ],
+        timeout: 20,
+        retries: 0,
+      });
+      try {
+        const err = await client.sendPacket(access('radsec')).then(
+          () => assert.fail('accepted'),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof RadiusConnectionError, `${version}: ${String(err)}`);
+        assert.match(String((err.cause as NodeJS.ErrnoException).code), /^ERR_SSL_/);
+      } finally {
+        client.close();
+      }
+    }
+  });
+
   test('a host name that is not in the certificate is refused', async () => {
     const client = new RadiusClient({
       servers: [
