@@ -126,6 +126,27 @@ export class RadiusSocketError extends RadiusError {
   }
 }
 
+/**
+ * A TCP or TLS connection to a server that could not be made: refused, unreachable, or a TLS
+ * handshake that failed (a server certificate the client's CA did not sign, no common protocol
+ * version). The requests it carried fail at once with this error; `cause` is the system or TLS
+ * error (its `code`, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE, says which).
+ */
+export class RadiusConnectionError extends RadiusError {
+  readonly server: string;
+  readonly transport: 'tcp' | 'tls';
+  constructor(server: string, transport: 'tcp' | 'tls', options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(
+      `${transport.toUpperCase()} connection to ${server} failed: ${reason}`,
+      'ERR_RADIUS_CONNECTION',
+      options,
+    );
+    this.server = server;
+    this.transport = transport;
+  }
+}
+
 /** A client or server that was closed while a request was pending. */
 export class RadiusClosedError extends RadiusError {
   constructor(message = 'closed') {

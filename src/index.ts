@@ -143,5 +143,7 @@ export {
   type ServerStatus,
 } from './client/radius-client.js';
 export type { FailoverPolicy, ServerConfig } from './client/server-pool.js';
+export { RADSEC_PORT, RADSEC_SECRET } from './client/server-pool.js';
+export type { ClientTransport } from './client/stream-connection.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';

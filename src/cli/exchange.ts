@@ -1,9 +1,13 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { RadiusClient } from '../client/radius-client.js';
+import { RADSEC_PORT } from '../client/server-pool.js';
 import { RadiusTimeoutError } from '../errors.js';
 import { decodeResponse, type Packet } from '../protocol/packet.js';
-import { formatHostPort } from './args.js';
+import { formatHostPort, type OptionValues, stringOption, UsageError } from './args.js';
 
 /** A verified reply and how it came. */
 export interface ExchangeResult {
@@ -36,6 +40,91 @@ export async function resolveServer(host: string, port: number, ipv6 = false): P
   return { address: found.address, port, family: found.family === 6 ? 6 : 4 };
 }
 
+/** Sends one request and waits for its verified reply. */
+export interface PacketExchanger {
+  exchange(request: Packet, server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult>;
+  close(): void;
+}
+
+/** Help lines of the transport options, shared by the commands that send, aligned at `column`. */
+export function transportUsage(column: number): string {
+  const line = (left: string, right: string) => `      ${left}`.padEnd(column) + right;
+  return [
+    line('--transport NAME', 'udp (default), tcp (RFC 6613) or tls (RFC 6614, port 2083)'),
+    line('--ca PATH', 'TLS: CA certificate(s) the server certificate must chain to'),
+    line('--cert PATH', 'TLS: client certificate (PEM)'),
+    line('--key PATH', 'TLS: its private key (PEM)'),
+  ].join('\n');
+}
+
+/** The transport options of parseCommandLine. */
+export const TRANSPORT_OPTIONS = {
+  transport: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+} as const;
+
+/** What the transport options ask for. */
+export interface TransportChoice {
+  transport: 'udp' | 'tcp' | 'tls';
+  tls: ConnectionOptions | undefined;
+}
+
+/** Reads --transport, --ca, --cert and --key (files read now: a missing one is a usage error). */
+export function transportChoice(values: OptionValues): TransportChoice {
+  const transport = stringOption(values, 'transport') ?? 'udp';
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+    throw new UsageError(`--transport must be udp, tcp or tls, not ${JSON.stringify(transport)}`);
+  const files: Record<string, Buffer> = {};
+  for (const name of ['ca', 'cert', 'key'] as const) {
+    const file = stringOption(values, name);
+    if (file === undefined) continue;
+    if (transport !== 'tls') throw new UsageError(`--${name} needs --transport tls`);
+    try {
+      files[name] = readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`--${name} ${file}: ${(err as Error).message}`);
+    }
+  }
+  return { transport, tls: transport === 'tls' ? files : undefined };
+}
+
+/** The default port of a packet type over `transport`: RADIUS/TLS has one port for all. */
+export function defaultPortFor(transport: TransportChoice['transport'], udpPort: number): number {
+  return transport === 'tls' ? RADSEC_PORT : udpPort;
+}
+
+/**
+ * Requests over one TCP or TLS connection (more when over 256 are in flight), by a RadiusClient:
+ * no retransmission on a live connection; a try's timeout times the tries is the wait.
+ */
+export class StreamExchanger implements PacketExchanger {
+  private readonly client: RadiusClient;
+
+  constructor(host: string, port: number, secret: string, choice: TransportChoice) {
+    this.client = new RadiusClient({
+      servers: [{ host, port, secret, transport: choice.transport, tls: choice.tls }],
+      watchdogInterval: 0,
+    });
+  }
+
+  async exchange(request: Packet, _server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult> {
+    const tries = Math.max(1, options.tries);
+    const [reply, seconds] = await this.client.sendPacket(request, {
+      timeout: options.timeout,
+      retries: tries - 1,
+      maxTimeout: options.timeout,
+      maxDuration: options.timeout * tries,
+    });
+    return { reply, seconds, attempts: 1, length: reply.raw?.length ?? reply.encode().length };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
 interface Pending {
   request: Packet;
   server: ServerAddress;
@@ -47,7 +136,7 @@ interface Pending {
  * One UDP socket that sends a request and waits for its verified reply, one request at a time.
  * Datagrams from other addresses, or that fail to verify, are ignored (they may be forged or late).
  */
-export class Exchanger {
+export class Exchanger implements PacketExchanger {
   private readonly socket: dgram.Socket;
   private pending: Pending | undefined;
   private closed = false;

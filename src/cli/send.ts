@@ -19,7 +19,17 @@ import {
   stringList,
   UsageError,
 } from './args.js';
-import { Exchanger, resolveServer, type ServerAddress } from './exchange.js';
+import {
+  defaultPortFor,
+  Exchanger,
+  type PacketExchanger,
+  resolveServer,
+  type ServerAddress,
+  StreamExchanger,
+  TRANSPORT_OPTIONS,
+  transportUsage,
+  transportChoice,
+} from './exchange.js';
 import { RadiusTimeoutError } from '../errors.js';
 import { formatAttributes, parseAttributeText, type TextPair } from './format.js';
 import { TIMEOUT_HINT } from './timeout-hint.js';
@@ -30,7 +40,7 @@ export const USAGE = `Usage: aioradius send SERVER[:PORT] auth|acct|status|coa|d
 Reads "Attribute = value" lines from stdin (or -f FILE) and sends one packet per group of
 lines (a blank line separates packets; commas may separate attributes on one line), then
 prints each reply in the same syntax (like radclient). Default ports: auth and status 1812,
-acct 1813, coa and disconnect 3799. IPv6 servers are written in brackets: [::1]:1813.
+acct 1813, coa and disconnect 3799; all 2083 over TLS. IPv6 servers are written in brackets: [::1]:1813.
 A cleartext CHAP-Password is turned into a CHAP response.
 
 Options:
@@ -43,6 +53,7 @@ Options:
   -q, --quiet              print no replies
       --json               one JSON object per reply (or failure) per line
   -6, --ipv6               resolve SERVER to an IPv6 address
+${transportUsage(27)}
   -d, --dictionary PATH    load a FreeRADIUS-format dictionary (repeatable)
   -h, --help               this text
 
@@ -60,6 +71,7 @@ const OPTIONS = {
   ipv6: { type: 'boolean', short: '6' },
   dictionary: { type: 'string', short: 'd', multiple: true },
   help: { type: 'boolean', short: 'h' },
+  ...TRANSPORT_OPTIONS,
 } as const;
 
 /** Request code and default port of each packet type word. */
@@ -143,7 +155,8 @@ async function runSend(argv: string[]): Promise<number> {
   const json = values.json === true;
   const quiet = values.quiet === true;
   const verbose = values.verbose === true && !json;
-  const { host, port } = parseHostPort(serverText, type.port);
+  const choice = transportChoice(values);
+  const { host, port } = parseHostPort(serverText, defaultPortFor(choice.transport, type.port));
 
   let dictionary: Dictionary | undefined;
   const dictPaths = stringList(values, 'dictionary');
@@ -176,19 +189,27 @@ async function runSend(argv: string[]): Promise<number> {
   let timedOut = 0;
   const out = (s: string) => process.stdout.write(s);
 
-  const lane = async (exchanger: Exchanger) => {
+  const lane = async (exchanger: PacketExchanger) => {
     while (next < total) {
       const n = next++;
       const request = buildPacket(type.code, secret, templates[n % templates.length], dictionary);
       if (verbose) {
         const lines = formatAttributes(request).join('\n');
-        out(`Sent ${request.codeName} Id ${request.identifier} to ${where}\n${lines ? `${lines}\n` : ''}`);
+        // Over TCP/TLS the connection's identifier pool picks the Id when the request goes out.
+        const id = choice.transport === 'udp' ? ` Id ${request.identifier}` : '';
+        out(`Sent ${request.codeName}${id} to ${where}\n${lines ? `${lines}\n` : ''}`);
       }
       await sendOne(exchanger, request, server, n, where);
     }
   };
 
-  const sendOne = async (exchanger: Exchanger, request: Packet, to: ServerAddress, n: number, at: string) => {
+  const sendOne = async (
+    exchanger: PacketExchanger,
+    request: Packet,
+    to: ServerAddress,
+    n: number,
+    at: string,
+  ) => {
     try {
       const r = await exchanger.exchange(request, to, { timeout, tries });
       const reply = r.reply;
@@ -219,9 +240,15 @@ async function runSend(argv: string[]): Promise<number> {
     }
   };
 
-  const lanes: Exchanger[] = [];
+  const lanes: PacketExchanger[] = [];
   try {
-    for (let i = 0; i < Math.min(parallel, total); i++) lanes.push(new Exchanger(server.family));
+    if (choice.transport === 'udp')
+      for (let i = 0; i < Math.min(parallel, total); i++) lanes.push(new Exchanger(server.family));
+    else {
+      // One client: its connection carries every lane's requests.
+      const shared = new StreamExchanger(values.ipv6 === true ? server.address : host, port, secret, choice);
+      for (let i = 0; i < Math.min(parallel, total); i++) lanes.push(shared);
+    }
     await Promise.all(lanes.map(lane));
   } finally {
     for (const l of lanes) l.close();

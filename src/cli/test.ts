@@ -20,7 +20,16 @@ import {
   UsageError,
 } from './args.js';
 import { RadiusTimeoutError } from '../errors.js';
-import { Exchanger, resolveServer } from './exchange.js';
+import {
+  defaultPortFor,
+  Exchanger,
+  type PacketExchanger,
+  resolveServer,
+  StreamExchanger,
+  TRANSPORT_OPTIONS,
+  transportUsage,
+  transportChoice,
+} from './exchange.js';
 import { formatAttributes, parseLine } from './format.js';
 import { TIMEOUT_HINT } from './timeout-hint.js';
 
@@ -28,7 +37,8 @@ import { TIMEOUT_HINT } from './timeout-hint.js';
 export const USAGE = `Usage: aioradius test USER PASSWORD [SERVER[:PORT]] [SECRET] [options]
 
 Sends one Access-Request and prints the reply (like radtest).
-SERVER defaults to 127.0.0.1, PORT to 1812, SECRET to testing123.
+SERVER defaults to 127.0.0.1, PORT to 1812 (2083 over TLS), SECRET to testing123
+(radsec over TLS).
 IPv6 servers are written in brackets: [::1]:1812.
 
 Options:
@@ -37,6 +47,7 @@ Options:
       --timeout SECONDS                 wait per try (default 3)
   -a, --attribute "Name = value"        extra request attribute (repeatable)
   -6, --ipv6                            resolve SERVER to an IPv6 address
+${transportUsage(40)}
   -d, --dictionary PATH                 load a FreeRADIUS-format dictionary
   -q, --quiet                           print nothing; the exit status tells
   -h, --help                            this text
@@ -52,6 +63,7 @@ const OPTIONS = {
   dictionary: { type: 'string', short: 'd', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
+  ...TRANSPORT_OPTIONS,
 } as const;
 
 const METHODS = ['pap', 'chap', 'mschap', 'mschapv2'] as const;
@@ -79,13 +91,19 @@ async function runTest(argv: string[]): Promise<number> {
   }
   if (positionals.length < 2 || positionals.length > 4)
     throw new UsageError('expected USER PASSWORD [SERVER[:PORT]] [SECRET]');
-  const [user, password, serverText = '127.0.0.1', secret = 'testing123'] = positionals;
+  const choice = transportChoice(values);
+  const [
+    user,
+    password,
+    serverText = '127.0.0.1',
+    secret = choice.transport === 'tls' ? 'radsec' : 'testing123',
+  ] = positionals;
   const method = (stringOption(values, 'type') ?? 'pap') as Method;
   if (!METHODS.includes(method)) throw new UsageError(`--type must be one of ${METHODS.join(', ')}`);
   const tries = numberOption(values, 'retries', 3, 1, 100);
   const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);
   const quiet = values.quiet === true;
-  const { host, port } = parseHostPort(serverText, 1812);
+  const { host, port } = parseHostPort(serverText, defaultPortFor(choice.transport, 1812));
 
   let dictionary: Dictionary | undefined;
   const dictPaths = stringList(values, 'dictionary');
@@ -122,15 +140,21 @@ async function runTest(argv: string[]): Promise<number> {
 
   const server = await resolveServer(host, port, values.ipv6 === true);
   const where = formatHostPort(server.address, server.port);
-  const exchanger = new Exchanger(server.family);
+  const via = choice.transport === 'udp' ? '' : ` over ${choice.transport.toUpperCase()}`;
+  const exchanger: PacketExchanger =
+    choice.transport === 'udp'
+      ? new Exchanger(server.family)
+      : new StreamExchanger(values.ipv6 === true ? server.address : host, port, secret, choice);
   try {
     // Encoding happens in exchange(); print after a dry encode so the length is known.
     const length = request.encode().length;
     if (!quiet) {
-      process.stdout.write(`Sent Access-Request Id ${request.identifier} to ${where} length ${length}\n`);
+      // Over TCP/TLS the connection's identifier pool picks the Id when the request goes out.
+      const id = choice.transport === 'udp' ? ` Id ${request.identifier}` : '';
+      process.stdout.write(`Sent Access-Request${id} to ${where}${via} length ${length}\n`);
       for (const line of formatAttributes(request)) process.stdout.write(`${line}\n`);
     }
-    let result: Awaited<ReturnType<Exchanger['exchange']>>;
+    let result: Awaited<ReturnType<PacketExchanger['exchange']>>;
     try {
       result = await exchanger.exchange(request, server, { timeout, tries });
     } catch (err) {

@@ -9,10 +9,31 @@ import type { PendingRequest } from './pending-request.js';
 /** What failed on a client socket: binding it (the socket is unusable), or sending on it. */
 export type SocketErrorKind = 'bind' | 'send';
 
+/**
+ * What carries a client's requests to one server address and port, with its own 256 identifiers:
+ * a UDP socket (ClientSocket) or a TCP/TLS connection (StreamConnection).
+ */
+export interface ClientChannel extends SlotHolder<PendingRequest> {
+  readonly destination: Destination;
+  /** Where this channel sends, and the only source of replies it accepts. */
+  readonly address: string;
+  readonly port: number;
+  readonly ids: IdentifierPool<PendingRequest>;
+  /** performance.now() when the last identifier in use was returned. */
+  idleSince: number;
+  /** No new requests: it carries those it has to the end, then closes. */
+  retired: boolean;
+  /** True for a stream (TCP/TLS): no retransmission while it is up (RFC 6613 §2.6). */
+  readonly stream: boolean;
+  readonly isClosed: boolean;
+  send(data: Buffer): void;
+  close(): void;
+}
+
 /** Whoever reads the replies arriving on a client socket and hears of its errors. */
 export interface DatagramReceiver {
-  onDatagram(socket: ClientSocket, data: Buffer, remote: RemoteInfo): void;
-  onSocketError(socket: ClientSocket, error: Error, kind: SocketErrorKind): void;
+  onDatagram(socket: ClientChannel, data: Buffer, remote: RemoteInfo): void;
+  onSocketError(socket: ClientChannel, error: Error, kind: SocketErrorKind): void;
 }
 
 /** 256 replies in a burst must fit: the kernel default (~212 KB) holds about 190 small datagrams. */
@@ -24,7 +45,7 @@ const RECV_BUFFER = 1024 * 1024;
  * destination opens new sockets and this one is retired (it carries its requests to the end, then
  * closes). The socket is unref'd: pending requests keep the process alive through their timer.
  */
-export class ClientSocket implements SlotHolder<PendingRequest> {
+export class ClientSocket implements ClientChannel {
   readonly destination: Destination;
   /** Where this socket sends, and the only source of replies it accepts. */
   readonly address: string;
@@ -34,6 +55,7 @@ export class ClientSocket implements SlotHolder<PendingRequest> {
   idleSince: number;
   /** No new requests: the destination's address changed, or the socket failed. */
   retired = false;
+  readonly stream = false;
   private readonly socket: Socket;
   private bound = false;
   private closed = false;

@@ -1,7 +1,9 @@
 import { isIP, SocketAddress } from 'node:net';
-import type { ClientSocket } from './client-socket.js';
+import type { ConnectionOptions } from 'node:tls';
+import type { ClientChannel } from './client-socket.js';
 import type { CongestionWindow } from './congestion-window.js';
 import type { PendingRequest } from './pending-request.js';
+import type { ClientTransport } from './stream-connection.js';
 
 /** Which port of a server a request goes to. */
 export type ServiceKind = 'auth' | 'acct' | 'coa';
@@ -78,10 +80,16 @@ export class Destination {
   resolvedAt = 0;
   /** A lookup of a name whose answer aged past the client's `dnsTtl` is under way. */
   refreshing = false;
-  /** Sockets to `address` that take new requests. */
-  readonly sockets: ClientSocket[] = [];
+  /** UDP sockets, or TCP/TLS connections, to `address` that take new requests. */
+  readonly sockets: ClientChannel[] = [];
   /** Sockets to a former address, or that failed: they finish their requests, then close. */
-  readonly retired: ClientSocket[] = [];
+  readonly retired: ClientChannel[] = [];
+  /** 'udp', or a stream: 'tcp' (RFC 6613) or 'tls' (RFC 6614). */
+  readonly transport: ClientTransport;
+  /** `node:tls` connection options of a 'tls' server. */
+  readonly tls: ConnectionOptions | undefined;
+  /** Connections that failed or dropped with requests on them since the last reply (reconnection backoff). */
+  streamFailures = 0;
   /** Free identifiers over all sockets. */
   freeIds = 0;
   /** Requests in flight and how many may be (made by the client on first use). */
@@ -112,7 +120,13 @@ export class Destination {
     host: string,
     port: number,
     kind: ServiceKind,
-    options: { label?: string; secret?: Buffer; pooled?: boolean } = {},
+    options: {
+      label?: string;
+      secret?: Buffer;
+      pooled?: boolean;
+      transport?: ClientTransport;
+      tls?: ConnectionOptions;
+    } = {},
   ) {
     this.host = host;
     this.port = port;
@@ -120,6 +134,8 @@ export class Destination {
     this.label = options.label ?? formatHostPort(host, port);
     this.secret = options.secret;
     this.pooled = options.pooled ?? false;
+    this.transport = options.transport ?? 'udp';
+    this.tls = options.tls;
     const family = isIP(host);
     this.literal = family !== 0;
     if (family !== 0) this.setAddress(host, family);

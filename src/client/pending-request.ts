@@ -1,6 +1,6 @@
 import type { AttributeEntry } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
-import type { ClientSocket } from './client-socket.js';
+import type { ClientChannel } from './client-socket.js';
 import type { Scheduled, SlotHolder } from './deadline-scheduler.js';
 import type { Destination } from './destination.js';
 
@@ -44,8 +44,10 @@ export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   readonly pooled: boolean;
   /** A Status-Server probe of a dead server: nobody waits on it. */
   readonly probe: boolean;
+  /** A probe sent as the watchdog of a TCP/TLS connection (RFC 6614 §2.6), not of a dead server. */
+  watchdog = false;
   destination: Destination | undefined = undefined;
-  socket: ClientSocket | undefined = undefined;
+  socket: ClientChannel | undefined = undefined;
   identifier = -1;
   /** The bytes on the wire, resent as they are (RFC 5080 §2.2.1). */
   bytes: Buffer | undefined = undefined;
@@ -57,6 +59,8 @@ export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   totalAttempts = 0;
   /** performance.now() of the first transmission; -1 before. */
   firstSent = -1;
+  /** performance.now() of the first transmission to the current server. */
+  firstSentHere = -1;
   /** performance.now() of the latest transmission. */
   lastSent = -1;
   /** performance.now() when the request was handed to its current server (MRD counts from here). */

@@ -7,6 +7,7 @@ import {
   InvalidValueError,
   RadiusAbortError,
   RadiusClosedError,
+  RadiusConnectionError,
   RadiusQueueFullError,
   RadiusSocketError,
   RadiusTimeoutError,
@@ -26,7 +27,7 @@ import { clearHmacKeyCache } from '../protocol/md5.js';
 import { randomBytesPooled } from '../protocol/random.js';
 import type { Logger } from '../server/logger.js';
 import { initialTimeout, nextTimeout } from './backoff.js';
-import { ClientSocket, type DatagramReceiver, type SocketErrorKind } from './client-socket.js';
+import { type ClientChannel, ClientSocket, type SocketErrorKind } from './client-socket.js';
 import { CongestionWindow } from './congestion-window.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
 import { Destination, type ServiceKind } from './destination.js';
@@ -35,6 +36,7 @@ import { IDENTIFIERS_PER_SOCKET } from './identifier-pool.js';
 import { type AbortReceiver, PendingRequest, type SendResult, type Timers } from './pending-request.js';
 import { checkPort, type FailoverPolicy, type ServerConfig, ServerPool } from './server-pool.js';
 import { type ClientStatistics, StatisticsRecorder } from './statistics.js';
+import { StreamConnection, type StreamReceiver } from './stream-connection.js';
 
 /** Options of a RadiusClient (the specification's default_server, default_port, client_identifier, and more). */
 export interface RadiusClientOptions {
@@ -96,10 +98,19 @@ export interface RadiusClientOptions {
   failover?: FailoverPolicy;
   /** Seconds between Status-Server probes (RFC 5997) of a pool server marked dead; default 10. */
   probeInterval?: number;
-  /** Largest number of sockets per server address and port (256 requests in flight each); default 64. */
+  /**
+   * Largest number of UDP sockets, or TCP/TLS connections, per server address and port (256 requests
+   * in flight each); default 64.
+   */
   maxSockets?: number;
-  /** Seconds after which a socket with nothing in flight is closed; default 30. */
+  /** Seconds after which a socket (or TCP/TLS connection) with nothing in flight is closed; default 30. */
   socketIdleTimeout?: number;
+  /**
+   * TCP/TLS servers: seconds without anything received on a connection after which a Status-Server
+   * goes out on it as a watchdog (RFC 6614 §2.6, RFC 5997); a connection that does not answer it
+   * within as long again is dropped, and its requests go out on a new one. 0: no watchdog. Default 10.
+   */
+  watchdogInterval?: number;
   /**
    * BlastRADIUS (CVE-2024-3596): true requires a Message-Authenticator in replies to Access-Request
    * and Status-Server. 'auto': required from a server once one of its verified replies carried one
@@ -188,6 +199,16 @@ function untilEnd(leftMs: number): number {
   return Math.max(10, Math.ceil(leftMs / 10) * 10);
 }
 
+/**
+ * Wait before a new TCP/TLS connection to a server whose last `failures` connections failed or
+ * dropped with requests on them: none at first, then 100 ms doubling up to 10 s, ±10%.
+ */
+function reconnectDelay(failures: number): number {
+  if (failures === 0) return 0;
+  const base = Math.min(10_000, 100 * 2 ** Math.min(failures - 1, 7));
+  return Math.round(base * (0.9 + Math.random() * 0.2));
+}
+
 /** At most one log line a second for send errors: a full socket buffer fails thousands at once. */
 const SEND_ERROR_LOG_MS = 1000;
 
@@ -207,7 +228,7 @@ function checkRetries(value: unknown, field: string, file: string): number {
  * `maxSockets`. A `servers` pool adds failover with Status-Server probes (RFC 5997).
  * Retransmission deadlines of all requests share one timer.
  */
-export class RadiusClient implements DatagramReceiver, AbortReceiver {
+export class RadiusClient implements StreamReceiver, AbortReceiver {
   readonly defaultServer: string;
   readonly defaultPort: number;
   readonly defaultAcctPort: number;
@@ -234,6 +255,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   private unloggedSendErrors = 0;
   private readonly probeIntervalMs: number;
   private readonly idleMs: number;
+  private readonly watchdogMs: number;
   private readonly strictAccess: boolean;
   private readonly autoAccess: boolean;
   /**
@@ -285,6 +307,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.logger = options.logger;
     this.probeIntervalMs = checkSeconds(options.probeInterval ?? 10, 'probeInterval', file);
     this.idleMs = checkSeconds(options.socketIdleTimeout ?? 30, 'socketIdleTimeout', file);
+    const watchdog = options.watchdogInterval ?? 10;
+    this.watchdogMs = watchdog === 0 ? 0 : checkSeconds(watchdog, 'watchdogInterval', file);
     const maxSockets = options.maxSockets ?? 64;
     if (!Number.isInteger(maxSockets) || maxSockets < 1)
       throw new ConfigError(file, 'maxSockets', `${String(maxSockets)} is not a positive integer`);
@@ -334,7 +358,9 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
    * with the verified reply. The packet's identifier is set here; with a pool server's own secret,
    * its secret too. Rejects with RadiusTimeoutError, RadiusQueueFullError (at once, when
    * `maxQueued` requests already wait for the server), RadiusSocketError (a socket that cannot be
-   * bound), RadiusAbortError, RadiusClosedError, or the error of a host lookup or of encoding.
+   * bound), RadiusConnectionError (a TCP/TLS connection that could not be made, e.g. a server
+   * certificate that does not verify), RadiusAbortError, RadiusClosedError, or the error of a host
+   * lookup or of encoding.
    * Replies that do not verify are ignored and counted.
    */
   sendPacket(request: Packet, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
@@ -434,7 +460,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   }
 
   /** Entry point of every datagram arriving on a client socket. */
-  onDatagram(sock: ClientSocket, data: Buffer, remote: RemoteInfo): void {
+  onDatagram(sock: ClientChannel, data: Buffer, remote: RemoteInfo): void {
     const dest = sock.destination;
     const invalid = this.stats.invalid;
     if (remote.port !== sock.port || remote.address !== sock.address) {
@@ -470,6 +496,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (this.autoAccess && packet.code === ACCESS_REQUEST && response.messageAuthenticator)
       this.rememberSigned(signedKey);
     if (!dest.alive) this.markAlive(dest);
+    if (dest.streamFailures !== 0) dest.streamFailures = 0;
     if (req.inWindow) {
       const win = dest.window as CongestionWindow;
       win.onReply();
@@ -488,7 +515,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
    * once, the requests the socket carried and those waiting for the server: they could only time
    * out, and the cause (an address that cannot be bound, no ports left) would be lost.
    */
-  onSocketError(sock: ClientSocket, error: Error, kind: SocketErrorKind): void {
+  onSocketError(sock: ClientChannel, error: Error, kind: SocketErrorKind): void {
     this.stats.socketErrors++;
     const dest = sock.destination;
     if (kind === 'send') {
@@ -525,6 +552,111 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     }
     dest.waiting.drain();
     this.closeIfDone(sock);
+  }
+
+  /**
+   * A TCP/TLS connection ended. One that never came up (refused, a failed TLS handshake) fails
+   * the requests it carried at once with RadiusConnectionError (pool requests move to the next
+   * server first). One that was up hands its requests to a new connection, opened after a backoff
+   * when connections keep dropping: they go out again under new identifiers, within their time.
+   */
+  onStreamClosed(conn: StreamConnection, error: Error | undefined): void {
+    const dest = conn.destination;
+    this.stats.socketErrors += error === undefined ? 0 : 1;
+    const reqs = conn.ids.values();
+    if (!conn.retired) this.retire(conn);
+    else this.closeIfDone(conn);
+    if (this.isClosed) return;
+    // With TLS 1.3 the server judges the client's certificate after the client's handshake is
+    // done: its refusal is an alert on a connection that never carried a reply.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const refused = !conn.received && typeof code === 'string' && code.startsWith('ERR_SSL_');
+    if (!conn.established || refused) {
+      dest.streamFailures++;
+      const cause = error ?? new Error('connection closed before it was established');
+      this.logger?.warn(
+        { server: dest.label, code: (cause as NodeJS.ErrnoException).code, err: cause.message },
+        `RADIUS client ${conn.transport.toUpperCase()} connection failed`,
+      );
+      const failure = new RadiusConnectionError(dest.label, conn.transport, { cause });
+      for (const req of reqs) this.failOver(req, dest, failure);
+    } else {
+      if (reqs.length > 0) dest.streamFailures++;
+      if (error !== undefined || reqs.length > 0)
+        this.logger?.warn(
+          { server: dest.label, err: error?.message, inFlight: reqs.length },
+          `RADIUS client ${conn.transport.toUpperCase()} connection dropped`,
+        );
+      for (const req of reqs) {
+        if (req.settled) continue;
+        if (req.probe) {
+          this.settle(req);
+          continue;
+        }
+        // Keeps its identifier on the dropped connection (its deadline is there) until a new one
+        // gives it another.
+        req.needsId = true;
+        dest.needId.push(req);
+      }
+    }
+    this.pump(dest);
+  }
+
+  /** The request cannot go to `dest`: the next pool server, or `error`. */
+  private failOver(req: PendingRequest, dest: Destination, error: Error): void {
+    if (req.settled) return;
+    if (req.probe) {
+      this.settle(req);
+      return;
+    }
+    this.leave(req);
+    if (dest.pooled) this.markDead(dest, req.secret ?? dest.secret ?? req.ownSecret);
+    if (req.pooled && this.pool) {
+      const next = this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code));
+      if (next !== undefined) {
+        (req.tried ??= []).push(dest);
+        this.stats.failovers++;
+        req.serverStart = performance.now();
+        this.scheduler.cancel(req);
+        this.dispatch(req, next);
+        return;
+      }
+    }
+    this.fail(req, error);
+  }
+
+  /**
+   * Nothing came on a connection for the watchdog interval: a Status-Server goes out on it
+   * (RFC 6614 §2.6); when the last one went unanswered for as long, the connection is dropped.
+   */
+  onStreamWatchdog(conn: StreamConnection, now: number): void {
+    // A retired connection only finishes what it carries (its identifiers no longer count as free).
+    if (this.isClosed || conn.isClosed || !conn.established || conn.retired) return;
+    if (now - conn.lastReceived < this.watchdogMs) return;
+    if (conn.watchdogSent > conn.lastReceived) {
+      if (now - conn.watchdogSent >= this.watchdogMs)
+        conn.destroy(new Error('no reply to the Status-Server watchdog'));
+      return;
+    }
+    const dest = conn.destination;
+    const secret = dest.secret ?? conn.lastSecret;
+    if (secret === undefined || conn.ids.available === 0) return;
+    const packet = new StatusServer(secret);
+    const waitMs = this.watchdogMs;
+    const timers: Timers = { initialMs: waitMs, maxMs: waitMs, durationMs: waitMs };
+    const req = new PendingRequest(this, packet, timers, 1, false, true, undefined);
+    req.watchdog = true;
+    req.destination = dest;
+    req.serverStart = now;
+    conn.watchdogSent = now;
+    this.stats.probes++;
+    this.start(req, dest, conn);
+  }
+
+  /** A request written on a connection: its wait, and the secret a watchdog will be signed with. */
+  private streamSent(req: PendingRequest, conn: StreamConnection, now: number): number {
+    conn.lastSecret = req.secret;
+    return req.watchdog ? req.timers.durationMs : this.streamWait(req, now);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -683,7 +815,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   }
 
   /** Takes an identifier on `sock`, enters the window and sends. */
-  private start(req: PendingRequest, dest: Destination, sock: ClientSocket): void {
+  private start(req: PendingRequest, dest: Destination, sock: ClientChannel): void {
     req.identifier = sock.ids.take(req);
     req.socket = sock;
     dest.freeIds--;
@@ -696,7 +828,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   }
 
   /** A socket of `dest` with a free identifier, opening one if `maxSockets` allows. */
-  private socketWithFreeId(dest: Destination): ClientSocket | undefined {
+  private socketWithFreeId(dest: Destination): ClientChannel | undefined {
     if (dest.freeIds > 0) {
       for (const s of dest.sockets) if (s.ids.available > 0) return s;
     }
@@ -782,10 +914,19 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.stats.queued--;
   }
 
-  private openSocket(dest: Destination): ClientSocket {
+  private openSocket(dest: Destination): ClientChannel {
     const local = this.localAddress;
     const sameFamily = local !== undefined && (isIP(local) === 6) === (dest.family === 'udp6');
-    const sock = new ClientSocket(dest, this, sameFamily ? local : undefined);
+    const sock =
+      dest.transport === 'udp'
+        ? new ClientSocket(dest, this, sameFamily ? local : undefined)
+        : new StreamConnection(dest, this, {
+            transport: dest.transport,
+            tls: dest.tls,
+            localAddress: sameFamily ? local : undefined,
+            delayMs: reconnectDelay(dest.streamFailures),
+            watchdogMs: this.watchdogMs,
+          });
     dest.sockets.push(sock);
     dest.freeIds += IDENTIFIERS_PER_SOCKET;
     this.stats.sockets++;
@@ -797,7 +938,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
   }
 
   /** Takes a socket out of service: no new requests; it closes once its last one is done. */
-  private retire(sock: ClientSocket): void {
+  private retire(sock: ClientChannel): void {
     if (sock.retired) return;
     const dest = sock.destination;
     sock.retired = true;
@@ -808,7 +949,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.closeIfDone(sock);
   }
 
-  private closeIfDone(sock: ClientSocket): void {
+  private closeIfDone(sock: ClientChannel): void {
     if (!sock.retired || sock.ids.inUse > 0) return;
     const dest = sock.destination;
     const at = dest.retired.indexOf(sock);
@@ -825,17 +966,18 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     const id = req.identifier;
     req.socket = undefined;
     req.identifier = -1;
-    this.releaseId(sock, id);
+    this.releaseId(sock, id, req.watchdog);
   }
 
-  private releaseId(sock: ClientSocket, id: number): void {
+  /** A watchdog's identifier coming back does not make its connection busy again (`idleSince`). */
+  private releaseId(sock: ClientChannel, id: number, watchdog = false): void {
     sock.ids.release(id);
     if (sock.retired) {
       this.closeIfDone(sock);
       return;
     }
     sock.destination.freeIds++;
-    if (sock.ids.inUse === 0) sock.idleSince = performance.now();
+    if (sock.ids.inUse === 0 && !watchdog) sock.idleSince = performance.now();
   }
 
   private closeIdleSockets(): void {
@@ -874,6 +1016,22 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     return req.rtMs < left ? req.rtMs : untilEnd(left);
   }
 
+  /**
+   * The wait on a TCP/TLS connection, which is not retransmitted on (RFC 6613 §2.6): the time the
+   * retransmissions would have taken (RT over every attempt, without jitter), cut by MRD.
+   */
+  private streamWait(req: PendingRequest, now: number): number {
+    const t = req.timers;
+    let budget = 0;
+    let rt = Math.min(t.initialMs, t.maxMs);
+    for (let i = 0; i < req.attemptsPerServer; i++) {
+      budget += rt;
+      rt = Math.min(rt * 2, t.maxMs);
+    }
+    const left = req.serverStart + t.durationMs - now;
+    return untilEnd(Math.min(left, req.firstSentHere + budget - now));
+  }
+
   /** First transmission under a new identifier: encode once, send, start the attempt's deadline. */
   private transmitNew(req: PendingRequest): void {
     const packet = req.packet as Packet;
@@ -894,9 +1052,11 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     req.totalAttempts++;
     req.lastSent = now;
     req.rtMs = initialTimeout(req.timers.initialMs, req.timers.maxMs);
-    const sock = req.socket as ClientSocket;
+    req.firstSentHere = now;
+    const sock = req.socket as ClientChannel;
     sock.send(req.bytes as Buffer);
-    this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
+    const wait = sock.stream ? this.streamSent(req, sock as StreamConnection, now) : this.waitFor(req, now);
+    this.scheduler.schedule(req, sock, req.identifier, wait, now);
   }
 
   private encode(req: PendingRequest, packet: Packet): boolean {
@@ -940,6 +1100,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     if (
       !req.needsId &&
       req.attempts < req.attemptsPerServer &&
+      !(req.socket as ClientChannel).stream &&
       req.serverStart + req.timers.durationMs - now >= 1
     )
       this.retransmit(req, now);
@@ -958,7 +1119,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.leave(req);
     if (sent && dest.pooled) this.markDead(dest, req.secret ?? dest.secret ?? req.ownSecret);
     if (req.pooled && this.pool) {
-      const next = this.pool.next(dest, req.tried);
+      const next = this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code));
       if (next !== undefined) {
         (req.tried ??= []).push(dest);
         this.stats.failovers++;
@@ -989,7 +1150,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
         dest.needId.push(req);
         // Still answerable under the old identifier meanwhile; MRD bounds the wait.
         const left = req.serverStart + req.timers.durationMs - now;
-        this.scheduler.schedule(req, req.socket as ClientSocket, req.identifier, untilEnd(left), now);
+        this.scheduler.schedule(req, req.socket as ClientChannel, req.identifier, untilEnd(left), now);
         return;
       }
       this.resendWithNewId(req, sock, now);
@@ -1000,15 +1161,15 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     req.totalAttempts++;
     req.lastSent = now;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
-    const sock = req.socket as ClientSocket;
+    const sock = req.socket as ClientChannel;
     sock.send(req.bytes as Buffer);
     this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
   }
 
   /** A changed retransmission under a new identifier on `sock`; the old identifier is freed. */
-  private resendWithNewId(req: PendingRequest, sock: ClientSocket, now: number): void {
+  private resendWithNewId(req: PendingRequest, sock: ClientChannel, now: number): void {
     const dest = sock.destination;
-    const old = req.socket as ClientSocket;
+    const old = req.socket as ClientChannel;
     const oldId = req.identifier;
     req.identifier = sock.ids.take(req);
     req.socket = sock;
@@ -1016,6 +1177,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     this.releaseId(old, oldId);
     this.updateAcctDelay(req, now);
     const packet = req.packet as Packet;
+    // A new identifier wants a new Request Authenticator where it is random (RFC 5080 §2.2.1).
+    if (hasRandomAuthenticator(packet.code)) packet.authenticator = randomBytesPooled(16);
     packet.identifier = req.identifier;
     packet.secret = req.secret as Buffer;
     if (!this.encode(req, packet)) return;
@@ -1025,7 +1188,8 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     req.lastSent = now;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     sock.send(req.bytes as Buffer);
-    this.scheduler.schedule(req, sock, req.identifier, this.waitFor(req, now), now);
+    const wait = sock.stream ? this.streamSent(req, sock as StreamConnection, now) : this.waitFor(req, now);
+    this.scheduler.schedule(req, sock, req.identifier, wait, now);
   }
 
   private findAcctDelay(req: PendingRequest, packet: Packet): void {
@@ -1128,7 +1292,7 @@ export class RadiusClient implements DatagramReceiver, AbortReceiver {
     }
     const dest = req.destination;
     if (req.probe) {
-      if (dest !== undefined) dest.probeInFlight = false;
+      if (dest !== undefined && !req.watchdog) dest.probeInFlight = false;
     } else if (--this.stats.pending === 0) this.scheduler.setKeepAlive(false);
     // A settled request may sit in the deadline queue until its deadline: keep it small.
     req.packet = undefined;

@@ -1,5 +1,12 @@
+import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors.js';
 import { Destination, type ServiceKind } from './destination.js';
+import type { ClientTransport } from './stream-connection.js';
+
+/** RFC 6614 §2.1: the RADIUS/TLS port, for every packet type. */
+export const RADSEC_PORT = 2083;
+/** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
+export const RADSEC_SECRET = 'radsec';
 
 /** One server of a RadiusClient's failover pool. */
 export interface ServerConfig {
@@ -7,8 +14,28 @@ export interface ServerConfig {
   name?: string;
   /** Host name or address; a name is looked up once (IPv4 or IPv6, as the resolver answers). */
   host: string;
-  /** This server's shared secret; when set, requests are signed with it instead of the packet's. */
+  /**
+   * This server's shared secret; when set, requests are signed with it instead of the packet's.
+   * With transport 'tls', default 'radsec' (RFC 6614 §2.3).
+   */
   secret?: string | Buffer;
+  /**
+   * 'udp' (default), 'tcp' (RFC 6613: length-framed stream, no retransmission on a live
+   * connection) or 'tls' (RFC 6614). Over TCP and TLS, packet types on the same port share
+   * connections.
+   */
+  transport?: ClientTransport;
+  /**
+   * `node:tls` connection options for transport 'tls': ca, cert, key, minVersion (default
+   * TLSv1.2), maxVersion, ciphers, servername... The server certificate is verified
+   * (rejectUnauthorized defaults to true) against the host name, or the address when `host` is one.
+   */
+  tls?: ConnectionOptions;
+  /**
+   * Port of every packet type (below authPort/acctPort/coaPort). Default: 2083 with transport
+   * 'tls'; else the client's port of each type.
+   */
+  port?: number;
   /** Port for Access-Request and Status-Server; default: the client's `defaultPort`. */
   authPort?: number;
   /** Port for Accounting-Request; default: the client's `defaultAcctPort`. */
@@ -39,25 +66,49 @@ export class PoolServer {
         `servers[${index}].host`,
         'a host name or address is required',
       );
+    const transport = config.transport ?? 'udp';
+    if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+      throw new ConfigError(
+        'RadiusClient options',
+        `servers[${index}].transport`,
+        `${String(transport)} is not 'udp', 'tcp' or 'tls'`,
+      );
+    if (config.tls !== undefined && transport !== 'tls')
+      throw new ConfigError(
+        'RadiusClient options',
+        `servers[${index}].tls`,
+        `TLS options need transport 'tls', not '${transport}'`,
+      );
+    const port = config.port === undefined ? undefined : checkPort(config.port, `servers[${index}].port`);
+    const all = port ?? (transport === 'tls' ? RADSEC_PORT : undefined);
     const ports: ServicePorts = {
-      auth: checkPort(config.authPort ?? defaults.auth, `servers[${index}].authPort`),
-      acct: checkPort(config.acctPort ?? defaults.acct, `servers[${index}].acctPort`),
-      coa: checkPort(config.coaPort ?? defaults.coa, `servers[${index}].coaPort`),
+      auth: checkPort(config.authPort ?? all ?? defaults.auth, `servers[${index}].authPort`),
+      acct: checkPort(config.acctPort ?? all ?? defaults.acct, `servers[${index}].acctPort`),
+      coa: checkPort(config.coaPort ?? all ?? defaults.coa, `servers[${index}].coaPort`),
     };
     this.host = config.host;
     this.name = config.name ?? `${config.host}:${ports.auth}`;
+    const given = config.secret ?? (transport === 'tls' ? RADSEC_SECRET : undefined);
     const secret =
-      config.secret === undefined
-        ? undefined
-        : typeof config.secret === 'string'
-          ? Buffer.from(config.secret, 'utf8')
-          : config.secret;
-    const make = (kind: ServiceKind) =>
-      new Destination(config.host, ports[kind], kind, {
-        label: `${this.name} (${kind} port ${ports[kind]})`,
+      given === undefined ? undefined : typeof given === 'string' ? Buffer.from(given, 'utf8') : given;
+    const stream = transport !== 'udp';
+    // Over a stream, packet types sent to the same port share its connections (RFC 6614 §2.1).
+    const byPort = new Map<number, Destination>();
+    const make = (kind: ServiceKind): Destination => {
+      const shared = stream ? byPort.get(ports[kind]) : undefined;
+      if (shared !== undefined) return shared;
+      const d = new Destination(config.host, ports[kind], kind, {
+        label: stream
+          ? `${this.name} (${transport} port ${ports[kind]})`
+          : `${this.name} (${kind} port ${ports[kind]})`,
         secret,
         pooled: true,
+        transport,
+        tls: config.tls,
       });
+      byPort.set(ports[kind], d);
+      return d;
+    };
     this.destinations = { auth: make('auth'), acct: make('acct'), coa: make('coa') };
   }
 }
@@ -122,11 +173,14 @@ export class ServerPool {
     return list[start].destinations[kind];
   }
 
-  /** The next live server after `current` that the request has not tried, or undefined. */
-  next(current: Destination, tried: readonly Destination[] | undefined): Destination | undefined {
+  /** The next live server after `current` that the request (of `kind`) has not tried, or undefined. */
+  next(
+    current: Destination,
+    tried: readonly Destination[] | undefined,
+    kind: ServiceKind = current.kind,
+  ): Destination | undefined {
     const list = this.servers;
     const n = list.length;
-    const kind = current.kind;
     let at = 0;
     while (at < n && list[at].destinations[kind] !== current) at++;
     for (let k = 1; k < n; k++) {
@@ -136,12 +190,13 @@ export class ServerPool {
     return undefined;
   }
 
-  /** Every destination of every server. */
+  /** Every destination of every server (once, when packet types share one). */
   *destinations(): IterableIterator<Destination> {
     for (const s of this.servers) {
-      yield s.destinations.auth;
-      yield s.destinations.acct;
-      yield s.destinations.coa;
+      const { auth, acct, coa } = s.destinations;
+      yield auth;
+      if (acct !== auth) yield acct;
+      if (coa !== auth && coa !== acct) yield coa;
     }
   }
 }

@@ -35,9 +35,9 @@ export interface ClientStatistics {
   queued: number;
   /** Calls refused with RadiusQueueFullError (`maxQueued` reached). */
   queueFull: number;
-  /** Errors reported by client sockets: failed binds and failed sends. */
+  /** Errors reported by client sockets: failed binds and failed sends; TCP/TLS connections that failed. */
   socketErrors: number;
-  /** UDP sockets open now. */
+  /** UDP sockets and TCP/TLS connections open now. */
   sockets: number;
   /** Shortest, longest and mean response time in seconds (0 before the first response). */
   minTime: number;

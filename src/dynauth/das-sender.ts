@@ -1,5 +1,7 @@
+import type { ConnectionOptions } from 'node:tls';
 import { RadiusClient } from '../client/radius-client.js';
-import { InvalidValueError, RadiusError } from '../errors.js';
+import { RADSEC_PORT } from '../client/server-pool.js';
+import { ConfigError, InvalidValueError, RadiusError } from '../errors.js';
 import { COA_REQUEST, codeName, DISCONNECT_REQUEST } from '../protocol/codes.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import type { CoARequest, DisconnectRequest, Packet } from '../protocol/packet.js';
@@ -10,8 +12,16 @@ const EVENT_TIMESTAMP = 55;
 
 /** Options of sendToDas. */
 export interface DasSendOptions {
-  /** A client to send with (its sockets and statistics); a one-off client otherwise. */
+  /** A client to send with (its sockets and statistics); a one-off client otherwise. UDP only. */
   client?: RadiusClient;
+  /**
+   * 'udp' (default), 'tcp' (RFC 6613) or 'tls' (RFC 6614, e.g. a NAS's RadSec listener): over TCP
+   * and TLS a one-off client sends on one connection, without retransmission on it; the request's
+   * secret is used (with TLS, usually 'radsec').
+   */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** `node:tls` connection options with transport 'tls' (ca, cert, key, minVersion...). */
+  tls?: ConnectionOptions;
   /** Seconds per attempt, default 3. */
   timeout?: number;
   /** Retransmissions of the same bytes after the first (RFC 5176 §2.3), default 3. */
@@ -46,9 +56,11 @@ export interface DasSendOptions {
 export async function sendToDas(
   request: CoARequest | DisconnectRequest,
   host: string,
-  port = 3799,
+  port?: number,
   options: DasSendOptions = {},
 ): Promise<[response: Packet, responseTime: number]> {
+  const transport = options.transport ?? 'udp';
+  const to = port ?? (transport === 'tls' ? RADSEC_PORT : 3799);
   if (request.code !== COA_REQUEST && request.code !== DISCONNECT_REQUEST)
     throw new InvalidValueError(
       'Code',
@@ -74,11 +86,24 @@ export async function sendToDas(
     // Whole seconds: the attribute holds seconds since the epoch (RFC 2869 §5.3).
     if (def?.type === 'date') request.attributes.push(def, new Date(Math.floor(Date.now() / 1000) * 1000));
   }
-  const client = options.client ?? new RadiusClient();
+  if (transport !== 'udp' && options.client)
+    throw new ConfigError(
+      'sendToDas options',
+      'client',
+      `a client of its own cannot be used with transport ${transport}`,
+    );
+  const client =
+    options.client ??
+    (transport === 'udp'
+      ? new RadiusClient()
+      : new RadiusClient({
+          servers: [{ host, port: to, transport, tls: options.tls, secret: request.secret }],
+          watchdogInterval: 0,
+        }));
   try {
     const result = await client.sendPacket(request, {
-      remoteHost: host,
-      remotePort: port,
+      remoteHost: transport === 'udp' ? host : undefined,
+      remotePort: transport === 'udp' ? to : undefined,
       timeout: options.timeout,
       retries: options.retries,
       signal: options.signal,
@@ -87,7 +112,7 @@ export async function sendToDas(
       const stamp = findEventTimestamp(result[0]);
       if (stamp !== undefined && !isEventTimestampCurrent(stamp, window)) {
         throw new RadiusError(
-          `${result[0].codeName} from ${host}:${port} discarded: its Event-Timestamp is outside ${window}s`,
+          `${result[0].codeName} from ${host}:${to} discarded: its Event-Timestamp is outside ${window}s`,
           'ERR_RADIUS_STALE_EVENT_TIMESTAMP',
         );
       }

@@ -433,12 +433,13 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   /**
    * Sends a CoA-Request or Disconnect-Request to a NAS (the server's Dynamic Authorization client,
-   * RFC 5176) and resolves with its ACK or NAK and the response time.
+   * RFC 5176) and resolves with its ACK or NAK and the response time. Port default 3799, or 2083
+   * with `options.transport` 'tls'.
    */
   sendToDas(
     request: CoARequest | DisconnectRequest,
     host: string,
-    port = 3799,
+    port?: number,
     options?: DasSendOptions,
   ): Promise<[Packet, number]> {
     // One client for the server's life, not one per call (its sockets and identifiers are reused).

@@ -286,6 +286,17 @@ export interface FreeradiusOptions {
   proxyConf?: string;
   /** Files written into the private directory (certificates...), readable by the server's user. */
   files?: Record<string, string | Buffer>;
+  /**
+   * A RADIUS/TCP listener (RFC 6613) on 127.0.0.1:`tcpPort` for authentication and accounting, into
+   * the default site; its client is 127.0.0.1 with `proto = tcp` and `secret`.
+   */
+  tcpPort?: number;
+  /**
+   * A RADIUS/TLS listener (RFC 6614) as in the stock sites-available/tls: 127.0.0.1:`port`,
+   * auth+acct into the default site, client certificates required, `clients = radsec` (127.0.0.1,
+   * `proto = tls`, secret `radsec`). The PEM files are names given in `files`.
+   */
+  tls?: { port: number; certFile: string; keyFile: string; caFile: string };
   /** Bound on waiting for the server to be ready, default 20 s. */
   startTimeoutMs?: number;
 }
@@ -471,6 +482,71 @@ async function writeFreeradiusConfig(
   // The stock eap module uses Debian's snakeoil key, readable by root and ssl-cert only: an
   // unprivileged run gets a throwaway self-signed pair instead.
   if (!canRead(SNAKEOIL_KEY)) await useOwnEapCertificate(raddb, dir);
+
+  if (opts.tcpPort !== undefined || opts.tls !== undefined) {
+    const site: string[] = [];
+    if (opts.tcpPort !== undefined) {
+      site.push(
+        'listen {',
+        '\tipaddr = 127.0.0.1',
+        `\tport = ${opts.tcpPort}`,
+        '\ttype = auth+acct',
+        '\tproto = tcp',
+        '\tvirtual_server = default',
+        '\tclients = aioradius_tcp',
+        '}',
+        'clients aioradius_tcp {',
+        '\tclient tcp4 {',
+        '\t\tipaddr = 127.0.0.1',
+        '\t\tproto = tcp',
+        `\t\tsecret = ${frString(opts.secret)}`,
+        '\t\trequire_message_authenticator = no',
+        '\t}',
+        '}',
+      );
+    }
+    if (opts.tls !== undefined) {
+      const t = opts.tls;
+      site.push(
+        'listen {',
+        '\tipaddr = 127.0.0.1',
+        `\tport = ${t.port}`,
+        '\ttype = auth+acct',
+        '\tproto = tcp',
+        '\tvirtual_server = default',
+        '\tclients = radsec',
+        '\tlimit {',
+        '\t\tmax_connections = 16',
+        '\t\tlifetime = 0',
+        '\t\tidle_timeout = 30',
+        '\t}',
+        '\ttls {',
+        `\t\tprivate_key_file = ${path.join(dir, t.keyFile)}`,
+        `\t\tcertificate_file = ${path.join(dir, t.certFile)}`,
+        `\t\tca_file = ${path.join(dir, t.caFile)}`,
+        '\t\tfragment_size = 8192',
+        '\t\tcipher_list = "DEFAULT"',
+        '\t\ttls_min_version = "1.2"',
+        '\t\ttls_max_version = "1.3"',
+        '\t\tcache {',
+        '\t\t\tenable = no',
+        '\t\t}',
+        '\t\trequire_client_cert = yes',
+        '\t\tverify {',
+        '\t\t}',
+        '\t}',
+        '}',
+        'clients radsec {',
+        '\tclient 127.0.0.1 {',
+        '\t\tipaddr = 127.0.0.1',
+        '\t\tproto = tls',
+        '\t\tsecret = radsec',
+        '\t}',
+        '}',
+      );
+    }
+    await fs.writeFile(path.join(enabled, 'aioradius_stream'), `${site.join('\n')}\n`);
+  }
 
   if (opts.coaPort !== undefined) {
     // FreeRADIUS 3.2 runs CoA-Request and Disconnect-Request through recv-coa; ok → ACK, reject → NAK.
