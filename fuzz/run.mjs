@@ -48,10 +48,10 @@ run('sh', ['scripts/fuzz-setup.sh']);
 // Jazzer.js 2.1 instruments CommonJS only (through require hooks): the targets and the code they
 // reach are compiled to CommonJS for fuzzing.
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'fuzz/tsconfig.json']);
-writeFileSync('build/fuzz/package.json', '{ "type": "commonjs" }\n');
+writeFileSync('build/fuzz-cjs/package.json', '{ "type": "commonjs" }\n');
 
 if (makeCorpus) {
-  run(process.execPath, ['build/fuzz/fuzz/make-corpus.js', 'fuzz/corpus']);
+  run(process.execPath, ['build/fuzz-cjs/fuzz/make-corpus.js', 'fuzz/corpus']);
   process.exit(0);
 }
 
@@ -71,13 +71,13 @@ for (const target of chosen.length ? chosen : TARGETS) {
   ];
   const jazzerArgs = [
     jazzer,
-    `build/fuzz/fuzz/targets/${target}.js`,
+    `build/fuzz-cjs/fuzz/targets/${target}.js`,
     work,
     join('fuzz/corpus', target),
     '--sync',
     '--timeout=10000',
     '-i',
-    'build/fuzz/src/',
+    'build/fuzz-cjs/src/',
     '--',
     ...libfuzzer,
   ];
@@ -115,5 +115,6 @@ console.table(results);
 const failed = results.filter((r) => r.status !== 'ok');
 if (failed.length) {
   console.error(`fuzz: findings in ${failed.map((r) => r.target).join(', ')}: see build/fuzz-findings/`);
-  process.exit(1);
 }
+console.log(`fuzz: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
