@@ -1,0 +1,17 @@
+// Fuzz target: the FreeRADIUS-format dictionary parser (loadDictionaryText) on arbitrary text,
+// on top of the built-in dictionary. `$INCLUDE`s are confined to an empty directory, so the
+// input cannot make the parser read the machine's files.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dictionary } from '../../src/dictionary/dictionary.js';
+import { loadDictionaryText } from '../../src/dictionary/parser.js';
+import { typed } from './common.js';
+
+const root = mkdtempSync(join(tmpdir(), 'aioradius-fuzz-dict-'));
+const file = join(root, 'dictionary');
+
+export function fuzz(input: Buffer): void {
+  const dict = new Dictionary();
+  typed(() => loadDictionaryText(dict, input.toString('utf8'), file, { root }));
+}
