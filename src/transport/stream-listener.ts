@@ -44,6 +44,11 @@ export interface StreamListenerOptions {
   idleTimeout?: number;
   /** Connections open at once from one address; more are refused; default 64. */
   maxConnectionsPerClient?: number;
+  /**
+   * Seconds a connection may live, busy or not; then it is ended (replies already written still go
+   * out, and the client opens a new one). 0 (default): no limit.
+   */
+  lifetime?: number;
 }
 
 /** A RADIUS/TCP listener (RFC 6613): one port for every request the server handles. */
@@ -131,6 +136,12 @@ export class StreamListener {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, () => socket.end());
+    const lifetime = this.options.lifetime ?? 0;
+    if (lifetime > 0) {
+      const timer = setTimeout(() => socket.end(), lifetime * 1000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
     const framer = new PacketFramer();
     const channel: ReplyChannel = {
       send(data: Buffer): void {

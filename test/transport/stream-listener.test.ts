@@ -138,6 +138,37 @@ describe('RADIUS/TCP listener', () => {
     }
   });
 
+  test('lifetime: a connection is ended once it has lived that long, even while busy; idleTimeout when quiet', async () => {
+    const { server, tcp } = await started({ tcp: { port: 0, lifetime: 0.3 } });
+    try {
+      const socket = net.connect({ host: '127.0.0.1', port: tcp as number });
+      const reader = new StreamReader(socket);
+      await new Promise((r) => socket.once('connect', r));
+      const opened = Date.now();
+      // Busy: a request every 50 ms, each answered, until the server ends the connection.
+      let answered = 0;
+      while (!reader.closed && Date.now() - opened < 3000) {
+        socket.write(new AccessRequest(SECRET).add('User-Name', 'busy').encode());
+        if (await reader.next(1000)) answered++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(reader.closed, true, 'ended by its lifetime');
+      assert.ok(answered >= 1);
+    } finally {
+      await server.close();
+    }
+    const quiet = await started({ tcp: { port: 0, idleTimeout: 0.2 } });
+    try {
+      const socket = net.connect({ host: '127.0.0.1', port: quiet.tcp as number });
+      const reader = new StreamReader(socket);
+      await new Promise((r) => socket.once('connect', r));
+      assert.equal(await reader.next(3000), undefined);
+      assert.equal(reader.closed, true, 'ended when idle');
+    } finally {
+      await quiet.server.close();
+    }
+  });
+
   test('a bad Length closes the connection; the server keeps serving others', async () => {
     const { server, tcp } = await started({ tcp: { port: 0 } });
     try {
