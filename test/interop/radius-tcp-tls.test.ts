@@ -50,6 +50,18 @@ class Server extends AbstractRadiusServer {
   }
 }
 
+/** radclient to radsecproxy's UDP side (5 s per try, one try: the proxy waits on its home server). */
+function viaProxy(port: number, type: 'auth' | 'acct' | 'status', input: string) {
+  return radclient({
+    host: '127.0.0.1',
+    port,
+    type,
+    secret: UDP_SECRET,
+    input,
+    extraArgs: ['-t', '5', '-r', '1'],
+  });
+}
+
 async function started(options: ServerOptions): Promise<{ server: Server; tcp?: number; tls?: number }> {
   const server = new Server('127.0.0.1', { authPort: 0, accPort: 0, ...options });
   const info = await server.start();
@@ -136,28 +148,22 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
   });
 
   test('PAP Accept (with our reply attributes) and Reject through the proxy', async () => {
-    const accept = await radclient({
-      host: '127.0.0.1',
-      port: udpPort,
-      type: 'auth',
-      secret: UDP_SECRET,
-      input: 'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
-      extraArgs: ['-t', '5', '-r', '1'],
-    });
+    const accept = await viaProxy(
+      udpPort,
+      'auth',
+      'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+    );
     assert.equal(
       accept.replies[0]?.code,
       'Access-Accept',
       `${accept.stdout}${accept.stderr}\n${proxy.output()}`,
     );
     assert.ok(accept.replies[0].attributes.some(([k, v]) => k === 'Reply-Message' && v === 'Hello, alice'));
-    const reject = await radclient({
-      host: '127.0.0.1',
-      port: udpPort,
-      type: 'auth',
-      secret: UDP_SECRET,
-      input: 'User-Name = "alice", User-Password = "nope", Message-Authenticator = 0x00',
-      extraArgs: ['-t', '5', '-r', '1'],
-    });
+    const reject = await viaProxy(
+      udpPort,
+      'auth',
+      'User-Name = "alice", User-Password = "nope", Message-Authenticator = 0x00',
+    );
     assert.equal(reject.replies[0]?.code, 'Access-Reject');
     const tlsRemote = server.remotes.find((r) => r.transport === 'tls');
     assert.equal(
@@ -168,27 +174,17 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
   });
 
   test('accounting through the proxy', async () => {
-    const acct = await radclient({
-      host: '127.0.0.1',
-      port: udpPort,
-      type: 'acct',
-      secret: UDP_SECRET,
-      input: 'User-Name = "alice", Acct-Status-Type = Start, Acct-Session-Id = "radsec-s1"',
-      extraArgs: ['-t', '5', '-r', '1'],
-    });
+    const acct = await viaProxy(
+      udpPort,
+      'acct',
+      'User-Name = "alice", Acct-Status-Type = Start, Acct-Session-Id = "radsec-s1"',
+    );
     assert.equal(acct.replies[0]?.code, 'Accounting-Response', `${acct.stdout}${acct.stderr}`);
     assert.ok(server.accounting.includes('radsec-s1'));
   });
 
   test('Status-Server: the proxy answers its client, and its own watchdog (StatusServer on) is answered by us over TLS', async () => {
-    const status = await radclient({
-      host: '127.0.0.1',
-      port: udpPort,
-      type: 'status',
-      secret: UDP_SECRET,
-      input: 'Message-Authenticator = 0x00',
-      extraArgs: ['-t', '5', '-r', '1'],
-    });
+    const status = await viaProxy(udpPort, 'status', 'Message-Authenticator = 0x00');
     assert.equal(status.replies[0]?.code, 'Access-Accept', `${status.stdout}${status.stderr}`);
     // radsecproxy probes a home server 25 s after its last answer (STATUS_SERVER_PERIOD); it marks
     // the server dead when the probe goes unanswered, so a later request proves the answer counted.
@@ -196,14 +192,11 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
     while (server.counters.statusServer === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     assert.ok(server.counters.statusServer >= 1, `no Status-Server reached us\n${proxy.output()}`);
-    const after = await radclient({
-      host: '127.0.0.1',
-      port: udpPort,
-      type: 'auth',
-      secret: UDP_SECRET,
-      input: 'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
-      extraArgs: ['-t', '5', '-r', '1'],
-    });
+    const after = await viaProxy(
+      udpPort,
+      'auth',
+      'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
+    );
     assert.equal(after.replies[0]?.code, 'Access-Accept');
   });
 });
