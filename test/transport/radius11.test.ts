@@ -21,6 +21,7 @@ import {
   RadiusClient,
   RadiusConnectionError,
   type RadiusVersion,
+  StatusServer,
   sendToDas,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
@@ -178,12 +179,15 @@ describe('RADIUS/1.1 and TLS-PSK between our client and our server', () => {
       const replies = await Promise.all(
         Array.from({ length: 300 }, (_, i) => login(c, i % 2 === 0 ? 'pw' : 'bad')),
       );
-      replies.forEach((r, i) => assert.equal(r.code, i % 2 === 0 ? ACCESS_ACCEPT : 3));
+      for (const [i, r] of replies.entries()) assert.equal(r.code, i % 2 === 0 ? ACCESS_ACCEPT : 3);
       // Accounting and Status-Server too (Status-Server without Message-Authenticator, §5.2).
       const [acct] = await c.sendPacket(
         new AccountingRequest('radsec').add('Acct-Status-Type', 'Start').add('Acct-Session-Id', 's1'),
       );
       assert.equal(acct.codeName, 'Accounting-Response');
+      const [status] = await c.sendPacket(new StatusServer('radsec'));
+      assert.equal(status.code, ACCESS_ACCEPT);
+      assert.notEqual(status.token, undefined);
     } finally {
       c.close();
       await server.close();
