@@ -36,9 +36,12 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly store: SqliteStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
+  private readonly current: { table?: ClientTable };
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
+    // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
+    const current: { table?: ClientTable } = {};
     super(config.listen.host, {
       authPort: config.listen.auth,
       accPort: config.listen.acct,
@@ -52,6 +55,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
             ca: tls.pem.ca,
             crl: tls.pem.crl,
             minVersion: tls.minVersion,
+            radiusVersion: tls.radiusVersion,
+            // PSK clients are looked up in the current table (a SIGHUP may change them).
+            psk: (identity: string) => current.table?.pskKey(identity),
           }
         : undefined,
       dictionary: config.dictionary,
@@ -59,12 +65,15 @@ export class ConfiguredServer extends AbstractRadiusServer {
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
+    this.current = current;
+    current.table = this.clients;
     this.setUsers(config);
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
   reload(config: ServeConfig): void {
     this.clients = new ClientTable(config.clients);
+    this.current.table = this.clients;
     this.setUsers(config);
   }
 
@@ -78,7 +87,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   override validateNas(remote: Remote): NasConfig {
-    const c = this.clients.match(remote.address, remote.transport);
+    const c = this.clients.match(remote.address, remote.transport, remote.pskIdentity);
     if (!c)
       throw new RadiusResponseError(`no client configured for ${remote.address} over ${remote.transport}`);
     // One NasConfig per configured client, not one per request.

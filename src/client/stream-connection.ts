@@ -46,6 +46,7 @@ export function radsecConnectOptions(
     const p = clientPskOptions(psk, file, `${field}.psk`);
     tls.pskCallback ??= p.pskCallback;
     tls.checkServerIdentity ??= p.checkServerIdentity;
+    tls.ciphers ??= p.ciphers;
   }
   return { tls, version };
 }

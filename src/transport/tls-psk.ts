@@ -76,6 +76,14 @@ export function serverPskCallback(
   };
 }
 
+const PSK_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-PSK-CHACHA20-POLY1305',
+  'DHE-PSK-AES128-GCM-SHA256',
+  'PSK-AES128-GCM-SHA256',
+].join(':');
+
 /** The `tls.connect` options that make a client authenticate with `psk`. */
 export function clientPskOptions(psk: PskCredentials, file: string, field: string): ConnectionOptions {
   if (typeof psk.identity !== 'string' || psk.identity.length === 0)
@@ -84,6 +92,9 @@ export function clientPskOptions(psk: PskCredentials, file: string, field: strin
   const identity = psk.identity;
   return {
     pskCallback: () => ({ psk: key, identity }),
+    // An external PSK goes with a SHA-256 suite (RFC 8446 §4.2.11): offered alone, a server that
+    // also has a certificate cannot pick a SHA-384 suite and fall back to it. TLS 1.2: PSK suites.
+    ciphers: PSK_CIPHERS,
     // The PSK authenticates the server: there is no certificate to check a name against.
     checkServerIdentity: () => undefined,
   };
