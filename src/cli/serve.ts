@@ -1,5 +1,6 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+import { commandFailed, UsageError } from './args.js';
 import { pino } from 'pino';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -226,8 +227,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.error || !args.config) {
-    process.stderr.write(`aioradius serve: ${args.error}\n${USAGE}\n`);
-    return 2;
+    return commandFailed('serve', new UsageError(args.error ?? '--config FILE is required'));
   }
   const file = args.config;
   let config: ServeConfig;
