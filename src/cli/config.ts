@@ -91,7 +91,7 @@ export interface ServeConfig {
   database: string;
 }
 
-const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
 const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
 const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion', 'radiusVersion'];
