@@ -174,6 +174,44 @@ class Walker {
     return v;
   }
 
+  /**
+   * A secret: a string, or `{ env: NAME }` (an environment variable) or `{ file: PATH }` (a file,
+   * relative to the config, its trailing newline dropped), so that the config itself holds none.
+   * `required` as in `string`.
+   */
+  secret(
+    parts: readonly PathPart[],
+    node: Node | null | undefined,
+    base: string,
+    required: Node | boolean = false,
+  ): string | undefined {
+    if (isMap(node)) {
+      const m = this.map(parts, node, ['env', 'file']);
+      if (m.size !== 1) this.fail(parts, node, 'give one of env or file');
+      if (m.has('env')) {
+        const name = this.string([...parts, 'env'], m.get('env'), true) as string;
+        const value = process.env[name];
+        if (value === undefined || value === '')
+          this.fail([...parts, 'env'], m.get('env'), `the environment variable ${name} is not set`);
+        return value;
+      }
+      const rel = this.string([...parts, 'file'], m.get('file'), true) as string;
+      const abs = path.resolve(base, rel);
+      let text: string;
+      try {
+        text = readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        this.fail([...parts, 'file'], m.get('file'), `cannot read ${abs}: ${(err as Error).message}`);
+      }
+      if (text === '') this.fail([...parts, 'file'], m.get('file'), `${abs} is empty`);
+      return text;
+    }
+    const v = this.scalar(parts, node);
+    if (typeof v === 'number' || typeof v === 'boolean')
+      this.fail(parts, node, `is a ${typeof v} in YAML: quote it ("${String(v)}") to make it a string`);
+    return this.string(parts, node, required);
+  }
+
   port(parts: readonly PathPart[], node: Node | null | undefined, fallback?: number): number | undefined {
     const v = this.scalar(parts, node);
     if (v === null || v === undefined) return fallback;
@@ -360,7 +398,7 @@ function attributeList(
   w.fail(parts, node, 'must be a mapping of attributes or a list of "Attribute = value"');
 }
 
-function parseClient(w: Walker, node: Node, i: number): ClientConfig {
+function parseClient(w: Walker, node: Node, i: number, base: string): ClientConfig {
   const parts = ['clients', i];
   const m = w.map(parts, node, CLIENT_KEYS);
   const address = w.string([...parts, 'address'], m.get('address'), node) as string;
@@ -376,7 +414,7 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
     const pm = w.map(pp, m.get('psk'), ['identity', 'key']);
     const pskNode = m.get('psk') ?? undefined;
     const identity = w.string([...pp, 'identity'], pm.get('identity'), pskNode) as string;
-    const keyText = w.string([...pp, 'key'], pm.get('key'), pskNode) as string;
+    const keyText = w.secret([...pp, 'key'], pm.get('key'), base, pskNode) as string;
     try {
       psk = { identity, key: pskKeyBytes(keyText, 'config', 'psk.key') };
     } catch (err) {
@@ -390,7 +428,7 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
     w.fail([...parts, 'secret'], node, 'is required (the shared secret of this client)');
   }
   const secret = m.has('secret')
-    ? (w.string([...parts, 'secret'], m.get('secret'), node) as string)
+    ? (w.secret([...parts, 'secret'], m.get('secret'), base, node) as string)
     : RADSEC_SECRET;
   const ram = w.scalar([...parts, 'requireMessageAuthenticator'], m.get('requireMessageAuthenticator'));
   if (ram !== null && ram !== undefined && ram !== true && ram !== false && ram !== 'auto') {
@@ -551,7 +589,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const clients: ClientConfig[] = [];
   const seen = new Map<string, number>();
   clientNodes.forEach((n, i) => {
-    const c = parseClient(w, n, i);
+    const c = parseClient(w, n, i, base);
     const key = `${c.network.toString('hex')}/${c.prefix} ${c.transport ?? 'any'}`;
     const first = seen.get(key);
     if (first !== undefined) {
