@@ -32,12 +32,19 @@ export function clientAlpn(version: RadiusVersion): string[] {
 }
 
 /**
- * The name a server picks from what a client offered, or undefined to refuse the connection (TLS
- * alert no_application_protocol, RFC 7301 §3.2): the client offered no RADIUS this server speaks.
+ * The name a server picks from what a client offered over `tlsProtocol`, or undefined to refuse
+ * the connection (TLS alert no_application_protocol, RFC 7301 §3.2): the client offered no RADIUS
+ * this server speaks.
  * A client that offers no ALPN at all is not asked here: it speaks historic RADIUS/TLS.
  */
-export function serverAlpn(version: RadiusVersion, offered: readonly string[]): string | undefined {
-  if (version !== '1.0' && offered.includes(ALPN_RADIUS_11)) return ALPN_RADIUS_11;
+export function serverAlpn(
+  version: RadiusVersion,
+  offered: readonly string[],
+  tlsProtocol?: string | null,
+): string | undefined {
+  // RFC 9765 §3.4: RADIUS/1.1 only over TLS 1.3 (the version is chosen before ALPN is).
+  const v11 = tlsProtocol === undefined || tlsProtocol === null || tlsProtocol === 'TLSv1.3';
+  if (version !== '1.0' && v11 && offered.includes(ALPN_RADIUS_11)) return ALPN_RADIUS_11;
   if (version !== '1.1' && offered.includes(ALPN_RADIUS_10)) return ALPN_RADIUS_10;
   return undefined;
 }

@@ -85,7 +85,10 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
   const extra: TlsOptions = {};
   if (options.ALPNProtocols === undefined && options.ALPNCallback === undefined) {
     // A client offering no RADIUS name we speak is refused with no_application_protocol (RFC 7301 §3.2).
-    extra.ALPNCallback = ({ protocols }) => serverAlpn(version, protocols);
+    // Node calls it on the socket, whose TLS version is already chosen.
+    extra.ALPNCallback = function (this: TLSSocket | undefined, { protocols }) {
+      return serverAlpn(version, protocols, this?.getProtocol?.());
+    };
   }
   if (version !== '1.0') {
     // RFC 9765 §3.5: a session that negotiated radius/1.1 must not resume without it. Without

@@ -258,14 +258,21 @@ describe('RADIUS/1.1 and TLS-PSK between our client and our server', () => {
     }
   });
 
-  test('RADIUS/1.1 needs TLS 1.3: a TLS 1.2 connection offering it is refused', async () => {
+  test('RADIUS/1.1 needs TLS 1.3: over TLS 1.2 the server picks radius/1.0, and refuses a client set to 1.1', async () => {
     const { server, port } = await serve({ maxVersion: 'TLSv1.2', radiusVersion: '1.0,1.1' });
-    const c = client(port, { radiusVersion: '1.0,1.1' });
+    const either = client(port, { radiusVersion: '1.0,1.1' });
+    const only11 = client(port, { radiusVersion: '1.1' });
     try {
-      await assert.rejects(login(c), RadiusConnectionError);
-      assert.equal(server.remotes.length, 0);
+      const reply = await login(either);
+      assert.equal(reply.code, ACCESS_ACCEPT);
+      assert.equal(reply.token, undefined);
+      assert.equal(server.remotes.at(-1)?.radiusVersion, '1.0');
+      const seen = server.remotes.length;
+      await assert.rejects(login(only11), RadiusConnectionError);
+      assert.equal(server.remotes.length, seen);
     } finally {
-      c.close();
+      either.close();
+      only11.close();
       await server.close();
     }
   });
