@@ -8,6 +8,7 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
+import { passwordHashProblem } from '../auth/password-hash.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 
 /** An attribute value as written in a config or given on the command line. */
@@ -63,6 +64,8 @@ export interface UserConfig {
   name: string;
   password?: string;
   ntHash?: Buffer;
+  /** A stored hash (`$6$...`, `{SSHA}...`, `$2b$...`, `{NT}...`): PAP checks it. */
+  passwordHash?: string;
   reply: AttributeList;
   check: AttributeList;
 }
@@ -99,7 +102,7 @@ const CLIENT_KEYS = [
 const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
 /** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
 export const RADSEC_SECRET = 'radsec';
-const USER_KEYS = ['name', 'password', 'ntHash', 'reply', 'check'];
+const USER_KEYS = ['name', 'password', 'passwordHash', 'ntHash', 'reply', 'check'];
 
 type PathPart = string | number;
 
@@ -428,12 +431,18 @@ function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): Us
   if (hashText !== undefined && !/^[0-9a-f]{32}$/i.test(hashText)) {
     w.fail([...parts, 'ntHash'], m.get('ntHash'), 'must be 32 hex digits (the MD4 of the UTF-16LE password)');
   }
-  if (password === undefined && hashText === undefined) {
-    w.fail([...parts, 'password'], node, 'is required (or ntHash)');
+  const passwordHash = w.string([...parts, 'passwordHash'], m.get('passwordHash'));
+  if (passwordHash !== undefined) {
+    const problem = passwordHashProblem(passwordHash);
+    if (problem) w.fail([...parts, 'passwordHash'], m.get('passwordHash'), problem);
+  }
+  if (password === undefined && hashText === undefined && passwordHash === undefined) {
+    w.fail([...parts, 'password'], node, 'is required (or passwordHash, or ntHash)');
   }
   return {
     name,
     password,
+    passwordHash,
     ntHash: hashText === undefined ? undefined : Buffer.from(hashText, 'hex'),
     reply: attributeList(w, [...parts, 'reply'], m.get('reply'), dictionary),
     check: attributeList(w, [...parts, 'check'], m.get('check'), dictionary),

@@ -1,7 +1,7 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 import { pino } from 'pino';
-import { authenticate, type Credentials } from '../auth/authenticate.js';
+import { authenticateAsync, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -75,6 +75,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
 
   private setUsers(config: ServeConfig): void {
     this.users = new Map(config.users.map((u) => [u.name, u]));
+    // A config user wins over the database user of the same name: say so, or the operator edits
+    // the database and wonders why nothing changes.
+    for (const u of config.users) {
+      if (this.store.getUser(u.name)) {
+        this.logger.warn(
+          { user: u.name, config: config.file, database: config.database },
+          'config user shadows the database user of the same name',
+        );
+      }
+    }
   }
 
   override validateNas(remote: Remote): NasConfig {
@@ -95,10 +105,13 @@ export class ConfiguredServer extends AbstractRadiusServer {
     return nas;
   }
 
-  override handleAuthPacket(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+  override async handleAuthPacket(
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<number>> {
     const t0 = performance.now();
     try {
-      return this.decide(attributes, context);
+      return await this.decide(attributes, context);
     } finally {
       this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     }
@@ -134,7 +147,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
-  private decide(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+  private async decide(attributes: AttributesSet, context: RequestContext): Promise<HandlerResult<number>> {
     const nas = context.remote.address;
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
@@ -151,8 +164,12 @@ export class ConfiguredServer extends AbstractRadiusServer {
       );
       return [[], ACCESS_REJECT];
     }
-    const credentials: Credentials = { password: user.password, ntHash: user.ntHash };
-    const result = authenticate(context.packet, credentials);
+    const credentials: Credentials = {
+      password: user.password,
+      ntHash: user.ntHash,
+      passwordHash: user.passwordHash,
+    };
+    const result = await authenticateAsync(context.packet, credentials);
     if (!result.ok) {
       this.logger.info(
         { user: name, nas, method: result.method, result: 'reject', reason: result.reason },

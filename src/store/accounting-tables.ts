@@ -1,4 +1,5 @@
 // The accounting tables and their durable writer, shared by the in-process store and its worker.
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 
@@ -8,6 +9,7 @@ CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY,
   password TEXT,
   nt_hash TEXT,
+  password_hash TEXT,
   reply TEXT NOT NULL DEFAULT '[]',
   check_items TEXT NOT NULL DEFAULT '[]',
   updated_at INTEGER NOT NULL
@@ -72,16 +74,37 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
  * Opens the database durably: WAL journal with synchronous=FULL, so a committed transaction
  * survives a crash or power loss; creates the tables when missing.
  */
-export function openDatabase(file: string, readonly = false): Database.Database {
-  const db = new Database(file, { readonly });
+export function openDatabase(file: string, readonly = false, mustExist = false): Database.Database {
+  if (!readonly && !mustExist && file !== ':memory:') createPrivate(file);
+  const db = new Database(file, { readonly, fileMustExist: mustExist });
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     dropPermanentUniqueness(db);
     db.exec(SCHEMA);
+    addPasswordHashColumn(db);
   }
   return db;
+}
+
+/**
+ * Creates a missing database file readable by its owner only (it holds password hashes and NT
+ * hashes); SQLite gives its -wal and -shm files the same mode.
+ */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** Databases made before hashed passwords have no password_hash column: add it. */
+function addPasswordHashColumn(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(users)').all();
+  if (!columns.some((c) => c.name === 'password_hash'))
+    db.exec('ALTER TABLE users ADD COLUMN password_hash TEXT');
 }
 
 /**
