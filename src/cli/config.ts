@@ -85,10 +85,18 @@ export interface ServeConfig {
   logLevel: LogLevel;
   metrics: { host: string; port: number } | undefined;
   database: string;
+  /** Accounting options. */
+  accounting: AccountingConfig;
+}
+
+/** The `accounting` section. */
+export interface AccountingConfig {
+  /** Seconds without an update after which an active session is marked stale; undefined: never. */
+  staleAfter?: number;
 }
 
 const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
+const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database', 'accounting'];
 const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
 const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion'];
 const CLIENT_KEYS = [
@@ -174,6 +182,16 @@ class Walker {
     if (v === null || v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
       this.fail(parts, node, `must be a port number 0..65535, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** A number of seconds (or similar) above 0 and at most `max`. */
+  positive(parts: readonly PathPart[], node: Node | null | undefined, max: number): number | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'number' || !(v > 0) || v > max) {
+      this.fail(parts, node, `must be a number above 0 and at most ${max}, got ${JSON.stringify(v)}`);
     }
     return v;
   }
@@ -545,7 +563,12 @@ export function parseConfig(text: string, file: string): ServeConfig {
   }
 
   const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
-  return { file, listen, clients, users, dictionaries, dictionary, logLevel, metrics, database };
+  const accounting: AccountingConfig = {};
+  if (top.has('accounting')) {
+    const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
+    accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
+  }
+  return { file, listen, clients, users, dictionaries, dictionary, logLevel, metrics, database, accounting };
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
+import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
 import { type ClientConfig, ClientTable, loadConfig, type ServeConfig } from './config.js';
 import { ServeMetrics } from './metrics.js';
@@ -295,11 +296,31 @@ export async function run(argv: string[]): Promise<number> {
       }
       server.reload(next);
       config = next;
+      sweepStale();
       logger.info({ clients: next.clients.length, users: next.users.length }, 'configuration reloaded');
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed: keeping the running configuration');
     }
   };
+  // Sessions no NAS has updated for accounting.staleAfter seconds are marked stale: at start, on
+  // each reload, and periodically.
+  const queries = new AccountingQueries(store.db);
+  const sweepStale = () => {
+    const after = config.accounting.staleAfter;
+    if (after === undefined) return;
+    try {
+      const n = queries.markStale(after * 1000);
+      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'marking stale sessions failed');
+    }
+  };
+  sweepStale();
+  const staleTimer = setInterval(
+    sweepStale,
+    Math.min(60, Math.max(1, (config.accounting.staleAfter ?? 60) / 2)) * 1000,
+  );
+  staleTimer.unref();
   process.on('SIGHUP', onHangup);
   logger.info(
     {
@@ -318,6 +339,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.run();
   } finally {
     process.off('SIGHUP', onHangup);
+    clearInterval(staleTimer);
     await store.close();
     await metrics?.close();
     logger.info('aioradius stopped');

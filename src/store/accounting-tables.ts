@@ -46,6 +46,22 @@ CREATE TABLE IF NOT EXISTS acct_sessions (
   records INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (nas, session_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS acct_sessions_status ON acct_sessions (status, last_update);
+`;
+
+/**
+ * RFC 2866 §5.1: Accounting-On/Off from a NAS ends every session it still had open (it rebooted
+ * or stopped accounting), as far as they began before the event.
+ */
+const CLOSE_NAS_SESSIONS = `
+UPDATE acct_sessions SET
+  status = 'stopped',
+  stop_time = @eventTime,
+  last_update = MAX(last_update, @eventTime),
+  session_time = CASE WHEN start_time IS NOT NULL
+    THEN MAX(COALESCE(session_time, 0), (@eventTime - start_time) / 1000) ELSE session_time END,
+  terminate_cause = COALESCE(terminate_cause, @cause)
+WHERE nas = @nas AND status IN ('active', 'stale') AND COALESCE(start_time, last_update) <= @eventTime
 `;
 
 // Counters only grow within a session, so the larger value wins whatever order records arrive in.
@@ -138,6 +154,7 @@ export const DEFAULT_DUPLICATE_WINDOW = 300;
 export class AccountingTables {
   private readonly insertRecord: Database.Statement;
   private readonly upsertSession: Database.Statement;
+  private readonly closeNasSessions: Database.Statement;
   /** Writes a batch in one transaction; one result per record: true = new, false = already stored. */
   readonly writeBatch: (records: AccountingRecord[]) => boolean[];
 
@@ -157,6 +174,7 @@ export class AccountingTables {
          (SELECT 1 FROM acct_records WHERE nas = @nas AND record_key = @key AND received_at >= @since)`,
     );
     this.upsertSession = db.prepare(UPSERT_SESSION);
+    this.closeNasSessions = db.prepare(CLOSE_NAS_SESSIONS);
     this.writeBatch = db.transaction((records: AccountingRecord[]) => records.map((r) => this.writeOne(r)));
   }
 
@@ -175,8 +193,17 @@ export class AccountingTables {
         since: r.receivedAt - this.windowMs,
       }).changes > 0;
     // A retransmission must not be counted twice in its session either.
-    if (!inserted || r.sessionId === '') return inserted;
+    if (!inserted) return inserted;
     const s = r.statusType;
+    if (s === ACCT_STATUS.ACCOUNTING_ON || s === ACCT_STATUS.ACCOUNTING_OFF) {
+      this.closeNasSessions.run({
+        nas: r.nas,
+        eventTime: r.eventTime,
+        cause: r.terminateCause ?? (s === ACCT_STATUS.ACCOUNTING_ON ? 'NAS-Reboot' : 'NAS-Request'),
+      });
+      return inserted;
+    }
+    if (r.sessionId === '') return inserted;
     if (s !== ACCT_STATUS.START && s !== ACCT_STATUS.STOP && s !== ACCT_STATUS.INTERIM_UPDATE)
       return inserted;
     const isStart = s === ACCT_STATUS.START;

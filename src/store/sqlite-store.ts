@@ -27,7 +27,8 @@ export interface SessionRow {
   nas: string;
   session_id: string;
   user_name: string | null;
-  status: 'active' | 'stopped';
+  /** 'stale': active, but no update within the configured time (the NAS may have lost it). */
+  status: 'active' | 'stopped' | 'stale';
   start_time: number | null;
   last_update: number;
   stop_time: number | null;

@@ -10,6 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled subcommand modules (they run standalone when executed directly). */
 export const SERVE_JS = path.resolve(here, '../../src/cli/serve.js');
 export const USER_JS = path.resolve(here, '../../src/cli/user.js');
+export const ACCT_JS = path.resolve(here, '../../src/cli/acct.js');
 
 /** A temporary directory removed by the returned function. */
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
@@ -25,6 +26,11 @@ export function runServe(args: string[], timeoutMs = 15_000): Promise<RunResult>
 /** Runs `aioradius user ...` to completion. */
 export function runUser(args: string[], timeoutMs = 15_000): Promise<RunResult> {
   return runCommand(process.execPath, [USER_JS, ...args], { timeoutMs });
+}
+
+/** Runs `aioradius acct ...` to completion. */
+export function runAcct(args: string[], timeoutMs = 15_000): Promise<RunResult> {
+  return runCommand(process.execPath, [ACCT_JS, ...args], { timeoutMs });
 }
 
 /** A running `serve` child with its JSON log lines. */
