@@ -9,6 +9,8 @@ import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
 import { passwordHashProblem } from '../auth/password-hash.js';
+import type { HttpUsersOptions } from '../users/http-users.js';
+import type { LdapUsersOptions } from '../users/ldap-users.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 
 /** An attribute value as written in a config or given on the command line. */
@@ -87,6 +89,10 @@ export interface ServeConfig {
   database: string;
   /** Accounting options. */
   accounting: AccountingConfig;
+  /** Users in an LDAP directory (checked by a bind as the user). */
+  ldap?: LdapUsersOptions & { ca?: string };
+  /** Users looked up over HTTP. */
+  http?: HttpUsersOptions;
 }
 
 /** The `accounting` section. */
@@ -96,7 +102,20 @@ export interface AccountingConfig {
 }
 
 const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database', 'accounting'];
+const TOP_KEYS = [
+  'listen',
+  'clients',
+  'users',
+  'dictionaries',
+  'log',
+  'metrics',
+  'database',
+  'accounting',
+  'ldap',
+  'http',
+];
+const LDAP_KEYS = ['url', 'baseDn', 'filter', 'bindDn', 'bindPassword', 'timeout', 'startTls', 'ca', 'reply'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'timeout', 'cacheSeconds', 'cacheSize'];
 const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
 const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion'];
 const CLIENT_KEYS = [
@@ -467,6 +486,140 @@ function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): Us
   };
 }
 
+/** The `ldap` section: where users are searched and how the server binds. */
+function parseLdap(
+  w: Walker,
+  node: Node | null | undefined,
+  base: string,
+  dictionary: Dictionary,
+): ServeConfig['ldap'] {
+  const parts = ['ldap'];
+  const m = w.map(parts, node, LDAP_KEYS);
+  const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
+  if (!/^ldaps?:\/\/[^/]+\/?$/i.test(url)) {
+    w.fail([...parts, 'url'], m.get('url'), 'must be ldap://HOST[:PORT] or ldaps://HOST[:PORT]');
+  }
+  const baseDn = w.string([...parts, 'baseDn'], m.get('baseDn'), node ?? true) as string;
+  const filter = w.string([...parts, 'filter'], m.get('filter'));
+  if (
+    filter !== undefined &&
+    !(filter.startsWith('(') && filter.endsWith(')') && filter.includes('{user}'))
+  ) {
+    w.fail(
+      [...parts, 'filter'],
+      m.get('filter'),
+      'must be a parenthesised LDAP filter containing {user}, e.g. (uid={user})',
+    );
+  }
+  const bindDn = w.string([...parts, 'bindDn'], m.get('bindDn'));
+  const bindPassword = w.string([...parts, 'bindPassword'], m.get('bindPassword'));
+  if (bindPassword !== undefined && bindDn === undefined) {
+    w.fail([...parts, 'bindDn'], node, 'is required with bindPassword');
+  }
+  const startTls = w.boolean([...parts, 'startTls'], m.get('startTls'));
+  if (startTls && url.toLowerCase().startsWith('ldaps:')) {
+    w.fail([...parts, 'startTls'], m.get('startTls'), 'ldaps:// is TLS already: drop startTls');
+  }
+  let ca: string | undefined;
+  let caPem: Buffer | undefined;
+  if (m.has('ca')) [ca, caPem] = readPem(w, [...parts, 'ca'], m.get('ca'), base);
+  const reply: Record<string, string> = {};
+  const replyNode = m.get('reply');
+  if (replyNode !== null && replyNode !== undefined) {
+    if (!isMap(replyNode))
+      w.fail([...parts, 'reply'], replyNode, 'must map LDAP attributes to RADIUS attributes');
+    for (const pair of replyNode.items) {
+      const ldapName = isScalar(pair.key) ? String(pair.key.value) : '';
+      const radius = w.string([...parts, 'reply', ldapName], pair.value as Node, true) as string;
+      if (!dictionary.attribute(radius)) {
+        w.fail(
+          [...parts, 'reply', ldapName],
+          pair.value as Node,
+          `unknown attribute ${JSON.stringify(radius)}`,
+        );
+      }
+      reply[ldapName] = radius;
+    }
+  }
+  return {
+    url,
+    baseDn,
+    filter,
+    bindDn,
+    bindPassword,
+    timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 300),
+    startTls,
+    ca,
+    tls: caPem ? { ca: caPem } : undefined,
+    reply,
+  };
+}
+
+/** The `http` section: the URL users are looked up at, timeout and cache. */
+function parseHttp(w: Walker, node: Node | null | undefined, dictionary: Dictionary): HttpUsersOptions {
+  const parts = ['http'];
+  const m = w.map(parts, node, HTTP_KEYS);
+  const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replaceAll('{user}', 'x'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    w.fail([...parts, 'url'], m.get('url'), 'must be an http:// or https:// URL');
+  }
+  if (!url.includes('{user}') && w.string([...parts, 'method'], m.get('method')) !== 'POST') {
+    w.fail(
+      [...parts, 'url'],
+      m.get('url'),
+      'must contain {user} (or use method: POST, which sends it in the body)',
+    );
+  }
+  const method = w.string([...parts, 'method'], m.get('method'));
+  if (method !== undefined && method !== 'GET' && method !== 'POST') {
+    w.fail([...parts, 'method'], m.get('method'), 'must be GET or POST');
+  }
+  const headers: Record<string, string> = {};
+  const headersNode = m.get('headers');
+  if (headersNode !== null && headersNode !== undefined) {
+    if (!isMap(headersNode)) w.fail([...parts, 'headers'], headersNode, 'must map header names to values');
+    for (const pair of headersNode.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+        w.fail([...parts, 'headers', name], pair.key as Node, 'not a header name');
+      headers[name] = w.string([...parts, 'headers', name], pair.value as Node, true) as string;
+    }
+  }
+  const cacheSeconds = w.scalar([...parts, 'cacheSeconds'], m.get('cacheSeconds'));
+  if (
+    cacheSeconds !== null &&
+    (typeof cacheSeconds !== 'number' || !(cacheSeconds >= 0) || cacheSeconds > 86400)
+  ) {
+    w.fail(
+      [...parts, 'cacheSeconds'],
+      m.get('cacheSeconds'),
+      'must be a number of seconds from 0 (no cache) to 86400',
+    );
+  }
+  const cacheSize = w.scalar([...parts, 'cacheSize'], m.get('cacheSize'));
+  if (
+    cacheSize !== null &&
+    (typeof cacheSize !== 'number' || !Number.isInteger(cacheSize) || cacheSize < 1)
+  ) {
+    w.fail([...parts, 'cacheSize'], m.get('cacheSize'), 'must be a whole number of entries, at least 1');
+  }
+  return {
+    url,
+    method: (method ?? 'GET') as 'GET' | 'POST',
+    headers,
+    timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 300),
+    cacheSeconds: (cacheSeconds ?? undefined) as number | undefined,
+    cacheSize: (cacheSize ?? undefined) as number | undefined,
+    attributeProblem: (name, value) => attributeProblem(dictionary, name, value),
+  };
+}
+
 /** Parses and validates config text; throws ConfigError (file, dotted field, reason, line). */
 export function parseConfig(text: string, file: string): ServeConfig {
   const lines = new LineCounter();
@@ -568,7 +721,22 @@ export function parseConfig(text: string, file: string): ServeConfig {
     const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
     accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
   }
-  return { file, listen, clients, users, dictionaries, dictionary, logLevel, metrics, database, accounting };
+  const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
+  const http = top.has('http') ? parseHttp(w, top.get('http'), dictionary) : undefined;
+  return {
+    file,
+    listen,
+    clients,
+    users,
+    dictionaries,
+    dictionary,
+    logLevel,
+    metrics,
+    database,
+    accounting,
+    ldap,
+    http,
+  };
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

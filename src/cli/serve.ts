@@ -1,7 +1,7 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 import { pino } from 'pino';
-import { authenticateAsync, type Credentials } from '../auth/authenticate.js';
+import { type AuthResult, authenticateAsync } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -17,7 +17,10 @@ import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
-import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { HttpUsers } from '../users/http-users.js';
+import { LdapUsers } from '../users/ldap-users.js';
+import type { SourceUser, UserSource } from '../users/user-source.js';
 import { type ClientConfig, ClientTable, loadConfig, type ServeConfig } from './config.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
@@ -33,7 +36,8 @@ const scratchB = Buffer.alloc(8192);
 /** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
 export class ConfiguredServer extends AbstractRadiusServer {
   private clients: ClientTable;
-  private users = new Map<string, UserRecord>();
+  private users = new Map<string, SourceUser>();
+  private sources: UserSource[] = [];
   private readonly store: SqliteStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
@@ -69,13 +73,33 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.setUsers(config);
   }
 
+  /** Closes the connections of the user back ends. */
+  async closeSources(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.close()));
+  }
+
   /** The configured name of the client covering `address`. */
   clientName(address: string): string | undefined {
     return this.clients.match(address)?.name;
   }
 
   private setUsers(config: ServeConfig): void {
-    this.users = new Map(config.users.map((u) => [u.name, u]));
+    this.users = new Map(
+      config.users.map((u) => [
+        u.name,
+        {
+          name: u.name,
+          credentials: { password: u.password, passwordHash: u.passwordHash, ntHash: u.ntHash },
+          reply: u.reply,
+          check: u.check,
+        },
+      ]),
+    );
+    const old = this.sources;
+    this.sources = [];
+    if (config.http) this.sources.push(new HttpUsers(config.http));
+    if (config.ldap) this.sources.push(new LdapUsers(config.ldap));
+    for (const s of old) void s.close();
     // A config user wins over the database user of the same name: say so, or the operator edits
     // the database and wonders why nothing changes.
     for (const u of config.users) {
@@ -148,37 +172,63 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
+  /** The user named `name`: config first, then the database, then LDAP/HTTP in that order. */
+  private async findUser(name: string, context: RequestContext): Promise<[SourceUser | undefined, string]> {
+    const local = this.users.get(name);
+    if (local) return [local, 'config'];
+    const stored = this.store.getUser(name);
+    if (stored) {
+      const { password, passwordHash, ntHash, reply, check } = stored;
+      return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+    }
+    for (const source of this.sources) {
+      const found = await source.find(name, context.packet);
+      if (found) return [found, source.kind];
+    }
+    return [undefined, ''];
+  }
+
+  private reject(
+    fields: Record<string, unknown>,
+    attributes: HandlerResult<number>[0] = [],
+  ): HandlerResult<number> {
+    this.logger.info({ ...fields, result: 'reject' }, 'Access-Reject');
+    return [attributes, ACCESS_REJECT];
+  }
+
   private async decide(attributes: AttributesSet, context: RequestContext): Promise<HandlerResult<number>> {
     const nas = context.remote.address;
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
-    const user = name === undefined ? undefined : (this.users.get(name) ?? this.store.getUser(name));
-    if (!user) {
-      this.logger.info({ user: name, nas, result: 'reject', reason: 'unknown user' }, 'Access-Reject');
-      return [[], ACCESS_REJECT];
+    let user: SourceUser | undefined;
+    let source = '';
+    try {
+      if (name !== undefined) [user, source] = await this.findUser(name, context);
+    } catch (err) {
+      // A back end that cannot answer: refuse, and say which one for the operator.
+      this.logger.warn({ user: name, nas, err: (err as Error).message }, 'user lookup failed');
+      return this.reject({ user: name, nas, reason: 'user back end unavailable' });
     }
+    if (!user) return this.reject({ user: name, nas, reason: 'unknown user' });
     const failedCheck = user.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
-    if (failedCheck) {
-      this.logger.info(
-        { user: name, nas, result: 'reject', reason: `check ${failedCheck[0]} does not match` },
-        'Access-Reject',
-      );
-      return [[], ACCESS_REJECT];
+    if (failedCheck)
+      return this.reject({ user: name, nas, source, reason: `check ${failedCheck[0]} does not match` });
+    let result: AuthResult;
+    try {
+      result = user.authenticate
+        ? await user.authenticate(context.packet)
+        : await authenticateAsync(context.packet, user.credentials ?? {});
+    } catch (err) {
+      this.logger.warn({ user: name, nas, source, err: (err as Error).message }, 'user back end failed');
+      return this.reject({ user: name, nas, source, reason: 'user back end unavailable' });
     }
-    const credentials: Credentials = {
-      password: user.password,
-      ntHash: user.ntHash,
-      passwordHash: user.passwordHash,
-    };
-    const result = await authenticateAsync(context.packet, credentials);
     if (!result.ok) {
-      this.logger.info(
-        { user: name, nas, method: result.method, result: 'reject', reason: result.reason },
-        'Access-Reject',
+      return this.reject(
+        { user: name, nas, source, method: result.method, reason: result.reason },
+        result.attributes,
       );
-      return [result.attributes, ACCESS_REJECT];
     }
-    this.logger.info({ user: name, nas, method: result.method, result: 'accept' }, 'Access-Accept');
+    this.logger.info({ user: name, nas, source, method: result.method, result: 'accept' }, 'Access-Accept');
     return [[...user.reply, ...result.attributes], ACCESS_ACCEPT];
   }
 
@@ -340,6 +390,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGHUP', onHangup);
     clearInterval(staleTimer);
+    await server.closeSources();
     await store.close();
     await metrics?.close();
     logger.info('aioradius stopped');

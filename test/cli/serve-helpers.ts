@@ -39,8 +39,15 @@ export interface ServeProcess {
   /** Parsed stdout log lines so far. */
   logs: Array<Record<string, unknown>>;
   stderr(): string;
-  /** Resolves with the first log line (past or future) whose msg matches; rejects after ms. */
-  waitForLog(msg: string | RegExp, ms?: number, from?: number): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (past or future, from index `from`) whose msg matches, or
+   * that the predicate accepts; rejects after ms.
+   */
+  waitForLog(
+    msg: string | RegExp | ((line: Record<string, unknown>) => boolean),
+    ms?: number,
+    from?: number,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (128+n for a signal); rejects after ms. */
   exited(ms?: number): Promise<number>;
   /** Signals and waits (SIGKILL if it takes longer than 10 s). */
@@ -88,7 +95,9 @@ export async function startServe(configFile: string, readyMs = 15_000): Promise<
     stderr: () => err,
     waitForLog(msg, ms = 15_000, from = 0) {
       const matches = (l: Record<string, unknown>) =>
-        typeof l.msg === 'string' && (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg));
+        typeof msg === 'function'
+          ? msg(l)
+          : typeof l.msg === 'string' && (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg));
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = logs.slice(from).find(matches);

@@ -93,9 +93,11 @@ database: ./radius.db
     const mark = serve.logs.length;
     assert.equal((await login('hashy', 'hashypw', 'chap')).replyCode, 'Access-Reject');
     assert.equal((await login('hashy', 'hashypw', 'mschap')).replyCode, 'Access-Reject');
+    const isReject = (l: Record<string, unknown>) => l.msg === 'Access-Reject' && l.user === 'hashy';
+    await serve.waitForLog((l) => isReject(l) && l.method === 'mschap', 5000, mark);
     const reasons = serve.logs
       .slice(mark)
-      .filter((l) => l.msg === 'Access-Reject' && l.user === 'hashy')
+      .filter(isReject)
       .map((l) => String(l.reason));
     assert.ok(
       reasons.some((r) => /CHAP needs the cleartext password/.test(r)),
