@@ -11,6 +11,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const SERVE_JS = path.resolve(here, '../../src/cli/serve.js');
 export const USER_JS = path.resolve(here, '../../src/cli/user.js');
 export const ACCT_JS = path.resolve(here, '../../src/cli/acct.js');
+export const COA_JS = path.resolve(here, '../../src/cli/coa.js');
+export const DISCONNECT_JS = path.resolve(here, '../../src/cli/disconnect.js');
 
 /** A temporary directory removed by the returned function. */
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
@@ -31,6 +33,15 @@ export function runUser(args: string[], timeoutMs = 15_000): Promise<RunResult> 
 /** Runs `aioradius acct ...` to completion. */
 export function runAcct(args: string[], timeoutMs = 15_000): Promise<RunResult> {
   return runCommand(process.execPath, [ACCT_JS, ...args], { timeoutMs });
+}
+
+/** Runs `aioradius coa ...` or `aioradius disconnect ...` to completion. */
+export function runDynauthCommand(
+  kind: 'coa' | 'disconnect',
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<RunResult> {
+  return runCommand(process.execPath, [kind === 'coa' ? COA_JS : DISCONNECT_JS, ...args], { timeoutMs });
 }
 
 /** A running `serve` child with its JSON log lines. */
