@@ -2,7 +2,7 @@
 // SHA-2 (Drepper's SHA-crypt), bcrypt, {SSHA}-style salted digests (hex or base64), NT hashes, and
 // cleartext. Hashes are verified in constant time; salts come from node:crypto.
 import { hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { createRequire } from 'node:module';
 import { InvalidValueError } from '../errors.js';
 import { ntPasswordHash } from './nthash.js';
 
@@ -70,6 +70,14 @@ const DIGESTS: Record<string, { scheme: PasswordHashScheme } & DigestScheme> = {
   sha512: { scheme: 'sha512', algorithm: 'sha512', length: 64, salted: false },
   ssha512: { scheme: 'ssha512', algorithm: 'sha512', length: 64, salted: true },
 };
+
+type Bcrypt = typeof import('bcryptjs');
+let bcryptModule: Bcrypt | undefined;
+/** bcryptjs, loaded on first use: the library's entry point stays free of runtime dependencies. */
+function bcrypt(): Bcrypt {
+  bcryptModule ??= createRequire(import.meta.url)('bcryptjs') as Bcrypt;
+  return bcryptModule;
+}
 
 const HEX = /^[0-9a-f]+$/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -153,7 +161,7 @@ function sameText(a: string, b: string): boolean {
 export function verifyPasswordHash(password: string, stored: string): boolean {
   const p = parsePasswordHash(stored);
   if (!p) return false;
-  if (p.scheme === 'bcrypt') return bcrypt.compareSync(password, bcryptForm(p.value));
+  if (p.scheme === 'bcrypt') return bcrypt().compareSync(password, bcryptForm(p.value));
   return verifyParsed(password, p);
 }
 
@@ -161,7 +169,7 @@ export function verifyPasswordHash(password: string, stored: string): boolean {
 export async function verifyPasswordHashAsync(password: string, stored: string): Promise<boolean> {
   const p = parsePasswordHash(stored);
   if (!p) return false;
-  if (p.scheme === 'bcrypt') return bcrypt.compare(password, bcryptForm(p.value));
+  if (p.scheme === 'bcrypt') return bcrypt().compare(password, bcryptForm(p.value));
   return verifyParsed(password, p);
 }
 
@@ -227,7 +235,7 @@ export function hashPassword(
       return crypt(password, head + cryptSalt(16));
     }
     case 'bcrypt':
-      return bcrypt.hashSync(password, bcrypt.genSaltSync(options.cost ?? 12));
+      return bcrypt().hashSync(password, bcrypt().genSaltSync(options.cost ?? 12));
     case 'ssha1':
     case 'ssha256':
     case 'ssha512': {
