@@ -217,7 +217,7 @@ export function ntHashFromStored(stored: string): Buffer | undefined {
 export interface HashPasswordOptions {
   /** SHA-crypt rounds (default 5000, the algorithm's default, then left out of the string). */
   rounds?: number;
-  /** bcrypt cost (default 12). */
+  /** bcrypt cost (default 10). */
   cost?: number;
 }
 
@@ -235,7 +235,7 @@ export function hashPassword(
       return crypt(password, head + cryptSalt(16));
     }
     case 'bcrypt':
-      return bcrypt().hashSync(password, bcrypt().genSaltSync(options.cost ?? 12));
+      return bcrypt().hashSync(password, bcrypt().genSaltSync(options.cost ?? 10));
     case 'ssha1':
     case 'ssha256':
     case 'ssha512': {

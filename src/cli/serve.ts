@@ -1,7 +1,7 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 import { pino } from 'pino';
-import { type AuthResult, authenticateAsync } from '../auth/authenticate.js';
+import { type AuthResult, authenticate, authenticateAsync } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -31,6 +31,11 @@ Starts a RADIUS server (authentication, durable accounting) as described by the 
 SIGTERM/SIGINT stop it gracefully; SIGHUP reloads clients and users from FILE.`;
 
 const scratchA = Buffer.alloc(8192);
+
+/** bcrypt is the one stored form worth checking off the synchronous path (it costs milliseconds). */
+function isBcrypt(stored: string | undefined): boolean {
+  return stored !== undefined && (stored.startsWith('$2') || /^\{crypt\}\$2/i.test(stored));
+}
 const scratchB = Buffer.alloc(8192);
 
 /** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
@@ -130,16 +135,24 @@ export class ConfiguredServer extends AbstractRadiusServer {
     return nas;
   }
 
-  override async handleAuthPacket(
+  override handleAuthPacket(
     attributes: AttributesSet,
     context: RequestContext,
-  ): Promise<HandlerResult<number>> {
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const t0 = performance.now();
+    const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
+    let result: HandlerResult<number> | Promise<HandlerResult<number>>;
     try {
-      return await this.decide(attributes, context);
-    } finally {
-      this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
+      result = this.decide(attributes, context);
+    } catch (err) {
+      done();
+      throw err;
     }
+    // Config and database users with non-bcrypt credentials are decided synchronously: no
+    // promise on the common path.
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
   }
 
   override async handleAccPacket(
@@ -172,20 +185,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
-  /** The user named `name`: config first, then the database, then LDAP/HTTP in that order. */
-  private async findUser(name: string, context: RequestContext): Promise<[SourceUser | undefined, string]> {
+  /** A user of the config, else of the database (synchronous lookups). */
+  private localUser(name: string): [SourceUser, string] | undefined {
     const local = this.users.get(name);
     if (local) return [local, 'config'];
     const stored = this.store.getUser(name);
-    if (stored) {
-      const { password, passwordHash, ntHash, reply, check } = stored;
-      return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
-    }
-    for (const source of this.sources) {
-      const found = await source.find(name, context.packet);
-      if (found) return [found, source.kind];
-    }
-    return [undefined, ''];
+    if (!stored) return undefined;
+    const { password, passwordHash, ntHash, reply, check } = stored;
+    return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
   }
 
   private reject(
@@ -196,39 +203,84 @@ export class ConfiguredServer extends AbstractRadiusServer {
     return [attributes, ACCESS_REJECT];
   }
 
-  private async decide(attributes: AttributesSet, context: RequestContext): Promise<HandlerResult<number>> {
-    const nas = context.remote.address;
+  /** Config, then database, then the back ends (HTTP, LDAP) in that order; the first that knows the user decides. */
+  private decide(
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
-    let user: SourceUser | undefined;
-    let source = '';
-    try {
-      if (name !== undefined) [user, source] = await this.findUser(name, context);
-    } catch (err) {
-      // A back end that cannot answer: refuse, and say which one for the operator.
-      this.logger.warn({ user: name, nas, err: (err as Error).message }, 'user lookup failed');
-      return this.reject({ user: name, nas, reason: 'user back end unavailable' });
+    if (name === undefined)
+      return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
+    const local = this.localUser(name);
+    if (local) return this.decideFor(local[0], local[1], attributes, context);
+    if (this.sources.length === 0) {
+      return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
     }
-    if (!user) return this.reject({ user: name, nas, reason: 'unknown user' });
+    return this.decideRemote(name, attributes, context);
+  }
+
+  private async decideRemote(
+    name: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    for (const source of this.sources) {
+      let found: SourceUser | undefined;
+      try {
+        found = await source.find(name, context.packet);
+      } catch (err) {
+        // A back end that cannot answer: refuse, and say which one for the operator.
+        this.logger.warn(
+          { user: name, nas, source: source.kind, err: (err as Error).message },
+          'user lookup failed',
+        );
+        return this.reject({ user: name, nas, source: source.kind, reason: 'user back end unavailable' });
+      }
+      if (found) return this.decideFor(found, source.kind, attributes, context);
+    }
+    return this.reject({ user: name, nas, reason: 'unknown user' });
+  }
+
+  private decideFor(
+    user: SourceUser,
+    source: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    const name = user.name;
     const failedCheck = user.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
     if (failedCheck)
       return this.reject({ user: name, nas, source, reason: `check ${failedCheck[0]} does not match` });
-    let result: AuthResult;
-    try {
-      result = user.authenticate
-        ? await user.authenticate(context.packet)
-        : await authenticateAsync(context.packet, user.credentials ?? {});
-    } catch (err) {
-      this.logger.warn({ user: name, nas, source, err: (err as Error).message }, 'user back end failed');
-      return this.reject({ user: name, nas, source, reason: 'user back end unavailable' });
+    const credentials = user.credentials ?? {};
+    if (!user.authenticate && !isBcrypt(credentials.passwordHash)) {
+      return this.conclude(user, source, nas, authenticate(context.packet, credentials));
     }
+    const pending = user.authenticate
+      ? user.authenticate(context.packet)
+      : authenticateAsync(context.packet, credentials);
+    return pending.then(
+      (result) => this.conclude(user, source, nas, result),
+      (err: unknown) => {
+        this.logger.warn({ user: name, nas, source, err: (err as Error).message }, 'user back end failed');
+        return this.reject({ user: name, nas, source, reason: 'user back end unavailable' });
+      },
+    );
+  }
+
+  private conclude(user: SourceUser, source: string, nas: string, result: AuthResult): HandlerResult<number> {
     if (!result.ok) {
       return this.reject(
-        { user: name, nas, source, method: result.method, reason: result.reason },
+        { user: user.name, nas, source, method: result.method, reason: result.reason },
         result.attributes,
       );
     }
-    this.logger.info({ user: name, nas, source, method: result.method, result: 'accept' }, 'Access-Accept');
+    this.logger.info(
+      { user: user.name, nas, source, method: result.method, result: 'accept' },
+      'Access-Accept',
+    );
     return [[...user.reply, ...result.attributes], ACCESS_ACCEPT];
   }
 
