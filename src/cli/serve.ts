@@ -1,7 +1,7 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 import { pino } from 'pino';
-import { type AuthResult, authenticate, authenticateAsync } from '../auth/authenticate.js';
+import { type AuthResult, authenticate, authenticateAsync, detectMethod } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -255,12 +255,13 @@ export class ConfiguredServer extends AbstractRadiusServer {
     if (failedCheck)
       return this.reject({ user: name, nas, source, reason: `check ${failedCheck[0]} does not match` });
     const credentials = user.credentials ?? {};
-    if (!user.authenticate && !isBcrypt(credentials.passwordHash)) {
+    const pending = user.verifyPassword
+      ? this.verifyWithSource(user.verifyPassword, context)
+      : isBcrypt(credentials.passwordHash)
+        ? authenticateAsync(context.packet, credentials)
+        : undefined;
+    if (pending === undefined)
       return this.conclude(user, source, nas, authenticate(context.packet, credentials));
-    }
-    const pending = user.authenticate
-      ? user.authenticate(context.packet)
-      : authenticateAsync(context.packet, credentials);
     return pending.then(
       (result) => this.conclude(user, source, nas, result),
       (err: unknown) => {
@@ -268,6 +269,27 @@ export class ConfiguredServer extends AbstractRadiusServer {
         return this.reject({ user: name, nas, source, reason: 'user back end unavailable' });
       },
     );
+  }
+
+  /** A source that checks passwords itself (LDAP) can only take a method that carries one: PAP. */
+  private async verifyWithSource(
+    verify: (password: string) => Promise<string | undefined>,
+    context: RequestContext,
+  ): Promise<AuthResult> {
+    const method = detectMethod(context.packet.attributes);
+    if (method !== 'pap') {
+      return {
+        ok: false,
+        method,
+        attributes: [],
+        reason: 'this user back end checks the password itself: only PAP carries it',
+      };
+    }
+    const got = context.packet.get('User-Password');
+    const failure = await verify(Buffer.isBuffer(got) ? got.toString('utf8') : String(got ?? ''));
+    return failure === undefined
+      ? { ok: true, method, attributes: [] }
+      : { ok: false, method, attributes: [], reason: failure };
   }
 
   private conclude(user: SourceUser, source: string, nas: string, result: AuthResult): HandlerResult<number> {
@@ -434,6 +456,7 @@ export async function run(argv: string[]): Promise<number> {
       database: config.database,
       clients: config.clients.length,
       users: config.users.length,
+      backends: [config.http ? 'http' : undefined, config.ldap ? 'ldap' : undefined].filter(Boolean),
     },
     'aioradius ready',
   );

@@ -3,8 +3,6 @@
 // rlm_ldap with Auth-Type LDAP).
 import type { ConnectionOptions } from 'node:tls';
 import { Client, InvalidCredentialsError } from 'ldapts';
-import type { AuthResult } from '../auth/authenticate.js';
-import { detectMethod } from '../auth/authenticate.js';
 import type { Packet } from '../protocol/packet.js';
 import type { SourceUser, SourceValue, UserSource } from './user-source.js';
 import { UserSourceError } from './user-source.js';
@@ -111,33 +109,21 @@ export class LdapUsers implements UserSource {
         reply.push([radiusName, Buffer.isBuffer(one) ? one.toString('utf8') : String(one)]);
       }
     }
-    return { name, reply, check: [], authenticate: (request) => this.bindAs(dn, request) };
+    return { name, reply, check: [], verifyPassword: (password) => this.bindAs(dn, password) };
   }
 
-  /** PAP: bind as the user's DN with the password that arrived. */
-  private async bindAs(dn: string, request: Packet): Promise<AuthResult> {
-    const method = detectMethod(request.attributes);
-    if (method !== 'pap') {
-      return {
-        ok: false,
-        method,
-        attributes: [],
-        reason: 'LDAP users are checked by a bind with their password: only PAP carries it',
-      };
-    }
-    const got = request.get('User-Password');
-    const password = Buffer.isBuffer(got) ? got.toString('utf8') : String(got ?? '');
+  /** Binds as the user's DN with `password`: the directory decides. Undefined on success, else why not. */
+  private async bindAs(dn: string, password: string): Promise<string | undefined> {
     // RFC 4513 §5.1.2: a bind with a DN and an empty password is an unauthenticated bind, which
     // servers may accept: never let it stand for a login.
-    if (password === '') return { ok: false, method, attributes: [], reason: 'empty password' };
+    if (password === '') return 'empty password';
     let c: Client | undefined;
     try {
       c = await this.open();
       await c.bind(dn, password);
-      return { ok: true, method, attributes: [] };
+      return undefined;
     } catch (err) {
-      if (err instanceof InvalidCredentialsError)
-        return { ok: false, method, attributes: [], reason: 'wrong password' };
+      if (err instanceof InvalidCredentialsError) return 'wrong password';
       throw new UserSourceError(this.kind, `bind failed: ${(err as Error).message}`);
     } finally {
       await c?.unbind().catch(() => {});

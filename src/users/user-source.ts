@@ -1,7 +1,7 @@
 // A place `serve` finds users in besides its config and its database: the LDAP directory and an
 // HTTP service. A source answers "who is this user" and, when it keeps the password itself (LDAP),
 // also "is this the password".
-import type { AuthResult, Credentials } from '../auth/authenticate.js';
+import type { Credentials } from '../auth/authenticate.js';
 import type { Packet } from '../protocol/packet.js';
 
 /** An attribute value as a user source gives it. */
@@ -12,8 +12,12 @@ export interface SourceUser {
   name: string;
   /** What the password is checked against (HTTP); absent when the source checks it (LDAP). */
   credentials?: Credentials;
-  /** The source's own check of the request (LDAP: a bind as the user). */
-  authenticate?(request: Packet): Promise<AuthResult>;
+  /**
+   * The source's own check of a plain-text password (LDAP: a bind as the user), for the methods
+   * that carry one: PAP here, and the plain-text methods inside a TLS tunnel (EAP-TTLS/PAP,
+   * EAP-GTC) where a server speaks them. Resolves with why it failed, or undefined on success.
+   */
+  verifyPassword?(password: string): Promise<string | undefined>;
   reply: Array<[string, SourceValue]>;
   check: Array<[string, SourceValue]>;
 }
