@@ -1,6 +1,7 @@
 // Users in an LDAP directory (npm ldapts): found by a search, authenticated by binding as the
 // user with the password of a PAP request, so the directory keeps the password (like FreeRADIUS's
 // rlm_ldap with Auth-Type LDAP).
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, InvalidCredentialsError } from 'ldapts';
 import type { Packet } from '../protocol/packet.js';
@@ -47,18 +48,28 @@ export class LdapUsers implements UserSource {
   }
 
   private client(): Client {
+    // ldapts goes TLS from the first byte whenever tlsOptions are given: only for ldaps://.
+    const ldaps = this.options.url.toLowerCase().startsWith('ldaps:');
     return new Client({
       url: this.options.url,
       timeout: this.timeoutMs,
       connectTimeout: this.timeoutMs,
-      tlsOptions: this.options.tls,
+      tlsOptions: ldaps ? (this.options.tls ?? {}) : undefined,
     });
   }
 
-  /** A connection, StartTLS'd when configured. */
+  /** A connection, StartTLS'd when configured (the certificate checked against the URL's host). */
   private async open(): Promise<Client> {
     const c = this.client();
-    if (this.options.startTls) await c.startTLS(this.options.tls ?? {});
+    if (this.options.startTls) {
+      const host = new URL(this.options.url).hostname.replace(/^\[|\]$/g, '');
+      try {
+        await c.startTLS({ ...this.options.tls, host, servername: isIP(host) ? undefined : host });
+      } catch (err) {
+        await c.unbind().catch(() => {});
+        throw err;
+      }
+    }
     return c;
   }
 
@@ -66,9 +77,10 @@ export class LdapUsers implements UserSource {
   private searching(): Promise<Client> {
     this.searcherReady ??= (async () => {
       const c = await this.open();
+      // Kept before the bind, so that a failed bind's connection is closed with the searcher.
+      this.searcher = c;
       if (this.options.bindDn !== undefined)
         await c.bind(this.options.bindDn, this.options.bindPassword ?? '');
-      this.searcher = c;
       return c;
     })();
     return this.searcherReady;

@@ -33,6 +33,8 @@ export interface LdapPerson {
 export interface SlapdPeer {
   url: string;
   port: number;
+  /** `ldaps://127.0.0.1:PORT` when started with a certificate. */
+  ldapsUrl?: string;
   dir: string;
   /** Starts slapd again on the same port and data (after stop({ keep: true })). */
   start(): Promise<void>;
@@ -75,8 +77,14 @@ function waitForPort(port: number, child: ChildProcess, ms: number, log: () => s
   });
 }
 
+/** TLS for slapd: PEM files of its certificate and key (StartTLS on ldap://, and an ldaps:// port). */
+export interface SlapdTls {
+  cert: string;
+  key: string;
+}
+
 /** Starts slapd (mdb back end) on a free port with `people` under ou=people. */
-export async function startSlapd(people: LdapPerson[]): Promise<SlapdPeer> {
+export async function startSlapd(people: LdapPerson[], tls?: SlapdTls): Promise<SlapdPeer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aioradius-slapd-'));
   const data = path.join(dir, 'data');
   await fs.mkdir(data);
@@ -96,6 +104,7 @@ export async function startSlapd(people: LdapPerson[]): Promise<SlapdPeer> {
       `rootdn "${LDAP_ADMIN_DN}"`,
       `rootpw ${LDAP_ADMIN_PASSWORD}`,
       `directory ${data}`,
+      ...(tls ? [`TLSCertificateFile ${tls.cert}`, `TLSCertificateKeyFile ${tls.key}`] : []),
       // Passwords: a user may bind with its own; nobody reads them.
       'access to attrs=userPassword by anonymous auth by * none',
       'access to * by * read',
@@ -110,22 +119,26 @@ export async function startSlapd(people: LdapPerson[]): Promise<SlapdPeer> {
   if (add.code !== 0) throw new Error(`slapadd failed: ${add.stderr}`);
   const port = await freePort({ tcp: true });
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = tls ? `ldaps://127.0.0.1:${await freePort({ tcp: true })}` : undefined;
   let child: ChildProcess | undefined;
   let out = '';
   const peer: SlapdPeer = {
     url,
     port,
+    ldapsUrl,
     dir,
     log: () => out.slice(-2000),
     async start() {
       // -d 0: stay in the foreground (no init system), logging nothing but errors.
-      const c = spawn(findBinary('slapd') ?? 'slapd', ['-d', '0', '-h', `${url}/`, '-f', conf], {
+      const urls = ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`;
+      const c = spawn(findBinary('slapd') ?? 'slapd', ['-d', '0', '-h', urls, '-f', conf], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;
       c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr?.on('data', (d: Buffer) => (out += d.toString()));
       await waitForPort(port, c, 15_000, peer.log);
+      if (ldapsUrl) await waitForPort(Number(ldapsUrl.split(':').at(-1)), c, 15_000, peer.log);
     },
     async stop(opts = {}) {
       const c = child;

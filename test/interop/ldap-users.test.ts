@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { AccessRequest } from '../../src/index.js';
 import { LdapUsers } from '../../src/users/ldap-users.js';
 import { runServe, type ServeProcess, startServe, tempDir } from '../cli/serve-helpers.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { radtest, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import {
@@ -170,6 +171,95 @@ describe('LDAP config errors', () => {
       }
     } finally {
       await remove();
+    }
+  });
+});
+
+describe('LDAP over TLS against slapd', { skip: slapdMissing() || skipUnless('radtest') }, () => {
+  let slapd: SlapdPeer;
+  let dir: string;
+  let remove: () => Promise<void>;
+  let ca: CertFiles;
+  let otherCa: CertFiles;
+
+  before(async () => {
+    ({ dir, remove } = await tempDir('aioradius-ldaps-'));
+    ca = makeCa(dir, 'ldap-ca');
+    otherCa = makeCa(dir, 'other-ca');
+    const cert = makeCert(dir, ca, 'ldap-server');
+    slapd = await startSlapd([{ uid: 'tess', userPassword: 'tesspw' }], { cert: cert.cert, key: cert.key });
+  });
+
+  after(async () => {
+    await slapd?.stop();
+    await remove?.();
+  });
+
+  test('ldaps:// and StartTLS with the directory CA: found and checked; with another CA: unavailable', async () => {
+    const ok = [
+      new LdapUsers({ url: slapd.ldapsUrl as string, baseDn: LDAP_PEOPLE, tls: { ca: ca.certPem } }),
+      new LdapUsers({ url: slapd.url, baseDn: LDAP_PEOPLE, startTls: true, tls: { ca: ca.certPem } }),
+    ];
+    for (const users of ok) {
+      try {
+        const found = await users.find('tess', new AccessRequest(SECRET));
+        assert.ok(found?.verifyPassword);
+        assert.equal(await found.verifyPassword('tesspw'), undefined);
+        assert.equal(await found.verifyPassword('tesspX'), 'wrong password');
+      } finally {
+        await users.close();
+      }
+    }
+    for (const users of [
+      new LdapUsers({
+        url: slapd.ldapsUrl as string,
+        baseDn: LDAP_PEOPLE,
+        tls: { ca: otherCa.certPem },
+        timeout: 3,
+      }),
+      new LdapUsers({
+        url: slapd.url,
+        baseDn: LDAP_PEOPLE,
+        startTls: true,
+        tls: { ca: otherCa.certPem },
+        timeout: 3,
+      }),
+    ]) {
+      try {
+        await assert.rejects(users.find('tess', new AccessRequest(SECRET)), (err: Error) => {
+          assert.equal(err.name, 'UserSourceError');
+          assert.match(err.message, /certificate|self.signed|verify/i);
+          return true;
+        });
+      } finally {
+        await users.close();
+      }
+    }
+  });
+
+  test('serve with ldap.ca read from a file next to the config: radtest PAP over ldaps', async () => {
+    const [auth, acct] = await freePorts(2);
+    const config = path.join(dir, 'aioradius.yaml');
+    await writeFile(
+      config,
+      `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+clients:
+  - { address: 127.0.0.1, secret: ${SECRET} }
+ldap:
+  url: ${slapd.ldapsUrl}
+  baseDn: ${LDAP_PEOPLE}
+  ca: ldap-ca.pem
+database: ./radius.db
+`,
+    );
+    const serve = await startServe(config);
+    try {
+      const login = (password: string) =>
+        radtest({ user: 'tess', password, host: '127.0.0.1', port: auth, secret: SECRET });
+      assert.equal((await login('tesspw')).replyCode, 'Access-Accept');
+      assert.equal((await login('nope')).replyCode, 'Access-Reject');
+    } finally {
+      await serve.stop('SIGKILL');
     }
   });
 });
