@@ -1,6 +1,7 @@
 // The accounting tables and their durable writer, shared by the in-process store and its worker.
 import { closeSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDatabase } from './sqlite-module.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 
 /** Tables of the store (users and accounting); created when missing. */
@@ -91,8 +92,9 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
  * survives a crash or power loss; creates the tables when missing.
  */
 export function openDatabase(file: string, readonly = false, mustExist = false): Database.Database {
+  const Sqlite = sqliteDatabase();
   if (!readonly && !mustExist && file !== ':memory:') createPrivate(file);
-  const db = new Database(file, { readonly, fileMustExist: mustExist });
+  const db = new Sqlite(file, { readonly, fileMustExist: mustExist });
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
