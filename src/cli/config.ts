@@ -609,7 +609,7 @@ function parseLdap(
     );
   }
   const bindDn = w.string([...parts, 'bindDn'], m.get('bindDn'));
-  const bindPassword = w.string([...parts, 'bindPassword'], m.get('bindPassword'));
+  const bindPassword = w.secret([...parts, 'bindPassword'], m.get('bindPassword'), base);
   if (bindPassword !== undefined && bindDn === undefined) {
     w.fail([...parts, 'bindDn'], node, 'is required with bindPassword');
   }
@@ -653,7 +653,12 @@ function parseLdap(
 }
 
 /** The `http` section: the URL users are looked up at, timeout and cache. */
-function parseHttp(w: Walker, node: Node | null | undefined, dictionary: Dictionary): HttpUsersOptions {
+function parseHttp(
+  w: Walker,
+  node: Node | null | undefined,
+  base: string,
+  dictionary: Dictionary,
+): HttpUsersOptions {
   const parts = ['http'];
   const m = w.map(parts, node, HTTP_KEYS);
   const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
@@ -685,7 +690,8 @@ function parseHttp(w: Walker, node: Node | null | undefined, dictionary: Diction
       const name = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
         w.fail([...parts, 'headers', name], pair.key as Node, 'not a header name');
-      headers[name] = w.string([...parts, 'headers', name], pair.value as Node, true) as string;
+      // A header may carry a token: like a client secret, it may come from the environment or a file.
+      headers[name] = w.secret([...parts, 'headers', name], pair.value as Node, base, true) as string;
     }
   }
   const cacheSeconds = w.scalar([...parts, 'cacheSeconds'], m.get('cacheSeconds'));
@@ -822,7 +828,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
   }
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
-  const http = top.has('http') ? parseHttp(w, top.get('http'), dictionary) : undefined;
+  const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
   return {
     file,
     listen,

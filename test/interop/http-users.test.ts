@@ -87,6 +87,8 @@ describe('HTTP users against a local service', {
     let acct: number;
     [auth, acct] = await freePorts(2);
     const config = path.join(dir, 'aioradius.yaml');
+    // The token is read from a file next to the config, as a client secret may be.
+    await writeFile(path.join(dir, 'token.txt'), `${TOKEN}\n`);
     await writeFile(
       config,
       `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
@@ -95,7 +97,7 @@ clients:
 http:
   url: ${service.url}/users/{user}
   headers:
-    Authorization: ${TOKEN}
+    Authorization: { file: token.txt }
   timeout: 0.5
   cacheSeconds: 300
   cacheSize: 100

@@ -67,17 +67,20 @@ ldap:
   baseDn: ${LDAP_PEOPLE}
   filter: (uid={user})
   bindDn: ${LDAP_ADMIN_DN}
-  bindPassword: ${LDAP_ADMIN_PASSWORD}
+  bindPassword: { env: AIORADIUS_TEST_LDAP_BIND_PW }
   timeout: 3
   reply:
     description: Reply-Message
 database: ./radius.db
 `,
     );
+    // The bind password comes from the environment, as a client secret may.
+    process.env.AIORADIUS_TEST_LDAP_BIND_PW = LDAP_ADMIN_PASSWORD;
     serve = await startServe(config);
   });
 
   after(async () => {
+    delete process.env.AIORADIUS_TEST_LDAP_BIND_PW;
     await serve?.stop('SIGKILL');
     await slapd?.stop();
     await remove?.();
