@@ -2,6 +2,7 @@
 // HTTP service. A source answers "who is this user" and, when it keeps the password itself (LDAP),
 // also "is this the password".
 import type { Credentials } from '../auth/authenticate.js';
+import { RadiusError } from '../errors.js';
 import type { Packet } from '../protocol/packet.js';
 
 /** An attribute value as a user source gives it. */
@@ -32,13 +33,12 @@ export interface UserSource {
   close(): Promise<void>;
 }
 
-/** Thrown by a source that cannot answer (down, timed out, a malformed answer). */
-export class UserSourceError extends Error {
+/** Thrown by a source that cannot answer (down, timed out, a malformed answer); code ERR_RADIUS_USER_SOURCE. */
+export class UserSourceError extends RadiusError {
   constructor(
     readonly kind: string,
     message: string,
   ) {
-    super(message);
-    this.name = 'UserSourceError';
+    super(message, 'ERR_RADIUS_USER_SOURCE');
   }
 }

@@ -231,6 +231,7 @@ describe('LDAP over TLS against slapd', { skip: slapdMissing() || skipUnless('ra
       try {
         await assert.rejects(users.find('tess', new AccessRequest(SECRET)), (err: Error) => {
           assert.equal(err.name, 'UserSourceError');
+          assert.equal((err as Error & { code?: string }).code, 'ERR_RADIUS_USER_SOURCE');
           assert.match(err.message, /certificate|self.signed|verify/i);
           return true;
         });
