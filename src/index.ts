@@ -75,6 +75,7 @@ export {
   type AuthMethod,
   type AuthResult,
   authenticate,
+  authenticateAsync,
   type Credentials,
   detectMethod,
   MSCHAP_ERROR,
@@ -93,6 +94,19 @@ export {
   verifyMsChapV2Success,
 } from './auth/requests.js';
 export { chapPassword, chapResponse, verifyChapPassword } from './auth/chap.js';
+export {
+  crypt,
+  type HashPasswordOptions,
+  hashPassword,
+  type NewPasswordHashScheme,
+  ntHashFromStored,
+  type ParsedPasswordHash,
+  type PasswordHashScheme,
+  parsePasswordHash,
+  passwordHashProblem,
+  verifyPasswordHash,
+  verifyPasswordHashAsync,
+} from './auth/password-hash.js';
 export { lmPasswordHash } from './auth/lmhash.js';
 export { hashNtPasswordHash, type NtSecret, ntPasswordHash } from './auth/nthash.js';
 export { ntChallengeResponse, verifyNtChallengeResponse } from './auth/mschap.js';

@@ -9,15 +9,26 @@ import { mppeKeysV2, msChapMppeKeys } from './mppe.js';
 import { verifyNtChallengeResponse } from './mschap.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from './mschapv2.js';
 import { ntPasswordHash } from './nthash.js';
+import {
+  ntHashFromStored,
+  parsePasswordHash,
+  verifyPasswordHash,
+  verifyPasswordHashAsync,
+} from './password-hash.js';
 
 /** The authentication methods a RADIUS Access-Request can carry without EAP. */
 export type AuthMethod = 'pap' | 'chap' | 'mschap' | 'mschapv2';
 
-/** What the server knows of a user: a cleartext password and/or an NT hash (MS-CHAP only needs the hash). */
+/**
+ * What the server knows of a user: a cleartext password, a stored password hash and/or an NT hash.
+ * PAP works with any of them; CHAP needs the cleartext; MS-CHAP the NT hash or the cleartext.
+ */
 export interface Credentials {
   password?: string;
   /** MD4 of the UTF-16LE password (16 bytes), e.g. from `ntPasswordHash`. */
   ntHash?: Buffer;
+  /** A stored hash in one of `parsePasswordHash`'s forms (`$6$...`, `{SSHA}...`, `$2b$...`, `{NT}...`). */
+  passwordHash?: string;
 }
 
 /** Outcome of `authenticate`: whether it succeeded, the method, and the reply attributes to send. */
@@ -93,7 +104,39 @@ function ntHashOf(credentials: Credentials): Buffer | undefined {
     if (credentials.ntHash.length !== 16) throw new InvalidValueError('ntHash', 'an NT hash is 16 bytes');
     return credentials.ntHash;
   }
-  return credentials.password === undefined ? undefined : ntPasswordHash(credentials.password);
+  if (credentials.password !== undefined) return ntPasswordHash(credentials.password);
+  return credentials.passwordHash === undefined ? undefined : ntHashFromStored(credentials.passwordHash);
+}
+
+/** The cleartext CHAP needs: the password, or a `{CLEARTEXT}` stored form. */
+function cleartextOf(credentials: Credentials): string | undefined {
+  if (credentials.password !== undefined) return credentials.password;
+  if (credentials.passwordHash === undefined) return undefined;
+  const p = parsePasswordHash(credentials.passwordHash);
+  return p?.scheme === 'cleartext' ? p.value : undefined;
+}
+
+const NO_NT_HASH = 'MS-CHAP needs the NT hash or the cleartext password; the user has only a password hash';
+
+/** The received PAP password as text (the codec reveals it as a string; raw bytes read as UTF-8). */
+function papPassword(attributes: AttributesSet): string | undefined {
+  const got = attributes.get('User-Password');
+  if (got === undefined) return undefined;
+  return Buffer.isBuffer(got) ? got.toString('utf8') : String(got);
+}
+
+/** PAP against a hash (stored hash or NT hash): the checks that cannot use verifyPap's cleartext path. */
+function verifyPapHashed(
+  attributes: AttributesSet,
+  credentials: Credentials,
+  check: (password: string, stored: string) => boolean | Promise<boolean>,
+): boolean | Promise<boolean> {
+  const got = papPassword(attributes);
+  if (got === undefined) return false;
+  if (credentials.passwordHash !== undefined) return check(got, credentials.passwordHash);
+  // RFC 2865 §5.2 PAP against an NT hash: hash what arrived and compare in constant time.
+  const nt = credentials.ntHash as Buffer;
+  return nt.length === 16 && timingSafeEqual(ntPasswordHash(got), nt);
 }
 
 function octets(v: AttributeValue | undefined): Buffer | undefined {
@@ -132,7 +175,7 @@ export function verifyMsChapV1(request: Packet, credentials: Credentials): AuthR
       ok: false,
       method: 'mschap',
       attributes: [msChapError(ident, 691, false)],
-      reason: 'no NT hash',
+      reason: NO_NT_HASH,
     };
   // Flags bit 0 set: use the NT-Response (bytes 26..50); LM-only responses are not accepted.
   if (
@@ -173,7 +216,9 @@ export function verifyMsChapV2(request: Packet, credentials: Credentials): AuthR
   const peerChallenge = response.subarray(2, 18);
   const ntResponse = response.subarray(26, 50);
   const user = bareUserName(request.attributes);
-  if (!hash || !verifyNtResponse(authChallenge, peerChallenge, user, { ntHash: hash }, ntResponse)) {
+  if (!hash)
+    return { ok: false, method: 'mschapv2', attributes: [msChapError(ident, 691, true)], reason: NO_NT_HASH };
+  if (!verifyNtResponse(authChallenge, peerChallenge, user, { ntHash: hash }, ntResponse)) {
     return {
       ok: false,
       method: 'mschapv2',
@@ -202,25 +247,66 @@ export function verifyMsChapV2(request: Packet, credentials: Credentials): AuthR
   };
 }
 
+const PAP_NOTHING = 'the user has no password, password hash or NT hash';
+
 /**
  * One entry point: detects the method of an Access-Request (PAP, CHAP, MS-CHAPv1, MS-CHAPv2) and
- * verifies it against the user's credentials. PAP and CHAP need the cleartext password.
+ * verifies it against the user's credentials. PAP works with a cleartext password, a stored hash
+ * (`passwordHash`, see `parsePasswordHash`) or an NT hash; CHAP needs the cleartext; MS-CHAP the
+ * NT hash or the cleartext. A bcrypt hash is checked synchronously here: servers use
+ * `authenticateAsync`.
  */
 export function authenticate(request: Packet, credentials: Credentials): AuthResult {
   const method = detectMethod(request.attributes);
+  if (method === 'pap' && credentials.password === undefined) {
+    if (credentials.passwordHash === undefined && credentials.ntHash === undefined)
+      return { ok: false, method, attributes: [], reason: PAP_NOTHING };
+    return papResult(verifyPapHashed(request.attributes, credentials, verifyPasswordHash) as boolean);
+  }
+  return authenticateCleartext(request, credentials, method);
+}
+
+/** `authenticate`, with a bcrypt hash computed without blocking the event loop. */
+export async function authenticateAsync(request: Packet, credentials: Credentials): Promise<AuthResult> {
+  const method = detectMethod(request.attributes);
+  if (method === 'pap' && credentials.password === undefined) {
+    if (credentials.passwordHash === undefined && credentials.ntHash === undefined)
+      return { ok: false, method, attributes: [], reason: PAP_NOTHING };
+    return papResult(await verifyPapHashed(request.attributes, credentials, verifyPasswordHashAsync));
+  }
+  return authenticateCleartext(request, credentials, method);
+}
+
+function papResult(ok: boolean): AuthResult {
+  return ok
+    ? { ok: true, method: 'pap', attributes: [] }
+    : { ok: false, method: 'pap', attributes: [], reason: 'wrong password' };
+}
+
+function authenticateCleartext(
+  request: Packet,
+  credentials: Credentials,
+  method: AuthMethod | undefined,
+): AuthResult {
   switch (method) {
     case 'pap':
-      if (credentials.password === undefined)
-        return { ok: false, method, attributes: [], reason: 'PAP needs a cleartext password' };
-      return verifyPap(request.attributes, credentials.password)
+      return papResult(verifyPap(request.attributes, credentials.password as string));
+    case 'chap': {
+      const cleartext = cleartextOf(credentials);
+      if (cleartext === undefined)
+        return {
+          ok: false,
+          method,
+          attributes: [],
+          reason:
+            credentials.passwordHash !== undefined || credentials.ntHash !== undefined
+              ? 'CHAP needs the cleartext password; the user has only a hash'
+              : 'CHAP needs a cleartext password',
+        };
+      return verifyChap(request, cleartext)
         ? { ok: true, method, attributes: [] }
         : { ok: false, method, attributes: [], reason: 'wrong password' };
-    case 'chap':
-      if (credentials.password === undefined)
-        return { ok: false, method, attributes: [], reason: 'CHAP needs a cleartext password' };
-      return verifyChap(request, credentials.password)
-        ? { ok: true, method, attributes: [] }
-        : { ok: false, method, attributes: [], reason: 'wrong password' };
+    }
     case 'mschap':
       return verifyMsChapV1(request, credentials);
     case 'mschapv2':

@@ -8,6 +8,9 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
+import { passwordHashProblem } from '../auth/password-hash.js';
+import type { HttpUsersOptions } from '../users/http-users.js';
+import type { LdapUsersOptions } from '../users/ldap-users.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
@@ -70,6 +73,8 @@ export interface UserConfig {
   name: string;
   password?: string;
   ntHash?: Buffer;
+  /** A stored hash (`$6$...`, `{SSHA}...`, `$2b$...`, `{NT}...`): PAP checks it. */
+  passwordHash?: string;
   reply: AttributeList;
   check: AttributeList;
 }
@@ -89,10 +94,35 @@ export interface ServeConfig {
   logLevel: LogLevel;
   metrics: { host: string; port: number } | undefined;
   database: string;
+  /** Accounting options. */
+  accounting: AccountingConfig;
+  /** Users in an LDAP directory (checked by a bind as the user). */
+  ldap?: LdapUsersOptions & { ca?: string };
+  /** Users looked up over HTTP. */
+  http?: HttpUsersOptions;
+}
+
+/** The `accounting` section. */
+export interface AccountingConfig {
+  /** Seconds without an update after which an active session is marked stale; undefined: never. */
+  staleAfter?: number;
 }
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
+const TOP_KEYS = [
+  'listen',
+  'clients',
+  'users',
+  'dictionaries',
+  'log',
+  'metrics',
+  'database',
+  'accounting',
+  'ldap',
+  'http',
+];
+const LDAP_KEYS = ['url', 'baseDn', 'filter', 'bindDn', 'bindPassword', 'timeout', 'startTls', 'ca', 'reply'];
+const HTTP_KEYS = ['url', 'method', 'headers', 'timeout', 'cacheSeconds', 'cacheSize'];
 const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
 const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion', 'radiusVersion'];
 const CLIENT_KEYS = [
@@ -107,7 +137,7 @@ const CLIENT_KEYS = [
 const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
 /** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
 export const RADSEC_SECRET = 'radsec';
-const USER_KEYS = ['name', 'password', 'ntHash', 'reply', 'check'];
+const USER_KEYS = ['name', 'password', 'passwordHash', 'ntHash', 'reply', 'check'];
 
 type PathPart = string | number;
 
@@ -217,6 +247,16 @@ class Walker {
     if (v === null || v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
       this.fail(parts, node, `must be a port number 0..65535, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** A number of seconds (or similar) above 0 and at most `max`. */
+  positive(parts: readonly PathPart[], node: Node | null | undefined, max: number): number | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'number' || !(v > 0) || v > max) {
+      this.fail(parts, node, `must be a number above 0 and at most ${max}, got ${JSON.stringify(v)}`);
     }
     return v;
   }
@@ -525,15 +565,161 @@ function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): Us
   if (hashText !== undefined && !/^[0-9a-f]{32}$/i.test(hashText)) {
     w.fail([...parts, 'ntHash'], m.get('ntHash'), 'must be 32 hex digits (the MD4 of the UTF-16LE password)');
   }
-  if (password === undefined && hashText === undefined) {
-    w.fail([...parts, 'password'], node, 'is required (or ntHash)');
+  const passwordHash = w.string([...parts, 'passwordHash'], m.get('passwordHash'));
+  if (passwordHash !== undefined) {
+    const problem = passwordHashProblem(passwordHash);
+    if (problem) w.fail([...parts, 'passwordHash'], m.get('passwordHash'), problem);
+  }
+  if (password === undefined && hashText === undefined && passwordHash === undefined) {
+    w.fail([...parts, 'password'], node, 'is required (or passwordHash, or ntHash)');
   }
   return {
     name,
     password,
+    passwordHash,
     ntHash: hashText === undefined ? undefined : Buffer.from(hashText, 'hex'),
     reply: attributeList(w, [...parts, 'reply'], m.get('reply'), dictionary),
     check: attributeList(w, [...parts, 'check'], m.get('check'), dictionary),
+  };
+}
+
+/** The `ldap` section: where users are searched and how the server binds. */
+function parseLdap(
+  w: Walker,
+  node: Node | null | undefined,
+  base: string,
+  dictionary: Dictionary,
+): ServeConfig['ldap'] {
+  const parts = ['ldap'];
+  const m = w.map(parts, node, LDAP_KEYS);
+  const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
+  if (!/^ldaps?:\/\/[^/]+\/?$/i.test(url)) {
+    w.fail([...parts, 'url'], m.get('url'), 'must be ldap://HOST[:PORT] or ldaps://HOST[:PORT]');
+  }
+  const baseDn = w.string([...parts, 'baseDn'], m.get('baseDn'), node ?? true) as string;
+  const filter = w.string([...parts, 'filter'], m.get('filter'));
+  if (
+    filter !== undefined &&
+    !(filter.startsWith('(') && filter.endsWith(')') && filter.includes('{user}'))
+  ) {
+    w.fail(
+      [...parts, 'filter'],
+      m.get('filter'),
+      'must be a parenthesised LDAP filter containing {user}, e.g. (uid={user})',
+    );
+  }
+  const bindDn = w.string([...parts, 'bindDn'], m.get('bindDn'));
+  const bindPassword = w.secret([...parts, 'bindPassword'], m.get('bindPassword'), base);
+  if (bindPassword !== undefined && bindDn === undefined) {
+    w.fail([...parts, 'bindDn'], node, 'is required with bindPassword');
+  }
+  const startTls = w.boolean([...parts, 'startTls'], m.get('startTls'));
+  if (startTls && url.toLowerCase().startsWith('ldaps:')) {
+    w.fail([...parts, 'startTls'], m.get('startTls'), 'ldaps:// is TLS already: drop startTls');
+  }
+  let ca: string | undefined;
+  let caPem: Buffer | undefined;
+  if (m.has('ca')) [ca, caPem] = readPem(w, [...parts, 'ca'], m.get('ca'), base);
+  const reply: Record<string, string> = {};
+  const replyNode = m.get('reply');
+  if (replyNode !== null && replyNode !== undefined) {
+    if (!isMap(replyNode))
+      w.fail([...parts, 'reply'], replyNode, 'must map LDAP attributes to RADIUS attributes');
+    for (const pair of replyNode.items) {
+      const ldapName = isScalar(pair.key) ? String(pair.key.value) : '';
+      const radius = w.string([...parts, 'reply', ldapName], pair.value as Node, true) as string;
+      if (!dictionary.attribute(radius)) {
+        w.fail(
+          [...parts, 'reply', ldapName],
+          pair.value as Node,
+          `unknown attribute ${JSON.stringify(radius)}`,
+        );
+      }
+      reply[ldapName] = radius;
+    }
+  }
+  return {
+    url,
+    baseDn,
+    filter,
+    bindDn,
+    bindPassword,
+    timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 300),
+    startTls,
+    ca,
+    tls: caPem ? { ca: caPem } : undefined,
+    reply,
+  };
+}
+
+/** The `http` section: the URL users are looked up at, timeout and cache. */
+function parseHttp(
+  w: Walker,
+  node: Node | null | undefined,
+  base: string,
+  dictionary: Dictionary,
+): HttpUsersOptions {
+  const parts = ['http'];
+  const m = w.map(parts, node, HTTP_KEYS);
+  const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replaceAll('{user}', 'x'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    w.fail([...parts, 'url'], m.get('url'), 'must be an http:// or https:// URL');
+  }
+  if (!url.includes('{user}') && w.string([...parts, 'method'], m.get('method')) !== 'POST') {
+    w.fail(
+      [...parts, 'url'],
+      m.get('url'),
+      'must contain {user} (or use method: POST, which sends it in the body)',
+    );
+  }
+  const method = w.string([...parts, 'method'], m.get('method'));
+  if (method !== undefined && method !== 'GET' && method !== 'POST') {
+    w.fail([...parts, 'method'], m.get('method'), 'must be GET or POST');
+  }
+  const headers: Record<string, string> = {};
+  const headersNode = m.get('headers');
+  if (headersNode !== null && headersNode !== undefined) {
+    if (!isMap(headersNode)) w.fail([...parts, 'headers'], headersNode, 'must map header names to values');
+    for (const pair of headersNode.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+        w.fail([...parts, 'headers', name], pair.key as Node, 'not a header name');
+      // A header may carry a token: like a client secret, it may come from the environment or a file.
+      headers[name] = w.secret([...parts, 'headers', name], pair.value as Node, base, true) as string;
+    }
+  }
+  const cacheSeconds = w.scalar([...parts, 'cacheSeconds'], m.get('cacheSeconds'));
+  if (
+    cacheSeconds !== null &&
+    (typeof cacheSeconds !== 'number' || !(cacheSeconds >= 0) || cacheSeconds > 86400)
+  ) {
+    w.fail(
+      [...parts, 'cacheSeconds'],
+      m.get('cacheSeconds'),
+      'must be a number of seconds from 0 (no cache) to 86400',
+    );
+  }
+  const cacheSize = w.scalar([...parts, 'cacheSize'], m.get('cacheSize'));
+  if (
+    cacheSize !== null &&
+    (typeof cacheSize !== 'number' || !Number.isInteger(cacheSize) || cacheSize < 1)
+  ) {
+    w.fail([...parts, 'cacheSize'], m.get('cacheSize'), 'must be a whole number of entries, at least 1');
+  }
+  return {
+    url,
+    method: (method ?? 'GET') as 'GET' | 'POST',
+    headers,
+    timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 300),
+    cacheSeconds: (cacheSeconds ?? undefined) as number | undefined,
+    cacheSize: (cacheSize ?? undefined) as number | undefined,
+    attributeProblem: (name, value) => attributeProblem(dictionary, name, value),
   };
 }
 
@@ -636,7 +822,27 @@ export function parseConfig(text: string, file: string): ServeConfig {
   }
 
   const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
-  return { file, listen, clients, users, dictionaries, dictionary, logLevel, metrics, database };
+  const accounting: AccountingConfig = {};
+  if (top.has('accounting')) {
+    const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
+    accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
+  }
+  const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
+  const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
+  return {
+    file,
+    listen,
+    clients,
+    users,
+    dictionaries,
+    dictionary,
+    logLevel,
+    metrics,
+    database,
+    accounting,
+    ldap,
+    http,
+  };
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

@@ -14,6 +14,12 @@ interface CommandModule {
 const COMMANDS: Record<string, { module: string; summary: string }> = {
   serve: { module: './serve.js', summary: 'run the RADIUS server from a YAML config' },
   user: { module: './user.js', summary: 'add, delete and list users of the server store' },
+  acct: { module: './acct.js', summary: 'list, show and purge accounting sessions of the server store' },
+  coa: { module: './coa.js', summary: 'send a CoA-Request to the NAS of a stored session' },
+  disconnect: {
+    module: './disconnect.js',
+    summary: 'send a Disconnect-Request to the NAS of a stored session',
+  },
   test: { module: './test.js', summary: 'send one Access-Request and print the reply (like radtest)' },
   send: { module: './send.js', summary: 'send packets read as "Attr = value" lines (like radclient)' },
   dict: { module: './dict.js', summary: "show an attribute's dictionary definition" },

@@ -2,7 +2,7 @@
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 import { commandFailed, parseCommandLine, stringOption, UsageError } from './args.js';
 import { pino } from 'pino';
-import { authenticate, type Credentials } from '../auth/authenticate.js';
+import { type AuthResult, authenticate, authenticateAsync, detectMethod } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -17,7 +17,11 @@ import {
 import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
-import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
+import { AccountingQueries } from '../store/accounting-queries.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { HttpUsers } from '../users/http-users.js';
+import { LdapUsers } from '../users/ldap-users.js';
+import type { SourceUser, UserSource } from '../users/user-source.js';
 import {
   type ClientConfig,
   ClientTable,
@@ -44,12 +48,18 @@ Options:
   -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
+
+/** bcrypt is the one stored form worth checking off the synchronous path (it costs milliseconds). */
+function isBcrypt(stored: string | undefined): boolean {
+  return stored !== undefined && (stored.startsWith('$2') || /^\{crypt\}\$2/i.test(stored));
+}
 const scratchB = Buffer.alloc(8192);
 
 /** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
 export class ConfiguredServer extends AbstractRadiusServer {
   private clients: ClientTable;
-  private users = new Map<string, UserRecord>();
+  private users = new Map<string, SourceUser>();
+  private sources: UserSource[] = [];
   private readonly store: SqliteStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
@@ -94,13 +104,43 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.setUsers(config);
   }
 
+  /** Closes the connections of the user back ends. */
+  async closeSources(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.close()));
+  }
+
   /** The configured name of the client covering `address`. */
   clientName(address: string): string | undefined {
     return this.clients.match(address)?.name;
   }
 
   private setUsers(config: ServeConfig): void {
-    this.users = new Map(config.users.map((u) => [u.name, u]));
+    this.users = new Map(
+      config.users.map((u) => [
+        u.name,
+        {
+          name: u.name,
+          credentials: { password: u.password, passwordHash: u.passwordHash, ntHash: u.ntHash },
+          reply: u.reply,
+          check: u.check,
+        },
+      ]),
+    );
+    const old = this.sources;
+    this.sources = [];
+    if (config.http) this.sources.push(new HttpUsers(config.http));
+    if (config.ldap) this.sources.push(new LdapUsers(config.ldap));
+    for (const s of old) void s.close();
+    // A config user wins over the database user of the same name: say so, or the operator edits
+    // the database and wonders why nothing changes.
+    for (const u of config.users) {
+      if (this.store.getUser(u.name)) {
+        this.logger.warn(
+          { user: u.name, config: config.file, database: config.database },
+          'config user shadows the database user of the same name',
+        );
+      }
+    }
   }
 
   override validateNas(remote: Remote): NasConfig {
@@ -121,13 +161,24 @@ export class ConfiguredServer extends AbstractRadiusServer {
     return nas;
   }
 
-  override handleAuthPacket(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+  override handleAuthPacket(
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const t0 = performance.now();
+    const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
+    let result: HandlerResult<number> | Promise<HandlerResult<number>>;
     try {
-      return this.decide(attributes, context);
-    } finally {
-      this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
+      result = this.decide(attributes, context);
+    } catch (err) {
+      done();
+      throw err;
     }
+    // Config and database users with non-bcrypt credentials are decided synchronously: no
+    // promise on the common path.
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
   }
 
   override async handleAccPacket(
@@ -160,33 +211,124 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
-  private decide(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
-    const nas = context.remote.address;
+  /** A user of the config, else of the database (synchronous lookups). */
+  private localUser(name: string): [SourceUser, string] | undefined {
+    const local = this.users.get(name);
+    if (local) return [local, 'config'];
+    const stored = this.store.getUser(name);
+    if (!stored) return undefined;
+    const { password, passwordHash, ntHash, reply, check } = stored;
+    return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+  }
+
+  private reject(
+    fields: Record<string, unknown>,
+    attributes: HandlerResult<number>[0] = [],
+  ): HandlerResult<number> {
+    this.logger.info({ ...fields, result: 'reject' }, 'Access-Reject');
+    return [attributes, ACCESS_REJECT];
+  }
+
+  /** Config, then database, then the back ends (HTTP, LDAP) in that order; the first that knows the user decides. */
+  private decide(
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
-    const user = name === undefined ? undefined : (this.users.get(name) ?? this.store.getUser(name));
-    if (!user) {
-      this.logger.info({ user: name, nas, result: 'reject', reason: 'unknown user' }, 'Access-Reject');
-      return [[], ACCESS_REJECT];
+    if (name === undefined)
+      return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
+    const local = this.localUser(name);
+    if (local) return this.decideFor(local[0], local[1], attributes, context);
+    if (this.sources.length === 0) {
+      return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
     }
+    return this.decideRemote(name, attributes, context);
+  }
+
+  private async decideRemote(
+    name: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    for (const source of this.sources) {
+      let found: SourceUser | undefined;
+      try {
+        found = await source.find(name, context.packet);
+      } catch (err) {
+        // A back end that cannot answer: refuse, and say which one for the operator.
+        this.logger.warn(
+          { user: name, nas, source: source.kind, err: (err as Error).message },
+          'user lookup failed',
+        );
+        return this.reject({ user: name, nas, source: source.kind, reason: 'user back end unavailable' });
+      }
+      if (found) return this.decideFor(found, source.kind, attributes, context);
+    }
+    return this.reject({ user: name, nas, reason: 'unknown user' });
+  }
+
+  private decideFor(
+    user: SourceUser,
+    source: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    const name = user.name;
     const failedCheck = user.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
-    if (failedCheck) {
-      this.logger.info(
-        { user: name, nas, result: 'reject', reason: `check ${failedCheck[0]} does not match` },
-        'Access-Reject',
-      );
-      return [[], ACCESS_REJECT];
+    if (failedCheck)
+      return this.reject({ user: name, nas, source, reason: `check ${failedCheck[0]} does not match` });
+    const credentials = user.credentials ?? {};
+    const pending = user.verifyPassword
+      ? this.verifyWithSource(user.verifyPassword, context)
+      : isBcrypt(credentials.passwordHash)
+        ? authenticateAsync(context.packet, credentials)
+        : undefined;
+    if (pending === undefined)
+      return this.conclude(user, source, nas, authenticate(context.packet, credentials));
+    return pending.then(
+      (result) => this.conclude(user, source, nas, result),
+      (err: unknown) => {
+        this.logger.warn({ user: name, nas, source, err: (err as Error).message }, 'user back end failed');
+        return this.reject({ user: name, nas, source, reason: 'user back end unavailable' });
+      },
+    );
+  }
+
+  /** A source that checks passwords itself (LDAP) can only take a method that carries one: PAP. */
+  private async verifyWithSource(
+    verify: (password: string) => Promise<string | undefined>,
+    context: RequestContext,
+  ): Promise<AuthResult> {
+    const method = detectMethod(context.packet.attributes);
+    if (method !== 'pap') {
+      return {
+        ok: false,
+        method,
+        attributes: [],
+        reason: 'this user back end checks the password itself: only PAP carries it',
+      };
     }
-    const credentials: Credentials = { password: user.password, ntHash: user.ntHash };
-    const result = authenticate(context.packet, credentials);
+    const got = context.packet.get('User-Password');
+    const failure = await verify(Buffer.isBuffer(got) ? got.toString('utf8') : String(got ?? ''));
+    return failure === undefined
+      ? { ok: true, method, attributes: [] }
+      : { ok: false, method, attributes: [], reason: failure };
+  }
+
+  private conclude(user: SourceUser, source: string, nas: string, result: AuthResult): HandlerResult<number> {
     if (!result.ok) {
-      this.logger.info(
-        { user: name, nas, method: result.method, result: 'reject', reason: result.reason },
-        'Access-Reject',
+      return this.reject(
+        { user: user.name, nas, source, method: result.method, reason: result.reason },
+        result.attributes,
       );
-      return [result.attributes, ACCESS_REJECT];
     }
-    this.logger.info({ user: name, nas, method: result.method, result: 'accept' }, 'Access-Accept');
+    this.logger.info(
+      { user: user.name, nas, source, method: result.method, result: 'accept' },
+      'Access-Accept',
+    );
     return [[...user.reply, ...result.attributes], ACCESS_ACCEPT];
   }
 
@@ -330,6 +472,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       server.reload(next);
       config = next;
+      sweepStale();
       logger.info({ clients: next.clients.length, users: next.users.length }, 'configuration reloaded');
       // The log level follows the config, unless --log-level fixed it.
       if (args.logLevel === undefined) logger.level = next.logLevel;
@@ -337,6 +480,25 @@ export async function run(argv: string[]): Promise<number> {
       logger.error({ err: (err as Error).message }, 'reload failed: keeping the running configuration');
     }
   };
+  // Sessions no NAS has updated for accounting.staleAfter seconds are marked stale: at start, on
+  // each reload, and periodically.
+  const queries = new AccountingQueries(store.db);
+  const sweepStale = () => {
+    const after = config.accounting.staleAfter;
+    if (after === undefined) return;
+    try {
+      const n = queries.markStale(after * 1000);
+      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'marking stale sessions failed');
+    }
+  };
+  sweepStale();
+  const staleTimer = setInterval(
+    sweepStale,
+    Math.min(60, Math.max(1, (config.accounting.staleAfter ?? 60) / 2)) * 1000,
+  );
+  staleTimer.unref();
   process.on('SIGHUP', onHangup);
   logger.info(
     {
@@ -348,6 +510,11 @@ export async function run(argv: string[]): Promise<number> {
       database: config.database,
       clients: config.clients.length,
       users: config.users.length,
+      // Only when there are any: the line stays as it was for a config without back ends.
+      backends:
+        config.http || config.ldap
+          ? [config.http && 'http', config.ldap && 'ldap'].filter(Boolean)
+          : undefined,
     },
     'aioradius ready',
   );
@@ -355,6 +522,8 @@ export async function run(argv: string[]): Promise<number> {
     await server.run();
   } finally {
     process.off('SIGHUP', onHangup);
+    clearInterval(staleTimer);
+    await server.closeSources();
     await store.close();
     await metrics?.close();
     logger.info('aioradius stopped');

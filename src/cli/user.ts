@@ -1,25 +1,54 @@
 // `aioradius user add|del|list`: manages the users table of the SQLite store `serve` reads.
+import { existsSync } from 'node:fs';
+import {
+  type NewPasswordHashScheme,
+  hashPassword,
+  parsePasswordHash,
+  passwordHashProblem,
+} from '../auth/password-hash.js';
+import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError } from '../errors.js';
 import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
-import { attributeProblem, loadConfig, parseAssignment } from './config.js';
+import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
 import { runIfMain } from './run-main.js';
 
+const SCHEMES: readonly NewPasswordHashScheme[] = [
+  'crypt-sha512',
+  'crypt-sha256',
+  'bcrypt',
+  'ssha512',
+  'ssha256',
+  'ssha1',
+];
+
 const USAGE = `usage:
-  aioradius user add NAME (--password P | --nt-hash HEX) [--reply 'Attr=value']... [--check 'Attr=value']...
-                     [--replace] (--db FILE | --config FILE) [--dictionary FILE]...
+  aioradius user add NAME (--password P [--mschap] [--cleartext] [--scheme S] | --password-hash HASH | --nt-hash HEX)
+                     [--reply 'Attr=value']... [--check 'Attr=value']...
+                     [--replace] [--create] (--db FILE | --config FILE) [--dictionary FILE]...
   aioradius user del NAME (--db FILE | --config FILE)
   aioradius user list (--db FILE | --config FILE) [--json]
 
---config takes the database path and dictionaries from a serve config. Check attributes must be
-present in the Access-Request with that value (e.g. --check 'NAS-Identifier=ap1').`;
+--password stores a salted hash (SHA-512 crypt, $6$; --scheme ${SCHEMES.join('|')}): PAP
+works with it. --mschap also stores the NT hash, so that MS-CHAP works too; --cleartext stores
+the password itself instead (CHAP needs it). --password-hash stores a hash made elsewhere
+(mkpasswd -m sha-512, openssl passwd -6, slappasswd, htpasswd -B, {NT}HEX...). --nt-hash stores an
+NT hash only (MS-CHAP and PAP); it may be given with --password-hash.
+--config takes the database path and dictionaries from a serve config (and list shows its users
+too). A --db file must exist, except with "add --create". Check attributes must be present in the
+Access-Request with that value (e.g. --check 'NAS-Identifier=ap1').`;
 
 class UsageError extends Error {}
 
 interface Args {
   positional: string[];
   password?: string;
+  passwordHash?: string;
   ntHash?: string;
+  scheme?: string;
+  mschap: boolean;
+  cleartext: boolean;
+  create: boolean;
   reply: string[];
   check: string[];
   dictionaries: string[];
@@ -39,6 +68,9 @@ function parseArgs(argv: string[]): Args {
     replace: false,
     json: false,
     help: false,
+    mschap: false,
+    cleartext: false,
+    create: false,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -63,6 +95,21 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--nt-hash':
         a.ntHash = value();
+        break;
+      case '--password-hash':
+        a.passwordHash = value();
+        break;
+      case '--scheme':
+        a.scheme = value();
+        break;
+      case '--mschap':
+        a.mschap = true;
+        break;
+      case '--cleartext':
+        a.cleartext = true;
+        break;
+      case '--create':
+        a.create = true;
         break;
       case '--reply':
         a.reply.push(value());
@@ -108,6 +155,60 @@ function format(pairs: Array<[string, StoredValue]>): string {
   return pairs.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
 
+/** A line of `user list`: never a credential, only which kinds are stored. */
+interface ListedUser {
+  name: string;
+  source: 'database' | 'config';
+  credentials: string;
+  reply: Array<[string, StoredValue]>;
+  check: Array<[string, StoredValue]>;
+  shadowedBy?: 'config';
+}
+
+/** Which kinds of credentials a user has, e.g. "crypt-sha512+nt-hash" or "password". */
+function credentialKinds(u: { password?: string; passwordHash?: string; ntHash?: Buffer }): string {
+  const kinds: string[] = [];
+  if (u.password !== undefined) kinds.push('password');
+  if (u.passwordHash !== undefined) kinds.push(parsePasswordHash(u.passwordHash)?.scheme ?? 'hash');
+  if (u.ntHash !== undefined) kinds.push('nt-hash');
+  return kinds.join('+');
+}
+
+/** The credentials `user add` stores, from its options. */
+function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' | 'ntHash'> {
+  const given = [args.password, args.passwordHash, args.ntHash].filter((v) => v !== undefined).length;
+  if (given === 0) throw new UsageError('give --password, --password-hash or --nt-hash');
+  if (args.password !== undefined && given > 1) {
+    throw new UsageError('--password cannot be combined with --password-hash or --nt-hash');
+  }
+  if (args.password === undefined && (args.mschap || args.cleartext || args.scheme !== undefined)) {
+    throw new UsageError('--mschap, --cleartext and --scheme go with --password');
+  }
+  if (args.cleartext && args.scheme !== undefined)
+    throw new UsageError('--cleartext stores no hash: drop --scheme');
+  if (args.ntHash !== undefined && !/^[0-9a-f]{32}$/i.test(args.ntHash)) {
+    throw new UsageError('--nt-hash must be 32 hex digits');
+  }
+  if (args.passwordHash !== undefined) {
+    const problem = passwordHashProblem(args.passwordHash);
+    if (problem) throw new UsageError(`--password-hash: ${problem}`);
+  }
+  const scheme = (args.scheme ?? 'crypt-sha512') as NewPasswordHashScheme;
+  if (!SCHEMES.includes(scheme)) throw new UsageError(`--scheme must be one of ${SCHEMES.join(', ')}`);
+  if (args.password !== undefined) {
+    return args.cleartext
+      ? { password: args.password }
+      : {
+          passwordHash: hashPassword(args.password, scheme),
+          ntHash: args.mschap ? ntPasswordHash(args.password) : undefined,
+        };
+  }
+  return {
+    passwordHash: args.passwordHash,
+    ntHash: args.ntHash === undefined ? undefined : Buffer.from(args.ntHash, 'hex'),
+  };
+}
+
 /** Entry point of `aioradius user`: returns the exit code (0 done, 1 no such user / exists, 2 usage). */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
@@ -124,12 +225,14 @@ export async function run(argv: string[]): Promise<number> {
   const [command, name, ...rest] = args.positional;
   let dbPath = args.db;
   let dictionary: Dictionary;
+  let configUserList: UserConfig[] | undefined;
   try {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     if (args.config) {
       const config = loadConfig(args.config);
       dbPath ??= config.database;
       dictionary = config.dictionary;
+      configUserList = config.users;
     } else dictionary = new Dictionary();
     for (const d of args.dictionaries) dictionary.load(d);
     if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
@@ -142,19 +245,9 @@ export async function run(argv: string[]): Promise<number> {
   let user: UserRecord | undefined;
   if (command === 'add') {
     try {
-      if ((args.password === undefined) === (args.ntHash === undefined)) {
-        throw new UsageError('give exactly one of --password or --nt-hash');
-      }
-      if (args.ntHash !== undefined && !/^[0-9a-f]{32}$/i.test(args.ntHash)) {
-        throw new UsageError('--nt-hash must be 32 hex digits');
-      }
-      user = {
-        name,
-        password: args.password,
-        ntHash: args.ntHash === undefined ? undefined : Buffer.from(args.ntHash, 'hex'),
-        reply: attributes(args.reply, '--reply', dictionary),
-        check: attributes(args.check, '--check', dictionary),
-      };
+      user = { name, ...credentials(args), reply: [], check: [] };
+      user.reply = attributes(args.reply, '--reply', dictionary);
+      user.check = attributes(args.check, '--check', dictionary);
     } catch (err) {
       process.stderr.write(`aioradius user: ${(err as Error).message}\n`);
       return 2;
@@ -163,9 +256,17 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`aioradius user: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
     return 2;
   }
+  // A mistyped --db must not leave an empty database behind that serve would then use.
+  const mayCreate = command === 'add' && (args.create || args.db === undefined);
+  if (!mayCreate && !existsSync(dbPath)) {
+    process.stderr.write(
+      `aioradius user: no database at ${dbPath} (check the path; "user add --create" makes a new one)\n`,
+    );
+    return 1;
+  }
   let store: SqliteStore;
   try {
-    store = new SqliteStore(dbPath);
+    store = new SqliteStore(dbPath, { mustExist: !mayCreate });
   } catch (err) {
     process.stderr.write(`aioradius user: cannot open database ${dbPath}: ${(err as Error).message}\n`);
     return 1;
@@ -188,18 +289,33 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     // Never show credentials: only which kind is stored.
-    const users = store.listUsers().map((u) => ({
+    const configUsers = new Map((configUserList ?? []).map((u) => [u.name, u]));
+    const users: ListedUser[] = store.listUsers().map((u) => ({
       name: u.name,
-      credentials: u.password !== undefined ? 'password' : 'nt-hash',
+      source: 'database',
+      credentials: credentialKinds(u),
       reply: u.reply,
       check: u.check,
+      ...(configUsers.has(u.name) ? { shadowedBy: 'config' } : {}),
     }));
+    for (const u of configUsers.values()) {
+      users.push({
+        name: u.name,
+        source: 'config',
+        credentials: credentialKinds(u),
+        reply: u.reply,
+        check: u.check,
+      });
+    }
+    users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.source === 'config' ? -1 : 1));
     if (args.json) process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
     else {
       for (const u of users) {
         const parts = [u.name, u.credentials];
         if (u.reply.length) parts.push(`reply: ${format(u.reply)}`);
         if (u.check.length) parts.push(`check: ${format(u.check)}`);
+        if (u.source === 'config') parts.push('(config)');
+        if (u.shadowedBy) parts.push('(shadowed by the config user)');
         process.stdout.write(`${parts.join('\t')}\n`);
       }
     }

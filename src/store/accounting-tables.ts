@@ -1,4 +1,5 @@
 // The accounting tables and their durable writer, shared by the in-process store and its worker.
+import { closeSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { sqliteDatabase } from './sqlite-module.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
@@ -9,6 +10,7 @@ CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY,
   password TEXT,
   nt_hash TEXT,
+  password_hash TEXT,
   reply TEXT NOT NULL DEFAULT '[]',
   check_items TEXT NOT NULL DEFAULT '[]',
   updated_at INTEGER NOT NULL
@@ -45,6 +47,22 @@ CREATE TABLE IF NOT EXISTS acct_sessions (
   records INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (nas, session_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS acct_sessions_status ON acct_sessions (status, last_update);
+`;
+
+/**
+ * RFC 2866 §5.1: Accounting-On/Off from a NAS ends every session it still had open (it rebooted
+ * or stopped accounting), as far as they began before the event.
+ */
+const CLOSE_NAS_SESSIONS = `
+UPDATE acct_sessions SET
+  status = 'stopped',
+  stop_time = @eventTime,
+  last_update = MAX(last_update, @eventTime),
+  session_time = CASE WHEN start_time IS NOT NULL
+    THEN MAX(COALESCE(session_time, 0), (@eventTime - start_time) / 1000) ELSE session_time END,
+  terminate_cause = COALESCE(terminate_cause, @cause)
+WHERE nas = @nas AND status IN ('active', 'stale') AND COALESCE(start_time, last_update) <= @eventTime
 `;
 
 // Counters only grow within a session, so the larger value wins whatever order records arrive in.
@@ -73,17 +91,38 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
  * Opens the database durably: WAL journal with synchronous=FULL, so a committed transaction
  * survives a crash or power loss; creates the tables when missing.
  */
-export function openDatabase(file: string, readonly = false): Database.Database {
+export function openDatabase(file: string, readonly = false, mustExist = false): Database.Database {
   const Sqlite = sqliteDatabase();
-  const db = new Sqlite(file, { readonly });
+  if (!readonly && !mustExist && file !== ':memory:') createPrivate(file);
+  const db = new Sqlite(file, { readonly, fileMustExist: mustExist });
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     dropPermanentUniqueness(db);
     db.exec(SCHEMA);
+    addPasswordHashColumn(db);
   }
   return db;
+}
+
+/**
+ * Creates a missing database file readable by its owner only (it holds password hashes and NT
+ * hashes); SQLite gives its -wal and -shm files the same mode.
+ */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** Databases made before hashed passwords have no password_hash column: add it. */
+function addPasswordHashColumn(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(users)').all();
+  if (!columns.some((c) => c.name === 'password_hash'))
+    db.exec('ALTER TABLE users ADD COLUMN password_hash TEXT');
 }
 
 /**
@@ -117,6 +156,7 @@ export const DEFAULT_DUPLICATE_WINDOW = 300;
 export class AccountingTables {
   private readonly insertRecord: Database.Statement;
   private readonly upsertSession: Database.Statement;
+  private readonly closeNasSessions: Database.Statement;
   /** Writes a batch in one transaction; one result per record: true = new, false = already stored. */
   readonly writeBatch: (records: AccountingRecord[]) => boolean[];
 
@@ -136,6 +176,7 @@ export class AccountingTables {
          (SELECT 1 FROM acct_records WHERE nas = @nas AND record_key = @key AND received_at >= @since)`,
     );
     this.upsertSession = db.prepare(UPSERT_SESSION);
+    this.closeNasSessions = db.prepare(CLOSE_NAS_SESSIONS);
     this.writeBatch = db.transaction((records: AccountingRecord[]) => records.map((r) => this.writeOne(r)));
   }
 
@@ -154,8 +195,17 @@ export class AccountingTables {
         since: r.receivedAt - this.windowMs,
       }).changes > 0;
     // A retransmission must not be counted twice in its session either.
-    if (!inserted || r.sessionId === '') return inserted;
+    if (!inserted) return inserted;
     const s = r.statusType;
+    if (s === ACCT_STATUS.ACCOUNTING_ON || s === ACCT_STATUS.ACCOUNTING_OFF) {
+      this.closeNasSessions.run({
+        nas: r.nas,
+        eventTime: r.eventTime,
+        cause: r.terminateCause ?? (s === ACCT_STATUS.ACCOUNTING_ON ? 'NAS-Reboot' : 'NAS-Request'),
+      });
+      return inserted;
+    }
+    if (r.sessionId === '') return inserted;
     if (s !== ACCT_STATUS.START && s !== ACCT_STATUS.STOP && s !== ACCT_STATUS.INTERIM_UPDATE)
       return inserted;
     const isStart = s === ACCT_STATUS.START;

@@ -14,8 +14,10 @@ export interface UserRecord {
   name: string;
   /** Cleartext (PAP and CHAP need it; MS-CHAP can use either). */
   password?: string;
-  /** NT hash (16 bytes): enough for MS-CHAPv1/v2. */
+  /** NT hash (16 bytes): enough for MS-CHAPv1/v2 (and PAP). */
   ntHash?: Buffer;
+  /** A salted hash (`$6$...`, `{SSHA512}...`, `$2b$...`; see parsePasswordHash): PAP only. */
+  passwordHash?: string;
   reply: Array<[string, StoredValue]>;
   check: Array<[string, StoredValue]>;
 }
@@ -25,7 +27,8 @@ export interface SessionRow {
   nas: string;
   session_id: string;
   user_name: string | null;
-  status: 'active' | 'stopped';
+  /** 'stale': active, but no update within the configured time (the NAS may have lost it). */
+  status: 'active' | 'stopped' | 'stale';
   start_time: number | null;
   last_update: number;
   stop_time: number | null;
@@ -43,6 +46,7 @@ interface UserRow {
   name: string;
   password: string | null;
   nt_hash: string | null;
+  password_hash: string | null;
   reply: string;
   check_items: string;
 }
@@ -61,6 +65,7 @@ function toUser(row: UserRow): UserRecord {
     name: row.name,
     password: row.password ?? undefined,
     ntHash: row.nt_hash ? Buffer.from(row.nt_hash, 'hex') : undefined,
+    passwordHash: row.password_hash ?? undefined,
     reply: parsePairs(row.reply),
     check: parsePairs(row.check_items),
   };
@@ -69,6 +74,8 @@ function toUser(row: UserRow): UserRecord {
 /** Options of the store. */
 export interface SqliteStoreOptions extends GroupCommitOptions {
   readonly?: boolean;
+  /** Fail when the file does not exist, instead of creating an empty database (default false). */
+  mustExist?: boolean;
   /**
    * Write accounting from a worker thread (started on the first record), so that the fsync of a
    * commit does not stall the event loop; default false (written on the calling thread).
@@ -143,7 +150,7 @@ export class SqliteStore {
     readonly file: string,
     options: SqliteStoreOptions = {},
   ) {
-    this.db = openDatabase(file, options.readonly ?? false);
+    this.db = openDatabase(file, options.readonly ?? false, options.mustExist ?? false);
     this.getUserStmt = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
     const useWorker = options.worker ?? false;
     this.commit = new GroupCommit((records) => {
@@ -171,13 +178,14 @@ export class SqliteStore {
   addUser(user: UserRecord, replace = false): boolean {
     const info = this.db
       .prepare(
-        `INSERT ${replace ? 'OR REPLACE ' : 'OR IGNORE '}INTO users (name, password, nt_hash, reply, check_items, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT ${replace ? 'OR REPLACE ' : 'OR IGNORE '}INTO users (name, password, nt_hash, password_hash, reply, check_items, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         user.name,
         user.password ?? null,
         user.ntHash ? user.ntHash.toString('hex') : null,
+        user.passwordHash ?? null,
         JSON.stringify(user.reply),
         JSON.stringify(user.check),
         Date.now(),

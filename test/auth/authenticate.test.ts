@@ -8,7 +8,9 @@ import {
   addMsChapV2,
   addPap,
   authenticate,
+  authenticateAsync,
   decodeRequest,
+  hashPassword,
   decodeResponse,
   mppeKeysFromReply,
   ntPasswordHash,
@@ -96,5 +98,40 @@ describe('authenticate() end to end through the codec', () => {
       req,
     );
     assert.deepEqual((answer.get('MS-CHAP-MPPE-Keys') as Buffer).subarray(0, 24), keys);
+  });
+});
+
+describe('authenticate() with stored hashes', () => {
+  const hashed = hashPassword('hashpw');
+  test('PAP against a salted hash and against an NT hash; wrong passwords rejected', async () => {
+    const pap = (pw: string) => roundTrip((r) => addPap(r, 'u', pw)).received;
+    assert.equal(authenticate(pap('hashpw'), { passwordHash: hashed }).ok, true);
+    assert.equal(authenticate(pap('hashpX'), { passwordHash: hashed }).reason, 'wrong password');
+    assert.equal((await authenticateAsync(pap('hashpw'), { passwordHash: hashed })).ok, true);
+    assert.equal((await authenticateAsync(pap('nope'), { passwordHash: hashed })).ok, false);
+    assert.equal(authenticate(pap('hashpw'), { ntHash: ntPasswordHash('hashpw') }).ok, true);
+    assert.equal(authenticate(pap('hashpX'), { ntHash: ntPasswordHash('hashpw') }).ok, false);
+    const bcrypt = hashPassword('hashpw', 'bcrypt', { cost: 4 });
+    assert.equal((await authenticateAsync(pap('hashpw'), { passwordHash: bcrypt })).ok, true);
+    assert.equal((await authenticateAsync(pap('hashpX'), { passwordHash: bcrypt })).ok, false);
+  });
+
+  test('CHAP and MS-CHAP refuse a hash they cannot use, with the reason; the NT hash beside it serves MS-CHAP', () => {
+    const chap = roundTrip((r) => addChap(r, 'u', 'hashpw')).received;
+    const r1 = authenticate(chap, { passwordHash: hashed });
+    assert.equal(r1.ok, false);
+    assert.match(r1.reason as string, /CHAP needs the cleartext password/);
+    assert.equal(authenticate(chap, { passwordHash: '{cleartext}hashpw' }).ok, true);
+    const v2 = roundTrip((r) => addMsChapV2(r, 'u', 'hashpw')).received;
+    const r2 = authenticate(v2, { passwordHash: hashed });
+    assert.equal(r2.ok, false);
+    assert.match(r2.reason as string, /MS-CHAP needs the NT hash/);
+    assert.equal(authenticate(v2, { passwordHash: hashed, ntHash: ntPasswordHash('hashpw') }).ok, true);
+    const v1 = roundTrip((r) => addMsChapV1(r, 'u', 'hashpw')).received;
+    assert.match(authenticate(v1, { passwordHash: hashed }).reason as string, /MS-CHAP needs the NT hash/);
+    assert.equal(
+      authenticate(v1, { passwordHash: `{NT}${ntPasswordHash('hashpw').toString('hex')}` }).ok,
+      true,
+    );
   });
 });

@@ -10,6 +10,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled subcommand modules (they run standalone when executed directly). */
 export const SERVE_JS = path.resolve(here, '../../src/cli/serve.js');
 export const USER_JS = path.resolve(here, '../../src/cli/user.js');
+export const ACCT_JS = path.resolve(here, '../../src/cli/acct.js');
+export const COA_JS = path.resolve(here, '../../src/cli/coa.js');
+export const DISCONNECT_JS = path.resolve(here, '../../src/cli/disconnect.js');
 
 /** A temporary directory removed by the returned function. */
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
@@ -27,14 +30,35 @@ export function runUser(args: string[], timeoutMs = 15_000): Promise<RunResult> 
   return runCommand(process.execPath, [USER_JS, ...args], { timeoutMs });
 }
 
+/** Runs `aioradius acct ...` to completion. */
+export function runAcct(args: string[], timeoutMs = 15_000): Promise<RunResult> {
+  return runCommand(process.execPath, [ACCT_JS, ...args], { timeoutMs });
+}
+
+/** Runs `aioradius coa ...` or `aioradius disconnect ...` to completion. */
+export function runDynauthCommand(
+  kind: 'coa' | 'disconnect',
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<RunResult> {
+  return runCommand(process.execPath, [kind === 'coa' ? COA_JS : DISCONNECT_JS, ...args], { timeoutMs });
+}
+
 /** A running `serve` child with its JSON log lines. */
 export interface ServeProcess {
   child: ChildProcess;
   /** Parsed stdout log lines so far. */
   logs: Array<Record<string, unknown>>;
   stderr(): string;
-  /** Resolves with the first log line (past or future) whose msg matches; rejects after ms. */
-  waitForLog(msg: string | RegExp, ms?: number, from?: number): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (past or future, from index `from`) whose msg matches, or
+   * that the predicate accepts; rejects after ms.
+   */
+  waitForLog(
+    msg: string | RegExp | ((line: Record<string, unknown>) => boolean),
+    ms?: number,
+    from?: number,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (128+n for a signal); rejects after ms. */
   exited(ms?: number): Promise<number>;
   /** Signals and waits (SIGKILL if it takes longer than 10 s). */
@@ -86,7 +110,9 @@ export async function startServe(
     stderr: () => err,
     waitForLog(msg, ms = 15_000, from = 0) {
       const matches = (l: Record<string, unknown>) =>
-        typeof l.msg === 'string' && (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg));
+        typeof msg === 'function'
+          ? msg(l)
+          : typeof l.msg === 'string' && (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg));
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = logs.slice(from).find(matches);

@@ -53,13 +53,15 @@ describe('aioradius serve', { skip: skipUnless('radtest', 'radclient') }, () => 
     [auth, acct, metrics] = await freePorts(3);
     configFile = path.join(dir, 'aioradius.yaml');
     await writeFile(configFile, configText(auth, acct, metrics));
-    // A user in the database, added before the server starts.
+    // A user in the database, added before the server starts; in clear, as CHAP needs it.
     const db = path.join(dir, 'radius.db');
     const added = await runUser([
       'add',
       'bob',
       '--password',
       'bobpw',
+      '--cleartext',
+      '--create',
       '--reply',
       'Session-Timeout=60',
       '--db',
@@ -264,6 +266,17 @@ describe('aioradius user', () => {
     try {
       const db = path.join(dir, 'u.db');
       let r = await runUser(['add', 'zed', '--nt-hash', '8846F7EAEE8FB117AD06BDD830B7586C', '--db', db]);
+      assert.equal(r.code, 1, 'a missing --db file is not created without --create');
+      assert.match(r.stderr, /no database at .*u\.db/);
+      r = await runUser([
+        'add',
+        'zed',
+        '--nt-hash',
+        '8846F7EAEE8FB117AD06BDD830B7586C',
+        '--create',
+        '--db',
+        db,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       r = await runUser(['add', 'zed', '--password', 'x', '--db', db]);
       assert.equal(r.code, 1);
@@ -281,7 +294,7 @@ describe('aioradius user', () => {
       assert.equal(r.code, 0, r.stderr);
       r = await runUser(['list', '--db', db]);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /^yan\tpassword\treply: Reply-Message="hi there"$/m);
+      assert.match(r.stdout, /^yan\tcrypt-sha512\treply: Reply-Message="hi there"$/m);
       assert.match(r.stdout, /^zed\tnt-hash$/m);
       assert.ok(!r.stdout.includes('secretpw'));
       r = await runUser(['list', '--json', '--db', db]);

@@ -102,13 +102,14 @@ describe('radtest against a server using authenticate()', { skip: skipUnless('ra
     }
   });
 
-  test('a user stored as an NT hash only: MS-CHAP accepted, PAP and CHAP refused', async () => {
+  test('a user stored as an NT hash only: MS-CHAP and PAP (hashing what arrived) accepted, CHAP refused', async () => {
     const mschap = await run('carol', 'carolpw', 'mschap');
     assert.equal(mschap.replyCode, 'Access-Accept', mschap.stdout + mschap.stderr);
-    for (const method of ['pap', 'chap'] as const) {
-      const r = await run('carol', 'carolpw', method);
-      assert.equal(r.replyCode, 'Access-Reject', `${method}: ${r.stdout}`);
-    }
+    const pap = await run('carol', 'carolpw', 'pap');
+    assert.equal(pap.replyCode, 'Access-Accept', pap.stdout);
+    assert.equal((await run('carol', 'carolpX', 'pap')).replyCode, 'Access-Reject');
+    const chap = await run('carol', 'carolpw', 'chap');
+    assert.equal(chap.replyCode, 'Access-Reject', chap.stdout);
     const wrong = await run('carol', 'alicepw', 'mschap');
     assert.equal(wrong.replyCode, 'Access-Reject');
     assert.match(printed(wrong.attributes, 'MS-CHAP-Error') ?? '', /E=691/);

@@ -1,0 +1,286 @@
+// `aioradius acct sessions|show|purge`: reads and trims the accounting tables of the SQLite store
+// `serve` writes (like FreeRADIUS's radwho/radlast, over the database).
+import { existsSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { ConfigError } from '../errors.js';
+import { AccountingQueries, type AccountingRecordRow } from '../store/accounting-queries.js';
+import { openDatabase } from '../store/accounting-tables.js';
+import type { SessionRow } from '../store/sqlite-store.js';
+import { loadConfig } from './config.js';
+import { runIfMain } from './run-main.js';
+
+const USAGE = `usage:
+  aioradius acct sessions [--active] [--user U] [--nas ADDR] [--limit N] [--json] (--db FILE | --config FILE)
+  aioradius acct show SESSION [--nas ADDR] [--json] (--db FILE | --config FILE)
+  aioradius acct purge --before DATE [--dry-run] (--db FILE | --config FILE)
+
+sessions lists sessions, most recently updated first (status active, stale or stopped); show
+prints one session (Acct-Session-Id) with every stored record; purge deletes records received
+before DATE and the closed (stopped or stale) sessions last updated before it; open sessions
+stay. DATE is an ISO 8601 date or time (2026-01-31, 2026-01-31T12:00:00Z) or an age such as 30d
+or 12h. --config takes the database path from a serve config.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  positional: string[];
+  db?: string;
+  config?: string;
+  active: boolean;
+  user?: string;
+  nas?: string;
+  limit?: number;
+  json: boolean;
+  before?: string;
+  dryRun: boolean;
+  help: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { positional: [], active: false, json: false, dryRun: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--db':
+        a.db = value();
+        break;
+      case '--config':
+      case '-c':
+        a.config = value();
+        break;
+      case '--active':
+        a.active = true;
+        break;
+      case '--user':
+        a.user = value();
+        break;
+      case '--nas':
+        a.nas = value();
+        break;
+      case '--limit': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--limit must be a positive integer');
+        a.limit = Number(v);
+        break;
+      }
+      case '--json':
+        a.json = true;
+        break;
+      case '--before':
+        a.before = value();
+        break;
+      case '--dry-run':
+        a.dryRun = true;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        a.positional.push(arg);
+    }
+  }
+  return a;
+}
+
+/** `--before`: an ISO date/time, or an age (`30d`, `12h`, `90m`) counted back from `now`. */
+export function parseBefore(text: string, now = Date.now()): number {
+  const age = /^(\d+)([dhm])$/.exec(text);
+  if (age) {
+    const unit = age[2] === 'd' ? 86_400_000 : age[2] === 'h' ? 3_600_000 : 60_000;
+    return now - Number(age[1]) * unit;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
+    throw new UsageError(
+      `--before ${JSON.stringify(text)}: expected a date (2026-01-31), a time or an age (30d)`,
+    );
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--before ${JSON.stringify(text)}: not a valid date`);
+  return t;
+}
+
+const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+/** A session as `acct` prints it in JSON: times as ISO 8601. */
+function sessionJson(s: SessionRow): Record<string, unknown> {
+  return {
+    nas: s.nas,
+    sessionId: s.session_id,
+    user: s.user_name,
+    status: s.status,
+    start: s.start_time === null ? null : iso(s.start_time),
+    lastUpdate: iso(s.last_update),
+    stop: s.stop_time === null ? null : iso(s.stop_time),
+    sessionTime: s.session_time,
+    inputOctets: s.input_octets,
+    outputOctets: s.output_octets,
+    inputPackets: s.input_packets,
+    outputPackets: s.output_packets,
+    terminateCause: s.terminate_cause,
+    framedIp: s.framed_ip,
+    records: s.records,
+  };
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  1: 'Start',
+  2: 'Stop',
+  3: 'Interim-Update',
+  7: 'Accounting-On',
+  8: 'Accounting-Off',
+};
+
+function recordJson(r: AccountingRecordRow): Record<string, unknown> {
+  return {
+    received: iso(r.received_at),
+    event: iso(r.event_time),
+    statusType: STATUS_NAMES[r.status_type] ?? r.status_type,
+    identifier: r.identifier,
+    attributes: r.attributes,
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '))
+    .join('\n');
+}
+
+const dash = (v: string | number | null) => (v === null ? '-' : String(v));
+
+/** Entry point of `aioradius acct`: 0 done, 1 nothing found / no database, 2 usage. */
+export async function run(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`aioradius acct: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help || args.positional.length === 0) {
+    (args.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+    return args.help ? 0 : 2;
+  }
+  const [command, ...rest] = args.positional;
+  let dbPath = args.db;
+  let before: number | undefined;
+  try {
+    if (!['sessions', 'show', 'purge'].includes(command))
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (command === 'show' ? rest.length !== 1 : rest.length !== 0) {
+      throw new UsageError(
+        command === 'show' ? 'acct show needs one SESSION' : `unexpected argument ${JSON.stringify(rest[0])}`,
+      );
+    }
+    if (command === 'purge') {
+      if (args.before === undefined) throw new UsageError('acct purge needs --before DATE');
+      before = parseBefore(args.before);
+    }
+    if (args.config) dbPath ??= loadConfig(args.config).database;
+    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+  } catch (err) {
+    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
+    process.stderr.write(`aioradius acct: ${prefix}${(err as Error).message}\n`);
+    return 2;
+  }
+  if (!existsSync(dbPath)) {
+    process.stderr.write(`aioradius acct: no database at ${dbPath}\n`);
+    return 1;
+  }
+  let db: Database.Database;
+  try {
+    db = openDatabase(dbPath, command !== 'purge', true);
+  } catch (err) {
+    process.stderr.write(`aioradius acct: cannot open database ${dbPath}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const q = new AccountingQueries(db);
+    if (command === 'sessions') {
+      const sessions = q.listSessions({
+        active: args.active,
+        user: args.user,
+        nas: args.nas,
+        limit: args.limit,
+      });
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(sessions.map(sessionJson), null, 2)}\n`);
+        return 0;
+      }
+      if (sessions.length === 0) {
+        process.stdout.write('no sessions\n');
+        return 0;
+      }
+      const rows = [['NAS', 'SESSION', 'USER', 'STATUS', 'START', 'LAST UPDATE', 'TIME', 'IN', 'OUT', 'IP']];
+      for (const s of sessions) {
+        rows.push([
+          s.nas,
+          s.session_id,
+          dash(s.user_name),
+          s.status,
+          iso(s.start_time),
+          iso(s.last_update),
+          dash(s.session_time),
+          dash(s.input_octets),
+          dash(s.output_octets),
+          dash(s.framed_ip),
+        ]);
+      }
+      process.stdout.write(`${table(rows)}\n`);
+      return 0;
+    }
+    if (command === 'show') {
+      const sessions = q.listSessions({ sessionId: rest[0], nas: args.nas });
+      if (sessions.length === 0) {
+        process.stderr.write(
+          `aioradius acct: no session ${JSON.stringify(rest[0])}${args.nas ? ` from ${args.nas}` : ''}\n`,
+        );
+        return 1;
+      }
+      const shown = sessions.map((s) => ({
+        ...sessionJson(s),
+        recordsStored: q.records(s.nas, s.session_id).map(recordJson),
+      }));
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        return 0;
+      }
+      for (const s of shown) {
+        const { recordsStored, ...fields } = s;
+        for (const [k, v] of Object.entries(fields))
+          process.stdout.write(`${k}: ${v === null ? '-' : String(v)}\n`);
+        for (const r of recordsStored) {
+          process.stdout.write(`\n${r.received} ${String(r.statusType)} (event ${r.event})\n`);
+          for (const [name, values] of Object.entries(r.attributes as Record<string, unknown[]>)) {
+            for (const v of values) process.stdout.write(`  ${name} = ${JSON.stringify(v)}\n`);
+          }
+        }
+        process.stdout.write('\n');
+      }
+      return 0;
+    }
+    const result = q.purge(before as number, args.dryRun);
+    process.stdout.write(
+      `${args.dryRun ? 'would delete' : 'deleted'} ${result.records} records and ${result.sessions} closed sessions before ${iso(before as number)}\n`,
+    );
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+runIfMain(import.meta.url, 'acct', run);

@@ -1,0 +1,233 @@
+// `aioradius coa` and `aioradius disconnect`: a CoA-Request or Disconnect-Request (RFC 5176) to the
+// NAS of a session found in the accounting store, identified as the NAS reported it (NAS-IP-Address
+// or NAS-Identifier, Acct-Session-Id, User-Name), sent with sendToDas.
+import { existsSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { AttributeValue } from '../dictionary/types.js';
+import { Dictionary } from '../dictionary/dictionary.js';
+import { sendToDas } from '../dynauth/das-sender.js';
+import { ConfigError } from '../errors.js';
+import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
+import { AccountingQueries } from '../store/accounting-queries.js';
+import { openDatabase } from '../store/accounting-tables.js';
+import type { SessionRow } from '../store/sqlite-store.js';
+import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
+
+/** Which request a command sends. */
+export type DynauthKind = 'coa' | 'disconnect';
+
+function usage(kind: DynauthKind): string {
+  return `usage:
+  aioradius ${kind} (SESSION | --user U) [--nas ADDR] [--attr 'Attr=value']... [--port P]
+                  [--secret S] [--timeout SECONDS] [--retries N] (--config FILE | --db FILE)
+
+Looks the session up in the accounting store (SESSION is its Acct-Session-Id; --user sends to
+each active session of U), then sends a ${kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request'} to the NAS it came from
+(port 3799 unless --port) with NAS-IP-Address or NAS-Identifier as the NAS reported them,
+Acct-Session-Id, User-Name and the --attr attributes (e.g. Session-Timeout=600). The shared secret is the
+client's from the serve config (--config), or --secret. Exit 0 when every request is ACKed, 1
+on a NAK, no answer or no session, 2 on bad usage.`;
+}
+
+class UsageError extends Error {}
+
+interface Args {
+  positional: string[];
+  user?: string;
+  nas?: string;
+  attrs: string[];
+  port: number;
+  secret?: string;
+  timeout: number;
+  retries: number;
+  db?: string;
+  config?: string;
+  help: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { positional: [], attrs: [], port: 3799, timeout: 3, retries: 2, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    const number = (min: number, max: number) => {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v < min || v > max)
+        throw new UsageError(`${arg} must be a number from ${min} to ${max}`);
+      return v;
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--user':
+        a.user = value();
+        break;
+      case '--nas':
+        a.nas = value();
+        break;
+      case '--attr':
+        a.attrs.push(value());
+        break;
+      case '--port':
+        a.port = Math.trunc(number(1, 65535));
+        break;
+      case '--secret':
+        a.secret = value();
+        break;
+      case '--timeout':
+        a.timeout = number(0.01, 600);
+        break;
+      case '--retries':
+        a.retries = Math.trunc(number(0, 20));
+        break;
+      case '--db':
+        a.db = value();
+        break;
+      case '--config':
+      case '-c':
+        a.config = value();
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        a.positional.push(arg);
+    }
+  }
+  return a;
+}
+
+/** The NAS-identifying attributes the session's newest record carried (RFC 5176 §3). */
+function nasIdentification(q: AccountingQueries, s: SessionRow): Array<[string, AttributeValue]> {
+  const records = q.records(s.nas, s.session_id);
+  const last = records.at(-1)?.attributes ?? {};
+  const out: Array<[string, AttributeValue]> = [];
+  for (const name of ['NAS-IP-Address', 'NAS-IPv6-Address', 'NAS-Identifier']) {
+    const v = last[name]?.[0];
+    if (typeof v === 'string' || typeof v === 'number') out.push([name, v]);
+  }
+  if (out.length === 0) {
+    // The NAS said nothing of itself: its address is the best identification there is.
+    if (isIPv4(s.nas)) out.push(['NAS-IP-Address', s.nas]);
+    else if (isIPv6(s.nas)) out.push(['NAS-IPv6-Address', s.nas]);
+  }
+  return out;
+}
+
+/** Runs `aioradius coa` or `aioradius disconnect`; resolves with the exit code. */
+export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<number> {
+  const name = `aioradius ${kind}`;
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n${usage(kind)}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${usage(kind)}\n`);
+    return 0;
+  }
+  let dbPath = args.db;
+  let clients: ClientTable | undefined;
+  let dictionary = new Dictionary();
+  const extra: Array<[string, string]> = [];
+  try {
+    const sessionCount = args.positional.length + (args.user === undefined ? 0 : 1);
+    if (sessionCount !== 1) throw new UsageError('give one SESSION or --user U');
+    if (args.config) {
+      const config = loadConfig(args.config);
+      dbPath ??= config.database;
+      clients = new ClientTable(config.clients);
+      dictionary = config.dictionary;
+    }
+    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+    if (!clients && args.secret === undefined) throw new UsageError('--secret is required without --config');
+    for (const text of args.attrs) {
+      const pair = parseAssignment(text);
+      if (!pair) throw new UsageError(`--attr ${JSON.stringify(text)}: expected Attribute=value`);
+      const problem = attributeProblem(dictionary, pair[0], pair[1]);
+      if (problem) throw new UsageError(`--attr ${JSON.stringify(text)}: ${problem}`);
+      extra.push(pair);
+    }
+  } catch (err) {
+    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
+    process.stderr.write(`${name}: ${prefix}${(err as Error).message}\n`);
+    return 2;
+  }
+  if (!existsSync(dbPath)) {
+    process.stderr.write(`${name}: no database at ${dbPath}\n`);
+    return 1;
+  }
+  const db = openDatabase(dbPath, true, true);
+  let sessions: SessionRow[];
+  let q: AccountingQueries;
+  try {
+    q = new AccountingQueries(db);
+    sessions =
+      args.user !== undefined
+        ? q.listSessions({ user: args.user, nas: args.nas, active: true })
+        : q.listSessions({ sessionId: args.positional[0], nas: args.nas });
+    if (sessions.length === 0) {
+      const what =
+        args.user !== undefined
+          ? `no active session of ${JSON.stringify(args.user)}`
+          : `no session ${JSON.stringify(args.positional[0])}`;
+      process.stderr.write(`${name}: ${what}${args.nas ? ` from ${args.nas}` : ''}\n`);
+      return 1;
+    }
+    if (args.user === undefined && sessions.length > 1) {
+      process.stderr.write(
+        `${name}: session ${JSON.stringify(args.positional[0])} exists on several NASes (${sessions.map((s) => s.nas).join(', ')}): give --nas\n`,
+      );
+      return 2;
+    }
+    let failures = 0;
+    for (const s of sessions) {
+      const secret = args.secret ?? clients?.match(s.nas)?.secret;
+      if (secret === undefined) {
+        process.stderr.write(`${name}: no client in the config covers ${s.nas}: give --secret\n`);
+        failures++;
+        continue;
+      }
+      const attributes: Array<[string, AttributeValue]> = [
+        ...nasIdentification(q, s),
+        ['Acct-Session-Id', s.session_id],
+      ];
+      if (s.user_name !== null) attributes.push(['User-Name', s.user_name]);
+      attributes.push(...extra);
+      const request =
+        kind === 'coa'
+          ? new CoARequest(secret, { attributes, dictionary })
+          : new DisconnectRequest(secret, { attributes, dictionary });
+      const target = `${s.nas}:${args.port} session ${s.session_id}${s.user_name === null ? '' : ` (${s.user_name})`}`;
+      try {
+        const [response] = await sendToDas(request, s.nas, args.port, {
+          timeout: args.timeout,
+          retries: args.retries,
+        });
+        process.stdout.write(`${response.codeName} from ${target}\n`);
+        for (const [attr, values] of Object.entries(response.attributes.toJSON())) {
+          for (const v of values) process.stdout.write(`  ${attr} = ${JSON.stringify(v)}\n`);
+        }
+        if (response.codeName.endsWith('NAK')) failures++;
+      } catch (err) {
+        process.stderr.write(`${name}: ${target}: ${(err as Error).message}\n`);
+        failures++;
+      }
+    }
+    return failures === 0 ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
