@@ -5,14 +5,15 @@
 // Built to measure servers, not itself. Each in-flight slot (slot = socket × 256 + identifier) owns a
 // preallocated packet patched in place for every request: a fresh Request Authenticator with the
 // User-Password re-hidden and the Message-Authenticator re-signed (auth), or a new Acct-Session-Id and
-// the RFC 2866 §3 Request Authenticator (acct), all with the plain-TS MD5/HMAC of protocol/md5.ts.
+// the RFC 2866 §3 Request Authenticator (acct), with the codec's allocation-free in-place paths.
 // Sockets are connected; there is one message handler per socket and one timer for timeouts, and no
 // closure, promise or timer per request. Latencies go to a fixed-size log-linear histogram.
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { HmacMd5Key, Md5 } from '../protocol/md5.js';
+import { signMessageAuthenticatorInPlace, signPacket, verifyReplyBytes } from '../protocol/authenticator.js';
+import { hiddenPasswordLength, hideUserPasswordInto } from '../protocol/crypt.js';
 
 /** What the engine sends: PAP Access-Requests or Accounting-Requests. */
 export type LoadKind = 'auth' | 'acct';
@@ -222,7 +223,7 @@ interface Template {
   maOffset: number;
   /** Offset of the hidden User-Password (auth) or -1. */
   pwOffset: number;
-  /** The password, zero-padded to a multiple of 16 (auth). */
+  /** The password (auth). */
   plain: Buffer;
   /** Offset of the Acct-Session-Id counter digits (acct) or -1. */
   sessionOffset: number;
@@ -265,7 +266,7 @@ function buildTemplate(o: Required<LoadEngineOptions>): Template {
     const password = Buffer.from(o.password, 'utf8');
     // RFC 2865 §5.2: at most 128 octets.
     checkText('the password', password, 0, 128);
-    const padded = password.length === 0 ? 16 : (password.length + 15) & ~15;
+    const padded = hiddenPasswordLength(password.length);
     const length = 20 + 18 + (2 + user.length) + (2 + padded) + tail;
     const pkt = Buffer.alloc(length);
     pkt[0] = ACCESS_REQUEST;
@@ -276,9 +277,7 @@ function buildTemplate(o: Required<LoadEngineOptions>): Template {
     p = putAttribute(pkt, p, 2, Buffer.alloc(padded));
     if (nasId.length) p = putAttribute(pkt, p, 32, nasId);
     if (ip) p = putAttribute(pkt, p, 4, ip);
-    const plain = Buffer.alloc(padded);
-    password.copy(plain);
-    return { packet: pkt, maOffset: 22, pwOffset, plain, sessionOffset: -1 };
+    return { packet: pkt, maOffset: 22, pwOffset, plain: password, sessionOffset: -1 };
   }
   const prefix = Buffer.from(o.sessionPrefix, 'utf8');
   checkText('the session prefix', prefix, 0, 253 - SESSION_DIGITS);
@@ -350,10 +349,6 @@ export class LoadEngine {
   private readonly o: Required<LoadEngineOptions>;
   private readonly isAuth: boolean;
   private readonly secret: Buffer;
-  private readonly key: HmacMd5Key;
-  private readonly md5 = new Md5();
-  private readonly hmac = new Md5();
-  private readonly digest = new Uint8Array(16);
   private readonly random = Buffer.allocUnsafe(16 * 4096);
   private randomPos: number;
   private readonly template: Template;
@@ -411,7 +406,6 @@ export class LoadEngine {
     this.o = o;
     this.isAuth = o.kind === 'auth';
     this.secret = Buffer.from(o.secret, 'utf8');
-    this.key = new HmacMd5Key(this.secret);
     this.template = buildTemplate(o);
     const slots = o.sockets * SLOTS_PER_SOCKET;
     for (let i = 0; i < slots; i++) {
@@ -584,26 +578,10 @@ export class LoadEngine {
   private startRequest(slot: number): void {
     const pkt = this.packets[slot];
     const t = this.template;
-    const d = this.digest;
     if (this.isAuth) {
       this.nextAuthenticator(pkt);
-      // User-Password (RFC 2865 §5.2): c(i) = p(i) xor MD5(secret + c(i-1)), c(0) = authenticator.
-      const plain = t.plain;
-      let prev = 4;
-      for (let off = 0; off < plain.length; off += 16) {
-        this.md5
-          .reset()
-          .update(this.secret)
-          .update(pkt, prev, prev + 16)
-          .digestInto(d, 0);
-        const at = t.pwOffset + off;
-        for (let j = 0; j < 16; j++) pkt[at + j] = plain[off + j] ^ d[j];
-        prev = at;
-      }
-      // Message-Authenticator: HMAC-MD5 of the packet with its own value zeroed (RFC 3579 §3.2).
-      const ma = t.maOffset;
-      pkt.fill(0, ma, ma + 16);
-      this.key.finish(this.key.begin(this.hmac).update(pkt), pkt, ma);
+      hideUserPasswordInto(t.plain, this.secret, pkt, 4, pkt, t.pwOffset);
+      signMessageAuthenticatorInPlace(pkt, pkt.length, t.maOffset, this.secret);
     } else {
       // A new session per request, so that every one is a new record.
       let v = this.sessionSeq++;
@@ -611,9 +589,7 @@ export class LoadEngine {
         pkt[i] = 0x30 + (v % 10);
         v = Math.floor(v / 10);
       }
-      // RFC 2866 §3: MD5(Code + Identifier + Length + 16 zero octets + attributes + secret).
-      pkt.fill(0, 4, 20);
-      this.md5.reset().update(pkt).update(this.secret).digestInto(pkt, 4);
+      signPacket(pkt, pkt.length, undefined, this.secret);
     }
     const now = performance.now();
     this.busy[slot] = 1;
@@ -706,10 +682,7 @@ export class LoadEngine {
     this.checkDone();
   }
 
-  /**
-   * Checks the Response Authenticator (RFC 2865 §3, RFC 2866 §4), the reply code, the attribute
-   * framing, and a Message-Authenticator if the reply has one (RFC 3579 §3.2).
-   */
+  /** The reply code fits the request, and the reply verifies against the request's bytes. */
   private verify(msg: Buffer, length: number, request: Buffer): boolean {
     const code = msg[0];
     if (
@@ -719,31 +692,7 @@ export class LoadEngine {
     ) {
       return false;
     }
-    const d = this.digest;
-    this.md5.reset().update(msg, 0, 4).update(request, 4, 20).update(msg, 20, length).update(this.secret);
-    this.md5.digestInto(d, 0);
-    let diff = 0;
-    for (let i = 0; i < 16; i++) diff |= d[i] ^ msg[4 + i];
-    if (diff !== 0) return false;
-    let ma = -1;
-    let p = 20;
-    while (p < length) {
-      if (p + 2 > length) return false;
-      const l = msg[p + 1];
-      if (l < 2 || p + l > length) return false;
-      if (msg[p] === MESSAGE_AUTHENTICATOR) {
-        if (l !== 18) return false;
-        ma = p + 2;
-      }
-      p += l;
-    }
-    if (ma < 0) return true;
-    // Computed over the reply with the Request Authenticator in place and its own value zeroed.
-    this.key.begin(this.hmac).update(msg, 0, 4).update(request, 4, 20).update(msg, 20, ma).update(ZERO16);
-    this.key.finish(this.hmac.update(msg, ma + 16, length), d, 0);
-    diff = 0;
-    for (let i = 0; i < 16; i++) diff |= d[i] ^ msg[ma + i];
-    return diff === 0;
+    return verifyReplyBytes(msg, length, request, this.secret);
   }
 
   /** Retransmits or gives up on requests whose try has timed out. */
