@@ -6,14 +6,22 @@
 // preallocated packet patched in place for every request: a fresh Request Authenticator with the
 // User-Password re-hidden and the Message-Authenticator re-signed (auth), or a new Acct-Session-Id and
 // the RFC 2866 §3 Request Authenticator (acct), with the codec's allocation-free in-place paths.
-// Sockets are connected; there is one message handler per socket and one timer for timeouts, and no
-// closure, promise or timer per request. Latencies go to a fixed-size log-linear histogram.
+// It sends over the client engine's connections (src/transport/connection.ts): connected UDP
+// sockets, or TCP/TLS streams; there is one packet handler per connection and one timer for
+// timeouts, and no closure, promise or timer per request. Latencies go to a fixed-size log-linear
+// histogram.
 import { randomFillSync } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { signMessageAuthenticatorInPlace, signPacket, verifyReplyBytes } from '../protocol/authenticator.js';
+import type { ConnectionOptions } from 'node:tls';
 import { hiddenPasswordLength, hideUserPasswordInto } from '../protocol/crypt.js';
+import {
+  type Connection,
+  type ConnectionEvents,
+  DatagramConnection,
+  FramedStream,
+} from '../transport/connection.js';
 
 /** What the engine sends: PAP Access-Requests or Accounting-Requests. */
 export type LoadKind = 'auth' | 'acct';
@@ -33,10 +41,14 @@ export interface LoadEngineOptions {
   /** Most requests outstanding at once (default 256). */
   concurrency?: number;
   /**
-   * UDP sockets to spread them over, at most 256 requests each (default: one per 128, so that an
-   * identifier rests while the other half is used).
+   * UDP sockets, or TCP/TLS connections, to spread them over, at most 256 requests each (default:
+   * one per 128, so that an identifier rests while the other half is used).
    */
   sockets?: number;
+  /** 'udp' (default), 'tcp' (RFC 6613) or 'tls' (RFC 6614). */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** TLS: `node:tls` connection options (ca, cert, key...). */
+  tls?: ConnectionOptions;
   /** Requests started per second; 0 (default) starts one whenever a slot is free. */
   rate?: number;
   /** Seconds of load after the warm-up; 0 means no time limit (then `count` must be set). Default 5. */
@@ -47,7 +59,11 @@ export interface LoadEngineOptions {
   warmupSeconds?: number;
   /** Milliseconds to wait for each try (default 2000). */
   timeoutMs?: number;
-  /** Transmissions per request in all, retransmissions resending the same bytes (default 1). */
+  /**
+   * Transmissions per request in all, retransmissions resending the same bytes (default 1). Over
+   * TCP/TLS nothing is resent on a live connection (RFC 6613 §2.6): a request waits `tries`
+   * times `timeoutMs`.
+   */
   tries?: number;
   /** NAS-Identifier of every request (default 'aioradius-bench'). */
   nasIdentifier?: string;
@@ -69,7 +85,9 @@ export interface LatencySummary {
 /** What a run measured. */
 export interface LoadReport {
   kind: LoadKind;
+  transport: 'udp' | 'tcp' | 'tls';
   concurrency: number;
+  /** UDP sockets or TCP/TLS connections. */
   sockets: number;
   rate: number;
   /** Wall time from the first request to the end of the run, warm-up and drain included. */
@@ -320,6 +338,9 @@ function withDefaults(o: LoadEngineOptions): Required<LoadEngineOptions> {
   if (!Number.isInteger(tries) || tries < 1 || tries > 255) throw new RangeError('tries must be in 1..255');
   const warmupSeconds = o.warmupSeconds ?? 0;
   if (!(warmupSeconds >= 0)) throw new RangeError('warmupSeconds must not be negative');
+  const transport = o.transport ?? 'udp';
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+    throw new RangeError('transport must be udp, tcp or tls');
   return {
     host: o.host ?? '127.0.0.1',
     port: o.port,
@@ -329,6 +350,8 @@ function withDefaults(o: LoadEngineOptions): Required<LoadEngineOptions> {
     password: o.password ?? 'bench',
     concurrency,
     sockets,
+    transport,
+    tls: o.tls ?? {},
     rate,
     seconds,
     count,
@@ -359,7 +382,10 @@ export class LoadEngine {
   private readonly lastSent: Float64Array;
   private readonly busy: Uint8Array;
   private readonly triesLeft: Uint8Array;
-  private readonly sockets: Socket[] = [];
+  /** The connections (UDP sockets or TCP/TLS streams), slot = connection × 256 + identifier. */
+  private readonly sockets: Connection[] = [];
+  /** True over TCP/TLS: nothing is retransmitted (RFC 6613 §2.6). */
+  private readonly stream: boolean;
   /** Per socket: requests in flight, how many it may have (slow start), and at full load. */
   private readonly inFlight: Int32Array;
   private readonly window: Int32Array;
@@ -405,6 +431,7 @@ export class LoadEngine {
     const o = withDefaults(options);
     this.o = o;
     this.isAuth = o.kind === 'auth';
+    this.stream = o.transport !== 'udp';
     this.secret = Buffer.from(o.secret, 'utf8');
     this.template = buildTemplate(o);
     const slots = o.sockets * SLOTS_PER_SOCKET;
@@ -434,27 +461,55 @@ export class LoadEngine {
     this.randomPos = this.random.length;
   }
 
-  /** Creates and connects the sockets. */
+  /** Creates and connects the sockets (or streams); rejects when one cannot be made. */
   async open(): Promise<void> {
-    const { host, port } = this.o;
-    const type = isIPv6(host) ? 'udp6' : 'udp4';
+    const { host, port, transport } = this.o;
+    const family = isIPv6(host) ? 'udp6' : 'udp4';
+    const ups: Promise<void>[] = [];
     for (let s = 0; s < this.o.sockets; s++) {
-      const sock = createSocket({ type, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      let up: () => void = () => {};
+      let failed: (err: Error) => void = () => {};
+      ups.push(
+        new Promise<void>((resolve, reject) => {
+          up = resolve;
+          failed = reject;
+        }),
+      );
       const base = s * SLOTS_PER_SOCKET;
-      // One handler per socket; it carries the slot base, nothing per request.
-      sock.on('message', (msg: Buffer) => this.onReply(msg, base, s));
-      sock.on('error', () => {
-        // ICMP port unreachable and the like: the requests concerned time out and are counted.
-      });
-      this.sockets.push(sock);
-      await new Promise<void>((resolve, reject) => {
-        sock.once('error', reject);
-        sock.connect(port, host, () => {
-          sock.off('error', reject);
-          resolve();
-        });
-      });
+      let isUp = false;
+      // One handler object per connection; it carries the slot base, nothing per request.
+      const events: ConnectionEvents = {
+        onPacket: (data: Buffer) => this.onReply(data, base, s),
+        onUp: () => {
+          isUp = true;
+          up();
+        },
+        onError: (err, kind) => {
+          // After the bind, ICMP port unreachable and the like: the requests concerned time out.
+          if (kind === 'bind') failed(err);
+        },
+        onClosed: (err) => {
+          // A stream that drops during the run: its requests time out and are counted.
+          if (!isUp) failed(err ?? new Error(`the ${transport.toUpperCase()} connection closed`));
+        },
+      };
+      this.sockets.push(
+        transport === 'udp'
+          ? new DatagramConnection(
+              {
+                address: host,
+                port,
+                family,
+                recvBufferSize: 4 << 20,
+                sendBufferSize: 4 << 20,
+                connected: true,
+              },
+              events,
+            )
+          : new FramedStream({ transport, address: host, port, tls: this.o.tls }, events),
+      );
     }
+    await Promise.all(ups);
   }
 
   /** Sends the load; resolves once every request is answered or has timed out. Closes the sockets. */
@@ -698,13 +753,14 @@ export class LoadEngine {
   /** Retransmits or gives up on requests whose try has timed out. */
   private sweep(now: number): void {
     if (this.live && now >= this.windowEnd) this.stop();
-    const limit = now - this.o.timeoutMs;
+    // Over a stream a request is not resent: it gets the time of every try at once.
+    const limit = now - (this.stream ? this.o.timeoutMs * this.o.tries : this.o.timeoutMs);
     for (let s = 0; s < this.sockets.length; s++) {
       const b = s * SLOTS_PER_SOCKET;
       for (let i = 0; i < SLOTS_PER_SOCKET; i++) {
         const slot = b + i;
         if (this.busy[slot] === 0 || this.lastSent[slot] > limit) continue;
-        if (this.triesLeft[slot] > 0) {
+        if (this.triesLeft[slot] > 0 && !this.stream) {
           // RFC 5080 §2.2.1: a retransmission is the same packet, same identifier and authenticator.
           this.triesLeft[slot]--;
           this.lastSent[slot] = now;
@@ -727,6 +783,7 @@ export class LoadEngine {
     const windowSeconds = Math.max(0, windowEnd - this.windowStart) / 1000;
     return {
       kind: this.o.kind,
+      transport: this.o.transport,
       concurrency: this.o.concurrency,
       sockets: this.o.sockets,
       rate: this.o.rate,
