@@ -509,7 +509,20 @@ export class LoadEngine {
           : new FramedStream({ transport, address: host, port, tls: this.o.tls }, events),
       );
     }
-    await Promise.all(ups);
+    // The connections are unref'd: this timer keeps the process alive meanwhile, and bounds the wait.
+    const waitMs = Math.max(5000, this.o.timeoutMs * this.o.tries);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no connection to ${host}:${port} within ${waitMs} ms`)),
+        waitMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(ups), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends the load; resolves once every request is answered or has timed out. Closes the sockets. */
