@@ -8,6 +8,7 @@
  * [--warmup s]` prints one JSON line.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type LoadKind, type LoadReport, runLoadEngine } from '../src/cli/load-engine.js';
 
@@ -34,6 +35,10 @@ export interface LoadOptions {
   warmupSeconds?: number;
   /** NAS-IP-Address sent in every request (default 127.0.0.1). */
   nasIp?: string;
+  /** 'udp' (default), 'tcp' or 'tls'; `sockets` then counts connections. */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** TLS: PEM files of the CA the server must chain to, and of the client certificate and key. */
+  tlsFiles?: { caFile: string; certFile: string; keyFile: string };
 }
 
 /** What a run measured. Only replies that arrived inside the measuring window count towards `rps`. */
@@ -98,6 +103,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     timeoutMs: o.timeoutMs,
     warmupSeconds: o.warmupSeconds,
     nasIp: o.nasIp ?? '127.0.0.1',
+    transport: o.transport,
+    tls: o.tlsFiles && {
+      ca: readFileSync(o.tlsFiles.caFile),
+      cert: readFileSync(o.tlsFiles.certFile),
+      key: readFileSync(o.tlsFiles.keyFile),
+    },
   });
   return toResult(report);
 }
