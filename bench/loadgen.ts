@@ -66,9 +66,11 @@ export interface LoadResult {
   p50ms: number;
   p99ms: number;
   maxms: number;
+  /** CPU (user + system) of the load generator's process per reply, µs: near 1e6 / rps, it is the bottleneck. */
+  cpuUsPerReply: number;
 }
 
-function toResult(r: LoadReport): LoadResult {
+function toResult(r: LoadReport, cpuUs: number): LoadResult {
   return {
     kind: r.kind,
     inflight: r.concurrency,
@@ -85,11 +87,13 @@ function toResult(r: LoadReport): LoadResult {
     p50ms: r.latencyMs.p50,
     p99ms: r.latencyMs.p99,
     maxms: r.latencyMs.max,
+    cpuUsPerReply: cpuUs / Math.max(1, r.answered),
   };
 }
 
 /** Runs the load in this process (see {@link runLoadInChild} to keep it off the server's core). */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
   const report = await runLoadEngine({
     host: o.host,
     port: o.port,
@@ -110,7 +114,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       key: readFileSync(o.tlsFiles.keyFile),
     },
   });
-  return toResult(report);
+  const cpu = process.cpuUsage(cpuBefore);
+  return toResult(report, cpu.user + cpu.system);
 }
 
 /** Runs {@link runLoad} in a forked Node process and resolves with its result. */

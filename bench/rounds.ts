@@ -72,7 +72,8 @@ export async function runRounds<N extends string>(
       log(
         `  round ${round + 1} ${t.label.padEnd(width)} ${fmtInt(r.rps).padStart(7)} req/s` +
           `  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms` +
-          (Number.isFinite(cpuUs) ? `  ${cpuUs.toFixed(1)} µs CPU/req` : '') +
+          (Number.isFinite(cpuUs) ? `  server ${cpuUs.toFixed(1)} µs CPU/req` : '') +
+          `  load generator ${r.cpuUsPerReply.toFixed(1)} µs CPU/req` +
           (r.timeouts || r.bad ? `  timeouts ${r.timeouts} bad ${r.bad}` : ''),
       );
     }
