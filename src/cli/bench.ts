@@ -85,6 +85,8 @@ export interface BenchSummary {
   /** Replies that failed verification. */
   bad: number;
   retransmissions: number;
+  /** TCP/TLS connections that closed during the run. */
+  connectionsLost: number;
   /** Answered requests per second while the load ran. */
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
@@ -122,6 +124,7 @@ export function summarize(server: string, report: LoadReport): BenchSummary {
     others: report.others,
     bad: report.bad,
     retransmissions: report.transmissions - report.requests,
+    connectionsLost: report.connectionsLost,
     requestsPerSecond: report.rps,
     latencyMs: report.latencyMs,
   };
@@ -140,6 +143,7 @@ export function formatSummary(s: BenchSummary): string {
     ...(s.others ? [`others     ${s.others}`] : []),
     ...(s.bad ? [`bad        ${s.bad} (failed verification)`] : []),
     ...(s.retransmissions ? [`resent     ${s.retransmissions}`] : []),
+    ...(s.connectionsLost ? [`lost       ${s.connectionsLost} connection(s) during the run`] : []),
     `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  mean ${l.mean} ms`,
     '',
   ].join('\n');

@@ -117,6 +117,8 @@ export interface LoadReport {
   stray: number;
   /** Requests left unanswered after every try. */
   timeouts: number;
+  /** TCP/TLS connections that closed during the run (no request started on them after). */
+  connectionsLost: number;
   /** Valid replies per second in the measuring window. */
   rps: number;
   /** Latency (first transmission to reply) of the replies after the warm-up. */
@@ -402,6 +404,8 @@ export class LoadEngine {
   private paceTimer: NodeJS.Timeout | undefined;
 
   private live = false;
+  /** Streams that dropped during the run. */
+  private lost = 0;
   private stopRequested = false;
   private closed = false;
   private startTime = 0;
@@ -489,8 +493,8 @@ export class LoadEngine {
           if (kind === 'bind') failed(err);
         },
         onClosed: (err) => {
-          // A stream that drops during the run: its requests time out and are counted.
           if (!isUp) failed(err ?? new Error(`the ${transport.toUpperCase()} connection closed`));
+          else this.connectionLost(s);
         },
       };
       this.sockets.push(
@@ -523,6 +527,16 @@ export class LoadEngine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A stream dropped during the run: no new request goes on it (those in flight time out and are
+   * counted); with none left, the load stops.
+   */
+  private connectionLost(s: number): void {
+    this.target[s] = 0;
+    this.window[s] = 0;
+    if (++this.lost === this.sockets.length) this.stop();
   }
 
   /** Sends the load; resolves once every request is answered or has timed out. Closes the sockets. */
@@ -812,6 +826,7 @@ export class LoadEngine {
       bad: this.bad,
       stray: this.stray,
       timeouts: this.timeouts,
+      connectionsLost: this.lost,
       rps: windowSeconds > 0 ? round3(this.windowReplies / windowSeconds) : 0,
       latencyMs: this.latency.summary(),
     };

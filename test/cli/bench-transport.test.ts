@@ -2,6 +2,7 @@
 // user would (the built main.js in a child process) against our own TCP and TLS listeners.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -199,6 +200,33 @@ describe('aioradius bench over TCP and TLS against our listeners', () => {
     const s = summaryOf(r);
     assert.equal(s.accepts, 0);
     assert.equal(s.timeouts, 20);
+  });
+
+  test('a server that drops the connection: the load stops, what was in flight times out, exit 1', async () => {
+    const dropper = net.createServer((s) => s.once('data', () => s.destroy()));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (dropper.address() as net.AddressInfo).port;
+      // A count that would never be reached: the run must end on its own all the same.
+      const r = await cli([
+        `127.0.0.1:${port}`,
+        'auth',
+        's',
+        '-n',
+        '100000',
+        '-s',
+        '2',
+        '-t',
+        '0.3',
+        '--transport',
+        'tcp',
+      ]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stdout, /^lost +2 connection\(s\) during the run$/m);
+      assert.match(r.stdout, /^answered +0 /m);
+    } finally {
+      dropper.close();
+    }
   });
 
   test('nothing listening: the connection error, exit 2', async () => {
