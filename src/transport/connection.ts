@@ -5,7 +5,7 @@
 import { createSocket, type RemoteInfo, type Socket as DatagramSocket } from 'node:dgram';
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { PacketFramer } from './stream-listener.js';
+import { onePacketPerRecord, PacketFramer } from './stream-listener.js';
 import { numericLookup } from './udp.js';
 
 /** What failed on a datagram connection: binding it (it is unusable), or a send. */
@@ -182,9 +182,8 @@ export interface StreamConnectOptions {
 /**
  * A TCP (RFC 6613) or TLS (RFC 6614) connection carrying RADIUS packets framed by their Length
  * field. Packets written before it is up wait for it. Over TCP, packets written in one turn of the
- * event loop leave in one segment; over TLS each goes in a record of its own: FreeRADIUS 3.2's
- * RadSec listener reads one packet per record and leaves the rest of a record unread. The socket
- * is unref'd.
+ * event loop leave in one segment; over TLS each goes in a record of its own (see
+ * {@link onePacketPerRecord}). The socket is unref'd.
  */
 export class FramedStream implements Connection {
   readonly address: string;
@@ -255,9 +254,7 @@ export class FramedStream implements Connection {
       return;
     }
     this.socket = socket;
-    // One TLS record per packet (see the class comment): without _writev the stream writes each
-    // packet on its own.
-    if (transport === 'tls') (socket as unknown as { _writev: unknown })._writev = null;
+    if (transport === 'tls') onePacketPerRecord(socket);
     socket.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => {
