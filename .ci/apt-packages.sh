@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages the interop tests drive: FreeRADIUS (server, radtest,
-# radclient), eapol_test, pyrad, tshark, radsecproxy (RADIUS/TLS) and openssl (test certificates). Idempotent: apt-get runs only when something is
+# radclient), eapol_test, pyrad, tshark, radsecproxy (RADIUS/TLS), openssl (test certificates) and
+# systemd (systemd-analyze checks deploy/aioradius.service). Idempotent: apt-get runs only when something is
 # missing. Run as root, or as the user that runs the tests (it then uses sudo, and lets that
 # user read the stock FreeRADIUS config and capture on lo).
 #
@@ -16,7 +17,7 @@ else
 fi
 
 missing=
-for bin in freeradius radtest radclient eapol_test tshark radsecproxy openssl; do
+for bin in freeradius radtest radclient eapol_test tshark radsecproxy openssl systemd-analyze; do
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
     missing="$missing $bin"
   fi
@@ -31,7 +32,7 @@ if [ -n "$missing" ]; then
   # tshark's package asks whether non-root users may capture; answer it so the install never blocks.
   echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    freeradius freeradius-utils freeradius-common eapoltest python3-pyrad tshark radsecproxy openssl
+    freeradius freeradius-utils freeradius-common eapoltest python3-pyrad tshark radsecproxy openssl systemd
   # Some images start the service on install; the tests run their own instances on other ports.
   for service in freeradius radsecproxy; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then

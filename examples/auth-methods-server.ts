@@ -1,5 +1,5 @@
 // A server that accepts PAP, CHAP, MS-CHAPv1 and MS-CHAPv2 from one small in-memory user table.
-// Run: npm run build:test && node build/examples/auth-methods-server.js
+// Run: npm run build && npm run build:test && node build/examples/auth-methods-server.js
 // Then, from another shell: radtest -t mschap alice alicepw 127.0.0.1 0 testing123
 import {
   ACCESS_ACCEPT,
@@ -13,7 +13,7 @@ import {
   type Remote,
   type RequestContext,
   type ServerOptions,
-} from '../src/index.js';
+} from 'aioradius';
 
 /** The demo's users: alice has a cleartext password (every method), carol only an NT hash (MS-CHAP only). */
 export const DEMO_USERS: ReadonlyMap<string, Credentials> = new Map([

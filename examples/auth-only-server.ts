@@ -1,5 +1,5 @@
 // The specification's first example: a server that only answers Access-Requests (PAP).
-// Run: npm run build:test && node build/examples/auth-only-server.js
+// Run: npm run build && npm run build:test && node build/examples/auth-only-server.js
 import {
   ACCESS_ACCEPT,
   ACCESS_REJECT,
@@ -7,7 +7,7 @@ import {
   type AttributesSet,
   type Remote,
   RadiusResponseError,
-} from '../src/index.js';
+} from 'aioradius';
 
 const USERS = new Map([['alice', 'alicepw']]);
 

@@ -1,5 +1,5 @@
 // A NAS-side receiver of CoA-Request and Disconnect-Request (RFC 5176) with an in-memory session table.
-// Run: npm run build:test && node build/examples/coa-receiver.js
+// Run: npm run build && npm run build:test && node build/examples/coa-receiver.js
 // Try: echo 'User-Name = "alice", Acct-Session-Id = "s1"' | radclient -x 127.0.0.1:3799 disconnect testing123
 import {
   type AttributesSet,
@@ -7,14 +7,12 @@ import {
   COA_NAK,
   DISCONNECT_ACK,
   DISCONNECT_NAK,
-  type Remote,
-  RadiusResponseError,
-} from '../src/index.js';
-import {
   DynamicAuthorizationServer,
   type DynauthRequestContext,
-} from '../src/dynauth/dynamic-authorization-server.js';
-import { ERROR_CAUSE } from '../src/dynauth/error-cause.js';
+  ERROR_CAUSE,
+  type Remote,
+  RadiusResponseError,
+} from 'aioradius';
 
 interface Session {
   user: string;

@@ -1,5 +1,5 @@
 // The specification's second example: authentication, accounting and a periodic task.
-// Run: npm run build:test && node build/examples/real-server.js
+// Run: npm run build && npm run build:test && node build/examples/real-server.js
 import {
   ACCESS_ACCEPT,
   ACCESS_REJECT,
@@ -8,7 +8,7 @@ import {
   periodicTask,
   type Remote,
   type RequestContext,
-} from '../src/index.js';
+} from 'aioradius';
 
 export class RealRadiusServer extends AbstractRadiusServer {
   readonly sessions = new Map<string, { user: string; started: number }>();

@@ -144,6 +144,13 @@ export {
 } from './client/radius-client.js';
 export type { FailoverPolicy, ServerConfig } from './client/server-pool.js';
 export { RADSEC_PORT, RADSEC_SECRET } from './client/server-pool.js';
-export type { ClientTransport } from './client/stream-connection.js';
+export type { ClientTransport, RadsecConnectionOptions } from './client/stream-connection.js';
+export {
+  ALPN_RADIUS_10,
+  ALPN_RADIUS_11,
+  type NegotiatedVersion,
+  type RadiusVersion,
+} from './transport/radius-version.js';
+export type { PskCredentials, PskKeys } from './transport/tls-psk.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';

@@ -9,6 +9,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Reports what stopped a command: the message on one line and, for a command-line mistake, where
+ * the options are described (not the whole help text). Returns the exit status, 2.
+ */
+export function commandFailed(command: string, err: unknown): number {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+  process.stderr.write(`aioradius ${command}: ${message}\n`);
+  if (err instanceof UsageError) process.stderr.write(`Try 'aioradius ${command} --help' for the options.\n`);
+  return 2;
+}
+
 /** How one option is spelled and whether it takes a value (node:util parseArgs' format). */
 export interface OptionSpec {
   type: 'string' | 'boolean';

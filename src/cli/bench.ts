@@ -1,6 +1,7 @@
 // `aioradius bench`: a load generator (auth or accounting), at fixed concurrency or fixed rate, on
 // the load engine (many requests in flight per socket, packets patched in place, every reply verified).
 import {
+  commandFailed,
   formatHostPort,
   numberOption,
   parseCommandLine,
@@ -97,12 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await runBench(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`aioradius bench: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`aioradius bench: ${(err as Error).message}\n`);
-    return 2;
+    return commandFailed('bench', err);
   }
 }
 

@@ -9,6 +9,8 @@ import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
+import type { RadiusVersion } from '../transport/radius-version.js';
+import { pskKeyBytes } from '../transport/tls-psk.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -19,12 +21,15 @@ export type AttributeList = Array<[string, ConfigValue]>;
 /** A RADIUS/TLS listener (RFC 6614): paths resolved against the config file, PEM contents read at load. */
 export interface TlsListenConfig {
   port: number;
-  certificate: string;
-  privateKey: string;
-  ca: string;
+  /** PEM files; optional only when every TLS client authenticates with a PSK. */
+  certificate?: string;
+  privateKey?: string;
+  ca?: string;
   crl?: string;
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
-  pem: { cert: Buffer; key: Buffer; ca: Buffer; crl?: Buffer };
+  /** RADIUS/1.1 (RFC 9765) by ALPN: '1.0,1.1' (default), '1.1' or '1.0'. */
+  radiusVersion: RadiusVersion;
+  pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
 
 /** Where the server listens. */
@@ -56,6 +61,8 @@ export interface ClientConfig {
   limitProxyState?: boolean;
   /** Only requests over this transport match the entry; undefined matches any. */
   transport?: ClientTransport;
+  /** TLS-PSK: the client authenticates with this identity and key (its transport is 'tls'). */
+  psk?: { identity: string; key: Buffer };
 }
 
 /** A user: credentials, reply attributes, and check attributes the request must carry. */
@@ -84,10 +91,10 @@ export interface ServeConfig {
   database: string;
 }
 
-const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TOP_KEYS = ['listen', 'clients', 'users', 'dictionaries', 'log', 'metrics', 'database'];
 const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
-const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion'];
+const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion', 'radiusVersion'];
 const CLIENT_KEYS = [
   'address',
   'secret',
@@ -95,6 +102,7 @@ const CLIENT_KEYS = [
   'requireMessageAuthenticator',
   'limitProxyState',
   'transport',
+  'psk',
 ];
 const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
 /** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
@@ -164,6 +172,44 @@ class Walker {
     if (typeof v !== 'string') this.fail(parts, node, `must be a string, got ${typeof v} ${String(v)}`);
     if (required && v === '') this.fail(parts, node, 'must not be empty');
     return v;
+  }
+
+  /**
+   * A secret: a string, or `{ env: NAME }` (an environment variable) or `{ file: PATH }` (a file,
+   * relative to the config, its trailing newline dropped), so that the config itself holds none.
+   * `required` as in `string`.
+   */
+  secret(
+    parts: readonly PathPart[],
+    node: Node | null | undefined,
+    base: string,
+    required: Node | boolean = false,
+  ): string | undefined {
+    if (isMap(node)) {
+      const m = this.map(parts, node, ['env', 'file']);
+      if (m.size !== 1) this.fail(parts, node, 'give one of env or file');
+      if (m.has('env')) {
+        const name = this.string([...parts, 'env'], m.get('env'), true) as string;
+        const value = process.env[name];
+        if (value === undefined || value === '')
+          this.fail([...parts, 'env'], m.get('env'), `the environment variable ${name} is not set`);
+        return value;
+      }
+      const rel = this.string([...parts, 'file'], m.get('file'), true) as string;
+      const abs = path.resolve(base, rel);
+      let text: string;
+      try {
+        text = readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        this.fail([...parts, 'file'], m.get('file'), `cannot read ${abs}: ${(err as Error).message}`);
+      }
+      if (text === '') this.fail([...parts, 'file'], m.get('file'), `${abs} is empty`);
+      return text;
+    }
+    const v = this.scalar(parts, node);
+    if (typeof v === 'number' || typeof v === 'boolean')
+      this.fail(parts, node, `is a ${typeof v} in YAML: quote it ("${String(v)}") to make it a string`);
+    return this.string(parts, node, required);
   }
 
   port(parts: readonly PathPart[], node: Node | null | undefined, fallback?: number): number | undefined {
@@ -237,8 +283,11 @@ export class ClientTable {
    * The most specific client covering `address` for `transport` (an entry limited to that
    * transport first, then one for any transport, at equal prefix length), or undefined.
    */
-  match(address: string, transport: ClientTransport = 'udp'): ClientConfig | undefined {
-    const key = transport === 'udp' ? address : `${transport} ${address}`;
+  match(address: string, transport: ClientTransport = 'udp', pskIdentity?: string): ClientConfig | undefined {
+    const key =
+      transport === 'udp'
+        ? address
+        : `${transport} ${address}${pskIdentity === undefined ? '' : ` ${pskIdentity}`}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const bytes = addressBytes(address);
@@ -246,6 +295,8 @@ export class ClientTable {
     if (bytes) {
       for (const c of this.sorted) {
         if (c.transport !== undefined && c.transport !== transport) continue;
+        // A PSK entry takes only connections that authenticated with its identity, and they only it.
+        if (c.psk?.identity !== pskIdentity) continue;
         if (c.network.length !== bytes.length || !maskBytes(bytes, c.prefix).equals(c.network)) continue;
         if (found !== null && found.prefix > c.prefix) break;
         if (found === null || (found.transport === undefined && c.transport !== undefined)) found = c;
@@ -254,6 +305,12 @@ export class ClientTable {
     if (this.cache.size >= 4096) this.cache.clear();
     this.cache.set(key, found);
     return found ?? undefined;
+  }
+
+  /** The key of a PSK identity, for the TLS listener. */
+  pskKey(identity: string): Buffer | undefined {
+    for (const c of this.sorted) if (c.psk?.identity === identity) return c.psk.key;
+    return undefined;
   }
 }
 
@@ -341,7 +398,7 @@ function attributeList(
   w.fail(parts, node, 'must be a mapping of attributes or a list of "Attribute = value"');
 }
 
-function parseClient(w: Walker, node: Node, i: number): ClientConfig {
+function parseClient(w: Walker, node: Node, i: number, base: string): ClientConfig {
   const parts = ['clients', i];
   const m = w.map(parts, node, CLIENT_KEYS);
   const address = w.string([...parts, 'address'], m.get('address'), node) as string;
@@ -351,12 +408,27 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
   if (transport !== undefined && !TRANSPORTS.includes(transport)) {
     w.fail([...parts, 'transport'], m.get('transport'), `must be one of ${TRANSPORTS.join(', ')}`);
   }
+  let psk: ClientConfig['psk'];
+  if (m.has('psk')) {
+    const pp = [...parts, 'psk'];
+    const pm = w.map(pp, m.get('psk'), ['identity', 'key']);
+    const pskNode = m.get('psk') ?? undefined;
+    const identity = w.string([...pp, 'identity'], pm.get('identity'), pskNode) as string;
+    const keyText = w.secret([...pp, 'key'], pm.get('key'), base, pskNode) as string;
+    try {
+      psk = { identity, key: pskKeyBytes(keyText, 'config', 'psk.key') };
+    } catch (err) {
+      w.fail([...pp, 'key'], pm.get('key'), (err as ConfigError).reason ?? String(err));
+    }
+    if (transport !== undefined && transport !== 'tls')
+      w.fail([...parts, 'transport'], m.get('transport'), 'a client with a psk uses tls');
+  }
   // RFC 6614 §2.3: over TLS the certificate authenticates and the secret defaults to "radsec".
-  if (!m.has('secret') && transport !== 'tls') {
+  if (!m.has('secret') && transport !== 'tls' && psk === undefined) {
     w.fail([...parts, 'secret'], node, 'is required (the shared secret of this client)');
   }
   const secret = m.has('secret')
-    ? (w.string([...parts, 'secret'], m.get('secret'), node) as string)
+    ? (w.secret([...parts, 'secret'], m.get('secret'), base, node) as string)
     : RADSEC_SECRET;
   const ram = w.scalar([...parts, 'requireMessageAuthenticator'], m.get('requireMessageAuthenticator'));
   if (ram !== null && ram !== undefined && ram !== true && ram !== false && ram !== 'auto') {
@@ -374,7 +446,8 @@ function parseClient(w: Walker, node: Node, i: number): ClientConfig {
     name: w.string([...parts, 'name'], m.get('name')),
     requireMessageAuthenticator: (ram ?? undefined) as RequireMessageAuthenticator | undefined,
     limitProxyState: w.boolean([...parts, 'limitProxyState'], m.get('limitProxyState')),
-    transport: transport as ClientTransport | undefined,
+    transport: psk === undefined ? (transport as ClientTransport | undefined) : 'tls',
+    psk,
   };
 }
 
@@ -397,12 +470,20 @@ function readPem(
 function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsListenConfig {
   const parts = ['listen', 'tls'];
   const m = w.map(parts, node, TLS_KEYS);
-  for (const key of ['certificate', 'privateKey', 'ca']) {
-    if (!m.has(key)) w.fail([...parts, key], node, 'is required (a PEM file, relative to this config)');
-  }
-  const [certificate, cert] = readPem(w, [...parts, 'certificate'], m.get('certificate'), base);
-  const [privateKey, key] = readPem(w, [...parts, 'privateKey'], m.get('privateKey'), base);
-  const [ca, caPem] = readPem(w, [...parts, 'ca'], m.get('ca'), base);
+  // Whether certificate, privateKey and ca may be left out (PSK clients only) is known once the
+  // clients are read: see pemRequired.
+  const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base) : []);
+  const [certificate, cert] = pem('certificate');
+  const [privateKey, key] = pem('privateKey');
+  const [ca, caPem] = pem('ca');
+  const radiusVersion = w.string([...parts, 'radiusVersion'], m.get('radiusVersion'));
+  if (
+    radiusVersion !== undefined &&
+    radiusVersion !== '1.0' &&
+    radiusVersion !== '1.1' &&
+    radiusVersion !== '1.0,1.1'
+  )
+    w.fail([...parts, 'radiusVersion'], m.get('radiusVersion'), "must be '1.0', '1.1' or '1.0,1.1'");
   const crlEntry = m.has('crl') ? readPem(w, [...parts, 'crl'], m.get('crl'), base) : undefined;
   const minVersion = w.string([...parts, 'minVersion'], m.get('minVersion'));
   if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
@@ -415,8 +496,24 @@ function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsLi
     ca,
     crl: crlEntry?.[0],
     minVersion: minVersion as TlsListenConfig['minVersion'],
+    radiusVersion: (radiusVersion ?? '1.0,1.1') as RadiusVersion,
     pem: { cert, key, ca: caPem, crl: crlEntry?.[1] },
   };
+}
+
+/** listen.tls needs its PEM files unless every TLS client authenticates with a PSK. */
+function pemRequired(
+  w: Walker,
+  node: Node | null | undefined,
+  tls: TlsListenConfig,
+  clients: ClientConfig[],
+): void {
+  const pskOnly = clients.some((c) => c.psk) && !clients.some((c) => !c.psk && c.transport === 'tls');
+  if (pskOnly) return;
+  for (const key of ['certificate', 'privateKey', 'ca'] as const) {
+    if (tls[key] === undefined)
+      w.fail(['listen', 'tls', key], node, 'is required (a PEM file, relative to this config)');
+  }
 }
 
 function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): UserConfig {
@@ -492,7 +589,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const clients: ClientConfig[] = [];
   const seen = new Map<string, number>();
   clientNodes.forEach((n, i) => {
-    const c = parseClient(w, n, i);
+    const c = parseClient(w, n, i, base);
     const key = `${c.network.toString('hex')}/${c.prefix} ${c.transport ?? 'any'}`;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -503,8 +600,11 @@ export function parseConfig(text: string, file: string): ServeConfig {
       );
     }
     seen.set(key, i);
+    const twin = c.psk && clients.find((o) => o.psk?.identity === c.psk?.identity);
+    if (twin) w.fail(['clients', i, 'psk', 'identity'], n, `duplicate PSK identity (also ${twin.address})`);
     clients.push(c);
   });
+  if (listen.tls) pemRequired(w, lm.get('tls'), listen.tls, clients);
 
   const users: UserConfig[] = [];
   const names = new Set<string>();

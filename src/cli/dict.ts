@@ -1,7 +1,7 @@
 // `aioradius dict`: what the dictionary says about an attribute.
 import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import { Dictionary } from '../dictionary/dictionary.js';
-import { parseCommandLine, stringList, UsageError } from './args.js';
+import { commandFailed, parseCommandLine, stringList, UsageError } from './args.js';
 
 /** Help text of `aioradius dict`. */
 export const USAGE = `Usage: aioradius dict NAME|NUMBER|OID... [options]
@@ -56,12 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return status;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`aioradius dict: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`aioradius dict: ${(err as Error).message}\n`);
-    return 2;
+    return commandFailed('dict', err);
   }
 }
 

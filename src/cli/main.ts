@@ -70,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!entry) {
-    process.stderr.write(`aioradius: unknown command ${JSON.stringify(command)}\n\n${usage()}\n`);
+    process.stderr.write(
+      `aioradius: unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')})\nTry 'aioradius --help'.\n`,
+    );
     return 2;
   }
   let mod: Partial<CommandModule>;

@@ -12,6 +12,7 @@ import {
 import { createPacket, type Packet } from '../protocol/packet.js';
 import { randomBytesPooled } from '../protocol/random.js';
 import {
+  commandFailed,
   formatHostPort,
   numberOption,
   parseCommandLine,
@@ -86,12 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await runSend(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`aioradius send: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`aioradius send: ${(err as Error).message}\n`);
-    return 2;
+    return commandFailed('send', err);
   }
 }
 

@@ -1,5 +1,6 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+import { commandFailed, parseCommandLine, stringOption, UsageError } from './args.js';
 import { pino } from 'pino';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -17,14 +18,30 @@ import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
-import { type ClientConfig, ClientTable, loadConfig, type ServeConfig } from './config.js';
+import {
+  type ClientConfig,
+  ClientTable,
+  LOG_LEVELS,
+  type LogLevel,
+  loadConfig,
+  type ServeConfig,
+} from './config.js';
+import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
 
-const USAGE = `usage: aioradius serve --config FILE
+const USAGE = `Usage: aioradius serve --config FILE [options]
 
 Starts a RADIUS server (authentication, durable accounting) as described by the YAML file FILE.
-SIGTERM/SIGINT stop it gracefully; SIGHUP reloads clients and users from FILE.`;
+SIGTERM/SIGINT stop it gracefully; SIGHUP reloads clients, users and the log level from FILE.
+
+Options:
+  -c, --config FILE        the YAML configuration (required)
+      --check              validate FILE, print a summary and exit (0: valid, 2: not)
+      --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (overrides log.level)
+      --log-format FORMAT  json (one object per line) or pretty (for a terminal); default:
+                           pretty when stdout is a terminal, json otherwise
+  -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
 const scratchB = Buffer.alloc(8192);
@@ -36,9 +53,12 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly store: SqliteStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
+  private readonly current: { table?: ClientTable };
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
+    // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
+    const current: { table?: ClientTable } = {};
     super(config.listen.host, {
       authPort: config.listen.auth,
       accPort: config.listen.acct,
@@ -52,6 +72,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
             ca: tls.pem.ca,
             crl: tls.pem.crl,
             minVersion: tls.minVersion,
+            radiusVersion: tls.radiusVersion,
+            // PSK clients are looked up in the current table (a SIGHUP may change them).
+            psk: (identity: string) => current.table?.pskKey(identity),
           }
         : undefined,
       dictionary: config.dictionary,
@@ -59,12 +82,15 @@ export class ConfiguredServer extends AbstractRadiusServer {
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
+    this.current = current;
+    current.table = this.clients;
     this.setUsers(config);
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
   reload(config: ServeConfig): void {
     this.clients = new ClientTable(config.clients);
+    this.current.table = this.clients;
     this.setUsers(config);
   }
 
@@ -78,7 +104,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   override validateNas(remote: Remote): NasConfig {
-    const c = this.clients.match(remote.address, remote.transport);
+    const c = this.clients.match(remote.address, remote.transport, remote.pskIdentity);
     if (!c)
       throw new RadiusResponseError(`no client configured for ${remote.address} over ${remote.transport}`);
     // One NasConfig per configured client, not one per request.
@@ -194,31 +220,47 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 }
 
-function parseArgs(argv: string[]): { config?: string; help?: boolean; error?: string } {
-  let config: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h' || a === '--help') return { help: true };
-    if (a === '-c' || a === '--config') {
-      config = argv[++i];
-      if (config === undefined) return { error: `${a} needs a file` };
-    } else if (a.startsWith('--config=')) config = a.slice('--config='.length);
-    else return { error: `unknown argument ${JSON.stringify(a)}` };
-  }
-  if (config === undefined) return { error: '--config FILE is required' };
-  return { config };
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  check: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface ServeArgs {
+  config: string;
+  check: boolean;
+  /** From the command line: wins over the config's log.level, at start and on SIGHUP. */
+  logLevel: LogLevel | undefined;
+  logFormat: LogFormat;
+}
+
+/** The command line of `serve`; throws UsageError. */
+function parseArgs(argv: string[]): ServeArgs {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const config = stringOption(values, 'config');
+  if (config === undefined) throw new UsageError('--config FILE is required');
+  const level = stringOption(values, 'log-level');
+  if (level !== undefined && !LOG_LEVELS.includes(level))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = stringOption(values, 'log-format') ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
+  return { config, check: values.check === true, logLevel: level as LogLevel | undefined, logFormat: format };
 }
 
 /** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.help) {
+  if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (args.error || !args.config) {
-    process.stderr.write(`aioradius serve: ${args.error}\n${USAGE}\n`);
-    return 2;
+  let args: ServeArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    return commandFailed('serve', err);
   }
   const file = args.config;
   let config: ServeConfig;
@@ -231,7 +273,17 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel, base: { pid: process.pid }, name: 'aioradius' });
+  if (args.check) {
+    const l = config.listen;
+    process.stdout.write(
+      `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth}, acct ${l.acct}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,
+    );
+    return 0;
+  }
+  const logger = pino(
+    { level: args.logLevel ?? config.logLevel, base: { pid: process.pid }, name: 'aioradius' },
+    args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
+  );
   let store: SqliteStore;
   try {
     store = new SqliteStore(config.database, { worker: true });
@@ -279,6 +331,8 @@ export async function run(argv: string[]): Promise<number> {
       server.reload(next);
       config = next;
       logger.info({ clients: next.clients.length, users: next.users.length }, 'configuration reloaded');
+      // The log level follows the config, unless --log-level fixed it.
+      if (args.logLevel === undefined) logger.level = next.logLevel;
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed: keeping the running configuration');
     }

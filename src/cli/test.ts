@@ -11,6 +11,7 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import { ACCESS_ACCEPT, ACCESS_REJECT } from '../protocol/codes.js';
 import { AccessRequest } from '../protocol/packet.js';
 import {
+  commandFailed,
   formatHostPort,
   numberOption,
   parseCommandLine,
@@ -73,12 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await runTest(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`aioradius test: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`aioradius test: ${(err as Error).message}\n`);
-    return 2;
+    return commandFailed('test', err);
   }
 }
 

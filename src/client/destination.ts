@@ -1,9 +1,8 @@
 import { isIP, SocketAddress } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import type { ClientChannel } from './client-socket.js';
 import type { CongestionWindow } from './congestion-window.js';
 import type { PendingRequest } from './pending-request.js';
-import type { ClientTransport } from './stream-connection.js';
+import type { ClientTransport, RadsecConnectionOptions } from './stream-connection.js';
 
 /** Which port of a server a request goes to. */
 export type ServiceKind = 'auth' | 'acct' | 'coa';
@@ -87,7 +86,7 @@ export class Destination {
   /** 'udp', or a stream: 'tcp' (RFC 6613) or 'tls' (RFC 6614). */
   readonly transport: ClientTransport;
   /** `node:tls` connection options of a 'tls' server. */
-  readonly tls: ConnectionOptions | undefined;
+  readonly tls: RadsecConnectionOptions | undefined;
   /** Connections that failed or dropped with requests on them since the last reply (reconnection backoff). */
   streamFailures = 0;
   /** Free identifiers over all sockets. */
@@ -125,7 +124,7 @@ export class Destination {
       secret?: Buffer;
       pooled?: boolean;
       transport?: ClientTransport;
-      tls?: ConnectionOptions;
+      tls?: RadsecConnectionOptions;
     } = {},
   ) {
     this.host = host;

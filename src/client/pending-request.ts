@@ -54,6 +54,8 @@ export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   /** Secret and Request Authenticator of the bytes on the wire, to verify the reply with. */
   secret: Buffer | undefined = undefined;
   authenticator: Buffer | undefined = undefined;
+  /** RADIUS/1.1 Token of the bytes on the wire (RFC 9765), undefined for RADIUS. */
+  token: number | undefined = undefined;
   /** Transmissions on the current server, and in all. */
   attempts = 0;
   totalAttempts = 0;

@@ -471,7 +471,8 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       invalid.malformed++;
       return;
     }
-    const req = sock.ids.get(data[1]);
+    const id = sock.stream ? (sock as StreamConnection).idOf(data) : data[1];
+    const req = id < 0 ? undefined : sock.ids.get(id);
     if (req === undefined) {
       invalid.unknownIdentifier++;
       return;
@@ -480,6 +481,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     // The transmission being answered, even if the packet object was sent again meanwhile.
     packet.identifier = req.identifier;
     packet.authenticator = req.authenticator as Buffer;
+    packet.token = req.token;
     const access = packet.code === ACCESS_REQUEST || packet.code === STATUS_SERVER;
     const signedKey = this.autoAccess && access ? `${remote.address}|${remote.port}` : '';
     const strict = access && (this.strictAccess || (this.autoAccess && this.signedBy.has(signedKey)));
@@ -623,6 +625,15 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       }
     }
     this.fail(req, error);
+  }
+
+  /** A connection came up speaking RADIUS/1.1: a request written before it knew gets a Token. */
+  recode(conn: StreamConnection, data: Buffer): Buffer | undefined {
+    const req = conn.ids.get(data[1]);
+    if (req === undefined || req.settled || req.bytes !== data) return undefined;
+    const packet = req.packet as Packet;
+    packet.identifier = req.identifier;
+    return this.encode(req, packet) ? req.bytes : undefined;
   }
 
   /**
@@ -1060,6 +1071,10 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   }
 
   private encode(req: PendingRequest, packet: Packet): boolean {
+    const sock = req.socket as ClientChannel;
+    // Over RADIUS/1.1 each transmission has a Token of its own (RFC 9765 §4.2.1).
+    packet.token = sock.stream ? (sock as StreamConnection).tokenFor(req.identifier) : undefined;
+    req.token = packet.token;
     try {
       req.bytes = packet.encode();
     } catch (err) {

@@ -1,7 +1,10 @@
-import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors.js';
 import { Destination, type ServiceKind } from './destination.js';
-import type { ClientTransport } from './stream-connection.js';
+import {
+  type ClientTransport,
+  type RadsecConnectionOptions,
+  radsecConnectOptions,
+} from './stream-connection.js';
 
 /** RFC 6614 §2.1: the RADIUS/TLS port, for every packet type. */
 export const RADSEC_PORT = 2083;
@@ -29,8 +32,10 @@ export interface ServerConfig {
    * `node:tls` connection options for transport 'tls': ca, cert, key, minVersion (default
    * TLSv1.2), maxVersion, ciphers, servername... The server certificate is verified
    * (rejectUnauthorized defaults to true) against the host name, or the address when `host` is one.
+   * Besides: `radiusVersion` (RFC 9765 RADIUS/1.1 by ALPN, default '1.0,1.1') and `psk`
+   * ({ identity, key }: TLS-PSK instead of certificates).
    */
-  tls?: ConnectionOptions;
+  tls?: RadsecConnectionOptions;
   /**
    * Port of every packet type (below authPort/acctPort/coaPort). Default: 2083 with transport
    * 'tls'; else the client's port of each type.
@@ -79,6 +84,9 @@ export class PoolServer {
         `servers[${index}].tls`,
         `TLS options need transport 'tls', not '${transport}'`,
       );
+    // Checked now: a bad radiusVersion or PSK is a configuration error, not a failed connection.
+    if (transport === 'tls')
+      radsecConnectOptions(config.tls, 'RadiusClient options', `servers[${index}].tls`);
     const port = config.port === undefined ? undefined : checkPort(config.port, `servers[${index}].port`);
     const all = port ?? (transport === 'tls' ? RADSEC_PORT : undefined);
     const ports: ServicePorts = {

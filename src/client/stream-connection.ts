@@ -1,7 +1,15 @@
 import type { RemoteInfo } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import { randomInt } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { type ConnectionEvents, FramedStream } from '../transport/connection.js';
+import {
+  checkRadiusVersion,
+  clientAlpn,
+  negotiatedVersion,
+  type RadiusVersion,
+} from '../transport/radius-version.js';
+import { clientPskOptions, type PskCredentials } from '../transport/tls-psk.js';
 import type { ClientChannel, DatagramReceiver } from './client-socket.js';
 import type { Destination } from './destination.js';
 import { IdentifierPool } from './identifier-pool.js';
@@ -10,8 +18,45 @@ import type { PendingRequest } from './pending-request.js';
 /** How a client reaches a server: datagrams, or a stream (RFC 6613 TCP, RFC 6614 TLS). */
 export type ClientTransport = 'udp' | 'tcp' | 'tls';
 
+/**
+ * `node:tls` connection options of a RADIUS/TLS server, and two of RADIUS's own: which RADIUS to
+ * negotiate (RFC 9765, default '1.0,1.1': RADIUS/1.1 when the server offers it) and a pre-shared
+ * key to authenticate with instead of certificates (TLS-PSK).
+ */
+export interface RadsecConnectionOptions extends ConnectionOptions {
+  radiusVersion?: RadiusVersion;
+  psk?: PskCredentials;
+}
+
+/**
+ * What `tls.connect` is given for `options`: ALPN names from `radiusVersion` (unless ALPNProtocols
+ * is set) and the PSK callbacks. Throws ConfigError naming `file` and `field`.
+ */
+export function radsecConnectOptions(
+  options: RadsecConnectionOptions | undefined,
+  file: string,
+  field: string,
+): { tls: ConnectionOptions; version: RadiusVersion } {
+  const { radiusVersion, psk, ...rest } = options ?? {};
+  const version = checkRadiusVersion(radiusVersion, file, `${field}.radiusVersion`);
+  const tls: ConnectionOptions = { ...rest };
+  if (tls.ALPNProtocols === undefined) tls.ALPNProtocols = clientAlpn(version);
+  if (psk !== undefined) {
+    const p = clientPskOptions(psk, file, `${field}.psk`);
+    tls.pskCallback ??= p.pskCallback;
+    tls.checkServerIdentity ??= p.checkServerIdentity;
+    tls.ciphers ??= p.ciphers;
+  }
+  return { tls, version };
+}
+
 /** Whoever reads the replies of a client connection and hears of its end and its idle time. */
 export interface StreamReceiver extends DatagramReceiver {
+  /**
+   * The connection came up speaking RADIUS/1.1: `data`, written before it knew, is encoded
+   * again with a Token; undefined to drop it.
+   */
+  recode(conn: StreamConnection, data: Buffer): Buffer | undefined;
   /** The connection closed, on either side; `error` when it failed (refused, handshake, reset). */
   onStreamClosed(conn: StreamConnection, error: Error | undefined): void;
   /** Nothing was received on the connection for its watchdog interval. */
@@ -21,8 +66,8 @@ export interface StreamReceiver extends DatagramReceiver {
 /** How one connection is made. */
 export interface StreamConnectionOptions {
   transport: 'tcp' | 'tls';
-  /** `node:tls` connection options (ca, cert, key, minVersion, ciphers, servername...). */
-  tls?: ConnectionOptions;
+  /** `node:tls` connection options (ca, cert, key, minVersion, ciphers, servername...), radiusVersion, psk. */
+  tls?: RadsecConnectionOptions;
   localAddress?: string;
   /** Wait before connecting, ms (reconnection backoff). */
   delayMs: number;
@@ -52,7 +97,18 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
   watchdogSent = -1;
   /** Secret of the last request written: the watchdog's Status-Server is signed with it. */
   lastSecret: Buffer | undefined;
+  /** The handshake negotiated RADIUS/1.1 (RFC 9765): packets carry a Token, matched by it. */
+  radius11 = false;
+  // RFC 9765 §4.2.1: Tokens come from a per-connection counter that starts at a random value.
+  private nextToken = randomInt(0, 0x1_0000_0000);
+  private readonly idByToken = new Map<number, number>();
+  private readonly tokenById: number[] = new Array<number>(256).fill(-1);
+  private version: RadiusVersion = '1.0,1.1';
   private readonly connection: FramedStream;
+  /** Up, and (TLS) speaking a RADIUS version both ends accept. */
+  private up = false;
+  /** Packets written before that: over RADIUS/1.1 they are encoded again with a Token. */
+  private outbox: Buffer[] = [];
   private readonly receiver: StreamReceiver;
   private readonly watchdogMs: number;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -71,8 +127,13 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
         transport: options.transport,
         address: this.address,
         port: this.port,
-        // The certificate is checked against the configured name; an address is checked as such.
-        tls: destination.literal ? options.tls : { servername: destination.host, ...options.tls },
+        // Worked out when connecting: options refused there fail the connection like a refused one.
+        tls: () => {
+          const r = radsecConnectOptions(options.tls, 'RadiusClient options', 'tls');
+          this.version = r.version;
+          // The certificate is checked against the configured name; an address is checked as such.
+          return destination.literal ? r.tls : { servername: destination.host, ...r.tls };
+        },
         localAddress: options.localAddress,
         delayMs: options.delayMs,
       },
@@ -80,13 +141,29 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
     );
   }
 
-  /** Connected (TCP) or handshake done (TLS). */
+  /** Connected (TCP) or handshake done (TLS), and the RADIUS version agreed. */
   get established(): boolean {
-    return this.connection.established;
+    return this.up;
   }
 
   onUp(): void {
+    if (this.transport === 'tls') {
+      const c = this.connection;
+      const v = negotiatedVersion(this.version, c.alpnProtocol, c.tlsProtocol);
+      if (typeof v !== 'string') {
+        this.destroy(new Error(v.refused));
+        return;
+      }
+      this.radius11 = v === '1.1';
+    }
+    this.up = true;
     this.lastReceived = performance.now();
+    const list = this.outbox;
+    this.outbox = [];
+    for (const data of list) {
+      const bytes = this.radius11 ? this.receiver.recode(this, data) : data;
+      if (bytes !== undefined) this.connection.send(bytes);
+    }
     const ms = this.watchdogMs;
     if (ms > 0) {
       this.watchdogTimer = setInterval(() => {
@@ -104,6 +181,7 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
 
   onClosed(error: Error | undefined): void {
     this.stopWatchdog();
+    this.outbox = [];
     this.receiver.onStreamClosed(this, error);
   }
 
@@ -114,7 +192,29 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
 
   /** Writes a packet now, or once the connection is up; nothing when it is gone. */
   send(data: Buffer): void {
-    this.connection.send(data);
+    if (this.up) this.connection.send(data);
+    else if (!this.isClosed) this.outbox.push(data);
+  }
+
+  /**
+   * The Token for a packet sent now under identifier `id` over RADIUS/1.1 (undefined otherwise):
+   * the next value of the counter, remembered so that the reply finds the identifier again.
+   */
+  tokenFor(id: number): number | undefined {
+    if (!this.radius11) return undefined;
+    const token = this.nextToken;
+    this.nextToken = (token + 1) >>> 0;
+    const old = this.tokenById[id];
+    if (old >= 0) this.idByToken.delete(old);
+    this.tokenById[id] = token;
+    this.idByToken.set(token, id);
+    return token;
+  }
+
+  /** The identifier a reply answers: its Identifier field, or over RADIUS/1.1 its Token's; -1 for none. */
+  idOf(reply: Buffer): number {
+    if (!this.radius11) return reply[1];
+    return this.idByToken.get(reply.readUInt32BE(4)) ?? -1;
   }
 
   /** The request holding identifier `id` now. */
@@ -129,6 +229,7 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
   /** Ends the connection on the client's behalf: the receiver is not told. */
   close(): void {
     this.stopWatchdog();
+    this.outbox = [];
     this.connection.close();
   }
 

@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import type { RadsecConnectionOptions } from '../client/stream-connection.js';
 import { RadiusClient } from '../client/radius-client.js';
 import { RADSEC_PORT } from '../client/server-pool.js';
 import { ConfigError, InvalidValueError, RadiusError } from '../errors.js';
@@ -21,7 +21,7 @@ export interface DasSendOptions {
    */
   transport?: 'udp' | 'tcp' | 'tls';
   /** `node:tls` connection options with transport 'tls' (ca, cert, key, minVersion...). */
-  tls?: ConnectionOptions;
+  tls?: RadsecConnectionOptions;
   /** Seconds per attempt, default 3. */
   timeout?: number;
   /** Retransmissions of the same bytes after the first (RFC 5176 §2.3), default 3. */

@@ -187,6 +187,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
         dictionary: this.dictionary,
         deferAttributes: o.deferAttributes,
         requireMessageAuthenticator: o.requireMessageAuthenticator,
+        radius11: remote.radiusVersion === '1.1',
       });
     } catch (err) {
       const bad = err instanceof AuthenticatorError;

@@ -32,6 +32,11 @@ export interface CryptContext {
   secret: Buffer;
   /** Request Authenticator of the request (for replies: of the request they answer). */
   authenticator: Buffer;
+  /**
+   * RADIUS/1.1 (RFC 9765 §5.1): nothing is hidden, each `encrypt=` attribute is carried as its
+   * plain data type (TLS protects it).
+   */
+  plain?: boolean;
 }
 
 /**
@@ -149,7 +154,7 @@ function decodeLeaf(
         out.push(def, named(def, buf.readUIntBE(s + 1, 3)), buf[s]);
         return true;
       }
-    } else if (def.flags.encrypt === 2 || buf[s] < 0x20) {
+    } else if ((def.flags.encrypt === 2 && ctx.plain !== true) || buf[s] < 0x20) {
       tag = buf[s];
       s++;
     }
@@ -178,7 +183,7 @@ function leafValue(
   e: number,
   ctx: CryptContext,
 ): AttributeValue | undefined {
-  const encrypt = def.flags.encrypt;
+  const encrypt = ctx.plain === true ? 0 : def.flags.encrypt;
   if (encrypt === 0) return readValue(def, buf, s, e);
   if (encrypt === 1) return readUserPassword(def, buf, s, e, ctx);
   let plain: Buffer | undefined;

@@ -309,21 +309,16 @@ export class AttributeWriter {
   private leafLength(entry: AttributeEntry, ctx: CryptContext): number {
     const def = entry.def;
     const tagged = def.flags.hasTag;
+    // RFC 9765 §5.1: over RADIUS/1.1 a hidden attribute is written as its plain data type.
+    const enc = ctx.plain === true ? 0 : def.flags.encrypt;
     let off = 0;
-    if (tagged && def.type !== 'integer' && (entry.tag !== undefined || def.flags.encrypt === 2)) {
+    if (tagged && def.type !== 'integer' && (entry.tag !== undefined || enc === 2)) {
       valueScratch[0] = entry.tag ?? 0;
       off = 1;
     }
     const n = writeValue(def, entry.value, valueScratch, off);
     if (n > MAX_PACKET_LENGTH) throw new InvalidValueError(def.name, `${n} bytes is over the packet limit`);
-    if (
-      tagged &&
-      off === 0 &&
-      n > 0 &&
-      valueScratch[0] < 0x20 &&
-      def.type !== 'integer' &&
-      !def.flags.encrypt
-    ) {
+    if (tagged && off === 0 && n > 0 && valueScratch[0] < 0x20 && def.type !== 'integer' && !enc) {
       // RFC 2868 §3.1: a first byte of 0x00..0x1F is read as a tag, so an untagged value that
       // starts with one gets the unused tag (zero) in front of it.
       valueScratch.copyWithin(1, 0, n);
@@ -336,7 +331,6 @@ export class AttributeWriter {
         throw new InvalidValueError(def.name, 'a tagged integer must fit in 24 bits');
       valueScratch[0] = entry.tag ?? 0;
     }
-    const enc = def.flags.encrypt;
     if (enc === 0) return off + n;
     const plain = valueScratch.subarray(off, off + n);
     let hidden: Buffer;

@@ -73,6 +73,12 @@ export interface PacketOptions {
   messageAuthenticator?: boolean;
   /** For replies: the request being answered (its authenticator signs and hides the reply). */
   request?: Packet;
+  /**
+   * RADIUS/1.1 (RFC 9765 §4): the Token that replaces the Identifier and the authenticators; the
+   * packet is then encoded with nothing hidden and no Message-Authenticator. A reply takes its
+   * request's Token.
+   */
+  token?: number;
 }
 
 /** A RADIUS packet: header fields, attributes, and the shared secret that signs it. */
@@ -89,6 +95,8 @@ export class Packet {
   messageAuthenticator: boolean | undefined;
   /** The bytes this packet was decoded from (undefined for packets built locally). */
   raw: Buffer | undefined;
+  /** RADIUS/1.1 Token (see PacketOptions.token); undefined for RADIUS. */
+  token: number | undefined;
 
   constructor(code: number, secret: string | Buffer, options: PacketOptions = {}) {
     if (!Number.isInteger(code) || code < 1 || code > 255)
@@ -111,6 +119,9 @@ export class Packet {
     this.request = options.request;
     this.messageAuthenticator = options.messageAuthenticator;
     this.raw = undefined;
+    const token = options.token ?? options.request?.token;
+    if (token !== undefined) checkToken(token);
+    this.token = token;
   }
 
   /** What console.log and util.inspect show: no secret, hidden attributes masked. */
@@ -174,6 +185,8 @@ export class Packet {
   /** Encodes to wire bytes, computing authenticators and Message-Authenticator. */
   encode(): Buffer {
     const code = this.code;
+    if (this.token !== undefined)
+      return encodeTokenWire(code, checkToken(this.token), this.secret, this.attributes.entries);
     const reply = !isRequestCode(code);
     const out = encodeWire(
       code,
@@ -295,6 +308,39 @@ function encodeWire(
 const NO_ENTRIES: readonly AttributeEntry[] = [];
 
 /**
+ * The wire bytes of a RADIUS/1.1 packet (RFC 9765 §4.1): Reserved-1 zero, the Token, Reserved-2
+ * zero, and the attributes with nothing hidden (§5.1). Message-Authenticator is never sent (§5.2).
+ */
+function encodeTokenWire(
+  code: number,
+  token: number,
+  secret: Buffer,
+  entries: readonly AttributeEntry[],
+): Buffer {
+  const buf = scratch;
+  buf[0] = code;
+  buf[1] = 0;
+  buf.writeUInt32BE(token, 4);
+  for (let i = 8; i < 20; i++) buf[i] = 0;
+  let pos = 20;
+  if (entries.length > 0) {
+    const w = new AttributeWriter(buf, pos);
+    w.writeAll(entries, { secret, authenticator: ZERO16, plain: true }, isMessageAuthenticator);
+    pos = w.pos;
+  }
+  buf[2] = pos >>> 8;
+  buf[3] = pos;
+  return copyOf(buf, pos);
+}
+
+/** A Token is a 32-bit unsigned number (RFC 9765 §4.1). */
+function checkToken(token: number): number {
+  if (!Number.isInteger(token) || token < 0 || token > 0xffffffff)
+    throw new InvalidValueError('Token', `${token} is not 0..4294967295`);
+  return token;
+}
+
+/**
  * The bytes `request.createReply(code, attributes).encode()` returns, without building the reply
  * Packet: a server sends the bytes and needs nothing else of it.
  */
@@ -312,6 +358,7 @@ export function encodeReply(request: Packet, code: number, attributes?: ReplyAtt
     if (attributes) set.addPairs(attributes);
     entries = set.entries;
   }
+  if (request.token !== undefined) return encodeTokenWire(code, request.token, request.secret, entries);
   return encodeWire(
     code,
     id,
@@ -503,6 +550,11 @@ export interface DecodeOptions {
    * those bytes afterwards, as a server with a fresh buffer per datagram.
    */
   deferAttributes?: boolean;
+  /**
+   * The bytes came over a RADIUS/1.1 connection (RFC 9765): read the Token, nothing is hidden,
+   * there are no authenticators to verify, and a Message-Authenticator is discarded unread (§5.2).
+   */
+  radius11?: boolean;
 }
 
 /**
@@ -516,6 +568,16 @@ export function decodeRequest(secret: string | Buffer, data: Buffer, options: De
   const { code, length, maOffset } = scan;
   if (!isKnownCode(code) || !isRequestCode(code))
     throw new MalformedPacketError(`code ${code} is not a request`);
+  if (options.radius11 === true) {
+    const packet = createPacket(code, key, {
+      identifier: 0,
+      dictionary: options.dictionary,
+      messageAuthenticator: false,
+      token: data.readUInt32BE(4),
+    });
+    decodeTokenAttributes(packet, data, length, maOffset, options.deferAttributes === true);
+    return packet;
+  }
   const random = hasRandomAuthenticator(code);
   if (!random && !verifyAuthenticator(data, length, ZERO16, key)) {
     throw new AuthenticatorError(`${codeName(code)} Request Authenticator does not verify (wrong secret?)`);
@@ -561,6 +623,20 @@ export function decodeResponse(
   const allowed = REPLY_CODES[request.code];
   if (!allowed?.includes(code))
     throw new MalformedPacketError(`${codeName(code)} is not a reply to ${request.codeName}`);
+  if (request.token !== undefined) {
+    // RFC 9765 §4.2: the Token alone pairs a reply with its request.
+    const token = data.readUInt32BE(4);
+    if (token !== request.token)
+      throw new MalformedPacketError(`Token ${token} does not match the request's ${request.token}`);
+    const packet = createPacket(code, key, {
+      identifier: request.identifier,
+      dictionary: options.dictionary ?? request.dictionary,
+      messageAuthenticator: false,
+      request,
+    });
+    decodeTokenAttributes(packet, data, length, maOffset, false);
+    return packet;
+  }
   if (scan.identifier !== request.identifier) {
     throw new MalformedPacketError(
       `identifier ${scan.identifier} does not match the request's ${request.identifier}`,
@@ -589,6 +665,24 @@ export function decodeResponse(
   });
   packet.raw = data.length === length ? data : data.subarray(0, length);
   return packet;
+}
+
+/** The attributes of a RADIUS/1.1 packet, plain, without its Message-Authenticator (RFC 9765 §5.2). */
+function decodeTokenAttributes(
+  packet: Packet,
+  data: Buffer,
+  length: number,
+  maOffset: number,
+  defer: boolean,
+): void {
+  const ctx: CryptContext = { secret: packet.secret, authenticator: ZERO16, plain: true };
+  if (defer && maOffset < 0 && attributesDecodable(packet.dictionary, data, 20, length))
+    packet.attributes.deferDecode(new RawAttributes(data, 20, length, ctx));
+  else {
+    decodeAttributes(data, 20, length, packet.attributes, ctx);
+    if (maOffset >= 0) packet.attributes.delete('Message-Authenticator');
+  }
+  packet.raw = data.length === length ? data : data.subarray(0, length);
 }
 
 /** A new Buffer with `buf[0, len)`: a byte loop for short packets, whose copy costs less than Buffer#copy's checks. */

@@ -314,7 +314,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     remote: Remote,
     nas: ServerCounters,
   ): DropReason | undefined {
-    if (scan.code !== ACCESS_REQUEST) return undefined;
+    // RADIUS/1.1 has no Message-Authenticator: TLS authenticates every packet (RFC 9765 §5.2).
+    if (scan.code !== ACCESS_REQUEST || remote.radiusVersion === '1.1') return undefined;
     if (scan.maOffset >= 0) {
       // Status-Server must carry one anyway (RFC 5997 §3) and accounting may, so neither says
       // whether this NAS signs its Access-Requests.

@@ -16,7 +16,12 @@ import {
 } from '../transport/stream-listener.js';
 import { DropLog } from '../pipeline/drop-log.js';
 import { type Logger, silentLogger } from './logger.js';
-import { PeriodicRunner, periodicTasksOf } from './periodic-task.js';
+import {
+  PeriodicRunner,
+  type PeriodicTaskDef,
+  type PeriodicTaskOptions,
+  periodicTasksOf,
+} from './periodic-task.js';
 
 /** Something a server receives on and closes when it stops: a UDP socket now, a TCP or TLS listener later. */
 export interface ServerEndpoint {
@@ -60,6 +65,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
   private readonly logLabel: string;
   private endpoints: ServerEndpoint[] = [];
   private periodic: PeriodicRunner | undefined;
+  private readonly extraTasks: PeriodicTaskDef[] = [];
   private resolveListening!: (info: Info) => void;
   private rejectListening!: (err: unknown) => void;
   private readonly closedPromise: Promise<void>;
@@ -87,6 +93,24 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
    * `listening` resolves with. Whatever was registered is closed if this throws.
    */
   protected abstract openEndpoints(): Promise<Info>;
+
+  /**
+   * Runs `task` every `options.delay` seconds while the server runs, as a `@periodicTask` method
+   * does: the form for plain JavaScript, where decorator syntax does not parse. Call it before
+   * `start()`; `name` labels it in errors.
+   */
+  addPeriodicTask(task: () => unknown, options: PeriodicTaskOptions & { name?: string }): this {
+    if (!(options.delay > 0))
+      throw new RangeError('addPeriodicTask: delay must be a positive number of seconds');
+    if (this.state !== 'new')
+      throw new RadiusError('addPeriodicTask: the server has already started', 'ERR_RADIUS_STARTED');
+    this.extraTasks.push({
+      name: options.name ?? (task.name || 'task'),
+      delayMs: options.delay * 1000,
+      run: task,
+    });
+    return this;
+  }
 
   /** Called with every error raised while handling a request (and by periodic tasks). */
   registerHandleException(error: unknown): void {
@@ -118,7 +142,9 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
       this.resolveClosed();
       throw err;
     }
-    this.periodic = new PeriodicRunner(periodicTasksOf(this), (e) => this.reportError(e));
+    this.periodic = new PeriodicRunner([...periodicTasksOf(this), ...this.extraTasks], (e) =>
+      this.reportError(e),
+    );
     this.periodic.start();
     this.state = 'running';
     this.logger.info(info, `${this.logLabel} listening`);

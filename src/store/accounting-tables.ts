@@ -1,5 +1,6 @@
 // The accounting tables and their durable writer, shared by the in-process store and its worker.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDatabase } from './sqlite-module.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 
 /** Tables of the store (users and accounting); created when missing. */
@@ -73,7 +74,8 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
  * survives a crash or power loss; creates the tables when missing.
  */
 export function openDatabase(file: string, readonly = false): Database.Database {
-  const db = new Database(file, { readonly });
+  const Sqlite = sqliteDatabase();
+  const db = new Sqlite(file, { readonly });
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

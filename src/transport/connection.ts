@@ -4,7 +4,7 @@
 // on it.
 import { createSocket, type RemoteInfo, type Socket as DatagramSocket } from 'node:dgram';
 import { connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { onePacketPerRecord, PacketFramer } from './stream-listener.js';
 import { numericLookup } from './udp.js';
 
@@ -172,8 +172,11 @@ export interface StreamConnectOptions {
   /** The server's address (numeric) and port. */
   address: string;
   port: number;
-  /** `node:tls` connection options (ca, cert, key, minVersion, servername...). */
-  tls?: ConnectionOptions;
+  /**
+   * `node:tls` connection options (ca, cert, key, minVersion, servername...), or a function that
+   * makes them when connecting: what it throws fails the connection (`onClosed` with the error).
+   */
+  tls?: ConnectionOptions | (() => ConnectionOptions);
   localAddress?: string;
   /** Wait before connecting, ms (reconnection backoff); default 0. */
   delayMs?: number;
@@ -235,7 +238,7 @@ export class FramedStream implements Connection {
         // tls.connect passes the net.connect options (localAddress) on to its socket.
         const options: ConnectionOptions & { localAddress?: string } = {
           minVersion: 'TLSv1.2',
-          ...tls,
+          ...(typeof tls === 'function' ? tls() : tls),
           host: this.address,
           port: this.port,
           localAddress,
@@ -312,6 +315,18 @@ export class FramedStream implements Connection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** TLS: the ALPN protocol the handshake chose (false: none; null: not TLS or not yet). */
+  get alpnProtocol(): string | false | null {
+    const s = this.socket;
+    return s instanceof TLSSocket ? s.alpnProtocol : null;
+  }
+
+  /** TLS: the protocol version negotiated ('TLSv1.3'...), null before the handshake or over TCP. */
+  get tlsProtocol(): string | null {
+    const s = this.socket;
+    return s instanceof TLSSocket ? s.getProtocol() : null;
   }
 
   /** Ends the connection on the owner's behalf: `onClosed` is not called. */

@@ -15,6 +15,13 @@ export interface Remote {
    * authorise a client by its certificate); undefined otherwise.
    */
   peerCertificate?: PeerCertificate;
+  /** Over TLS-PSK, the identity the client authenticated with (its key was found for it). */
+  pskIdentity?: string;
+  /**
+   * Over TLS, what the connection carries: '1.0' historic RADIUS/TLS, '1.1' RADIUS/1.1 (RFC 9765:
+   * Token instead of authenticators, nothing hidden, no Message-Authenticator).
+   */
+  radiusVersion?: '1.0' | '1.1';
 }
 
 /** Something that can send reply bytes back to a remote peer: a UDP socket, a TCP or TLS connection. */

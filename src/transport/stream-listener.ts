@@ -5,7 +5,9 @@ import {
   type TlsOptions,
   TLSSocket,
 } from 'node:tls';
+import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
+import { type PskKeys, pskIdentityOf, serverPskCallback } from './tls-psk.js';
 
 /** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
 const MIN_LENGTH = 20;
@@ -68,19 +70,45 @@ export interface TcpListenerOptions extends StreamListenerOptions {
 
 /**
  * A RADIUS/TLS listener (RFC 6614): every request the server handles on one port (default 2083),
- * the client certificate verified against `ca` (mutual authentication is required). Takes the
- * `node:tls` server options by their names (cert, key, ca, crl, minVersion, ciphers...).
+ * the client certificate verified against `ca` (mutual authentication is required), or a client
+ * authenticated by a pre-shared key (`psk`). Takes the `node:tls` server options by their names
+ * (cert, key, ca, crl, minVersion, ciphers...).
  */
 export interface TlsListenerOptions extends TlsOptions, StreamListenerOptions {
   port?: number;
+  /**
+   * RADIUS/1.1 (RFC 9765) by ALPN: '1.0,1.1' (default) speaks it with clients that offer it and
+   * historic RADIUS/TLS with the others; '1.1' refuses clients without it; '1.0' never speaks it.
+   */
+  radiusVersion?: RadiusVersion;
+  /** TLS-PSK: identity → key (Buffer or hex), or a lookup function; the identity reaches `validateNas`. */
+  psk?: PskKeys;
 }
+
+/** Session tickets off (OpenSSL's SSL_OP_NO_TICKET): see createRadsecServer. */
+const SSL_OP_NO_TICKET = 0x4000;
 
 /** The `tls.Server` of a RADIUS/TLS listener: TLS 1.2 at least, client certificates required. */
 export function createRadsecServer(options: TlsListenerOptions): TlsServer {
+  const { radiusVersion, psk, port: _port, ...tlsOptions } = options;
+  const version = checkRadiusVersion(radiusVersion, 'tls options', 'radiusVersion');
+  const extra: TlsOptions = {};
+  if (options.ALPNProtocols === undefined && options.ALPNCallback === undefined) {
+    // A client offering no RADIUS name we speak is refused with no_application_protocol (RFC 7301 §3.2).
+    extra.ALPNCallback = ({ protocols }) => serverAlpn(version, protocols);
+  }
+  if (version !== '1.0') {
+    // RFC 9765 §3.5: a session that negotiated radius/1.1 must not resume without it. Without
+    // tickets (and with no session cache listeners) nothing resumes: every connection negotiates.
+    extra.secureOptions = (options.secureOptions ?? 0) | SSL_OP_NO_TICKET;
+  }
+  if (psk !== undefined && options.pskCallback === undefined)
+    extra.pskCallback = serverPskCallback(psk, 'tls options');
   return createTlsServer({
     minVersion: 'TLSv1.2',
-    ...options,
-    // RFC 6614 §2.3: both sides authenticate with certificates.
+    ...tlsOptions,
+    ...extra,
+    // RFC 6614 §2.3: both sides authenticate, with certificates (or a pre-shared key).
     requestCert: true,
     rejectUnauthorized: options.rejectUnauthorized ?? true,
   });
@@ -106,7 +134,7 @@ export class StreamListener {
     private readonly transport: Exclude<Transport, 'udp'>,
     private readonly onRequest: StreamRequestHandler,
     private readonly onError: (err: Error, remote?: Remote) => void,
-    private readonly options: StreamListenerOptions = {},
+    private readonly options: StreamListenerOptions & { radiusVersion?: RadiusVersion } = {},
   ) {
     const event = transport === 'tls' ? 'secureConnection' : 'connection';
     server.on(event, (socket: Socket) => this.accept(socket));
@@ -136,6 +164,19 @@ export class StreamListener {
       return;
     }
     const remote = remoteOf(socket, this.transport);
+    if (socket instanceof TLSSocket) {
+      const v = negotiatedVersion(
+        this.options.radiusVersion ?? '1.0,1.1',
+        socket.alpnProtocol,
+        socket.getProtocol(),
+      );
+      if (typeof v !== 'string') {
+        this.onError(new Error(v.refused), remote);
+        socket.destroy();
+        return;
+      }
+      remote.radiusVersion = v;
+    }
     const count = this.perClient.get(remote.address) ?? 0;
     if (count >= (this.options.maxConnectionsPerClient ?? 64)) {
       this.onError(new Error(`too many connections from ${remote.address}`), remote);
@@ -202,8 +243,12 @@ function remoteOf(socket: Socket, transport: Exclude<Transport, 'udp'>): Remote 
     transport,
   };
   if (socket instanceof TLSSocket && socket.authorized) {
-    const cert = socket.getPeerCertificate();
-    if (cert && Object.keys(cert).length > 0) remote.peerCertificate = cert;
+    const identity = pskIdentityOf(socket);
+    if (identity !== undefined) remote.pskIdentity = identity;
+    else {
+      const cert = socket.getPeerCertificate();
+      if (cert && Object.keys(cert).length > 0) remote.peerCertificate = cert;
+    }
   }
   return remote;
 }

@@ -44,8 +44,12 @@ export interface ServeProcess {
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `serve --config FILE` and waits for its "aioradius ready" log line. */
-export async function startServe(configFile: string, readyMs = 15_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [SERVE_JS, '--config', configFile], { stdio: 'pipe' });
+export async function startServe(
+  configFile: string,
+  readyMs = 15_000,
+  extraArgs: string[] = [],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [SERVE_JS, '--config', configFile, ...extraArgs], { stdio: 'pipe' });
   const logs: Array<Record<string, unknown>> = [];
   let err = '';
   let buf = '';

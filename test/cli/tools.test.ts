@@ -41,9 +41,16 @@ describe('aioradius: dispatcher and usage errors', () => {
   });
 
   test('no command, an unknown command, or bad arguments: usage and exit 2', async () => {
+    const none = await cli([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^Usage: aioradius COMMAND/);
+    const unknown = await cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /^aioradius: unknown command "frobnicate" \(commands: serve, .*\)\nTry 'aioradius --help'\.\n$/,
+    );
     for (const args of [
-      [],
-      ['frobnicate'],
       ['test'],
       ['test', 'alice'],
       ['test', 'alice', 'pw', '127.0.0.1', 's', 'extra'],
@@ -60,7 +67,14 @@ describe('aioradius: dispatcher and usage errors', () => {
     ]) {
       const r = await cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${show(r)}`);
-      assert.match(r.stderr, /Usage: aioradius/, args.join(' '));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^aioradius ${args[0]}: [^\\n]+\\n(Try 'aioradius ${args[0]} --help' for the options\\.\\n)?$`,
+        ),
+        args.join(' '),
+      );
+      assert.doesNotMatch(r.stderr, /Usage:/, args.join(' '));
     }
   });
 

@@ -202,5 +202,22 @@ realm * {
         c.close();
       }
     });
+
+    test('RADIUS/1.1 offered (the default) falls back to RADIUS/TLS; required, the proxy is refused', async () => {
+      // The client above offered radius/1.1 and radius/1.0 by ALPN (its default '1.0,1.1'):
+      // radsecproxy answers with no ALPN, and historic RADIUS/TLS carried every packet.
+      const strict = new RadiusClient({
+        servers: [
+          { host: '127.0.0.1', port: proxyPort, transport: 'tls', tls: { ...tls(), radiusVersion: '1.1' } },
+        ],
+        timeout: 5,
+        retries: 0,
+      });
+      try {
+        await assert.rejects(strict.sendPacket(alice()), RadiusConnectionError);
+      } finally {
+        strict.close();
+      }
+    });
   });
 });

@@ -172,6 +172,8 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
       'radsecproxy',
       'the proxy authenticated with its certificate',
     );
+    // radsecproxy offers no ALPN: our listener (RADIUS/1.1 allowed by default) falls back.
+    assert.equal(tlsRemote?.radiusVersion, '1.0');
   });
 
   test('accounting through the proxy', async () => {
