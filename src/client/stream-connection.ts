@@ -40,7 +40,11 @@ export function radsecConnectOptions(
   const { radiusVersion, psk, ...rest } = options ?? {};
   const version = checkRadiusVersion(radiusVersion, file, `${field}.radiusVersion`);
   const tls: ConnectionOptions = { ...rest };
-  if (tls.ALPNProtocols === undefined) tls.ALPNProtocols = clientAlpn(version);
+  // RFC 9765 §3.4: RADIUS/1.1 needs TLS 1.3; a client held below it offers historic RADIUS/TLS only
+  // (offered anyway, a server would pick radius/1.1 and then have to close the connection).
+  const below13 = rest.maxVersion !== undefined && rest.maxVersion !== 'TLSv1.3';
+  if (tls.ALPNProtocols === undefined)
+    tls.ALPNProtocols = clientAlpn(below13 && version === '1.0,1.1' ? '1.0' : version);
   if (psk !== undefined) {
     const p = clientPskOptions(psk, file, `${field}.psk`);
     tls.pskCallback ??= p.pskCallback;
