@@ -10,9 +10,6 @@ import type { Destination } from './destination.js';
 import { IdentifierPool } from './identifier-pool.js';
 import type { PendingRequest } from './pending-request.js';
 
-/** What failed on a client socket: binding it (the socket is unusable), or sending on it. */
-export type SocketErrorKind = ConnectionErrorKind;
-
 /**
  * What carries a client's requests to one server address and port, with its own 256 identifiers:
  * a UDP socket (ClientSocket) or a TCP/TLS connection (StreamConnection).
@@ -37,7 +34,7 @@ export interface ClientChannel extends SlotHolder<PendingRequest> {
 /** Whoever reads the replies arriving on a client socket and hears of its errors. */
 export interface DatagramReceiver {
   onDatagram(socket: ClientChannel, data: Buffer, remote: RemoteInfo): void;
-  onSocketError(socket: ClientChannel, error: Error, kind: SocketErrorKind): void;
+  onSocketError(socket: ClientChannel, error: Error, kind: ConnectionErrorKind): void;
 }
 
 /**
@@ -77,7 +74,7 @@ export class ClientSocket implements ClientChannel, ConnectionEvents {
     this.receiver.onDatagram(this, data, remote);
   }
 
-  onError(error: Error, kind: SocketErrorKind): void {
+  onError(error: Error, kind: ConnectionErrorKind): void {
     this.receiver.onSocketError(this, error, kind);
   }
 
