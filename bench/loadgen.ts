@@ -8,6 +8,7 @@
  * [--warmup s]` prints one JSON line.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type LoadKind, type LoadReport, runLoadEngine } from '../src/cli/load-engine.js';
 
@@ -34,6 +35,10 @@ export interface LoadOptions {
   warmupSeconds?: number;
   /** NAS-IP-Address sent in every request (default 127.0.0.1). */
   nasIp?: string;
+  /** 'udp' (default), 'tcp' or 'tls'; `sockets` then counts connections. */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** TLS: PEM files of the CA the server must chain to, and of the client certificate and key. */
+  tlsFiles?: { caFile: string; certFile: string; keyFile: string };
 }
 
 /** What a run measured. Only replies that arrived inside the measuring window count towards `rps`. */
@@ -61,9 +66,11 @@ export interface LoadResult {
   p50ms: number;
   p99ms: number;
   maxms: number;
+  /** CPU (user + system) of the load generator's process per reply, µs: near 1e6 / rps, it is the bottleneck. */
+  cpuUsPerReply: number;
 }
 
-function toResult(r: LoadReport): LoadResult {
+function toResult(r: LoadReport, cpuUs: number): LoadResult {
   return {
     kind: r.kind,
     inflight: r.concurrency,
@@ -80,11 +87,13 @@ function toResult(r: LoadReport): LoadResult {
     p50ms: r.latencyMs.p50,
     p99ms: r.latencyMs.p99,
     maxms: r.latencyMs.max,
+    cpuUsPerReply: cpuUs / Math.max(1, r.answered),
   };
 }
 
 /** Runs the load in this process (see {@link runLoadInChild} to keep it off the server's core). */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
   const report = await runLoadEngine({
     host: o.host,
     port: o.port,
@@ -98,8 +107,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     timeoutMs: o.timeoutMs,
     warmupSeconds: o.warmupSeconds,
     nasIp: o.nasIp ?? '127.0.0.1',
+    transport: o.transport,
+    tls: o.tlsFiles && {
+      ca: readFileSync(o.tlsFiles.caFile),
+      cert: readFileSync(o.tlsFiles.certFile),
+      key: readFileSync(o.tlsFiles.keyFile),
+    },
   });
-  return toResult(report);
+  const cpu = process.cpuUsage(cpuBefore);
+  return toResult(report, cpu.user + cpu.system);
 }
 
 /** Runs {@link runLoad} in a forked Node process and resolves with its result. */

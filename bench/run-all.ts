@@ -1,11 +1,13 @@
 /**
- * Runs the codec benchmark, the server benchmark, then the `serve` benchmark, and prints their tables
- * (`npm run bench`). Arguments: `[rounds] [seconds] [inflight]` for the server benchmark (default
- * 3 5 256); the serve benchmark takes the same rounds and seconds with its own in-flight defaults.
+ * Runs the codec benchmark, the server benchmark, the `serve` benchmark, then the RADIUS/TLS
+ * benchmark, and prints their tables (`npm run bench`). Arguments: `[rounds] [seconds] [inflight]`
+ * for the server benchmark (default 3 5 256); the serve and TLS benchmarks take the same rounds and
+ * seconds with their own in-flight defaults.
  */
 import { formatCodecResults, runCodecBench } from './codec.bench.js';
 import { describeServeBench, formatServeResults, runServeBench } from './serve.bench.js';
 import { formatServerResults, runServerBench } from './server.bench.js';
+import { describeTlsBench, formatTlsResults, runTlsBench } from './tls.bench.js';
 
 async function main(): Promise<void> {
   const [rounds = 3, seconds = 5, inflight = 256] = process.argv.slice(2, 5).map(Number);
@@ -23,6 +25,10 @@ async function main(): Promise<void> {
   console.log(`\n== ${describeServeBench(serveOptions)} ==`);
   const serve = await runServeBench({ ...serveOptions, log: (l) => console.log(l) });
   console.log(formatServeResults(serve));
+  const tlsOptions = { rounds, seconds };
+  console.log(`\n== ${describeTlsBench(tlsOptions)} ==`);
+  const tls = await runTlsBench({ ...tlsOptions, log: (l) => console.log(l) });
+  console.log(formatTlsResults(tls));
 }
 
 main().catch((e: unknown) => {

@@ -11,6 +11,8 @@ export interface BenchServerOptions {
   secret: string;
   user: string;
   password: string;
+  /** Serve RADIUS/TLS (RFC 6614) too, with these PEM files; the port reported is then the TLS one. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** A server started inside the child process. */

@@ -9,7 +9,13 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { resolveServer } from './exchange.js';
+import {
+  defaultPortFor,
+  resolveServer,
+  TRANSPORT_OPTIONS,
+  transportChoice,
+  transportUsage,
+} from './exchange.js';
 import { LoadEngine, type LoadProgress, type LoadReport } from './load-engine.js';
 
 /** Help text of `aioradius bench`. */
@@ -18,8 +24,9 @@ export const USAGE = `Usage: aioradius bench SERVER[:PORT] auth|acct SECRET [opt
 Sends PAP Access-Requests with Message-Authenticator (auth, port 1812) or Accounting-Requests
 (acct, port 1813, each with its own Acct-Session-Id) as fast as the concurrency allows, or at a
 fixed rate, for a duration or a count; every reply is verified. Shows a live progress line on a
-terminal and prints a summary. Each UDP socket carries up to 128 requests at once, so that an
-identifier is not reused the moment its reply arrives.
+terminal and prints a summary. Each UDP socket (or TCP/TLS connection) carries up to 128 requests
+at once by default, so that an identifier is not reused the moment its reply arrives. Over TLS
+the port defaults to 2083 and SECRET to radsec.
 
 Options:
   -c, --concurrency N     requests in flight at once (default 256)
@@ -29,7 +36,9 @@ Options:
   -u, --user NAME         User-Name (default bench)
   -w, --password TEXT     User-Password for auth (default bench)
   -t, --timeout SECONDS   wait per try (default 2)
-  -r, --retries N         tries per request in all (default 1)
+  -r, --retries N         tries per request in all (default 1; over TCP/TLS one try waits as long)
+  -s, --sockets N         UDP sockets, or TCP/TLS connections (default one per 128 in flight)
+${transportUsage(26)}
       --progress          print the progress line even when stderr is not a terminal
       --json              print the summary as JSON
   -h, --help              this text
@@ -46,15 +55,20 @@ const OPTIONS = {
   password: { type: 'string', short: 'w' },
   timeout: { type: 'string', short: 't' },
   retries: { type: 'string', short: 'r' },
+  sockets: { type: 'string', short: 's' },
   progress: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...TRANSPORT_OPTIONS,
 } as const;
 
 /** What a run measured (the `--json` output). */
 export interface BenchSummary {
   server: string;
   type: 'auth' | 'acct';
+  transport: 'udp' | 'tcp' | 'tls';
+  /** UDP sockets or TCP/TLS connections. */
+  sockets: number;
   concurrency: number;
   /** Requests started per second, 0 when not rate-limited. */
   rate: number;
@@ -72,6 +86,8 @@ export interface BenchSummary {
   /** Replies that failed verification. */
   bad: number;
   retransmissions: number;
+  /** TCP/TLS connections that closed during the run. */
+  connectionsLost: number;
   /** Answered requests per second while the load ran. */
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
@@ -91,6 +107,8 @@ export function summarize(server: string, report: LoadReport): BenchSummary {
   return {
     server,
     type: report.kind,
+    transport: report.transport,
+    sockets: report.sockets,
     concurrency: report.concurrency,
     rate: report.rate,
     seconds: report.elapsedSeconds,
@@ -102,6 +120,7 @@ export function summarize(server: string, report: LoadReport): BenchSummary {
     others: report.others,
     bad: report.bad,
     retransmissions: report.transmissions - report.requests,
+    connectionsLost: report.connectionsLost,
     requestsPerSecond: report.rps,
     latencyMs: report.latencyMs,
   };
@@ -111,7 +130,8 @@ export function summarize(server: string, report: LoadReport): BenchSummary {
 export function formatSummary(s: BenchSummary): string {
   const l = s.latencyMs;
   return [
-    `${s.type} against ${s.server}, concurrency ${s.concurrency}${s.rate ? `, rate ${s.rate}/s` : ''}`,
+    `${s.type} against ${s.server}${s.transport === 'udp' ? '' : ` over ${s.transport.toUpperCase()}`}, ` +
+      `concurrency ${s.concurrency}${s.rate ? `, rate ${s.rate}/s` : ''}`,
     `requests   ${s.requests} in ${s.seconds.toFixed(2)} s`,
     `answered   ${s.answered} (${s.requestsPerSecond.toFixed(0)}/s)`,
     `timeouts   ${s.timeouts}`,
@@ -119,6 +139,7 @@ export function formatSummary(s: BenchSummary): string {
     ...(s.others ? [`others     ${s.others}`] : []),
     ...(s.bad ? [`bad        ${s.bad} (failed verification)`] : []),
     ...(s.retransmissions ? [`resent     ${s.retransmissions}`] : []),
+    ...(s.connectionsLost ? [`lost       ${s.connectionsLost} connection(s) during the run`] : []),
     `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  mean ${l.mean} ms`,
     '',
   ].join('\n');
@@ -138,8 +159,11 @@ async function runBench(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 3) throw new UsageError('expected SERVER[:PORT] auth|acct SECRET');
-  const [serverText, typeWord, secret] = positionals;
+  const choice = transportChoice(values);
+  const tls = choice.transport === 'tls';
+  if (positionals.length !== 3 && !(tls && positionals.length === 2))
+    throw new UsageError('expected SERVER[:PORT] auth|acct SECRET');
+  const [serverText, typeWord, secret = 'radsec'] = positionals;
   if (typeWord !== 'auth' && typeWord !== 'acct') throw new UsageError('the type is auth or acct');
   if (secret === '') throw new UsageError('the secret is empty');
   const concurrency = numberOption(values, 'concurrency', 256, 1, 10_000);
@@ -151,7 +175,11 @@ async function runBench(argv: string[]): Promise<number> {
   const tries = numberOption(values, 'retries', 1, 1, 100);
   const user = stringOption(values, 'user') ?? 'bench';
   const password = stringOption(values, 'password') ?? 'bench';
-  const { host, port } = parseHostPort(serverText, typeWord === 'auth' ? 1812 : 1813);
+  const sockets = values.sockets === undefined ? undefined : numberOption(values, 'sockets', 1, 1, 10_000);
+  const { host, port } = parseHostPort(
+    serverText,
+    defaultPortFor(choice.transport, typeWord === 'auth' ? 1812 : 1813),
+  );
   const server = await resolveServer(host, port);
   const where = formatHostPort(server.address, server.port);
 
@@ -170,6 +198,9 @@ async function runBench(argv: string[]): Promise<number> {
       count,
       timeoutMs: timeout * 1000,
       tries,
+      sockets,
+      transport: choice.transport,
+      tls: choice.tls,
     });
   } catch (err) {
     // Limits of the packet (user name, password length) are usage errors.

@@ -1,28 +1,29 @@
-import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { RadiusClient } from '../client/radius-client.js';
+import { RadiusClient, type SendOptions } from '../client/radius-client.js';
 import { RADSEC_PORT } from '../client/server-pool.js';
 import { RadiusTimeoutError } from '../errors.js';
-import { decodeResponse, type Packet } from '../protocol/packet.js';
-import { formatHostPort, type OptionValues, stringOption, UsageError } from './args.js';
+import type { Packet } from '../protocol/packet.js';
+import { type OptionValues, stringOption, UsageError } from './args.js';
 
 /** A verified reply and how it came. */
 export interface ExchangeResult {
   reply: Packet;
   /** Seconds from the first transmission to the reply. */
   seconds: number;
-  /** Transmissions made (1 + retransmissions). */
-  attempts: number;
   length: number;
 }
 
-/** Per-request limits: seconds to wait for each try, and how many tries in all (RFC 5080 §2.2.1 retransmits the same bytes). */
+/**
+ * Per-request limits: seconds to wait for each try, and how many tries in all (RFC 5080 §2.2.1
+ * retransmits the same bytes); `parallel`, the most requests in flight at once.
+ */
 export interface ExchangeOptions {
   timeout: number;
   tries: number;
+  parallel?: number;
 }
 
 /** A resolved server address. */
@@ -38,12 +39,6 @@ export async function resolveServer(host: string, port: number, ipv6 = false): P
   if (literal) return { address: host, port, family: literal as 4 | 6 };
   const found = await lookup(host, { family: ipv6 ? 6 : 0 });
   return { address: found.address, port, family: found.family === 6 ? 6 : 4 };
-}
-
-/** Sends one request and waits for its verified reply. */
-export interface PacketExchanger {
-  exchange(request: Packet, server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult>;
-  close(): void;
 }
 
 /** Help lines of the transport options, shared by the commands that send, aligned at `column`. */
@@ -96,123 +91,70 @@ export function defaultPortFor(transport: TransportChoice['transport'], udpPort:
 }
 
 /**
- * Requests over one TCP or TLS connection (more when over 256 are in flight), by a RadiusClient:
- * no retransmission on a live connection; a try's timeout times the tries is the wait.
+ * The commands' way to one server: a RadiusClient, over UDP or a TCP/TLS connection. Over UDP a
+ * request is sent `tries` times in all, `timeout` seconds apart (±10% jitter, RFC 5080 §2.2.1);
+ * over TCP/TLS it is not resent on a live connection (RFC 6613 §2.6) and waits as long in all.
  */
-export class StreamExchanger implements PacketExchanger {
+export class ClientExchanger {
   private readonly client: RadiusClient;
+  private readonly send: SendOptions;
 
-  constructor(host: string, port: number, secret: string, choice: TransportChoice) {
-    this.client = new RadiusClient({
-      servers: [{ host, port, secret, transport: choice.transport, tls: choice.tls }],
-      watchdogInterval: 0,
-    });
-  }
-
-  async exchange(request: Packet, _server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult> {
+  /** `host` is the server as given (a TLS certificate is checked against it), `server` its address. */
+  constructor(
+    host: string,
+    server: ServerAddress,
+    secret: string,
+    choice: TransportChoice,
+    options: ExchangeOptions,
+  ) {
     const tries = Math.max(1, options.tries);
-    const [reply, seconds] = await this.client.sendPacket(request, {
+    const stream = choice.transport !== 'udp';
+    // -p N: N requests in flight, no fewer (the client's adaptive window would start lower).
+    const common = { watchdogInterval: 0, maxInFlight: options.parallel ?? 1, adaptiveWindow: false };
+    this.client = new RadiusClient(
+      stream
+        ? {
+            ...common,
+            servers: [{ host, port: server.port, secret, transport: choice.transport, tls: choice.tls }],
+          }
+        : common,
+    );
+    this.send = {
+      ...(stream ? {} : { remoteHost: server.address, remotePort: server.port }),
       timeout: options.timeout,
       retries: tries - 1,
+      // No doubling: each try waits `timeout`, as radclient's do.
       maxTimeout: options.timeout,
-      maxDuration: options.timeout * tries,
-    });
-    return { reply, seconds, attempts: 1, length: reply.raw?.length ?? reply.encode().length };
+      // Room for the jitter of every wait.
+      maxDuration: options.timeout * tries * (stream ? 1 : 1.1),
+    };
+  }
+
+  /**
+   * Sends `request` (its identifier is set when this returns, if it went out at once) and
+   * resolves with the verified reply; rejects with RadiusTimeoutError when every try went
+   * unanswered, telling how many replies failed verification.
+   */
+  exchange(request: Packet): Promise<ExchangeResult> {
+    const invalidBefore = this.invalidReplies();
+    return this.client.sendPacket(request, this.send).then(
+      ([reply, seconds]) => ({ reply, seconds, length: reply.raw?.length ?? reply.encode().length }),
+      (err: unknown) => {
+        const bad = this.invalidReplies() - invalidBefore;
+        if (err instanceof RadiusTimeoutError && bad > 0)
+          err.message += ` (${bad} repl${bad === 1 ? 'y' : 'ies'} did not verify: wrong secret?)`;
+        throw err;
+      },
+    );
+  }
+
+  /** Replies the client dropped as not verifying (wrong secret, corrupt, or of another request). */
+  private invalidReplies(): number {
+    const i = this.client.statistics.invalid;
+    return i.badAuthenticator + i.malformed;
   }
 
   close(): void {
     this.client.close();
   }
-}
-
-interface Pending {
-  request: Packet;
-  server: ServerAddress;
-  resolve: (r: { reply: Packet; length: number }) => void;
-  lastError: string | undefined;
-}
-
-/**
- * One UDP socket that sends a request and waits for its verified reply, one request at a time.
- * Datagrams from other addresses, or that fail to verify, are ignored (they may be forged or late).
- */
-export class Exchanger implements PacketExchanger {
-  private readonly socket: dgram.Socket;
-  private pending: Pending | undefined;
-  private closed = false;
-
-  constructor(family: 4 | 6) {
-    this.socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-    // Errors such as ICMP unreachable show up as a missing reply.
-    this.socket.on('error', () => {});
-  }
-
-  /** Sends `request` to `server` and waits; throws RadiusTimeoutError after every try went unanswered. */
-  async exchange(request: Packet, server: ServerAddress, options: ExchangeOptions): Promise<ExchangeResult> {
-    if (this.pending) throw new Error('Exchanger: one request at a time');
-    const bytes = request.encode();
-    const started = performance.now();
-    const tries = Math.max(1, options.tries);
-    let answer: { reply: Packet; length: number } | undefined;
-    const pending: Pending = { request, server, resolve: () => {}, lastError: undefined };
-    let attempts = 0;
-    try {
-      for (attempts = 1; attempts <= tries && !answer && !this.closed; attempts++) {
-        answer = await new Promise<{ reply: Packet; length: number } | undefined>((resolve) => {
-          const timer = setTimeout(() => resolve(undefined), options.timeout * 1000);
-          pending.resolve = (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          };
-          this.pending = pending;
-          this.socket.send(bytes, server.port, server.address, (err) => {
-            if (err) pending.lastError = err.message;
-          });
-        });
-        if (answer) break;
-      }
-    } finally {
-      this.pending = undefined;
-    }
-    if (!answer) {
-      const err = new RadiusTimeoutError(
-        formatHostPort(server.address, server.port),
-        Math.min(attempts, tries),
-      );
-      if (pending.lastError) err.message += ` (last problem: ${pending.lastError})`;
-      throw err;
-    }
-    return {
-      reply: answer.reply,
-      length: answer.length,
-      attempts,
-      seconds: (performance.now() - started) / 1000,
-    };
-  }
-
-  /** Closes the socket; a pending exchange ends after its current try. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket.close();
-  }
-
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const p = this.pending;
-    if (!p || rinfo.port !== p.server.port || !sameAddress(rinfo.address, p.server.address)) return;
-    try {
-      const reply = decodeResponse(p.request.secret, msg, p.request);
-      this.pending = undefined;
-      p.resolve({ reply, length: reply.raw?.length ?? msg.length });
-    } catch (err) {
-      p.lastError = `bad reply: ${(err as Error).message}`;
-    }
-  }
-}
-
-function sameAddress(a: string, b: string): boolean {
-  if (a === b) return true;
-  // A udp6 socket may see IPv4 peers as ::ffff:a.b.c.d.
-  return a.replace(/^::ffff:/i, '') === b.replace(/^::ffff:/i, '');
 }

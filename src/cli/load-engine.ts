@@ -5,14 +5,23 @@
 // Built to measure servers, not itself. Each in-flight slot (slot = socket × 256 + identifier) owns a
 // preallocated packet patched in place for every request: a fresh Request Authenticator with the
 // User-Password re-hidden and the Message-Authenticator re-signed (auth), or a new Acct-Session-Id and
-// the RFC 2866 §3 Request Authenticator (acct), all with the plain-TS MD5/HMAC of protocol/md5.ts.
-// Sockets are connected; there is one message handler per socket and one timer for timeouts, and no
-// closure, promise or timer per request. Latencies go to a fixed-size log-linear histogram.
+// the RFC 2866 §3 Request Authenticator (acct), with the codec's allocation-free in-place paths.
+// It sends over the client engine's connections (src/transport/connection.ts): connected UDP
+// sockets, or TCP/TLS streams; there is one packet handler per connection and one timer for
+// timeouts, and no closure, promise or timer per request. Latencies go to a fixed-size log-linear
+// histogram.
 import { randomFillSync } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { HmacMd5Key, Md5 } from '../protocol/md5.js';
+import { signMessageAuthenticatorInPlace, signPacket, verifyReplyBytes } from '../protocol/authenticator.js';
+import type { ConnectionOptions } from 'node:tls';
+import { hiddenPasswordLength, hideUserPasswordInto } from '../protocol/crypt.js';
+import {
+  type Connection,
+  type ConnectionEvents,
+  DatagramConnection,
+  FramedStream,
+} from '../transport/connection.js';
 
 /** What the engine sends: PAP Access-Requests or Accounting-Requests. */
 export type LoadKind = 'auth' | 'acct';
@@ -32,10 +41,14 @@ export interface LoadEngineOptions {
   /** Most requests outstanding at once (default 256). */
   concurrency?: number;
   /**
-   * UDP sockets to spread them over, at most 256 requests each (default: one per 128, so that an
-   * identifier rests while the other half is used).
+   * UDP sockets, or TCP/TLS connections, to spread them over, at most 256 requests each (default:
+   * one per 128, so that an identifier rests while the other half is used).
    */
   sockets?: number;
+  /** 'udp' (default), 'tcp' (RFC 6613) or 'tls' (RFC 6614). */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** TLS: `node:tls` connection options (ca, cert, key...). */
+  tls?: ConnectionOptions;
   /** Requests started per second; 0 (default) starts one whenever a slot is free. */
   rate?: number;
   /** Seconds of load after the warm-up; 0 means no time limit (then `count` must be set). Default 5. */
@@ -46,7 +59,11 @@ export interface LoadEngineOptions {
   warmupSeconds?: number;
   /** Milliseconds to wait for each try (default 2000). */
   timeoutMs?: number;
-  /** Transmissions per request in all, retransmissions resending the same bytes (default 1). */
+  /**
+   * Transmissions per request in all, retransmissions resending the same bytes (default 1). Over
+   * TCP/TLS nothing is resent on a live connection (RFC 6613 §2.6): a request waits `tries`
+   * times `timeoutMs`.
+   */
   tries?: number;
   /** NAS-Identifier of every request (default 'aioradius-bench'). */
   nasIdentifier?: string;
@@ -68,7 +85,9 @@ export interface LatencySummary {
 /** What a run measured. */
 export interface LoadReport {
   kind: LoadKind;
+  transport: 'udp' | 'tcp' | 'tls';
   concurrency: number;
+  /** UDP sockets or TCP/TLS connections. */
   sockets: number;
   rate: number;
   /** Wall time from the first request to the end of the run, warm-up and drain included. */
@@ -98,6 +117,8 @@ export interface LoadReport {
   stray: number;
   /** Requests left unanswered after every try. */
   timeouts: number;
+  /** TCP/TLS connections that closed during the run (no request started on them after). */
+  connectionsLost: number;
   /** Valid replies per second in the measuring window. */
   rps: number;
   /** Latency (first transmission to reply) of the replies after the warm-up. */
@@ -222,7 +243,7 @@ interface Template {
   maOffset: number;
   /** Offset of the hidden User-Password (auth) or -1. */
   pwOffset: number;
-  /** The password, zero-padded to a multiple of 16 (auth). */
+  /** The password (auth). */
   plain: Buffer;
   /** Offset of the Acct-Session-Id counter digits (acct) or -1. */
   sessionOffset: number;
@@ -265,7 +286,7 @@ function buildTemplate(o: Required<LoadEngineOptions>): Template {
     const password = Buffer.from(o.password, 'utf8');
     // RFC 2865 §5.2: at most 128 octets.
     checkText('the password', password, 0, 128);
-    const padded = password.length === 0 ? 16 : (password.length + 15) & ~15;
+    const padded = hiddenPasswordLength(password.length);
     const length = 20 + 18 + (2 + user.length) + (2 + padded) + tail;
     const pkt = Buffer.alloc(length);
     pkt[0] = ACCESS_REQUEST;
@@ -276,9 +297,7 @@ function buildTemplate(o: Required<LoadEngineOptions>): Template {
     p = putAttribute(pkt, p, 2, Buffer.alloc(padded));
     if (nasId.length) p = putAttribute(pkt, p, 32, nasId);
     if (ip) p = putAttribute(pkt, p, 4, ip);
-    const plain = Buffer.alloc(padded);
-    password.copy(plain);
-    return { packet: pkt, maOffset: 22, pwOffset, plain, sessionOffset: -1 };
+    return { packet: pkt, maOffset: 22, pwOffset, plain: password, sessionOffset: -1 };
   }
   const prefix = Buffer.from(o.sessionPrefix, 'utf8');
   checkText('the session prefix', prefix, 0, 253 - SESSION_DIGITS);
@@ -321,6 +340,9 @@ function withDefaults(o: LoadEngineOptions): Required<LoadEngineOptions> {
   if (!Number.isInteger(tries) || tries < 1 || tries > 255) throw new RangeError('tries must be in 1..255');
   const warmupSeconds = o.warmupSeconds ?? 0;
   if (!(warmupSeconds >= 0)) throw new RangeError('warmupSeconds must not be negative');
+  const transport = o.transport ?? 'udp';
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+    throw new RangeError('transport must be udp, tcp or tls');
   return {
     host: o.host ?? '127.0.0.1',
     port: o.port,
@@ -330,6 +352,8 @@ function withDefaults(o: LoadEngineOptions): Required<LoadEngineOptions> {
     password: o.password ?? 'bench',
     concurrency,
     sockets,
+    transport,
+    tls: o.tls ?? {},
     rate,
     seconds,
     count,
@@ -350,10 +374,6 @@ export class LoadEngine {
   private readonly o: Required<LoadEngineOptions>;
   private readonly isAuth: boolean;
   private readonly secret: Buffer;
-  private readonly key: HmacMd5Key;
-  private readonly md5 = new Md5();
-  private readonly hmac = new Md5();
-  private readonly digest = new Uint8Array(16);
   private readonly random = Buffer.allocUnsafe(16 * 4096);
   private randomPos: number;
   private readonly template: Template;
@@ -364,7 +384,10 @@ export class LoadEngine {
   private readonly lastSent: Float64Array;
   private readonly busy: Uint8Array;
   private readonly triesLeft: Uint8Array;
-  private readonly sockets: Socket[] = [];
+  /** The connections (UDP sockets or TCP/TLS streams), slot = connection × 256 + identifier. */
+  private readonly sockets: Connection[] = [];
+  /** True over TCP/TLS: nothing is retransmitted (RFC 6613 §2.6). */
+  private readonly stream: boolean;
   /** Per socket: requests in flight, how many it may have (slow start), and at full load. */
   private readonly inFlight: Int32Array;
   private readonly window: Int32Array;
@@ -381,6 +404,8 @@ export class LoadEngine {
   private paceTimer: NodeJS.Timeout | undefined;
 
   private live = false;
+  /** Streams that dropped during the run. */
+  private lost = 0;
   private stopRequested = false;
   private closed = false;
   private startTime = 0;
@@ -410,8 +435,8 @@ export class LoadEngine {
     const o = withDefaults(options);
     this.o = o;
     this.isAuth = o.kind === 'auth';
+    this.stream = o.transport !== 'udp';
     this.secret = Buffer.from(o.secret, 'utf8');
-    this.key = new HmacMd5Key(this.secret);
     this.template = buildTemplate(o);
     const slots = o.sockets * SLOTS_PER_SOCKET;
     for (let i = 0; i < slots; i++) {
@@ -440,27 +465,78 @@ export class LoadEngine {
     this.randomPos = this.random.length;
   }
 
-  /** Creates and connects the sockets. */
+  /** Creates and connects the sockets (or streams); rejects when one cannot be made. */
   async open(): Promise<void> {
-    const { host, port } = this.o;
-    const type = isIPv6(host) ? 'udp6' : 'udp4';
+    const { host, port, transport } = this.o;
+    const family = isIPv6(host) ? 'udp6' : 'udp4';
+    const ups: Promise<void>[] = [];
     for (let s = 0; s < this.o.sockets; s++) {
-      const sock = createSocket({ type, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      let up: () => void = () => {};
+      let failed: (err: Error) => void = () => {};
+      ups.push(
+        new Promise<void>((resolve, reject) => {
+          up = resolve;
+          failed = reject;
+        }),
+      );
       const base = s * SLOTS_PER_SOCKET;
-      // One handler per socket; it carries the slot base, nothing per request.
-      sock.on('message', (msg: Buffer) => this.onReply(msg, base, s));
-      sock.on('error', () => {
-        // ICMP port unreachable and the like: the requests concerned time out and are counted.
-      });
-      this.sockets.push(sock);
-      await new Promise<void>((resolve, reject) => {
-        sock.once('error', reject);
-        sock.connect(port, host, () => {
-          sock.off('error', reject);
-          resolve();
-        });
-      });
+      let isUp = false;
+      // One handler object per connection; it carries the slot base, nothing per request.
+      const events: ConnectionEvents = {
+        onPacket: (data: Buffer) => this.onReply(data, base, s),
+        onUp: () => {
+          isUp = true;
+          up();
+        },
+        onError: (err, kind) => {
+          // After the bind, ICMP port unreachable and the like: the requests concerned time out.
+          if (kind === 'bind') failed(err);
+        },
+        onClosed: (err) => {
+          if (!isUp) failed(err ?? new Error(`the ${transport.toUpperCase()} connection closed`));
+          else this.connectionLost(s);
+        },
+      };
+      this.sockets.push(
+        transport === 'udp'
+          ? new DatagramConnection(
+              {
+                address: host,
+                port,
+                family,
+                recvBufferSize: 4 << 20,
+                sendBufferSize: 4 << 20,
+                connected: true,
+              },
+              events,
+            )
+          : new FramedStream({ transport, address: host, port, tls: this.o.tls }, events),
+      );
     }
+    // The connections are unref'd: this timer keeps the process alive meanwhile, and bounds the wait.
+    const waitMs = Math.max(5000, this.o.timeoutMs * this.o.tries);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no connection to ${host}:${port} within ${waitMs} ms`)),
+        waitMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(ups), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A stream dropped during the run: no new request goes on it (those in flight time out and are
+   * counted); with none left, the load stops.
+   */
+  private connectionLost(s: number): void {
+    this.target[s] = 0;
+    this.window[s] = 0;
+    if (++this.lost === this.sockets.length) this.stop();
   }
 
   /** Sends the load; resolves once every request is answered or has timed out. Closes the sockets. */
@@ -584,26 +660,10 @@ export class LoadEngine {
   private startRequest(slot: number): void {
     const pkt = this.packets[slot];
     const t = this.template;
-    const d = this.digest;
     if (this.isAuth) {
       this.nextAuthenticator(pkt);
-      // User-Password (RFC 2865 §5.2): c(i) = p(i) xor MD5(secret + c(i-1)), c(0) = authenticator.
-      const plain = t.plain;
-      let prev = 4;
-      for (let off = 0; off < plain.length; off += 16) {
-        this.md5
-          .reset()
-          .update(this.secret)
-          .update(pkt, prev, prev + 16)
-          .digestInto(d, 0);
-        const at = t.pwOffset + off;
-        for (let j = 0; j < 16; j++) pkt[at + j] = plain[off + j] ^ d[j];
-        prev = at;
-      }
-      // Message-Authenticator: HMAC-MD5 of the packet with its own value zeroed (RFC 3579 §3.2).
-      const ma = t.maOffset;
-      pkt.fill(0, ma, ma + 16);
-      this.key.finish(this.key.begin(this.hmac).update(pkt), pkt, ma);
+      hideUserPasswordInto(t.plain, this.secret, pkt, 4, pkt, t.pwOffset);
+      signMessageAuthenticatorInPlace(pkt, pkt.length, t.maOffset, this.secret);
     } else {
       // A new session per request, so that every one is a new record.
       let v = this.sessionSeq++;
@@ -611,9 +671,7 @@ export class LoadEngine {
         pkt[i] = 0x30 + (v % 10);
         v = Math.floor(v / 10);
       }
-      // RFC 2866 §3: MD5(Code + Identifier + Length + 16 zero octets + attributes + secret).
-      pkt.fill(0, 4, 20);
-      this.md5.reset().update(pkt).update(this.secret).digestInto(pkt, 4);
+      signPacket(pkt, pkt.length, undefined, this.secret);
     }
     const now = performance.now();
     this.busy[slot] = 1;
@@ -706,10 +764,7 @@ export class LoadEngine {
     this.checkDone();
   }
 
-  /**
-   * Checks the Response Authenticator (RFC 2865 §3, RFC 2866 §4), the reply code, the attribute
-   * framing, and a Message-Authenticator if the reply has one (RFC 3579 §3.2).
-   */
+  /** The reply code fits the request, and the reply verifies against the request's bytes. */
   private verify(msg: Buffer, length: number, request: Buffer): boolean {
     const code = msg[0];
     if (
@@ -719,43 +774,20 @@ export class LoadEngine {
     ) {
       return false;
     }
-    const d = this.digest;
-    this.md5.reset().update(msg, 0, 4).update(request, 4, 20).update(msg, 20, length).update(this.secret);
-    this.md5.digestInto(d, 0);
-    let diff = 0;
-    for (let i = 0; i < 16; i++) diff |= d[i] ^ msg[4 + i];
-    if (diff !== 0) return false;
-    let ma = -1;
-    let p = 20;
-    while (p < length) {
-      if (p + 2 > length) return false;
-      const l = msg[p + 1];
-      if (l < 2 || p + l > length) return false;
-      if (msg[p] === MESSAGE_AUTHENTICATOR) {
-        if (l !== 18) return false;
-        ma = p + 2;
-      }
-      p += l;
-    }
-    if (ma < 0) return true;
-    // Computed over the reply with the Request Authenticator in place and its own value zeroed.
-    this.key.begin(this.hmac).update(msg, 0, 4).update(request, 4, 20).update(msg, 20, ma).update(ZERO16);
-    this.key.finish(this.hmac.update(msg, ma + 16, length), d, 0);
-    diff = 0;
-    for (let i = 0; i < 16; i++) diff |= d[i] ^ msg[ma + i];
-    return diff === 0;
+    return verifyReplyBytes(msg, length, request, this.secret);
   }
 
   /** Retransmits or gives up on requests whose try has timed out. */
   private sweep(now: number): void {
     if (this.live && now >= this.windowEnd) this.stop();
-    const limit = now - this.o.timeoutMs;
+    // Over a stream a request is not resent: it gets the time of every try at once.
+    const limit = now - (this.stream ? this.o.timeoutMs * this.o.tries : this.o.timeoutMs);
     for (let s = 0; s < this.sockets.length; s++) {
       const b = s * SLOTS_PER_SOCKET;
       for (let i = 0; i < SLOTS_PER_SOCKET; i++) {
         const slot = b + i;
         if (this.busy[slot] === 0 || this.lastSent[slot] > limit) continue;
-        if (this.triesLeft[slot] > 0) {
+        if (this.triesLeft[slot] > 0 && !this.stream) {
           // RFC 5080 §2.2.1: a retransmission is the same packet, same identifier and authenticator.
           this.triesLeft[slot]--;
           this.lastSent[slot] = now;
@@ -778,6 +810,7 @@ export class LoadEngine {
     const windowSeconds = Math.max(0, windowEnd - this.windowStart) / 1000;
     return {
       kind: this.o.kind,
+      transport: this.o.transport,
       concurrency: this.o.concurrency,
       sockets: this.o.sockets,
       rate: this.o.rate,
@@ -793,6 +826,7 @@ export class LoadEngine {
       bad: this.bad,
       stray: this.stray,
       timeouts: this.timeouts,
+      connectionsLost: this.lost,
       rps: windowSeconds > 0 ? round3(this.windowReplies / windowSeconds) : 0,
       latencyMs: this.latency.summary(),
     };

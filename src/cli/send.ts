@@ -21,12 +21,10 @@ import {
   UsageError,
 } from './args.js';
 import {
+  ClientExchanger,
   defaultPortFor,
-  Exchanger,
-  type PacketExchanger,
+  type ExchangeResult,
   resolveServer,
-  type ServerAddress,
-  StreamExchanger,
   TRANSPORT_OPTIONS,
   transportUsage,
   transportChoice,
@@ -185,69 +183,71 @@ async function runSend(argv: string[]): Promise<number> {
   let timedOut = 0;
   const out = (s: string) => process.stdout.write(s);
 
-  const lane = async (exchanger: PacketExchanger) => {
+  // One client for every lane: it spreads their requests over its sockets (256 identifiers each).
+  const lanes = Math.min(parallel, total);
+  const exchanger = new ClientExchanger(
+    values.ipv6 === true ? server.address : host,
+    server,
+    secret,
+    choice,
+    {
+      timeout,
+      tries,
+      parallel: lanes,
+    },
+  );
+
+  const lane = async () => {
     while (next < total) {
       const n = next++;
       const request = buildPacket(type.code, secret, templates[n % templates.length], dictionary);
-      if (verbose) {
-        const lines = formatAttributes(request).join('\n');
-        // Over TCP/TLS the connection's identifier pool picks the Id when the request goes out.
-        const id = choice.transport === 'udp' ? ` Id ${request.identifier}` : '';
-        out(`Sent ${request.codeName}${id} to ${where}\n${lines ? `${lines}\n` : ''}`);
-      }
-      await sendOne(exchanger, request, server, n, where);
+      await sendOne(request, n);
     }
   };
 
-  const sendOne = async (
-    exchanger: PacketExchanger,
-    request: Packet,
-    to: ServerAddress,
-    n: number,
-    at: string,
-  ) => {
+  const sendOne = async (request: Packet, n: number) => {
+    let r: ExchangeResult;
     try {
-      const r = await exchanger.exchange(request, to, { timeout, tries });
-      const reply = r.reply;
-      if (json) {
-        out(
-          `${JSON.stringify({
-            packet: n + 1,
-            code: reply.codeName,
-            identifier: reply.identifier,
-            from: at,
-            length: r.length,
-            seconds: Number(r.seconds.toFixed(6)),
-            attributes: reply.attributes.toJSON(),
-          })}\n`,
-        );
-      } else if (!quiet) {
-        const lines = formatAttributes(reply).join('\n');
-        out(
-          `Received ${reply.codeName} Id ${reply.identifier} from ${at} length ${r.length}\n${lines ? `${lines}\n` : ''}`,
-        );
+      const pending = exchanger.exchange(request);
+      // Printed once the client has given the request its identifier and sent it.
+      if (verbose) {
+        const lines = formatAttributes(request).join('\n');
+        out(`Sent ${request.codeName} Id ${request.identifier} to ${where}\n${lines ? `${lines}\n` : ''}`);
       }
+      r = await pending;
     } catch (err) {
       failed++;
       if (err instanceof RadiusTimeoutError) timedOut++;
       const message = (err as Error).message;
       if (json) out(`${JSON.stringify({ packet: n + 1, identifier: request.identifier, error: message })}\n`);
       else process.stderr.write(`(${n + 1}) Id ${request.identifier}: ${message}\n`);
+      return;
+    }
+    const reply = r.reply;
+    if (json) {
+      out(
+        `${JSON.stringify({
+          packet: n + 1,
+          code: reply.codeName,
+          identifier: reply.identifier,
+          from: where,
+          length: r.length,
+          seconds: Number(r.seconds.toFixed(6)),
+          attributes: reply.attributes.toJSON(),
+        })}\n`,
+      );
+    } else if (!quiet) {
+      const lines = formatAttributes(reply).join('\n');
+      out(
+        `Received ${reply.codeName} Id ${reply.identifier} from ${where} length ${r.length}\n${lines ? `${lines}\n` : ''}`,
+      );
     }
   };
 
-  const lanes: PacketExchanger[] = [];
   try {
-    if (choice.transport === 'udp')
-      for (let i = 0; i < Math.min(parallel, total); i++) lanes.push(new Exchanger(server.family));
-    else {
-      // One client: its connection carries every lane's requests.
-      const shared = new StreamExchanger(values.ipv6 === true ? server.address : host, port, secret, choice);
-      for (let i = 0; i < Math.min(parallel, total); i++) lanes.push(shared);
-    }
-    await Promise.all(lanes.map(lane));
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
-    for (const l of lanes) l.close();
+    exchanger.close();
   }
   if (failed && !json) process.stderr.write(`${failed} of ${total} request(s) got no answer\n`);
   // Every request unanswered: most likely the server drops them all (unknown client, wrong secret).

@@ -22,11 +22,10 @@ import {
 } from './args.js';
 import { RadiusTimeoutError } from '../errors.js';
 import {
+  ClientExchanger,
   defaultPortFor,
-  Exchanger,
-  type PacketExchanger,
+  type ExchangeResult,
   resolveServer,
-  StreamExchanger,
   TRANSPORT_OPTIONS,
   transportUsage,
   transportChoice,
@@ -137,22 +136,29 @@ async function runTest(argv: string[]): Promise<number> {
   const server = await resolveServer(host, port, values.ipv6 === true);
   const where = formatHostPort(server.address, server.port);
   const via = choice.transport === 'udp' ? '' : ` over ${choice.transport.toUpperCase()}`;
-  const exchanger: PacketExchanger =
-    choice.transport === 'udp'
-      ? new Exchanger(server.family)
-      : new StreamExchanger(values.ipv6 === true ? server.address : host, port, secret, choice);
+  const exchanger = new ClientExchanger(
+    values.ipv6 === true ? server.address : host,
+    server,
+    secret,
+    choice,
+    {
+      timeout,
+      tries,
+    },
+  );
   try {
-    // Encoding happens in exchange(); print after a dry encode so the length is known.
-    const length = request.encode().length;
-    if (!quiet) {
-      // Over TCP/TLS the connection's identifier pool picks the Id when the request goes out.
-      const id = choice.transport === 'udp' ? ` Id ${request.identifier}` : '';
-      process.stdout.write(`Sent Access-Request${id} to ${where}${via} length ${length}\n`);
-      for (const line of formatAttributes(request)) process.stdout.write(`${line}\n`);
-    }
-    let result: Awaited<ReturnType<PacketExchanger['exchange']>>;
+    let result: ExchangeResult;
     try {
-      result = await exchanger.exchange(request, server, { timeout, tries });
+      const pending = exchanger.exchange(request);
+      // Printed once the client has given the request its identifier and sent it.
+      if (!quiet) {
+        const length = request.encode().length;
+        process.stdout.write(
+          `Sent Access-Request Id ${request.identifier} to ${where}${via} length ${length}\n`,
+        );
+        for (const line of formatAttributes(request)) process.stdout.write(`${line}\n`);
+      }
+      result = await pending;
     } catch (err) {
       process.stderr.write(`(0) ${(err as Error).message}\n`);
       if (err instanceof RadiusTimeoutError) process.stderr.write(`${TIMEOUT_HINT}\n`);

@@ -27,7 +27,8 @@ import { clearHmacKeyCache } from '../protocol/md5.js';
 import { randomBytesPooled } from '../protocol/random.js';
 import type { Logger } from '../server/logger.js';
 import { initialTimeout, nextTimeout } from './backoff.js';
-import { type ClientChannel, ClientSocket, type SocketErrorKind } from './client-socket.js';
+import type { ConnectionErrorKind } from '../transport/connection.js';
+import { type ClientChannel, ClientSocket } from './client-socket.js';
 import { CongestionWindow } from './congestion-window.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
 import { Destination, type ServiceKind } from './destination.js';
@@ -517,7 +518,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
    * once, the requests the socket carried and those waiting for the server: they could only time
    * out, and the cause (an address that cannot be bound, no ports left) would be lost.
    */
-  onSocketError(sock: ClientChannel, error: Error, kind: SocketErrorKind): void {
+  onSocketError(sock: ClientChannel, error: Error, kind: ConnectionErrorKind): void {
     this.stats.socketErrors++;
     const dest = sock.destination;
     if (kind === 'send') {

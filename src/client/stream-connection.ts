@@ -1,15 +1,14 @@
 import type { RemoteInfo } from 'node:dgram';
-import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { randomInt } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
+import { type ConnectionEvents, FramedStream } from '../transport/connection.js';
 import {
+  checkRadiusVersion,
   clientAlpn,
   negotiatedVersion,
   type RadiusVersion,
-  checkRadiusVersion,
 } from '../transport/radius-version.js';
-import { PacketFramer } from '../transport/stream-listener.js';
 import { clientPskOptions, type PskCredentials } from '../transport/tls-psk.js';
 import type { ClientChannel, DatagramReceiver } from './client-socket.js';
 import type { Destination } from './destination.js';
@@ -41,7 +40,11 @@ export function radsecConnectOptions(
   const { radiusVersion, psk, ...rest } = options ?? {};
   const version = checkRadiusVersion(radiusVersion, file, `${field}.radiusVersion`);
   const tls: ConnectionOptions = { ...rest };
-  if (tls.ALPNProtocols === undefined) tls.ALPNProtocols = clientAlpn(version);
+  // RFC 9765 §3.4: RADIUS/1.1 needs TLS 1.3; a client held below it offers historic RADIUS/TLS only
+  // (offered anyway, a server would pick radius/1.1 and then have to close the connection).
+  const below13 = rest.maxVersion !== undefined && rest.maxVersion !== 'TLSv1.3';
+  if (tls.ALPNProtocols === undefined)
+    tls.ALPNProtocols = clientAlpn(below13 && version === '1.0,1.1' ? '1.0' : version);
   if (psk !== undefined) {
     const p = clientPskOptions(psk, file, `${field}.psk`);
     tls.pskCallback ??= p.pskCallback;
@@ -78,11 +81,10 @@ export interface StreamConnectionOptions {
 
 /**
  * One TCP (RFC 6613) or TLS (RFC 6614) connection of a client to one server address and port,
- * with its own 256 identifiers. Packets are framed by their Length field both ways. Requests
- * written before the connection is up wait for it. The socket is unref'd: pending requests keep
- * the process alive through their timer.
+ * with its own 256 identifiers, over a {@link FramedStream}. The socket is unref'd: pending requests
+ * keep the process alive through their timer.
  */
-export class StreamConnection implements ClientChannel {
+export class StreamConnection implements ClientChannel, ConnectionEvents {
   readonly destination: Destination;
   readonly address: string;
   readonly port: number;
@@ -91,8 +93,6 @@ export class StreamConnection implements ClientChannel {
   readonly transport: 'tcp' | 'tls';
   idleSince: number;
   retired = false;
-  /** Connected (TCP) or handshake done (TLS). */
-  established = false;
   /** performance.now() of the last packet received (or of the connection, before any). */
   lastReceived: number;
   /** A packet came on it: the server took this connection. */
@@ -108,163 +108,96 @@ export class StreamConnection implements ClientChannel {
   private readonly idByToken = new Map<number, number>();
   private readonly tokenById: number[] = new Array<number>(256).fill(-1);
   private version: RadiusVersion = '1.0,1.1';
-  private socket: Socket | undefined;
-  private closed = false;
+  private readonly connection: FramedStream;
+  /** Up, and (TLS) speaking a RADIUS version both ends accept. */
+  private up = false;
+  /** Packets written before that: over RADIUS/1.1 they are encoded again with a Token. */
   private outbox: Buffer[] = [];
-  private corked = false;
-  private readonly framer = new PacketFramer();
-  private readonly remote: RemoteInfo;
   private readonly receiver: StreamReceiver;
-  private readonly options: StreamConnectionOptions;
-  private connectTimer: NodeJS.Timeout | undefined;
+  private readonly watchdogMs: number;
   private watchdogTimer: NodeJS.Timeout | undefined;
-  private failure: Error | undefined;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
-  };
 
   constructor(destination: Destination, receiver: StreamReceiver, options: StreamConnectionOptions) {
     this.destination = destination;
     this.receiver = receiver;
-    this.options = options;
     this.transport = options.transport;
+    this.watchdogMs = options.watchdogMs;
     this.address = destination.address as string;
     this.port = destination.port;
     this.idleSince = performance.now();
     this.lastReceived = this.idleSince;
-    this.remote = {
-      address: this.address,
-      family: destination.family === 'udp6' ? 'IPv6' : 'IPv4',
-      port: this.port,
-      size: 0,
-    };
-    if (options.delayMs > 0) {
-      this.connectTimer = setTimeout(() => this.connect(), options.delayMs);
-      this.connectTimer.unref();
-    } else this.connect();
-  }
-
-  private connect(): void {
-    this.connectTimer = undefined;
-    if (this.closed) return;
-    const { transport, tls, localAddress } = this.options;
-    const dest = this.destination;
-    let socket: Socket;
-    try {
-      if (transport === 'tls') {
-        const r = radsecConnectOptions(tls, 'RadiusClient options', 'tls');
-        this.version = r.version;
-        // tls.connect passes the net.connect options (localAddress) on to its socket.
-        const options: ConnectionOptions & { localAddress?: string } = {
-          minVersion: 'TLSv1.2',
+    this.connection = new FramedStream(
+      {
+        transport: options.transport,
+        address: this.address,
+        port: this.port,
+        // Worked out when connecting: options refused there fail the connection like a refused one.
+        tls: () => {
+          const r = radsecConnectOptions(options.tls, 'RadiusClient options', 'tls');
+          this.version = r.version;
           // The certificate is checked against the configured name; an address is checked as such.
-          ...(dest.literal ? {} : { servername: dest.host }),
-          ...r.tls,
-          host: this.address,
-          port: this.port,
-          localAddress,
-        };
-        socket = tlsConnect(options);
-        socket.once('secureConnect', () => this.onUp());
-      } else {
-        socket = netConnect({ host: this.address, port: this.port, localAddress });
-        socket.once('connect', () => this.onUp());
-      }
-    } catch (err) {
-      // Options tls.connect refuses (a bad key, say): a connection that never comes up.
-      this.failure = err as Error;
-      this.closed = true;
-      process.nextTick(() => this.receiver.onStreamClosed(this, this.failure));
-      return;
-    }
-    this.socket = socket;
-    if (transport === 'tls') {
-      // One TLS record per packet: FreeRADIUS 3.2's RadSec listener reads one packet per record and
-      // leaves the rest of a record unread, so packets written together (one writev, one record)
-      // would wait forever. Without _writev the stream writes each packet on its own.
-      (socket as unknown as { _writev: unknown })._writev = null;
-    }
-    socket.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: Error) => {
-      this.failure ??= err;
-    });
-    socket.once('close', () => this.onClose());
+          return destination.literal ? r.tls : { servername: destination.host, ...r.tls };
+        },
+        localAddress: options.localAddress,
+        delayMs: options.delayMs,
+      },
+      this,
+    );
   }
 
-  private onUp(): void {
-    if (this.closed) return;
-    const socket = this.socket as Socket;
+  /** Connected (TCP) or handshake done (TLS), and the RADIUS version agreed. */
+  get established(): boolean {
+    return this.up;
+  }
+
+  onUp(): void {
     if (this.transport === 'tls') {
-      const tlsSocket = socket as TLSSocket;
-      const v = negotiatedVersion(this.version, tlsSocket.alpnProtocol, tlsSocket.getProtocol());
+      const c = this.connection;
+      const v = negotiatedVersion(this.version, c.alpnProtocol, c.tlsProtocol);
       if (typeof v !== 'string') {
         this.destroy(new Error(v.refused));
         return;
       }
       this.radius11 = v === '1.1';
     }
-    this.established = true;
+    this.up = true;
     this.lastReceived = performance.now();
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
     const list = this.outbox;
     this.outbox = [];
     for (const data of list) {
       const bytes = this.radius11 ? this.receiver.recode(this, data) : data;
-      if (bytes !== undefined) socket.write(bytes);
+      if (bytes !== undefined) this.connection.send(bytes);
     }
-    const ms = this.options.watchdogMs;
+    const ms = this.watchdogMs;
     if (ms > 0) {
       this.watchdogTimer = setInterval(() => {
-        if (!this.closed) this.receiver.onStreamWatchdog(this, performance.now());
+        if (!this.isClosed) this.receiver.onStreamWatchdog(this, performance.now());
       }, ms);
       this.watchdogTimer.unref();
     }
   }
 
-  private onData(chunk: Buffer): void {
-    let packets: Buffer[];
-    try {
-      packets = this.framer.push(chunk);
-    } catch (err) {
-      // RFC 6613 §2.6.4: a stream with a bad Length cannot be read further.
-      this.destroy(err as Error);
-      return;
-    }
-    if (packets.length === 0) return;
+  onPacket(data: Buffer, remote: RemoteInfo): void {
     this.lastReceived = performance.now();
     this.received = true;
-    for (let i = 0; i < packets.length && !this.closed; i++)
-      this.receiver.onDatagram(this, packets[i], this.remote);
+    this.receiver.onDatagram(this, data, remote);
   }
 
-  private onClose(): void {
+  onClosed(error: Error | undefined): void {
+    this.stopWatchdog();
+    this.outbox = [];
+    this.receiver.onStreamClosed(this, error);
+  }
+
+  private stopWatchdog(): void {
     if (this.watchdogTimer !== undefined) clearInterval(this.watchdogTimer);
     this.watchdogTimer = undefined;
-    if (this.closed) return;
-    this.closed = true;
-    this.outbox = [];
-    this.receiver.onStreamClosed(this, this.failure);
   }
 
   /** Writes a packet now, or once the connection is up; nothing when it is gone. */
   send(data: Buffer): void {
-    if (this.closed) return;
-    const socket = this.socket;
-    if (!this.established || socket === undefined) {
-      this.outbox.push(data);
-      return;
-    }
-    // Over TCP, packets written in one turn of the event loop leave together (over TLS each goes
-    // in its own record, see connect()).
-    if (!this.corked && this.transport === 'tcp') {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(this.uncork);
-    }
-    socket.write(data);
+    if (this.up) this.connection.send(data);
+    else if (!this.isClosed) this.outbox.push(data);
   }
 
   /**
@@ -294,37 +227,18 @@ export class StreamConnection implements ClientChannel {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.connection.isClosed;
   }
 
   /** Ends the connection on the client's behalf: the receiver is not told. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    this.stopWatchdog();
     this.outbox = [];
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    if (this.watchdogTimer !== undefined) clearInterval(this.watchdogTimer);
-    this.connectTimer = undefined;
-    this.watchdogTimer = undefined;
-    const socket = this.socket;
-    if (socket !== undefined) {
-      socket.end();
-      // A peer that does not close its side is not waited for.
-      setTimeout(() => socket.destroy(), 1000).unref();
-    }
+    this.connection.close();
   }
 
   /** Drops the connection as failed: the receiver hears of it with `error`. */
   destroy(error: Error): void {
-    if (this.closed) return;
-    this.failure ??= error;
-    if (this.socket === undefined) {
-      this.closed = true;
-      if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-      this.connectTimer = undefined;
-      this.receiver.onStreamClosed(this, this.failure);
-      return;
-    }
-    this.socket.destroy();
+    this.connection.destroy(error);
   }
 }

@@ -36,16 +36,46 @@ export function encryptUserPassword(
 ): Buffer {
   if (plain.length > MAX_PASSWORD_LENGTH)
     throw new InvalidValueError('User-Password', `longer than ${MAX_PASSWORD_LENGTH} bytes`);
-  const len = plain.length === 0 ? 16 : (plain.length + 15) & ~15;
-  const out = Buffer.alloc(len);
-  out.set(plain);
-  for (let i = 0; i < len; i += 16) {
-    // c(i) = p(i) xor MD5(secret + c(i-1)), with c(0) the authenticator.
-    if (i === 0) chainHash(secret, authenticator, 0, authenticator.length);
-    else chainHash(secret, out, i - 16, i);
-    for (let j = 0; j < 16; j++) out[i + j] ^= block[j];
-  }
+  const out = Buffer.allocUnsafe(hiddenPasswordLength(plain.length));
+  hideUserPasswordInto(plain, secret, authenticator, 0, out, 0);
   return out;
+}
+
+/** Length of a hidden User-Password: the plaintext padded to a multiple of 16, at least 16 (RFC 2865 §5.2). */
+export function hiddenPasswordLength(plainLength: number): number {
+  return plainLength === 0 ? 16 : (plainLength + 15) & ~15;
+}
+
+/**
+ * Hides `plain` (RFC 2865 §5.2, NUL-padded here) into `out[outStart, ...)` with the Request
+ * Authenticator at `auth[authStart, authStart + 16)`, allocating nothing, and returns the hidden
+ * length. `out` and `auth` may be the same packet: a load generator re-hides a password in place
+ * for every new authenticator. Each c(i-1) is read before c(i) is written.
+ */
+export function hideUserPasswordInto(
+  plain: Uint8Array,
+  secret: Uint8Array,
+  auth: Uint8Array,
+  authStart: number,
+  out: Uint8Array,
+  outStart: number,
+): number {
+  if (plain.length > MAX_PASSWORD_LENGTH)
+    throw new InvalidValueError('User-Password', `longer than ${MAX_PASSWORD_LENGTH} bytes`);
+  const len = hiddenPasswordLength(plain.length);
+  if (outStart < 0 || outStart + len > out.length || authStart < 0 || authStart + 16 > auth.length)
+    throw new RangeError('User-Password: buffer too short');
+  const n = plain.length;
+  for (let i = 0; i < len; i += 16) {
+    // b(i) = MD5(secret + c(i-1)), with c(0) the authenticator.
+    if (i === 0) chainHash(secret, auth, authStart, authStart + 16);
+    else chainHash(secret, out, outStart + i - 16, outStart + i);
+    for (let j = 0; j < 16; j++) {
+      const k = i + j;
+      out[outStart + k] = (k < n ? plain[k] : 0) ^ block[j];
+    }
+  }
+  return len;
 }
 
 /**

@@ -40,6 +40,16 @@ export class PacketFramer {
   }
 }
 
+/**
+ * Makes every write on a TLS socket a TLS record of its own. FreeRADIUS 3.2 reads one RADIUS packet
+ * per record, as a RadSec listener and as a proxy reading its home server's replies, and leaves the
+ * rest of a record unread until more bytes come: packets written together (one writev, one record)
+ * would wait, and time out at the end of a burst. Without _writev, the stream writes them one by one.
+ */
+export function onePacketPerRecord(socket: Socket): void {
+  (socket as unknown as { _writev: unknown })._writev = null;
+}
+
 /** How a stream listener treats its connections. */
 export interface StreamListenerOptions {
   /** Seconds a connection may stay without a request before it is closed; default 120. */
@@ -178,6 +188,7 @@ export class StreamListener {
     }
     this.perClient.set(remote.address, count + 1);
     this.sockets.add(socket);
+    if (this.transport === 'tls') onePacketPerRecord(socket);
     socket.setNoDelay(true);
     socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, () => socket.end());
     const lifetime = this.options.lifetime ?? 0;

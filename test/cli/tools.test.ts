@@ -1,6 +1,7 @@
 // The `aioradius` command's tools run as a user would run them: the built main.js in a child
 // process, against a real FreeRADIUS where a server is needed.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +203,43 @@ describe('aioradius test / send with no server', () => {
     );
     assert.notEqual(j.code, 0, show(j));
     assert.match(JSON.parse(j.stdout).error, /no response/);
+  });
+});
+
+describe('aioradius test / send with a server whose replies do not verify', () => {
+  test('every try answered with a forged reply: the timeout says so, with the attempts', async () => {
+    // Answers each request with an Access-Accept whose Response Authenticator is wrong.
+    const sock = dgram.createSocket('udp4');
+    let received = 0;
+    sock.on('message', (msg, rinfo) => {
+      received++;
+      const out = Buffer.alloc(20);
+      out[0] = 2;
+      out[1] = msg[1];
+      out[3] = 20;
+      sock.send(out, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    try {
+      const port = sock.address().port;
+      const t = await cli([
+        'test',
+        'alice',
+        'alicepw',
+        `127.0.0.1:${port}`,
+        SECRET,
+        '-r',
+        '3',
+        '--timeout',
+        '0.2',
+      ]);
+      assert.equal(t.code, 2, show(t));
+      assert.match(t.stdout, /^Sent Access-Request Id \d+ to 127\.0\.0\.1:\d+ length \d+$/m);
+      assert.match(t.stderr, /no response from 127\.0\.0\.1:\d+ after 3 attempts \(3 replies did not verify/);
+      assert.equal(received, 3);
+    } finally {
+      sock.close();
+    }
   });
 });
 

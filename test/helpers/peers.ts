@@ -1233,6 +1233,7 @@ export async function expertErrors(
 /** A running radsecproxy. */
 export interface RadsecproxyPeer {
   dir: string;
+  pid: number;
   /** What it printed so far (it logs to stderr in the foreground). */
   output(): string;
   stop(): Promise<void>;
@@ -1272,6 +1273,7 @@ export async function startRadsecproxy(
   let stopped = false;
   return {
     dir,
+    pid: proc.pid as number,
     output: () => output,
     async stop() {
       if (stopped) return;
@@ -1353,5 +1355,48 @@ realm * {
 }
 `,
     { port: b.udpPort, proto: 'udp' },
+  );
+}
+
+/** What {@link startRadsecproxyTlsFront} needs: its TLS port, the UDP home server, its TLS identity. */
+export interface RadsecproxyTlsFront {
+  /** TCP port radsecproxy's RADIUS/TLS listener takes (client 127.0.0.1, secret 'radsec'). */
+  tlsPort: number;
+  /** The UDP home server on 127.0.0.1 it forwards every realm to, and the secret towards it. */
+  udpPort: number;
+  udpSecret: string;
+  /** PEM file paths: the CA client certificates must chain to, and radsecproxy's certificate and key. */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** radsecproxy the other way round: TLS in from 127.0.0.1 (client certificate required), UDP out. */
+export function startRadsecproxyTlsFront(f: RadsecproxyTlsFront): Promise<RadsecproxyPeer> {
+  return startRadsecproxy(
+    `ListenTLS 127.0.0.1:${f.tlsPort}
+tls default {
+    CACertificateFile ${f.caFile}
+    CertificateFile ${f.certFile}
+    CertificateKeyFile ${f.keyFile}
+}
+client 127.0.0.1 {
+    type tls
+    secret radsec
+    CertificateNameCheck off
+}
+server home {
+    host 127.0.0.1
+    port ${f.udpPort}
+    type udp
+    secret ${f.udpSecret}
+    StatusServer off
+}
+realm * {
+    server home
+    accountingServer home
+}
+`,
+    { port: f.tlsPort, proto: 'tcp' },
   );
 }

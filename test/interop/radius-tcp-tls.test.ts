@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ACCESS_ACCEPT, ACCESS_REJECT } from '../../src/index.js';
+import { RadiusClient } from '../../src/client/radius-client.js';
+import { ACCESS_ACCEPT, ACCESS_REJECT, AccessRequest } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import type { Remote } from '../../src/transport/remote.js';
@@ -299,5 +300,26 @@ realm aioradius_realm {
     const viaTls = server.remotes.filter((r) => r.transport === 'tls');
     assert.ok(viaTls.length >= 3);
     assert.equal(viaTls[0].peerCertificate?.subject.CN, 'freeradius-proxy');
+  });
+
+  test('200 Access-Requests at once, proxied over the one TLS connection: every one answered', async () => {
+    // Many replies then leave our listener in one turn of the event loop, and in one TLS record
+    // when written together: FreeRADIUS's proxy must read them all, not just the first.
+    const client = new RadiusClient({ timeout: 8, retries: 0, maxInFlight: 200, adaptiveWindow: false });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, () => {
+          const req = new AccessRequest(UDP_SECRET);
+          req.add('User-Name', 'alice');
+          req.add('User-Password', 'alicepw');
+          return client.sendPacket(req, { remoteHost: '127.0.0.1', remotePort: freeradius.authPort });
+        }),
+      );
+      const codes = results.map((r) => (r.status === 'fulfilled' ? r.value[0].code : String(r.reason)));
+      const accepted = codes.filter((c) => c === ACCESS_ACCEPT).length;
+      assert.equal(accepted, 200, `${[...new Set(codes)].join(', ')}\n${freeradius.log()}`);
+    } finally {
+      client.close();
+    }
   });
 });
