@@ -20,6 +20,29 @@ export function commandFailed(command: string, err: unknown): number {
   return 2;
 }
 
+/**
+ * The options several commands share, spelled the same everywhere (one meaning per letter):
+ * -t timeout, -r retransmissions (as the library's `retries`), -D dictionary, -a attribute,
+ * -p requests in flight, -n count, -c config file. Commands pick the ones they take.
+ */
+export const SHARED_OPTIONS = {
+  timeout: { type: 'string', short: 't' },
+  retries: { type: 'string', short: 'r' },
+  dictionary: { type: 'string', short: 'D', multiple: true },
+  attribute: { type: 'string', short: 'a', multiple: true },
+  parallel: { type: 'string', short: 'p' },
+  count: { type: 'string', short: 'n' },
+  config: { type: 'string', short: 'c' },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * Transmissions per request from `-r/--retries N` (retransmissions after the first, as the
+ * library's `retries`): N + 1.
+ */
+export function triesOption(values: OptionValues, defaultRetries: number): number {
+  return numberOption(values, 'retries', defaultRetries, 0, 99) + 1;
+}
+
 /** How one option is spelled and whether it takes a value (node:util parseArgs' format). */
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -6,7 +6,9 @@ import {
   numberOption,
   parseCommandLine,
   parseHostPort,
+  SHARED_OPTIONS,
   stringOption,
+  triesOption,
   UsageError,
 } from './args.js';
 import {
@@ -29,14 +31,15 @@ at once by default, so that an identifier is not reused the moment its reply arr
 the port defaults to 2083 and SECRET to radsec.
 
 Options:
-  -c, --concurrency N     requests in flight at once (default 256)
+  -p, --parallel N        requests in flight at once (default 256; --concurrency is the same)
       --rate N            start N requests per second (default: as fast as the concurrency allows)
   -d, --duration SECONDS  run this long (default 10 unless --count is given)
   -n, --count N           send N requests in all
   -u, --user NAME         User-Name (default bench)
   -w, --password TEXT     User-Password for auth (default bench)
   -t, --timeout SECONDS   wait per try (default 2)
-  -r, --retries N         tries per request in all (default 1; over TCP/TLS one try waits as long)
+  -r, --retries N         retransmissions after the first try (default 0; over TCP/TLS none,
+                          one try waits as long)
   -s, --sockets N         UDP sockets, or TCP/TLS connections (default one per 128 in flight)
 ${transportUsage(26)}
       --progress          print the progress line even when stderr is not a terminal
@@ -47,14 +50,15 @@ Ctrl-C stops sending; the summary covers what was sent.
 Exit status: 0 when every request was answered, 1 when some were not, 2 on bad usage.`;
 
 const OPTIONS = {
-  concurrency: { type: 'string', short: 'c' },
+  parallel: SHARED_OPTIONS.parallel,
+  concurrency: { type: 'string' },
   rate: { type: 'string' },
   duration: { type: 'string', short: 'd' },
-  count: { type: 'string', short: 'n' },
+  count: SHARED_OPTIONS.count,
   user: { type: 'string', short: 'u' },
   password: { type: 'string', short: 'w' },
-  timeout: { type: 'string', short: 't' },
-  retries: { type: 'string', short: 'r' },
+  timeout: SHARED_OPTIONS.timeout,
+  retries: SHARED_OPTIONS.retries,
   sockets: { type: 'string', short: 's' },
   progress: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -166,13 +170,20 @@ async function runBench(argv: string[]): Promise<number> {
   const [serverText, typeWord, secret = 'radsec'] = positionals;
   if (typeWord !== 'auth' && typeWord !== 'acct') throw new UsageError('the type is auth or acct');
   if (secret === '') throw new UsageError('the secret is empty');
-  const concurrency = numberOption(values, 'concurrency', 256, 1, 10_000);
+  // --concurrency is the older long name of -p/--parallel.
+  const concurrency = numberOption(
+    values,
+    values.parallel === undefined ? 'concurrency' : 'parallel',
+    256,
+    1,
+    10_000,
+  );
   const rate = numberOption(values, 'rate', 0, 0, 10_000_000, false);
   const count = numberOption(values, 'count', 0, 0, 1e12);
   const duration = numberOption(values, 'duration', count ? 0 : 10, 0, 86_400, false);
   if (!count && !duration) throw new UsageError('give a duration (-d) or a count (-n)');
   const timeout = numberOption(values, 'timeout', 2, 0.01, 3600, false);
-  const tries = numberOption(values, 'retries', 1, 1, 100);
+  const tries = triesOption(values, 0);
   const user = stringOption(values, 'user') ?? 'bench';
   const password = stringOption(values, 'password') ?? 'bench';
   const sockets = values.sockets === undefined ? undefined : numberOption(values, 'sockets', 1, 1, 10_000);

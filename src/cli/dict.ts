@@ -1,7 +1,7 @@
 // `aioradius dict`: what the dictionary says about an attribute.
 import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import { Dictionary } from '../dictionary/dictionary.js';
-import { commandFailed, parseCommandLine, stringList, UsageError } from './args.js';
+import { commandFailed, parseCommandLine, SHARED_OPTIONS, stringList, UsageError } from './args.js';
 
 /** Help text of `aioradius dict`. */
 export const USAGE = `Usage: aioradius dict NAME|NUMBER|OID... [options]
@@ -12,14 +12,14 @@ as 26.311.16 (Microsoft's MS-MPPE-Send-Key) or 241.1. A vendor name or 26.VENDOR
 vendor and its attributes.
 
 Options:
-  -d, --dictionary PATH   load a FreeRADIUS-format dictionary over the built-in one (repeatable)
+  -D, --dictionary PATH   load a FreeRADIUS-format dictionary over the built-in one (repeatable)
       --json              print JSON
   -h, --help              this text
 
 Exit status: 0 when every query was found, 1 when one was not, 2 on bad usage.`;
 
 const OPTIONS = {
-  dictionary: { type: 'string', short: 'd', multiple: true },
+  dictionary: SHARED_OPTIONS.dictionary,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -18,13 +18,13 @@ export type DynauthKind = 'coa' | 'disconnect';
 
 function usage(kind: DynauthKind): string {
   return `usage:
-  aioradius ${kind} (SESSION | --user U) [--nas ADDR] [--attr 'Attr=value']... [--port P]
-                  [--secret S] [--timeout SECONDS] [--retries N] (--config FILE | --db FILE)
+  aioradius ${kind} (SESSION | --user U) [--nas ADDR] [-a 'Attr=value']... [--port P]
+                  [--secret S] [-t SECONDS] [-r RETRANSMISSIONS] (-c FILE | --db FILE)
 
 Looks the session up in the accounting store (SESSION is its Acct-Session-Id; --user sends to
 each active session of U), then sends a ${kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request'} to the NAS it came from
 (port 3799 unless --port) with NAS-IP-Address or NAS-Identifier as the NAS reported them,
-Acct-Session-Id, User-Name and the --attr attributes (e.g. Session-Timeout=600). The shared secret is the
+Acct-Session-Id, User-Name and the -a/--attribute attributes (e.g. Session-Timeout=600). The shared secret is the
 client's from the serve config (--config), or --secret. Exit 0 when every request is ACKed, 1
 on a NAK, no answer or no session, 2 on bad usage.`;
 }
@@ -77,6 +77,8 @@ function parseArgs(argv: string[]): Args {
       case '--nas':
         a.nas = value();
         break;
+      case '-a':
+      case '--attribute':
       case '--attr':
         a.attrs.push(value());
         break;
@@ -86,9 +88,11 @@ function parseArgs(argv: string[]): Args {
       case '--secret':
         a.secret = value();
         break;
+      case '-t':
       case '--timeout':
         a.timeout = number(0.01, 600);
         break;
+      case '-r':
       case '--retries':
         a.retries = Math.trunc(number(0, 20));
         break;

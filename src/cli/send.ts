@@ -17,7 +17,9 @@ import {
   numberOption,
   parseCommandLine,
   parseHostPort,
+  SHARED_OPTIONS,
   stringList,
+  triesOption,
   UsageError,
 } from './args.js';
 import {
@@ -44,31 +46,31 @@ A cleartext CHAP-Password is turned into a CHAP response.
 
 Options:
   -f, --file PATH          read packets from PATH instead of stdin (repeatable)
-  -c, --count N            send each packet N times (default 1)
+  -n, --count N            send each packet N times (default 1)
   -p, --parallel N         requests in flight at once (default 1)
-  -r, --retries N          tries per request in all (default 3)
+  -r, --retries N          retransmissions after the first try (default 2)
   -t, --timeout SECONDS    wait per try (default 3)
   -x, --verbose            also print what is sent
   -q, --quiet              print no replies
       --json               one JSON object per reply (or failure) per line
   -6, --ipv6               resolve SERVER to an IPv6 address
 ${transportUsage(27)}
-  -d, --dictionary PATH    load a FreeRADIUS-format dictionary (repeatable)
+  -D, --dictionary PATH    load a FreeRADIUS-format dictionary (repeatable)
   -h, --help               this text
 
 Exit status: 0 when every request got an answer, 1 when some did not, 2 on bad usage or input.`;
 
 const OPTIONS = {
   file: { type: 'string', short: 'f', multiple: true },
-  count: { type: 'string', short: 'c' },
-  parallel: { type: 'string', short: 'p' },
-  retries: { type: 'string', short: 'r' },
-  timeout: { type: 'string', short: 't' },
+  count: SHARED_OPTIONS.count,
+  parallel: SHARED_OPTIONS.parallel,
+  retries: SHARED_OPTIONS.retries,
+  timeout: SHARED_OPTIONS.timeout,
   verbose: { type: 'boolean', short: 'x' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
   ipv6: { type: 'boolean', short: '6' },
-  dictionary: { type: 'string', short: 'd', multiple: true },
+  dictionary: SHARED_OPTIONS.dictionary,
   help: { type: 'boolean', short: 'h' },
   ...TRANSPORT_OPTIONS,
 } as const;
@@ -144,7 +146,7 @@ async function runSend(argv: string[]): Promise<number> {
   if (!type) throw new UsageError(`unknown packet type ${JSON.stringify(typeWord)}`);
   const count = numberOption(values, 'count', 1, 1, 1e9);
   const parallel = numberOption(values, 'parallel', 1, 1, 4096);
-  const tries = numberOption(values, 'retries', 3, 1, 100);
+  const tries = triesOption(values, 2);
   const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);
   const json = values.json === true;
   const quiet = values.quiet === true;

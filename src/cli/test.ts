@@ -16,8 +16,10 @@ import {
   numberOption,
   parseCommandLine,
   parseHostPort,
+  SHARED_OPTIONS,
   stringList,
   stringOption,
+  triesOption,
   UsageError,
 } from './args.js';
 import { RadiusTimeoutError } from '../errors.js';
@@ -42,25 +44,25 @@ SERVER defaults to 127.0.0.1, PORT to 1812 (2083 over TLS), SECRET to testing123
 IPv6 servers are written in brackets: [::1]:1812.
 
 Options:
-  -t, --type pap|chap|mschap|mschapv2   authentication method (default pap)
-  -r, --retries N                       tries in all (default 3)
-      --timeout SECONDS                 wait per try (default 3)
+  -m, --method pap|chap|mschap|mschapv2 authentication method (default pap)
+  -t, --timeout SECONDS                 wait per try (default 3)
+  -r, --retries N                       retransmissions after the first try (default 2)
   -a, --attribute "Name = value"        extra request attribute (repeatable)
   -6, --ipv6                            resolve SERVER to an IPv6 address
 ${transportUsage(40)}
-  -d, --dictionary PATH                 load a FreeRADIUS-format dictionary
+  -D, --dictionary PATH                 load a FreeRADIUS-format dictionary (repeatable)
   -q, --quiet                           print nothing; the exit status tells
   -h, --help                            this text
 
 Exit status: 0 Access-Accept, 1 Access-Reject (or Challenge), 2 no answer or error.`;
 
 const OPTIONS = {
-  type: { type: 'string', short: 't' },
-  retries: { type: 'string', short: 'r' },
-  timeout: { type: 'string' },
-  attribute: { type: 'string', short: 'a', multiple: true },
+  method: { type: 'string', short: 'm' },
+  timeout: SHARED_OPTIONS.timeout,
+  retries: SHARED_OPTIONS.retries,
+  attribute: SHARED_OPTIONS.attribute,
   ipv6: { type: 'boolean', short: '6' },
-  dictionary: { type: 'string', short: 'd', multiple: true },
+  dictionary: SHARED_OPTIONS.dictionary,
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   ...TRANSPORT_OPTIONS,
@@ -93,9 +95,9 @@ async function runTest(argv: string[]): Promise<number> {
     serverText = '127.0.0.1',
     secret = choice.transport === 'tls' ? 'radsec' : 'testing123',
   ] = positionals;
-  const method = (stringOption(values, 'type') ?? 'pap') as Method;
+  const method = (stringOption(values, 'method') ?? 'pap') as Method;
   if (!METHODS.includes(method)) throw new UsageError(`--type must be one of ${METHODS.join(', ')}`);
-  const tries = numberOption(values, 'retries', 3, 1, 100);
+  const tries = triesOption(values, 2);
   const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);
   const quiet = values.quiet === true;
   const { host, port } = parseHostPort(serverText, defaultPortFor(choice.transport, 1812));

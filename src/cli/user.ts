@@ -117,6 +117,7 @@ function parseArgs(argv: string[]): Args {
       case '--check':
         a.check.push(value());
         break;
+      case '-D':
       case '--dictionary':
         a.dictionaries.push(value());
         break;

@@ -140,7 +140,7 @@ describe('aioradius bench against a server of this library', () => {
       SECRET,
       '-n',
       '2000',
-      '-c',
+      '-p',
       '256',
       '-u',
       'alice',
@@ -169,7 +169,7 @@ describe('aioradius bench against a server of this library', () => {
   test('acct -n 2000 -c 256: every request a new Acct-Session-Id, answered after the handler', async () => {
     const sessionsBefore = server.sessions.size;
     const requestsBefore = server.acctRequests;
-    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-n', '2000', '-c', '256', '--json']);
+    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-n', '2000', '-p', '256', '--json']);
     assert.equal(r.code, 0, show(r));
     const s = summaryOf(r);
     assert.equal(s.type, 'acct');
@@ -179,7 +179,7 @@ describe('aioradius bench against a server of this library', () => {
   });
 
   test('the text summary', async () => {
-    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-n', '100', '-c', '4']);
+    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-n', '100', '-p', '4']);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^acct against 127\.0\.0\.1:\d+, concurrency 4$/m);
     assert.match(r.stdout, /^requests +100 in [\d.]+ s$/m);
@@ -201,7 +201,7 @@ describe('aioradius bench against a server of this library', () => {
       '4000',
       '-n',
       '600',
-      '-c',
+      '-p',
       '16',
       '-u',
       'alice',
@@ -240,7 +240,7 @@ describe('aioradius bench against a server of this library', () => {
   });
 
   test('a duration: the load stops, everything sent is answered', async () => {
-    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-d', '0.3', '-c', '8', '--json']);
+    const r = await cli([`127.0.0.1:${acctPort}`, 'acct', SECRET, '-d', '0.3', '-p', '8', '--json']);
     assert.equal(r.code, 0, show(r));
     const s = summaryOf(r);
     assert.ok(s.requests > 0, show(r));
@@ -260,7 +260,7 @@ describe('aioradius bench against a server of this library', () => {
   test('SIGINT stops the load and still prints the summary', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      [MAIN, 'bench', `127.0.0.1:${acctPort}`, 'acct', SECRET, '-d', '60', '-c', '4', '--json', '--progress'],
+      [MAIN, 'bench', `127.0.0.1:${acctPort}`, 'acct', SECRET, '-d', '60', '-p', '4', '--json', '--progress'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -324,7 +324,7 @@ describe('aioradius bench: replies that do not verify, timeouts, retries', () =>
         SECRET,
         '-n',
         '20',
-        '-c',
+        '-p',
         '5',
         '-t',
         '0.2',
@@ -386,12 +386,12 @@ describe('aioradius bench: replies that do not verify, timeouts, retries', () =>
         SECRET,
         '-n',
         '30',
-        '-c',
+        '-p',
         '10',
         '-t',
         '0.1',
         '-r',
-        '2',
+        '1',
         '--json',
       ]);
       assert.equal(r.code, 0, show(r));
@@ -406,7 +406,7 @@ describe('aioradius bench: replies that do not verify, timeouts, retries', () =>
   test('no answer at all: every request times out after its tries, exit 1', async () => {
     const peer = await rawResponder('silent');
     try {
-      const r = await cli([`127.0.0.1:${peer.port}`, 'acct', SECRET, '-n', '6', '-t', '0.05', '-r', '3']);
+      const r = await cli([`127.0.0.1:${peer.port}`, 'acct', SECRET, '-n', '6', '-t', '0.05', '-r', '2']);
       assert.equal(r.code, 1, show(r));
       assert.match(r.stdout, /^timeouts +6$/m);
       assert.match(r.stdout, /^resent +12$/m);
@@ -454,13 +454,14 @@ describe('aioradius bench: usage', () => {
       ['127.0.0.1', 'coa', 's'],
       ['127.0.0.1', 'auth', 's', 'extra'],
       ['127.0.0.1', 'auth', ''],
-      ['127.0.0.1', 'auth', 's', '-c', '0'],
-      ['127.0.0.1', 'auth', 's', '-c', 'many'],
+      ['127.0.0.1', 'auth', 's', '-p', '0'],
+      ['127.0.0.1', 'auth', 's', '-p', 'many'],
       ['127.0.0.1', 'auth', 's', '-n', '1.5'],
       ['127.0.0.1', 'auth', 's', '--rate', '-5'],
       ['127.0.0.1', 'auth', 's', '-d', '0'],
       ['127.0.0.1', 'auth', 's', '-t', '0'],
-      ['127.0.0.1', 'auth', 's', '-r', '0'],
+      ['127.0.0.1', 'auth', 's', '-r', '100'],
+      ['127.0.0.1', 'auth', 's', '-c', '8'],
       ['127.0.0.1', 'auth', 's', '--what'],
       ['127.0.0.1:99999', 'auth', 's'],
       ['127.0.0.1', 'auth', 's', '-w', 'x'.repeat(129)],

@@ -126,7 +126,7 @@ describe('aioradius test/send --transport tcp|tls against our listeners', () => 
   test('send --transport tls: several packets in parallel on one connection', async () => {
     const before = server.remotes.length;
     const r = await cli(
-      ['send', `127.0.0.1:${tlsPort}`, 'auth', 'radsec', '-c', '5', '-p', '5', ...tlsArgs()],
+      ['send', `127.0.0.1:${tlsPort}`, 'auth', 'radsec', '-n', '5', '-p', '5', ...tlsArgs()],
       'User-Name = "alice", User-Password = "alicepw"\n',
     );
     assert.equal(r.code, 0, show(r));

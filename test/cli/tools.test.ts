@@ -54,12 +54,13 @@ describe('aioradius: dispatcher and usage errors', () => {
       ['test'],
       ['test', 'alice'],
       ['test', 'alice', 'pw', '127.0.0.1', 's', 'extra'],
-      ['test', 'alice', 'pw', '-t', 'eap'],
+      ['test', 'alice', 'pw', '-m', 'eap'],
       ['test', 'alice', 'pw', '127.0.0.1:99999'],
       ['test', 'alice', 'pw', '--no-such-option'],
       ['send', '127.0.0.1', 'auth'],
       ['send', '127.0.0.1', 'bogus', 's'],
-      ['send', '127.0.0.1', 'acct', 's', '-c', 'x'],
+      ['send', '127.0.0.1', 'acct', 's', '-n', 'x'],
+      ['send', '127.0.0.1', 'acct', 's', '-c', '2'],
       ['dict'],
       ['dict', '--what'],
       ['bench', '127.0.0.1', 'auth'],
@@ -81,7 +82,7 @@ describe('aioradius: dispatcher and usage errors', () => {
   test('send: input that does not parse or names unknown attributes sends nothing, exit 2', async () => {
     const port = await freePort();
     for (const input of ['User-Name "x"', 'No-Such-Attribute = 1', 'Acct-Status-Type = Sideways', '']) {
-      const r = await cli(['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '1', '-t', '0.2'], input);
+      const r = await cli(['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '0', '-t', '0.2'], input);
       assert.equal(r.code, 2, `${JSON.stringify(input)}: ${show(r)}`);
     }
   });
@@ -183,7 +184,7 @@ describe('aioradius test / send with no server', () => {
       `127.0.0.1:${port}`,
       SECRET,
       '-r',
-      '2',
+      '1',
       '--timeout',
       '0.2',
     ]);
@@ -192,13 +193,13 @@ describe('aioradius test / send with no server', () => {
     // The likely causes: the server does not know this client, or the secret is wrong.
     assert.match(t.stderr, /^hint: .*client.*secret/m);
     const s = await cli(
-      ['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '1', '-t', '0.2'],
+      ['send', `127.0.0.1:${port}`, 'acct', SECRET, '-r', '0', '-t', '0.2'],
       'User-Name = x\nAcct-Status-Type = Start\n',
     );
     assert.notEqual(s.code, 0, show(s));
     assert.match(s.stderr, /^hint: .*client.*secret/m);
     const j = await cli(
-      ['send', `127.0.0.1:${port}`, 'status', SECRET, '-r', '1', '-t', '0.2', '--json'],
+      ['send', `127.0.0.1:${port}`, 'status', SECRET, '-r', '0', '-t', '0.2', '--json'],
       '',
     );
     assert.notEqual(j.code, 0, show(j));
@@ -222,17 +223,7 @@ describe('aioradius test / send with a server whose replies do not verify', () =
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
     try {
       const port = sock.address().port;
-      const t = await cli([
-        'test',
-        'alice',
-        'alicepw',
-        `127.0.0.1:${port}`,
-        SECRET,
-        '-r',
-        '3',
-        '--timeout',
-        '0.2',
-      ]);
+      const t = await cli(['test', 'alice', 'alicepw', `127.0.0.1:${port}`, SECRET, '-r', '2', '-t', '0.2']);
       assert.equal(t.code, 2, show(t));
       assert.match(t.stdout, /^Sent Access-Request Id \d+ to 127\.0\.0\.1:\d+ length \d+$/m);
       assert.match(t.stderr, /no response from 127\.0\.0\.1:\d+ after 3 attempts \(3 replies did not verify/);
@@ -262,14 +253,14 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
 
   for (const method of ['pap', 'chap', 'mschap', 'mschapv2']) {
     test(`test -t ${method}: Access-Accept with the Reply-Message, exit 0; wrong password exit 1`, async () => {
-      const ok = await cli(['test', 'alice', 'alicepw', auth(), SECRET, '-t', method]);
+      const ok = await cli(['test', 'alice', 'alicepw', auth(), SECRET, '-m', method]);
       assert.equal(ok.code, 0, `${show(ok)}\n--- freeradius ---\n${fr.log()}`);
       assert.match(ok.stdout, /^Sent Access-Request Id \d+ to 127\.0\.0\.1:\d+ length \d+$/m);
       assert.match(ok.stdout, /^Received Access-Accept Id \d+ from 127\.0\.0\.1:\d+ length \d+$/m);
       assert.match(ok.stdout, /^\tReply-Message = "Hello, alice"$/m);
       assert.doesNotMatch(ok.stdout, /alicepw/);
       if (method === 'mschapv2') assert.match(ok.stdout, /MS-CHAP2-Success verified/);
-      const no = await cli(['test', 'alice', 'wrong', auth(), SECRET, '-t', method]);
+      const no = await cli(['test', 'alice', 'wrong', auth(), SECRET, '-m', method]);
       assert.equal(no.code, 1, show(no));
       assert.match(no.stdout, /^Received Access-Reject /m);
     });
@@ -293,7 +284,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
       auth(),
       'not-the-secret',
       '-r',
-      '1',
+      '0',
       '--timeout',
       '0.5',
     ]);
@@ -326,7 +317,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
     );
   });
 
-  test('send acct from a file with -c and -p, JSON output', async () => {
+  test('send acct from a file with -n and -p, JSON output', async () => {
     const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
     const os = await import('node:os');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aioradius-cli-'));
@@ -340,7 +331,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
         SECRET,
         '-f',
         file,
-        '-c',
+        '-n',
         '20',
         '-p',
         '4',
@@ -380,7 +371,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
       SECRET,
       '-n',
       '200',
-      '-c',
+      '-p',
       '8',
       '-u',
       'alice',
@@ -403,7 +394,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
       SECRET,
       '-n',
       '100',
-      '-c',
+      '-p',
       '4',
       '--rate',
       '2000',
