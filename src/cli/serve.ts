@@ -1,5 +1,6 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -161,7 +162,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
       return [result.attributes, ACCESS_REJECT];
     }
     this.logger.info({ user: name, nas, method: result.method, result: 'accept' }, 'Access-Accept');
-    return [[...user.reply, ...result.attributes], ACCESS_ACCEPT];
+    // PAP adds no attributes of its own: the user's reply list as it is (encodeReply only reads it).
+    const reply = result.attributes.length === 0 ? user.reply : [...user.reply, ...result.attributes];
+    return [reply, ACCESS_ACCEPT];
   }
 
   /** A check attribute matches when one of the request's values has the same wire form. */
