@@ -95,9 +95,6 @@ export class DuplicateTable {
   private keyPort = 0;
   private keyHash = 0;
   private readonly keyWords = new Int32Array(KEY_WORDS);
-  /** The request whose key is computed (by warm()), until find() takes it. */
-  private keyData: Uint8Array | undefined;
-  private warmed = 0;
 
   constructor(ttlMs: number, maxEntries: number) {
     this.ttlMs = ttlMs;
@@ -119,30 +116,6 @@ export class DuplicateTable {
    * remembers the request's key for a following {@link begin}.
    */
   find(address: string, port: number, data: Uint8Array, now: number): number {
-    if (data !== this.keyData || address !== this.keyAddress || port !== this.keyPort)
-      this.computeKey(address, port, data);
-    this.keyData = undefined;
-    const slot = this.lookup(address, port, this.keyHash, this.keyWords);
-    if (slot >= 0 && this.isExpired(slot, now)) {
-      this.remove(slot);
-      return -1;
-    }
-    return slot;
-  }
-
-  /**
-   * Computes the key of a request that find() will look up once the request is verified, and reads
-   * the head of its chain now: in a table larger than the caches that read misses, and made before
-   * the Message-Authenticator is checked, the miss is served while the CPU hashes.
-   */
-  warm(address: string, port: number, data: Uint8Array): void {
-    this.computeKey(address, port, data);
-    const seq = this.buckets[this.keyHash & this.mask];
-    // Stored, so that the read is not optimised away.
-    this.warmed = seq >= this.head ? this.meta[(seq & this.mask) * META + M_HASH] : seq;
-  }
-
-  private computeKey(address: string, port: number, data: Uint8Array): void {
     const w = this.keyWords;
     w[0] = data[1] | (data[2] << 8) | (data[3] << 16) | (data[4] << 24);
     w[1] = data[5] | (data[6] << 8) | (data[7] << 16) | (data[8] << 24);
@@ -151,8 +124,13 @@ export class DuplicateTable {
     w[4] = data[17] | (data[18] << 8) | (data[19] << 16);
     this.keyAddress = address;
     this.keyPort = port;
-    this.keyData = data;
     this.keyHash = this.hash(address, port, w);
+    const slot = this.lookup(address, port, this.keyHash, w);
+    if (slot >= 0 && this.isExpired(slot, now)) {
+      this.remove(slot);
+      return -1;
+    }
+    return slot;
   }
 
   /** Whether the entry in `slot` (from find) has its reply. */

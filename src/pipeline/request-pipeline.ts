@@ -139,7 +139,6 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       });
       return undefined;
     }
-    this.duplicates.warm(remote.address, remote.port, data);
     let r: ClientLookup<C> | Promise<ClientLookup<C>>;
     try {
       r = receiver.identify(remote);
