@@ -74,6 +74,10 @@ const papWant = Buffer.alloc(PAP_SCRATCH);
 export function verifyPap(attributes: AttributesSet, password: string): boolean {
   const got = attributes.get('User-Password');
   if (got === undefined) return false;
+  if (typeof got === 'string') {
+    const same = sameText(got, password);
+    if (same !== undefined) return same;
+  }
   // Both sides as UTF-8 in scratch memory (no allocation per request), wiped after the compare.
   // write() stops before a character that does not fit: under PAP_WHOLE bytes, nothing was cut.
   const n = Buffer.isBuffer(got) ? got.copy(papGot) : papGot.write(String(got), 'utf8');
@@ -83,6 +87,29 @@ export function verifyPap(attributes: AttributesSet, password: string): boolean 
   papGot.fill(0, 0, n);
   papWant.fill(0, 0, m);
   return ok;
+}
+
+/**
+ * Constant-time equality of two texts as UTF-8, read a UTF-16 unit at a time (no encoding, no
+ * scratch to wipe). Without surrogates, equal units are equal bytes and a different length is a
+ * different text; with one (a lone one is written as U+FFFD), undefined: compare the bytes.
+ */
+function sameText(got: string, want: string): boolean | undefined {
+  if (got.length !== want.length) return surrogateIn(got) || surrogateIn(want) ? undefined : false;
+  let diff = 0;
+  let surrogate = 0;
+  for (let i = 0; i < want.length; i++) {
+    const a = got.charCodeAt(i);
+    const b = want.charCodeAt(i);
+    diff |= a ^ b;
+    surrogate |= ((a & 0xf800) === 0xd800 ? 1 : 0) | ((b & 0xf800) === 0xd800 ? 1 : 0);
+  }
+  return surrogate === 0 ? diff === 0 : undefined;
+}
+
+function surrogateIn(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) & 0xf800) === 0xd800) return true;
+  return false;
 }
 
 /**

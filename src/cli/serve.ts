@@ -1,5 +1,7 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+// The global `performance` is a getter: the import is a plain binding on the hot path.
+import { performance } from 'node:perf_hooks';
 import { commandFailed, parseCommandLine, stringOption, UsageError } from './args.js';
 import { pino } from 'pino';
 import { type AuthResult, authenticate, authenticateAsync, detectMethod } from '../auth/authenticate.js';

@@ -85,6 +85,10 @@ export class DuplicateTable {
   // Hash key: random per table, so that no one can choose requests that collide (hash flooding).
   private readonly k0: number;
   private readonly k1: number;
+  /** The address last hashed, its word count and the hash state after its words. */
+  private hashedAddress: string | undefined;
+  private hashedWords = 0;
+  private readonly hashedState = new Int32Array(4);
 
   // The key computed by the last find(), used by begin(): one hash per request, no key object.
   private keyAddress = '';
@@ -409,17 +413,23 @@ export class DuplicateTable {
     // words, and the byte count in the top byte of the last word.
     const m = message;
     const chars = Math.min(address.length, HASHED_ADDRESS_CHARS);
+    // Requests come from few NASes: the state after the address words is kept for the last one.
+    const known = address === this.hashedAddress;
     let n = 0;
-    let word = 0;
-    // One character at a time: charCodeAt past the end would return NaN and slow the loop down.
-    for (let c = 0; c < chars; c++) {
-      word |= (address.charCodeAt(c) & 0xff) << ((c & 3) << 3);
-      if ((c & 3) === 3) {
-        m[n++] = word;
-        word = 0;
+    if (known) n = this.hashedWords;
+    else {
+      let word = 0;
+      // One character at a time: charCodeAt past the end would return NaN and slow the loop down.
+      for (let c = 0; c < chars; c++) {
+        word |= (address.charCodeAt(c) & 0xff) << ((c & 3) << 3);
+        if ((c & 3) === 3) {
+          m[n++] = word;
+          word = 0;
+        }
       }
+      if ((chars & 3) !== 0) m[n++] = word;
     }
-    if ((chars & 3) !== 0) m[n++] = word;
+    const addressWords = n;
     m[n++] = port | (chars << 16);
     for (let i = 0; i < KEY_WORDS; i++) m[n++] = w[i];
     m[n] = (4 * n) << 24;
@@ -428,7 +438,23 @@ export class DuplicateTable {
     let v1 = this.k1;
     let v2 = 0x6c796765 ^ this.k0;
     let v3 = 0x74656462 ^ this.k1;
-    for (let i = 0; i < n + 3; i++) {
+    if (known) {
+      const h = this.hashedState;
+      v0 = h[0];
+      v1 = h[1];
+      v2 = h[2];
+      v3 = h[3];
+    }
+    for (let i = known ? addressWords : 0; i < n + 3; i++) {
+      if (i === addressWords && !known) {
+        const h = this.hashedState;
+        h[0] = v0;
+        h[1] = v1;
+        h[2] = v2;
+        h[3] = v3;
+        this.hashedAddress = address;
+        this.hashedWords = addressWords;
+      }
       const x = i < n ? m[i] : 0;
       if (i === n) v2 ^= 0xff;
       v3 ^= x;

@@ -272,8 +272,12 @@ export class RawAttributes {
   }
 }
 
-/** Types that decodeAttributes does not decode as one leaf value. */
-const NESTING_TYPES: ReadonlySet<string> = new Set(['vsa', 'extended', 'long-extended', 'tlv', 'evs']);
+/** Types that decodeAttributes does not decode as one leaf value (compared, not a Set: a handler's every read asks). */
+function isNestingType(type: string): boolean {
+  return (
+    type === 'vsa' || type === 'extended' || type === 'long-extended' || type === 'tlv' || type === 'evs'
+  );
+}
 
 /** A definition whose every wire attribute decodes to one entry of its own, or to a raw one. */
 function isPlainTopLevel(dict: Dictionary, def: AttributeDef): boolean {
@@ -283,7 +287,7 @@ function isPlainTopLevel(dict: Dictionary, def: AttributeDef): boolean {
     def.vendor === undefined &&
     dict.standard[def.number] === def &&
     !def.isContainer &&
-    !NESTING_TYPES.has(def.type) &&
+    !isNestingType(def.type) &&
     !f.concat &&
     !f.hasTag &&
     !f.array &&

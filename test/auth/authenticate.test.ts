@@ -45,6 +45,33 @@ describe('authenticate() end to end through the codec', () => {
     assert.equal(check('abc', 'abc'), true);
   });
 
+  test('verifyPap compares UTF-8 bytes, also for surrogates and lone ones (written as U+FFFD)', () => {
+    const set = (got: string) => {
+      const req = new AccessRequest(SECRET);
+      req.add('User-Password', got);
+      return req.attributes;
+    };
+    const bytesEqual = (a: string, b: string) => Buffer.from(a, 'utf8').equals(Buffer.from(b, 'utf8'));
+    const texts = [
+      '',
+      'a',
+      'ab',
+      '\u{1F600}',
+      'x\u{1F600}',
+      '\uD800',
+      '\uFFFD',
+      'a\uDC00',
+      'a\uFFFD',
+      'é',
+      'e\u0301',
+    ];
+    for (const got of texts.filter((t) => t !== '')) {
+      for (const want of texts) {
+        assert.equal(verifyPap(set(got), want), bytesEqual(got, want), `${JSON.stringify([got, want])}`);
+      }
+    }
+  });
+
   for (const method of ['pap', 'chap', 'mschap', 'mschapv2'] as const) {
     test(`${method}: right password accepted, wrong one refused`, () => {
       const add = { pap: addPap, chap: addChap, mschap: addMsChapV1, mschapv2: addMsChapV2 }[method];
