@@ -1,6 +1,7 @@
 import type { AttributeEntry } from '../protocol/attributes.js';
 import { jsonValue } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
+import { UnknownAttributeError } from '../errors.js';
 import { UsageError } from './args.js';
 
 /** One `Name = value` pair as read from input: the value still as text. */
@@ -21,9 +22,28 @@ export function quote(text: string): string {
   return `${out}"`;
 }
 
+const MICROSOFT = 311;
+// RFC 2548 §2.1.5 MS-CHAP-Error and §2.3.3 MS-CHAP2-Success: an Ident octet, then text.
+const MS_TEXT_ATTRIBUTES = new Set([2, 26]);
+
+/** True for octets that are an Ident byte and printable text (MS-CHAP-Error "E=691 R=0 V=3"). */
+function identAndText(v: Buffer): boolean {
+  if (v.length < 2) return false;
+  for (let i = 1; i < v.length; i++) if (v[i] < 0x20 || v[i] > 0x7e) return false;
+  return true;
+}
+
 /** The value of one attribute as radclient prints it: strings quoted, bytes as 0x hex, names for enums. */
 export function formatEntry(entry: AttributeEntry): string {
   const v = entry.value;
+  if (
+    Buffer.isBuffer(v) &&
+    entry.def.vendor?.id === MICROSOFT &&
+    MS_TEXT_ATTRIBUTES.has(entry.def.number) &&
+    identAndText(v)
+  )
+    // The Ident octet always as an escape (\001), even when printable, then the text.
+    return `"\\${v[0].toString(8).padStart(3, '0')}${quote(v.toString('latin1', 1)).slice(1)}`;
   if (Buffer.isBuffer(v)) return `0x${v.toString('hex')}`;
   if (v instanceof Date) return quote(v.toISOString());
   if (typeof v === 'bigint') return v.toString();
@@ -35,6 +55,16 @@ export function formatEntry(entry: AttributeEntry): string {
 /** The display name of an entry (`Name:tag` for tagged attributes). */
 export function entryName(entry: AttributeEntry): string {
   return entry.tag === undefined ? entry.def.name : `${entry.def.name}:${entry.tag}`;
+}
+
+/**
+ * The message of an error building a packet from the command line; an unknown attribute gets the
+ * hint that vendor attributes need their dictionary.
+ */
+export function attributeErrorText(err: unknown, dictionaryLoaded: boolean): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof UnknownAttributeError) || dictionaryLoaded) return message;
+  return `${message} (vendor attributes need their dictionary: -D /usr/share/freeradius/dictionary loads FreeRADIUS's)`;
 }
 
 /** Names whose values are never printed (secrets). */

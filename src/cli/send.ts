@@ -32,7 +32,7 @@ import {
   transportChoice,
 } from './exchange.js';
 import { RadiusTimeoutError } from '../errors.js';
-import { formatAttributes, parseAttributeText, type TextPair } from './format.js';
+import { attributeErrorText, formatAttributes, parseAttributeText, type TextPair } from './format.js';
 import { TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius send`. */
@@ -173,7 +173,7 @@ async function runSend(argv: string[]): Promise<number> {
     try {
       buildPacket(type.code, secret, pairs, dictionary).encode();
     } catch (err) {
-      throw new UsageError(`packet ${i + 1}: ${(err as Error).message}`);
+      throw new UsageError(`packet ${i + 1}: ${attributeErrorText(err, dictPaths.length > 0)}`);
     }
   });
 

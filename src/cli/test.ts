@@ -32,7 +32,7 @@ import {
   transportUsage,
   transportChoice,
 } from './exchange.js';
-import { formatAttributes, parseLine } from './format.js';
+import { attributeErrorText, formatAttributes, parseLine } from './format.js';
 import { TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius test`. */
@@ -96,7 +96,7 @@ async function runTest(argv: string[]): Promise<number> {
     secret = choice.transport === 'tls' ? 'radsec' : 'testing123',
   ] = positionals;
   const method = (stringOption(values, 'method') ?? 'pap') as Method;
-  if (!METHODS.includes(method)) throw new UsageError(`--type must be one of ${METHODS.join(', ')}`);
+  if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
   const tries = triesOption(values, 2);
   const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);
   const quiet = values.quiet === true;
@@ -132,7 +132,15 @@ async function runTest(argv: string[]): Promise<number> {
     } catch (err) {
       throw new UsageError(`--attribute ${JSON.stringify(item)}: ${(err as Error).message}`);
     }
-    for (const [name, value] of pairs) request.add(name, value);
+    for (const [name, value] of pairs) {
+      try {
+        request.add(name, value);
+      } catch (err) {
+        throw new UsageError(
+          `--attribute ${JSON.stringify(item)}: ${attributeErrorText(err, dictPaths.length > 0)}`,
+        );
+      }
+    }
   }
 
   const server = await resolveServer(host, port, values.ipv6 === true);
