@@ -30,7 +30,7 @@ class Server extends AbstractRadiusServer {
   validateNas() {
     return SECRET;
   }
-  override handleAuthPacket(attributes: AttributesSet, context: RequestContext) {
+  override handleAuthPacket(_attributes: AttributesSet, context: RequestContext) {
     const result = authenticate(context.packet, { ntHash: ntPasswordHash('alicepw') });
     if (!result.ok) return [result.attributes, ACCESS_REJECT] as const;
     // A Cisco VSA (vendor 9, type 1) only a loaded dictionary names.
