@@ -1,6 +1,6 @@
 // The YAML configuration of `aioradius serve`: schema, validation with file/field/line, and the
 // client table (NAS address or CIDR → secret and BlastRADIUS options).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
@@ -107,6 +107,9 @@ export interface AccountingConfig {
   /** Seconds without an update after which an active session is marked stale; undefined: never. */
   staleAfter?: number;
 }
+
+/** Where Debian's freeradius-common package puts its dictionaries. */
+export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TOP_KEYS = [
@@ -768,6 +771,16 @@ export function parseConfig(text: string, file: string): ServeConfig {
     }
     dictionaries.push(abs);
   });
+  // Without a `dictionaries` key, FreeRADIUS's dictionaries are loaded when installed (vendor
+  // attributes then have names in replies, logs and configs); `dictionaries: []` loads none.
+  if (!top.has('dictionaries') && existsSync(FREERADIUS_DICTIONARY)) {
+    try {
+      dictionary.load(FREERADIUS_DICTIONARY);
+      dictionaries.push(FREERADIUS_DICTIONARY);
+    } catch {
+      // A damaged installation is not the config's fault: the built-in dictionary remains.
+    }
+  }
 
   const clientNodes = w.seq(['clients'], top.get('clients'));
   if (clientNodes.length === 0)

@@ -512,6 +512,7 @@ export async function run(argv: string[]): Promise<number> {
       database: config.database,
       clients: config.clients.length,
       users: config.users.length,
+      dictionaries: config.dictionaries,
       // Only when there are any: the line stays as it was for a config without back ends.
       backends:
         config.http || config.ldap
