@@ -1,5 +1,6 @@
 // `aioradius bench`: a load generator (auth or accounting), at fixed concurrency or fixed rate, on
 // the load engine (many requests in flight per socket, packets patched in place, every reply verified).
+import { writeFileSync } from 'node:fs';
 import {
   commandFailed,
   formatHostPort,
@@ -18,6 +19,7 @@ import {
   transportChoice,
   transportUsage,
 } from './exchange.js';
+import { latencySvg } from './latency-chart.js';
 import { LoadEngine, type LoadProgress, type LoadReport } from './load-engine.js';
 
 /** Help text of `aioradius bench`. */
@@ -44,6 +46,7 @@ Options:
 ${transportUsage(26)}
       --progress          print the progress line even when stderr is not a terminal
       --json              print the summary as JSON
+      --svg FILE          write the latency distribution as an SVG bar chart
   -h, --help              this text
 
 Ctrl-C stops sending; the summary covers what was sent.
@@ -62,6 +65,7 @@ const OPTIONS = {
   sockets: { type: 'string', short: 's' },
   progress: { type: 'boolean' },
   json: { type: 'boolean' },
+  svg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...TRANSPORT_OPTIONS,
 } as const;
@@ -246,5 +250,22 @@ async function runBench(argv: string[]): Promise<number> {
   // The summary reports the concurrency asked for, even when a small count needed fewer slots.
   summary.concurrency = concurrency;
   process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  // A run of nothing but rejects measures the server's failure path, likely by mistake.
+  if (typeWord === 'auth' && report.answered > 0 && report.rejects === report.answered) {
+    process.stderr.write(
+      `aioradius bench: warning: every answer was an Access-Reject: does the server know user ${JSON.stringify(user)} with this password (-u, -w)?\n`,
+    );
+  }
+  const svgFile = stringOption(values, 'svg');
+  if (svgFile !== undefined) {
+    writeFileSync(
+      svgFile,
+      latencySvg(
+        report,
+        `aioradius bench ${where} ${typeWord} (${choice.transport}, ${concurrency} in flight)`,
+      ),
+    );
+    if (!values.json) process.stdout.write(`latency chart written to ${svgFile}\n`);
+  }
   return report.timeouts ? 1 : 0;
 }

@@ -82,6 +82,12 @@ export interface LatencySummary {
   mean: number;
 }
 
+/** One bin of a latency chart: replies at most `upToMs` (and above the previous bin's bound). */
+export interface LatencyBin {
+  upToMs: number;
+  count: number;
+}
+
 /** What a run measured. */
 export interface LoadReport {
   kind: LoadKind;
@@ -123,6 +129,8 @@ export interface LoadReport {
   rps: number;
   /** Latency (first transmission to reply) of the replies after the warm-up. */
   latencyMs: LatencySummary;
+  /** The same latencies in bins, for a chart (see LatencyHistogram.bins). */
+  latencyBins: LatencyBin[];
 }
 
 /** A live view for progress lines; the interval figures cover the time since the previous call. */
@@ -214,6 +222,29 @@ export class LatencyHistogram {
       max: round3(this.max()),
       mean: round3(this.mean()),
     };
+  }
+
+  /**
+   * The samples in coarse bins for a chart: four per doubling of the latency (each bin's upper
+   * bound in milliseconds, and its count), from the first non-empty bin to the last.
+   */
+  bins(): LatencyBin[] {
+    const byBin = new Map<number, number>();
+    for (let i = 0; i < this.counts.length; i++) {
+      const n = this.counts[i];
+      if (n === 0) continue;
+      const us = Math.max(1, bucketMiddle(i));
+      const b = Math.floor(Math.log2(us) * 4);
+      byBin.set(b, (byBin.get(b) ?? 0) + n);
+    }
+    if (byBin.size === 0) return [];
+    const keys = [...byBin.keys()];
+    const lo = Math.min(...keys);
+    const hi = Math.max(...keys);
+    const out: LatencyBin[] = [];
+    for (let b = lo; b <= hi; b++)
+      out.push({ upToMs: round3(2 ** ((b + 1) / 4) / 1000), count: byBin.get(b) ?? 0 });
+    return out;
   }
 
   /** Forgets every sample. */
@@ -829,6 +860,7 @@ export class LoadEngine {
       connectionsLost: this.lost,
       rps: windowSeconds > 0 ? round3(this.windowReplies / windowSeconds) : 0,
       latencyMs: this.latency.summary(),
+      latencyBins: this.latency.bins(),
     };
   }
 }

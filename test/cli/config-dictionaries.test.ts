@@ -36,3 +36,12 @@ describe('serve dictionaries', {
     );
   });
 });
+
+describe('the example config', () => {
+  test('has the user `aioradius bench` sends by default (bench / bench)', () => {
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    const c = loadConfig(path.resolve(here, '../../../examples/aioradius.yaml'));
+    const bench = c.users.find((u) => u.name === 'bench');
+    assert.equal(bench?.password, 'bench');
+  });
+});
