@@ -14,6 +14,7 @@ import type { LdapUsersOptions } from '../users/ldap-users.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
+import { keysOf } from './config-schema.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -112,35 +113,9 @@ export interface AccountingConfig {
 export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const TOP_KEYS = [
-  'listen',
-  'clients',
-  'users',
-  'dictionaries',
-  'log',
-  'metrics',
-  'database',
-  'accounting',
-  'ldap',
-  'http',
-];
-const LDAP_KEYS = ['url', 'baseDn', 'filter', 'bindDn', 'bindPassword', 'timeout', 'startTls', 'ca', 'reply'];
-const HTTP_KEYS = ['url', 'method', 'headers', 'timeout', 'cacheSeconds', 'cacheSize'];
-const LISTEN_KEYS = ['host', 'auth', 'acct', 'coa', 'tcp', 'tls'];
-const TLS_KEYS = ['port', 'certificate', 'privateKey', 'ca', 'crl', 'minVersion', 'radiusVersion'];
-const CLIENT_KEYS = [
-  'address',
-  'secret',
-  'name',
-  'requireMessageAuthenticator',
-  'limitProxyState',
-  'transport',
-  'psk',
-];
 const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
 /** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
 export const RADSEC_SECRET = 'radsec';
-const USER_KEYS = ['name', 'password', 'passwordHash', 'ntHash', 'reply', 'check'];
 
 type PathPart = string | number;
 
@@ -443,7 +418,7 @@ function attributeList(
 
 function parseClient(w: Walker, node: Node, i: number, base: string): ClientConfig {
   const parts = ['clients', i];
-  const m = w.map(parts, node, CLIENT_KEYS);
+  const m = w.map(parts, node, keysOf('clients[]'));
   const address = w.string([...parts, 'address'], m.get('address'), node) as string;
   const cidr = parseCidr(address);
   if (!cidr) w.fail([...parts, 'address'], m.get('address'), `not an IP address or CIDR: ${address}`);
@@ -454,7 +429,7 @@ function parseClient(w: Walker, node: Node, i: number, base: string): ClientConf
   let psk: ClientConfig['psk'];
   if (m.has('psk')) {
     const pp = [...parts, 'psk'];
-    const pm = w.map(pp, m.get('psk'), ['identity', 'key']);
+    const pm = w.map(pp, m.get('psk'), keysOf('clients[].psk'));
     const pskNode = m.get('psk') ?? undefined;
     const identity = w.string([...pp, 'identity'], pm.get('identity'), pskNode) as string;
     const keyText = w.secret([...pp, 'key'], pm.get('key'), base, pskNode) as string;
@@ -512,7 +487,7 @@ function readPem(
 
 function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsListenConfig {
   const parts = ['listen', 'tls'];
-  const m = w.map(parts, node, TLS_KEYS);
+  const m = w.map(parts, node, keysOf('listen.tls'));
   // Whether certificate, privateKey and ca may be left out (PSK clients only) is known once the
   // clients are read: see pemRequired.
   const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base) : []);
@@ -561,7 +536,7 @@ function pemRequired(
 
 function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): UserConfig {
   const parts = ['users', i];
-  const m = w.map(parts, node, USER_KEYS);
+  const m = w.map(parts, node, keysOf('users[]'));
   const name = w.string([...parts, 'name'], m.get('name'), node) as string;
   const password = w.string([...parts, 'password'], m.get('password'));
   const hashText = w.string([...parts, 'ntHash'], m.get('ntHash'));
@@ -594,7 +569,7 @@ function parseLdap(
   dictionary: Dictionary,
 ): ServeConfig['ldap'] {
   const parts = ['ldap'];
-  const m = w.map(parts, node, LDAP_KEYS);
+  const m = w.map(parts, node, keysOf('ldap'));
   const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
   if (!/^ldaps?:\/\/[^/]+\/?$/i.test(url)) {
     w.fail([...parts, 'url'], m.get('url'), 'must be ldap://HOST[:PORT] or ldaps://HOST[:PORT]');
@@ -663,7 +638,7 @@ function parseHttp(
   dictionary: Dictionary,
 ): HttpUsersOptions {
   const parts = ['http'];
-  const m = w.map(parts, node, HTTP_KEYS);
+  const m = w.map(parts, node, keysOf('http'));
   const url = w.string([...parts, 'url'], m.get('url'), node ?? true) as string;
   let parsed: URL | undefined;
   try {
@@ -737,9 +712,9 @@ export function parseConfig(text: string, file: string): ServeConfig {
     throw new ConfigError(file, '(yaml)', yamlError.message.split('\n')[0], line);
   }
   const base = path.dirname(path.resolve(file));
-  const top = w.map([], doc.contents ?? undefined, TOP_KEYS);
+  const top = w.map([], doc.contents ?? undefined, keysOf(''));
 
-  const lm = w.map(['listen'], top.get('listen'), LISTEN_KEYS);
+  const lm = w.map(['listen'], top.get('listen'), keysOf('listen'));
   const host = w.string(['listen', 'host'], lm.get('host')) ?? '127.0.0.1';
   if (!isIP(host) && !/^[a-z0-9.-]+$/i.test(host))
     w.fail(['listen', 'host'], lm.get('host'), 'not an address');
@@ -750,7 +725,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     coa: w.port(['listen', 'coa'], lm.get('coa')),
   };
   if (lm.has('tcp')) {
-    const tm = w.map(['listen', 'tcp'], lm.get('tcp'), ['port']);
+    const tm = w.map(['listen', 'tcp'], lm.get('tcp'), keysOf('listen.tcp'));
     if (!tm.has('port')) w.fail(['listen', 'tcp', 'port'], lm.get('tcp'), 'is required');
     listen.tcp = { port: w.port(['listen', 'tcp', 'port'], tm.get('port')) as number };
   }
@@ -816,7 +791,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
 
   let logLevel: LogLevel = 'info';
   if (top.has('log')) {
-    const m = w.map(['log'], top.get('log'), ['level']);
+    const m = w.map(['log'], top.get('log'), keysOf('log'));
     const level = w.string(['log', 'level'], m.get('level'));
     if (level !== undefined && !LOG_LEVELS.includes(level)) {
       w.fail(['log', 'level'], m.get('level'), `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -826,7 +801,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
 
   let metrics: ServeConfig['metrics'];
   if (top.has('metrics')) {
-    const m = w.map(['metrics'], top.get('metrics'), ['host', 'port']);
+    const m = w.map(['metrics'], top.get('metrics'), keysOf('metrics'));
     if (!m.has('port')) w.fail(['metrics', 'port'], top.get('metrics'), 'is required');
     metrics = {
       host: w.string(['metrics', 'host'], m.get('host')) ?? '127.0.0.1',
@@ -837,7 +812,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
-    const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
+    const m = w.map(['accounting'], top.get('accounting'), keysOf('accounting'));
     accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
   }
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;

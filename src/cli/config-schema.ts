@@ -1,0 +1,315 @@
+// Every key of `serve`'s YAML, in one table: the loader takes the keys each section accepts from it
+// (a key missing here is refused as unknown), and the configuration reference (docs/configuration.md)
+// is generated from it, so the two cannot drift apart.
+
+/** One key of the configuration. */
+export interface ConfigKey {
+  /** Dotted path; `[]` marks a list item (`clients[].secret`). */
+  path: string;
+  /** What it takes, in words (`port`, `string`, `secret`, `true | false | auto`...). */
+  type: string;
+  /** The default, as written in YAML; undefined when the key is required or has none. */
+  default?: string;
+  required?: boolean;
+  /** Whether SIGHUP applies a change without a restart. */
+  reload: boolean;
+  doc: string;
+}
+
+const SECRET = 'secret: a string, `{ env: NAME }` or `{ file: PATH }`';
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { path: 'listen', type: 'mapping', reload: false, doc: 'Where the server listens.' },
+  {
+    path: 'listen.host',
+    type: 'address',
+    default: '127.0.0.1',
+    reload: false,
+    doc: 'Address the listeners bind to (`0.0.0.0` or `::` for all).',
+  },
+  {
+    path: 'listen.auth',
+    type: 'port',
+    default: '1812',
+    reload: false,
+    doc: 'Authentication port (UDP); 0 picks a free one.',
+  },
+  {
+    path: 'listen.acct',
+    type: 'port',
+    default: '1813',
+    reload: false,
+    doc: 'Accounting port (UDP); must differ from `listen.auth`.',
+  },
+  {
+    path: 'listen.coa',
+    type: 'port',
+    reload: false,
+    doc: 'Dynamic Authorization port: accepted, not served yet.',
+  },
+  {
+    path: 'listen.tcp',
+    type: 'mapping',
+    reload: false,
+    doc: 'RADIUS over TCP (RFC 6613): every request type on one port.',
+  },
+  { path: 'listen.tcp.port', type: 'port', required: true, reload: false, doc: 'The TCP port.' },
+  { path: 'listen.tls', type: 'mapping', reload: false, doc: 'RADIUS over TLS (RFC 6614, RadSec).' },
+  { path: 'listen.tls.port', type: 'port', default: '2083', reload: false, doc: 'The TLS port.' },
+  {
+    path: 'listen.tls.certificate',
+    type: 'PEM file',
+    reload: false,
+    doc: 'Server certificate (required unless every TLS client uses a PSK).',
+  },
+  { path: 'listen.tls.privateKey', type: 'PEM file', reload: false, doc: 'Its private key (same rule).' },
+  {
+    path: 'listen.tls.ca',
+    type: 'PEM file',
+    reload: false,
+    doc: 'CA that must have signed client certificates (same rule).',
+  },
+  { path: 'listen.tls.crl', type: 'PEM file', reload: false, doc: 'Revoked client certificates.' },
+  {
+    path: 'listen.tls.minVersion',
+    type: 'TLSv1.2 | TLSv1.3',
+    default: 'TLSv1.2',
+    reload: false,
+    doc: 'Lowest TLS version accepted.',
+  },
+  {
+    path: 'listen.tls.radiusVersion',
+    type: "'1.0' | '1.1' | '1.0,1.1'",
+    default: "'1.0,1.1'",
+    reload: false,
+    doc: 'RADIUS/1.1 (RFC 9765) by ALPN: either, only 1.1, or never.',
+  },
+  {
+    path: 'clients',
+    type: 'list',
+    required: true,
+    reload: true,
+    doc: 'The NASes (or networks of them) allowed to send requests.',
+  },
+  {
+    path: 'clients[].address',
+    type: 'address or CIDR',
+    required: true,
+    reload: true,
+    doc: 'Source address or network; the most specific entry wins.',
+  },
+  {
+    path: 'clients[].secret',
+    type: SECRET,
+    reload: true,
+    doc: 'Shared secret (required, except over TLS where it defaults to `radsec`).',
+  },
+  { path: 'clients[].name', type: 'string', reload: true, doc: 'Name in logs and metrics.' },
+  {
+    path: 'clients[].requireMessageAuthenticator',
+    type: 'true | false | auto',
+    default: 'auto',
+    reload: true,
+    doc: 'BlastRADIUS: require Message-Authenticator in Access-Requests (`auto`: once the NAS has sent one).',
+  },
+  {
+    path: 'clients[].limitProxyState',
+    type: 'true | false',
+    default: 'true',
+    reload: true,
+    doc: 'Drop unsigned Access-Requests that carry Proxy-State.',
+  },
+  {
+    path: 'clients[].transport',
+    type: 'udp | tcp | tls',
+    reload: true,
+    doc: 'Only requests over this transport match the entry; absent: any.',
+  },
+  {
+    path: 'clients[].psk',
+    type: 'mapping',
+    reload: true,
+    doc: 'TLS-PSK: the client authenticates with this identity and key (transport tls).',
+  },
+  {
+    path: 'clients[].psk.identity',
+    type: 'string',
+    required: true,
+    reload: true,
+    doc: 'PSK identity the client sends.',
+  },
+  {
+    path: 'clients[].psk.key',
+    type: `${SECRET} (hex, 16 bytes or more)`,
+    required: true,
+    reload: true,
+    doc: 'The pre-shared key.',
+  },
+  {
+    path: 'users',
+    type: 'list',
+    reload: true,
+    doc: 'Users kept in the config (the database and back ends hold more).',
+  },
+  { path: 'users[].name', type: 'string', required: true, reload: true, doc: 'User-Name.' },
+  { path: 'users[].password', type: 'string', reload: true, doc: 'Cleartext password (every method).' },
+  {
+    path: 'users[].passwordHash',
+    type: 'string',
+    reload: true,
+    doc: 'A stored hash ($6$, $5$, $1$, bcrypt, {SSHA}...): PAP only.',
+  },
+  { path: 'users[].ntHash', type: '32 hex digits', reload: true, doc: 'NT hash: MS-CHAP and PAP.' },
+  {
+    path: 'users[].reply',
+    type: 'attributes',
+    reload: true,
+    doc: 'Reply attributes (`Name: value` or a list of `Name = value`).',
+  },
+  {
+    path: 'users[].check',
+    type: 'attributes',
+    reload: true,
+    doc: 'Attributes the request must carry with these values.',
+  },
+  {
+    path: 'dictionaries',
+    type: 'list of paths',
+    default: "FreeRADIUS's when installed",
+    reload: false,
+    doc: 'FreeRADIUS-format dictionaries over the built-in one; `[]` for none.',
+  },
+  { path: 'log', type: 'mapping', reload: true, doc: 'Logging.' },
+  {
+    path: 'log.level',
+    type: 'fatal | error | warn | info | debug | trace | silent',
+    default: 'info',
+    reload: true,
+    doc: 'Log level (`--log-level` overrides it).',
+  },
+  { path: 'metrics', type: 'mapping', reload: false, doc: 'Prometheus metrics over HTTP.' },
+  {
+    path: 'metrics.host',
+    type: 'address',
+    default: '127.0.0.1',
+    reload: false,
+    doc: 'Address of the metrics endpoint.',
+  },
+  { path: 'metrics.port', type: 'port', required: true, reload: false, doc: 'Its port.' },
+  {
+    path: 'database',
+    type: 'path',
+    default: 'aioradius.db',
+    reload: false,
+    doc: 'SQLite file for users and accounting.',
+  },
+  { path: 'accounting', type: 'mapping', reload: false, doc: 'Accounting sessions.' },
+  {
+    path: 'accounting.staleAfter',
+    type: 'seconds',
+    reload: false,
+    doc: 'Sessions without an update for this long are marked stale.',
+  },
+  {
+    path: 'ldap',
+    type: 'mapping',
+    reload: true,
+    doc: 'Users in an LDAP directory (PAP by a bind as the user).',
+  },
+  {
+    path: 'ldap.url',
+    type: 'ldap:// or ldaps:// URL',
+    required: true,
+    reload: true,
+    doc: 'The directory server.',
+  },
+  { path: 'ldap.baseDn', type: 'DN', required: true, reload: true, doc: 'Where users are searched.' },
+  {
+    path: 'ldap.filter',
+    type: 'LDAP filter with {user}',
+    default: '(uid={user})',
+    reload: true,
+    doc: 'Search filter.',
+  },
+  { path: 'ldap.bindDn', type: 'DN', reload: true, doc: 'DN the search binds as (anonymous when absent).' },
+  { path: 'ldap.bindPassword', type: SECRET, reload: true, doc: 'Its password.' },
+  { path: 'ldap.timeout', type: 'seconds', default: '5', reload: true, doc: 'Per operation.' },
+  {
+    path: 'ldap.startTls',
+    type: 'true | false',
+    default: 'false',
+    reload: true,
+    doc: 'StartTLS on an ldap:// URL.',
+  },
+  {
+    path: 'ldap.ca',
+    type: 'PEM file',
+    reload: true,
+    doc: 'CA the directory server certificate must chain to.',
+  },
+  { path: 'ldap.reply', type: 'mapping', reload: true, doc: 'LDAP attribute → RADIUS reply attribute.' },
+  {
+    path: 'http',
+    type: 'mapping',
+    reload: true,
+    doc: 'Users behind an HTTP service (one lookup per user, cached).',
+  },
+  {
+    path: 'http.url',
+    type: 'http(s) URL with {user}',
+    required: true,
+    reload: true,
+    doc: 'Where a user is looked up.',
+  },
+  {
+    path: 'http.method',
+    type: 'GET | POST',
+    default: 'GET',
+    reload: true,
+    doc: 'POST sends the user in the body.',
+  },
+  { path: 'http.headers', type: `mapping of ${SECRET}`, reload: true, doc: 'Request headers (tokens).' },
+  { path: 'http.timeout', type: 'seconds', default: '2', reload: true, doc: 'Per lookup.' },
+  {
+    path: 'http.cacheSeconds',
+    type: 'seconds (0: no cache)',
+    default: '30',
+    reload: true,
+    doc: 'How long an answer is kept.',
+  },
+  { path: 'http.cacheSize', type: 'entries', default: '1000', reload: true, doc: 'Answers kept at most.' },
+];
+
+/** The keys directly under `section` ('' for the top level, `clients[]` for a client entry). */
+export function keysOf(section: string): string[] {
+  const prefix = section === '' ? '' : `${section}.`;
+  const out: string[] = [];
+  for (const k of CONFIG_KEYS) {
+    if (!k.path.startsWith(prefix)) continue;
+    const rest = k.path.slice(prefix.length).replace(/\[\]$/, '');
+    if (rest !== '' && !rest.includes('.') && !rest.includes('[')) out.push(rest);
+  }
+  return out;
+}
+
+/** The configuration reference in Markdown: every key, its type, default and whether SIGHUP reloads it. */
+export function configReference(): string {
+  const lines = [
+    '# `aioradius serve` configuration reference',
+    '',
+    'Generated from the table the configuration loader validates with (src/cli/config-schema.ts);',
+    'do not edit by hand: `npm run docs:config` writes it. Paths in the file are relative to it.',
+    '`[]` marks an item of a list. SIGHUP: whether `kill -HUP` applies a change (others need a restart).',
+    '',
+    '| Key | Type | Default | SIGHUP | Meaning |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  for (const k of CONFIG_KEYS) {
+    const def = k.required ? 'required' : k.default === undefined ? '' : `\`${k.default}\``;
+    lines.push(
+      `| \`${k.path}\` | ${cell(k.type)} | ${cell(def)} | ${k.reload ? 'yes' : 'no'} | ${cell(k.doc)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
