@@ -1,5 +1,6 @@
 // `aioradius acct sessions|show|purge`: reads and trims the accounting tables of the SQLite store
 // `serve` writes (like FreeRADIUS's radwho/radlast, over the database).
+import { commandFailed, UsageError } from './args.js';
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
@@ -9,7 +10,7 @@ import type { SessionRow } from '../store/sqlite-store.js';
 import { loadConfig } from './config.js';
 import { runIfMain } from './run-main.js';
 
-const USAGE = `usage:
+const USAGE = `Usage:
   aioradius acct sessions [--active] [--user U] [--nas ADDR] [--limit N] [--json] (--db FILE | --config FILE)
   aioradius acct show SESSION [--nas ADDR] [--json] (--db FILE | --config FILE)
   aioradius acct purge --before DATE [--dry-run] (--db FILE | --config FILE)
@@ -19,8 +20,6 @@ prints one session (Acct-Session-Id) with every stored record; purge deletes rec
 before DATE and the closed (stopped or stale) sessions last updated before it; open sessions
 stay. DATE is an ISO 8601 date or time (2026-01-31, 2026-01-31T12:00:00Z) or an age such as 30d
 or 12h. --config takes the database path from a serve config.`;
-
-class UsageError extends Error {}
 
 interface Args {
   positional: string[];
@@ -168,13 +167,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`aioradius acct: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    return commandFailed('acct', err);
   }
-  if (args.help || args.positional.length === 0) {
-    (args.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
-    return args.help ? 0 : 2;
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
+  if (args.positional.length === 0) return commandFailed('acct', new UsageError('expected a command'));
   const [command, ...rest] = args.positional;
   let dbPath = args.db;
   let before: number | undefined;

@@ -1,6 +1,7 @@
 // `aioradius coa` and `aioradius disconnect`: a CoA-Request or Disconnect-Request (RFC 5176) to the
 // NAS of a session found in the accounting store, identified as the NAS reported it (NAS-IP-Address
 // or NAS-Identifier, Acct-Session-Id, User-Name), sent with sendToDas.
+import { commandFailed, UsageError } from './args.js';
 import { existsSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -28,8 +29,6 @@ Acct-Session-Id, User-Name and the -a/--attribute attributes (e.g. Session-Timeo
 client's from the serve config (--config), or --secret. Exit 0 when every request is ACKed, 1
 on a NAK, no answer or no session, 2 on bad usage.`;
 }
-
-class UsageError extends Error {}
 
 interface Args {
   positional: string[];
@@ -135,8 +134,7 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
   try {
     args = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n${usage(kind)}\n`);
-    return 2;
+    return commandFailed(kind, err);
   }
   if (args.help) {
     process.stdout.write(`${usage(kind)}\n`);

@@ -1,4 +1,5 @@
 // `aioradius user add|del|list`: manages the users table of the SQLite store `serve` reads.
+import { commandFailed, UsageError } from './args.js';
 import { existsSync } from 'node:fs';
 import {
   type NewPasswordHashScheme,
@@ -22,7 +23,7 @@ const SCHEMES: readonly NewPasswordHashScheme[] = [
   'ssha1',
 ];
 
-const USAGE = `usage:
+const USAGE = `Usage:
   aioradius user add NAME (--password P [--mschap] [--cleartext] [--scheme S] | --password-hash HASH | --nt-hash HEX)
                      [--reply 'Attr=value']... [--check 'Attr=value']...
                      [--replace] [--create] (--db FILE | --config FILE) [--dictionary FILE]...
@@ -37,8 +38,6 @@ NT hash only (MS-CHAP and PAP); it may be given with --password-hash.
 --config takes the database path and dictionaries from a serve config (and list shows its users
 too). A --db file must exist, except with "add --create". Check attributes must be present in the
 Access-Request with that value (e.g. --check 'NAS-Identifier=ap1').`;
-
-class UsageError extends Error {}
 
 interface Args {
   positional: string[];
@@ -216,13 +215,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`aioradius user: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    return commandFailed('user', err);
   }
-  if (args.help || args.positional.length === 0) {
-    (args.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
-    return args.help ? 0 : 2;
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
+  if (args.positional.length === 0) return commandFailed('user', new UsageError('expected a command'));
   const [command, name, ...rest] = args.positional;
   let dbPath = args.db;
   let dictionary: Dictionary;
@@ -254,8 +253,7 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   } else if (command !== 'del' && command !== 'list') {
-    process.stderr.write(`aioradius user: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
-    return 2;
+    return commandFailed('user', new UsageError(`unknown command ${JSON.stringify(command)}`));
   }
   // A mistyped --db must not leave an empty database behind that serve would then use.
   const mayCreate = command === 'add' && (args.create || args.db === undefined);
