@@ -25,6 +25,7 @@ import type { CredentialsLookup, EapMethod, MethodContext, MethodInstance, Metho
 import { gtcMethod } from './methods/gtc.js';
 import { md5Method } from './methods/md5.js';
 import { msChapV2Method } from './methods/mschapv2.js';
+import { tlsMethod } from './methods/tls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
 import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
 import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
@@ -34,6 +35,7 @@ const METHODS: Partial<Record<EapMethodName, EapMethod>> = {
   md5: md5Method,
   gtc: gtcMethod,
   mschapv2: msChapV2Method,
+  tls: tlsMethod,
 };
 
 const TLS_BASED = new Set<number>([EAP_TYPE.TLS, EAP_TYPE.PEAP, EAP_TYPE.TTLS]);
@@ -77,6 +79,8 @@ export class EapSession implements StoredSession {
   /** The answer being computed, when a retransmission arrives meanwhile. */
   pending: { id: number; answer: Promise<HandlerResult<number>> } | undefined;
   finished = false;
+  /** The NAS's Framed-MTU, when it sent one (RFC 3579 §2.4). */
+  framedMtu: number | undefined;
 
   constructor(readonly state: Buffer) {}
 
@@ -179,7 +183,7 @@ export class EapServer {
     }
     this.tls = options.tls ? tlsEngineConfig(options.tls) : undefined;
     const defaults: EapMethodName[] = this.tls
-      ? ['peap', 'ttls', 'tls', 'mschapv2', 'gtc', 'md5']
+      ? ['tls', 'mschapv2', 'gtc', 'md5']
       : ['mschapv2', 'gtc', 'md5'];
     this.methods = resolveMethods(options.methods ?? defaults, 'methods');
     if (this.methods.length === 0) throw new InvalidValueError('methods', 'at least one EAP method');
@@ -232,6 +236,10 @@ export class EapServer {
       if (eap.type !== EAP_TYPE.IDENTITY) return Promise.resolve(reject(eap.identifier));
       session = this.newSession();
       session.requestId = eap.identifier;
+    }
+    // More than one Framed-MTU: the smallest is the one every hop can carry.
+    for (const mtu of request.getAll('Framed-MTU')) {
+      if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
     }
     return this.round(session, eap);
   }
@@ -319,18 +327,24 @@ export class EapServer {
     session.offered.add(method.type);
     session.methodType = method.type;
     session.methodAnswered = false;
-    session.method = method.create(this.methodContext(session.identity));
+    session.method = method.create(this.methodContext(session.identity, session.framedMtu));
     return session.method.start((responseId + 1) & 0xff);
   }
 
   /** The context of a method conversation for `identity` (also used by tunnels for inner methods). */
-  methodContext(identity: string): MethodContext {
+  methodContext(identity: string, framedMtu?: number): MethodContext {
+    // RFC 3579 §2.4: an EAP packet must fit the NAS's link MTU; the EAP and EAPOL headers and the
+    // TLS flags and length take 14 of its octets.
+    const fragmentSize =
+      framedMtu !== undefined && framedMtu >= 64 + 14
+        ? Math.min(this.fragmentSize, framedMtu - 14)
+        : this.fragmentSize;
     return {
       identity,
       getCredentials: this.getCredentials,
       serverName: this.serverName,
       tls: this.tls,
-      fragmentSize: this.fragmentSize,
+      fragmentSize,
       innerMethods: this.innerMethods,
       log: (message, fields) => this.logger.info({ identity, ...fields }, `EAP: ${message}`),
     };
