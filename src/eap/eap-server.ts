@@ -25,17 +25,21 @@ import type { CredentialsLookup, EapMethod, MethodContext, MethodInstance, Metho
 import { gtcMethod } from './methods/gtc.js';
 import { md5Method } from './methods/md5.js';
 import { msChapV2Method } from './methods/mschapv2.js';
+import { peapMethod } from './methods/peap.js';
 import { tlsMethod } from './methods/tls.js';
+import { ttlsMethod } from './methods/ttls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
 import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
 import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
 
 /** The methods by name. */
-const METHODS: Partial<Record<EapMethodName, EapMethod>> = {
+const METHODS: Record<EapMethodName, EapMethod> = {
   md5: md5Method,
   gtc: gtcMethod,
   mschapv2: msChapV2Method,
   tls: tlsMethod,
+  peap: peapMethod,
+  ttls: ttlsMethod,
 };
 
 const TLS_BASED = new Set<number>([EAP_TYPE.TLS, EAP_TYPE.PEAP, EAP_TYPE.TTLS]);
@@ -183,7 +187,7 @@ export class EapServer {
     }
     this.tls = options.tls ? tlsEngineConfig(options.tls) : undefined;
     const defaults: EapMethodName[] = this.tls
-      ? ['tls', 'mschapv2', 'gtc', 'md5']
+      ? ['peap', 'ttls', 'tls', 'mschapv2', 'gtc', 'md5']
       : ['mschapv2', 'gtc', 'md5'];
     this.methods = resolveMethods(options.methods ?? defaults, 'methods');
     if (this.methods.length === 0) throw new InvalidValueError('methods', 'at least one EAP method');

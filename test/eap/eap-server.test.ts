@@ -158,7 +158,7 @@ test('10,000 abandoned conversations (and 2,000 more) leave the store at its bou
 });
 
 test('TLS-based methods without certificates, unknown names and tiny fragment sizes are refused', () => {
-  assert.throws(() => newServer({ methods: ['peap'] }), /peap/);
+  assert.throws(() => newServer({ methods: ['peap'] }), /needs tls/);
   assert.throws(() => newServer({ methods: ['nope' as 'md5'] }), /unknown EAP method/);
   assert.throws(() => newServer({ fragmentSize: 10 }), /fragmentSize/);
 });
