@@ -6,7 +6,7 @@ import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
-import { ACCESS_ACCEPT, ACCESS_REJECT } from '../protocol/codes.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import { writeValue } from '../protocol/values.js';
 import {
   AbstractRadiusServer,
@@ -17,8 +17,10 @@ import {
 import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
+import { EapServer } from '../eap/eap-server.js';
+import type { EapMethodName } from '../eap/codes.js';
 import { SqliteStore, type UserRecord } from '../store/sqlite-store.js';
-import { type ClientConfig, ClientTable, loadConfig, type ServeConfig } from './config.js';
+import { type ClientConfig, ClientTable, type EapConfig, loadConfig, type ServeConfig } from './config.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
 
@@ -38,6 +40,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
+  /** The EAP server of the config's `eap` section (undefined: EAP is refused). */
+  private readonly eap: EapServer | undefined;
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
@@ -69,6 +73,36 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
+    this.eap = config.eap ? this.eapServer(config.eap, logger) : undefined;
+  }
+
+  /** An EapServer whose inner methods check the users of the config and of the database. */
+  private eapServer(eap: EapConfig, logger: Logger): EapServer {
+    const tls =
+      eap.pem.cert && eap.pem.key
+        ? {
+            cert: eap.pem.cert,
+            key: eap.pem.key,
+            ca: eap.pem.ca,
+            crl: eap.pem.crl,
+            minVersion: eap.tls.minVersion,
+            maxVersion: eap.tls.maxVersion,
+          }
+        : undefined;
+    // Without a CA no client certificate can be verified: EAP-TLS is then not offered.
+    const defaults: EapMethodName[] = tls
+      ? ['peap', 'ttls', ...(tls.ca ? (['tls'] as const) : []), 'mschapv2', 'gtc', 'md5']
+      : ['mschapv2', 'gtc', 'md5'];
+    return new EapServer({
+      methods: eap.methods ?? defaults,
+      tls,
+      fragmentSize: eap.fragmentSize,
+      logger,
+      getCredentials: (identity) => {
+        const user = this.users.get(identity) ?? this.store.getUser(identity);
+        return user ? { password: user.password, ntHash: user.ntHash } : undefined;
+      },
+    });
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
@@ -105,13 +139,62 @@ export class ConfiguredServer extends AbstractRadiusServer {
     return nas;
   }
 
-  override handleAuthPacket(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+  override handleAuthPacket(
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const t0 = performance.now();
+    if (this.eap && attributes.has('EAP-Message')) {
+      return this.decideEap(this.eap, attributes, context).finally(() =>
+        this.metrics?.latency.record('auth', (performance.now() - t0) / 1000),
+      );
+    }
     try {
       return this.decide(attributes, context);
     } finally {
       this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     }
+  }
+
+  /** One EAP round; on success the user's check attributes apply and its reply attributes are added. */
+  private async decideEap(
+    eap: EapServer,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    const result = await eap.handle(context.packet);
+    if (result[1] === ACCESS_CHALLENGE) return result;
+    // The identity EAP authenticated (the inner one of a tunnel), never the outer User-Name.
+    const named = [...result[0]].find((pair) => pair[0] === 'User-Name')?.[1];
+    const name = typeof named === 'string' ? named : undefined;
+    if (result[1] !== ACCESS_ACCEPT || name === undefined) {
+      this.logger.info(
+        { user: attributes.get('User-Name'), nas, method: 'eap', result: 'reject' },
+        'Access-Reject',
+      );
+      return result;
+    }
+    // EAP-TLS needs no user entry (the certificate authenticated); an entry adds checks and replies.
+    const user = this.users.get(name) ?? this.store.getUser(name);
+    const failedCheck = user?.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
+    if (failedCheck) {
+      this.logger.info(
+        {
+          user: name,
+          nas,
+          method: 'eap',
+          result: 'reject',
+          reason: `check ${failedCheck[0]} does not match`,
+        },
+        'Access-Reject',
+      );
+      const success = [...result[0]].find((pair) => pair[0] === 'EAP-Message')?.[1] as Buffer;
+      // RFC 3579 §2.6.3: a Reject carries EAP-Failure, with the Identifier of the Success it replaces.
+      return [[['EAP-Message', Buffer.from([4, success[1], 0, 4])]], ACCESS_REJECT];
+    }
+    this.logger.info({ user: name, nas, method: 'eap', result: 'accept' }, 'Access-Accept');
+    return [[...(user?.reply ?? []), ...result[0]], ACCESS_ACCEPT];
   }
 
   override async handleAccPacket(
@@ -146,6 +229,19 @@ export class ConfiguredServer extends AbstractRadiusServer {
 
   private decide(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
     const nas = context.remote.address;
+    if (attributes.has('EAP-Message')) {
+      this.logger.info(
+        {
+          user: attributes.get('User-Name'),
+          nas,
+          result: 'reject',
+          reason:
+            'EAP-Message present, but EAP is not configured on this server: add an eap section to the config',
+        },
+        'Access-Reject',
+      );
+      return [[], ACCESS_REJECT];
+    }
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
     const user = name === undefined ? undefined : (this.users.get(name) ?? this.store.getUser(name));

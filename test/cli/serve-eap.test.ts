@@ -1,0 +1,133 @@
+// 802.1X with `aioradius serve` in two commands: `aioradius certs DIR` makes a CA, certificates,
+// a config with an eap section and eapol_test configs; `serve` then answers eapol_test's PEAP,
+// TTLS and EAP-TLS with the users of its config and of its database. The eap section is validated
+// with file, field and line like the rest of the config.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../../src/errors.js';
+import { parseConfig } from '../../src/cli/config.js';
+import { eapolTest, tailOf } from '../helpers/eapol.js';
+import { runCommand, skipUnless } from '../helpers/peers.js';
+import { freePorts } from '../helpers/ports.js';
+import { runUser, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+
+describe('aioradius certs + serve with an eap section, driven by eapol_test', {
+  skip: skipUnless('eapol_test'),
+}, () => {
+  let tmp: { dir: string; remove(): Promise<void> };
+  let serve: ServeProcess | undefined;
+  let auth = 0;
+
+  before(async () => {
+    tmp = await tempDir('aioradius-serve-eap-');
+    const [a, b] = await freePorts(2);
+    auth = a;
+    const made = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir, '--auth', String(auth)], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /aioradius serve --config/);
+    const config = path.join(tmp.dir, 'aioradius.yaml');
+    // A free accounting port of our own, and a user added to the database the way an operator would.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/acct: \d+/, `acct: ${b}`));
+    const added = await runUser([
+      'add',
+      'dave',
+      '--password',
+      'davepw',
+      '--db',
+      path.join(tmp.dir, 'aioradius.db'),
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    serve = await startServe(config);
+  });
+  after(async () => {
+    await serve?.stop();
+    await tmp?.remove();
+  });
+
+  test('the PEAP, TTLS and TLS configs it wrote: SUCCESS with MPPE keys OK: 1 mismatch: 0', async () => {
+    for (const name of ['peap.conf', 'ttls.conf', 'tls.conf']) {
+      const conf = readFileSync(path.join(tmp.dir, name), 'utf8');
+      const network = Object.fromEntries(
+        conf
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.includes('=') && !l.startsWith('network'))
+          .map((l) => {
+            const eq = l.indexOf('=');
+            return [l.slice(0, eq), l.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
+          }),
+      );
+      const r = await eapolTest(network, auth, 'testing123');
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.equal(r.mppeOk, 1, name);
+      assert.equal(r.mppeMismatch, 0);
+    }
+    const line = await serve?.waitForLog('Access-Accept', 5000);
+    assert.equal(line?.method, 'eap');
+  });
+
+  test('a database user logs in through PEAP; a wrong password is refused and logged', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = {
+      eap: 'PEAP',
+      phase1: 'peapver=0',
+      phase2: 'auth=MSCHAPV2',
+      ca_cert: ca,
+      anonymous_identity: 'anon',
+    };
+    const ok = await eapolTest({ ...peap, identity: 'dave', password: 'davepw' }, auth, 'testing123');
+    assert.ok(ok.success, tailOf(ok));
+    const from = serve?.logs.length ?? 0;
+    const bad = await eapolTest({ ...peap, identity: 'dave', password: 'nope' }, auth, 'testing123');
+    assert.ok(!bad.success);
+    assert.match(bad.stdout, /code=3 \(Access-Reject\)/);
+    const line = await serve?.waitForLog('Access-Reject', 5000, from);
+    assert.equal(line?.method, 'eap');
+  });
+});
+
+describe('the eap section of the config', () => {
+  const base = 'clients:\n  - address: 127.0.0.1\n    secret: s\n';
+  const fails = (text: string, field: string, line: number, reason: RegExp) => {
+    assert.throws(
+      () => parseConfig(base + text, '/nowhere/x.yaml'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.field === field && err.line === line && reason.test(err.reason),
+    );
+  };
+
+  test('unknown methods, keys, versions and sizes name their field and line', () => {
+    fails('eap:\n  methods: [md5, leap]\n', 'eap.methods[1]', 5, /one of/);
+    fails('eap:\n  methods: [md5]\n  colour: blue\n', 'eap.colour', 6, /unknown key/);
+    fails('eap:\n  methods: [md5]\n  fragmentSize: 10\n', 'eap.fragmentSize', 6, /64 to 4000/);
+    fails(
+      'eap:\n  methods: [md5]\n  tls:\n    maxVersion: TLSv1.1\n',
+      'eap.tls.maxVersion',
+      7,
+      /TLSv1.2 or TLSv1.3/,
+    );
+  });
+
+  test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {
+    fails('eap:\n  methods: [peap]\n', 'eap.certificate', 5, /required for tls, peap and ttls/);
+    assert.throws(
+      () => parseConfig(`${base}eap:\n  certificate: missing.pem\n`, '/nowhere/x.yaml'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.field === 'eap.certificate' && /cannot read/.test(err.reason),
+    );
+    const c = parseConfig(
+      `${base}eap:\n  methods: [mschapv2, md5]\n  fragmentSize: 300\n`,
+      '/nowhere/x.yaml',
+    );
+    assert.deepEqual(c.eap?.methods, ['mschapv2', 'md5']);
+    assert.equal(c.eap?.fragmentSize, 300);
+    assert.equal(parseConfig(base, '/nowhere/x.yaml').eap, undefined);
+  });
+});
