@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EapExampleServer } from '../../examples/eap-server.js';
-import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { type CertFiles, makeCa, makeCert, makeCrl, makeExpiredCert } from '../helpers/certs.js';
 import { type EapolNetwork, eapolTest, tailOf } from '../helpers/eapol.js';
 import { skipUnless } from '../helpers/peers.js';
 
@@ -26,7 +26,11 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
   let ca: CertFiles;
   let client: CertFiles;
   let foreign: CertFiles;
+  let expired: CertFiles;
+  let revoked: CertFiles;
   let server: EapExampleServer;
+  let withCrl: EapExampleServer;
+  let crlPort = 0;
   let small: EapExampleServer;
   let port = 0;
   let smallPort = 0;
@@ -37,7 +41,18 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     const cert = makeCert(dir, ca, 'eap-server');
     client = makeCert(dir, ca, 'eap-client');
     foreign = makeCert(dir, makeCa(dir, 'foreign-ca'), 'foreign-client');
+    expired = makeExpiredCert(dir, ca, 'expired-client');
+    revoked = makeCert(dir, ca, 'revoked-client');
     const tls = { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem };
+    const crl = makeCrl(dir, ca, [revoked]);
+    withCrl = new EapExampleServer(
+      '127.0.0.1',
+      USERS,
+      SECRET,
+      { tls: { ...tls, crl: crl.pem }, methods: ['tls'] },
+      { authPort: 0 },
+    );
+    crlPort = (await withCrl.start()).authPort as number;
     // The default method order offers PEAP first: the peer NAKs to EAP-TLS.
     server = new EapExampleServer('127.0.0.1', USERS, SECRET, { tls }, { authPort: 0 });
     port = (await server.start()).authPort as number;
@@ -53,6 +68,7 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
   after(async () => {
     await server?.close();
     await small?.close();
+    await withCrl?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,6 +120,21 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
       assert.match(r.stdout, /more fragments will follow/, 'the peer fragmented its flight to us');
     });
   }
+
+  test('an expired client certificate, and a revoked one under a CRL: Access-Reject with EAP-Failure', async () => {
+    for (const [certificate, at] of [
+      [expired, port],
+      [revoked, crlPort],
+    ] as const) {
+      const r = await eapolTest(network(certificate, true), at, SECRET);
+      assert.ok(!r.success, tailOf(r));
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/);
+      assert.match(r.stdout, /EAP: Received EAP-Failure/);
+    }
+    // The CRL refuses only what it lists.
+    const ok = await eapolTest(network(client, true), crlPort, SECRET);
+    assert.ok(ok.success, tailOf(ok));
+  });
 
   test('no client certificate at all: Access-Reject', async () => {
     const { client_cert: _c, private_key: _k, ...anonymous } = network(client, true);
