@@ -131,8 +131,12 @@ class Conversation {
   }
 
   /** Identity, then rounds until the server ends the conversation; at most `rounds` rounds. */
-  async run(peer: TlsPeer, options: { size?: number; rounds?: number } = {}): Promise<HandlerResult<number>> {
-    let r = this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0));
+  async run(
+    peer: TlsPeer,
+    options: { size?: number; rounds?: number; identity?: string } = {},
+  ): Promise<HandlerResult<number>> {
+    let r =
+      this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from(options.identity ?? 'client'), 0));
     for (let i = 0; r[1] === ACCESS_CHALLENGE && i < (options.rounds ?? 100); i++)
       r = await this.step(peer, options.size);
     return r;
@@ -183,6 +187,23 @@ describe('EAP-TLS in-process against a node:tls peer', () => {
       p.destroy();
     });
   }
+
+  test('authorizeCertificate decides who a verified certificate may be: CN equal to the identity', async () => {
+    const eap = server({
+      tls: {
+        ...serverTls,
+        authorizeCertificate: (cert, identity) => cert.subject.CN === identity,
+      } as EapServerOptions['tls'],
+    });
+    const p = peer();
+    assert.equal((await new Conversation(eap).run(p, { identity: 'someone-else' }))[1], ACCESS_REJECT);
+    const q = peer();
+    const r = await new Conversation(eap).run(q, { identity: 'inproc-client' });
+    assert.equal(r[1], ACCESS_ACCEPT);
+    assert.equal(String(attribute(r, 'User-Name')), 'inproc-client');
+    p.destroy();
+    q.destroy();
+  });
 
   test('the peer cuts its flights into 100-byte fragments and the server into 300: Accept', async () => {
     const p = peer();

@@ -1137,6 +1137,8 @@ export interface DissectOptions {
   fields?: string[];
   /** Display filter, default 'radius'. */
   filter?: string;
+  /** More tshark options, e.g. `['-o', 'tls.keylog_file:FILE']` to decrypt an EAP tunnel. */
+  extraArgs?: string[];
 }
 
 /** Fields printed by dissect() when none are given. */
@@ -1160,6 +1162,7 @@ function tsharkReadArgs(pcap: string, opts: DissectOptions): string[] {
   for (const p of opts.ports) args.push('-d', `udp.port==${p},radius`);
   if (/[\r\n]/.test(opts.secret)) throw new Error('secret with a newline cannot be given to tshark');
   args.push('-o', `radius.shared_secret:${opts.secret}`, '-o', 'radius.validate_authenticator:TRUE');
+  args.push(...(opts.extraArgs ?? []));
   args.push('-Y', opts.filter ?? 'radius');
   return args;
 }

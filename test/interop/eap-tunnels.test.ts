@@ -34,6 +34,8 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
   let ca: CertFiles;
   let server: EapExampleServer;
   let port = 0;
+  let tls13: EapExampleServer;
+  let tls13Port = 0;
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-tunnels-'));
@@ -47,9 +49,13 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
       { authPort: 0 },
     );
     port = (await server.start()).authPort as number;
+    const tls = { cert: cert.certPem, key: cert.keyPem, tunnelMaxVersion: 'TLSv1.3' as const };
+    tls13 = new EapExampleServer('127.0.0.1', USERS, SECRET, { tls }, { authPort: 0 });
+    tls13Port = (await tls13.start()).authPort as number;
   });
   after(async () => {
     await server?.close();
+    await tls13?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -79,6 +85,26 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
       );
       assert.ok(r.success, tailOf(r));
       assert.match(r.stdout, /SSL: Using TLS version TLSv1\.2/);
+    }
+  });
+
+  test('with tunnelMaxVersion TLSv1.3, PEAP and TTLS run over TLS 1.3 with RFC 9427 keys', async () => {
+    for (const [name, phase] of [PHASE2[0], PHASE2[3], PHASE2[6]]) {
+      const r = await eapolTest(
+        {
+          ...phase,
+          identity: 'alice',
+          password: 'alicepw',
+          ca_cert: ca.cert,
+          phase1: 'peapver=0 tls_disable_tlsv1_3=0',
+        },
+        tls13Port,
+        SECRET,
+      );
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.match(r.stdout, /SSL: Using TLS version TLSv1\.3/, name);
+      assert.equal(r.mppeOk, 1, name);
+      assert.equal(r.mppeMismatch, 0);
     }
   });
 
