@@ -143,6 +143,15 @@ test('an empty EAP-Message (EAP-Start) is answered with an Identity Request', as
   assert.equal(eapOf(next).type, EAP_TYPE.MD5);
 });
 
+test('an Access-Request with State but no EAP-Message is refused, not a crash', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const bare = new AccessRequest('secret', { attributes: [['State', attribute(first, 'State') as Buffer]] });
+  const r = await eap.handle(bare);
+  assert.equal(r[1], ACCESS_REJECT);
+  assert.deepEqual([...r[0]], []);
+});
+
 test('malformed EAP and EAP Requests from the NAS are discarded', async () => {
   const eap = newServer();
   await assert.rejects(eap.handle(request(Buffer.from([2, 1, 0, 40, 1]))), EapDiscardError);

@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { EAP_FAILURE, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer, type EapServerOptions, type EapSession } from '../../src/eap/eap-server.js';
 import { decodeEap, type EapPacket, encodeEap } from '../../src/eap/packet.js';
+import { encodeAvp } from '../../src/eap/methods/ttls.js';
 import { MemorySessionStore } from '../../src/eap/session-store.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
@@ -73,7 +74,10 @@ class Conversation {
   /** The TLS bytes of the server's current message, from its fragments. */
   private inbound: Buffer[] = [];
 
-  constructor(readonly eap: EapServer) {}
+  constructor(
+    readonly eap: EapServer,
+    readonly type: number = EAP_TYPE.TLS,
+  ) {}
 
   async respond(
     type: number,
@@ -95,11 +99,11 @@ class Conversation {
 
   /** Sends a TLS message, cut into `size`-byte fragments (L on the first), waiting for each ACK. */
   async sendTls(bytes: Buffer, size = 4096): Promise<HandlerResult<number>> {
-    if (bytes.length <= size) return this.respond(EAP_TYPE.TLS, Buffer.concat([Buffer.from([0]), bytes]));
+    if (bytes.length <= size) return this.respond(this.type, Buffer.concat([Buffer.from([0]), bytes]));
     const head = Buffer.alloc(5);
     head[0] = L | M;
     head.writeUInt32BE(bytes.length, 1);
-    let r = await this.respond(EAP_TYPE.TLS, Buffer.concat([head, bytes.subarray(0, size)]));
+    let r = await this.respond(this.type, Buffer.concat([head, bytes.subarray(0, size)]));
     for (let at = size; at < bytes.length; at += size) {
       if (r[1] !== ACCESS_CHALLENGE) return r;
       const more = at + size < bytes.length;
@@ -123,11 +127,11 @@ class Conversation {
   /** Plays one round: ACK a fragment, or hand the server's flight to the peer and send its answer. */
   async step(peer: TlsPeer, size?: number): Promise<HandlerResult<number>> {
     const { more } = this.readRequest();
-    if (more) return this.respond(EAP_TYPE.TLS, Buffer.from([0]));
+    if (more) return this.respond(this.type, Buffer.from([0]));
     if (this.inbound.length > 0) peer.give(Buffer.concat(this.inbound));
     this.inbound = [];
     const out = await peer.take();
-    return out.length === 0 ? this.respond(EAP_TYPE.TLS, Buffer.from([0])) : this.sendTls(out, size);
+    return out.length === 0 ? this.respond(this.type, Buffer.from([0])) : this.sendTls(out, size);
   }
 
   /** Identity, then rounds until the server ends the conversation; at most `rounds` rounds. */
@@ -347,5 +351,63 @@ describe('EAP-TLS in-process against a node:tls peer', () => {
       }
     }
     assert.ok((outcomes.get('reject') ?? 0) > 0, JSON.stringify([...outcomes]));
+  });
+});
+
+describe('EAP-TTLS in-process against a node:tls peer: what Windows and Android peers send', () => {
+  let dir = '';
+  let ca: CertFiles;
+  let eap: EapServer;
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-ttls-inproc-'));
+    ca = makeCa(dir, 'ttls-ca');
+    const cert = makeCert(dir, ca, 'ttls-server');
+    eap = new EapServer({
+      methods: ['ttls'],
+      tls: { cert: cert.certPem, key: cert.keyPem },
+      getCredentials: (identity) => (identity === 'alice' ? { password: 'alicepw' } : undefined),
+    });
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A TTLS login whose peer sends `avps` through the tunnel once the handshake is done. */
+  async function login(avps: Buffer): Promise<HandlerResult<number>> {
+    const p = new TlsPeer({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
+    p.socket.once('secureConnect', () => p.socket.write(avps));
+    try {
+      return await new Conversation(eap, EAP_TYPE.TTLS).run(p, { identity: 'anonymous' });
+    } finally {
+      p.destroy();
+    }
+  }
+  const userName = (name: string) => encodeAvp(1, Buffer.from(name));
+  const password = (bytes: Buffer) => encodeAvp(2, bytes);
+
+  test('a PAP password padded with NULs (RFC 5281 §11.2.5) is accepted; the inner name is the User-Name', async () => {
+    for (const padded of [
+      Buffer.from('alicepw\0\0\0'),
+      Buffer.concat([Buffer.from('alicepw'), Buffer.alloc(9)]),
+    ]) {
+      const r = await login(Buffer.concat([userName('alice'), password(padded)]));
+      assert.equal(r[1], ACCESS_ACCEPT);
+      assert.equal(String(attribute(r, 'User-Name')), 'alice', 'not the outer "anonymous"');
+      assert.equal(attribute(r, 'MS-MPPE-Recv-Key')?.length, 32);
+    }
+  });
+
+  test('a wrong password, no User-Name in the tunnel, or malformed AVPs: Reject with EAP-Failure', async () => {
+    const bad = [
+      Buffer.concat([userName('alice'), password(Buffer.from('alicepx'))]),
+      password(Buffer.from('alicepw')),
+      Buffer.from([0, 0, 0, 1, 0x40, 0, 0, 200, 1, 2, 3, 4]),
+    ];
+    for (const avps of bad) {
+      const r = await login(avps);
+      assert.equal(r[1], ACCESS_REJECT, avps.toString('hex'));
+      assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_FAILURE);
+    }
   });
 });
