@@ -31,6 +31,7 @@ import { ttlsMethod } from './methods/ttls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
 import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
 import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
+import { feedingEngine } from './tls-engine.js';
 
 /** The methods by name. */
 const METHODS: Record<EapMethodName, EapMethod> = {
@@ -133,7 +134,12 @@ function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
     certificateServer.on('keylog', (line) => keyLog(line));
     tunnelServer.on('keylog', (line) => keyLog(line));
   }
-  return { certificateServer, tunnelServer, authorizeCertificate: options.authorizeCertificate };
+  return {
+    certificateServer,
+    tunnelServer,
+    authorizeCertificate: options.authorizeCertificate,
+    allowResumption: options.allowResumption,
+  };
 }
 
 const MAX_CACHED_TLS_SESSIONS = 10_000;
@@ -161,6 +167,8 @@ function cacheSessions(server: tls.Server, lifetimeSeconds: number): void {
     callback();
   });
   server.on('resumeSession', (id: Buffer, callback: (err: null, data: Buffer | null) => void) => {
+    // The conversation whose ClientHello this is may be barred from resuming (a full handshake then).
+    if (feedingEngine()?.resumable === false) return callback(null, null);
     const entry = sessions.get(id.toString('hex'));
     callback(null, entry && entry.expires > Date.now() ? entry.data : null);
   });

@@ -26,6 +26,11 @@ export interface EapTlsOptions {
    * any certificate the CA signed.
    */
   authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean;
+  /**
+   * Whether `identity` may resume a TLS session (default: everyone). Refused, a TLS 1.2 peer that
+   * offers a session ID gets a full handshake; one that resumes anyway (a ticket) gets EAP-Failure.
+   */
+  allowResumption?: (identity: string) => boolean;
   /** Seconds a TLS session may be resumed (RFC 5216 §2.1.2); 0 turns resumption off (default 3600). */
   resumptionLifetime?: number;
   /** Receives NSS key log lines (SSLKEYLOGFILE format) for debugging; off by default. */
@@ -37,4 +42,5 @@ export interface TlsEngineConfig {
   readonly certificateServer: Server;
   readonly tunnelServer: Server;
   readonly authorizeCertificate: ((certificate: PeerCertificate, identity: string) => boolean) | undefined;
+  readonly allowResumption: ((identity: string) => boolean) | undefined;
 }

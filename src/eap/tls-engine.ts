@@ -20,6 +20,11 @@ function wire(server: Server): void {
   server.on('tlsClientError', (err: Error) => feeding?.fail(err));
 }
 
+/** The engine whose peer bytes the TLS server is processing right now (events name no stream). */
+export function feedingEngine(): TlsEngine | undefined {
+  return feeding;
+}
+
 /** Lets writes made outside a push (our own application data) reach the stream. */
 function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -37,7 +42,11 @@ export class TlsEngine {
   /** Why the session failed, once it has. */
   error: Error | undefined;
 
-  constructor(server: Server) {
+  /** Whether this conversation may resume a TLS session. */
+  readonly resumable: boolean;
+
+  constructor(server: Server, resumable = true) {
+    this.resumable = resumable;
     wire(server);
     this.stream = new Duplex({
       read() {},

@@ -31,6 +31,8 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
   let server: EapExampleServer;
   let withCrl: EapExampleServer;
   let crlPort = 0;
+  let noResume: EapExampleServer;
+  let noResumePort = 0;
   let small: EapExampleServer;
   let port = 0;
   let smallPort = 0;
@@ -53,6 +55,15 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
       { authPort: 0 },
     );
     crlPort = (await withCrl.start()).authPort as number;
+    const allowResumption = (identity: string) => identity !== 'eap-client';
+    noResume = new EapExampleServer(
+      '127.0.0.1',
+      USERS,
+      SECRET,
+      { tls: { ...tls, allowResumption }, methods: ['tls'] },
+      { authPort: 0 },
+    );
+    noResumePort = (await noResume.start()).authPort as number;
     // The default method order offers PEAP first: the peer NAKs to EAP-TLS.
     server = new EapExampleServer('127.0.0.1', USERS, SECRET, { tls }, { authPort: 0 });
     port = (await server.start()).authPort as number;
@@ -69,6 +80,7 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     await server?.close();
     await small?.close();
     await withCrl?.close();
+    await noResume?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -134,6 +146,17 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     // The CRL refuses only what it lists.
     const ok = await eapolTest(network(client, true), crlPort, SECRET);
     assert.ok(ok.success, tailOf(ok));
+  });
+
+  test('a user barred from resumption: TLS 1.2 gets a full handshake again, a TLS 1.3 ticket is refused', async () => {
+    const tls12 = await eapolTest(network(client, false), noResumePort, SECRET, { reauths: 1 });
+    assert.ok(tls12.success, tailOf(tls12));
+    assert.equal(tls12.mppeOk, 2);
+    assert.doesNotMatch(tls12.stdout, /resumed=1/);
+    const tls13 = await eapolTest(network(client, true), noResumePort, SECRET, { reauths: 1 });
+    assert.ok(!tls13.success, tailOf(tls13));
+    assert.match(tls13.stdout, /code=3 \(Access-Reject\)/);
+    assert.equal(tls13.mppeOk, 1, 'the first, full login succeeded');
   });
 
   test('no client certificate at all: Access-Reject', async () => {

@@ -52,7 +52,7 @@ export abstract class TlsConversation implements MethodInstance {
     server: Server,
     protected readonly version = 0,
   ) {
-    this.engine = new TlsEngine(server);
+    this.engine = new TlsEngine(server, ctx.tls?.allowResumption?.(ctx.identity) ?? true);
     this.fragmentSize = ctx.fragmentSize;
   }
 
@@ -104,6 +104,10 @@ export abstract class TlsConversation implements MethodInstance {
     await this.engine.receive(message);
     if (this.engine.error) return { kind: 'failure', reason: `TLS: ${this.engine.error.message}` };
     if (!wasEstablished && this.engine.established) {
+      // A resumption this user may not have (a ticket the server cache never saw) ends here.
+      if (!this.engine.resumable && this.engine.tlsSocket?.isSessionReused()) {
+        return { kind: 'failure', reason: 'TLS session resumption not allowed for this user' };
+      }
       const step = await this.onEstablished();
       if (step) return step;
     }
