@@ -76,6 +76,32 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     });
   }
 
+  test('PEAP crypto binding ([MS-PEAP] §3.1.5.5): off, optional, required; the bound MSK matches', async () => {
+    for (const [binding, auth] of [
+      ['0', 'MSCHAPV2'],
+      ['1', 'MSCHAPV2'],
+      ['2', 'MSCHAPV2'],
+      ['2', 'GTC'],
+    ]) {
+      const r = await eapolTest(
+        {
+          eap: 'PEAP',
+          identity: 'alice',
+          password: 'alicepw',
+          ca_cert: ca.cert,
+          phase1: `peapver=0 crypto_binding=${binding}`,
+          phase2: `auth=${auth}`,
+        },
+        port,
+        SECRET,
+      );
+      assert.ok(r.success, `crypto_binding=${binding} ${auth}\n${tailOf(r)}`);
+      assert.equal(r.mppeOk, 1, `crypto_binding=${binding} ${auth}`);
+      assert.equal(r.mppeMismatch, 0);
+      if (binding !== '0') assert.match(r.stdout, /Valid cryptobinding TLV received/);
+    }
+  });
+
   test('PEAP and TTLS default to TLS 1.2 even when the peer offers 1.3', async () => {
     for (const phase of [PHASE2[0][1], PHASE2[2][1]]) {
       const r = await eapolTest(
