@@ -39,6 +39,7 @@ export class TlsEngine {
   private output: Buffer[] = [];
   private appData: Buffer[] = [];
   private socket: TLSSocket | undefined;
+  private fresh = true;
   /** Why the session failed, once it has. */
   error: Error | undefined;
 
@@ -78,6 +79,12 @@ export class TlsEngine {
   /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
   async receive(bytes: Buffer): Promise<void> {
     if (this.error) return;
+    // A new socket starts reading a tick after it is made: bytes pushed before would be handled
+    // later, outside this engine's turn.
+    if (this.fresh) {
+      this.fresh = false;
+      await tick();
+    }
     feeding = this;
     try {
       this.stream.push(bytes);

@@ -37,7 +37,8 @@ export function tlsMethodKeys(socket: TLSSocket, type: number, tls12Label: strin
 
 /** A conversation of a TLS-based method; subclasses decide what the tunnel carries. */
 export abstract class TlsConversation implements MethodInstance {
-  protected readonly engine: TlsEngine;
+  private tls: TlsEngine | undefined;
+  private readonly server: Server;
   protected readonly fragmentSize: number;
   /** Fragments of our current flight still to send. */
   private pending: Buffer[] = [];
@@ -52,8 +53,17 @@ export abstract class TlsConversation implements MethodInstance {
     server: Server,
     protected readonly version = 0,
   ) {
-    this.engine = new TlsEngine(server, ctx.tls?.allowResumption?.(ctx.identity) ?? true);
+    this.server = server;
     this.fragmentSize = ctx.fragmentSize;
+  }
+
+  /**
+   * The conversation's TLS session, made when the peer's first TLS message arrives: a peer that
+   * answers our Start with a NAK never costs a TLS socket.
+   */
+  protected get engine(): TlsEngine {
+    this.tls ??= new TlsEngine(this.server, this.ctx.tls?.allowResumption?.(this.ctx.identity) ?? true);
+    return this.tls;
   }
 
   start(): MethodStep {
@@ -124,7 +134,7 @@ export abstract class TlsConversation implements MethodInstance {
   }
 
   private async acknowledged(): Promise<MethodStep> {
-    if (!this.engine.established) return { kind: 'failure', reason: 'unexpected ACK during the handshake' };
+    if (!this.tls?.established) return { kind: 'failure', reason: 'unexpected ACK during the handshake' };
     return this.onIdle();
   }
 
@@ -165,6 +175,6 @@ export abstract class TlsConversation implements MethodInstance {
   protected abstract onIdle(): Promise<MethodStep>;
 
   dispose(): void {
-    this.engine.destroy();
+    this.tls?.destroy();
   }
 }
