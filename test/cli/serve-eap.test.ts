@@ -73,6 +73,42 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.equal(line?.method, 'eap');
   });
 
+  test('every method against serve: SUCCESS, with MPPE keys OK: 1 mismatch: 0 where keys exist', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    // Outside a tunnel the Identity Response is the one checked: no anonymous outer identity there.
+    const plain = { identity: 'alice', password: 'alicepw' };
+    const password = { ...plain, anonymous_identity: 'anonymous', ca_cert: ca };
+    const tls = (v13: boolean) => ({
+      eap: 'TLS',
+      identity: 'client',
+      ca_cert: ca,
+      client_cert: path.join(tmp.dir, 'client.pem'),
+      private_key: path.join(tmp.dir, 'client.key'),
+      phase1: `tls_disable_tlsv1_3=${v13 ? 0 : 1}`,
+    });
+    const cases: Array<[string, Record<string, string>, boolean]> = [
+      ['EAP-MD5', { ...plain, eap: 'MD5' }, false],
+      ['EAP-GTC', { ...plain, eap: 'GTC' }, false],
+      ['EAP-MSCHAPv2', { ...plain, eap: 'MSCHAPV2' }, true],
+      ['PEAP/MSCHAPv2', { ...password, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2' }, true],
+      ['PEAP/GTC', { ...password, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=GTC' }, true],
+      ['TTLS/PAP', { ...password, eap: 'TTLS', phase2: 'auth=PAP' }, true],
+      ['TTLS/CHAP', { ...password, eap: 'TTLS', phase2: 'auth=CHAP' }, true],
+      ['TTLS/MS-CHAPv2', { ...password, eap: 'TTLS', phase2: 'auth=MSCHAPV2' }, true],
+      ['TTLS/EAP-MSCHAPv2', { ...password, eap: 'TTLS', phase2: 'autheap=MSCHAPV2' }, true],
+      ['EAP-TLS 1.2', tls(false), true],
+      ['EAP-TLS 1.3', tls(true), true],
+    ];
+    for (const [name, network, keys] of cases) {
+      const r = await eapolTest(network, auth, 'testing123', { keys });
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      if (keys) {
+        assert.equal(r.mppeOk, 1, name);
+        assert.equal(r.mppeMismatch, 0, name);
+      }
+    }
+  });
+
   test('a database user logs in through PEAP; a wrong password is refused and logged', async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peap = {
