@@ -109,6 +109,12 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     }
   });
 
+  test('certs does not overwrite a set-up without --force', async () => {
+    const again = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir], { timeoutMs: 60_000 });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already has ca\.pem.*--force/);
+  });
+
   test('a database user logs in through PEAP; a wrong password is refused and logged', async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peap = {
