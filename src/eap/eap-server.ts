@@ -383,7 +383,10 @@ export class EapServer {
           // RFC 2548 §2.4.2-2.4.3: the codec salts and hides both with the request's authenticator.
           attributes.push(['MS-MPPE-Recv-Key', step.keys.recvKey], ['MS-MPPE-Send-Key', step.keys.sendKey]);
         }
-        attributes.push(['User-Name', step.identity ?? session.identity]);
+        // RFC 2865 §5.1: one User-Name of 1..253 octets; a peer's longer identity is not echoed.
+        const identity = step.identity ?? session.identity;
+        const octets = Buffer.byteLength(identity);
+        if (octets > 0 && octets <= 253) attributes.push(['User-Name', identity]);
         return [attributes, ACCESS_ACCEPT];
       }
       case 'failure':

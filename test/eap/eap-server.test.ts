@@ -59,6 +59,18 @@ test('Identity starts the first method in an Access-Challenge with State; MD5 en
   assert.equal(eapOf(done).identifier, 6);
 });
 
+test('an identity longer than a User-Name can hold is not echoed in the Accept', async () => {
+  const long = 'a'.repeat(300);
+  const eap = new EapServer({
+    methods: ['md5'],
+    getCredentials: (id) => (id === long ? { password: 'pw' } : undefined),
+  });
+  const first = await eap.handle(request(identity(1, long)));
+  const done = await eap.handle(request(md5Response(eapOf(first), 'pw'), attribute(first, 'State')));
+  assert.equal(done[1], ACCESS_ACCEPT);
+  assert.equal(attribute(done, 'User-Name'), undefined);
+});
+
 test('a wrong password: Access-Reject carrying EAP-Failure', async () => {
   const eap = newServer();
   const first = await eap.handle(request(identity(1)));
