@@ -168,31 +168,24 @@ export class ConfiguredServer extends AbstractRadiusServer {
     // The identity EAP authenticated (the inner one of a tunnel), never the outer User-Name.
     const named = [...result[0]].find((pair) => pair[0] === 'User-Name')?.[1];
     const name = typeof named === 'string' ? named : undefined;
-    if (result[1] !== ACCESS_ACCEPT || name === undefined) {
+    if (result[1] !== ACCESS_ACCEPT) {
       this.logger.info(
         { user: attributes.get('User-Name'), nas, method: 'eap', result: 'reject' },
         'Access-Reject',
       );
       return result;
     }
+    // RFC 3579 §2.6.3: a Reject carries EAP-Failure, with the Identifier of the Success it replaces.
+    const success = [...result[0]].find((pair) => pair[0] === 'EAP-Message')?.[1] as Buffer;
+    const refuse = (reason: string): HandlerResult<number> => {
+      this.logger.info({ user: name, nas, method: 'eap', result: 'reject', reason }, 'Access-Reject');
+      return [[['EAP-Message', Buffer.from([4, success[1], 0, 4])]], ACCESS_REJECT];
+    };
+    if (name === undefined) return refuse('identity does not fit a User-Name');
     // EAP-TLS needs no user entry (the certificate authenticated); an entry adds checks and replies.
     const user = this.users.get(name) ?? this.store.getUser(name);
     const failedCheck = user?.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
-    if (failedCheck) {
-      this.logger.info(
-        {
-          user: name,
-          nas,
-          method: 'eap',
-          result: 'reject',
-          reason: `check ${failedCheck[0]} does not match`,
-        },
-        'Access-Reject',
-      );
-      const success = [...result[0]].find((pair) => pair[0] === 'EAP-Message')?.[1] as Buffer;
-      // RFC 3579 §2.6.3: a Reject carries EAP-Failure, with the Identifier of the Success it replaces.
-      return [[['EAP-Message', Buffer.from([4, success[1], 0, 4])]], ACCESS_REJECT];
-    }
+    if (failedCheck) return refuse(`check ${failedCheck[0]} does not match`);
     this.logger.info({ user: name, nas, method: 'eap', result: 'accept' }, 'Access-Accept');
     return [[...(user?.reply ?? []), ...result[0]], ACCESS_ACCEPT];
   }

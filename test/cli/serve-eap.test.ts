@@ -34,7 +34,20 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.match(made.stdout, /aioradius serve --config/);
     const config = path.join(tmp.dir, 'aioradius.yaml');
     // A free accounting port of our own, and a user added to the database the way an operator would.
-    writeFileSync(config, readFileSync(config, 'utf8').replace(/acct: \d+/, `acct: ${b}`));
+    // Users with reply and check attributes: they apply to the identity EAP authenticated.
+    const users = [
+      'users:',
+      '  - name: alice',
+      '    password: alicepw',
+      '    reply:',
+      '      Reply-Message: Hello alice',
+      '  - name: erin',
+      '    password: erinpw',
+      '    check:',
+      '      NAS-IP-Address: 10.9.9.9',
+    ].join('\n');
+    const text = readFileSync(config, 'utf8').replace(/acct: \d+/, `acct: ${b}`);
+    writeFileSync(config, text.replace(/users:\n {2}- name: alice\n {4}password: alicepw/, users));
     const added = await runUser([
       'add',
       'dave',
@@ -107,6 +120,27 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
         assert.equal(r.mppeMismatch, 0, name);
       }
     }
+  });
+
+  test("a user's reply attributes reach the Accept; a failed check turns EAP success into Reject", async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = {
+      eap: 'PEAP',
+      phase1: 'peapver=0',
+      phase2: 'auth=MSCHAPV2',
+      ca_cert: ca,
+      anonymous_identity: 'anon',
+    };
+    const ok = await eapolTest({ ...peap, identity: 'alice', password: 'alicepw' }, auth, 'testing123');
+    assert.ok(ok.success, tailOf(ok));
+    assert.match(ok.stdout, /Attribute 18 \(Reply-Message\)/);
+    const from = serve?.logs.length ?? 0;
+    const checked = await eapolTest({ ...peap, identity: 'erin', password: 'erinpw' }, auth, 'testing123');
+    assert.ok(!checked.success, tailOf(checked));
+    assert.match(checked.stdout, /code=3 \(Access-Reject\)/);
+    assert.match(checked.stdout, /EAP: Received EAP-Failure/);
+    const line = await serve?.waitForLog('Access-Reject', 5000, from);
+    assert.match(String(line?.reason), /check NAS-IP-Address does not match/);
   });
 
   test('certs does not overwrite a set-up without --force', async () => {
