@@ -308,6 +308,14 @@ function parseArgs(argv: string[]): { config?: string; help?: boolean; error?: s
   return { config };
 }
 
+/** The eap section as loaded (PEM contents included), to tell whether a reload changed it. */
+function eapSettings(config: ServeConfig): string {
+  const eap = config.eap;
+  if (!eap) return '';
+  const pem = Object.values(eap.pem).map((b) => b?.toString('base64') ?? '');
+  return JSON.stringify([eap.methods, eap.fragmentSize, eap.tls, pem]);
+}
+
 /** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -372,6 +380,12 @@ export async function run(argv: string[]): Promise<number> {
           file,
           'dictionaries',
           'changed: dictionaries are only loaded at start, restart instead',
+        );
+      }
+      // The EAP server (certificates, methods, TLS sessions) is made once: say so rather than ignore it.
+      if (eapSettings(next) !== eapSettings(config)) {
+        logger.warn(
+          'eap: the section changed; its certificates and methods are only loaded at start, restart to apply',
         );
       }
       server.reload(next);

@@ -143,6 +143,29 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.match(String(line?.reason), /check NAS-IP-Address does not match/);
   });
 
+  test('SIGHUP: users reload for EAP at once; a changed eap section is reported as needing a restart', async () => {
+    const config = path.join(tmp.dir, 'aioradius.yaml');
+    const before = readFileSync(config, 'utf8');
+    const from = serve?.logs.length ?? 0;
+    writeFileSync(
+      config,
+      before
+        .replace('  - name: erin', '  - name: frank\n    password: frankpw\n  - name: erin')
+        .replace(
+          '  methods: [peap, ttls, tls, mschapv2, gtc, md5]',
+          '  methods: [peap, ttls, tls, mschapv2, gtc, md5]\n  fragmentSize: 500',
+        ),
+    );
+    serve?.child.kill('SIGHUP');
+    await serve?.waitForLog('configuration reloaded', 5000, from);
+    const warn = await serve?.waitForLog(/^eap: the section changed/, 5000, from);
+    assert.equal(warn?.level, 40);
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = { eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2', ca_cert: ca };
+    const r = await eapolTest({ ...peap, identity: 'frank', password: 'frankpw' }, auth, 'testing123');
+    assert.ok(r.success, tailOf(r));
+  });
+
   test('certs does not overwrite a set-up without --force', async () => {
     const again = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir], { timeoutMs: 60_000 });
     assert.equal(again.code, 2);
