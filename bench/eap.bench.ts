@@ -10,7 +10,9 @@
  * as much as by the server, so compare the two servers in one run, and CPU per login above all.
  *
  * Run: `node build/bench/eap.bench.js [rounds] [seconds] [loops]` after `npm run build:test`
- * (default 3 5 4). BENCH_ONLY=tls13,tls12,peap,resume picks scenarios.
+ * (default 3 5 4). BENCH_ONLY=tls13,tls12,peap,resume picks scenarios. BENCH_DRIVER=node drives
+ * the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to back over
+ * RadiusClient, in this process): steady load without one eapol_test process per login.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +22,10 @@ import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert } from '../test/helpers/certs.js';
 import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
 import { freePort } from '../test/helpers/ports.js';
+import { driveEapTls } from './eap-peer.js';
 import { isMain } from './server-process.js';
 import { fmtRatio, table } from './stats.js';
+import type tls from 'node:tls';
 
 const SECRET = 'testing123';
 const EXAMPLE_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../examples/eap-server.js');
@@ -32,6 +36,8 @@ interface Scenario {
   name: string;
   network: string[];
   reauths: number;
+  /** The TLS version bench/eap-peer.ts can drive this scenario with (EAP-TLS without resumption). */
+  peer?: tls.SecureVersion;
 }
 
 /** A server under test. */
@@ -141,8 +147,8 @@ async function main(): Promise<void> {
       `phase1="tls_disable_tlsv1_3=${v13 ? 0 : 1}"`,
     ];
     const all: Array<[string, Scenario]> = [
-      ['tls13', { name: 'EAP-TLS, TLS 1.3', network: tls(true), reauths: 0 }],
-      ['tls12', { name: 'EAP-TLS, TLS 1.2', network: tls(false), reauths: 0 }],
+      ['tls13', { name: 'EAP-TLS, TLS 1.3', network: tls(true), reauths: 0, peer: 'TLSv1.3' }],
+      ['tls12', { name: 'EAP-TLS, TLS 1.2', network: tls(false), reauths: 0, peer: 'TLSv1.2' }],
       [
         'peap',
         {
@@ -161,12 +167,17 @@ async function main(): Promise<void> {
       ['resume', { name: 'EAP-TLS 1.2, 1 full + 9 resumed', network: tls(false), reauths: 9 }],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
-    const scenarios = all.filter(([key]) => !only || only.includes(key)).map(([, s]) => s);
+    const nodeDriver = process.env.BENCH_DRIVER === 'node';
+    const scenarios = all
+      .filter(([key]) => !only || only.includes(key))
+      .map(([, s]) => s)
+      .filter((s) => !nodeDriver || s.peer);
     contenders.push(await startOurs(dir));
     if (findBinary('freeradius')) contenders.push(await startFr(dir));
     else console.log('freeradius not installed: aioradius alone');
+    const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts)' : 'eapol_test loops';
     console.log(
-      `node ${process.version}, ${os.cpus().length} cores; ${loops} eapol_test loops, ${rounds} rounds x ${seconds} s`,
+      `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
     const rows: string[][] = [['scenario', 'server', 'logins/s', 'CPU ms/login', 'CPU vs FreeRADIUS']];
     for (const scenario of scenarios) {
@@ -179,7 +190,22 @@ async function main(): Promise<void> {
         for (const c of order) {
           const cpu0 = cpuSeconds(c.pid);
           const t0 = performance.now();
-          const logins = await drive(conf, c.port, seconds, loops, scenario.reauths);
+          const logins =
+            nodeDriver && scenario.peer
+              ? await driveEapTls(
+                  {
+                    port: c.port,
+                    secret: SECRET,
+                    identity: 'client',
+                    ca: ca.certPem,
+                    cert: client.certPem,
+                    key: client.keyPem,
+                    maxVersion: scenario.peer,
+                  },
+                  seconds,
+                  loops,
+                )
+              : await drive(conf, c.port, seconds, loops, scenario.reauths);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
           const r = results.get(c.name) ?? { rate: [], cpu: [] };
