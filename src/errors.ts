@@ -182,3 +182,10 @@ export class PacketTooLargeError extends RadiusError {
     super(message, 'ERR_RADIUS_PACKET_TOO_LARGE');
   }
 }
+
+/** An EAP Response the server drops unanswered (RFC 3748 §4.1: wrong Identifier, wrong type). */
+export class EapDiscardError extends RadiusResponseError {
+  constructor(reason: string) {
+    super(`EAP response discarded: ${reason}`);
+  }
+}

@@ -168,3 +168,29 @@ export {
 export type { PskCredentials, PskKeys } from './transport/tls-psk.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';
+export { EapServer, type EapServerOptions, EapSession } from './eap/eap-server.js';
+export {
+  EAP_FAILURE,
+  EAP_METHOD_NAMES,
+  EAP_REQUEST,
+  EAP_RESPONSE,
+  EAP_SUCCESS,
+  EAP_TYPE,
+  type EapMethodName,
+} from './eap/codes.js';
+export { decodeEap, encodeEap, encodeEapResult, type EapPacket } from './eap/packet.js';
+export type {
+  CredentialsLookup,
+  EapMethod,
+  MethodContext,
+  MethodInstance,
+  MethodKeys,
+  MethodStep,
+} from './eap/method.js';
+export {
+  type EapSessionStore,
+  MemorySessionStore,
+  type MemorySessionStoreOptions,
+  type StoredSession,
+} from './eap/session-store.js';
+export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';

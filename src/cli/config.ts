@@ -15,6 +15,7 @@ import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
 import { keysOf } from './config-schema.js';
+import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -80,6 +81,19 @@ export interface UserConfig {
   check: AttributeList;
 }
 
+/** The `eap` section: 802.1X methods, with PEM paths resolved against the config file. */
+export interface EapConfig {
+  certificate?: string;
+  privateKey?: string;
+  ca?: string;
+  crl?: string;
+  /** Methods offered, most preferred first (undefined: every method the certificates allow). */
+  methods?: EapMethodName[];
+  fragmentSize?: number;
+  tls: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
+}
+
 /** pino's levels. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -101,6 +115,8 @@ export interface ServeConfig {
   ldap?: LdapUsersOptions & { ca?: string };
   /** Users looked up over HTTP. */
   http?: HttpUsersOptions;
+  /** EAP (802.1X); without it EAP requests are refused. */
+  eap: EapConfig | undefined;
 }
 
 /** The `accounting` section. */
@@ -113,6 +129,7 @@ export interface AccountingConfig {
 export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const TLS_VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 const TRANSPORTS: readonly string[] = ['udp', 'tcp', 'tls'];
 /** RFC 6614 §2.3: the shared secret of RADIUS/TLS when none is configured. */
 export const RADSEC_SECRET = 'radsec';
@@ -534,6 +551,68 @@ function pemRequired(
   }
 }
 
+function parseEap(w: Walker, node: Node | null | undefined, base: string): EapConfig {
+  const parts = ['eap'];
+  const m = w.map(parts, node, keysOf('eap'));
+  const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base) : []);
+  const [certificate, cert] = pem('certificate');
+  const [privateKey, key] = pem('privateKey');
+  const [ca, caPem] = pem('ca');
+  const [crl, crlPem] = pem('crl');
+  let methods: EapMethodName[] | undefined;
+  if (m.has('methods')) {
+    const known = Object.keys(EAP_METHOD_NAMES);
+    const nodes = w.seq([...parts, 'methods'], m.get('methods'));
+    if (nodes.length === 0) w.fail([...parts, 'methods'], m.get('methods'), 'must name at least one method');
+    methods = nodes.map((n, i) => {
+      const name = w.string([...parts, 'methods', i], n, true) as string;
+      if (!known.includes(name)) w.fail([...parts, 'methods', i], n, `must be one of ${known.join(', ')}`);
+      return name as EapMethodName;
+    });
+  }
+  const wantsTls = (methods ?? ['peap']).some((x) => x === 'tls' || x === 'peap' || x === 'ttls');
+  if (wantsTls && (certificate === undefined || privateKey === undefined)) {
+    const missing = certificate === undefined ? 'certificate' : 'privateKey';
+    w.fail(
+      [...parts, missing],
+      m.get(missing) ?? node,
+      'is required for tls, peap and ttls (a PEM file, relative to this config); `aioradius certs DIR` makes test ones',
+    );
+  }
+  if (methods?.includes('tls') && ca === undefined) {
+    w.fail([...parts, 'ca'], node, 'is required for EAP-TLS (the CA that signs client certificates)');
+  }
+  let fragmentSize: number | undefined;
+  if (m.has('fragmentSize')) {
+    const v = w.scalar([...parts, 'fragmentSize'], m.get('fragmentSize'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 64 || v > 4000) {
+      w.fail([...parts, 'fragmentSize'], m.get('fragmentSize'), 'must be an integer from 64 to 4000');
+    }
+    fragmentSize = v;
+  }
+  const tm = w.map([...parts, 'tls'], m.get('tls'), keysOf('eap.tls'));
+  const version = (k: 'minVersion' | 'maxVersion') => {
+    const v = w.string([...parts, 'tls', k], tm.get(k));
+    if (v !== undefined && !TLS_VERSIONS.includes(v))
+      w.fail([...parts, 'tls', k], tm.get(k), 'must be TLSv1.2 or TLSv1.3');
+    return v as 'TLSv1.2' | 'TLSv1.3' | undefined;
+  };
+  const tls = { minVersion: version('minVersion'), maxVersion: version('maxVersion') };
+  if (tls.minVersion === 'TLSv1.3' && tls.maxVersion === 'TLSv1.2') {
+    w.fail([...parts, 'tls', 'maxVersion'], tm.get('maxVersion'), 'is below minVersion');
+  }
+  return {
+    certificate,
+    privateKey,
+    ca,
+    crl,
+    methods,
+    fragmentSize,
+    tls,
+    pem: { cert, key, ca: caPem, crl: crlPem },
+  };
+}
+
 function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): UserConfig {
   const parts = ['users', i];
   const m = w.map(parts, node, keysOf('users[]'));
@@ -817,6 +896,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   }
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
+  const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
   return {
     file,
     listen,
@@ -830,6 +910,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     accounting,
     ldap,
     http,
+    eap,
   };
 }
 

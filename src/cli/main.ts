@@ -24,6 +24,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   send: { module: './send.js', summary: 'send packets read as "Attr = value" lines (like radclient)' },
   dict: { module: './dict.js', summary: "show an attribute's dictionary definition" },
   bench: { module: './bench.js', summary: 'load generator for auth and accounting' },
+  certs: { module: './certs.js', summary: 'make a test CA, server and client certificate for 802.1X (EAP)' },
 };
 
 /** The top-level usage text. */

@@ -8,7 +8,7 @@ import { type AuthResult, authenticate, authenticateAsync, detectMethod } from '
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
-import { ACCESS_ACCEPT, ACCESS_REJECT } from '../protocol/codes.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import { writeValue } from '../protocol/values.js';
 import {
   AbstractRadiusServer,
@@ -19,6 +19,8 @@ import {
 import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
+import type { EapMethodName } from '../eap/codes.js';
+import { EapServer } from '../eap/eap-server.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
@@ -27,6 +29,7 @@ import type { SourceUser, UserSource } from '../users/user-source.js';
 import {
   type ClientConfig,
   ClientTable,
+  type EapConfig,
   LOG_LEVELS,
   type LogLevel,
   loadConfig,
@@ -66,6 +69,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
+  /** The EAP server of the config's `eap` section (undefined: EAP is refused). */
+  private readonly eap: EapServer | undefined;
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
@@ -97,6 +102,39 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
+    this.eap = config.eap ? this.eapServer(config.eap, logger) : undefined;
+  }
+
+  /** An EapServer whose inner methods check the users of the config and of the database. */
+  private eapServer(eap: EapConfig, logger: Logger): EapServer {
+    const tls =
+      eap.pem.cert && eap.pem.key
+        ? {
+            cert: eap.pem.cert,
+            key: eap.pem.key,
+            ca: eap.pem.ca,
+            crl: eap.pem.crl,
+            minVersion: eap.tls.minVersion,
+            maxVersion: eap.tls.maxVersion,
+          }
+        : undefined;
+    // Without a CA no client certificate can be verified: EAP-TLS is then not offered.
+    const defaults: EapMethodName[] = tls
+      ? ['peap', 'ttls', ...(tls.ca ? (['tls'] as const) : []), 'mschapv2', 'gtc', 'md5']
+      : ['mschapv2', 'gtc', 'md5'];
+    return new EapServer({
+      methods: eap.methods ?? defaults,
+      tls,
+      fragmentSize: eap.fragmentSize,
+      logger,
+      getCredentials: (identity) => {
+        // The inner methods need the password or the NT hash (a stored hash serves PAP only).
+        const user = this.localUser(identity)?.[0];
+        if (!user) return undefined;
+        const { password, ntHash } = user.credentials ?? {};
+        return password === undefined && ntHash === undefined ? undefined : { password, ntHash };
+      },
+    });
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
@@ -170,6 +208,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
     const t0 = performance.now();
     const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     let result: HandlerResult<number> | Promise<HandlerResult<number>>;
+    if (this.eap && attributes.has('EAP-Message'))
+      return this.decideEap(this.eap, attributes, context).finally(done);
     try {
       result = this.decide(attributes, context);
     } catch (err) {
@@ -181,6 +221,40 @@ export class ConfiguredServer extends AbstractRadiusServer {
     if (result instanceof Promise) return result.finally(done);
     done();
     return result;
+  }
+
+  /** One EAP round; on success the user's check attributes apply and its reply attributes are added. */
+  private async decideEap(
+    eap: EapServer,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): Promise<HandlerResult<number>> {
+    const nas = context.remote.address;
+    const result = await eap.handle(context.packet);
+    if (result[1] === ACCESS_CHALLENGE) return result;
+    // The identity EAP authenticated (the inner one of a tunnel), never the outer User-Name.
+    const named = [...result[0]].find((pair) => pair[0] === 'User-Name')?.[1];
+    const name = typeof named === 'string' ? named : undefined;
+    if (result[1] !== ACCESS_ACCEPT) {
+      this.logger.info(
+        { user: attributes.get('User-Name'), nas, method: 'eap', result: 'reject' },
+        'Access-Reject',
+      );
+      return result;
+    }
+    // RFC 3579 §2.6.3: a Reject carries EAP-Failure, with the Identifier of the Success it replaces.
+    const success = [...result[0]].find((pair) => pair[0] === 'EAP-Message')?.[1] as Buffer;
+    const refuse = (reason: string): HandlerResult<number> => {
+      this.logger.info({ user: name, nas, method: 'eap', result: 'reject', reason }, 'Access-Reject');
+      return [[['EAP-Message', Buffer.from([4, success[1], 0, 4])]], ACCESS_REJECT];
+    };
+    if (name === undefined) return refuse('identity does not fit a User-Name');
+    // EAP-TLS needs no user entry (the certificate authenticated); an entry adds checks and replies.
+    const user = this.localUser(name)?.[0];
+    const failedCheck = user?.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
+    if (failedCheck) return refuse(`check ${failedCheck[0]} does not match`);
+    this.logger.info({ user: name, nas, method: 'eap', result: 'accept' }, 'Access-Accept');
+    return [[...(user?.reply ?? []), ...result[0]], ACCESS_ACCEPT];
   }
 
   override async handleAccPacket(
@@ -394,6 +468,14 @@ function parseArgs(argv: string[]): ServeArgs {
   return { config, check: values.check === true, logLevel: level as LogLevel | undefined, logFormat: format };
 }
 
+/** The eap section as loaded (PEM contents included), to tell whether a reload changed it. */
+function eapSettings(config: ServeConfig): string {
+  const eap = config.eap;
+  if (!eap) return '';
+  const pem = Object.values(eap.pem).map((b) => b?.toString('base64') ?? '');
+  return JSON.stringify([eap.methods, eap.fragmentSize, eap.tls, pem]);
+}
+
 /** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -470,6 +552,12 @@ export async function run(argv: string[]): Promise<number> {
           file,
           'dictionaries',
           'changed: dictionaries are only loaded at start, restart instead',
+        );
+      }
+      // The EAP server (certificates, methods, TLS sessions) is made once: say so rather than ignore it.
+      if (eapSettings(next) !== eapSettings(config)) {
+        logger.warn(
+          'eap: the section changed; its certificates and methods are only loaded at start, restart to apply',
         );
       }
       server.reload(next);

@@ -36,7 +36,7 @@ describe('aioradius: dispatcher and usage errors', () => {
     assert.match(v.stdout, /^aioradius \d+\.\d+\.\d+/);
     const h = await cli(['--help']);
     assert.equal(h.code, 0, show(h));
-    for (const c of ['serve', 'user', 'acct', 'coa', 'disconnect', 'test', 'send', 'dict', 'bench'])
+    for (const c of ['serve', 'user', 'acct', 'coa', 'disconnect', 'test', 'send', 'dict', 'bench', 'certs'])
       assert.match(h.stdout, new RegExp(`\\b${c}\\b`));
   });
 

@@ -297,6 +297,11 @@ export interface FreeradiusOptions {
    * `proto = tls`, secret `radsec`). The PEM files are names given in `files`.
    */
   tls?: { port: number; certFile: string; keyFile: string; caFile: string };
+  /**
+   * The eap module's certificate, key and client CA (names given in `files`), its highest TLS
+   * version (stock: 1.2) and whether its TLS session cache is on (stock: off).
+   */
+  eap?: { certFile: string; keyFile: string; caFile: string; tlsMaxVersion?: '1.2' | '1.3'; cache?: boolean };
   /** Bound on waiting for the server to be ready, default 20 s. */
   startTimeoutMs?: number;
 }
@@ -482,6 +487,7 @@ async function writeFreeradiusConfig(
   // The stock eap module uses Debian's snakeoil key, readable by root and ssl-cert only: an
   // unprivileged run gets a throwaway self-signed pair instead.
   if (!canRead(SNAKEOIL_KEY)) await useOwnEapCertificate(raddb, dir);
+  if (opts.eap) await configureEap(raddb, dir, opts.eap);
 
   if (opts.tcpPort !== undefined || opts.tls !== undefined) {
     const site: string[] = [];
@@ -610,6 +616,29 @@ async function useOwnEapCertificate(raddb: string, dir: string): Promise<void> {
   eap = eap.replace(/^(\s*)private_key_file\s*=.*$/m, `$1private_key_file = ${key}`);
   eap = eap.replace(/^(\s*)certificate_file\s*=.*$/m, `$1certificate_file = ${cert}`);
   await fs.writeFile(eapPath, eap);
+}
+
+/** Points the eap module at our certificates, TLS version and session cache. */
+async function configureEap(
+  raddb: string,
+  dir: string,
+  eap: NonNullable<FreeradiusOptions['eap']>,
+): Promise<void> {
+  const eapPath = path.join(raddb, 'mods-available', 'eap');
+  let text = await fs.readFile(eapPath, 'utf8');
+  text = text.replace(
+    /^(\s*)private_key_file\s*=.*$/m,
+    `$1private_key_file = ${path.join(dir, eap.keyFile)}`,
+  );
+  text = text.replace(
+    /^(\s*)certificate_file\s*=.*$/m,
+    `$1certificate_file = ${path.join(dir, eap.certFile)}`,
+  );
+  text = text.replace(/^(\s*)ca_file\s*=.*$/m, `$1ca_file = ${path.join(dir, eap.caFile)}`);
+  if (eap.tlsMaxVersion)
+    text = text.replace(/^(\s*)tls_max_version\s*=.*$/m, `$1tls_max_version = "${eap.tlsMaxVersion}"`);
+  if (eap.cache) text = text.replace(/(\bcache\s*\{[^}]*?^\s*enable\s*=\s*)no/m, '$1yes');
+  await fs.writeFile(eapPath, text);
 }
 
 /** uid/gid of the freerad user, when it exists (Debian's package creates it). */
@@ -1137,6 +1166,8 @@ export interface DissectOptions {
   fields?: string[];
   /** Display filter, default 'radius'. */
   filter?: string;
+  /** More tshark options, e.g. `['-o', 'tls.keylog_file:FILE']` to decrypt an EAP tunnel. */
+  extraArgs?: string[];
 }
 
 /** Fields printed by dissect() when none are given. */
@@ -1160,6 +1191,7 @@ function tsharkReadArgs(pcap: string, opts: DissectOptions): string[] {
   for (const p of opts.ports) args.push('-d', `udp.port==${p},radius`);
   if (/[\r\n]/.test(opts.secret)) throw new Error('secret with a newline cannot be given to tshark');
   args.push('-o', `radius.shared_secret:${opts.secret}`, '-o', 'radius.validate_authenticator:TRUE');
+  args.push(...(opts.extraArgs ?? []));
   args.push('-Y', opts.filter ?? 'radius');
   return args;
 }

@@ -1,0 +1,133 @@
+/**
+ * An EAP-TLS peer for benchmarks: node:tls over an in-memory stream, EAP over RADIUS with
+ * RadiusClient. It logs in back to back, without the process start of one eapol_test per login,
+ * so the server's cost per login is measured under steady load. Not a supplicant: no checks beyond
+ * what the TLS handshake itself does, and it NAKs to EAP-TLS when offered anything else.
+ */
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { RadiusClient } from '../src/client/radius-client.js';
+import { EAP_TYPE } from '../src/eap/codes.js';
+import { decodeEap, type EapPacket, encodeEap } from '../src/eap/packet.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE } from '../src/protocol/codes.js';
+import { AccessRequest } from '../src/protocol/packet.js';
+
+/** Where to log in and with what. */
+export interface EapTlsPeerOptions {
+  port: number;
+  secret: string;
+  identity: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+  maxVersion: tls.SecureVersion;
+}
+
+const L = 0x80;
+const M = 0x40;
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One EAP-TLS login; resolves true on Access-Accept. */
+export async function eapTlsLogin(client: RadiusClient, o: EapTlsPeerOptions): Promise<boolean> {
+  const out: Buffer[] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _e, cb) {
+      out.push(chunk);
+      cb();
+    },
+  });
+  const socket = tls.connect({
+    socket: stream,
+    ca: o.ca,
+    cert: o.cert,
+    key: o.key,
+    maxVersion: o.maxVersion,
+    checkServerIdentity: () => undefined,
+  });
+  socket.on('error', () => {});
+  let state: Buffer | undefined;
+  let identifier = 0;
+  let code = 0;
+  const send = async (type: number, data: Buffer): Promise<EapPacket | undefined> => {
+    const attributes: Array<[string, string | Buffer]> = [
+      ['User-Name', o.identity],
+      ['EAP-Message', encodeEap(2, identifier, type, data)],
+    ];
+    if (state) attributes.push(['State', state]);
+    const [reply] = await client.sendPacket(new AccessRequest(o.secret, { attributes }), {
+      remoteHost: '127.0.0.1',
+      remotePort: o.port,
+    });
+    code = reply.code;
+    if (code !== ACCESS_CHALLENGE) return undefined;
+    state = reply.get('State') as Buffer;
+    const packet = decodeEap(reply.get('EAP-Message') as Buffer);
+    identifier = packet.identifier;
+    return packet;
+  };
+  try {
+    let request = await send(EAP_TYPE.IDENTITY, Buffer.from(o.identity));
+    let inbound: Buffer[] = [];
+    while (request) {
+      if (request.type !== EAP_TYPE.TLS) {
+        request = await send(EAP_TYPE.NAK, Buffer.from([EAP_TYPE.TLS]));
+        continue;
+      }
+      const flags = request.data[0];
+      const payload = flags & L ? request.data.subarray(5) : request.data.subarray(1);
+      if (payload.length > 0) inbound.push(payload);
+      if (flags & M) {
+        request = await send(EAP_TYPE.TLS, Buffer.from([0]));
+        continue;
+      }
+      if (inbound.length > 0) stream.push(Buffer.concat(inbound));
+      inbound = [];
+      await tick();
+      await tick();
+      const flight = Buffer.concat(out.splice(0));
+      request = await sendFlight(flight, send);
+    }
+    return code === ACCESS_ACCEPT;
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** A TLS flight in 1,000-byte fragments (L on the first), each after the server's ACK. */
+async function sendFlight(
+  flight: Buffer,
+  send: (type: number, data: Buffer) => Promise<EapPacket | undefined>,
+): Promise<EapPacket | undefined> {
+  const size = 1000;
+  if (flight.length <= size) return send(EAP_TYPE.TLS, Buffer.concat([Buffer.from([0]), flight]));
+  const head = Buffer.alloc(5);
+  head[0] = L | M;
+  head.writeUInt32BE(flight.length, 1);
+  let request = await send(EAP_TYPE.TLS, Buffer.concat([head, flight.subarray(0, size)]));
+  for (let at = size; at < flight.length && request; at += size) {
+    const more = at + size < flight.length;
+    request = await send(
+      EAP_TYPE.TLS,
+      Buffer.concat([Buffer.from([more ? M : 0]), flight.subarray(at, at + size)]),
+    );
+  }
+  return request;
+}
+
+/** `loops` peers logging in back to back for `seconds`; returns the logins that succeeded. */
+export async function driveEapTls(o: EapTlsPeerOptions, seconds: number, loops: number): Promise<number> {
+  const client = new RadiusClient({ timeout: 5, retries: 1 });
+  const until = Date.now() + seconds * 1000;
+  let logins = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: loops }, async () => {
+        while (Date.now() < until) if (await eapTlsLogin(client, o).catch(() => false)) logins++;
+      }),
+    );
+  } finally {
+    client.close();
+  }
+  return logins;
+}

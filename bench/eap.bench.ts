@@ -1,0 +1,241 @@
+/**
+ * EAP benchmark: full 802.1X logins per second and server CPU per login, for EAP-TLS over TLS 1.3
+ * and 1.2, PEAP/MSCHAPv2, and EAP-TLS with resumption (eapol_test -r), of the library example
+ * server (examples/eap-server.ts, a child process) beside FreeRADIUS 3.2 (its eap module with the
+ * same certificates), both driven by the same parallel eapol_test loops in one run. Contenders
+ * alternate round by round; figures are medians over rounds.
+ *
+ * CPU per login is the server process's user+system time (/proc/PID/stat) over the logins it
+ * completed. The eapol_test processes share the machine: on few cores the rate is bounded by them
+ * as much as by the server, so compare the two servers in one run, and CPU per login above all.
+ *
+ * Run: `node build/bench/eap.bench.js [rounds] [seconds] [loops]` after `npm run build:test`
+ * (default 3 5 4). BENCH_ONLY=tls13,tls12,peap,resume picks scenarios. BENCH_DRIVER=node drives
+ * the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to back over
+ * RadiusClient, in this process): steady load without one eapol_test process per login.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeCa, makeCert } from '../test/helpers/certs.js';
+import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
+import { freePort } from '../test/helpers/ports.js';
+import { driveEapTls } from './eap-peer.js';
+import { isMain } from './server-process.js';
+import { fmtRatio, table } from './stats.js';
+import type tls from 'node:tls';
+
+const SECRET = 'testing123';
+const EXAMPLE_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../examples/eap-server.js');
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** One scenario: an eapol_test network block and how many resumed logins follow each full one. */
+interface Scenario {
+  name: string;
+  network: string[];
+  reauths: number;
+  /** The TLS version bench/eap-peer.ts can drive this scenario with (EAP-TLS without resumption). */
+  peer?: tls.SecureVersion;
+}
+
+/** A server under test. */
+interface Contender {
+  name: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** user+system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function startOurs(dir: string): Promise<Contender> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [EXAMPLE_JS, path.join(dir, 'server.pem'), path.join(dir, 'server.key'), path.join(dir, 'ca.pem')],
+    { env: { ...process.env, AUTH_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the example server did not start')), 15_000);
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      if (d.includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the example server exited (${code})`)));
+  });
+  return {
+    name: 'aioradius',
+    port,
+    pid: child.pid as number,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function startFr(dir: string): Promise<Contender> {
+  const files = Object.fromEntries(
+    ['server.pem', 'server.key', 'ca.pem'].map((f) => [`bench-${f}`, readFileSync(path.join(dir, f))]),
+  );
+  const fr: FreeradiusPeer = await startFreeradius({
+    secret: SECRET,
+    users: [{ name: 'alice', password: 'alicepw' }],
+    files,
+    eap: {
+      certFile: 'bench-server.pem',
+      keyFile: 'bench-server.key',
+      caFile: 'bench-ca.pem',
+      tlsMaxVersion: '1.3',
+      cache: true,
+    },
+  });
+  return { name: 'FreeRADIUS 3.2', port: fr.authPort, pid: fr.pid, stop: () => fr.stop() };
+}
+
+/** `loops` eapol_test loops against `port` for `seconds`; returns the logins that succeeded. */
+async function drive(
+  conf: string,
+  port: number,
+  seconds: number,
+  loops: number,
+  reauths: number,
+): Promise<number> {
+  const until = Date.now() + seconds * 1000;
+  let logins = 0;
+  const loop = async () => {
+    while (Date.now() < until) {
+      const args = ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', SECRET, '-t', '10'];
+      if (reauths) args.push('-r', String(reauths));
+      const r = await runCommand('eapol_test', args, { timeoutMs: 30_000 });
+      const ok = r.stdout.match(/MPPE keys OK: (\d+)/);
+      if (r.code === 0 && ok) logins += Number(ok[1]);
+    }
+  };
+  await Promise.all(Array.from({ length: loops }, loop));
+  return logins;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  if (!findBinary('eapol_test')) throw new Error('eapol_test (Debian eapoltest) is not installed');
+  const [rounds = 3, seconds = 5, loops = 4] = process.argv.slice(2, 5).map(Number);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-bench-'));
+  const contenders: Contender[] = [];
+  try {
+    const ca = makeCa(dir, 'ca');
+    makeCert(dir, ca, 'server');
+    const client = makeCert(dir, ca, 'client');
+    const tls = (v13: boolean) => [
+      'eap=TLS',
+      'identity="client"',
+      `ca_cert="${ca.cert}"`,
+      `client_cert="${client.cert}"`,
+      `private_key="${client.key}"`,
+      `phase1="tls_disable_tlsv1_3=${v13 ? 0 : 1}"`,
+    ];
+    const all: Array<[string, Scenario]> = [
+      ['tls13', { name: 'EAP-TLS, TLS 1.3', network: tls(true), reauths: 0, peer: 'TLSv1.3' }],
+      ['tls12', { name: 'EAP-TLS, TLS 1.2', network: tls(false), reauths: 0, peer: 'TLSv1.2' }],
+      [
+        'peap',
+        {
+          name: 'PEAP/MSCHAPv2, TLS 1.2',
+          network: [
+            'eap=PEAP',
+            'identity="alice"',
+            'password="alicepw"',
+            `ca_cert="${ca.cert}"`,
+            'phase1="peapver=0"',
+            'phase2="auth=MSCHAPV2"',
+          ],
+          reauths: 0,
+        },
+      ],
+      ['resume', { name: 'EAP-TLS 1.2, 1 full + 9 resumed', network: tls(false), reauths: 9 }],
+    ];
+    const only = process.env.BENCH_ONLY?.split(',');
+    const nodeDriver = process.env.BENCH_DRIVER === 'node';
+    const scenarios = all
+      .filter(([key]) => !only || only.includes(key))
+      .map(([, s]) => s)
+      .filter((s) => !nodeDriver || s.peer);
+    contenders.push(await startOurs(dir));
+    if (findBinary('freeradius')) contenders.push(await startFr(dir));
+    else console.log('freeradius not installed: aioradius alone');
+    const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts)' : 'eapol_test loops';
+    console.log(
+      `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
+    );
+    const rows: string[][] = [['scenario', 'server', 'logins/s', 'CPU ms/login', 'CPU vs FreeRADIUS']];
+    for (const scenario of scenarios) {
+      const conf = path.join(dir, 'bench.conf');
+      writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
+      const results = new Map<string, { rate: number[]; cpu: number[] }>();
+      for (let round = 0; round < rounds; round++) {
+        // Alternate who goes first, round by round.
+        const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+        for (const c of order) {
+          const cpu0 = cpuSeconds(c.pid);
+          const t0 = performance.now();
+          const logins =
+            nodeDriver && scenario.peer
+              ? await driveEapTls(
+                  {
+                    port: c.port,
+                    secret: SECRET,
+                    identity: 'client',
+                    ca: ca.certPem,
+                    cert: client.certPem,
+                    key: client.keyPem,
+                    maxVersion: scenario.peer,
+                  },
+                  seconds,
+                  loops,
+                )
+              : await drive(conf, c.port, seconds, loops, scenario.reauths);
+          const elapsed = (performance.now() - t0) / 1000;
+          const cpu = cpuSeconds(c.pid) - cpu0;
+          const r = results.get(c.name) ?? { rate: [], cpu: [] };
+          r.rate.push(logins / elapsed);
+          r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
+          results.set(c.name, r);
+        }
+      }
+      const frCpu = results.get('FreeRADIUS 3.2');
+      for (const [name, r] of results) {
+        const cpu = median(r.cpu);
+        rows.push([
+          scenario.name,
+          name,
+          median(r.rate).toFixed(1),
+          cpu.toFixed(2),
+          frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
+        ]);
+      }
+    }
+    console.log(table(rows));
+  } finally {
+    for (const c of contenders) await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,407 @@
+/**
+ * The EAP authenticator behind RADIUS (RFC 3748 §7, RFC 3579): Identity, method choice and NAK,
+ * one method state machine per conversation, EAP-Success/Failure, and Access-Challenge rounds tied
+ * together by the State attribute.
+ */
+
+import { randomBytes } from 'node:crypto';
+import tls from 'node:tls';
+import { EapDiscardError, InvalidValueError } from '../errors.js';
+import type { ReplyAttributePair } from '../protocol/attributes.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
+import type { Packet } from '../protocol/packet.js';
+import type { HandlerResult } from '../server/abstract-server.js';
+import { type Logger, silentLogger } from '../server/logger.js';
+import {
+  EAP_FAILURE,
+  EAP_METHOD_NAMES,
+  EAP_REQUEST,
+  EAP_RESPONSE,
+  EAP_SUCCESS,
+  EAP_TYPE,
+  type EapMethodName,
+} from './codes.js';
+import type { CredentialsLookup, EapMethod, MethodContext, MethodInstance, MethodStep } from './method.js';
+import { gtcMethod } from './methods/gtc.js';
+import { md5Method } from './methods/md5.js';
+import { msChapV2Method } from './methods/mschapv2.js';
+import { peapMethod } from './methods/peap.js';
+import { tlsMethod } from './methods/tls.js';
+import { ttlsMethod } from './methods/ttls.js';
+import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
+import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
+import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
+import { feedingEngine } from './tls-engine.js';
+
+/** The methods by name. */
+const METHODS: Record<EapMethodName, EapMethod> = {
+  md5: md5Method,
+  gtc: gtcMethod,
+  mschapv2: msChapV2Method,
+  tls: tlsMethod,
+  peap: peapMethod,
+  ttls: ttlsMethod,
+};
+
+const TLS_BASED = new Set<number>([EAP_TYPE.TLS, EAP_TYPE.PEAP, EAP_TYPE.TTLS]);
+
+/** Options of `new EapServer()`. */
+export interface EapServerOptions {
+  /** Methods offered, most preferred first (default: every method the configuration allows). */
+  methods?: ReadonlyArray<EapMethodName | EapMethod>;
+  /** Methods run inside PEAP and TTLS's EAP (default mschapv2, gtc, md5). */
+  innerMethods?: ReadonlyArray<EapMethodName | EapMethod>;
+  /** Certificates and TLS versions, needed by tls, peap and ttls. */
+  tls?: EapTlsOptions;
+  /** A user's credentials (`{ password }` or `{ ntHash }`), or nothing for an unknown user. */
+  getCredentials: CredentialsLookup;
+  /** Largest TLS payload in one EAP-Request (default 1024, RFC 5216 §2.1.5). */
+  fragmentSize?: number;
+  /** The name in MS-CHAPv2 challenges (default "aioradius"). */
+  serverName?: string;
+  /** Where conversations wait between rounds (default: in memory). */
+  store?: EapSessionStore<EapSession>;
+  /** Bound of the default store (default 10,000 conversations). */
+  maxSessions?: number;
+  /** Seconds a conversation may wait for its next round (default 60). */
+  sessionLifetime?: number;
+  logger?: Logger;
+}
+
+/** One EAP conversation, between rounds. */
+export class EapSession implements StoredSession {
+  identity = '';
+  /** Identifier of the Request the peer must answer next (-1: none yet). */
+  requestId = -1;
+  method: MethodInstance | undefined;
+  methodType = 0;
+  /** Whether the peer answered the method (a NAK is then too late, RFC 3748 §5.3.1). */
+  methodAnswered = false;
+  readonly offered = new Set<number>();
+  /** The last Response handled and our answer to it, for retransmissions. */
+  lastResponseId = -1;
+  lastAnswer: HandlerResult<number> | undefined;
+  /** The answer being computed, when a retransmission arrives meanwhile. */
+  pending: { id: number; answer: Promise<HandlerResult<number>> } | undefined;
+  finished = false;
+  /** The NAS's Framed-MTU, when it sent one (RFC 3579 §2.4). */
+  framedMtu: number | undefined;
+
+  constructor(readonly state: Buffer) {}
+
+  dispose(): void {
+    this.method?.dispose();
+    this.method = undefined;
+  }
+}
+
+function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: string): EapMethod[] {
+  return list.map((m) => {
+    if (typeof m !== 'string') return m;
+    const method = METHODS[m];
+    if (!method)
+      throw new InvalidValueError(
+        what,
+        `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
+      );
+    return method;
+  });
+}
+
+function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
+  const common: tls.TlsOptions = {
+    cert: options.cert,
+    key: options.key,
+    minVersion: options.minVersion ?? 'TLSv1.2',
+  };
+  const certificateServer = tls.createServer({
+    ...common,
+    ca: options.ca,
+    crl: options.crl,
+    maxVersion: options.maxVersion ?? 'TLSv1.3',
+    // Node destroys a rejected socket without an alert or an event we can answer: verify, then decide.
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+  const tunnelServer = tls.createServer({
+    ...common,
+    maxVersion: options.tunnelMaxVersion ?? 'TLSv1.2',
+  });
+  const lifetime = options.resumptionLifetime ?? 3600;
+  for (const server of [certificateServer, tunnelServer]) cacheSessions(server, lifetime);
+  if (options.keyLog) {
+    const keyLog = options.keyLog;
+    certificateServer.on('keylog', (line) => keyLog(line));
+    tunnelServer.on('keylog', (line) => keyLog(line));
+  }
+  return {
+    certificateServer,
+    tunnelServer,
+    authorizeCertificate: options.authorizeCertificate,
+    allowResumption: options.allowResumption,
+  };
+}
+
+const MAX_CACHED_TLS_SESSIONS = 10_000;
+
+/**
+ * A TLS session cache by session ID: peers that resume with an ID rather than a ticket
+ * (wpa_supplicant turns tickets off under TLS 1.2) find their session here. Node keeps none itself.
+ */
+function cacheSessions(server: tls.Server, lifetimeSeconds: number): void {
+  if (lifetimeSeconds <= 0) {
+    server.on('resumeSession', (_id: Buffer, callback: (err: null, data: null) => void) =>
+      callback(null, null),
+    );
+    return;
+  }
+  const sessions = new Map<string, { data: Buffer; expires: number }>();
+  server.on('newSession', (id: Buffer, data: Buffer, callback: () => void) => {
+    const now = Date.now();
+    // Map order is insertion order: the oldest and the expired are at the front.
+    for (const [key, entry] of sessions) {
+      if (sessions.size < MAX_CACHED_TLS_SESSIONS && entry.expires > now) break;
+      sessions.delete(key);
+    }
+    sessions.set(id.toString('hex'), { data, expires: now + lifetimeSeconds * 1000 });
+    callback();
+  });
+  server.on('resumeSession', (id: Buffer, callback: (err: null, data: Buffer | null) => void) => {
+    // The conversation whose ClientHello this is may be barred from resuming (a full handshake then).
+    if (feedingEngine()?.resumable === false) return callback(null, null);
+    const entry = sessions.get(id.toString('hex'));
+    callback(null, entry && entry.expires > Date.now() ? entry.data : null);
+  });
+}
+
+/**
+ * An EAP server for any RADIUS server's handler: `return eap.handle(context.packet)` answers an
+ * Access-Request carrying EAP-Message with Access-Challenge, Access-Accept (with MS-MPPE keys) or
+ * Access-Reject.
+ */
+export class EapServer {
+  readonly methods: readonly EapMethod[];
+  readonly innerMethods: readonly EapMethod[];
+  readonly store: EapSessionStore<EapSession>;
+  private readonly tls: TlsEngineConfig | undefined;
+  private readonly getCredentials: CredentialsLookup;
+  private readonly fragmentSize: number;
+  private readonly serverName: string;
+  private readonly logger: Logger;
+
+  constructor(options: EapServerOptions) {
+    if (typeof options?.getCredentials !== 'function') {
+      throw new InvalidValueError('getCredentials', 'expected a function');
+    }
+    this.tls = options.tls ? tlsEngineConfig(options.tls) : undefined;
+    const defaults: EapMethodName[] = this.tls
+      ? ['peap', 'ttls', 'tls', 'mschapv2', 'gtc', 'md5']
+      : ['mschapv2', 'gtc', 'md5'];
+    this.methods = resolveMethods(options.methods ?? defaults, 'methods');
+    if (this.methods.length === 0) throw new InvalidValueError('methods', 'at least one EAP method');
+    for (const m of this.methods) {
+      if (TLS_BASED.has(m.type) && !this.tls) {
+        throw new InvalidValueError('methods', `${m.name} needs tls: { cert, key }`);
+      }
+    }
+    this.innerMethods = resolveMethods(options.innerMethods ?? ['mschapv2', 'gtc', 'md5'], 'innerMethods');
+    this.getCredentials = options.getCredentials;
+    this.fragmentSize = options.fragmentSize ?? 1024;
+    if (!Number.isInteger(this.fragmentSize) || this.fragmentSize < 64 || this.fragmentSize > 4000) {
+      throw new InvalidValueError('fragmentSize', 'expected an integer from 64 to 4000');
+    }
+    this.serverName = options.serverName ?? 'aioradius';
+    this.logger = options.logger ?? silentLogger;
+    this.store =
+      options.store ??
+      new MemorySessionStore<EapSession>({
+        maxSessions: options.maxSessions,
+        idleLifetime: options.sessionLifetime,
+      });
+  }
+
+  /**
+   * Answers one Access-Request carrying EAP-Message: `[attributes, code]` as a handler returns.
+   * Throws EapDiscardError for a Response that must go unanswered (the handler's throw drops it).
+   */
+  handle(request: Packet): Promise<HandlerResult<number>> {
+    const message = request.get('EAP-Message');
+    if (!Buffer.isBuffer(message)) return Promise.resolve(reject(undefined));
+    const stateValue = request.get('State');
+    const state = Buffer.isBuffer(stateValue) ? stateValue : undefined;
+    // RFC 3579 §2.1: an empty EAP-Message is EAP-Start, answered with an Identity Request.
+    if (message.length === 0 && !state) return Promise.resolve(this.identityRequest());
+    let eap: EapPacket;
+    try {
+      eap = decodeEap(message);
+    } catch (err) {
+      return Promise.reject(new EapDiscardError((err as Error).message));
+    }
+    if (eap.code !== EAP_RESPONSE) return Promise.reject(new EapDiscardError(`EAP code ${eap.code}`));
+    let session = state ? this.store.get(state.toString('hex')) : undefined;
+    if (state && !session) {
+      // RFC 3579 §2.6.1: a State we do not know (expired, or never ours) ends the conversation.
+      this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
+      return Promise.resolve(reject(eap.identifier));
+    }
+    if (!session) {
+      if (eap.type !== EAP_TYPE.IDENTITY) return Promise.resolve(reject(eap.identifier));
+      session = this.newSession();
+      session.requestId = eap.identifier;
+    }
+    // More than one Framed-MTU: the smallest is the one every hop can carry.
+    for (const mtu of request.getAll('Framed-MTU')) {
+      if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
+    }
+    return this.round(session, eap);
+  }
+
+  /** Drops every conversation and closes the TLS servers' state. */
+  close(): void {
+    this.store.clear();
+  }
+
+  private newSession(): EapSession {
+    const session = new EapSession(randomBytes(16));
+    this.store.set(session.state.toString('hex'), session);
+    return session;
+  }
+
+  private identityRequest(): HandlerResult<number> {
+    const session = this.newSession();
+    session.requestId = randomBytes(1)[0];
+    return [
+      [
+        ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
+        ['State', session.state],
+      ],
+      ACCESS_CHALLENGE,
+    ];
+  }
+
+  private round(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
+    // A retransmitted Response (same State, same Identifier) gets the same answer (RFC 3748 §4.1).
+    if (session.pending) {
+      if (session.pending.id === eap.identifier) return session.pending.answer;
+      return Promise.reject(new EapDiscardError('a round is in progress'));
+    }
+    if (eap.identifier === session.lastResponseId && session.lastAnswer) {
+      return Promise.resolve(session.lastAnswer);
+    }
+    if (session.finished) return Promise.reject(new EapDiscardError('conversation finished'));
+    if (eap.identifier !== session.requestId) {
+      return Promise.reject(
+        new EapDiscardError(`Identifier ${eap.identifier}, expected ${session.requestId}`),
+      );
+    }
+    const answer = this.advance(session, eap).then(
+      (result) => {
+        session.pending = undefined;
+        session.lastResponseId = eap.identifier;
+        session.lastAnswer = result;
+        return result;
+      },
+      (err: unknown) => {
+        session.pending = undefined;
+        throw err;
+      },
+    );
+    session.pending = { id: eap.identifier, answer };
+    return answer;
+  }
+
+  private async advance(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
+    const type = eap.type as number;
+    let step: MethodStep;
+    if (!session.method && type === EAP_TYPE.IDENTITY) {
+      // RFC 3748 §5.1: the identity selects nothing by itself; it is who the methods check.
+      session.identity = eap.data.toString('utf8');
+      step = await this.startMethod(session, this.methods[0], eap.identifier);
+    } else if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
+      // RFC 3748 §5.3.1: the peer lists the types it wants; take our first one it accepts.
+      const wanted = new Set(eap.data);
+      const next = this.methods.find((m) => wanted.has(m.type) && !session.offered.has(m.type));
+      if (!next) {
+        this.logger.info({ identity: session.identity, wanted: [...wanted] }, 'EAP: no common method');
+        step = { kind: 'failure', reason: 'no common method' };
+      } else step = await this.startMethod(session, next, eap.identifier);
+    } else if (session.method && type === session.methodType) {
+      session.methodAnswered = true;
+      step = await session.method.process(eap.data, eap.identifier);
+    } else {
+      step = { kind: 'discard', reason: `unexpected EAP type ${type}` };
+    }
+    return this.answer(session, step, eap.identifier);
+  }
+
+  private async startMethod(session: EapSession, method: EapMethod, responseId: number): Promise<MethodStep> {
+    session.method?.dispose();
+    session.offered.add(method.type);
+    session.methodType = method.type;
+    session.methodAnswered = false;
+    session.method = method.create(this.methodContext(session.identity, session.framedMtu));
+    return session.method.start((responseId + 1) & 0xff);
+  }
+
+  /** The context of a method conversation for `identity` (also used by tunnels for inner methods). */
+  methodContext(identity: string, framedMtu?: number): MethodContext {
+    // RFC 3579 §2.4: an EAP packet must fit the NAS's link MTU; the EAP and EAPOL headers and the
+    // TLS flags and length take 14 of its octets.
+    const fragmentSize =
+      framedMtu !== undefined && framedMtu >= 64 + 14
+        ? Math.min(this.fragmentSize, framedMtu - 14)
+        : this.fragmentSize;
+    return {
+      identity,
+      getCredentials: this.getCredentials,
+      serverName: this.serverName,
+      tls: this.tls,
+      fragmentSize,
+      innerMethods: this.innerMethods,
+      log: (message, fields) => this.logger.info({ identity, ...fields }, `EAP: ${message}`),
+    };
+  }
+
+  private answer(session: EapSession, step: MethodStep, responseId: number): HandlerResult<number> {
+    switch (step.kind) {
+      case 'request': {
+        const id = (responseId + 1) & 0xff;
+        session.requestId = id;
+        return [
+          [
+            ['EAP-Message', encodeEap(EAP_REQUEST, id, session.methodType, step.data)],
+            ['State', session.state],
+          ],
+          ACCESS_CHALLENGE,
+        ];
+      }
+      case 'success': {
+        session.finished = true;
+        session.dispose();
+        const attributes: ReplyAttributePair[] = [['EAP-Message', encodeEapResult(EAP_SUCCESS, responseId)]];
+        if (step.keys) {
+          // RFC 2548 §2.4.2-2.4.3: the codec salts and hides both with the request's authenticator.
+          attributes.push(['MS-MPPE-Recv-Key', step.keys.recvKey], ['MS-MPPE-Send-Key', step.keys.sendKey]);
+        }
+        // RFC 2865 §5.1: one User-Name of 1..253 octets; a peer's longer identity is not echoed.
+        const identity = step.identity ?? session.identity;
+        const octets = Buffer.byteLength(identity);
+        if (octets > 0 && octets <= 253) attributes.push(['User-Name', identity]);
+        return [attributes, ACCESS_ACCEPT];
+      }
+      case 'failure':
+        session.finished = true;
+        session.dispose();
+        this.logger.info({ identity: session.identity, reason: step.reason }, 'EAP: authentication failed');
+        return reject(responseId);
+      case 'discard':
+        throw new EapDiscardError(step.reason);
+    }
+  }
+}
+
+/** Access-Reject with EAP-Failure (RFC 3579 §2.6.3), or without when there was no EAP to answer. */
+function reject(identifier: number | undefined): HandlerResult<number> {
+  if (identifier === undefined) return [[], ACCESS_REJECT];
+  return [[['EAP-Message', encodeEapResult(EAP_FAILURE, identifier)]], ACCESS_REJECT];
+}

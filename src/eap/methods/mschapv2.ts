@@ -1,0 +1,103 @@
+/**
+ * EAP-MSCHAPv2 (draft-kamath-pppext-eap-mschapv2-02): MS-CHAPv2 (RFC 2759) in EAP packets, with the
+ * MPPE keys of RFC 3079 from src/auth.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { ntPasswordHash } from '../../auth/nthash.js';
+import { mppeKeysV2 } from '../../auth/mppe.js';
+import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
+import { EAP_TYPE } from '../codes.js';
+import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
+
+// draft-kamath §2: the OpCodes.
+const CHALLENGE = 1;
+const RESPONSE = 2;
+const SUCCESS = 3;
+const FAILURE = 4;
+
+/** OpCode, MS-CHAPv2-ID, MS-Length (the Type-Data's length), then the body. */
+function message(opCode: number, id: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + body.length);
+  out[0] = opCode;
+  out[1] = id;
+  out.writeUInt16BE(out.length, 2);
+  body.copy(out, 4);
+  return out;
+}
+
+/** RFC 2759 §8.2: the user name in the challenge hash carries no `DOMAIN\` prefix. */
+function bareName(name: Buffer): Buffer {
+  const slash = name.lastIndexOf(0x5c);
+  return slash >= 0 ? name.subarray(slash + 1) : name;
+}
+
+type Phase = 'challenge' | 'success-sent' | 'failure-sent';
+
+class MsChapV2Conversation implements MethodInstance {
+  private readonly challenge = randomBytes(16);
+  private readonly msId = randomBytes(1)[0];
+  private phase: Phase = 'challenge';
+  private keys: { recvKey: Buffer; sendKey: Buffer } | undefined;
+
+  constructor(private readonly ctx: MethodContext) {}
+
+  start(): MethodStep {
+    const name = Buffer.from(this.ctx.serverName, 'utf8');
+    return {
+      kind: 'request',
+      data: message(CHALLENGE, this.msId, Buffer.concat([Buffer.from([16]), this.challenge, name])),
+    };
+  }
+
+  async process(data: Buffer): Promise<MethodStep> {
+    const opCode = data[0];
+    if (this.phase === 'success-sent') {
+      // The peer acknowledged our Success Request: the method succeeded (draft-kamath §2.4).
+      return opCode === SUCCESS && this.keys
+        ? { kind: 'success', keys: this.keys }
+        : { kind: 'failure', reason: 'no MS-CHAPv2 Success Response' };
+    }
+    if (this.phase === 'failure-sent') return { kind: 'failure', reason: 'wrong password' };
+    if (opCode !== RESPONSE || data.length < 4 + 1 + 49 || data[4] !== 49) {
+      return { kind: 'failure', reason: 'malformed EAP-MSCHAPv2 response' };
+    }
+    const response = data.subarray(5, 54);
+    const peerChallenge = response.subarray(0, 16);
+    const ntResponse = response.subarray(24, 48);
+    const user = bareName(data.subarray(54));
+    const credentials = await this.ctx.getCredentials(this.ctx.identity);
+    const ntHash =
+      credentials?.ntHash ??
+      (credentials?.password !== undefined ? ntPasswordHash(credentials.password) : undefined);
+    if (!ntHash || !verifyNtResponse(this.challenge, peerChallenge, user, { ntHash }, ntResponse)) {
+      this.phase = 'failure-sent';
+      // RFC 2759 §6: E=691 authentication failure, no retry.
+      const text = `E=691 R=0 C=${randomBytes(16).toString('hex').toUpperCase()} V=3 M=Authentication failed`;
+      return { kind: 'request', data: message(FAILURE, data[1], Buffer.from(text, 'latin1')) };
+    }
+    const authResponse = generateAuthenticatorResponse(
+      { ntHash },
+      ntResponse,
+      peerChallenge,
+      this.challenge,
+      user,
+    );
+    const mppe = mppeKeysV2({ ntHash }, ntResponse);
+    this.keys = { recvKey: mppe.recvKey, sendKey: mppe.sendKey };
+    this.phase = 'success-sent';
+    return {
+      kind: 'request',
+      data: message(SUCCESS, data[1], Buffer.from(`${authResponse} M=OK`, 'latin1')),
+    };
+  }
+
+  dispose(): void {}
+}
+
+/** EAP-MSCHAPv2. */
+export const msChapV2Method: EapMethod = {
+  type: EAP_TYPE.MSCHAPV2,
+  name: 'mschapv2',
+  create: (ctx) => new MsChapV2Conversation(ctx),
+};

@@ -1,0 +1,48 @@
+/** EAP-TLS (RFC 5216; RFC 9190 for TLS 1.3): mutual authentication with certificates. */
+
+import { EAP_TYPE } from '../codes.js';
+import type { EapMethod, MethodContext, MethodStep } from '../method.js';
+import { TlsConversation, tlsMethodKeys } from './tls-conversation.js';
+
+class EapTlsConversation extends TlsConversation {
+  private checked = false;
+
+  constructor(ctx: MethodContext) {
+    if (!ctx.tls) throw new Error('EAP-TLS without TLS settings');
+    super(ctx, ctx.tls.certificateServer);
+  }
+
+  protected async onEstablished(): Promise<MethodStep | undefined> {
+    const socket = this.engine.tlsSocket;
+    if (!socket) return { kind: 'failure', reason: 'no TLS socket' };
+    // The server asked for a certificate without rejecting: decide here, so the peer gets EAP-Failure.
+    if (!socket.authorized) {
+      return { kind: 'failure', reason: `client certificate: ${socket.authorizationError ?? 'none'}` };
+    }
+    const authorize = this.ctx.tls?.authorizeCertificate;
+    if (authorize && !authorize(socket.getPeerCertificate(), this.ctx.identity)) {
+      return { kind: 'failure', reason: 'client certificate not authorised for this identity' };
+    }
+    this.checked = true;
+    // RFC 9190 §2.1.1: under TLS 1.3 one application-data byte 0x00 says the handshake is over.
+    if (socket.getProtocol() === 'TLSv1.3') await this.engine.write(Buffer.from([0]));
+    return undefined;
+  }
+
+  protected async onApplicationData(): Promise<MethodStep | undefined> {
+    return { kind: 'failure', reason: 'application data in EAP-TLS' };
+  }
+
+  protected async onIdle(): Promise<MethodStep> {
+    const socket = this.engine.tlsSocket;
+    if (!socket || !this.checked) return { kind: 'failure', reason: 'client not checked' };
+    return { kind: 'success', keys: tlsMethodKeys(socket, EAP_TYPE.TLS, 'client EAP encryption') };
+  }
+}
+
+/** EAP-TLS. */
+export const tlsMethod: EapMethod = {
+  type: EAP_TYPE.TLS,
+  name: 'tls',
+  create: (ctx) => new EapTlsConversation(ctx),
+};

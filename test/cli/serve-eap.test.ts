@@ -1,0 +1,232 @@
+// 802.1X with `aioradius serve` in two commands: `aioradius certs DIR` makes a CA, certificates,
+// a config with an eap section and eapol_test configs; `serve` then answers eapol_test's PEAP,
+// TTLS and EAP-TLS with the users of its config and of its database. The eap section is validated
+// with file, field and line like the rest of the config.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../../src/errors.js';
+import { parseConfig } from '../../src/cli/config.js';
+import { eapolTest, tailOf } from '../helpers/eapol.js';
+import { runCommand, skipUnless } from '../helpers/peers.js';
+import { freePorts } from '../helpers/ports.js';
+import { runUser, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+
+describe('aioradius certs + serve with an eap section, driven by eapol_test', {
+  skip: skipUnless('eapol_test'),
+}, () => {
+  let tmp: { dir: string; remove(): Promise<void> };
+  let serve: ServeProcess | undefined;
+  let auth = 0;
+
+  before(async () => {
+    tmp = await tempDir('aioradius-serve-eap-');
+    const [a, b] = await freePorts(2);
+    auth = a;
+    const made = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir, '--auth', String(auth)], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /aioradius serve --config/);
+    const config = path.join(tmp.dir, 'aioradius.yaml');
+    // A free accounting port of our own, and a user added to the database the way an operator would.
+    // Users with reply and check attributes: they apply to the identity EAP authenticated.
+    const users = [
+      'users:',
+      '  - name: alice',
+      '    password: alicepw',
+      '    reply:',
+      '      Reply-Message: Hello alice',
+      '  - name: erin',
+      '    password: erinpw',
+      '    check:',
+      '      NAS-IP-Address: 10.9.9.9',
+    ].join('\n');
+    const text = readFileSync(config, 'utf8').replace(/acct: \d+/, `acct: ${b}`);
+    writeFileSync(config, text.replace(/users:\n {2}- name: alice\n {4}password: alicepw/, users));
+    const added = await runUser([
+      'add',
+      'dave',
+      '--password',
+      'davepw',
+      '--db',
+      path.join(tmp.dir, 'aioradius.db'),
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    serve = await startServe(config);
+  });
+  after(async () => {
+    await serve?.stop();
+    await tmp?.remove();
+  });
+
+  test('the PEAP, TTLS and TLS configs it wrote: SUCCESS with MPPE keys OK: 1 mismatch: 0', async () => {
+    for (const name of ['peap.conf', 'ttls.conf', 'tls.conf']) {
+      const conf = readFileSync(path.join(tmp.dir, name), 'utf8');
+      const network = Object.fromEntries(
+        conf
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.includes('=') && !l.startsWith('network'))
+          .map((l) => {
+            const eq = l.indexOf('=');
+            return [l.slice(0, eq), l.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
+          }),
+      );
+      const r = await eapolTest(network, auth, 'testing123');
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.equal(r.mppeOk, 1, name);
+      assert.equal(r.mppeMismatch, 0);
+    }
+    const line = await serve?.waitForLog('Access-Accept', 5000);
+    assert.equal(line?.method, 'eap');
+  });
+
+  test('every method against serve: SUCCESS, with MPPE keys OK: 1 mismatch: 0 where keys exist', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    // Outside a tunnel the Identity Response is the one checked: no anonymous outer identity there.
+    const plain = { identity: 'alice', password: 'alicepw' };
+    const password = { ...plain, anonymous_identity: 'anonymous', ca_cert: ca };
+    const tls = (v13: boolean) => ({
+      eap: 'TLS',
+      identity: 'client',
+      ca_cert: ca,
+      client_cert: path.join(tmp.dir, 'client.pem'),
+      private_key: path.join(tmp.dir, 'client.key'),
+      phase1: `tls_disable_tlsv1_3=${v13 ? 0 : 1}`,
+    });
+    const cases: Array<[string, Record<string, string>, boolean]> = [
+      ['EAP-MD5', { ...plain, eap: 'MD5' }, false],
+      ['EAP-GTC', { ...plain, eap: 'GTC' }, false],
+      ['EAP-MSCHAPv2', { ...plain, eap: 'MSCHAPV2' }, true],
+      ['PEAP/MSCHAPv2', { ...password, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2' }, true],
+      ['PEAP/GTC', { ...password, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=GTC' }, true],
+      ['TTLS/PAP', { ...password, eap: 'TTLS', phase2: 'auth=PAP' }, true],
+      ['TTLS/CHAP', { ...password, eap: 'TTLS', phase2: 'auth=CHAP' }, true],
+      ['TTLS/MS-CHAPv2', { ...password, eap: 'TTLS', phase2: 'auth=MSCHAPV2' }, true],
+      ['TTLS/EAP-MSCHAPv2', { ...password, eap: 'TTLS', phase2: 'autheap=MSCHAPV2' }, true],
+      ['EAP-TLS 1.2', tls(false), true],
+      ['EAP-TLS 1.3', tls(true), true],
+    ];
+    for (const [name, network, keys] of cases) {
+      const r = await eapolTest(network, auth, 'testing123', { keys });
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      if (keys) {
+        assert.equal(r.mppeOk, 1, name);
+        assert.equal(r.mppeMismatch, 0, name);
+      }
+    }
+  });
+
+  test("a user's reply attributes reach the Accept; a failed check turns EAP success into Reject", async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = {
+      eap: 'PEAP',
+      phase1: 'peapver=0',
+      phase2: 'auth=MSCHAPV2',
+      ca_cert: ca,
+      anonymous_identity: 'anon',
+    };
+    const ok = await eapolTest({ ...peap, identity: 'alice', password: 'alicepw' }, auth, 'testing123');
+    assert.ok(ok.success, tailOf(ok));
+    assert.match(ok.stdout, /Attribute 18 \(Reply-Message\)/);
+    const from = serve?.logs.length ?? 0;
+    const checked = await eapolTest({ ...peap, identity: 'erin', password: 'erinpw' }, auth, 'testing123');
+    assert.ok(!checked.success, tailOf(checked));
+    assert.match(checked.stdout, /code=3 \(Access-Reject\)/);
+    assert.match(checked.stdout, /EAP: Received EAP-Failure/);
+    const line = await serve?.waitForLog('Access-Reject', 5000, from);
+    assert.match(String(line?.reason), /check NAS-IP-Address does not match/);
+  });
+
+  test('SIGHUP: users reload for EAP at once; a changed eap section is reported as needing a restart', async () => {
+    const config = path.join(tmp.dir, 'aioradius.yaml');
+    const before = readFileSync(config, 'utf8');
+    const from = serve?.logs.length ?? 0;
+    writeFileSync(
+      config,
+      before
+        .replace('  - name: erin', '  - name: frank\n    password: frankpw\n  - name: erin')
+        .replace(
+          '  methods: [peap, ttls, tls, mschapv2, gtc, md5]',
+          '  methods: [peap, ttls, tls, mschapv2, gtc, md5]\n  fragmentSize: 500',
+        ),
+    );
+    serve?.child.kill('SIGHUP');
+    await serve?.waitForLog('configuration reloaded', 5000, from);
+    const warn = await serve?.waitForLog(/^eap: the section changed/, 5000, from);
+    assert.equal(warn?.level, 40);
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = { eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2', ca_cert: ca };
+    const r = await eapolTest({ ...peap, identity: 'frank', password: 'frankpw' }, auth, 'testing123');
+    assert.ok(r.success, tailOf(r));
+  });
+
+  test('certs does not overwrite a set-up without --force', async () => {
+    const again = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir], { timeoutMs: 60_000 });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already has ca\.pem.*--force/);
+  });
+
+  test('a database user logs in through PEAP; a wrong password is refused and logged', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peap = {
+      eap: 'PEAP',
+      phase1: 'peapver=0',
+      phase2: 'auth=MSCHAPV2',
+      ca_cert: ca,
+      anonymous_identity: 'anon',
+    };
+    const ok = await eapolTest({ ...peap, identity: 'dave', password: 'davepw' }, auth, 'testing123');
+    assert.ok(ok.success, tailOf(ok));
+    const from = serve?.logs.length ?? 0;
+    const bad = await eapolTest({ ...peap, identity: 'dave', password: 'nope' }, auth, 'testing123');
+    assert.ok(!bad.success);
+    assert.match(bad.stdout, /code=3 \(Access-Reject\)/);
+    const line = await serve?.waitForLog('Access-Reject', 5000, from);
+    assert.equal(line?.method, 'eap');
+  });
+});
+
+describe('the eap section of the config', () => {
+  const base = 'clients:\n  - address: 127.0.0.1\n    secret: s\n';
+  const fails = (text: string, field: string, line: number, reason: RegExp) => {
+    assert.throws(
+      () => parseConfig(base + text, '/nowhere/x.yaml'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.field === field && err.line === line && reason.test(err.reason),
+    );
+  };
+
+  test('unknown methods, keys, versions and sizes name their field and line', () => {
+    fails('eap:\n  methods: [md5, leap]\n', 'eap.methods[1]', 5, /one of/);
+    fails('eap:\n  methods: [md5]\n  colour: blue\n', 'eap.colour', 6, /unknown key/);
+    fails('eap:\n  methods: [md5]\n  fragmentSize: 10\n', 'eap.fragmentSize', 6, /64 to 4000/);
+    fails(
+      'eap:\n  methods: [md5]\n  tls:\n    maxVersion: TLSv1.1\n',
+      'eap.tls.maxVersion',
+      7,
+      /TLSv1.2 or TLSv1.3/,
+    );
+  });
+
+  test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {
+    fails('eap:\n  methods: [peap]\n', 'eap.certificate', 5, /required for tls, peap and ttls/);
+    assert.throws(
+      () => parseConfig(`${base}eap:\n  certificate: missing.pem\n`, '/nowhere/x.yaml'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.field === 'eap.certificate' && /cannot read/.test(err.reason),
+    );
+    const c = parseConfig(
+      `${base}eap:\n  methods: [mschapv2, md5]\n  fragmentSize: 300\n`,
+      '/nowhere/x.yaml',
+    );
+    assert.deepEqual(c.eap?.methods, ['mschapv2', 'md5']);
+    assert.equal(c.eap?.fragmentSize, 300);
+    assert.equal(parseConfig(base, '/nowhere/x.yaml').eap, undefined);
+  });
+});

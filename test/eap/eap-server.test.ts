@@ -1,0 +1,185 @@
+// The EAP state machine behind RADIUS, driven in-process with EAP-MD5 and EAP-MSCHAPv2 as a peer
+// would: Identity, NAK, State, retransmitted rounds, wrong Identifiers, unknown State, bounds.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
+import { EapServer } from '../../src/eap/eap-server.js';
+import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
+import { EapDiscardError } from '../../src/errors.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
+import { AccessRequest } from '../../src/protocol/packet.js';
+import type { HandlerResult } from '../../src/server/abstract-server.js';
+
+const users = new Map([['alice', { password: 'alicepw' }]]);
+const newServer = (options: Partial<ConstructorParameters<typeof EapServer>[0]> = {}) =>
+  new EapServer({ methods: ['md5', 'mschapv2'], getCredentials: (id) => users.get(id), ...options });
+
+function request(eap: Buffer, state?: Buffer): AccessRequest {
+  const attributes: Array<[string, Buffer]> = [['EAP-Message', eap]];
+  if (state) attributes.push(['State', state]);
+  return new AccessRequest('secret', { attributes });
+}
+
+function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+  for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
+  return undefined;
+}
+
+function eapOf(result: HandlerResult<number>): EapPacket {
+  return decodeEap(attribute(result, 'EAP-Message') as Buffer);
+}
+
+const identity = (id: number, name = 'alice') =>
+  encodeEap(EAP_RESPONSE, id, EAP_TYPE.IDENTITY, Buffer.from(name));
+
+function md5Response(req: EapPacket, password: string): Buffer {
+  const challenge = req.data.subarray(1, 17);
+  const value = createHash('md5')
+    .update(Buffer.from([req.identifier]))
+    .update(password)
+    .update(challenge)
+    .digest();
+  return encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.MD5, Buffer.concat([Buffer.from([16]), value]));
+}
+
+test('Identity starts the first method in an Access-Challenge with State; MD5 ends in Accept', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(5)));
+  assert.equal(first[1], ACCESS_CHALLENGE);
+  const state = attribute(first, 'State') as Buffer;
+  assert.equal(state.length, 16);
+  const req = eapOf(first);
+  assert.equal(req.code, EAP_REQUEST);
+  assert.equal(req.identifier, 6);
+  assert.equal(req.type, EAP_TYPE.MD5);
+  const done = await eap.handle(request(md5Response(req, 'alicepw'), state));
+  assert.equal(done[1], ACCESS_ACCEPT);
+  assert.equal(eapOf(done).code, EAP_SUCCESS);
+  assert.equal(eapOf(done).identifier, 6);
+});
+
+test('an identity longer than a User-Name can hold is not echoed in the Accept', async () => {
+  const long = 'a'.repeat(300);
+  const eap = new EapServer({
+    methods: ['md5'],
+    getCredentials: (id) => (id === long ? { password: 'pw' } : undefined),
+  });
+  const first = await eap.handle(request(identity(1, long)));
+  const done = await eap.handle(request(md5Response(eapOf(first), 'pw'), attribute(first, 'State')));
+  assert.equal(done[1], ACCESS_ACCEPT);
+  assert.equal(attribute(done, 'User-Name'), undefined);
+});
+
+test('a wrong password: Access-Reject carrying EAP-Failure', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const done = await eap.handle(request(md5Response(eapOf(first), 'nope'), attribute(first, 'State')));
+  assert.equal(done[1], ACCESS_REJECT);
+  assert.equal(eapOf(done).code, EAP_FAILURE);
+});
+
+test('a NAK moves to a method the peer wants; a retransmitted NAK gets the same answer, not a new round', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const state = attribute(first, 'State') as Buffer;
+  const nak = encodeEap(EAP_RESPONSE, 2, EAP_TYPE.NAK, Buffer.from([EAP_TYPE.MSCHAPV2]));
+  const second = await eap.handle(request(nak, state));
+  assert.equal(eapOf(second).type, EAP_TYPE.MSCHAPV2);
+  // Same State, same EAP Identifier: the same challenge (a new round would make a new random one).
+  const again = await eap.handle(request(nak, state));
+  assert.deepEqual(attribute(again, 'EAP-Message'), attribute(second, 'EAP-Message'));
+  assert.equal(eapOf(again).identifier, 3);
+});
+
+test('two copies of a Response in flight at once get one answer', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const state = attribute(first, 'State') as Buffer;
+  const response = md5Response(eapOf(first), 'alicepw');
+  const [a, b] = await Promise.all([
+    eap.handle(request(response, state)),
+    eap.handle(request(response, state)),
+  ]);
+  assert.equal(a, b);
+  assert.equal(a[1], ACCESS_ACCEPT);
+});
+
+test('a Response with the wrong Identifier is discarded and the conversation goes on', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const state = attribute(first, 'State') as Buffer;
+  const req = eapOf(first);
+  const good = md5Response(req, 'alicepw');
+  const wrong = Buffer.from(good);
+  wrong[1] = (wrong[1] + 7) & 0xff;
+  await assert.rejects(eap.handle(request(wrong, state)), EapDiscardError);
+  const done = await eap.handle(request(good, state));
+  assert.equal(done[1], ACCESS_ACCEPT);
+});
+
+test('a Response of another type than the method in progress is discarded', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const state = attribute(first, 'State') as Buffer;
+  const gtc = encodeEap(EAP_RESPONSE, eapOf(first).identifier, EAP_TYPE.GTC, Buffer.from('alicepw'));
+  await assert.rejects(eap.handle(request(gtc, state)), EapDiscardError);
+});
+
+test('an unknown State ends in Reject with EAP-Failure; a first Response that is not Identity too', async () => {
+  const eap = newServer();
+  const unknown = await eap.handle(
+    request(md5Response(decodeEap(encodeEap(1, 4, 4, Buffer.alloc(17))), 'x'), Buffer.alloc(16, 1)),
+  );
+  assert.equal(unknown[1], ACCESS_REJECT);
+  assert.equal(eapOf(unknown).code, EAP_FAILURE);
+  const notIdentity = await eap.handle(request(encodeEap(EAP_RESPONSE, 1, EAP_TYPE.MD5, Buffer.alloc(17))));
+  assert.equal(notIdentity[1], ACCESS_REJECT);
+});
+
+test('a NAK naming no method we offer ends in Reject', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const nak = encodeEap(EAP_RESPONSE, 2, EAP_TYPE.NAK, Buffer.from([EAP_TYPE.TLS]));
+  const done = await eap.handle(request(nak, attribute(first, 'State')));
+  assert.equal(done[1], ACCESS_REJECT);
+});
+
+test('an empty EAP-Message (EAP-Start) is answered with an Identity Request', async () => {
+  const eap = newServer();
+  const start = await eap.handle(request(Buffer.alloc(0)));
+  assert.equal(start[1], ACCESS_CHALLENGE);
+  const req = eapOf(start);
+  assert.equal(req.type, EAP_TYPE.IDENTITY);
+  const next = await eap.handle(request(identity(req.identifier), attribute(start, 'State')));
+  assert.equal(eapOf(next).type, EAP_TYPE.MD5);
+});
+
+test('an Access-Request with State but no EAP-Message is refused, not a crash', async () => {
+  const eap = newServer();
+  const first = await eap.handle(request(identity(1)));
+  const bare = new AccessRequest('secret', { attributes: [['State', attribute(first, 'State') as Buffer]] });
+  const r = await eap.handle(bare);
+  assert.equal(r[1], ACCESS_REJECT);
+  assert.deepEqual([...r[0]], []);
+});
+
+test('malformed EAP and EAP Requests from the NAS are discarded', async () => {
+  const eap = newServer();
+  await assert.rejects(eap.handle(request(Buffer.from([2, 1, 0, 40, 1]))), EapDiscardError);
+  await assert.rejects(eap.handle(request(encodeEap(EAP_REQUEST, 1, 1, Buffer.alloc(0)))), EapDiscardError);
+});
+
+test('10,000 abandoned conversations (and 2,000 more) leave the store at its bound', async () => {
+  const eap = newServer({ maxSessions: 10_000 });
+  for (let i = 0; i < 12_000; i++) await eap.handle(request(identity(i & 0xff, `user${i}`)));
+  assert.equal(eap.store.size, 10_000);
+  eap.close();
+  assert.equal(eap.store.size, 0);
+});
+
+test('TLS-based methods without certificates, unknown names and tiny fragment sizes are refused', () => {
+  assert.throws(() => newServer({ methods: ['peap'] }), /needs tls/);
+  assert.throws(() => newServer({ methods: ['nope' as 'md5'] }), /unknown EAP method/);
+  assert.throws(() => newServer({ fragmentSize: 10 }), /fragmentSize/);
+});

@@ -1,0 +1,413 @@
+// EAP-TLS driven in-process by a node:tls client (OpenSSL on the peer side too) where eapol_test
+// cannot go: the MSK checked against the peer's own exporter, fragments beyond their declared
+// length, wrong and stale Identifiers, unexpected ACKs, a peer that stops mid-handshake, and a
+// mutated Response at every round of the conversation.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import tls from 'node:tls';
+import { EAP_FAILURE, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
+import { EapServer, type EapServerOptions, type EapSession } from '../../src/eap/eap-server.js';
+import { decodeEap, type EapPacket, encodeEap } from '../../src/eap/packet.js';
+import { encodeAvp } from '../../src/eap/methods/ttls.js';
+import { MemorySessionStore } from '../../src/eap/session-store.js';
+import { EapDiscardError } from '../../src/errors.js';
+import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
+import { AccessRequest } from '../../src/protocol/packet.js';
+import type { HandlerResult } from '../../src/server/abstract-server.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+
+const L = 0x80;
+const M = 0x40;
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A TLS client over an in-memory stream: bytes in with give(), out with take(). */
+class TlsPeer {
+  readonly socket: tls.TLSSocket;
+  readonly received: Buffer[] = [];
+  private out: Buffer[] = [];
+  private readonly stream: Duplex;
+
+  constructor(options: tls.ConnectionOptions) {
+    this.stream = new Duplex({
+      read() {},
+      write: (chunk: Buffer, _e, cb) => {
+        this.out.push(chunk);
+        cb();
+      },
+    });
+    this.socket = tls.connect({ socket: this.stream, checkServerIdentity: () => undefined, ...options });
+    this.socket.on('data', (d: Buffer) => this.received.push(d));
+    this.socket.on('error', () => {});
+  }
+
+  give(bytes: Buffer): void {
+    this.stream.push(bytes);
+  }
+
+  async take(): Promise<Buffer> {
+    await tick();
+    await tick();
+    const b = Buffer.concat(this.out);
+    this.out = [];
+    return b;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+  for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
+  return undefined;
+}
+
+/** One EAP conversation from the peer's side, through EapServer.handle. */
+class Conversation {
+  state: Buffer | undefined;
+  last: EapPacket | undefined;
+  result: HandlerResult<number> | undefined;
+  /** The TLS bytes of the server's current message, from its fragments. */
+  private inbound: Buffer[] = [];
+
+  constructor(
+    readonly eap: EapServer,
+    readonly type: number = EAP_TYPE.TLS,
+  ) {}
+
+  async respond(
+    type: number,
+    data: Buffer,
+    identifier = this.last?.identifier ?? 0,
+  ): Promise<HandlerResult<number>> {
+    const attributes: Array<[string, Buffer]> = [
+      ['EAP-Message', encodeEap(EAP_RESPONSE, identifier, type, data)],
+    ];
+    if (this.state) attributes.push(['State', this.state]);
+    const result = await this.eap.handle(new AccessRequest('s', { attributes }));
+    this.result = result;
+    if (result[1] === ACCESS_CHALLENGE) {
+      this.state = attribute(result, 'State');
+      this.last = decodeEap(attribute(result, 'EAP-Message') as Buffer);
+    }
+    return result;
+  }
+
+  /** Sends a TLS message, cut into `size`-byte fragments (L on the first), waiting for each ACK. */
+  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerResult<number>> {
+    if (bytes.length <= size) return this.respond(this.type, Buffer.concat([Buffer.from([0]), bytes]));
+    const head = Buffer.alloc(5);
+    head[0] = L | M;
+    head.writeUInt32BE(bytes.length, 1);
+    let r = await this.respond(this.type, Buffer.concat([head, bytes.subarray(0, size)]));
+    for (let at = size; at < bytes.length; at += size) {
+      if (r[1] !== ACCESS_CHALLENGE) return r;
+      const more = at + size < bytes.length;
+      r = await this.respond(
+        EAP_TYPE.TLS,
+        Buffer.concat([Buffer.from([more ? M : 0]), bytes.subarray(at, at + size)]),
+      );
+    }
+    return r;
+  }
+
+  /** The server's last Request: whether it is a fragment with more to come; its TLS bytes are kept. */
+  readRequest(): { more: boolean; ack: boolean } {
+    const data = (this.last as EapPacket).data;
+    const flags = data[0];
+    const payload = flags & L ? data.subarray(5) : data.subarray(1);
+    if (payload.length > 0) this.inbound.push(payload);
+    return { more: (flags & M) !== 0, ack: payload.length === 0 };
+  }
+
+  /** Plays one round: ACK a fragment, or hand the server's flight to the peer and send its answer. */
+  async step(peer: TlsPeer, size?: number): Promise<HandlerResult<number>> {
+    const { more } = this.readRequest();
+    if (more) return this.respond(this.type, Buffer.from([0]));
+    if (this.inbound.length > 0) peer.give(Buffer.concat(this.inbound));
+    this.inbound = [];
+    const out = await peer.take();
+    return out.length === 0 ? this.respond(this.type, Buffer.from([0])) : this.sendTls(out, size);
+  }
+
+  /** Identity, then rounds until the server ends the conversation; at most `rounds` rounds. */
+  async run(
+    peer: TlsPeer,
+    options: { size?: number; rounds?: number; identity?: string } = {},
+  ): Promise<HandlerResult<number>> {
+    let r =
+      this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from(options.identity ?? 'client'), 0));
+    for (let i = 0; r[1] === ACCESS_CHALLENGE && i < (options.rounds ?? 100); i++)
+      r = await this.step(peer, options.size);
+    return r;
+  }
+}
+
+describe('EAP-TLS in-process against a node:tls peer', () => {
+  let dir = '';
+  let ca: CertFiles;
+  let client: CertFiles;
+  let serverTls: EapServerOptions['tls'];
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-inproc-'));
+    ca = makeCa(dir, 'inproc-ca');
+    const cert = makeCert(dir, ca, 'inproc-server');
+    client = makeCert(dir, ca, 'inproc-client');
+    serverTls = { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem };
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const server = (options: Partial<EapServerOptions> = {}) =>
+    new EapServer({ methods: ['tls'], tls: serverTls, getCredentials: () => undefined, ...options });
+  const peer = (maxVersion: tls.SecureVersion = 'TLSv1.3') =>
+    new TlsPeer({ ca: ca.certPem, cert: client.certPem, key: client.keyPem, maxVersion });
+
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: the MS-MPPE keys are the peer's own MSK halves, never its EMSK`, async () => {
+      const p = peer(version);
+      const r = await new Conversation(server()).run(p);
+      assert.equal(r[1], ACCESS_ACCEPT);
+      assert.equal(p.socket.getProtocol(), version);
+      const exported =
+        version === 'TLSv1.3'
+          ? p.socket.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([EAP_TYPE.TLS]))
+          : (p.socket.exportKeyingMaterial as (n: number, l: string) => Buffer).call(
+              p.socket,
+              128,
+              'client EAP encryption',
+            );
+      assert.deepEqual(attribute(r, 'MS-MPPE-Recv-Key'), exported.subarray(0, 32));
+      assert.deepEqual(attribute(r, 'MS-MPPE-Send-Key'), exported.subarray(32, 64));
+      assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_SUCCESS);
+      // RFC 9190 §2.1.1: under TLS 1.3 the peer got the one-byte commitment message.
+      if (version === 'TLSv1.3') assert.deepEqual(Buffer.concat(p.received), Buffer.from([0]));
+      p.destroy();
+    });
+  }
+
+  test('authorizeCertificate decides who a verified certificate may be: CN equal to the identity', async () => {
+    const eap = server({
+      tls: {
+        ...serverTls,
+        authorizeCertificate: (cert, identity) => cert.subject.CN === identity,
+      } as EapServerOptions['tls'],
+    });
+    const p = peer();
+    assert.equal((await new Conversation(eap).run(p, { identity: 'someone-else' }))[1], ACCESS_REJECT);
+    const q = peer();
+    const r = await new Conversation(eap).run(q, { identity: 'inproc-client' });
+    assert.equal(r[1], ACCESS_ACCEPT);
+    assert.equal(String(attribute(r, 'User-Name')), 'inproc-client');
+    p.destroy();
+    q.destroy();
+  });
+
+  test('the peer cuts its flights into 100-byte fragments and the server into 300: Accept', async () => {
+    const p = peer();
+    const r = await new Conversation(server({ fragmentSize: 300 })).run(p, { size: 100 });
+    assert.equal(r[1], ACCESS_ACCEPT);
+    p.destroy();
+  });
+
+  test('fragments beyond the declared TLS Message Length: Reject with EAP-Failure', async () => {
+    const c = new Conversation(server());
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    const head = Buffer.from([L | M, 0, 0, 0, 100]);
+    const first = await c.respond(EAP_TYPE.TLS, Buffer.concat([head, Buffer.alloc(80, 0x16)]));
+    assert.equal(first[1], ACCESS_CHALLENGE, 'the first fragment is acknowledged');
+    const r = await c.respond(EAP_TYPE.TLS, Buffer.concat([Buffer.from([0]), Buffer.alloc(40, 0x16)]));
+    assert.equal(r[1], ACCESS_REJECT);
+    assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_FAILURE);
+  });
+
+  test('a declared TLS message over 64 KiB is refused at once', async () => {
+    const c = new Conversation(server());
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    const r = await c.respond(
+      EAP_TYPE.TLS,
+      Buffer.concat([Buffer.from([L | M, 0x7f, 0xff, 0xff, 0xff]), Buffer.alloc(50)]),
+    );
+    assert.equal(r[1], ACCESS_REJECT);
+  });
+
+  test('a wrong Identifier mid-handshake is dropped; a stale one too; the handshake then completes', async () => {
+    const p = peer();
+    const c = new Conversation(server());
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    const startId = (c.last as EapPacket).identifier;
+    await c.step(p); // ClientHello sent; the server's first flight (fragmented) comes back
+    await c.step(p); // its first fragment acknowledged
+    const current = (c.last as EapPacket).identifier;
+    await assert.rejects(c.respond(EAP_TYPE.TLS, Buffer.from([0]), (current + 9) & 0xff), EapDiscardError);
+    // Out of order: an answer to the TLS Start, two Requests ago (not the last round, not the current one).
+    await assert.rejects(c.respond(EAP_TYPE.TLS, Buffer.from([0]), startId), EapDiscardError);
+    const r = await c.run(p);
+    assert.equal(r[1], ACCESS_ACCEPT);
+    p.destroy();
+  });
+
+  test('a retransmitted round gets the same bytes and does not move the handshake on', async () => {
+    const p = peer();
+    const c = new Conversation(server());
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    c.readRequest();
+    const hello = await p.take();
+    const first = await c.sendTls(hello);
+    const again = await c.respond(
+      EAP_TYPE.TLS,
+      Buffer.concat([Buffer.from([0]), hello]),
+      (c.last as EapPacket).identifier - 1,
+    );
+    assert.deepEqual(attribute(again, 'EAP-Message'), attribute(first, 'EAP-Message'));
+    const r = await c.run(p);
+    assert.equal(r[1], ACCESS_ACCEPT);
+    p.destroy();
+  });
+
+  test('an ACK where a TLS message is due, and data where an ACK is due: Reject', async () => {
+    const c = new Conversation(server());
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    assert.equal((await c.respond(EAP_TYPE.TLS, Buffer.from([0])))[1], ACCESS_REJECT);
+
+    const p = peer();
+    const d = new Conversation(server({ fragmentSize: 300 }));
+    await d.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    d.readRequest();
+    const fragment = await d.sendTls(await p.take());
+    assert.equal(
+      decodeEap(attribute(fragment, 'EAP-Message') as Buffer).data[0] & M,
+      M,
+      'the server is sending fragments',
+    );
+    const r = await d.respond(EAP_TYPE.TLS, Buffer.from([0, 0x16, 3, 3, 0, 1, 0]));
+    assert.equal(r[1], ACCESS_REJECT);
+    p.destroy();
+  });
+
+  test('a peer that stops mid-handshake: its session expires and its TLS state is freed', async () => {
+    let now = 5_000_000;
+    const store = new MemorySessionStore<EapSession>({ idleLifetime: 60, now: () => now });
+    const eap = server({ store });
+    const p = peer();
+    const c = new Conversation(eap);
+    await c.respond(EAP_TYPE.IDENTITY, Buffer.from('client'), 0);
+    await c.step(p);
+    const session = store.get((c.state as Buffer).toString('hex'));
+    assert.ok(session?.method, 'a TLS conversation is held');
+    now += 61_000;
+    const r = await c.respond(EAP_TYPE.TLS, Buffer.from([0]));
+    assert.equal(r[1], ACCESS_REJECT, 'its State is no longer known');
+    assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_FAILURE);
+    assert.equal(store.size, 0);
+    assert.equal(session?.method, undefined, 'the TLS engine was disposed');
+    p.destroy();
+  });
+
+  test('a mutated Response at any round ends in Reject or is dropped; nothing else is thrown', async () => {
+    // A small deterministic generator: the same mutations on every run.
+    let seed = 0x2545f491;
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    const eap = server({ fragmentSize: 300 });
+    const outcomes = new Map<string, number>();
+    for (let round = 1; round <= 8; round++) {
+      for (let trial = 0; trial < 6; trial++) {
+        const p = peer();
+        const c = new Conversation(eap);
+        const proper = c.respond.bind(c);
+        let seen = 0;
+        // At the chosen round, the Response the peer would send is mutated before it leaves.
+        c.respond = async (type, data, identifier) => {
+          if (++seen !== round) return proper(type, data, identifier);
+          const bytes = Buffer.from(data);
+          const kind = trial % 3;
+          if (kind === 0 && bytes.length > 0)
+            bytes[Math.floor(random() * bytes.length)] ^= 1 + Math.floor(random() * 255);
+          const mutated = kind === 1 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
+          const flags = kind === 2 ? Buffer.from([Math.floor(random() * 256)]) : Buffer.alloc(0);
+          return proper(type, Buffer.concat([flags, mutated]), identifier);
+        };
+        let outcome: string;
+        try {
+          const r = await c.run(p, { rounds: 30 });
+          outcome = r[1] === ACCESS_ACCEPT ? 'accept' : r[1] === ACCESS_REJECT ? 'reject' : 'challenge';
+        } catch (err) {
+          assert.ok(err instanceof EapDiscardError, `round ${round}: ${String(err)}`);
+          outcome = 'dropped';
+        }
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        p.destroy();
+      }
+    }
+    assert.ok((outcomes.get('reject') ?? 0) > 0, JSON.stringify([...outcomes]));
+  });
+});
+
+describe('EAP-TTLS in-process against a node:tls peer: what Windows and Android peers send', () => {
+  let dir = '';
+  let ca: CertFiles;
+  let eap: EapServer;
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-ttls-inproc-'));
+    ca = makeCa(dir, 'ttls-ca');
+    const cert = makeCert(dir, ca, 'ttls-server');
+    eap = new EapServer({
+      methods: ['ttls'],
+      tls: { cert: cert.certPem, key: cert.keyPem },
+      getCredentials: (identity) => (identity === 'alice' ? { password: 'alicepw' } : undefined),
+    });
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A TTLS login whose peer sends `avps` through the tunnel once the handshake is done. */
+  async function login(avps: Buffer): Promise<HandlerResult<number>> {
+    const p = new TlsPeer({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
+    p.socket.once('secureConnect', () => p.socket.write(avps));
+    try {
+      return await new Conversation(eap, EAP_TYPE.TTLS).run(p, { identity: 'anonymous' });
+    } finally {
+      p.destroy();
+    }
+  }
+  const userName = (name: string) => encodeAvp(1, Buffer.from(name));
+  const password = (bytes: Buffer) => encodeAvp(2, bytes);
+
+  test('a PAP password padded with NULs (RFC 5281 §11.2.5) is accepted; the inner name is the User-Name', async () => {
+    for (const padded of [
+      Buffer.from('alicepw\0\0\0'),
+      Buffer.concat([Buffer.from('alicepw'), Buffer.alloc(9)]),
+    ]) {
+      const r = await login(Buffer.concat([userName('alice'), password(padded)]));
+      assert.equal(r[1], ACCESS_ACCEPT);
+      assert.equal(String(attribute(r, 'User-Name')), 'alice', 'not the outer "anonymous"');
+      assert.equal(attribute(r, 'MS-MPPE-Recv-Key')?.length, 32);
+    }
+  });
+
+  test('a wrong password, no User-Name in the tunnel, or malformed AVPs: Reject with EAP-Failure', async () => {
+    const bad = [
+      Buffer.concat([userName('alice'), password(Buffer.from('alicepx'))]),
+      password(Buffer.from('alicepw')),
+      Buffer.from([0, 0, 0, 1, 0x40, 0, 0, 200, 1, 2, 3, 4]),
+    ];
+    for (const avps of bad) {
+      const r = await login(avps);
+      assert.equal(r[1], ACCESS_REJECT, avps.toString('hex'));
+      assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_FAILURE);
+    }
+  });
+});
