@@ -53,6 +53,9 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
       'dave',
       '--password',
       'davepw',
+      // PEAP's inner MSCHAPv2 needs the NT hash stored beside the salted hash.
+      '--mschap',
+      '--create',
       '--db',
       path.join(tmp.dir, 'aioradius.db'),
     ]);
