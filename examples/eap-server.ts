@@ -16,7 +16,7 @@ import {
   type Remote,
   type RequestContext,
   type ServerOptions,
-} from '../src/index.js';
+} from 'aioradius';
 import { DEMO_USERS } from './auth-methods-server.js';
 
 /** A RADIUS server whose Access-Requests with EAP go to an EapServer; only loopback NASes. */
