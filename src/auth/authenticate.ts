@@ -29,6 +29,38 @@ export interface Credentials {
   ntHash?: Buffer;
   /** A stored hash in one of `parsePasswordHash`'s forms (`$6$...`, `{SSHA}...`, `$2b$...`, `{NT}...`). */
   passwordHash?: string;
+  /**
+   * A check of a plain-text password kept elsewhere (an LDAP bind as the user): resolves with why
+   * it failed, or undefined when it matched. Serves PAP and the plain-text methods inside a TLS
+   * tunnel (EAP-GTC, EAP-TTLS/PAP).
+   */
+  verifyPassword?(password: string): Promise<string | undefined>;
+}
+
+/**
+ * Checks a plain-text password (PAP, or one carried inside a TLS tunnel: EAP-GTC, EAP-TTLS/PAP)
+ * against what the credentials hold: the cleartext (constant time), a stored hash, an NT hash, or
+ * the source's own check. Resolves with undefined when it matches, else the reason (no password in it).
+ */
+export async function checkPlainPassword(
+  credentials: Credentials,
+  password: string,
+): Promise<string | undefined> {
+  if (credentials.password !== undefined) {
+    const a = Buffer.from(password, 'utf8');
+    const b = Buffer.from(credentials.password, 'utf8');
+    return a.length === b.length && timingSafeEqual(a, b) ? undefined : 'wrong password';
+  }
+  if (credentials.passwordHash !== undefined)
+    return (await verifyPasswordHashAsync(password, credentials.passwordHash)) ? undefined : 'wrong password';
+  if (credentials.ntHash !== undefined) {
+    const h = ntPasswordHash(password);
+    return h.length === credentials.ntHash.length && timingSafeEqual(h, credentials.ntHash)
+      ? undefined
+      : 'wrong password';
+  }
+  if (credentials.verifyPassword) return credentials.verifyPassword(password);
+  return 'no password, hash or password check for this user';
 }
 
 /** Outcome of `authenticate`: whether it succeeded, the method, and the reply attributes to send. */

@@ -4,7 +4,14 @@
 import { performance } from 'node:perf_hooks';
 import { commandFailed, parseCommandLine, stringOption, UsageError } from './args.js';
 import { pino } from 'pino';
-import { type AuthResult, authenticate, authenticateAsync, detectMethod } from '../auth/authenticate.js';
+import {
+  type AuthResult,
+  authenticate,
+  authenticateAsync,
+  type Credentials,
+  detectMethod,
+} from '../auth/authenticate.js';
+import { AccessRequest } from '../protocol/packet.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
@@ -127,14 +134,40 @@ export class ConfiguredServer extends AbstractRadiusServer {
       tls,
       fragmentSize: eap.fragmentSize,
       logger,
-      getCredentials: (identity) => {
-        // The inner methods need the password or the NT hash (a stored hash serves PAP only).
-        const user = this.localUser(identity)?.[0];
-        if (!user) return undefined;
-        const { password, ntHash } = user.credentials ?? {};
-        return password === undefined && ntHash === undefined ? undefined : { password, ntHash };
-      },
+      getCredentials: (identity) => this.eapCredentials(identity),
     });
+  }
+
+  /**
+   * What the EAP methods check `identity` against: a config or database user's password, hash or NT
+   * hash, else the first back end that knows it (HTTP credentials, or LDAP's bind for the plain-text
+   * methods in a tunnel). The back ends see a request with that User-Name only.
+   */
+  private async eapCredentials(identity: string): Promise<Credentials | undefined> {
+    const local = this.localUser(identity)?.[0];
+    const user = local ?? (await this.sourceUser(identity));
+    if (!user) return undefined;
+    const verify = user.verifyPassword?.bind(user);
+    return { ...user.credentials, ...(verify ? { verifyPassword: verify } : {}) };
+  }
+
+  /** The first back end's user named `name` (undefined when none knows it or one fails). */
+  private async sourceUser(name: string): Promise<SourceUser | undefined> {
+    if (this.sources.length === 0) return undefined;
+    const request = new AccessRequest('unused').add('User-Name', name);
+    for (const source of this.sources) {
+      try {
+        const found = await source.find(name, request);
+        if (found) return found;
+      } catch (err) {
+        this.logger.warn(
+          { source: source.kind, user: name, err: (err as Error).message },
+          'user lookup failed',
+        );
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */

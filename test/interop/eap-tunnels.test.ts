@@ -140,11 +140,14 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     assert.match(r.stdout, /code=3 \(Access-Reject\)/);
   });
 
-  test('a user with only an NT hash: PEAP/MSCHAPv2 succeeds, TTLS/PAP is refused', async () => {
+  test('a user with only an NT hash: PEAP/MSCHAPv2 succeeds; TTLS/PAP checks the password against the hash', async () => {
     const ms = await run(PHASE2[0][1], 'carol', 'carolpw');
     assert.ok(ms.success, tailOf(ms));
     assert.equal(ms.mppeOk, 1);
+    // As PAP outside a tunnel does: the NT hash of the password given must equal the one kept.
     const pap = await run(PHASE2[2][1], 'carol', 'carolpw');
-    assert.ok(!pap.success, tailOf(pap));
+    assert.ok(pap.success, tailOf(pap));
+    const wrong = await run(PHASE2[2][1], 'carol', 'not-carolpw');
+    assert.ok(!wrong.success, tailOf(wrong));
   });
 });

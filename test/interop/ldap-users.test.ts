@@ -9,6 +9,7 @@ import { AccessRequest } from '../../src/index.js';
 import { LdapUsers } from '../../src/users/ldap-users.js';
 import { runServe, type ServeProcess, startServe, tempDir } from '../cli/serve-helpers.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { eapolTest, tailOf } from '../helpers/eapol.js';
 import { radtest, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import {
@@ -28,6 +29,7 @@ describe('LDAP users against slapd', { skip: slapdMissing() || skipUnless('radte
   let remove: () => Promise<void>;
   let serve: ServeProcess;
   let auth: number;
+  let eapCa: CertFiles;
 
   let lastLog: Record<string, unknown> | undefined;
   /** radtest, then the server's log line about it (the pipe may deliver it after radtest exits). */
@@ -54,6 +56,9 @@ describe('LDAP users against slapd', { skip: slapdMissing() || skipUnless('radte
       { uid: 'otto', userPassword: 'ottopw' },
     ]);
     ({ dir, remove } = await tempDir('aioradius-ldap-'));
+    // EAP too: the plain-text methods inside a TLS tunnel (TTLS/PAP, PEAP/GTC) reach the LDAP bind.
+    eapCa = makeCa(dir, 'ca');
+    makeCert(dir, eapCa, 'server');
     let acct: number;
     [auth, acct] = await freePorts(2);
     const config = path.join(dir, 'aioradius.yaml');
@@ -71,6 +76,13 @@ ldap:
   timeout: 3
   reply:
     description: Reply-Message
+users:
+  - name: hashy
+    passwordHash: ${spawnSync('openssl', ['passwd', '-6', 'hashypw'], { encoding: 'utf8' }).stdout.trim()}
+eap:
+  certificate: server.pem
+  privateKey: server.key
+  methods: [ttls, peap]
 database: ./radius.db
 `,
     );
@@ -143,6 +155,28 @@ database: ./radius.db
   test('no password of a user or of the bind account in the logs', () => {
     const all = JSON.stringify(serve.logs);
     for (const s of ['lenapw', 'ottopw', LDAP_ADMIN_PASSWORD]) assert.ok(!all.includes(s), s);
+  });
+
+  test('EAP-TTLS/PAP and PEAP/GTC: the tunnelled password checked by the LDAP bind, or a stored hash', {
+    skip: skipUnless('eapol_test'),
+  }, async () => {
+    const tunnel = (eap: string, identity: string, password: string) => ({
+      eap,
+      identity,
+      anonymous_identity: 'anonymous',
+      password,
+      ca_cert: eapCa.cert,
+      ...(eap === 'TTLS' ? { phase2: 'auth=PAP' } : { phase1: 'peapver=0', phase2: 'auth=GTC' }),
+    });
+    for (const eap of ['TTLS', 'PEAP']) {
+      const ok = await eapolTest(tunnel(eap, 'lena', 'lenapw'), auth, SECRET);
+      assert.ok(ok.success, `${eap} lena\n${tailOf(ok)}`);
+      const bad = await eapolTest(tunnel(eap, 'lena', 'wrong'), auth, SECRET);
+      assert.equal(bad.success, false, `${eap} lena with a wrong password`);
+      // A config user keeping only a SHA-512 crypt hash: PAP inside the tunnel checks it.
+      const hashed = await eapolTest(tunnel(eap, 'hashy', 'hashypw'), auth, SECRET);
+      assert.ok(hashed.success, `${eap} hashy\n${tailOf(hashed)}`);
+    }
   });
 });
 

@@ -1,14 +1,10 @@
 /** EAP-GTC (RFC 3748 §5.6): the peer answers a prompt with the password in clear; for tunnels. */
 
-import { timingSafeEqual } from 'node:crypto';
+import { checkPlainPassword } from '../../auth/authenticate.js';
 import { EAP_TYPE } from '../codes.js';
 import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
 
 const PROMPT = Buffer.from('Password: ', 'utf8');
-
-function sameText(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 class GtcConversation implements MethodInstance {
   constructor(private readonly ctx: MethodContext) {}
@@ -19,14 +15,13 @@ class GtcConversation implements MethodInstance {
 
   async process(data: Buffer): Promise<MethodStep> {
     const credentials = await this.ctx.getCredentials(this.ctx.identity);
-    if (credentials?.password === undefined)
-      return { kind: 'failure', reason: 'EAP-GTC needs a cleartext password' };
+    if (!credentials) return { kind: 'failure', reason: 'unknown user' };
     // Some peers pad the response with NULs: they are not part of the password.
     let end = data.length;
     while (end > 0 && data[end - 1] === 0) end--;
-    return sameText(data.subarray(0, end), Buffer.from(credentials.password, 'utf8'))
-      ? { kind: 'success' }
-      : { kind: 'failure', reason: 'wrong password' };
+    // The cleartext, a stored hash or the source's own check (an LDAP bind) all serve here.
+    const reason = await checkPlainPassword(credentials, data.toString('utf8', 0, end));
+    return reason === undefined ? { kind: 'success' } : { kind: 'failure', reason };
   }
 
   dispose(): void {}

@@ -4,6 +4,7 @@
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkPlainPassword } from '../../auth/authenticate.js';
 import { verifyNtChallengeResponse } from '../../auth/mschap.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
 import { ntPasswordHash } from '../../auth/nthash.js';
@@ -144,13 +145,13 @@ class TtlsConversation extends TlsConversation {
 
     const userPassword = find(avps, USER_PASSWORD);
     if (userPassword) {
-      if (password === undefined) return { kind: 'failure', reason: 'PAP needs a cleartext password' };
+      if (!credentials) return { kind: 'failure', reason: 'unknown user' };
       // Peers pad the password with NULs (RFC 5281 §11.2.5 allows it): they are not part of it.
       let end = userPassword.length;
       while (end > 0 && userPassword[end - 1] === 0) end--;
-      return same(userPassword.subarray(0, end), Buffer.from(password, 'utf8'))
-        ? this.success()
-        : { kind: 'failure', reason: 'wrong password' };
+      // The cleartext, a stored hash or the source's own check (an LDAP bind) all serve PAP.
+      const reason = await checkPlainPassword(credentials, userPassword.toString('utf8', 0, end));
+      return reason === undefined ? this.success() : { kind: 'failure', reason };
     }
 
     const chapPassword = find(avps, CHAP_PASSWORD);
