@@ -168,3 +168,20 @@ export {
 export type { PskCredentials, PskKeys } from './transport/tls-psk.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';
+export {
+  type ForwardOptions,
+  type HomeServerConfig,
+  ProxyLoopError,
+  ProxyRouteError,
+  RadiusProxy,
+  type RadiusProxyOptions,
+} from './proxy/radius-proxy.js';
+export { type BalanceMethod, HomePool, type PoolConfig, hashKey } from './proxy/home-pool.js';
+export {
+  type ParsedUserName,
+  type RealmConfig,
+  type RealmMatch,
+  type RealmSyntax,
+  RealmTable,
+  parseUserName,
+} from './proxy/realm.js';
