@@ -19,6 +19,7 @@ import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
 import type { SourceUser, UserSource } from '../users/user-source.js';
@@ -64,6 +65,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
+  /** Forwards the realms of the `proxy` section; undefined without one. */
+  proxy: RadiusProxy | undefined;
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
@@ -95,6 +98,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
+    this.proxy = config.proxy ? new RadiusProxy({ ...config.proxy, logger }) : undefined;
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
@@ -102,11 +106,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.clients = new ClientTable(config.clients);
     this.current.table = this.clients;
     this.setUsers(config);
+    const old = this.proxy;
+    this.proxy = config.proxy ? new RadiusProxy({ ...config.proxy, logger: this.logger }) : undefined;
+    // Forwards in flight finish on the old one; its probes and sockets go after the longest of them.
+    if (old) setTimeout(() => old.close(), 30_000).unref();
   }
 
   /** Closes the connections of the user back ends. */
   async closeSources(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close()));
+    this.proxy?.close();
   }
 
   /** The configured name of the client covering `address`. */
@@ -169,7 +178,12 @@ export class ConfiguredServer extends AbstractRadiusServer {
     const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     let result: HandlerResult<number> | Promise<HandlerResult<number>>;
     try {
-      result = this.decide(attributes, context);
+      const proxy = this.proxy;
+      const match = proxy?.route(attributes);
+      result =
+        proxy !== undefined && match?.pool !== undefined
+          ? (proxy.forward(context) as Promise<HandlerResult<number>>)
+          : this.decide(attributes, context);
     } catch (err) {
       done();
       throw err;
@@ -182,11 +196,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   override async handleAccPacket(
-    _attributes: AttributesSet,
+    attributes: AttributesSet,
     context: RequestContext,
   ): Promise<HandlerResult<null>> {
     const t0 = performance.now();
     try {
+      const proxy = this.proxy;
+      if (proxy !== undefined && proxy.route(attributes)?.pool !== undefined)
+        return (await proxy.forward(context)) as HandlerResult<null>;
       const record = accountingRecord(context.packet, context.remote.address);
       // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
       const stored = await this.store.recordAccounting(record);
