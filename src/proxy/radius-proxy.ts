@@ -13,9 +13,10 @@ import {
   COA_REQUEST,
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
-import { createPacket, type Packet } from '../protocol/packet.js';
+import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
+import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
 import { HomePool, type PoolConfig } from './home-pool.js';
 import { type RealmConfig, type RealmMatch, RealmTable } from './realm.js';
 
@@ -70,6 +71,12 @@ export interface RadiusProxyOptions {
   logger?: Logger;
   /** Seconds an EAP conversation stays pinned to its home server after its last round; default 60. */
   eapStickiness?: number;
+  /**
+   * Store-and-forward accounting: Accounting-Requests are acknowledged once durably queued in
+   * this SQLite file, then forwarded in order until a home server answers. Without it they are
+   * forwarded directly and acknowledged with the home server's answer.
+   */
+  accounting?: AccountingQueueOptions;
 }
 
 /** Where `forward` sends one request. */
@@ -96,6 +103,8 @@ const CHAP_PASSWORD = 3;
 const CHAP_CHALLENGE = 60;
 /** Marks our Proxy-State values; followed by this process's 8-byte instance id and a counter. */
 const MAGIC = Buffer.from('aior', 'latin1');
+/** The key queued requests are encoded with: they are only ever read back by this process. */
+const QUEUE_KEY = Buffer.from('aioradius accounting queue');
 /** Most EAP conversations remembered for stickiness. */
 const MAX_STICKY = 65536;
 
@@ -135,6 +144,8 @@ export class RadiusProxy {
   readonly pools: ReadonlyMap<string, HomePool>;
   /** The client engine that carries every hop: windows, retransmissions, Status-Server probes. */
   readonly client: RadiusClient;
+  /** The store-and-forward accounting queue, when `accounting` is configured. */
+  readonly queue: AccountingQueue | undefined;
   private readonly options: RadiusProxyOptions;
   private readonly instance = randomBytes(8);
   private counter = 0;
@@ -190,6 +201,10 @@ export class RadiusProxy {
       maxInFlight: options.maxInFlight ?? 128,
       logger: options.logger,
     });
+    if (options.accounting !== undefined) {
+      this.queue = new AccountingQueue(options.accounting);
+      this.queue.start((item) => this.sendQueued(item));
+    }
   }
 
   /**
@@ -247,9 +262,11 @@ export class RadiusProxy {
     return this.client.serverStatus();
   }
 
-  /** Closes the client engine: pending forwards reject. */
-  close(): void {
+  /** Closes the client engine (pending forwards reject) and the accounting queue (what is unsent stays queued). */
+  async close(): Promise<void> {
+    const queue = this.queue;
     this.client.close();
+    await queue?.close();
   }
 
   private async forwardMatched(
@@ -284,6 +301,14 @@ export class RadiusProxy {
         'EAP through a realm that strips User-Name: home servers that compare it with the EAP identity will fail',
       );
     }
+    if (request.code === ACCOUNTING_REQUEST && this.queue !== undefined) {
+      const queued = this.rebuild(request, route.userName, undefined);
+      queued.secret = QUEUE_KEY;
+      const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
+      // RFC 2866 §2: the NAS hears back only once the request is durably queued.
+      await this.queue.enqueue(context.remote.address, key, pool.name, queued.encode());
+      return [[], null];
+    }
     const ours = this.nextProxyState();
     const out = this.rebuild(request, route.userName, ours);
     const kind = kindOf(request.code);
@@ -305,6 +330,24 @@ export class RadiusProxy {
       'no home server answered',
     );
     if (isAuth && (this.options.noResponse ?? 'reject') === 'reject') return [[], ACCESS_REJECT];
+    throw lastError;
+  }
+
+  /** Forwards one queued Accounting-Request; rejects when no home server of its pool answers. */
+  private async sendQueued(item: QueuedRequest): Promise<void> {
+    const pool = this.pools.get(item.pool);
+    if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
+    const queued = decodeRequest(QUEUE_KEY, item.packet);
+    const out = this.rebuild(queued, undefined, this.nextProxyState());
+    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
+    for (const server of this.candidates(pool, 'acct', queued, '')) {
+      try {
+        await this.client.sendPacket(out, { server });
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
     throw lastError;
   }
 
@@ -372,7 +415,7 @@ export class RadiusProxy {
    * a new User-Name when the realm strips, no Message-Authenticator (computed anew for this hop,
    * RFC 3579 §3.2), and our Proxy-State last (RFC 2865 §5.33).
    */
-  private rebuild(request: Packet, userName: string | undefined, ours: Buffer): Packet {
+  private rebuild(request: Packet, userName: string | undefined, ours: Buffer | undefined): Packet {
     // The client signs with the home server's secret; the NAS's stands in until then.
     const out = createPacket(request.code, request.secret, { dictionary: request.dictionary });
     const set = out.attributes;
@@ -392,7 +435,7 @@ export class RadiusProxy {
     // RFC 2865 §2.2: without CHAP-Challenge the Request Authenticator is the challenge, and the
     // next hop's authenticator differs: carry the NAS's as CHAP-Challenge.
     if (hasChap && !hasChallenge) set.add('CHAP-Challenge', request.authenticator);
-    set.add('Proxy-State', ours);
+    if (ours !== undefined) set.add('Proxy-State', ours);
     return out;
   }
 
