@@ -852,9 +852,21 @@ export function parseConfig(text: string, file: string): ServeConfig {
 }
 
 /** The `proxy` section: home servers, pools of them, and realms that choose a pool. */
-export type ProxyConfig = Omit<RadiusProxyOptions, 'logger' | 'filterReply'>;
+export type ProxyConfig = Omit<RadiusProxyOptions, 'logger' | 'filterReply' | 'accounting'> & {
+  /** Queue accounting for proxied realms in the database before acknowledging it; default true. */
+  storeAndForward?: boolean;
+};
 
-const PROXY_KEYS = ['homeServers', 'pools', 'realms', 'timeout', 'retries', 'noResponse', 'probeInterval'];
+const PROXY_KEYS = [
+  'homeServers',
+  'pools',
+  'realms',
+  'timeout',
+  'retries',
+  'noResponse',
+  'probeInterval',
+  'storeAndForward',
+];
 const HOME_KEYS = ['name', 'host', 'auth', 'acct', 'coa', 'secret', 'transport'];
 const POOL_KEYS = ['name', 'servers', 'balance', 'key', 'fallback'];
 const REALM_KEYS = ['name', 'regex', 'pool', 'strip'];
@@ -967,6 +979,7 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
     retries: (retries ?? undefined) as number | undefined,
     noResponse: noResponse as 'reject' | 'drop' | undefined,
     probeInterval: w.positive([...parts, 'probeInterval'], m.get('probeInterval'), 3600),
+    storeAndForward: w.boolean([...parts, 'storeAndForward'], m.get('storeAndForward')),
   };
 }
 

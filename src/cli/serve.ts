@@ -66,7 +66,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
   /** Forwards the realms of the `proxy` section; undefined without one. */
-  proxy: RadiusProxy | undefined;
+  readonly proxy: RadiusProxy | undefined;
+  private readonly proxyConfig: ServeConfig['proxy'];
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
@@ -98,7 +99,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
-    this.proxy = config.proxy ? new RadiusProxy({ ...config.proxy, logger }) : undefined;
+    const proxy = config.proxy;
+    this.proxyConfig = proxy;
+    this.proxy = proxy
+      ? new RadiusProxy({
+          ...proxy,
+          logger,
+          // Accounting for proxied realms is queued in the server's own database.
+          accounting: proxy.storeAndForward === false ? undefined : { file: config.database },
+        })
+      : undefined;
   }
 
   /** Takes clients and config users from a newly loaded config (SIGHUP). */
@@ -106,16 +116,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.clients = new ClientTable(config.clients);
     this.current.table = this.clients;
     this.setUsers(config);
-    const old = this.proxy;
-    this.proxy = config.proxy ? new RadiusProxy({ ...config.proxy, logger: this.logger }) : undefined;
-    // Forwards in flight finish on the old one; its probes and sockets go after the longest of them.
-    if (old) setTimeout(() => old.close(), 30_000).unref();
+    // The proxy (its queue, its home servers' health) stays as started: a second forwarder on the
+    // same queue would send requests twice.
+    if (JSON.stringify(config.proxy) !== JSON.stringify(this.proxyConfig))
+      this.logger.warn({ config: config.file }, 'proxy section changed: restart to apply it');
   }
 
   /** Closes the connections of the user back ends. */
   async closeSources(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close()));
-    this.proxy?.close();
+    await this.proxy?.close();
   }
 
   /** The configured name of the client covering `address`. */
@@ -459,7 +469,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ports = await server.start();
     if (config.metrics) {
-      metrics = new ServeMetrics(server, (a) => server.clientName(a));
+      const queue = server.proxy?.queue;
+      metrics = new ServeMetrics(server, (a) => server.clientName(a), queue ? () => queue.depth : undefined);
       server.metrics = metrics;
       metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
     }

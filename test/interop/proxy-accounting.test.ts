@@ -3,10 +3,11 @@
 // (counted by Acct-Session-Id), in order of arrival at the proxy, and the queue drains to 0.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { AccountingRequest, createRadiusServer, RadiusClient, RadiusProxy } from '../../src/index.js';
-import { tempDir } from '../cli/serve-helpers.js';
+import { type ServeProcess, startServe, tempDir } from '../cli/serve-helpers.js';
 import { type FreeradiusPeer, skipUnless, startFreeradius } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 
@@ -122,6 +123,79 @@ test('store-and-forward: a home server killed mid-run loses nothing the NAS saw 
     await server.close();
     await homeA?.stop();
     await homeB?.stop();
+    await tmp.remove();
+  }
+});
+
+test('store-and-forward in serve: the proxy killed with SIGKILL mid-run loses nothing it acknowledged', {
+  skip: skipUnless('freeradius'),
+}, async (t) => {
+  const [authPort, acctPort, serveAuth, serveAcct] = await freePorts(4);
+  const tmp = await tempDir('aioradius-proxy-kill-');
+  const home = await startFreeradius({ secret: HOME_SECRET, authPort, acctPort });
+  const config = path.join(tmp.dir, 'serve.yaml');
+  await writeFile(
+    config,
+    `listen:\n  host: 127.0.0.1\n  auth: ${serveAuth}\n  acct: ${serveAcct}\n` +
+      `clients:\n  - address: 127.0.0.1\n    secret: ${NAS_SECRET}\ndatabase: ./serve.db\n` +
+      'proxy:\n  timeout: 0.5\n  retries: 1\n  homeServers:\n' +
+      `    - { name: a, host: 127.0.0.1, auth: ${authPort}, acct: ${acctPort}, secret: ${HOME_SECRET} }\n` +
+      '  pools:\n    - { name: p, servers: [a] }\n  realms:\n    - { name: DEFAULT, pool: p }\n',
+  );
+  let serve: ServeProcess | undefined = await startServe(config);
+  const nas = new RadiusClient({ timeout: 1, retries: 6, maxTimeout: 2, maxInFlight: 256 });
+  try {
+    const acked = new Set<string>();
+    let killed = false;
+    let restarting: Promise<void> | undefined;
+    const sends: Array<Promise<void>> = [];
+    for (let i = 0; i < N; i++) {
+      const id = `k-${i}`;
+      const req = new AccountingRequest(NAS_SECRET).addAttributes(
+        ['User-Name', `u${i}@example.com`],
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', id],
+      );
+      sends.push(
+        nas.sendPacket(req, { remoteHost: '127.0.0.1', remotePort: serveAcct }).then(
+          () => {
+            acked.add(id);
+            if (!killed && acked.size >= N / 3 && serve) {
+              killed = true;
+              const dying = serve;
+              dying.child.kill('SIGKILL');
+              // Started again at once: the NAS's retransmissions reach the new process.
+              restarting = dying.exited(10_000).then(async () => {
+                serve = await startServe(config);
+              });
+            }
+          },
+          () => {}, // Not acknowledged: the NAS keeps it; nothing to check for it.
+        ),
+      );
+    }
+    await Promise.all(sends);
+    await restarting;
+    assert.ok(killed, 'the proxy was killed midway');
+    t.diagnostic(`acknowledged: ${acked.size} of ${N}`);
+    let sessions: string[] = [];
+    await until(() => {
+      sessions = detailSessions(home);
+      return new Set(sessions).size >= acked.size;
+    }, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    sessions = detailSessions(home);
+    const counts = new Map<string, number>();
+    for (const s of sessions) counts.set(s, (counts.get(s) ?? 0) + 1);
+    const missing = [...acked].filter((id) => !counts.has(id));
+    assert.deepEqual(missing, [], 'acknowledged but never reached the home server');
+    const twice = [...counts].filter(([, n]) => n > 1).length;
+    t.diagnostic(`detail records: ${sessions.length} for ${counts.size} sessions; twice: ${twice}`);
+    assert.ok(twice <= 64 * 2, `duplicates bounded by the window in flight at the kill: ${twice}`);
+  } finally {
+    nas.close();
+    await serve?.stop('SIGTERM');
+    await home.stop();
     await tmp.remove();
   }
 });
