@@ -1,6 +1,10 @@
 // The `proxy` section of serve's YAML: what it accepts, and errors that name the field and line.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/cli/config.js';
 import { ConfigError } from '../../src/index.js';
 
@@ -41,5 +45,29 @@ describe('serve config: proxy', () => {
       'proxy.pools[0].balance',
     );
     assert.equal(failure(BASE + PROXY.replace(', secret: hs', '')).field, 'proxy.homeServers[0].secret');
+  });
+  test("README's proxy example is a valid config", () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Proxying'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml?.startsWith('proxy:'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-proxy-readme-'));
+    process.env.HOME_A_SECRET = 'from-env';
+    try {
+      writeFileSync(path.join(dir, 'home-b.secret'), 'from-file\n');
+      const c = parseConfig(BASE + yaml, path.join(dir, 'serve.yaml'));
+      assert.deepEqual(
+        c.proxy?.homeServers.map((h) => h.secret),
+        ['from-env', 'from-file', 'radsec'],
+      );
+      assert.deepEqual(
+        c.proxy?.realms.map((r) => r.name),
+        ['example.com', 'edu', 'NULL', 'DEFAULT'],
+      );
+    } finally {
+      delete process.env.HOME_A_SECRET;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
