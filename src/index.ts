@@ -176,7 +176,19 @@ export {
   RadiusProxy,
   type RadiusProxyOptions,
 } from './proxy/radius-proxy.js';
-export { type BalanceMethod, HomePool, type PoolConfig, hashKey } from './proxy/home-pool.js';
+export {
+  type BalanceMethod,
+  type HealthCheck,
+  HomePool,
+  type PoolConfig,
+  hashKey,
+} from './proxy/home-pool.js';
+export {
+  AccountingQueue,
+  type AccountingQueueOptions,
+  type QueuedRequest,
+  type QueueSender,
+} from './proxy/accounting-queue.js';
 export {
   type ParsedUserName,
   type RealmConfig,
