@@ -20,6 +20,8 @@ export interface QueuedRequest {
   pool: string;
   /** The request as it goes to the next hop, encoded with the queue's own key. */
   packet: Buffer;
+  /** When it was queued (ms since 1970). */
+  queuedAt: number;
 }
 
 /** Sends one queued request; resolves once a home server acknowledged it, rejects otherwise. */
@@ -91,7 +93,7 @@ export class AccountingQueue {
     );
     this.markSent = this.db.prepare('UPDATE proxy_acct_queue SET sent_at = ? WHERE seq = ?');
     this.next = this.db.prepare(
-      'SELECT seq, pool, packet FROM proxy_acct_queue WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, pool, packet, queued_at AS queuedAt FROM proxy_acct_queue WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
     );
     this.purge = this.db.prepare('DELETE FROM proxy_acct_queue WHERE sent_at IS NOT NULL AND sent_at < ?');
     this.unsent = (

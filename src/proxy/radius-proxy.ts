@@ -339,6 +339,12 @@ export class RadiusProxy {
     if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
     const queued = decodeRequest(QUEUE_KEY, item.packet);
     const out = this.rebuild(queued, undefined, this.nextProxyState());
+    // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
+    const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
+    if (waited > 0) {
+      const before = queued.get('Acct-Delay-Time');
+      out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
+    }
     let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
     for (const server of this.candidates(pool, 'acct', queued, '')) {
       try {

@@ -9,6 +9,7 @@ import {
   ACCESS_ACCEPT,
   ACCESS_CHALLENGE,
   ACCESS_REJECT,
+  type AbstractRadiusServer,
   AccessRequest,
   AccountingRequest,
   type AttributesSet,
@@ -295,6 +296,76 @@ describe('RadiusProxy when home servers fail', () => {
       p.proxy.close();
       await p.server.close();
       await slow.server.close();
+    }
+  });
+});
+
+describe('RadiusProxy store-and-forward accounting', () => {
+  test('acknowledged while the home server is down, forwarded when it answers, Acct-Delay-Time grown by the wait', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-queue-'));
+    const h1 = await startHome('h1');
+    const acctPort = h1.acct;
+    await h1.server.close();
+    const proxy = new RadiusProxy({
+      homeServers: [{ name: 'home1', host: '127.0.0.1', acct: acctPort, secret: HOME_SECRET }],
+      pools: [{ name: 'ex', servers: ['home1'] }],
+      realms: [{ name: 'example.com', pool: 'ex' }],
+      timeout: 0.2,
+      retries: 0,
+      maxDuration: 1,
+      probeInterval: 0.3,
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2 },
+    });
+    const front = createRadiusServer(
+      '127.0.0.1',
+      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
+      { accPort: 0 },
+    );
+    const info = await front.start();
+    let back: AbstractRadiusServer | undefined;
+    try {
+      const send = () =>
+        nas.sendPacket(
+          new AccountingRequest(NAS_SECRET).addAttributes(
+            ['User-Name', 'alice@example.com'],
+            ['Acct-Status-Type', 'Start'],
+            ['Acct-Session-Id', 'queued-1'],
+            ['Acct-Delay-Time', 2],
+          ),
+          { remoteHost: '127.0.0.1', remotePort: info.accPort },
+        );
+      const [reply] = await send();
+      assert.equal(reply.codeName, 'Accounting-Response');
+      const depth = () => proxy.queue?.depth;
+      assert.equal(depth(), 1);
+      // Held in the queue for over a second before the home server comes back.
+      await new Promise((r) => setTimeout(r, 1300));
+      const seen: AttributesSet[] = [];
+      back = createRadiusServer(
+        '127.0.0.1',
+        {
+          secret: HOME_SECRET,
+          acct: (attributes) => {
+            seen.push(attributes);
+            return [[], null];
+          },
+        },
+        { accPort: acctPort },
+      );
+      await back.start();
+      for (let i = 0; i < 100 && depth() !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(depth(), 0);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].get('User-Name'), 'alice');
+      assert.ok((seen[0].get('Acct-Delay-Time') as number) >= 3, String(seen[0].get('Acct-Delay-Time')));
+    } finally {
+      await proxy.close();
+      await front.close();
+      await back?.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
