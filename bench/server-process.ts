@@ -13,6 +13,8 @@ export interface BenchServerOptions {
   password: string;
   /** Serve RADIUS/TLS (RFC 6614) too, with these PEM files; the port reported is then the TLS one. */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /** For a proxy: the home server it forwards to (127.0.0.1:port, this secret). */
+  home?: { port: number; secret: string };
 }
 
 /** A server started inside the child process. */

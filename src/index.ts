@@ -194,3 +194,32 @@ export {
   type StoredSession,
 } from './eap/session-store.js';
 export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
+export {
+  type ForwardOptions,
+  type HomeServerConfig,
+  ProxyLoopError,
+  ProxyRouteError,
+  RadiusProxy,
+  type RadiusProxyOptions,
+} from './proxy/radius-proxy.js';
+export {
+  type BalanceMethod,
+  type HealthCheck,
+  HomePool,
+  type PoolConfig,
+  hashKey,
+} from './proxy/home-pool.js';
+export {
+  AccountingQueue,
+  type AccountingQueueOptions,
+  type QueuedRequest,
+  type QueueSender,
+} from './proxy/accounting-queue.js';
+export {
+  type ParsedUserName,
+  type RealmConfig,
+  type RealmMatch,
+  type RealmSyntax,
+  RealmTable,
+  parseUserName,
+} from './proxy/realm.js';

@@ -9,6 +9,7 @@ import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
 import { passwordHashProblem } from '../auth/password-hash.js';
+import type { RadiusProxyOptions } from '../proxy/radius-proxy.js';
 import type { HttpUsersOptions } from '../users/http-users.js';
 import type { LdapUsersOptions } from '../users/ldap-users.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
@@ -117,6 +118,8 @@ export interface ServeConfig {
   http?: HttpUsersOptions;
   /** EAP (802.1X); without it EAP requests are refused. */
   eap: EapConfig | undefined;
+  /** Realms forwarded to home servers (the `proxy` section). */
+  proxy?: ProxyConfig;
 }
 
 /** The `accounting` section. */
@@ -897,6 +900,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
   const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
+  const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base) : undefined;
   return {
     file,
     listen,
@@ -911,6 +915,126 @@ export function parseConfig(text: string, file: string): ServeConfig {
     ldap,
     http,
     eap,
+    proxy,
+  };
+}
+
+/** The `proxy` section: home servers, pools of them, and realms that choose a pool. */
+export type ProxyConfig = Omit<RadiusProxyOptions, 'logger' | 'filterReply' | 'accounting'> & {
+  /** Queue accounting for proxied realms in the database before acknowledging it; default true. */
+  storeAndForward?: boolean;
+};
+
+const BALANCES = ['failover', 'round-robin', 'keyed', 'client'];
+
+function parseProxy(w: Walker, node: Node | null | undefined, base: string): ProxyConfig {
+  const parts = ['proxy'];
+  const m = w.map(parts, node, keysOf('proxy'));
+  const homeNames = new Set<string>();
+  const homeServers = w.seq([...parts, 'homeServers'], m.get('homeServers')).map((n, i) => {
+    const hp = [...parts, 'homeServers', i];
+    const h = w.map(hp, n, keysOf('proxy.homeServers[]'));
+    const name = w.string([...hp, 'name'], h.get('name'), n) as string;
+    if (homeNames.has(name)) w.fail([...hp, 'name'], h.get('name'), `duplicate home server ${name}`);
+    homeNames.add(name);
+    const transport = w.string([...hp, 'transport'], h.get('transport'));
+    if (transport !== undefined && !TRANSPORTS.includes(transport))
+      w.fail([...hp, 'transport'], h.get('transport'), `must be one of ${TRANSPORTS.join(', ')}`);
+    const secret =
+      transport === 'tls' && !h.has('secret')
+        ? RADSEC_SECRET
+        : (w.secret([...hp, 'secret'], h.get('secret'), base, n) as string);
+    return {
+      name,
+      host: w.string([...hp, 'host'], h.get('host'), n) as string,
+      auth: w.port([...hp, 'auth'], h.get('auth')),
+      acct: w.port([...hp, 'acct'], h.get('acct')),
+      coa: w.port([...hp, 'coa'], h.get('coa')),
+      secret,
+      transport: transport as ClientTransport | undefined,
+    };
+  });
+  if (homeServers.length === 0)
+    w.fail([...parts, 'homeServers'], m.get('homeServers') ?? node, 'at least one home server is required');
+  const poolNodes = w.seq([...parts, 'pools'], m.get('pools'));
+  const poolNames = new Set<string>();
+  for (const [i, n] of poolNodes.entries()) {
+    const name = w.string(
+      [...parts, 'pools', i, 'name'],
+      w.map([...parts, 'pools', i], n, keysOf('proxy.pools[]')).get('name'),
+      n,
+    );
+    if (name !== undefined) poolNames.add(name);
+  }
+  const pools = poolNodes.map((n, i) => {
+    const pp = [...parts, 'pools', i];
+    const p = w.map(pp, n, keysOf('proxy.pools[]'));
+    const servers = w.seq([...pp, 'servers'], p.get('servers')).map((s, j) => {
+      const name = w.string([...pp, 'servers', j], s, true) as string;
+      if (!homeNames.has(name)) w.fail([...pp, 'servers', j], s, `no home server named ${name}`);
+      return name;
+    });
+    if (servers.length === 0)
+      w.fail([...pp, 'servers'], p.get('servers') ?? n, 'at least one home server is required');
+    const balance = w.string([...pp, 'balance'], p.get('balance'));
+    if (balance !== undefined && !BALANCES.includes(balance))
+      w.fail([...pp, 'balance'], p.get('balance'), `must be one of ${BALANCES.join(', ')}`);
+    const fallback = w.string([...pp, 'fallback'], p.get('fallback'));
+    if (fallback !== undefined && !poolNames.has(fallback))
+      w.fail([...pp, 'fallback'], p.get('fallback'), `no pool named ${fallback}`);
+    return {
+      name: w.string([...pp, 'name'], p.get('name'), n) as string,
+      servers,
+      balance: balance as ProxyConfig['pools'][number]['balance'],
+      key: w.string([...pp, 'key'], p.get('key')),
+      fallback,
+    };
+  });
+  const realms = w.seq([...parts, 'realms'], m.get('realms')).map((n, i) => {
+    const rp = [...parts, 'realms', i];
+    const r = w.map(rp, n, keysOf('proxy.realms[]'));
+    const pool = w.string([...rp, 'pool'], r.get('pool'));
+    if (pool !== undefined && pool !== 'LOCAL' && !poolNames.has(pool))
+      w.fail([...rp, 'pool'], r.get('pool'), `no pool named ${pool}`);
+    const regex = w.string([...rp, 'regex'], r.get('regex'));
+    if (regex !== undefined) {
+      try {
+        new RegExp(regex);
+      } catch (err) {
+        w.fail([...rp, 'regex'], r.get('regex'), (err as Error).message);
+      }
+    }
+    // YAML reads a bare NULL as null; as a realm name it is FreeRADIUS's NULL realm.
+    const nameNode = r.get('name');
+    const name =
+      isScalar(nameNode) && nameNode.value === null && nameNode.source === 'NULL'
+        ? 'NULL'
+        : (w.string([...rp, 'name'], nameNode, n) as string);
+    return {
+      name,
+      regex,
+      pool,
+      strip: w.boolean([...rp, 'strip'], r.get('strip')),
+    };
+  });
+  const noResponse = w.string([...parts, 'noResponse'], m.get('noResponse'));
+  if (noResponse !== undefined && noResponse !== 'reject' && noResponse !== 'drop')
+    w.fail([...parts, 'noResponse'], m.get('noResponse'), 'must be reject or drop');
+  const retries = w.scalar([...parts, 'retries'], m.get('retries'));
+  if (
+    retries !== null &&
+    (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 10)
+  )
+    w.fail([...parts, 'retries'], m.get('retries'), 'must be an integer 0..10');
+  return {
+    homeServers,
+    pools,
+    realms,
+    timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 60),
+    retries: (retries ?? undefined) as number | undefined,
+    noResponse: noResponse as 'reject' | 'drop' | undefined,
+    probeInterval: w.positive([...parts, 'probeInterval'], m.get('probeInterval'), 3600),
+    storeAndForward: w.boolean([...parts, 'storeAndForward'], m.get('storeAndForward')),
   };
 }
 

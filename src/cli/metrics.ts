@@ -3,6 +3,7 @@ import http from 'node:http';
 import {
   collectDefaultMetrics,
   Counter,
+  Gauge,
   Histogram,
   type MetricObjectWithValues,
   type MetricType,
@@ -122,7 +123,11 @@ export class ServeMetrics {
   readonly latency: HandlerHistogram;
   private httpServer: http.Server | undefined;
 
-  constructor(server: AbstractRadiusServer, nasName: (address: string) => string | undefined) {
+  constructor(
+    server: AbstractRadiusServer,
+    nasName: (address: string) => string | undefined,
+    queueDepth?: () => number | undefined,
+  ) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry });
     // Server counters are totals kept by the server: each scrape copies them.
@@ -188,6 +193,15 @@ export class ServeMetrics {
         }
       },
     });
+    if (queueDepth !== undefined)
+      new Gauge({
+        name: 'radius_proxy_accounting_queue_depth',
+        help: 'Accounting-Requests acknowledged to NASes and not yet acknowledged by a home server',
+        registers: [registry],
+        collect() {
+          this.set(queueDepth() ?? 0);
+        },
+      });
     this.latency = new HandlerHistogram(registry);
   }
 

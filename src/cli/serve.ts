@@ -30,6 +30,7 @@ import type { EapMethodName } from '../eap/codes.js';
 import { EapServer } from '../eap/eap-server.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
 import type { SourceUser, UserSource } from '../users/user-source.js';
@@ -78,6 +79,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly current: { table?: ClientTable };
   /** The EAP server of the config's `eap` section (undefined: EAP is refused). */
   private readonly eap: EapServer | undefined;
+  /** Forwards the realms of the `proxy` section; undefined without one. */
+  readonly proxy: RadiusProxy | undefined;
+  private readonly proxyConfig: ServeConfig['proxy'];
 
   constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
     const { tcp, tls } = config.listen;
@@ -110,6 +114,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     current.table = this.clients;
     this.setUsers(config);
     this.eap = config.eap ? this.eapServer(config.eap, logger) : undefined;
+    const proxy = config.proxy;
+    this.proxyConfig = proxy;
+    this.proxy = proxy
+      ? new RadiusProxy({
+          ...proxy,
+          logger,
+          // Accounting for proxied realms is queued in the server's own database.
+          accounting: proxy.storeAndForward === false ? undefined : { file: config.database },
+        })
+      : undefined;
   }
 
   /** An EapServer whose inner methods check the users of the config and of the database. */
@@ -175,11 +189,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.clients = new ClientTable(config.clients);
     this.current.table = this.clients;
     this.setUsers(config);
+    // The proxy (its queue, its home servers' health) stays as started: a second forwarder on the
+    // same queue would send requests twice.
+    if (JSON.stringify(config.proxy) !== JSON.stringify(this.proxyConfig))
+      this.logger.warn({ config: config.file }, 'proxy section changed: restart to apply it');
   }
 
   /** Closes the connections of the user back ends. */
   async closeSources(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close()));
+    await this.proxy?.close();
   }
 
   /** The configured name of the client covering `address`. */
@@ -241,10 +260,15 @@ export class ConfiguredServer extends AbstractRadiusServer {
     const t0 = performance.now();
     const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
     let result: HandlerResult<number> | Promise<HandlerResult<number>>;
-    if (this.eap && attributes.has('EAP-Message'))
-      return this.decideEap(this.eap, attributes, context).finally(done);
     try {
-      result = this.decide(attributes, context);
+      // A proxied realm goes to its pool, EAP included; the rest is answered here.
+      const proxy = this.proxy;
+      const match = proxy?.route(attributes);
+      if (proxy !== undefined && match?.pool !== undefined)
+        result = proxy.forward(context) as Promise<HandlerResult<number>>;
+      else if (this.eap && attributes.has('EAP-Message'))
+        result = this.decideEap(this.eap, attributes, context);
+      else result = this.decide(attributes, context);
     } catch (err) {
       done();
       throw err;
@@ -291,11 +315,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   override async handleAccPacket(
-    _attributes: AttributesSet,
+    attributes: AttributesSet,
     context: RequestContext,
   ): Promise<HandlerResult<null>> {
     const t0 = performance.now();
     try {
+      const proxy = this.proxy;
+      if (proxy !== undefined && proxy.route(attributes)?.pool !== undefined)
+        return (await proxy.forward(context)) as HandlerResult<null>;
       const record = accountingRecord(context.packet, context.remote.address);
       // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
       const stored = await this.store.recordAccounting(record);
@@ -559,7 +586,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ports = await server.start();
     if (config.metrics) {
-      metrics = new ServeMetrics(server, (a) => server.clientName(a));
+      const queue = server.proxy?.queue;
+      metrics = new ServeMetrics(server, (a) => server.clientName(a), queue ? () => queue.depth : undefined);
       server.metrics = metrics;
       metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
     }

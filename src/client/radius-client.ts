@@ -355,6 +355,15 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   }
 
   /**
+   * Whether pool server `name` is marked alive on the port of `kind` (false after a request
+   * timed out there, true again once it answers a Status-Server probe, RFC 5997); undefined for
+   * a name not in the pool.
+   */
+  serverAlive(name: string, kind: ServiceKind): boolean | undefined {
+    return this.pool?.byName(name)?.destinations[kind].alive;
+  }
+
+  /**
    * Sends `request` and resolves `[response, responseTime]` (seconds, from the first transmission)
    * with the verified reply. The packet's identifier is set here; with a pool server's own secret,
    * its secret too. Rejects with RadiusTimeoutError, RadiusQueueFullError (at once, when

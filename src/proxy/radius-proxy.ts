@@ -1,0 +1,476 @@
+import { randomBytes } from 'node:crypto';
+import { RadiusClient } from '../client/radius-client.js';
+import type { ServerConfig } from '../client/server-pool.js';
+import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
+import type { ServiceKind } from '../client/destination.js';
+import { ConfigError, RadiusError } from '../errors.js';
+import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
+import {
+  ACCESS_CHALLENGE,
+  ACCESS_REJECT,
+  ACCESS_REQUEST,
+  ACCOUNTING_REQUEST,
+  COA_REQUEST,
+  DISCONNECT_REQUEST,
+} from '../protocol/codes.js';
+import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
+import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
+import type { Logger } from '../server/logger.js';
+import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
+import { HomePool, type PoolConfig } from './home-pool.js';
+import { type RealmConfig, type RealmMatch, RealmTable } from './realm.js';
+
+/** A home server: where a pool forwards requests. */
+export interface HomeServerConfig {
+  name: string;
+  host: string;
+  /** Authentication port; default 1812 (2083 with transport 'tls'). */
+  auth?: number;
+  /** Accounting port; default 1813 (2083 with transport 'tls'). */
+  acct?: number;
+  /** CoA/Disconnect port; default 3799 (2083 with transport 'tls'). */
+  coa?: number;
+  /** The secret shared with this home server (each hop has its own, RFC 2865 §3). */
+  secret: string | Buffer;
+  /** Default 'udp'. */
+  transport?: ClientTransport;
+  /** For transport 'tls': certificates, CA, PSK... as RadiusClient's servers. */
+  tls?: RadsecConnectionOptions;
+}
+
+/** Options of a RadiusProxy. */
+export interface RadiusProxyOptions {
+  homeServers: readonly HomeServerConfig[];
+  pools: readonly PoolConfig[];
+  realms: readonly RealmConfig[];
+  /** Seconds before the first retransmission to a home server; default 1. */
+  timeout?: number;
+  /** Retransmissions to one home server before it is marked dead and the next one tried; default 2. */
+  retries?: number;
+  /** Most seconds a request spends on one home server; default 5. */
+  maxDuration?: number;
+  /** Seconds between Status-Server probes of a dead home server (RFC 5997); default 10. */
+  probeInterval?: number;
+  /** Most requests in flight to one home server; default 128. */
+  maxInFlight?: number;
+  /**
+   * What the NAS gets when no home server answers an Access-Request: 'reject' (default) an
+   * Access-Reject at once, 'drop' nothing (the NAS times out and may try another server).
+   */
+  noResponse?: 'reject' | 'drop';
+  /**
+   * Called with each home server reply before it goes back to the NAS: return the attributes to
+   * send instead of the home server's (Proxy-State and Message-Authenticator are handled here).
+   */
+  filterReply?: (
+    reply: Packet,
+    request: Packet,
+    match: RealmMatch | undefined,
+  ) => ReplyAttributes | undefined;
+  /** Told of loops, EAP through a stripping realm, and home servers that never answer. */
+  logger?: Logger;
+  /** Seconds an EAP conversation stays pinned to its home server after its last round; default 60. */
+  eapStickiness?: number;
+  /**
+   * Store-and-forward accounting: Accounting-Requests are acknowledged once durably queued in
+   * this SQLite file, then forwarded in order until a home server answers. Without it they are
+   * forwarded directly and acknowledged with the home server's answer.
+   */
+  accounting?: AccountingQueueOptions;
+}
+
+/** Where `forward` sends one request. */
+export interface ForwardOptions {
+  /** The pool; default the one of the User-Name's realm. */
+  pool?: string;
+  /** The User-Name to send; default the realm's (stripped or kept). */
+  userName?: string;
+}
+
+/** A request to be forwarded and the route chosen for it. */
+interface Route {
+  pool: HomePool;
+  match: RealmMatch | undefined;
+  userName: string | undefined;
+}
+
+const PROXY_STATE = 33;
+const MESSAGE_AUTHENTICATOR = 80;
+const USER_NAME = 1;
+const STATE = 24;
+const EAP_MESSAGE = 79;
+const CHAP_PASSWORD = 3;
+const CHAP_CHALLENGE = 60;
+/** Marks our Proxy-State values; followed by this process's 8-byte instance id and a counter. */
+const MAGIC = Buffer.from('aior', 'latin1');
+/** The key queued requests are encoded with: they are only ever read back by this process. */
+const QUEUE_KEY = Buffer.from('aioradius accounting queue');
+/** Most EAP conversations remembered for stickiness. */
+const MAX_STICKY = 65536;
+
+/** A RadiusError raised when a request would go round in a loop of proxies. */
+export class ProxyLoopError extends RadiusError {
+  constructor() {
+    super("request already carries this proxy's Proxy-State: proxy loop", 'ERR_RADIUS_PROXY_LOOP');
+  }
+}
+
+/** A RadiusError raised when a request cannot be forwarded: no realm, no pool, no home server. */
+export class ProxyRouteError extends RadiusError {
+  constructor(message: string) {
+    super(message, 'ERR_RADIUS_PROXY_ROUTE');
+  }
+}
+
+function isStandard(def: { number: number; vendor?: unknown; parent?: unknown }, type: number): boolean {
+  return def.number === type && def.vendor === undefined && def.parent === undefined;
+}
+
+function kindOf(code: number): ServiceKind {
+  if (code === ACCOUNTING_REQUEST) return 'acct';
+  if (code === COA_REQUEST || code === DISCONNECT_REQUEST) return 'coa';
+  return 'auth';
+}
+
+/**
+ * A RADIUS proxy (RFC 2865 §2.3): realms choose a pool, a pool chooses a home server, the request
+ * is rebuilt for that hop (its own secret, authenticator, hidden attributes and
+ * Message-Authenticator) with our Proxy-State appended, and the reply is rebuilt for the NAS
+ * with exactly that Proxy-State removed. Use `handleAuth`/`handleAcct` as a server's handlers, or
+ * `forward` from any handler that decides per request.
+ */
+export class RadiusProxy {
+  readonly realms: RealmTable;
+  readonly pools: ReadonlyMap<string, HomePool>;
+  /** The client engine that carries every hop: windows, retransmissions, Status-Server probes. */
+  readonly client: RadiusClient;
+  /** The store-and-forward accounting queue, when `accounting` is configured. */
+  readonly queue: AccountingQueue | undefined;
+  private readonly options: RadiusProxyOptions;
+  private readonly instance = randomBytes(8);
+  private counter = 0;
+  private readonly sticky = new Map<string, { server: string; until: number }>();
+  private readonly stickyMs: number;
+  private readonly warnedStrip = new Set<string>();
+
+  constructor(options: RadiusProxyOptions, file = 'RadiusProxy options') {
+    this.options = options;
+    const names = new Set<string>();
+    const servers: ServerConfig[] = (options.homeServers ?? []).map((h, i) => {
+      if (typeof h?.name !== 'string' || h.name === '')
+        throw new ConfigError(file, `homeServers[${i}].name`, 'a home server name is required');
+      if (names.has(h.name))
+        throw new ConfigError(file, `homeServers[${i}].name`, `duplicate name ${h.name}`);
+      if (h.secret === undefined || h.secret === '')
+        throw new ConfigError(file, `homeServers[${i}].secret`, 'a shared secret is required');
+      names.add(h.name);
+      return {
+        name: h.name,
+        host: h.host,
+        secret: h.secret,
+        transport: h.transport,
+        tls: h.tls,
+        authPort: h.auth,
+        acctPort: h.acct,
+        coaPort: h.coa,
+      };
+    });
+    const pools = new Map<string, HomePool>();
+    (options.pools ?? []).forEach((p, i) => {
+      const pool = new HomePool(p, names, i, file);
+      if (pools.has(pool.name))
+        throw new ConfigError(file, `pools[${i}].name`, `duplicate pool ${pool.name}`);
+      pools.set(pool.name, pool);
+    });
+    for (const [i, p] of (options.pools ?? []).entries())
+      if (p.fallback !== undefined && !pools.has(p.fallback))
+        throw new ConfigError(file, `pools[${i}].fallback`, `no pool named ${p.fallback}`);
+    (options.realms ?? []).forEach((r, i) => {
+      if (r?.pool !== undefined && r.pool !== 'LOCAL' && !pools.has(r.pool))
+        throw new ConfigError(file, `realms[${i}].pool`, `no pool named ${String(r.pool)}`);
+    });
+    this.pools = pools;
+    this.realms = new RealmTable(options.realms ?? [], file);
+    this.stickyMs = (options.eapStickiness ?? 60) * 1000;
+    this.client = new RadiusClient({
+      servers,
+      timeout: options.timeout ?? 1,
+      retries: options.retries ?? 2,
+      maxDuration: options.maxDuration ?? 5,
+      probeInterval: options.probeInterval ?? 10,
+      maxInFlight: options.maxInFlight ?? 128,
+      logger: options.logger,
+    });
+    if (options.accounting !== undefined) {
+      this.queue = new AccountingQueue(options.accounting);
+      this.queue.start((item) => this.sendQueued(item));
+    }
+  }
+
+  /**
+   * The realm of a request's User-Name; undefined when none matches or the request has no
+   * User-Name (such requests are handled here, as LOCAL).
+   */
+  route(attributes: AttributesSet): RealmMatch | undefined {
+    const name = attributes.get('User-Name');
+    return typeof name === 'string' ? this.realms.match(name) : undefined;
+  }
+
+  /**
+   * A handler for Access-Requests: forwards to the realm's pool and answers with the home
+   * server's reply; a LOCAL realm (or none) goes to `local`, else Access-Reject.
+   */
+  async handleAuth(
+    attributes: AttributesSet,
+    context: RequestContext,
+    local?: (
+      attributes: AttributesSet,
+      context: RequestContext,
+    ) => HandlerResult<number> | Promise<HandlerResult<number>>,
+  ): Promise<HandlerResult<number>> {
+    const match = this.route(attributes);
+    if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
+    return (await this.forwardMatched(context, match, {})) as HandlerResult<number>;
+  }
+
+  /** A handler for Accounting-Requests: forwards to the realm's pool; LOCAL (or none) goes to `local`. */
+  async handleAcct(
+    attributes: AttributesSet,
+    context: RequestContext,
+    local?: (
+      attributes: AttributesSet,
+      context: RequestContext,
+    ) => HandlerResult<null> | Promise<HandlerResult<null>>,
+  ): Promise<HandlerResult<null>> {
+    const match = this.route(attributes);
+    if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
+    return (await this.forwardMatched(context, match, {})) as HandlerResult<null>;
+  }
+
+  /**
+   * Forwards the request of `context` and resolves with the reply for the NAS, as a handler
+   * returns it. Rejects with ProxyLoopError, ProxyRouteError, or (accounting, or `noResponse`
+   * 'drop') the client's RadiusTimeoutError: a rejected handler sends nothing.
+   */
+  forward(context: RequestContext, options: ForwardOptions = {}): Promise<HandlerResult<number | null>> {
+    const match = this.route(context.packet.attributes);
+    return this.forwardMatched(context, match, options);
+  }
+
+  /** Home servers' health, per port (alive or dead) as the client engine keeps it. */
+  status(): ReturnType<RadiusClient['serverStatus']> {
+    return this.client.serverStatus();
+  }
+
+  /** Closes the client engine (pending forwards reject) and the accounting queue (what is unsent stays queued). */
+  async close(): Promise<void> {
+    const queue = this.queue;
+    this.client.close();
+    await queue?.close();
+  }
+
+  private async forwardMatched(
+    context: RequestContext,
+    match: RealmMatch | undefined,
+    options: ForwardOptions,
+  ): Promise<HandlerResult<number | null>> {
+    const request = context.packet;
+    const poolName = options.pool ?? match?.pool;
+    if (poolName === undefined) throw new ProxyRouteError('no realm or pool for this request');
+    const pool = this.pools.get(poolName);
+    if (pool === undefined) throw new ProxyRouteError(`no pool named ${poolName}`);
+    const isAuth = request.code === ACCESS_REQUEST;
+    if (this.isLoop(request)) {
+      this.options.logger?.warn({ remote: context.remote.address }, 'proxy loop: request dropped');
+      if (isAuth) return [[], ACCESS_REJECT];
+      throw new ProxyLoopError();
+    }
+    const route: Route = { pool, match, userName: options.userName ?? match?.userName };
+    if (
+      match !== undefined &&
+      options.userName === undefined &&
+      (match.realm.strip ?? true) &&
+      match.written !== undefined &&
+      request.attributes.hasType(EAP_MESSAGE) &&
+      !this.warnedStrip.has(match.realm.name)
+    ) {
+      // The EAP identity inside EAP-Message keeps the realm; FreeRADIUS rejects the mismatch.
+      this.warnedStrip.add(match.realm.name);
+      this.options.logger?.warn(
+        { realm: match.realm.name },
+        'EAP through a realm that strips User-Name: home servers that compare it with the EAP identity will fail',
+      );
+    }
+    if (request.code === ACCOUNTING_REQUEST && this.queue !== undefined) {
+      const queued = this.rebuild(request, route.userName, undefined);
+      queued.secret = QUEUE_KEY;
+      const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
+      // RFC 2866 §2: the NAS hears back only once the request is durably queued.
+      await this.queue.enqueue(context.remote.address, key, pool.name, queued.encode());
+      return [[], null];
+    }
+    const ours = this.nextProxyState();
+    const out = this.rebuild(request, route.userName, ours);
+    const kind = kindOf(request.code);
+    const candidates = this.candidates(pool, kind, request, context.remote.address);
+    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
+    for (const server of candidates) {
+      let reply: Packet;
+      try {
+        [reply] = await this.client.sendPacket(out, { server });
+      } catch (err) {
+        lastError = err;
+        continue;
+      }
+      if (reply.code === ACCESS_CHALLENGE) this.pin(reply, server);
+      return [this.replyAttributes(reply, request, ours, match), isAuth ? reply.code : null];
+    }
+    this.options.logger?.warn(
+      { pool: pool.name, error: (lastError as Error).message },
+      'no home server answered',
+    );
+    if (isAuth && (this.options.noResponse ?? 'reject') === 'reject') return [[], ACCESS_REJECT];
+    throw lastError;
+  }
+
+  /** Forwards one queued Accounting-Request; rejects when no home server of its pool answers. */
+  private async sendQueued(item: QueuedRequest): Promise<void> {
+    const pool = this.pools.get(item.pool);
+    if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
+    const queued = decodeRequest(QUEUE_KEY, item.packet);
+    const out = this.rebuild(queued, undefined, this.nextProxyState());
+    // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
+    const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
+    if (waited > 0) {
+      const before = queued.get('Acct-Delay-Time');
+      out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
+    }
+    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
+    for (const server of this.candidates(pool, 'acct', queued, '')) {
+      try {
+        await this.client.sendPacket(out, { server });
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The servers to try: the EAP conversation's own, else the pool's order, else its fallback. */
+  private candidates(pool: HomePool, kind: ServiceKind, request: Packet, nas: string): string[] {
+    const state = request.attributes.hasType(STATE) ? request.get('State') : undefined;
+    if (Buffer.isBuffer(state)) {
+      const key = state.toString('hex');
+      const pinned = this.sticky.get(key);
+      if (pinned !== undefined && pinned.until > performance.now()) {
+        // Every round of one EAP conversation goes where it began: no other server has its state.
+        return [pinned.server];
+      }
+    }
+    const alive = (s: string, k: ServiceKind) => this.client.serverAlive(s, k) !== false;
+    const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
+    const keyText = keyValue === undefined ? undefined : String(keyValue);
+    let order = pool.order(kind, alive, keyText, nas);
+    const seen = new Set<string>([pool.name]);
+    let p: HomePool | undefined = pool;
+    while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
+      seen.add(p.fallback);
+      p = this.pools.get(p.fallback);
+      if (p) order = p.order(kind, alive, keyText, nas);
+    }
+    // None alive: try the pool's servers anyway (a dead mark is a hint until the probe answers).
+    if (order.length === 0) order = [...pool.servers];
+    return order;
+  }
+
+  private pin(reply: Packet, server: string): void {
+    const state = reply.get('State');
+    if (!Buffer.isBuffer(state)) return;
+    if (this.sticky.size >= MAX_STICKY) {
+      const now = performance.now();
+      for (const [k, v] of this.sticky) if (v.until <= now) this.sticky.delete(k);
+      // Still full: the oldest entry (Map keeps insertion order) goes.
+      if (this.sticky.size >= MAX_STICKY) this.sticky.delete(this.sticky.keys().next().value as string);
+    }
+    this.sticky.set(state.toString('hex'), { server, until: performance.now() + this.stickyMs });
+  }
+
+  private isLoop(request: Packet): boolean {
+    if (!request.attributes.hasType(PROXY_STATE)) return false;
+    for (const e of request.attributes.entries) {
+      if (!isStandard(e.def, PROXY_STATE) || !Buffer.isBuffer(e.value)) continue;
+      const v = e.value;
+      if (v.length === 16 && v.subarray(0, 4).equals(MAGIC) && v.subarray(4, 12).equals(this.instance))
+        return true;
+    }
+    return false;
+  }
+
+  private nextProxyState(): Buffer {
+    const v = Buffer.allocUnsafe(16);
+    MAGIC.copy(v, 0);
+    this.instance.copy(v, 4);
+    v.writeUInt32BE((this.counter = (this.counter + 1) >>> 0), 12);
+    return v;
+  }
+
+  /**
+   * The request for the next hop: the same attributes in order (values decoded with the NAS's
+   * secret, encoded again with the home server's: RFC 2865 §5.2, RFC 2868 §3.5, RFC 2548 §2.4),
+   * a new User-Name when the realm strips, no Message-Authenticator (computed anew for this hop,
+   * RFC 3579 §3.2), and our Proxy-State last (RFC 2865 §5.33).
+   */
+  private rebuild(request: Packet, userName: string | undefined, ours: Buffer | undefined): Packet {
+    // The client signs with the home server's secret; the NAS's stands in until then.
+    const out = createPacket(request.code, request.secret, { dictionary: request.dictionary });
+    const set = out.attributes;
+    let hasChap = false;
+    let hasChallenge = false;
+    for (const e of request.attributes.entries) {
+      const def = e.def;
+      if (isStandard(def, MESSAGE_AUTHENTICATOR)) continue;
+      if (isStandard(def, USER_NAME) && userName !== undefined) {
+        set.push(def, userName);
+        continue;
+      }
+      if (isStandard(def, CHAP_PASSWORD)) hasChap = true;
+      else if (isStandard(def, CHAP_CHALLENGE)) hasChallenge = true;
+      set.push(def, e.value, e.tag);
+    }
+    // RFC 2865 §2.2: without CHAP-Challenge the Request Authenticator is the challenge, and the
+    // next hop's authenticator differs: carry the NAS's as CHAP-Challenge.
+    if (hasChap && !hasChallenge) set.add('CHAP-Challenge', request.authenticator);
+    if (ours !== undefined) set.add('Proxy-State', ours);
+    return out;
+  }
+
+  /**
+   * The home server's reply attributes for the NAS: all Proxy-States dropped (the NAS's own come
+   * back from the request, in order, when the reply is encoded; ours must be the last one) and
+   * Message-Authenticator dropped (computed anew with the NAS's secret). Hidden values were
+   * decoded with the home server's secret and are encoded again with the NAS's.
+   */
+  private replyAttributes(
+    reply: Packet,
+    request: Packet,
+    ours: Buffer,
+    match: RealmMatch | undefined,
+  ): ReplyAttributes {
+    const filtered = this.options.filterReply?.(reply, request, match);
+    if (filtered !== undefined) return filtered;
+    const out: Array<readonly [string, unknown]> = [];
+    let last: Buffer | undefined;
+    for (const e of reply.attributes.entries) {
+      if (isStandard(e.def, PROXY_STATE)) {
+        last = e.value as Buffer;
+        continue;
+      }
+      if (isStandard(e.def, MESSAGE_AUTHENTICATOR)) continue;
+      out.push([e.tag === undefined ? e.def.name : `${e.def.name}:${e.tag}`, e.value]);
+    }
+    if (last === undefined || !last.equals(ours))
+      this.options.logger?.debug({ code: reply.code }, 'home server reply without our Proxy-State last');
+    return out as ReplyAttributes;
+  }
+}

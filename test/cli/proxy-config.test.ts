@@ -1,0 +1,73 @@
+// The `proxy` section of serve's YAML: what it accepts, and errors that name the field and line.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../src/cli/config.js';
+import { ConfigError } from '../../src/index.js';
+
+const BASE = 'clients:\n  - address: 127.0.0.1\n    secret: s\n';
+const PROXY =
+  'proxy:\n  homeServers:\n    - { name: a, host: 127.0.0.1, auth: 11812, secret: hs }\n' +
+  '    - { name: t, host: 127.0.0.1, transport: tls }\n' +
+  '  pools:\n    - { name: p, servers: [a, t], balance: keyed, key: Calling-Station-Id }\n' +
+  '  realms:\n    - { name: example.com, pool: p, strip: false }\n    - { name: NULL, pool: LOCAL }\n';
+
+function failure(text: string): ConfigError {
+  try {
+    parseConfig(text, 'serve.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('serve config: proxy', () => {
+  test('a full section parses; a TLS home server defaults its secret to radsec (RFC 6614 §2.3)', () => {
+    const c = parseConfig(BASE + PROXY, 'serve.yaml');
+    assert.equal(c.proxy?.homeServers[0].auth, 11812);
+    assert.equal(c.proxy?.homeServers[1].secret, 'radsec');
+    assert.equal(c.proxy?.pools[0].balance, 'keyed');
+    assert.equal(c.proxy?.realms[0].strip, false);
+  });
+  test('a pool naming an unknown home server fails at its line', () => {
+    const e = failure(BASE + PROXY.replace('servers: [a, t]', 'servers: [a, x]'));
+    assert.equal(e.field, 'proxy.pools[0].servers[1]');
+    assert.equal(e.line, 9);
+  });
+  test('a realm naming an unknown pool, a bad balance, a missing secret', () => {
+    assert.equal(failure(BASE + PROXY.replace('pool: p,', 'pool: q,')).field, 'proxy.realms[0].pool');
+    assert.equal(
+      failure(BASE + PROXY.replace('balance: keyed', 'balance: random')).field,
+      'proxy.pools[0].balance',
+    );
+    assert.equal(failure(BASE + PROXY.replace(', secret: hs', '')).field, 'proxy.homeServers[0].secret');
+  });
+  test("README's proxy example is a valid config", () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Proxying'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml?.startsWith('proxy:'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-proxy-readme-'));
+    process.env.HOME_A_SECRET = 'from-env';
+    try {
+      writeFileSync(path.join(dir, 'home-b.secret'), 'from-file\n');
+      const c = parseConfig(BASE + yaml, path.join(dir, 'serve.yaml'));
+      assert.deepEqual(
+        c.proxy?.homeServers.map((h) => h.secret),
+        ['from-env', 'from-file', 'radsec'],
+      );
+      assert.deepEqual(
+        c.proxy?.realms.map((r) => r.name),
+        ['example.com', 'edu', 'NULL', 'DEFAULT'],
+      );
+    } finally {
+      delete process.env.HOME_A_SECRET;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
