@@ -168,3 +168,15 @@ export {
 export type { PskCredentials, PskKeys } from './transport/tls-psk.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';
+export type { AccountingStore, MaybePromise, ServeStore, UserStore } from './store/store.js';
+export { ACCT_STATUS, type AccountingRecord, accountingRecord, recordKey } from './store/accounting.js';
+export { GroupCommit, type GroupCommitOptions } from './store/group-commit.js';
+export {
+  type SessionRow,
+  SqliteStore,
+  type SqliteStoreOptions,
+  type StoredValue,
+  type UserRecord,
+} from './store/sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';

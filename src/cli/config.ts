@@ -93,6 +93,7 @@ export interface ServeConfig {
   dictionary: Dictionary;
   logLevel: LogLevel;
   metrics: { host: string; port: number } | undefined;
+  /** The SQLite file (resolved against the config's directory), or a postgres:// URL. */
   database: string;
   /** Accounting options. */
   accounting: AccountingConfig;
@@ -821,7 +822,18 @@ export function parseConfig(text: string, file: string): ServeConfig {
     };
   }
 
-  const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
+  const databaseText = w.string(['database'], top.get('database')) ?? 'aioradius.db';
+  let database: string;
+  if (isPostgresUrl(databaseText)) {
+    try {
+      new URL(databaseText);
+    } catch {
+      w.fail(['database'], top.get('database'), 'is not a valid postgres:// URL');
+    }
+    database = databaseText;
+  } else {
+    database = path.resolve(base, databaseText);
+  }
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
@@ -843,6 +855,23 @@ export function parseConfig(text: string, file: string): ServeConfig {
     ldap,
     http,
   };
+}
+
+/** True when `database` names a PostgreSQL server (postgres:// or postgresql://) rather than a SQLite file. */
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(database);
+}
+
+/** The database for logs: a URL without its password. */
+export function databaseForLog(database: string): string {
+  if (!isPostgresUrl(database)) return database;
+  try {
+    const u = new URL(database);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

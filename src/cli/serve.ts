@@ -17,14 +17,18 @@ import {
 import type { Logger } from '../server/logger.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
-import { AccountingQueries } from '../store/accounting-queries.js';
+import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import type { ServeStore } from '../store/store.js';
+import type { UserRecord } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
 import type { SourceUser, UserSource } from '../users/user-source.js';
 import {
   type ClientConfig,
   ClientTable,
+  databaseForLog,
+  isPostgresUrl,
   LOG_LEVELS,
   type LogLevel,
   loadConfig,
@@ -55,17 +59,27 @@ function isBcrypt(stored: string | undefined): boolean {
 }
 const scratchB = Buffer.alloc(8192);
 
-/** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
+/** A database user as the decision code sees it. */
+function storedUser(stored: UserRecord | undefined): [SourceUser, string] | undefined {
+  if (!stored) return undefined;
+  const { name, password, passwordHash, ntHash, reply, check } = stored;
+  return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+}
+
+/**
+ * The server `serve` runs: clients and users from the config, users and accounting in a
+ * {@link ServeStore} (SQLite by default, PostgreSQL for several instances).
+ */
 export class ConfiguredServer extends AbstractRadiusServer {
   private clients: ClientTable;
   private users = new Map<string, SourceUser>();
   private sources: UserSource[] = [];
-  private readonly store: SqliteStore;
+  private readonly store: ServeStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
 
-  constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
+  constructor(config: ServeConfig, store: ServeStore, logger: Logger) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -133,13 +147,19 @@ export class ConfiguredServer extends AbstractRadiusServer {
     for (const s of old) void s.close();
     // A config user wins over the database user of the same name: say so, or the operator edits
     // the database and wonders why nothing changes.
+    const shadows = (u: { name: string }) =>
+      this.logger.warn(
+        { user: u.name, config: config.file, database: databaseForLog(config.database) },
+        'config user shadows the database user of the same name',
+      );
     for (const u of config.users) {
-      if (this.store.getUser(u.name)) {
-        this.logger.warn(
-          { user: u.name, config: config.file, database: config.database },
-          'config user shadows the database user of the same name',
+      const found = this.store.getUser(u.name);
+      if (found instanceof Promise) {
+        found.then(
+          (f) => f && shadows(u),
+          () => undefined,
         );
-      }
+      } else if (found) shadows(u);
     }
   }
 
@@ -211,14 +231,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
-  /** A user of the config, else of the database (synchronous lookups). */
-  private localUser(name: string): [SourceUser, string] | undefined {
+  /** A user of the config, else of the database (synchronous with the embedded store). */
+  private localUser(
+    name: string,
+  ): [SourceUser, string] | undefined | Promise<[SourceUser, string] | undefined> {
     const local = this.users.get(name);
     if (local) return [local, 'config'];
     const stored = this.store.getUser(name);
-    if (!stored) return undefined;
-    const { password, passwordHash, ntHash, reply, check } = stored;
-    return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+    return stored instanceof Promise ? stored.then(storedUser) : storedUser(stored);
   }
 
   private reject(
@@ -239,6 +259,26 @@ export class ConfiguredServer extends AbstractRadiusServer {
     if (name === undefined)
       return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
     const local = this.localUser(name);
+    if (local instanceof Promise) {
+      return local.then(
+        (found) => this.decideLocal(found, name, attributes, context),
+        (err: unknown) => {
+          // The database cannot answer: refuse, and say so for the operator.
+          const nas = context.remote.address;
+          this.logger.warn({ user: name, nas, err: (err as Error).message }, 'user lookup failed');
+          return this.reject({ user: name, nas, source: 'database', reason: 'database unavailable' });
+        },
+      );
+    }
+    return this.decideLocal(local, name, attributes, context);
+  }
+
+  private decideLocal(
+    local: [SourceUser, string] | undefined,
+    name: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     if (local) return this.decideFor(local[0], local[1], attributes, context);
     if (this.sources.length === 0) {
       return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
@@ -426,12 +466,16 @@ export async function run(argv: string[]): Promise<number> {
     { level: args.logLevel ?? config.logLevel, base: { pid: process.pid }, name: 'aioradius' },
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
-  let store: SqliteStore;
+  let store: ServeStore;
   try {
-    store = new SqliteStore(config.database, { worker: true });
+    store = isPostgresUrl(config.database)
+      ? await PostgresStore.open(config.database, {
+          onError: (err) => logger.error({ err: err.message }, 'database connection failed'),
+        })
+      : new SqliteStore(config.database, { worker: true });
   } catch (err) {
     process.stderr.write(
-      `aioradius serve: cannot open database ${config.database}: ${(err as Error).message}\n`,
+      `aioradius serve: cannot open database ${databaseForLog(config.database)}: ${(err as Error).message}\n`,
     );
     return 1;
   }
@@ -482,15 +526,20 @@ export async function run(argv: string[]): Promise<number> {
   };
   // Sessions no NAS has updated for accounting.staleAfter seconds are marked stale: at start, on
   // each reload, and periodically.
-  const queries = new AccountingQueries(store.db);
   const sweepStale = () => {
     const after = config.accounting.staleAfter;
     if (after === undefined) return;
-    try {
-      const n = queries.markStale(after * 1000);
-      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
-    } catch (err) {
+    const failed = (err: unknown) =>
       logger.error({ err: (err as Error).message }, 'marking stale sessions failed');
+    const marked = (n: number) => {
+      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
+    };
+    try {
+      const n = store.markStale(after * 1000);
+      if (n instanceof Promise) n.then(marked, failed);
+      else marked(n);
+    } catch (err) {
+      failed(err);
     }
   };
   sweepStale();
@@ -507,7 +556,7 @@ export async function run(argv: string[]): Promise<number> {
       tcp: ports.tcpPort,
       tls: ports.tlsPort,
       metrics: metricsPort,
-      database: config.database,
+      database: databaseForLog(config.database),
       clients: config.clients.length,
       users: config.users.length,
       // Only when there are any: the line stays as it was for a config without back ends.
