@@ -2,7 +2,7 @@
 // tables are the SQLite store's; accounting goes through the same group commit: a batch is one
 // transaction of multi-row statements, and every reply waits for its COMMIT.
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { RadiusError } from '../errors.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 import { DEFAULT_DUPLICATE_WINDOW } from './accounting-tables.js';
@@ -129,6 +129,16 @@ WHERE nas = $1::text AND status IN ('active', 'stale') AND COALESCE(start_time, 
 
 type Param = string | number | null;
 
+/**
+ * A connection the server closed (restart, failover: SQLSTATE classes 08 and 57) or a socket
+ * error: worth one more try on a fresh connection.
+ */
+function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code.startsWith('08') || code.startsWith('57') || code.startsWith('E');
+  return /Connection terminated|connection/i.test((err as Error).message ?? '');
+}
+
 /** The session-table row a Start, Interim-Update or Stop folds in, as bind parameters. */
 function sessionRow(r: AccountingRecord): Param[] {
   const s = r.statusType;
@@ -196,6 +206,10 @@ export class PostgresStore implements ServeStore {
     };
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, types });
     pool.on('error', (err) => options.onError?.(err));
+    // A server going away reaches a connection as an 'error' event too, also while it is checked
+    // out or being handed over (where the pool does not listen): the failing query reports it,
+    // and without a listener the event would be thrown as an uncaught exception.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       await migrate(pool);
     } catch (err) {
@@ -207,13 +221,13 @@ export class PostgresStore implements ServeStore {
 
   /** A user by name, or undefined. */
   async getUser(name: string): Promise<UserRecord | undefined> {
-    const { rows } = await this.pool.query<UserRow>('SELECT * FROM users WHERE name = $1', [name]);
+    const { rows } = await this.read<UserRow>('SELECT * FROM users WHERE name = $1', [name]);
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 
   /** Every user, by name. */
   async listUsers(): Promise<UserRecord[]> {
-    const { rows } = await this.pool.query<UserRow>('SELECT * FROM users ORDER BY name');
+    const { rows } = await this.read<UserRow>('SELECT * FROM users ORDER BY name');
     return rows.map(toUser);
   }
 
@@ -261,7 +275,7 @@ export class PostgresStore implements ServeStore {
 
   /** A session by NAS and Acct-Session-Id. */
   async getSession(nas: string, sessionId: string): Promise<SessionRow | undefined> {
-    const { rows } = await this.pool.query<SessionRow>(
+    const { rows } = await this.read<SessionRow>(
       'SELECT * FROM acct_sessions WHERE nas = $1 AND session_id = $2',
       [nas, sessionId],
     );
@@ -270,11 +284,28 @@ export class PostgresStore implements ServeStore {
 
   /** Marks active sessions with no update for `staleAfterMs` as stale; resolves with how many. */
   async markStale(staleAfterMs: number, now = Date.now()): Promise<number> {
-    const res = await this.pool.query(
+    const res = await this.read(
       "UPDATE acct_sessions SET status = 'stale' WHERE status = 'active' AND last_update < $1",
       [now - staleAfterMs],
     );
     return res.rowCount ?? 0;
+  }
+
+  /**
+   * An idempotent statement (a lookup, the stale sweep), tried once more on a fresh connection
+   * when the server dropped the first: after a database restart the pool still holds connections
+   * to the old server, and a user must not be rejected for that.
+   */
+  async read<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    params: Param[] = [],
+  ): Promise<QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      if (!connectionLost(err)) throw err;
+      return this.pool.query<R>(sql, params);
+    }
   }
 
   /** Writes what is queued and closes the pool. */
@@ -285,10 +316,9 @@ export class PostgresStore implements ServeStore {
 
   /** One batch in one transaction: raw records once each, then the sessions in arrival order. */
   private async writeBatch(records: AccountingRecord[]): Promise<boolean[]> {
-    const client = await this.pool.connect();
+    const client = await this.begin();
     let broken = false;
     try {
-      await client.query('BEGIN');
       const results = await this.insertRecords(client, records);
       await this.foldSessions(
         client,
@@ -303,6 +333,23 @@ export class PostgresStore implements ServeStore {
     } finally {
       // A connection that failed mid-transaction is not reused.
       client.release(broken);
+    }
+  }
+
+  /**
+   * A pooled connection inside BEGIN. A connection the server closed meanwhile (it restarted)
+   * fails here, before anything was written: it is dropped and another one tried.
+   */
+  private async begin(): Promise<PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        return client;
+      } catch (err) {
+        client.release(true);
+        if (attempt >= 3 || !connectionLost(err)) throw err;
+      }
     }
   }
 

@@ -233,7 +233,8 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
         () => 'rejected',
       );
     await crash;
-    const { rows } = await s.pool.query<{ n: number }>(
+    // The pool's connections to the crashed server are dropped on first use, and tried again.
+    const { rows } = await s.read<{ n: number }>(
       'SELECT count(*)::int AS n FROM acct_records WHERE nas = $1',
       [nas],
     );
