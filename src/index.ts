@@ -180,3 +180,5 @@ export {
 } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';
+export type { DuplicateClaim, SharedDuplicateStore } from './store/store.js';
+export { RedisSharedState, type RedisSharedStateOptions } from './store/redis-shared-state.js';

@@ -95,6 +95,8 @@ export interface ServeConfig {
   metrics: { host: string; port: number } | undefined;
   /** The SQLite file (resolved against the config's directory), or a postgres:// URL. */
   database: string;
+  /** State shared by several instances (redis:// URL): duplicate detection across instances. */
+  sharedState?: string;
   /** Accounting options. */
   accounting: AccountingConfig;
   /** Users in an LDAP directory (checked by a bind as the user). */
@@ -118,6 +120,7 @@ const TOP_KEYS = [
   'log',
   'metrics',
   'database',
+  'sharedState',
   'accounting',
   'ldap',
   'http',
@@ -834,6 +837,9 @@ export function parseConfig(text: string, file: string): ServeConfig {
   } else {
     database = path.resolve(base, databaseText);
   }
+  const sharedState = w.string(['sharedState'], top.get('sharedState'));
+  if (sharedState !== undefined && !/^rediss?:\/\/\S+$/i.test(sharedState))
+    w.fail(['sharedState'], top.get('sharedState'), 'must be a redis:// or rediss:// URL');
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), ['staleAfter']);
@@ -851,6 +857,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     logLevel,
     metrics,
     database,
+    sharedState,
     accounting,
     ldap,
     http,
@@ -862,9 +869,9 @@ export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
 
-/** The database for logs: a URL without its password. */
+/** The database (or Redis) for logs: a URL without its password. */
 export function databaseForLog(database: string): string {
-  if (!isPostgresUrl(database)) return database;
+  if (!isPostgresUrl(database) && !/^rediss?:\/\//i.test(database)) return database;
   try {
     const u = new URL(database);
     if (u.password) u.password = '***';

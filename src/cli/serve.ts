@@ -19,7 +19,8 @@ import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import type { ServeStore } from '../store/store.js';
+import { RedisSharedState } from '../store/redis-shared-state.js';
+import type { ServeStore, SharedDuplicateStore } from '../store/store.js';
 import type { UserRecord } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
@@ -79,7 +80,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
 
-  constructor(config: ServeConfig, store: ServeStore, logger: Logger) {
+  constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -103,6 +104,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
         : undefined,
       dictionary: config.dictionary,
       logger,
+      sharedDuplicates: shared,
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
@@ -479,7 +481,9 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  const server = new ConfiguredServer(config, store, logger);
+  // Redis down at start is no reason not to start: the instance works alone meanwhile.
+  const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
+  const server = new ConfiguredServer(config, store, logger, shared);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
@@ -496,6 +500,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
     await metrics?.close();
     await store.close();
+    await shared?.close();
     return 1;
   }
   if (config.listen.coa !== undefined) {
@@ -557,6 +562,7 @@ export async function run(argv: string[]): Promise<number> {
       tls: ports.tlsPort,
       metrics: metricsPort,
       database: databaseForLog(config.database),
+      sharedState: config.sharedState ? databaseForLog(config.sharedState) : undefined,
       clients: config.clients.length,
       users: config.users.length,
       // Only when there are any: the line stays as it was for a config without back ends.
@@ -574,6 +580,7 @@ export async function run(argv: string[]): Promise<number> {
     clearInterval(staleTimer);
     await server.closeSources();
     await store.close();
+    await shared?.close();
     await metrics?.close();
     logger.info('aioradius stopped');
   }

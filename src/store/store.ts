@@ -40,3 +40,25 @@ export interface AccountingStore {
 
 /** What `serve` keeps in its database: users and accounting. */
 export interface ServeStore extends UserStore, AccountingStore {}
+
+/** What a shared duplicate store knows of a request (RFC 5080 §2.2.2 across instances). */
+export type DuplicateClaim =
+  /** Nobody had it: this instance answers it. */
+  | { state: 'new' }
+  /** Another instance is answering it: drop this copy. */
+  | { state: 'pending' }
+  /** Answered already: resend this reply (absent when the request got none). */
+  | { state: 'done'; reply: Buffer | undefined };
+
+/**
+ * Duplicate detection shared by several instances, for a load balancer that does not keep a NAS
+ * on one instance: a retransmission that reaches another instance is answered from the first
+ * one's reply. Each instance keeps its own table too; this one is asked only about requests new
+ * to the instance.
+ */
+export interface SharedDuplicateStore {
+  /** Claims a request for this instance for `ttlMs`, or says who has it. */
+  claim(key: string, ttlMs: number): Promise<DuplicateClaim>;
+  /** Records the reply of a claimed request (undefined: none was sent), kept `ttlMs`. */
+  complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void>;
+}
