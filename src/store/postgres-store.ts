@@ -298,7 +298,7 @@ export class PostgresStore implements ServeStore {
    */
   async read<R extends QueryResultRow = QueryResultRow>(
     sql: string,
-    params: Param[] = [],
+    params: Array<string | number | null> = [],
   ): Promise<QueryResult<R>> {
     try {
       return await this.pool.query<R>(sql, params);
