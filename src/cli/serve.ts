@@ -38,6 +38,8 @@ import {
 import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
+import { isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
 
@@ -50,6 +52,8 @@ Options:
       --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (overrides log.level)
       --log-format FORMAT  json (one object per line) or pretty (for a terminal); default:
                            pretty when stdout is a terminal, json otherwise
+      --workers N          N processes sharing the ports (node:cluster; "auto": one per core;
+                           default 1); metrics are served by the primary, summed over them
   -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
@@ -409,6 +413,7 @@ const OPTIONS = {
   check: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -418,6 +423,8 @@ interface ServeArgs {
   /** From the command line: wins over the config's log.level, at start and on SIGHUP. */
   logLevel: LogLevel | undefined;
   logFormat: LogFormat;
+  /** Worker processes (node:cluster); 1 = this process serves. */
+  workers: number;
 }
 
 /** The command line of `serve`; throws UsageError. */
@@ -431,7 +438,17 @@ function parseArgs(argv: string[]): ServeArgs {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = stringOption(values, 'log-format') ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
-  return { config, check: values.check === true, logLevel: level as LogLevel | undefined, logFormat: format };
+  const workersText = stringOption(values, 'workers') ?? '1';
+  const workers = workersText === 'auto' ? availableParallelism() : Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    throw new UsageError('--workers must be a whole number from 1 to 256, or auto');
+  return {
+    config,
+    check: values.check === true,
+    logLevel: level as LogLevel | undefined,
+    logFormat: format,
+    workers,
+  };
 }
 
 /** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
@@ -468,6 +485,8 @@ export async function run(argv: string[]): Promise<number> {
     { level: args.logLevel ?? config.logLevel, base: { pid: process.pid }, name: 'aioradius' },
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
+  const worker = isServeWorker();
+  if (args.workers > 1 && !worker) return runPrimary(args.workers, config.metrics, logger);
   let store: ServeStore;
   try {
     store = isPostgresUrl(config.database)
@@ -492,7 +511,9 @@ export async function run(argv: string[]): Promise<number> {
     if (config.metrics) {
       metrics = new ServeMetrics(server, (a) => server.clientName(a));
       server.metrics = metrics;
-      metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
+      // A worker's metrics are summed and served by the primary.
+      if (worker) reportMetricsTo(metrics.registry);
+      else metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
     }
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cannot start');
@@ -583,6 +604,8 @@ export async function run(argv: string[]): Promise<number> {
     await shared?.close();
     await metrics?.close();
     logger.info('aioradius stopped');
+    // The IPC channel to the primary (metrics requests) would keep a worker alive.
+    if (worker) process.disconnect?.();
   }
   return 0;
 }
