@@ -2,8 +2,9 @@
 # Installs the Debian/Ubuntu packages the interop tests drive: FreeRADIUS (server, radtest,
 # radclient), eapol_test, pyrad, tshark, radsecproxy (RADIUS/TLS), openssl (test certificates),
 # systemd (systemd-analyze checks deploy/aioradius.service), slapd + ldap-utils (the LDAP user back
-# end; slappasswd) and whois (mkpasswd: crypt hashes). Idempotent: apt-get runs only when something is
-# missing. Run as root, or as the user that runs the tests (it then uses sudo, and lets that
+# end; slappasswd), whois (mkpasswd: crypt hashes), postgresql and redis-server (the shared stores
+# of several instances) and nginx + libnginx-mod-stream (a UDP load balancer in front of them).
+# Idempotent: apt-get runs only when something is missing. Run as root, or as the user that runs the tests (it then uses sudo, and lets that
 # user read the stock FreeRADIUS config and capture on lo).
 #
 # --no-install-recommends is enough: freeradius-config depends on ssl-cert and openssl (the
@@ -18,11 +19,17 @@ else
 fi
 
 missing=
-for bin in freeradius radtest radclient eapol_test tshark radsecproxy openssl systemd-analyze slapd slapadd slappasswd ldapadd mkpasswd; do
+for bin in freeradius radtest radclient eapol_test tshark radsecproxy openssl systemd-analyze slapd slapadd slappasswd ldapadd mkpasswd redis-server nginx; do
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
     missing="$missing $bin"
   fi
 done
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  missing="$missing postgresql"
+fi
+if [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
+  missing="$missing libnginx-mod-stream"
+fi
 if ! /usr/bin/python3 -c 'import pyrad.client' >/dev/null 2>&1; then
   missing="$missing pyrad"
 fi
@@ -36,9 +43,9 @@ if [ -n "$missing" ]; then
   echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     freeradius freeradius-utils freeradius-common eapoltest python3-pyrad tshark radsecproxy openssl systemd \
-    slapd ldap-utils whois
+    slapd ldap-utils whois postgresql redis-server nginx libnginx-mod-stream
   # Some images start the service on install; the tests run their own instances on other ports.
-  for service in freeradius radsecproxy slapd; do
+  for service in freeradius radsecproxy slapd postgresql redis-server nginx; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
       $SUDO systemctl stop "$service" || true
     fi

@@ -223,3 +223,17 @@ export {
   RealmTable,
   parseUserName,
 } from './proxy/realm.js';
+export type { AccountingStore, MaybePromise, ServeStore, UserStore } from './store/store.js';
+export { ACCT_STATUS, type AccountingRecord, accountingRecord, recordKey } from './store/accounting.js';
+export { GroupCommit, type GroupCommitOptions } from './store/group-commit.js';
+export {
+  type SessionRow,
+  SqliteStore,
+  type SqliteStoreOptions,
+  type StoredValue,
+  type UserRecord,
+} from './store/sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';
+export type { DuplicateClaim, SharedDuplicateStore } from './store/store.js';
+export { RedisSharedState, type RedisSharedStateOptions } from './store/redis-shared-state.js';

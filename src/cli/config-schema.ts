@@ -198,10 +198,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { path: 'metrics.port', type: 'port', required: true, reload: false, doc: 'Its port.' },
   {
     path: 'database',
-    type: 'path',
+    type: 'path or postgres:// URL',
     default: 'aioradius.db',
     reload: false,
-    doc: 'SQLite file for users and accounting.',
+    doc: 'Users and accounting: an SQLite file, or PostgreSQL (postgres://user:pass@host:port/db).',
+  },
+  {
+    path: 'sharedState',
+    type: 'redis:// URL',
+    reload: false,
+    doc: 'Redis shared by several instances: duplicate detection across them (down: each instance works alone).',
   },
   { path: 'accounting', type: 'mapping', reload: false, doc: 'Accounting sessions.' },
   {

@@ -109,7 +109,10 @@ export interface ServeConfig {
   dictionary: Dictionary;
   logLevel: LogLevel;
   metrics: { host: string; port: number } | undefined;
+  /** The SQLite file (resolved against the config's directory), or a postgres:// URL. */
   database: string;
+  /** State shared by several instances (redis:// URL): duplicate detection across instances. */
+  sharedState?: string;
   /** Accounting options. */
   accounting: AccountingConfig;
   /** Users in an LDAP directory (checked by a bind as the user). */
@@ -891,7 +894,21 @@ export function parseConfig(text: string, file: string): ServeConfig {
     };
   }
 
-  const database = path.resolve(base, w.string(['database'], top.get('database')) ?? 'aioradius.db');
+  const databaseText = w.string(['database'], top.get('database')) ?? 'aioradius.db';
+  let database: string;
+  if (isPostgresUrl(databaseText)) {
+    try {
+      new URL(databaseText);
+    } catch {
+      w.fail(['database'], top.get('database'), 'is not a valid postgres:// URL');
+    }
+    database = databaseText;
+  } else {
+    database = path.resolve(base, databaseText);
+  }
+  const sharedState = w.string(['sharedState'], top.get('sharedState'));
+  if (sharedState !== undefined && !/^rediss?:\/\/\S+$/i.test(sharedState))
+    w.fail(['sharedState'], top.get('sharedState'), 'must be a redis:// or rediss:// URL');
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), keysOf('accounting'));
@@ -911,6 +928,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     logLevel,
     metrics,
     database,
+    sharedState,
     accounting,
     ldap,
     http,
@@ -1036,6 +1054,23 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
     probeInterval: w.positive([...parts, 'probeInterval'], m.get('probeInterval'), 3600),
     storeAndForward: w.boolean([...parts, 'storeAndForward'], m.get('storeAndForward')),
   };
+}
+
+/** True when `database` names a PostgreSQL server (postgres:// or postgresql://) rather than a SQLite file. */
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(database);
+}
+
+/** The database (or Redis) for logs: a URL without its password. */
+export function databaseForLog(database: string): string {
+  if (!isPostgresUrl(database) && !/^rediss?:\/\//i.test(database)) return database;
+  try {
+    const u = new URL(database);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

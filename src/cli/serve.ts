@@ -31,6 +31,10 @@ import { EapServer } from '../eap/eap-server.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
+import { PostgresStore } from '../store/postgres-store.js';
+import { RedisSharedState } from '../store/redis-shared-state.js';
+import type { ServeStore, SharedDuplicateStore } from '../store/store.js';
+import type { UserRecord } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
 import type { SourceUser, UserSource } from '../users/user-source.js';
@@ -38,6 +42,8 @@ import {
   type ClientConfig,
   ClientTable,
   type EapConfig,
+  databaseForLog,
+  isPostgresUrl,
   LOG_LEVELS,
   type LogLevel,
   loadConfig,
@@ -46,6 +52,8 @@ import {
 import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
+import { isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
 
@@ -58,6 +66,8 @@ Options:
       --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (overrides log.level)
       --log-format FORMAT  json (one object per line) or pretty (for a terminal); default:
                            pretty when stdout is a terminal, json otherwise
+      --workers N          N processes sharing the ports (node:cluster; "auto": one per core;
+                           default 1); metrics are served by the primary, summed over them
   -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
@@ -68,12 +78,22 @@ function isBcrypt(stored: string | undefined): boolean {
 }
 const scratchB = Buffer.alloc(8192);
 
-/** The server `serve` runs: clients and users from the config, users and accounting in SQLite. */
+/** A database user as the decision code sees it. */
+function storedUser(stored: UserRecord | undefined): [SourceUser, string] | undefined {
+  if (!stored) return undefined;
+  const { name, password, passwordHash, ntHash, reply, check } = stored;
+  return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+}
+
+/**
+ * The server `serve` runs: clients and users from the config, users and accounting in a
+ * {@link ServeStore} (SQLite by default, PostgreSQL for several instances).
+ */
 export class ConfiguredServer extends AbstractRadiusServer {
   private clients: ClientTable;
   private users = new Map<string, SourceUser>();
   private sources: UserSource[] = [];
-  private readonly store: SqliteStore;
+  private readonly store: ServeStore;
   metrics: ServeMetrics | undefined;
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
@@ -83,7 +103,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   readonly proxy: RadiusProxy | undefined;
   private readonly proxyConfig: ServeConfig['proxy'];
 
-  constructor(config: ServeConfig, store: SqliteStore, logger: Logger) {
+  constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -107,6 +127,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
         : undefined,
       dictionary: config.dictionary,
       logger,
+      sharedDuplicates: shared,
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
@@ -158,7 +179,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
    * methods in a tunnel). The back ends see a request with that User-Name only.
    */
   private async eapCredentials(identity: string): Promise<Credentials | undefined> {
-    const local = this.localUser(identity)?.[0];
+    const local = (await this.localUser(identity))?.[0];
     const user = local ?? (await this.sourceUser(identity));
     if (!user) return undefined;
     const verify = user.verifyPassword?.bind(user);
@@ -225,13 +246,19 @@ export class ConfiguredServer extends AbstractRadiusServer {
     for (const s of old) void s.close();
     // A config user wins over the database user of the same name: say so, or the operator edits
     // the database and wonders why nothing changes.
+    const shadows = (u: { name: string }) =>
+      this.logger.warn(
+        { user: u.name, config: config.file, database: databaseForLog(config.database) },
+        'config user shadows the database user of the same name',
+      );
     for (const u of config.users) {
-      if (this.store.getUser(u.name)) {
-        this.logger.warn(
-          { user: u.name, config: config.file, database: config.database },
-          'config user shadows the database user of the same name',
+      const found = this.store.getUser(u.name);
+      if (found instanceof Promise) {
+        found.then(
+          (f) => f && shadows(u),
+          () => undefined,
         );
-      }
+      } else if (found) shadows(u);
     }
   }
 
@@ -307,7 +334,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     };
     if (name === undefined) return refuse('identity does not fit a User-Name');
     // EAP-TLS needs no user entry (the certificate authenticated); an entry adds checks and replies.
-    const user = this.localUser(name)?.[0];
+    const user = (await this.localUser(name))?.[0];
     const failedCheck = user?.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
     if (failedCheck) return refuse(`check ${failedCheck[0]} does not match`);
     this.logger.info({ user: name, nas, method: 'eap', result: 'accept' }, 'Access-Accept');
@@ -347,14 +374,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
-  /** A user of the config, else of the database (synchronous lookups). */
-  private localUser(name: string): [SourceUser, string] | undefined {
+  /** A user of the config, else of the database (synchronous with the embedded store). */
+  private localUser(
+    name: string,
+  ): [SourceUser, string] | undefined | Promise<[SourceUser, string] | undefined> {
     const local = this.users.get(name);
     if (local) return [local, 'config'];
     const stored = this.store.getUser(name);
-    if (!stored) return undefined;
-    const { password, passwordHash, ntHash, reply, check } = stored;
-    return [{ name, credentials: { password, passwordHash, ntHash }, reply, check }, 'database'];
+    return stored instanceof Promise ? stored.then(storedUser) : storedUser(stored);
   }
 
   private reject(
@@ -375,6 +402,26 @@ export class ConfiguredServer extends AbstractRadiusServer {
     if (name === undefined)
       return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
     const local = this.localUser(name);
+    if (local instanceof Promise) {
+      return local.then(
+        (found) => this.decideLocal(found, name, attributes, context),
+        (err: unknown) => {
+          // The database cannot answer: refuse, and say so for the operator.
+          const nas = context.remote.address;
+          this.logger.warn({ user: name, nas, err: (err as Error).message }, 'user lookup failed');
+          return this.reject({ user: name, nas, source: 'database', reason: 'database unavailable' });
+        },
+      );
+    }
+    return this.decideLocal(local, name, attributes, context);
+  }
+
+  private decideLocal(
+    local: [SourceUser, string] | undefined,
+    name: string,
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     if (local) return this.decideFor(local[0], local[1], attributes, context);
     if (this.sources.length === 0) {
       return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
@@ -503,6 +550,7 @@ const OPTIONS = {
   check: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -512,6 +560,8 @@ interface ServeArgs {
   /** From the command line: wins over the config's log.level, at start and on SIGHUP. */
   logLevel: LogLevel | undefined;
   logFormat: LogFormat;
+  /** Worker processes (node:cluster); 1 = this process serves. */
+  workers: number;
 }
 
 /** The command line of `serve`; throws UsageError. */
@@ -525,7 +575,17 @@ function parseArgs(argv: string[]): ServeArgs {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = stringOption(values, 'log-format') ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
-  return { config, check: values.check === true, logLevel: level as LogLevel | undefined, logFormat: format };
+  const workersText = stringOption(values, 'workers') ?? '1';
+  const workers = workersText === 'auto' ? availableParallelism() : Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    throw new UsageError('--workers must be a whole number from 1 to 256, or auto');
+  return {
+    config,
+    check: values.check === true,
+    logLevel: level as LogLevel | undefined,
+    logFormat: format,
+    workers,
+  };
 }
 
 /** The eap section as loaded (PEM contents included), to tell whether a reload changed it. */
@@ -570,16 +630,24 @@ export async function run(argv: string[]): Promise<number> {
     { level: args.logLevel ?? config.logLevel, base: { pid: process.pid }, name: 'aioradius' },
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
-  let store: SqliteStore;
+  const worker = isServeWorker();
+  if (args.workers > 1 && !worker) return runPrimary(args.workers, config.metrics, logger);
+  let store: ServeStore;
   try {
-    store = new SqliteStore(config.database, { worker: true });
+    store = isPostgresUrl(config.database)
+      ? await PostgresStore.open(config.database, {
+          onError: (err) => logger.error({ err: err.message }, 'database connection failed'),
+        })
+      : new SqliteStore(config.database, { worker: true });
   } catch (err) {
     process.stderr.write(
-      `aioradius serve: cannot open database ${config.database}: ${(err as Error).message}\n`,
+      `aioradius serve: cannot open database ${databaseForLog(config.database)}: ${(err as Error).message}\n`,
     );
     return 1;
   }
-  const server = new ConfiguredServer(config, store, logger);
+  // Redis down at start is no reason not to start: the instance works alone meanwhile.
+  const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
+  const server = new ConfiguredServer(config, store, logger, shared);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
@@ -589,7 +657,9 @@ export async function run(argv: string[]): Promise<number> {
       const queue = server.proxy?.queue;
       metrics = new ServeMetrics(server, (a) => server.clientName(a), queue ? () => queue.depth : undefined);
       server.metrics = metrics;
-      metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
+      // A worker's metrics are summed and served by the primary.
+      if (worker) reportMetricsTo(metrics.registry);
+      else metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
     }
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cannot start');
@@ -597,6 +667,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
     await metrics?.close();
     await store.close();
+    await shared?.close();
     return 1;
   }
   if (config.listen.coa !== undefined) {
@@ -633,15 +704,20 @@ export async function run(argv: string[]): Promise<number> {
   };
   // Sessions no NAS has updated for accounting.staleAfter seconds are marked stale: at start, on
   // each reload, and periodically.
-  const queries = new AccountingQueries(store.db);
   const sweepStale = () => {
     const after = config.accounting.staleAfter;
     if (after === undefined) return;
-    try {
-      const n = queries.markStale(after * 1000);
-      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
-    } catch (err) {
+    const failed = (err: unknown) =>
       logger.error({ err: (err as Error).message }, 'marking stale sessions failed');
+    const marked = (n: number) => {
+      if (n > 0) logger.info({ sessions: n, staleAfter: after }, 'sessions marked stale');
+    };
+    try {
+      const n = store.markStale(after * 1000);
+      if (n instanceof Promise) n.then(marked, failed);
+      else marked(n);
+    } catch (err) {
+      failed(err);
     }
   };
   sweepStale();
@@ -658,7 +734,8 @@ export async function run(argv: string[]): Promise<number> {
       tcp: ports.tcpPort,
       tls: ports.tlsPort,
       metrics: metricsPort,
-      database: config.database,
+      database: databaseForLog(config.database),
+      sharedState: config.sharedState ? databaseForLog(config.sharedState) : undefined,
       clients: config.clients.length,
       users: config.users.length,
       dictionaries: config.dictionaries,
@@ -677,8 +754,11 @@ export async function run(argv: string[]): Promise<number> {
     clearInterval(staleTimer);
     await server.closeSources();
     await store.close();
+    await shared?.close();
     await metrics?.close();
     logger.info('aioradius stopped');
+    // The IPC channel to the primary (metrics requests) would keep a worker alive.
+    if (worker) process.disconnect?.();
   }
   return 0;
 }

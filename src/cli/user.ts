@@ -1,4 +1,4 @@
-// `aioradius user add|del|list`: manages the users table of the SQLite store `serve` reads.
+// `aioradius user add|del|list`: manages the users table `serve` reads (SQLite or PostgreSQL).
 import { commandFailed, UsageError } from './args.js';
 import { existsSync } from 'node:fs';
 import {
@@ -10,8 +10,17 @@ import {
 import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError } from '../errors.js';
+import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
-import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
+import type { ServeStore } from '../store/store.js';
+import {
+  attributeProblem,
+  databaseForLog,
+  isPostgresUrl,
+  loadConfig,
+  parseAssignment,
+  type UserConfig,
+} from './config.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -26,9 +35,11 @@ const SCHEMES: readonly NewPasswordHashScheme[] = [
 const USAGE = `Usage:
   aioradius user add NAME (--password P [--mschap] [--cleartext] [--scheme S] | --password-hash HASH | --nt-hash HEX)
                      [--reply 'Attr=value']... [--check 'Attr=value']...
-                     [--replace] [--create] (--db FILE | --config FILE) [--dictionary FILE]...
-  aioradius user del NAME (--db FILE | --config FILE)
-  aioradius user list (--db FILE | --config FILE) [--json]
+                     [--replace] [--create] (--db FILE|URL | --config FILE) [--dictionary FILE]...
+  aioradius user del NAME (--db FILE|URL | --config FILE)
+  aioradius user list (--db FILE|URL | --config FILE) [--json]
+
+--db takes a SQLite file or a postgres:// URL (as database: in the serve config).
 
 --password stores a salted hash (SHA-512 crypt, $6$; --scheme ${SCHEMES.join('|')}): PAP
 works with it. --mschap also stores the NT hash, so that MS-CHAP works too; --cleartext stores
@@ -256,23 +267,28 @@ export async function run(argv: string[]): Promise<number> {
     return commandFailed('user', new UsageError(`unknown command ${JSON.stringify(command)}`));
   }
   // A mistyped --db must not leave an empty database behind that serve would then use.
+  const postgres = isPostgresUrl(dbPath);
   const mayCreate = command === 'add' && (args.create || args.db === undefined);
-  if (!mayCreate && !existsSync(dbPath)) {
+  if (!postgres && !mayCreate && !existsSync(dbPath)) {
     process.stderr.write(
       `aioradius user: no database at ${dbPath} (check the path; "user add --create" makes a new one)\n`,
     );
     return 1;
   }
-  let store: SqliteStore;
+  let store: ServeStore;
   try {
-    store = new SqliteStore(dbPath, { mustExist: !mayCreate });
+    store = postgres
+      ? await PostgresStore.open(dbPath, { poolSize: 1 })
+      : new SqliteStore(dbPath, { mustExist: !mayCreate });
   } catch (err) {
-    process.stderr.write(`aioradius user: cannot open database ${dbPath}: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `aioradius user: cannot open database ${databaseForLog(dbPath)}: ${(err as Error).message}\n`,
+    );
     return 1;
   }
   try {
     if (user) {
-      if (!store.addUser(user, args.replace)) {
+      if (!(await store.addUser(user, args.replace))) {
         process.stderr.write(`aioradius user: ${name} exists (use --replace to overwrite)\n`);
         return 1;
       }
@@ -280,7 +296,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'del') {
-      if (!store.deleteUser(name)) {
+      if (!(await store.deleteUser(name))) {
         process.stderr.write(`aioradius user: no user ${name}\n`);
         return 1;
       }
@@ -289,7 +305,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     // Never show credentials: only which kind is stored.
     const configUsers = new Map((configUserList ?? []).map((u) => [u.name, u]));
-    const users: ListedUser[] = store.listUsers().map((u) => ({
+    const users: ListedUser[] = (await store.listUsers()).map((u) => ({
       name: u.name,
       source: 'database',
       credentials: credentialKinds(u),

@@ -10,6 +10,7 @@ import {
 } from '../protocol/packet.js';
 import { DuplicateTable } from './duplicate-table.js';
 import type { DropLog, DropReason } from './drop-log.js';
+import type { DuplicateClaim, SharedDuplicateStore } from '../store/store.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 
 /** What every receiver counts, in total and per client; receivers add their own counters. */
@@ -84,6 +85,11 @@ export interface PipelineOptions {
   /** Milliseconds a reply is kept for retransmissions (RFC 5080 §2.2.2). */
   duplicateTtlMs: number;
   duplicateCacheSize: number;
+  /**
+   * Duplicate detection shared with other instances (Redis), asked about requests new to this
+   * one. When it fails the request is handled as new: duplicates are then found per instance.
+   */
+  sharedDuplicates?: SharedDuplicateStore;
 }
 
 /**
@@ -97,6 +103,8 @@ export interface PipelineOptions {
 export class RequestPipeline<C extends { secret: string | Buffer }, K extends string> {
   readonly dictionary: Dictionary;
   private readonly duplicates: DuplicateTable;
+  private readonly shared: SharedDuplicateStore | undefined;
+  private readonly duplicateTtlMs: number;
   private lastSecretText: string | undefined;
   private lastSecretBytes: Buffer = Buffer.alloc(0);
 
@@ -107,6 +115,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
   ) {
     this.dictionary = options.dictionary;
     this.duplicates = new DuplicateTable(options.duplicateTtlMs, options.duplicateCacheSize);
+    this.shared = options.sharedDuplicates;
+    this.duplicateTtlMs = options.duplicateTtlMs;
   }
 
   /** Forgets the requests remembered for duplicate detection (the server closed). */
@@ -213,6 +223,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       return undefined;
     }
     const ticket = duplicates.begin(now);
+    if (this.shared)
+      return this.claimShared(ticket, request, secret, data, remote, channel, listener, counters);
     let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
       out = receiver.respond(request, secret, remote, listener, counters);
@@ -237,6 +249,54 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     duplicates.finish(ticket, out, Date.now());
     if (out) channel.send(out, remote);
     return undefined;
+  }
+
+  /**
+   * A request new to this instance, when instances share duplicate detection: claimed in the
+   * shared store first. The key leaves the source port out: a balancer sends each datagram from a
+   * port of its own. Identifier and Request Authenticator tell a retransmission (RFC 5080 §2.2.2).
+   */
+  private async claimShared(
+    ticket: number,
+    request: Packet,
+    secret: Buffer,
+    data: Buffer,
+    remote: Remote,
+    channel: ReplyChannel,
+    listener: ListenerSpec<K>,
+    counters: PipelineCounters,
+  ): Promise<void> {
+    const shared = this.shared as SharedDuplicateStore;
+    const duplicates = this.duplicates;
+    const key = duplicates.keyOf(ticket);
+    const sharedKey = `${remote.address}/${data.toString('hex', 0, 2)}${data.toString('hex', 4, 20)}`;
+    const ttl = this.duplicateTtlMs;
+    let claim: DuplicateClaim = { state: 'new' };
+    try {
+      claim = await shared.claim(sharedKey, ttl);
+    } catch (err) {
+      // Degraded: handled as new (the store logs the outage).
+      this.host.reportError(err);
+    }
+    if (claim.state !== 'new') {
+      this.count(counters, 'duplicates');
+      const reply = claim.state === 'done' ? claim.reply : undefined;
+      duplicates.finishKey(key, reply, Date.now());
+      if (reply) channel.send(reply, remote);
+      return;
+    }
+    let reply: Buffer | undefined;
+    try {
+      reply = await this.receiver.respond(request, secret, remote, listener, counters);
+    } catch (err) {
+      duplicates.finishKey(key, undefined, Date.now());
+      // No reply: the claim expires with its ttl, and a retransmission is then handled anew.
+      throw err;
+    }
+    duplicates.finishKey(key, reply, Date.now());
+    // The reply is sent first; other instances learn it a moment later.
+    if (reply) channel.send(reply, remote);
+    shared.complete(sharedKey, reply, ttl).catch((err: unknown) => this.host.reportError(err));
   }
 
   private count(client: PipelineCounters | undefined, name: keyof PipelineCounters): void {

@@ -26,6 +26,7 @@ import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
+import type { SharedDuplicateStore } from '../store/store.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
@@ -75,6 +76,11 @@ export interface ServerOptions {
   duplicateTtl?: number;
   /** Largest number of requests remembered for duplicate detection; default 262144. */
   duplicateCacheSize?: number;
+  /**
+   * Duplicate detection shared with other instances (e.g. {@link RedisSharedState}), for a load
+   * balancer that may send a retransmission to another instance; default: this instance only.
+   */
+  sharedDuplicates?: SharedDuplicateStore;
   /** Seconds a handler may take before the request is abandoned (no reply); default 30. */
   handlerTimeout?: number;
   /** Seconds `close()` waits for handlers in flight; default 5. */
@@ -128,7 +134,9 @@ const ACCT_LISTENER: ListenerSpec<ListenerKind> = {
  * The server owns sockets, verification, duplicates, Status-Server and replies; handlers only decide.
  */
 export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInfo> {
-  readonly options: Readonly<Required<Omit<ServerOptions, 'dictionary' | 'logger' | 'tcp' | 'tls'>>> & {
+  readonly options: Readonly<
+    Required<Omit<ServerOptions, 'dictionary' | 'logger' | 'tcp' | 'tls' | 'sharedDuplicates'>>
+  > & {
     readonly tcp?: TcpListenerOptions;
     readonly tls?: TlsListenerOptions;
   };
@@ -174,6 +182,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         dictionary: this.dictionary,
         duplicateTtlMs: this.options.duplicateTtl * 1000,
         duplicateCacheSize: this.options.duplicateCacheSize,
+        sharedDuplicates: options.sharedDuplicates,
       },
     );
   }

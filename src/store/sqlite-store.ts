@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { AccountingRecord } from './accounting.js';
 import { AccountingTables, openDatabase } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import type { ServeStore } from './store.js';
 import type { WorkerReply, WorkerRequest } from './sqlite-worker.js';
 
 /** An attribute value as stored in the users table (JSON). */
@@ -139,7 +140,8 @@ class WorkerWriter {
  * Users and accounting in SQLite, durable: WAL journal with synchronous=FULL, so a committed
  * transaction survives a crash or power loss. Accounting goes through a group commit.
  */
-export class SqliteStore {
+export class SqliteStore implements ServeStore {
+  readonly kind = 'sqlite';
   readonly db: Database.Database;
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
   private readonly getUserStmt: Database.Statement<[string], UserRow>;
@@ -216,6 +218,13 @@ export class SqliteStore {
     return this.db
       .prepare<[string, string], SessionRow>('SELECT * FROM acct_sessions WHERE nas = ? AND session_id = ?')
       .get(nas, sessionId);
+  }
+
+  /** Marks active sessions with no update for `staleAfterMs` as stale; returns how many. */
+  markStale(staleAfterMs: number, now = Date.now()): number {
+    return this.db
+      .prepare("UPDATE acct_sessions SET status = 'stale' WHERE status = 'active' AND last_update < ?")
+      .run(now - staleAfterMs).changes;
   }
 
   /** Writes what is queued, stops the writer and closes the database. */

@@ -1,0 +1,84 @@
+// `serve --workers N`: the primary process forks N workers (node:cluster) that each run the
+// server on the same ports (the UDP sockets are shared; the kernel hands each datagram to one
+// worker), forwards SIGTERM/SIGINT/SIGHUP to them, and serves the metrics of all of them summed.
+import cluster from 'node:cluster';
+import http from 'node:http';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Logger } from '../server/logger.js';
+
+/** Set in a worker's environment, so that it runs the server rather than forking. */
+export const WORKER_ENV = 'AIORADIUS_SERVE_WORKER';
+
+/** True in a worker forked by {@link runPrimary}. */
+export function isServeWorker(): boolean {
+  return cluster.isWorker && process.env[WORKER_ENV] === '1';
+}
+
+/** In a worker: the registries the primary aggregates when it is scraped. */
+export function reportMetricsTo(registry: Registry): void {
+  // Constructing one installs prom-client's listener for the primary's requests (in a worker too).
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+}
+
+/**
+ * Runs the primary: forks `workers` workers with the same command line, serves the aggregated
+ * metrics on `metrics` when set, and resolves with the exit code once every worker has stopped.
+ * A worker that dies while the primary is not stopping is replaced.
+ */
+export async function runPrimary(
+  workers: number,
+  metrics: { host: string; port: number } | undefined,
+  logger: Logger,
+): Promise<number> {
+  let stopping = false;
+  let failed = false;
+  cluster.setupPrimary({ args: process.argv.slice(2) });
+  const fork = () => cluster.fork({ [WORKER_ENV]: '1' });
+  for (let i = 0; i < workers; i++) fork();
+  const aggregator = new AggregatorRegistry();
+  let srv: http.Server | undefined;
+  if (metrics) {
+    srv = http.createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      aggregator.clusterMetrics().then(
+        (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    const server = srv;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(metrics.port, metrics.host, () => resolve());
+    });
+  }
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (signal !== 'SIGHUP') stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  const handlers = (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  logger.info({ workers, metrics: metrics?.port }, 'aioradius primary started');
+  await new Promise<void>((resolve) => {
+    cluster.on('exit', (worker, code, signal) => {
+      if (!stopping) {
+        failed = true;
+        logger.error({ worker: worker.process.pid, code, signal }, 'worker died: starting another');
+        fork();
+        return;
+      }
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+    });
+  });
+  for (const [s, h] of handlers) process.off(s, h);
+  const closing = srv;
+  if (closing) {
+    closing.closeAllConnections();
+    await new Promise((r) => closing.close(() => r(undefined)));
+  }
+  logger.info({ replaced: failed }, 'aioradius primary stopped');
+  return 0;
+}

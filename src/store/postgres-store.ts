@@ -1,0 +1,485 @@
+// Users and accounting in PostgreSQL, for several `serve` instances sharing one database. The
+// tables are the SQLite store's; accounting goes through the same group commit: a batch is one
+// transaction of multi-row statements, and every reply waits for its COMMIT.
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
+import { RadiusError } from '../errors.js';
+import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
+import { DEFAULT_DUPLICATE_WINDOW } from './accounting-tables.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import type { SessionRow, StoredValue, UserRecord } from './sqlite-store.js';
+import type { ServeStore } from './store.js';
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions extends GroupCommitOptions {
+  /** Connections in the pool (default 8; one writes accounting at a time, the rest look users up). */
+  poolSize?: number;
+  /** Seconds within which the same record from the same NAS is stored once (default 300). */
+  duplicateWindow?: number;
+  /** Told about errors of idle connections (the server is down or restarted); default: ignored. */
+  onError?: (err: Error) => void;
+}
+
+interface UserRow {
+  name: string;
+  password: string | null;
+  nt_hash: string | null;
+  password_hash: string | null;
+  reply: string;
+  check_items: string;
+}
+
+function parsePairs(json: string): Array<[string, StoredValue]> {
+  const v: unknown = JSON.parse(json);
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (p): p is [string, StoredValue] =>
+      Array.isArray(p) && typeof p[0] === 'string' && (typeof p[1] === 'string' || typeof p[1] === 'number'),
+  );
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    name: row.name,
+    password: row.password ?? undefined,
+    ntHash: row.nt_hash ? Buffer.from(row.nt_hash, 'hex') : undefined,
+    passwordHash: row.password_hash ?? undefined,
+    reply: parsePairs(row.reply),
+    check: parsePairs(row.check_items),
+  };
+}
+
+// Bind parameters per statement are limited to 65535: rows per multi-row statement stay below.
+const CHUNK = 2000;
+const INT8_OID = 20;
+// Serialises migrations of instances that start together.
+const MIGRATION_LOCK = 0x61696f72;
+
+const RECORD_COLUMNS = [
+  'nas::text',
+  'session_id::text',
+  'status_type::int',
+  'identifier::int',
+  'authenticator::text',
+  'record_key::text',
+  'received_at::bigint',
+  'event_time::bigint',
+  'attributes::text',
+] as const;
+
+const SESSION_COLUMNS = [
+  'nas::text',
+  'session_id::text',
+  'user_name::text',
+  'status::text',
+  'start_time::bigint',
+  'last_update::bigint',
+  'stop_time::bigint',
+  'session_time::bigint',
+  'input_octets::bigint',
+  'output_octets::bigint',
+  'input_packets::bigint',
+  'output_packets::bigint',
+  'terminate_cause::text',
+  'framed_ip::text',
+] as const;
+
+/** `($1::text, $2::int, ...), (...)` for `rows` rows of `columns` (name::type). */
+function valuesList(columns: readonly string[], rows: number): string {
+  const types = columns.map((c) => c.slice(c.indexOf('::')));
+  const out: string[] = [];
+  let n = 1;
+  for (let r = 0; r < rows; r++) out.push(`(${types.map((t) => `$${n++}${t}`).join(', ')})`);
+  return out.join(', ');
+}
+
+const names = (columns: readonly string[]) => columns.map((c) => c.slice(0, c.indexOf('::'))).join(', ');
+
+// A Start is told from other records by its shape (see sessionRow): active, a start time and no
+// session time; it sets the start time, the others only fill it in.
+const UPSERT_SESSIONS_TAIL = `
+ON CONFLICT (nas, session_id) DO UPDATE SET
+  user_name = COALESCE(EXCLUDED.user_name, s.user_name),
+  status = CASE WHEN s.status = 'stopped' THEN 'stopped' ELSE EXCLUDED.status END,
+  start_time = CASE
+    WHEN EXCLUDED.status = 'active' AND EXCLUDED.session_time IS NULL AND EXCLUDED.start_time IS NOT NULL
+    THEN EXCLUDED.start_time ELSE COALESCE(s.start_time, EXCLUDED.start_time) END,
+  last_update = GREATEST(s.last_update, EXCLUDED.last_update),
+  stop_time = COALESCE(EXCLUDED.stop_time, s.stop_time),
+  session_time = GREATEST(s.session_time, EXCLUDED.session_time),
+  input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
+  output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
+  input_packets = GREATEST(s.input_packets, EXCLUDED.input_packets),
+  output_packets = GREATEST(s.output_packets, EXCLUDED.output_packets),
+  terminate_cause = COALESCE(EXCLUDED.terminate_cause, s.terminate_cause),
+  framed_ip = COALESCE(EXCLUDED.framed_ip, s.framed_ip),
+  records = s.records + 1`;
+
+/** RFC 2866 §5.1: Accounting-On/Off ends the sessions the NAS still had open before the event. */
+const CLOSE_NAS_SESSIONS = `
+UPDATE acct_sessions SET
+  status = 'stopped',
+  stop_time = $2::bigint,
+  last_update = GREATEST(last_update, $2::bigint),
+  session_time = CASE WHEN start_time IS NOT NULL
+    THEN GREATEST(COALESCE(session_time, 0), ($2::bigint - start_time) / 1000) ELSE session_time END,
+  terminate_cause = COALESCE(terminate_cause, $3::text)
+WHERE nas = $1::text AND status IN ('active', 'stale') AND COALESCE(start_time, last_update) <= $2::bigint`;
+
+type Param = string | number | null;
+
+/**
+ * A connection the server closed (restart, failover: SQLSTATE classes 08 and 57) or a socket
+ * error: worth one more try on a fresh connection.
+ */
+function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code.startsWith('08') || code.startsWith('57') || code.startsWith('E');
+  return /Connection terminated|connection/i.test((err as Error).message ?? '');
+}
+
+/** The session-table row a Start, Interim-Update or Stop folds in, as bind parameters. */
+function sessionRow(r: AccountingRecord): Param[] {
+  const s = r.statusType;
+  const isStart = s === ACCT_STATUS.START;
+  return [
+    r.nas,
+    r.sessionId,
+    r.userName ?? null,
+    s === ACCT_STATUS.STOP ? 'stopped' : 'active',
+    isStart ? r.eventTime : r.sessionTime !== undefined ? r.eventTime - r.sessionTime * 1000 : null,
+    r.eventTime,
+    s === ACCT_STATUS.STOP ? r.eventTime : null,
+    // A Start's session time is 0 by definition; leaving it out marks the row as a Start.
+    isStart ? null : (r.sessionTime ?? null),
+    r.inputOctets ?? null,
+    r.outputOctets ?? null,
+    r.inputPackets ?? null,
+    r.outputPackets ?? null,
+    r.terminateCause ?? null,
+    r.framedIp ?? null,
+  ];
+}
+
+/** A 64-bit advisory lock number for a record's identity at its NAS (signed decimal). */
+function lockKey(r: AccountingRecord): string {
+  return createHash('sha256').update(r.nas).update('\0').update(r.key).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Users and accounting in PostgreSQL (`database: postgres://…`). Several instances may share the
+ * database: a record is stored once even when its retransmission reaches another instance
+ * (advisory locks on the record's identity), and Start and Stop fold into one session whichever
+ * instance receives them. Open with {@link PostgresStore.open}, which applies the migrations.
+ */
+export class PostgresStore implements ServeStore {
+  readonly kind = 'postgres';
+  private readonly commit: GroupCommit<AccountingRecord, boolean>;
+  private readonly windowMs: number;
+
+  private constructor(
+    readonly pool: Pool,
+    options: PostgresStoreOptions,
+  ) {
+    this.windowMs = (options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000;
+    this.commit = new GroupCommit((records) => this.writeBatch(records), options);
+  }
+
+  /** Connects to `url` (postgres://…), applies missing migrations and returns the store. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    let pg: typeof import('pg')['default'];
+    try {
+      pg = (await import('pg')).default;
+    } catch (err) {
+      throw new RadiusError(
+        `the PostgreSQL store needs the pg package (npm install pg): ${(err as Error).message.split('\n')[0]}`,
+        'ERR_RADIUS_DEPENDENCY',
+      );
+    }
+    // BIGINT columns hold milliseconds and octet counts, all below 2^53: numbers, as from SQLite.
+    const types: PoolConfig['types'] = {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, types });
+    pool.on('error', (err) => options.onError?.(err));
+    // A server going away reaches a connection as an 'error' event too, also while it is checked
+    // out or being handed over (where the pool does not listen): the failing query reports it,
+    // and without a listener the event would be thrown as an uncaught exception.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresStore(pool, options);
+  }
+
+  /** A user by name, or undefined. */
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.read<UserRow>('SELECT * FROM users WHERE name = $1', [name]);
+    return rows[0] ? toUser(rows[0]) : undefined;
+  }
+
+  /** Every user, by name. */
+  async listUsers(): Promise<UserRecord[]> {
+    const { rows } = await this.read<UserRow>('SELECT * FROM users ORDER BY name');
+    return rows.map(toUser);
+  }
+
+  /** Adds a user; false when the name exists and `replace` is not set. */
+  async addUser(user: UserRecord, replace = false): Promise<boolean> {
+    const conflict = replace
+      ? `DO UPDATE SET password = EXCLUDED.password, nt_hash = EXCLUDED.nt_hash,
+         password_hash = EXCLUDED.password_hash, reply = EXCLUDED.reply,
+         check_items = EXCLUDED.check_items, updated_at = EXCLUDED.updated_at`
+      : 'DO NOTHING';
+    const res = await this.pool.query(
+      `INSERT INTO users (name, password, nt_hash, password_hash, reply, check_items, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) ${conflict}`,
+      [
+        user.name,
+        user.password ?? null,
+        user.ntHash ? user.ntHash.toString('hex') : null,
+        user.passwordHash ?? null,
+        JSON.stringify(user.reply),
+        JSON.stringify(user.check),
+        Date.now(),
+      ],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** Deletes a user; false when there was none. */
+  async deleteUser(name: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM users WHERE name = $1', [name]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Stores an Accounting-Request; resolves once its transaction is committed (true) or when an
+   * earlier copy was already stored (false). Rejects when the write failed: send no response.
+   */
+  recordAccounting(record: AccountingRecord): Promise<boolean> {
+    return this.commit.submit(record);
+  }
+
+  /** Batches and records written by the group commit so far. */
+  get commitStats(): { batches: number; records: number; pending: number } {
+    return { batches: this.commit.batches, records: this.commit.items, pending: this.commit.pending };
+  }
+
+  /** A session by NAS and Acct-Session-Id. */
+  async getSession(nas: string, sessionId: string): Promise<SessionRow | undefined> {
+    const { rows } = await this.read<SessionRow>(
+      'SELECT * FROM acct_sessions WHERE nas = $1 AND session_id = $2',
+      [nas, sessionId],
+    );
+    return rows[0];
+  }
+
+  /** Marks active sessions with no update for `staleAfterMs` as stale; resolves with how many. */
+  async markStale(staleAfterMs: number, now = Date.now()): Promise<number> {
+    const res = await this.read(
+      "UPDATE acct_sessions SET status = 'stale' WHERE status = 'active' AND last_update < $1",
+      [now - staleAfterMs],
+    );
+    return res.rowCount ?? 0;
+  }
+
+  /**
+   * An idempotent statement (a lookup, the stale sweep), tried once more on a fresh connection
+   * when the server dropped the first: after a database restart the pool still holds connections
+   * to the old server, and a user must not be rejected for that.
+   */
+  async read<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    params: Array<string | number | null> = [],
+  ): Promise<QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      if (!connectionLost(err)) throw err;
+      return this.pool.query<R>(sql, params);
+    }
+  }
+
+  /** Writes what is queued and closes the pool. */
+  async close(): Promise<void> {
+    await this.commit.close();
+    await this.pool.end();
+  }
+
+  /** One batch in one transaction: raw records once each, then the sessions in arrival order. */
+  private async writeBatch(records: AccountingRecord[]): Promise<boolean[]> {
+    const client = await this.begin();
+    let broken = false;
+    try {
+      const results = await this.insertRecords(client, records);
+      await this.foldSessions(
+        client,
+        records.filter((_, i) => results[i]),
+      );
+      await client.query('COMMIT');
+      return results;
+    } catch (err) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is not reused.
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A pooled connection inside BEGIN. A connection the server closed meanwhile (it restarted)
+   * fails here, before anything was written: it is dropped and another one tried.
+   */
+  private async begin(): Promise<PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        return client;
+      } catch (err) {
+        client.release(true);
+        if (attempt >= 3 || !connectionLost(err)) throw err;
+      }
+    }
+  }
+
+  /** Inserts the records not stored within the duplicate window; true for each one inserted. */
+  private async insertRecords(client: PoolClient, records: AccountingRecord[]): Promise<boolean[]> {
+    const results = new Array<boolean>(records.length).fill(false);
+    // A copy within the same batch is a retransmission of the first.
+    const seen = new Set<string>();
+    const fresh: number[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const id = `${records[i].nas}\0${records[i].key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      fresh.push(i);
+    }
+    // Another instance may be storing a copy right now: the lock makes its INSERT wait for our
+    // COMMIT (or ours for its), and the later one then finds the row. Taken in order: no deadlock.
+    const locks = [...new Set(fresh.map((i) => lockKey(records[i])))].sort();
+    await client.query(
+      'SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS l',
+      [locks],
+    );
+    for (let at = 0; at < fresh.length; at += CHUNK) {
+      const part = fresh.slice(at, at + CHUNK);
+      const params: Param[] = [];
+      for (const i of part) {
+        const r = records[i];
+        params.push(
+          r.nas,
+          r.sessionId,
+          r.statusType,
+          r.identifier,
+          r.authenticator,
+          r.key,
+          r.receivedAt,
+          r.eventTime,
+          JSON.stringify(r.attributes),
+        );
+      }
+      params.push(this.windowMs);
+      const windowParam = `$${params.length}::bigint`;
+      const { rows } = await client.query<{ nas: string; record_key: string }>(
+        `INSERT INTO acct_records (${names(RECORD_COLUMNS)})
+         SELECT ${names(RECORD_COLUMNS)} FROM (VALUES ${valuesList(RECORD_COLUMNS, part.length)})
+           AS v (${names(RECORD_COLUMNS)})
+         WHERE NOT EXISTS (SELECT 1 FROM acct_records r WHERE r.nas = v.nas
+           AND r.record_key = v.record_key AND r.received_at >= v.received_at - ${windowParam})
+         RETURNING nas, record_key`,
+        params,
+      );
+      const inserted = new Set(rows.map((row) => `${row.nas}\0${row.record_key}`));
+      for (const i of part) results[i] = inserted.has(`${records[i].nas}\0${records[i].key}`);
+    }
+    return results;
+  }
+
+  /**
+   * Folds new records into their sessions in arrival order. One multi-row upsert cannot touch a
+   * session twice, so a batch goes in rounds (the n-th record of each session in round n), and an
+   * Accounting-On/Off (which closes every session of its NAS) splits the batch.
+   */
+  private async foldSessions(client: PoolClient, records: AccountingRecord[]): Promise<void> {
+    let rounds: AccountingRecord[][] = [];
+    const count = new Map<string, number>();
+    const flush = async () => {
+      for (const round of rounds) {
+        for (let at = 0; at < round.length; at += CHUNK) {
+          const part = round.slice(at, at + CHUNK);
+          await client.query(
+            `INSERT INTO acct_sessions AS s (${names(SESSION_COLUMNS)})
+             VALUES ${valuesList(SESSION_COLUMNS, part.length)} ${UPSERT_SESSIONS_TAIL}`,
+            part.flatMap(sessionRow),
+          );
+        }
+      }
+      rounds = [];
+      count.clear();
+    };
+    for (const r of records) {
+      const s = r.statusType;
+      if (s === ACCT_STATUS.ACCOUNTING_ON || s === ACCT_STATUS.ACCOUNTING_OFF) {
+        await flush();
+        await client.query(CLOSE_NAS_SESSIONS, [
+          r.nas,
+          r.eventTime,
+          r.terminateCause ?? (s === ACCT_STATUS.ACCOUNTING_ON ? 'NAS-Reboot' : 'NAS-Request'),
+        ]);
+        continue;
+      }
+      if (r.sessionId === '') continue;
+      if (s !== ACCT_STATUS.START && s !== ACCT_STATUS.STOP && s !== ACCT_STATUS.INTERIM_UPDATE) continue;
+      const id = `${r.nas}\0${r.sessionId}`;
+      const n = count.get(id) ?? 0;
+      count.set(id, n + 1);
+      (rounds[n] ??= []).push(r);
+    }
+    await flush();
+  }
+}
+
+/** Applies the migrations not yet recorded, one transaction each, under an advisory lock. */
+async function migrate(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS aioradius_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM aioradius_migrations');
+      const done = new Set(rows.map((r) => r.version));
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO aioradius_migrations (version, name) VALUES ($1, $2)', [
+            m.version,
+            m.name,
+          ]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,146 @@
+// State several instances share through Redis (`sharedState: redis://…`): duplicate detection
+// across instances. Redis being down never stops the server: it answers as a lone instance would,
+// and says so once in the log, and once more when Redis is back.
+import { RadiusError } from '../errors.js';
+import type { Logger } from '../server/logger.js';
+import type { DuplicateClaim, SharedDuplicateStore } from './store.js';
+
+/** Options of the Redis shared state. */
+export interface RedisSharedStateOptions {
+  /** Prefix of every key (default "aioradius:"), so that one Redis can serve several deployments. */
+  prefix?: string;
+  /** Milliseconds a command may take before the instance goes on without it (default 250). */
+  commandTimeoutMs?: number;
+  /** Where outages and recoveries are logged. */
+  logger?: Logger;
+}
+
+const PENDING = 'p';
+const NO_REPLY = 'n';
+
+interface RedisLike {
+  set(key: string, value: string, options: object): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * Duplicate detection shared through Redis: `SET NX PX` claims a request, and its reply (base64)
+ * replaces the claim once sent. When Redis is unreachable or slow, requests are handled as new:
+ * retransmissions that reach the same instance are still found by its own table, and accounting
+ * records are stored once by the database anyway.
+ */
+export class RedisSharedState implements SharedDuplicateStore {
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private down = false;
+
+  private constructor(
+    private readonly client: RedisLike,
+    private readonly logger: Logger | undefined,
+    options: RedisSharedStateOptions,
+  ) {
+    this.prefix = options.prefix ?? 'aioradius:';
+    this.timeoutMs = options.commandTimeoutMs ?? 250;
+  }
+
+  /**
+   * Connects to `url` (redis://…) in the background and returns at once: an instance starts, and
+   * works alone, while Redis is down.
+   */
+  static async open(url: string, options: RedisSharedStateOptions = {}): Promise<RedisSharedState> {
+    let redis: typeof import('redis');
+    try {
+      redis = await import('redis');
+    } catch (err) {
+      throw new RadiusError(
+        `the Redis shared state needs the redis package (npm install redis): ${(err as Error).message.split('\n')[0]}`,
+        'ERR_RADIUS_DEPENDENCY',
+      );
+    }
+    const client = redis.createClient({
+      url,
+      // Commands fail at once while disconnected, instead of queueing until Redis is back.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 2000,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+      },
+    });
+    const state = new RedisSharedState(client as unknown as RedisLike, options.logger, options);
+    client.on('error', (err: Error) => state.unavailable(err));
+    client.on('ready', () => state.available());
+    client.connect().catch((err: unknown) => state.unavailable(err as Error));
+    return state;
+  }
+
+  /** True while Redis cannot be reached. */
+  get degraded(): boolean {
+    return this.down;
+  }
+
+  private unavailable(err: Error): void {
+    if (this.down) return;
+    this.down = true;
+    this.logger?.error(
+      { err: err.message },
+      'shared state (Redis) unavailable: duplicates are detected per instance until it is back',
+    );
+  }
+
+  private available(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger?.info('shared state (Redis) reachable again');
+  }
+
+  /** Claims a request, or finds who has it; rejects when Redis cannot answer in time. */
+  async claim(key: string, ttlMs: number): Promise<DuplicateClaim> {
+    const k = this.prefix + key;
+    const set = await this.timed(
+      this.client.set(k, PENDING, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
+    if (set === 'OK') return { state: 'new' };
+    const v = await this.timed(this.client.get(k));
+    if (v === null) return { state: 'new' }; // expired between the two commands
+    if (v === PENDING) return { state: 'pending' };
+    return { state: 'done', reply: v === NO_REPLY ? undefined : Buffer.from(v, 'base64') };
+  }
+
+  /** Replaces the claim with the reply, kept `ttlMs`. */
+  async complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void> {
+    const value = reply ? reply.toString('base64') : NO_REPLY;
+    await this.timed(this.client.set(this.prefix + key, value, { expiration: { type: 'PX', value: ttlMs } }));
+  }
+
+  /** Disconnects. */
+  async close(): Promise<void> {
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy();
+    }
+  }
+
+  private timed<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new Error(`Redis did not answer within ${this.timeoutMs} ms`);
+        this.unavailable(err);
+        reject(err);
+      }, this.timeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          this.unavailable(err as Error);
+          reject(err);
+        },
+      );
+    });
+  }
+}

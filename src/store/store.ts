@@ -1,0 +1,64 @@
+// The stores `serve` and a server built on this library depend on, by interface. The embedded
+// SQLite store is the default; PostgreSQL implements the same interfaces for several instances.
+import type { AccountingRecord } from './accounting.js';
+import type { SessionRow, UserRecord } from './sqlite-store.js';
+
+/**
+ * A value or a promise of it: an embedded store answers synchronously (no promise on the hot
+ * path), a networked one asynchronously.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Users by name (the users table of `aioradius user`). */
+export interface UserStore {
+  /** For logs: "sqlite", "postgres". */
+  readonly kind: string;
+  /** A user by name, or undefined. */
+  getUser(name: string): MaybePromise<UserRecord | undefined>;
+  /** Every user, by name. */
+  listUsers(): MaybePromise<UserRecord[]>;
+  /** Adds a user; false when the name exists and `replace` is not set. */
+  addUser(user: UserRecord, replace?: boolean): MaybePromise<boolean>;
+  /** Deletes a user; false when there was none. */
+  deleteUser(name: string): MaybePromise<boolean>;
+}
+
+/** Durable accounting: raw records plus the sessions they fold into (RFC 2866). */
+export interface AccountingStore {
+  /**
+   * Stores a record; resolves once it is committed (true) or was already stored by an earlier
+   * copy (false). Rejects when the write failed: then no Accounting-Response must be sent.
+   */
+  recordAccounting(record: AccountingRecord): Promise<boolean>;
+  /** A session by NAS and Acct-Session-Id. */
+  getSession(nas: string, sessionId: string): MaybePromise<SessionRow | undefined>;
+  /** Marks active sessions with no update for `staleAfterMs` as stale; resolves with how many. */
+  markStale(staleAfterMs: number, now?: number): MaybePromise<number>;
+  /** Writes what is queued and closes. */
+  close(): Promise<void>;
+}
+
+/** What `serve` keeps in its database: users and accounting. */
+export interface ServeStore extends UserStore, AccountingStore {}
+
+/** What a shared duplicate store knows of a request (RFC 5080 §2.2.2 across instances). */
+export type DuplicateClaim =
+  /** Nobody had it: this instance answers it. */
+  | { state: 'new' }
+  /** Another instance is answering it: drop this copy. */
+  | { state: 'pending' }
+  /** Answered already: resend this reply (absent when the request got none). */
+  | { state: 'done'; reply: Buffer | undefined };
+
+/**
+ * Duplicate detection shared by several instances, for a load balancer that does not keep a NAS
+ * on one instance: a retransmission that reaches another instance is answered from the first
+ * one's reply. Each instance keeps its own table too; this one is asked only about requests new
+ * to the instance.
+ */
+export interface SharedDuplicateStore {
+  /** Claims a request for this instance for `ttlMs`, or says who has it. */
+  claim(key: string, ttlMs: number): Promise<DuplicateClaim>;
+  /** Records the reply of a claimed request (undefined: none was sent), kept `ttlMs`. */
+  complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void>;
+}

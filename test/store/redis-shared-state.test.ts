@@ -1,0 +1,115 @@
+// Duplicate detection shared through a real redis-server, and what happens while it is down.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { RedisSharedState } from '../../src/store/redis-shared-state.js';
+import { type RedisPeer, redisMissing, startRedis } from '../helpers/redis.js';
+
+/** A logger that keeps what it is told. */
+function recordingLogger() {
+  const lines: Array<{ level: string; msg: string }> = [];
+  const at =
+    (level: string) =>
+    (a: unknown, b?: unknown): void => {
+      lines.push({ level, msg: typeof a === 'string' ? a : String(b) });
+    };
+  return {
+    lines,
+    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+  };
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('RedisSharedState', { skip: redisMissing() }, () => {
+  let redis: RedisPeer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test('a request claimed by one instance is pending for another, then answered from its reply', async () => {
+    const a = await RedisSharedState.open(redis.url);
+    const b = await RedisSharedState.open(redis.url);
+    await until(
+      async () =>
+        await a.claim('probe-a', 1000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    await until(
+      async () =>
+        await b.claim('probe-b', 1000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    assert.deepEqual(await a.claim('nas/r1', 5000), { state: 'new' });
+    assert.deepEqual(await b.claim('nas/r1', 5000), { state: 'pending' });
+    const reply = Buffer.from([2, 7, 0, 20, ...Array(16).fill(9)]);
+    await a.complete('nas/r1', reply, 5000);
+    assert.deepEqual(await b.claim('nas/r1', 5000), { state: 'done', reply });
+    // A request that got no reply is remembered as such.
+    assert.deepEqual(await a.claim('nas/r2', 5000), { state: 'new' });
+    await a.complete('nas/r2', undefined, 5000);
+    assert.deepEqual(await b.claim('nas/r2', 5000), { state: 'done', reply: undefined });
+    // Claims expire with their time to live.
+    assert.deepEqual(await a.claim('nas/r3', 50), { state: 'new' });
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(await b.claim('nas/r3', 50), { state: 'new' });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('Redis down: claims fail fast (the server then answers alone), one log line; back: one more, and claims work', async () => {
+    const { lines, logger } = recordingLogger();
+    const s = await RedisSharedState.open(redis.url, { logger });
+    await until(
+      async () =>
+        await s.claim('probe', 1000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    const from = lines.length;
+    await redis.kill();
+    await until(() => s.degraded);
+    await assert.rejects(s.claim('nas/x', 5000));
+    await assert.rejects(s.claim('nas/y', 5000));
+    const outages = lines.slice(from).filter((l) => l.level === 'error' && /Redis\) unavailable/.test(l.msg));
+    assert.equal(outages.length, 1, JSON.stringify(lines));
+    await redis.start();
+    await until(
+      async () =>
+        await s.claim('nas/z', 5000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    assert.equal(s.degraded, false);
+    assert.equal(lines.slice(from).filter((l) => /reachable again/.test(l.msg)).length, 1);
+    await s.close();
+  });
+
+  test('an instance starts while Redis is down and picks it up once it is there', async () => {
+    await redis.kill();
+    const s = await RedisSharedState.open(redis.url);
+    await assert.rejects(s.claim('nas/early', 5000));
+    await redis.start();
+    await until(
+      async () =>
+        await s.claim('nas/later', 5000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    await s.close();
+  });
+});
