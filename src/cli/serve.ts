@@ -28,7 +28,6 @@ import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import type { EapMethodName } from '../eap/codes.js';
 import { EapServer } from '../eap/eap-server.js';
-import { AccountingQueries } from '../store/accounting-queries.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { PostgresStore } from '../store/postgres-store.js';
