@@ -8,8 +8,9 @@ import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 import { DEFAULT_DUPLICATE_WINDOW } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import type { SessionRow, StoredValue, UserRecord } from './sqlite-store.js';
+import type { SessionRow, UserRecord } from './sqlite-store.js';
 import type { ServeStore } from './store.js';
+import { toUser, type UserRow } from './user-rows.js';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions extends GroupCommitOptions {
@@ -19,35 +20,6 @@ export interface PostgresStoreOptions extends GroupCommitOptions {
   duplicateWindow?: number;
   /** Told about errors of idle connections (the server is down or restarted); default: ignored. */
   onError?: (err: Error) => void;
-}
-
-interface UserRow {
-  name: string;
-  password: string | null;
-  nt_hash: string | null;
-  password_hash: string | null;
-  reply: string;
-  check_items: string;
-}
-
-function parsePairs(json: string): Array<[string, StoredValue]> {
-  const v: unknown = JSON.parse(json);
-  if (!Array.isArray(v)) return [];
-  return v.filter(
-    (p): p is [string, StoredValue] =>
-      Array.isArray(p) && typeof p[0] === 'string' && (typeof p[1] === 'string' || typeof p[1] === 'number'),
-  );
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    name: row.name,
-    password: row.password ?? undefined,
-    ntHash: row.nt_hash ? Buffer.from(row.nt_hash, 'hex') : undefined,
-    passwordHash: row.password_hash ?? undefined,
-    reply: parsePairs(row.reply),
-    check: parsePairs(row.check_items),
-  };
 }
 
 // Bind parameters per statement are limited to 65535: rows per multi-row statement stay below.

@@ -5,6 +5,7 @@ import type { AccountingRecord } from './accounting.js';
 import { AccountingTables, openDatabase } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import type { ServeStore } from './store.js';
+import { toUser, type UserRow } from './user-rows.js';
 import type { WorkerReply, WorkerRequest } from './sqlite-worker.js';
 
 /** An attribute value as stored in the users table (JSON). */
@@ -41,35 +42,6 @@ export interface SessionRow {
   terminate_cause: string | null;
   framed_ip: string | null;
   records: number;
-}
-
-interface UserRow {
-  name: string;
-  password: string | null;
-  nt_hash: string | null;
-  password_hash: string | null;
-  reply: string;
-  check_items: string;
-}
-
-function parsePairs(json: string): Array<[string, StoredValue]> {
-  const v: unknown = JSON.parse(json);
-  if (!Array.isArray(v)) return [];
-  return v.filter(
-    (p): p is [string, StoredValue] =>
-      Array.isArray(p) && typeof p[0] === 'string' && (typeof p[1] === 'string' || typeof p[1] === 'number'),
-  );
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    name: row.name,
-    password: row.password ?? undefined,
-    ntHash: row.nt_hash ? Buffer.from(row.nt_hash, 'hex') : undefined,
-    passwordHash: row.password_hash ?? undefined,
-    reply: parsePairs(row.reply),
-    check: parsePairs(row.check_items),
-  };
 }
 
 /** Options of the store. */
