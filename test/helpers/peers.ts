@@ -1126,7 +1126,8 @@ export async function startCapture(ports: number[], opts: CaptureOptions = {}): 
     return false;
   };
 
-  if (!(await sync(0, opts.startTimeoutMs ?? 15_000))) {
+  // tshark prints its first packets late on a loaded machine (seen past 15 s with the whole suite running).
+  if (!(await sync(0, opts.startTimeoutMs ?? 30_000))) {
     clearTimeout(killer);
     sock.close();
     await terminate(proc, 'SIGKILL', 1000);
