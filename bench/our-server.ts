@@ -21,6 +21,7 @@ class PapServer extends AbstractRadiusServer {
         cert: readFileSync(t.certFile),
         key: readFileSync(t.keyFile),
         ca: readFileSync(t.caFile),
+        shareRecords: t.shareRecords,
       },
     });
   }

@@ -12,7 +12,7 @@ export interface BenchServerOptions {
   user: string;
   password: string;
   /** Serve RADIUS/TLS (RFC 6614) too, with these PEM files; the port reported is then the TLS one. */
-  tls?: { certFile: string; keyFile: string; caFile: string };
+  tls?: { certFile: string; keyFile: string; caFile: string; shareRecords?: boolean };
   /** For a proxy: the home server it forwards to (127.0.0.1:port, this secret). */
   home?: { port: number; secret: string };
 }

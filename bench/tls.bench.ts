@@ -25,7 +25,7 @@ import { isMain, startServerProcess } from './server-process.js';
 import { fmtInt, fmtRatio, table } from './stats.js';
 
 /** Short names of the contenders. */
-export type TlsContenderName = 'aioradius' | 'freeradius' | 'radsecproxy';
+export type TlsContenderName = 'aioradius' | 'aioradius-shared' | 'freeradius' | 'radsecproxy';
 
 /** Options of {@link runTlsBench}. */
 export interface TlsBenchOptions {
@@ -63,6 +63,7 @@ const UDP_SECRET = 'b3nchm4rk-s3cret';
 
 const LABELS: Record<TlsContenderName, string> = {
   aioradius: 'aioradius (AbstractRadiusServer, TLS listener)',
+  'aioradius-shared': 'aioradius, shareRecords (replies share TLS records)',
   freeradius: 'FreeRADIUS 3.2 (RadSec listener, files)',
   radsecproxy: 'radsecproxy 1.9.2 (TLS -> UDP ceiling)',
 };
@@ -88,12 +89,12 @@ function moduleFile(name: string): string {
 
 async function startContender(name: TlsContenderName, pki: Pki): Promise<Running> {
   const tlsFiles = { certFile: pki.server.cert, keyFile: pki.server.key, caFile: pki.ca.cert };
-  if (name === 'aioradius') {
+  if (name === 'aioradius' || name === 'aioradius-shared') {
     const proc = await startServerProcess(moduleFile('our-server.js'), {
       secret: TLS_SECRET,
       user: USER,
       password: PASSWORD,
-      tls: tlsFiles,
+      tls: { ...tlsFiles, shareRecords: name === 'aioradius-shared' },
     });
     return { name, port: proc.port, pids: [proc.pid], stop: () => proc.stop() };
   }
@@ -149,7 +150,7 @@ export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBen
   const inflight = options.inflight ?? 256;
   const connections = options.connections ?? 4;
   const log = options.log ?? (() => {});
-  const wanted = options.only ?? (['aioradius', 'freeradius', 'radsecproxy'] as const);
+  const wanted = options.only ?? (['aioradius', 'aioradius-shared', 'freeradius', 'radsecproxy'] as const);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-tls-bench-'));
   const ca = makeCa(dir, 'ca');
   const pki: Pki = { dir, ca, server: makeCert(dir, ca, 'server'), client: makeCert(dir, ca, 'nas') };
@@ -217,6 +218,7 @@ export function formatTlsResults(res: TlsBenchResult): string {
     '',
     `aioradius / radsecproxy: ${fmtRatio(ours / by('radsecproxy'))} (target 3x)`,
     `aioradius / FreeRADIUS:  ${fmtRatio(ours / by('freeradius'))} (target 1.5x)`,
+    `aioradius shareRecords / radsecproxy: ${fmtRatio(by('aioradius-shared') / by('radsecproxy'))} (replies may share TLS records: radsecproxy and RadiusClient read them; FreeRADIUS 3.2 does not)`,
   ];
   for (const s of res.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
   return lines.join('\n');

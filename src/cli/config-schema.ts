@@ -85,6 +85,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'RADIUS/1.1 (RFC 9765) by ALPN: either, only 1.1, or never.',
   },
   {
+    path: 'listen.tls.shareRecords',
+    type: 'true | false',
+    default: 'false',
+    reload: false,
+    doc: 'Replies of one event-loop turn share a TLS record: less CPU, for clients that read the stream (radsecproxy, aioradius); FreeRADIUS 3.2 needs one reply per record.',
+  },
+  {
     path: 'clients',
     type: 'list',
     required: true,

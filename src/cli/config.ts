@@ -35,6 +35,8 @@ export interface TlsListenConfig {
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** RADIUS/1.1 (RFC 9765) by ALPN: '1.0,1.1' (default), '1.1' or '1.0'. */
   radiusVersion: RadiusVersion;
+  /** Replies of one event-loop turn may share a TLS record (clients that read the stream). */
+  shareRecords: boolean;
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
 
@@ -538,6 +540,7 @@ function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsLi
     crl: crlEntry?.[0],
     minVersion: minVersion as TlsListenConfig['minVersion'],
     radiusVersion: (radiusVersion ?? '1.0,1.1') as RadiusVersion,
+    shareRecords: w.boolean([...parts, 'shareRecords'], m.get('shareRecords')) ?? false,
     pem: { cert, key, ca: caPem, crl: crlEntry?.[1] },
   };
 }

@@ -120,6 +120,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
             crl: tls.pem.crl,
             minVersion: tls.minVersion,
             radiusVersion: tls.radiusVersion,
+            shareRecords: tls.shareRecords,
             // PSK clients are looked up in the current table (a SIGHUP may change them).
             psk: (identity: string) => current.table?.pskKey(identity),
           }

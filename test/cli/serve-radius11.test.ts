@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { freePorts } from '../helpers/ports.js';
+import { startTlsRecordRelay } from '../helpers/tls-record-relay.js';
 import { runServe, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const PSK = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -119,9 +120,38 @@ describe('aioradius serve: RADIUS/1.1 and TLS-PSK', () => {
     }
   });
 
+  test('listen.tls.shareRecords: 100 replies at once leave in fewer TLS records than replies', async () => {
+    const serve = await start('share.yaml', configText(ports, `${TLS_FILES}\n    shareRecords: true`));
+    const relay = await startTlsRecordRelay(ports[2]);
+    const c = new RadiusClient({
+      servers: [
+        {
+          host: '127.0.0.1',
+          port: relay.port,
+          transport: 'tls',
+          tls: { ca: ca.certPem, cert: clientCert.certPem, key: clientCert.keyPem },
+        },
+      ],
+      timeout: 5,
+      retries: 0,
+      maxInFlight: 100,
+      adaptiveWindow: false,
+    });
+    try {
+      const replies = await Promise.all(Array.from({ length: 100 }, () => c.sendPacket(alice())));
+      for (const [r] of replies) assert.equal(r.code, ACCESS_ACCEPT);
+      assert.ok(relay.serverRecords() < 100, `${relay.serverRecords()} records for 100 replies`);
+    } finally {
+      c.close();
+      await relay.close();
+      await serve.stop('SIGTERM');
+    }
+  });
+
   test('bad RADIUS/1.1 and PSK settings fail at start with the field', async () => {
     const cases: Array<[string, RegExp]> = [
       [configText(ports, `${TLS_FILES}\n    radiusVersion: '2.0'`), /listen\.tls\.radiusVersion: must be/],
+      [configText(ports, `${TLS_FILES}\n    shareRecords: often`), /listen\.tls\.shareRecords: /],
       [configText(ports, TLS_FILES).replace(PSK, 'abcd'), /clients\[1\]\.psk\.key: .*too short/],
       [configText(ports, TLS_FILES).replace(PSK, 'not-hex'), /clients\[1\]\.psk\.key: .*hex/],
       [

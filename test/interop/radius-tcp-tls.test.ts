@@ -20,6 +20,7 @@ import {
   startRadsecproxyBridge,
 } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
+import { startTlsRecordRelay, type TlsRecordRelay } from '../helpers/tls-record-relay.js';
 
 const UDP_SECRET = 'testing123';
 /** unlang that sends every request to the realm whose home server is our TLS listener. */
@@ -201,6 +202,66 @@ describe('radclient → radsecproxy (UDP in, TLS out) → our RADIUS/TLS listene
       'User-Name = "alice", User-Password = "alicepw", Message-Authenticator = 0x00',
     );
     assert.equal(after.replies[0]?.code, 'Access-Accept');
+  });
+});
+
+describe('radsecproxy reads replies that share TLS records (our listener with shareRecords)', {
+  skip: skipUnless('radsecproxy'),
+}, () => {
+  let dir: string;
+  let server: Server;
+  let relay: TlsRecordRelay;
+  let proxy: RadsecproxyPeer;
+  let udpPort: number;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-radsec-share-'));
+    const ca = makeCa(dir, 'radsec-ca');
+    const serverCert = makeCert(dir, ca, 'radius-server');
+    const proxyCert = makeCert(dir, ca, 'radsecproxy');
+    const s = await started({
+      tls: { port: 0, cert: serverCert.certPem, key: serverCert.keyPem, ca: ca.certPem, shareRecords: true },
+    });
+    server = s.server;
+    // The relay between radsecproxy and us counts our TLS records: proof that replies shared them.
+    relay = await startTlsRecordRelay(s.tls as number);
+    [udpPort] = await freePorts(1);
+    proxy = await startRadsecproxyBridge({
+      udpPort,
+      udpSecret: UDP_SECRET,
+      tlsPort: relay.port,
+      caFile: ca.cert,
+      certFile: proxyCert.cert,
+      keyFile: proxyCert.key,
+    });
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    await relay?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('200 Access-Requests at once through radsecproxy: every one answered, in fewer records than replies', async () => {
+    const client = new RadiusClient({ timeout: 8, retries: 0, maxInFlight: 200, adaptiveWindow: false });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) => {
+          const req = new AccessRequest(UDP_SECRET);
+          req.add('User-Name', 'alice');
+          req.add('User-Password', 'alicepw');
+          req.add('Acct-Session-Id', `share-${i}`);
+          return client.sendPacket(req, { remoteHost: '127.0.0.1', remotePort: udpPort });
+        }),
+      );
+      const codes = results.map((r) => (r.status === 'fulfilled' ? r.value[0].code : String(r.reason)));
+      const accepted = codes.filter((c) => c === ACCESS_ACCEPT).length;
+      assert.equal(accepted, 200, `${[...new Set(codes)].join(', ')}\n${proxy.output()}`);
+      assert.ok(relay.serverRecords() < 200, `${relay.serverRecords()} records for 200 replies`);
+    } finally {
+      client.close();
+    }
   });
 });
 

@@ -25,7 +25,9 @@ import type { AttributesSet } from '../../src/protocol/attributes.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import { PacketFramer } from '../../src/transport/stream-listener.js';
 import type { Remote } from '../../src/transport/remote.js';
+import { RadiusClient } from '../../src/client/radius-client.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { startTlsRecordRelay } from '../helpers/tls-record-relay.js';
 
 const SECRET = 'radsec';
 
@@ -242,6 +244,47 @@ describe('RADIUS/TLS listener', () => {
       await server.close();
     }
   });
+
+  // 300 requests at once through a relay that counts the server's TLS records: by default each reply
+  // is a record of its own (FreeRADIUS 3.2 reads one packet per record); with shareRecords the
+  // replies of one turn share records, and our client reads them all.
+  for (const shareRecords of [false, true]) {
+    test(`300 replies at once: ${shareRecords ? 'shareRecords packs them into fewer records' : 'one TLS record each by default'}`, async () => {
+      const { server, tls: port } = await started({ tls: { ...tlsOptions(), shareRecords } });
+      const relay = await startTlsRecordRelay(port as number);
+      const client = new RadiusClient({
+        servers: [
+          {
+            host: '127.0.0.1',
+            port: relay.port,
+            transport: 'tls',
+            tls: { ca: ca.certPem, cert: clientCert.certPem, key: clientCert.keyPem },
+          },
+        ],
+        timeout: 10,
+        retries: 0,
+        maxInFlight: 300,
+        adaptiveWindow: false,
+      });
+      try {
+        const replies = await Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            client.sendPacket(
+              new AccessRequest(SECRET).addAttributes(['User-Name', `u${i}`], ['User-Password', 'pw']),
+            ),
+          ),
+        );
+        replies.forEach(([reply], i) => assert.equal(reply.get('Reply-Message'), `hello u${i}`));
+        const records = relay.serverRecords();
+        if (shareRecords) assert.ok(records < 150, `${records} records for 300 replies`);
+        else assert.ok(records >= 300, `${records} records for 300 replies`);
+      } finally {
+        client.close();
+        await relay.close();
+        await server.close();
+      }
+    });
+  }
 
   test('a client certificate from a foreign CA is refused at the handshake, and logged', async () => {
     const warnings: Array<Record<string, unknown>> = [];
