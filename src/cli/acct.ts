@@ -1,6 +1,13 @@
 // `aioradius acct sessions|show|purge`: reads and trims the accounting tables of the SQLite store
 // `serve` writes (like FreeRADIUS's radwho/radlast, over the database).
-import { commandFailed, UsageError } from './args.js';
+import {
+  commandFailed,
+  type OptionSpec,
+  parseCommandLine,
+  SHARED_OPTIONS,
+  stringOption,
+  UsageError,
+} from './args.js';
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
@@ -35,63 +42,37 @@ interface Args {
   help: boolean;
 }
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  db: { type: 'string' },
+  config: SHARED_OPTIONS.config,
+  active: { type: 'boolean' },
+  user: { type: 'string' },
+  nas: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  before: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const satisfies Record<string, OptionSpec>;
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { positional: [], active: false, json: false, dryRun: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        a.help = true;
-        break;
-      case '--db':
-        a.db = value();
-        break;
-      case '--config':
-      case '-c':
-        a.config = value();
-        break;
-      case '--active':
-        a.active = true;
-        break;
-      case '--user':
-        a.user = value();
-        break;
-      case '--nas':
-        a.nas = value();
-        break;
-      case '--limit': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--limit must be a positive integer');
-        a.limit = Number(v);
-        break;
-      }
-      case '--json':
-        a.json = true;
-        break;
-      case '--before':
-        a.before = value();
-        break;
-      case '--dry-run':
-        a.dryRun = true;
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        a.positional.push(arg);
-    }
-  }
-  return a;
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  const limit = stringOption(values, 'limit');
+  if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) === 0))
+    throw new UsageError('--limit must be a positive integer');
+  return {
+    positional: positionals,
+    db: stringOption(values, 'db'),
+    config: stringOption(values, 'config'),
+    active: values.active === true,
+    user: stringOption(values, 'user'),
+    nas: stringOption(values, 'nas'),
+    limit: limit === undefined ? undefined : Number(limit),
+    json: values.json === true,
+    before: stringOption(values, 'before'),
+    dryRun: values['dry-run'] === true,
+    help: values.help === true,
+  };
 }
 
 /** `--before`: an ISO date/time, or an age (`30d`, `12h`, `90m`) counted back from `now`. */

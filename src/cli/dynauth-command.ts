@@ -1,7 +1,16 @@
 // `aioradius coa` and `aioradius disconnect`: a CoA-Request or Disconnect-Request (RFC 5176) to the
 // NAS of a session found in the accounting store, identified as the NAS reported it (NAS-IP-Address
 // or NAS-Identifier, Acct-Session-Id, User-Name), sent with sendToDas.
-import { commandFailed, UsageError } from './args.js';
+import {
+  commandFailed,
+  numberOption,
+  type OptionSpec,
+  parseCommandLine,
+  SHARED_OPTIONS,
+  stringList,
+  stringOption,
+  UsageError,
+} from './args.js';
 import { existsSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttributeValue } from '../dictionary/types.js';
@@ -44,70 +53,36 @@ interface Args {
   help: boolean;
 }
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  user: { type: 'string' },
+  nas: { type: 'string' },
+  attribute: SHARED_OPTIONS.attribute,
+  // The older spelling of --attribute.
+  attr: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  secret: { type: 'string' },
+  timeout: SHARED_OPTIONS.timeout,
+  retries: SHARED_OPTIONS.retries,
+  db: { type: 'string' },
+  config: SHARED_OPTIONS.config,
+} as const satisfies Record<string, OptionSpec>;
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { positional: [], attrs: [], port: 3799, timeout: 3, retries: 2, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    const number = (min: number, max: number) => {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v < min || v > max)
-        throw new UsageError(`${arg} must be a number from ${min} to ${max}`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        a.help = true;
-        break;
-      case '--user':
-        a.user = value();
-        break;
-      case '--nas':
-        a.nas = value();
-        break;
-      case '-a':
-      case '--attribute':
-      case '--attr':
-        a.attrs.push(value());
-        break;
-      case '--port':
-        a.port = Math.trunc(number(1, 65535));
-        break;
-      case '--secret':
-        a.secret = value();
-        break;
-      case '-t':
-      case '--timeout':
-        a.timeout = number(0.01, 600);
-        break;
-      case '-r':
-      case '--retries':
-        a.retries = Math.trunc(number(0, 20));
-        break;
-      case '--db':
-        a.db = value();
-        break;
-      case '--config':
-      case '-c':
-        a.config = value();
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        a.positional.push(arg);
-    }
-  }
-  return a;
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  return {
+    positional: positionals,
+    attrs: [...stringList(values, 'attribute'), ...stringList(values, 'attr')],
+    user: stringOption(values, 'user'),
+    nas: stringOption(values, 'nas'),
+    port: numberOption(values, 'port', 3799, 1, 65535),
+    secret: stringOption(values, 'secret'),
+    timeout: numberOption(values, 'timeout', 3, 0.01, 600, false),
+    retries: numberOption(values, 'retries', 2, 0, 20),
+    db: stringOption(values, 'db'),
+    config: stringOption(values, 'config'),
+    help: values.help === true,
+  };
 }
 
 /** The NAS-identifying attributes the session's newest record carried (RFC 5176 §3). */

@@ -1,5 +1,13 @@
 // `aioradius user add|del|list`: manages the users table `serve` reads (SQLite or PostgreSQL).
-import { commandFailed, UsageError } from './args.js';
+import {
+  commandFailed,
+  type OptionSpec,
+  parseCommandLine,
+  SHARED_OPTIONS,
+  stringList,
+  stringOption,
+  UsageError,
+} from './args.js';
 import { existsSync } from 'node:fs';
 import {
   type NewPasswordHashScheme,
@@ -69,87 +77,44 @@ interface Args {
   help: boolean;
 }
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  password: { type: 'string' },
+  'nt-hash': { type: 'string' },
+  'password-hash': { type: 'string' },
+  scheme: { type: 'string' },
+  mschap: { type: 'boolean' },
+  cleartext: { type: 'boolean' },
+  create: { type: 'boolean' },
+  reply: { type: 'string', multiple: true },
+  check: { type: 'string', multiple: true },
+  dictionary: SHARED_OPTIONS.dictionary,
+  db: { type: 'string' },
+  config: SHARED_OPTIONS.config,
+  replace: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const satisfies Record<string, OptionSpec>;
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    positional: [],
-    reply: [],
-    check: [],
-    dictionaries: [],
-    replace: false,
-    json: false,
-    help: false,
-    mschap: false,
-    cleartext: false,
-    create: false,
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  return {
+    positional: positionals,
+    password: stringOption(values, 'password'),
+    ntHash: stringOption(values, 'nt-hash'),
+    passwordHash: stringOption(values, 'password-hash'),
+    scheme: stringOption(values, 'scheme'),
+    reply: stringList(values, 'reply'),
+    check: stringList(values, 'check'),
+    dictionaries: stringList(values, 'dictionary'),
+    db: stringOption(values, 'db'),
+    config: stringOption(values, 'config'),
+    replace: values.replace === true,
+    json: values.json === true,
+    help: values.help === true,
+    mschap: values.mschap === true,
+    cleartext: values.cleartext === true,
+    create: values.create === true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        a.help = true;
-        break;
-      case '--password':
-        a.password = value();
-        break;
-      case '--nt-hash':
-        a.ntHash = value();
-        break;
-      case '--password-hash':
-        a.passwordHash = value();
-        break;
-      case '--scheme':
-        a.scheme = value();
-        break;
-      case '--mschap':
-        a.mschap = true;
-        break;
-      case '--cleartext':
-        a.cleartext = true;
-        break;
-      case '--create':
-        a.create = true;
-        break;
-      case '--reply':
-        a.reply.push(value());
-        break;
-      case '--check':
-        a.check.push(value());
-        break;
-      case '-D':
-      case '--dictionary':
-        a.dictionaries.push(value());
-        break;
-      case '--db':
-        a.db = value();
-        break;
-      case '--config':
-      case '-c':
-        a.config = value();
-        break;
-      case '--replace':
-        a.replace = true;
-        break;
-      case '--json':
-        a.json = true;
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        a.positional.push(arg);
-    }
-  }
-  return a;
 }
 
 function attributes(list: string[], option: string, dictionary: Dictionary): Array<[string, StoredValue]> {

@@ -274,7 +274,7 @@ describe('RADIUS/TLS listener', () => {
             ),
           ),
         );
-        replies.forEach(([reply], i) => assert.equal(reply.get('Reply-Message'), `hello u${i}`));
+        for (const [i, [reply]] of replies.entries()) assert.equal(reply.get('Reply-Message'), `hello u${i}`);
         const records = relay.serverRecords();
         if (shareRecords) assert.ok(records < 150, `${records} records for 300 replies`);
         else assert.ok(records >= 300, `${records} records for 300 replies`);
