@@ -50,7 +50,11 @@ async function rawHome(name: string, holdMs = 0) {
     setTimeout(() => {
       state.held--;
       if (!closed)
-        sock.send(req.createReply(ACCESS_ACCEPT, [['Reply-Message', name]]).encode(), rinfo.port, rinfo.address);
+        sock.send(
+          req.createReply(ACCESS_ACCEPT, [['Reply-Message', name]]).encode(),
+          rinfo.port,
+          rinfo.address,
+        );
     }, holdMs);
   });
   sock.bind(0, '127.0.0.1');
