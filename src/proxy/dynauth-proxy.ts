@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { RADSEC_SECRET } from '../client/server-pool.js';
 import { isIP } from 'node:net';
 import {
   type DacConfig,
@@ -184,7 +185,7 @@ export class DynauthProxy extends DynamicAuthorizationServer {
           addresses = [];
         }
       }
-      for (const a of addresses) if (!out.has(a)) out.set(a, h.secret);
+      for (const a of addresses) if (!out.has(a)) out.set(a, h.secret ?? RADSEC_SECRET);
     }
     return out;
   }

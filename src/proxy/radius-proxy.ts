@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RadiusClient } from '../client/radius-client.js';
-import type { ServerConfig } from '../client/server-pool.js';
+import { RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
 import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
 import type { ServiceKind } from '../client/destination.js';
 import { ConfigError, RadiusError } from '../errors.js';
@@ -36,8 +36,8 @@ export interface HomeServerConfig {
   acct?: number;
   /** CoA/Disconnect port; default 3799 (2083 with transport 'tls'). */
   coa?: number;
-  /** The secret shared with this home server (each hop has its own, RFC 2865 §3). */
-  secret: string | Buffer;
+  /** The secret shared with this home server (each hop has its own, RFC 2865 §3); over TLS default 'radsec'. */
+  secret?: string | Buffer;
   /** Default 'udp'. */
   transport?: ClientTransport;
   /** For transport 'tls': certificates, CA, PSK... as RadiusClient's servers. */
@@ -189,13 +189,14 @@ export class RadiusProxy {
         throw new ConfigError(file, `homeServers[${i}].name`, 'a home server name is required');
       if (names.has(h.name))
         throw new ConfigError(file, `homeServers[${i}].name`, `duplicate name ${h.name}`);
-      if (h.secret === undefined || h.secret === '')
+      if ((h.secret === undefined && h.transport !== 'tls') || h.secret === '')
         throw new ConfigError(file, `homeServers[${i}].secret`, 'a shared secret is required');
       names.add(h.name);
       return {
         name: h.name,
         host: h.host,
-        secret: h.secret,
+        // RFC 6614 §2.3: over TLS the secret is 'radsec' unless told otherwise.
+        secret: h.secret ?? RADSEC_SECRET,
         transport: h.transport,
         tls: h.tls,
         authPort: h.auth,
@@ -238,7 +239,7 @@ export class RadiusProxy {
         return {
           name: h.name,
           host: h.host,
-          secret: h.secret,
+          secret: h.secret ?? RADSEC_SECRET,
           transport: h.transport ?? 'udp',
           ports: {
             auth: h.auth ?? (tls ? 2083 : 1812),
