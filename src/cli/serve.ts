@@ -682,7 +682,13 @@ export async function run(argv: string[]): Promise<number> {
     ports = await server.start();
     if (config.metrics) {
       const queue = server.proxy?.queue;
-      metrics = new ServeMetrics(server, (a) => server.clientName(a), queue ? () => queue.depth : undefined);
+      const proxy = server.proxy;
+      metrics = new ServeMetrics(
+        server,
+        (a) => server.clientName(a),
+        queue ? () => queue.depth : undefined,
+        proxy ? () => proxy.status() : undefined,
+      );
       server.metrics = metrics;
       // A worker's metrics are summed and served by the primary.
       if (worker) reportMetricsTo(metrics.registry);

@@ -20,9 +20,10 @@ describe('radclient (DAS) → serve (proxy) → FreeRADIUS (NAS) CoA/Disconnect'
   let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
   let coa: number;
   let acct: number;
+  let metricsPort: number;
 
   before(async () => {
-    const ports = await freePorts(7);
+    const ports = await freePorts(8);
     nas = await startFreeradius({
       secret: NAS_SECRET,
       authPort: ports[0],
@@ -33,13 +34,13 @@ describe('radclient (DAS) → serve (proxy) → FreeRADIUS (NAS) CoA/Disconnect'
     });
     tmp = await tempDir('aioradius-proxy-coa-');
     const config = path.join(tmp.dir, 'serve.yaml');
-    [, , , , , acct, coa] = ports;
+    [, , , , , acct, coa, metricsPort] = ports;
     await writeFile(
       config,
       `listen:\n  host: 127.0.0.1\n  auth: ${ports[4]}\n  acct: ${acct}\n  coa: ${coa}\n` +
         `clients:\n  - address: 127.0.0.1\n    name: nas-one\n    secret: ${NAS_SECRET}\n    coaPort: ${ports[2]}\n` +
-        'database: ./acct.db\n' +
-        'proxy:\n  timeout: 0.5\n  retries: 0\n  homeServers:\n' +
+        `database: ./acct.db\nmetrics:\n  host: 127.0.0.1\n  port: ${metricsPort}\n` +
+        'proxy:\n  timeout: 0.5\n  retries: 0\n  probeInterval: 0.2\n  homeServers:\n' +
         `    - { name: home, host: 127.0.0.1, auth: ${ports[3]}, acct: ${ports[3]}, secret: ${HOME_SECRET} }\n` +
         '  pools:\n    - { name: p, servers: [home] }\n' +
         '  realms:\n    - { name: example.com, pool: p }\n',
@@ -87,5 +88,19 @@ describe('radclient (DAS) → serve (proxy) → FreeRADIUS (NAS) CoA/Disconnect'
     assert.equal(r.replies[0]?.code, 'Disconnect-ACK', r.stdout + r.stderr);
     const unknown = await das('disconnect', 'Acct-Session-Id = "never-seen", User-Name = "carol"');
     assert.equal(unknown.replies[0]?.code, 'Disconnect-NAK', unknown.stdout + unknown.stderr);
+  });
+
+  test("metrics: each home server port's state; the accounting port that never answers is out", async () => {
+    // The accounting of the test above is forwarded from the queue to a port where nothing listens.
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    let text = await scrape();
+    for (let i = 0; i < 100 && !/kind="acct",state="alive"} 0/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+    }
+    assert.match(text, /radius_proxy_home_server_state\{server="home",kind="auth",state="alive"\} 1/);
+    assert.match(text, /radius_proxy_home_server_state\{server="home",kind="acct",state="alive"\} 0/);
+    assert.match(text, /radius_proxy_home_server_state\{server="home",kind="acct",state="zombie"\} 1/);
+    assert.match(text, /radius_proxy_home_server_in_flight\{server="home"\} \d+/);
   });
 });
