@@ -244,10 +244,13 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
     }
   }
 
-  /** Stops the probes and timers. */
+  /** Stops the probes and timers; requests waiting for a window go on (to a closed client: they fail). */
   close(): void {
     this.closed = true;
-    for (const e of this.entries.values()) for (const kind of KINDS) this.stopTimers(e.ports[kind]);
+    for (const e of this.entries.values()) {
+      for (const kind of KINDS) this.stopTimers(e.ports[kind]);
+      for (const next of e.window.waiting.drain()) next();
+    }
   }
 
   /** A request sent at `sentAt` got no answer at all. */
