@@ -235,7 +235,8 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
       if (p.state !== 'alive') this.countAnswer(p);
       return result;
     } catch (err) {
-      if (err instanceof RadiusTimeoutError) this.unanswered(p, sentAt);
+      // attempts 0: never sent (the client's own window was full), which says nothing of the server.
+      if (err instanceof RadiusTimeoutError && err.attempts > 0) this.unanswered(p, sentAt);
       throw err;
     } finally {
       const next = w.waiting.shift();
