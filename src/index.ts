@@ -197,11 +197,28 @@ export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
 export {
   type ForwardOptions,
   type HomeServerConfig,
+  type NasTarget,
   ProxyLoopError,
   ProxyRouteError,
   RadiusProxy,
   type RadiusProxyOptions,
 } from './proxy/radius-proxy.js';
+export {
+  DEFAULT_HOME_WINDOW,
+  type HealthServer,
+  HomeHealth,
+  type HomeHealthOptions,
+  type HomeServerState,
+  type HomeServerStatus,
+  type HomeStateChange,
+} from './proxy/home-health.js';
+export {
+  DynauthProxy,
+  type DynauthProxyOptions,
+  NasDirectory,
+  type NasDirectoryOptions,
+  type NasInfo,
+} from './proxy/dynauth-proxy.js';
 export {
   type BalanceMethod,
   type HealthCheck,

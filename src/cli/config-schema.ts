@@ -45,7 +45,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: 'listen.coa',
     type: 'port',
     reload: false,
-    doc: 'Dynamic Authorization port: accepted, not served yet.',
+    doc: 'Dynamic Authorization port (UDP): with a `proxy` section, CoA/Disconnect-Requests from home servers are forwarded to the NAS named in them (RFC 5176 §3.1).',
   },
   {
     path: 'listen.tcp',
@@ -118,6 +118,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 'auto',
     reload: true,
     doc: 'BlastRADIUS: require Message-Authenticator in Access-Requests (`auto`: once the NAS has sent one).',
+  },
+  {
+    path: 'clients[].coaPort',
+    type: 'port',
+    default: '3799',
+    reload: true,
+    doc: "The NAS's Dynamic Authorization port: where proxied CoA/Disconnect-Requests go.",
   },
   {
     path: 'clients[].limitProxyState',
@@ -371,6 +378,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     reload: false,
     doc: 'How it is reached.',
   },
+  {
+    path: 'proxy.homeServers[].window',
+    type: 'integer',
+    default: '65536',
+    reload: false,
+    doc: 'Most requests in flight to it; beyond, requests go to another server of the pool or wait.',
+  },
   { path: 'proxy.pools', type: 'list', reload: false, doc: 'Groups of home servers a realm sends to.' },
   {
     path: 'proxy.pools[].name',
@@ -446,7 +460,35 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: 'proxy.probeInterval',
     type: 'seconds',
     reload: false,
-    doc: 'Status-Server probes of a dead home server.',
+    doc: 'Status-Server probes of a zombie or dead home server.',
+  },
+  {
+    path: 'proxy.statusCheck',
+    type: 'true | false',
+    default: 'true',
+    reload: false,
+    doc: 'Probe zombie and dead home servers with Status-Server (RFC 5997).',
+  },
+  {
+    path: 'proxy.zombiePeriod',
+    type: 'seconds',
+    default: '40',
+    reload: false,
+    doc: 'How long a home server that stopped answering stays a zombie before it is dead.',
+  },
+  {
+    path: 'proxy.reviveAnswers',
+    type: '1..100',
+    default: '3',
+    reload: false,
+    doc: 'Status-Server answers in a row that bring a zombie or dead home server back to alive.',
+  },
+  {
+    path: 'proxy.reviveInterval',
+    type: 'seconds',
+    default: '120',
+    reload: false,
+    doc: 'Without `statusCheck`: when a dead home server is used again.',
   },
   {
     path: 'proxy.storeAndForward',

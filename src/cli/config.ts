@@ -45,7 +45,7 @@ export interface ListenConfig {
   host: string;
   auth: number;
   acct: number;
-  /** Dynamic Authorization (RFC 5176) port; accepted and validated, not served yet. */
+  /** Dynamic Authorization (RFC 5176) port: CoA/Disconnect proxying, with a `proxy` section. */
   coa?: number;
   /** RADIUS over TCP (RFC 6613). */
   tcp?: { port: number };
@@ -67,6 +67,8 @@ export interface ClientConfig {
   name?: string;
   requireMessageAuthenticator?: RequireMessageAuthenticator;
   limitProxyState?: boolean;
+  /** The NAS's Dynamic Authorization port (RFC 5176 §2.3); default 3799. */
+  coaPort?: number;
   /** Only requests over this transport match the entry; undefined matches any. */
   transport?: ClientTransport;
   /** TLS-PSK: the client authenticates with this identity and key (its transport is 'tls'). */
@@ -264,6 +266,20 @@ class Walker {
     return v;
   }
 
+  /** An integer min..max, or undefined when absent. */
+  count(
+    parts: readonly PathPart[],
+    node: Node | null | undefined,
+    min: number,
+    max: number,
+  ): number | undefined {
+    const v = this.scalar(parts, node);
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      this.fail(parts, node, `must be an integer ${min}..${max}`);
+    return v;
+  }
+
   boolean(parts: readonly PathPart[], node: Node | null | undefined): boolean | undefined {
     const v = this.scalar(parts, node);
     if (v === null || v === undefined) return undefined;
@@ -320,6 +336,11 @@ export class ClientTable {
 
   constructor(clients: readonly ClientConfig[]) {
     this.sorted = [...clients].sort((a, b) => b.prefix - a.prefix);
+  }
+
+  /** Every entry, most specific first. */
+  get all(): readonly ClientConfig[] {
+    return this.sorted;
   }
 
   /**
@@ -489,6 +510,7 @@ function parseClient(w: Walker, node: Node, i: number, base: string): ClientConf
     name: w.string([...parts, 'name'], m.get('name')),
     requireMessageAuthenticator: (ram ?? undefined) as RequireMessageAuthenticator | undefined,
     limitProxyState: w.boolean([...parts, 'limitProxyState'], m.get('limitProxyState')),
+    coaPort: w.port([...parts, 'coaPort'], m.get('coaPort')),
     transport: psk === undefined ? (transport as ClientTransport | undefined) : 'tls',
     psk,
   };
@@ -973,6 +995,7 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
       coa: w.port([...hp, 'coa'], h.get('coa')),
       secret,
       transport: transport as ClientTransport | undefined,
+      window: w.count([...hp, 'window'], h.get('window'), 1, 1_000_000),
     };
   });
   if (homeServers.length === 0)
@@ -1055,6 +1078,10 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
     retries: (retries ?? undefined) as number | undefined,
     noResponse: noResponse as 'reject' | 'drop' | undefined,
     probeInterval: w.positive([...parts, 'probeInterval'], m.get('probeInterval'), 3600),
+    statusCheck: w.boolean([...parts, 'statusCheck'], m.get('statusCheck')),
+    zombiePeriod: w.positive([...parts, 'zombiePeriod'], m.get('zombiePeriod'), 3600),
+    reviveAnswers: w.count([...parts, 'reviveAnswers'], m.get('reviveAnswers'), 1, 100),
+    reviveInterval: w.positive([...parts, 'reviveInterval'], m.get('reviveInterval'), 86400),
     storeAndForward: w.boolean([...parts, 'storeAndForward'], m.get('storeAndForward')),
   };
 }

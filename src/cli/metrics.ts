@@ -1,5 +1,6 @@
 // Prometheus metrics of `aioradius serve`, read from the server's counters at scrape time.
 import http from 'node:http';
+import type { HomeServerState, HomeServerStatus } from '../proxy/home-health.js';
 import {
   collectDefaultMetrics,
   Counter,
@@ -117,6 +118,8 @@ export class HandlerHistogram extends Histogram<'type'> {
 }
 
 /** The metrics of one server: a registry, a latency histogram to feed, and an HTTP endpoint. */
+const HOME_STATES: readonly HomeServerState[] = ['alive', 'zombie', 'dead'];
+
 export class ServeMetrics {
   readonly registry = new Registry();
   /** Handler time in seconds, by request type (auth, acct), including the commit of accounting. */
@@ -127,6 +130,7 @@ export class ServeMetrics {
     server: AbstractRadiusServer,
     nasName: (address: string) => string | undefined,
     queueDepth?: () => number | undefined,
+    homeServers?: () => readonly HomeServerStatus[],
   ) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry });
@@ -202,6 +206,31 @@ export class ServeMetrics {
           this.set(queueDepth() ?? 0);
         },
       });
+    if (homeServers !== undefined) {
+      // One series per state, 1 for the current one (the Prometheus way of showing an enum).
+      new Gauge({
+        name: 'radius_proxy_home_server_state',
+        help: "Home servers' state per port: alive, zombie (stopped answering, probed) or dead",
+        labelNames: ['server', 'kind', 'state'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const s of homeServers())
+            for (const state of HOME_STATES)
+              this.set({ server: s.name, kind: s.kind, state }, s.state === state ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'radius_proxy_home_server_in_flight',
+        help: 'Requests forwarded to a home server and not answered yet (its window is the most)',
+        labelNames: ['server'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const s of homeServers()) if (s.kind === 'auth') this.set({ server: s.name }, s.inFlight);
+        },
+      });
+    }
     this.latency = new HandlerHistogram(registry);
   }
 

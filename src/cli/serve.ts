@@ -29,6 +29,7 @@ import { accountingRecord } from '../store/accounting.js';
 import type { EapMethodName } from '../eap/codes.js';
 import { EapServer } from '../eap/eap-server.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { DynauthProxy, NasDirectory } from '../proxy/dynauth-proxy.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { RedisSharedState } from '../store/redis-shared-state.js';
@@ -101,6 +102,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   /** Forwards the realms of the `proxy` section; undefined without one. */
   readonly proxy: RadiusProxy | undefined;
   private readonly proxyConfig: ServeConfig['proxy'];
+  /** Forwards CoA/Disconnect-Requests from home servers to NASes (`listen.coa` with a proxy). */
+  readonly dynauth: DynauthProxy | undefined;
 
   constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
     const { tcp, tls } = config.listen;
@@ -145,6 +148,28 @@ export class ConfiguredServer extends AbstractRadiusServer {
           accounting: proxy.storeAndForward === false ? undefined : { file: config.database },
         })
       : undefined;
+    this.dynauth =
+      this.proxy && config.listen.coa !== undefined
+        ? new DynauthProxy(
+            this.proxy,
+            config.listen.host,
+            { port: config.listen.coa, dictionary: config.dictionary, logger, nases: this.nasDirectory() },
+            proxy?.noResponse,
+          )
+        : undefined;
+  }
+
+  /** NASes for CoA proxying: the configured clients (read at each lookup: SIGHUP replaces them). */
+  private nasDirectory(): NasDirectory {
+    return new NasDirectory({
+      byAddress: (address) => {
+        const c = this.clients.match(address);
+        return c && { secret: c.secret, coaPort: c.coaPort, name: c.name };
+      },
+      // A client named as the NAS calls itself, when the entry is one address (not a network).
+      byIdentifier: (identifier) =>
+        this.clients.all.find((c) => c.name === identifier && c.prefix === c.network.length * 8)?.address,
+    });
   }
 
   /** An EapServer whose inner methods check the users of the config and of the database. */
@@ -348,8 +373,11 @@ export class ConfiguredServer extends AbstractRadiusServer {
     const t0 = performance.now();
     try {
       const proxy = this.proxy;
-      if (proxy !== undefined && proxy.route(attributes)?.pool !== undefined)
+      if (proxy !== undefined && proxy.route(attributes)?.pool !== undefined) {
+        // Which NAS holds a session: the fallback of CoA proxying when a DAS names none.
+        this.dynauth?.nases.noteAccounting(attributes, context.remote.address);
         return (await proxy.forward(context)) as HandlerResult<null>;
+      }
       const record = accountingRecord(context.packet, context.remote.address);
       // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
       const stored = await this.store.recordAccounting(record);
@@ -655,7 +683,13 @@ export async function run(argv: string[]): Promise<number> {
     ports = await server.start();
     if (config.metrics) {
       const queue = server.proxy?.queue;
-      metrics = new ServeMetrics(server, (a) => server.clientName(a), queue ? () => queue.depth : undefined);
+      const proxy = server.proxy;
+      metrics = new ServeMetrics(
+        server,
+        (a) => server.clientName(a),
+        queue ? () => queue.depth : undefined,
+        proxy ? () => proxy.status() : undefined,
+      );
       server.metrics = metrics;
       // A worker's metrics are summed and served by the primary.
       if (worker) reportMetricsTo(metrics.registry);
@@ -670,10 +704,24 @@ export async function run(argv: string[]): Promise<number> {
     await shared?.close();
     return 1;
   }
-  if (config.listen.coa !== undefined) {
+  let coaPort: number | undefined;
+  if (server.dynauth !== undefined) {
+    try {
+      coaPort = (await server.dynauth.start()).port;
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'cannot start the CoA listener');
+      process.stderr.write(`aioradius serve: cannot start: ${(err as Error).message}\n`);
+      await server.close();
+      await server.closeSources();
+      await metrics?.close();
+      await store.close();
+      await shared?.close();
+      return 1;
+    }
+  } else if (config.listen.coa !== undefined) {
     logger.warn(
       { port: config.listen.coa },
-      'listen.coa: Dynamic Authorization is not served by this version',
+      'listen.coa: Dynamic Authorization is only served as a proxy (a proxy section is needed)',
     );
   }
   const onHangup = () => {
@@ -733,6 +781,7 @@ export async function run(argv: string[]): Promise<number> {
       acct: ports.accPort,
       tcp: ports.tcpPort,
       tls: ports.tlsPort,
+      coa: coaPort,
       metrics: metricsPort,
       database: databaseForLog(config.database),
       sharedState: config.sharedState ? databaseForLog(config.sharedState) : undefined,
@@ -752,6 +801,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGHUP', onHangup);
     clearInterval(staleTimer);
+    await server.dynauth?.close();
     await server.closeSources();
     await store.close();
     await shared?.close();

@@ -100,6 +100,11 @@ export interface RadiusClientOptions {
   /** Seconds between Status-Server probes (RFC 5997) of a pool server marked dead; default 10. */
   probeInterval?: number;
   /**
+   * false: pool servers are never marked dead nor probed here, their caller keeps their health
+   * (RadiusProxy does, with zombie and dead states). Default true.
+   */
+  healthChecks?: boolean;
+  /**
    * Largest number of UDP sockets, or TCP/TLS connections, per server address and port (256 requests
    * in flight each); default 64.
    */
@@ -255,6 +260,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   private lastSendErrorLog = Number.NEGATIVE_INFINITY;
   private unloggedSendErrors = 0;
   private readonly probeIntervalMs: number;
+  private readonly healthChecks: boolean;
   private readonly idleMs: number;
   private readonly watchdogMs: number;
   private readonly strictAccess: boolean;
@@ -307,6 +313,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       throw new ConfigError(file, 'localAddress', `${String(this.localAddress)} is not an IP address`);
     this.logger = options.logger;
     this.probeIntervalMs = checkSeconds(options.probeInterval ?? 10, 'probeInterval', file);
+    this.healthChecks = options.healthChecks !== false;
     this.idleMs = checkSeconds(options.socketIdleTimeout ?? 30, 'socketIdleTimeout', file);
     const watchdog = options.watchdogInterval ?? 10;
     this.watchdogMs = watchdog === 0 ? 0 : checkSeconds(watchdog, 'watchdogInterval', file);
@@ -1260,7 +1267,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   // Health of pool servers
 
   private markDead(dest: Destination, secret: Buffer): void {
-    if (!dest.alive || this.isClosed) return;
+    if (!dest.alive || this.isClosed || !this.healthChecks) return;
     dest.alive = false;
     dest.probeSecret = dest.secret ?? secret;
     dest.probeTimer = setInterval(this.probeTick, this.probeIntervalMs, dest);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RadiusClient } from '../client/radius-client.js';
-import type { ServerConfig } from '../client/server-pool.js';
+import { RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
 import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
 import type { ServiceKind } from '../client/destination.js';
 import { ConfigError, RadiusError } from '../errors.js';
@@ -17,6 +17,12 @@ import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js'
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
+import {
+  DEFAULT_HOME_WINDOW,
+  HomeHealth,
+  type HomeHealthOptions,
+  type HomeServerStatus,
+} from './home-health.js';
 import { HomePool, type PoolConfig } from './home-pool.js';
 import { type RealmConfig, type RealmMatch, RealmTable } from './realm.js';
 
@@ -30,16 +36,21 @@ export interface HomeServerConfig {
   acct?: number;
   /** CoA/Disconnect port; default 3799 (2083 with transport 'tls'). */
   coa?: number;
-  /** The secret shared with this home server (each hop has its own, RFC 2865 §3). */
-  secret: string | Buffer;
+  /** The secret shared with this home server (each hop has its own, RFC 2865 §3); over TLS default 'radsec'. */
+  secret?: string | Buffer;
   /** Default 'udp'. */
   transport?: ClientTransport;
   /** For transport 'tls': certificates, CA, PSK... as RadiusClient's servers. */
   tls?: RadsecConnectionOptions;
+  /**
+   * Most requests in flight to this server (FreeRADIUS's max_outstanding): beyond it a request goes
+   * to another server of its pool with room, or waits for a place. Default 65536.
+   */
+  window?: number;
 }
 
 /** Options of a RadiusProxy. */
-export interface RadiusProxyOptions {
+export interface RadiusProxyOptions extends Omit<HomeHealthOptions, 'probeInterval'> {
   homeServers: readonly HomeServerConfig[];
   pools: readonly PoolConfig[];
   realms: readonly RealmConfig[];
@@ -49,7 +60,7 @@ export interface RadiusProxyOptions {
   retries?: number;
   /** Most seconds a request spends on one home server; default 5. */
   maxDuration?: number;
-  /** Seconds between Status-Server probes of a dead home server (RFC 5997); default 10. */
+  /** Seconds between Status-Server probes of a zombie or dead home server (RFC 5997); default 10. */
   probeInterval?: number;
   /** Most requests in flight to one home server; default 128. */
   maxInFlight?: number;
@@ -77,6 +88,18 @@ export interface RadiusProxyOptions {
    * forwarded directly and acknowledged with the home server's answer.
    */
   accounting?: AccountingQueueOptions;
+}
+
+/** The NAS a CoA-Request or Disconnect-Request is forwarded to (RFC 5176 §3.1). */
+export interface NasTarget {
+  /** The NAS's address. */
+  host: string;
+  /** Its Dynamic Authorization port; default 3799 (RFC 5176 §2.3). */
+  port?: number;
+  /** The secret shared with the NAS. */
+  secret: string | Buffer;
+  /** For logs. */
+  name?: string;
 }
 
 /** Where `forward` sends one request. */
@@ -146,6 +169,10 @@ export class RadiusProxy {
   readonly client: RadiusClient;
   /** The store-and-forward accounting queue, when `accounting` is configured. */
   readonly queue: AccountingQueue | undefined;
+  /** The home servers as configured. */
+  readonly homeServers: readonly HomeServerConfig[];
+  /** Home servers' states (alive, zombie, dead) and windows; its `state` event tells of changes. */
+  readonly health: HomeHealth;
   private readonly options: RadiusProxyOptions;
   private readonly instance = randomBytes(8);
   private counter = 0;
@@ -155,19 +182,21 @@ export class RadiusProxy {
 
   constructor(options: RadiusProxyOptions, file = 'RadiusProxy options') {
     this.options = options;
+    this.homeServers = options.homeServers ?? [];
     const names = new Set<string>();
     const servers: ServerConfig[] = (options.homeServers ?? []).map((h, i) => {
       if (typeof h?.name !== 'string' || h.name === '')
         throw new ConfigError(file, `homeServers[${i}].name`, 'a home server name is required');
       if (names.has(h.name))
         throw new ConfigError(file, `homeServers[${i}].name`, `duplicate name ${h.name}`);
-      if (h.secret === undefined || h.secret === '')
+      if ((h.secret === undefined && h.transport !== 'tls') || h.secret === '')
         throw new ConfigError(file, `homeServers[${i}].secret`, 'a shared secret is required');
       names.add(h.name);
       return {
         name: h.name,
         host: h.host,
-        secret: h.secret,
+        // RFC 6614 §2.3: over TLS the secret is 'radsec' unless told otherwise.
+        secret: h.secret ?? RADSEC_SECRET,
         transport: h.transport,
         tls: h.tls,
         authPort: h.auth,
@@ -200,7 +229,34 @@ export class RadiusProxy {
       probeInterval: options.probeInterval ?? 10,
       maxInFlight: options.maxInFlight ?? 128,
       logger: options.logger,
+      // Health is kept here, with FreeRADIUS's zombie and dead states.
+      healthChecks: false,
     });
+    this.health = new HomeHealth(
+      this.client,
+      (options.homeServers ?? []).map((h) => {
+        const tls = h.transport === 'tls';
+        return {
+          name: h.name,
+          host: h.host,
+          secret: h.secret ?? RADSEC_SECRET,
+          transport: h.transport ?? 'udp',
+          ports: {
+            auth: h.auth ?? (tls ? 2083 : 1812),
+            acct: h.acct ?? (tls ? 2083 : 1813),
+            coa: h.coa ?? (tls ? 2083 : 3799),
+          },
+          window: h.window ?? DEFAULT_HOME_WINDOW,
+        };
+      }),
+      options,
+    );
+    this.health.on('state', (change) =>
+      this.options.logger?.[change.to === 'alive' ? 'info' : 'warn'](
+        { ...change },
+        `home server ${change.server} (${change.kind}) is ${change.to}`,
+      ),
+    );
     if (options.accounting !== undefined) {
       this.queue = new AccountingQueue(options.accounting);
       this.queue.start((item) => this.sendQueued(item));
@@ -257,14 +313,15 @@ export class RadiusProxy {
     return this.forwardMatched(context, match, options);
   }
 
-  /** Home servers' health, per port (alive or dead) as the client engine keeps it. */
-  status(): ReturnType<RadiusClient['serverStatus']> {
-    return this.client.serverStatus();
+  /** Home servers' health per port (alive, zombie or dead) and their windows. */
+  status(): HomeServerStatus[] {
+    return this.health.status();
   }
 
   /** Closes the client engine (pending forwards reject) and the accounting queue (what is unsent stays queued). */
   async close(): Promise<void> {
     const queue = this.queue;
+    this.health.close();
     this.client.close();
     await queue?.close();
   }
@@ -317,7 +374,7 @@ export class RadiusProxy {
     for (const server of candidates) {
       let reply: Packet;
       try {
-        [reply] = await this.client.sendPacket(out, { server });
+        [reply] = await this.health.send(server, kind, out);
       } catch (err) {
         lastError = err;
         continue;
@@ -331,6 +388,23 @@ export class RadiusProxy {
     );
     if (isAuth && (this.options.noResponse ?? 'reject') === 'reject') return [[], ACCESS_REJECT];
     throw lastError;
+  }
+
+  /**
+   * Forwards a CoA-Request or Disconnect-Request from a home server acting as DAS to the NAS that
+   * holds the session (RFC 5176 §3.1): rebuilt for that hop (its secret, hidden attributes,
+   * Message-Authenticator) with our Proxy-State last, as for Access-Requests. Resolves with the
+   * NAS's reply attributes (every Proxy-State dropped: the DAS's own come back from its request)
+   * and its code, ACK or NAK. Rejects with ProxyLoopError, or the client's RadiusTimeoutError when
+   * the NAS does not answer. `filterReply` sees the reply with no realm.
+   */
+  async forwardToNas(request: Packet, nas: NasTarget): Promise<[ReplyAttributes, number]> {
+    if (this.isLoop(request)) throw new ProxyLoopError();
+    const ours = this.nextProxyState();
+    const out = this.rebuild(request, undefined, ours);
+    out.secret = typeof nas.secret === 'string' ? Buffer.from(nas.secret, 'utf8') : nas.secret;
+    const [reply] = await this.client.sendPacket(out, { remoteHost: nas.host, remotePort: nas.port ?? 3799 });
+    return [this.replyAttributes(reply, request, ours, undefined), reply.code];
   }
 
   /** Forwards one queued Accounting-Request; rejects when no home server of its pool answers. */
@@ -348,7 +422,7 @@ export class RadiusProxy {
     let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
     for (const server of this.candidates(pool, 'acct', queued, '')) {
       try {
-        await this.client.sendPacket(out, { server });
+        await this.health.send(server, 'acct', out);
         return;
       } catch (err) {
         lastError = err;
@@ -368,7 +442,7 @@ export class RadiusProxy {
         return [pinned.server];
       }
     }
-    const alive = (s: string, k: ServiceKind) => this.client.serverAlive(s, k) !== false;
+    const alive = (s: string, k: ServiceKind) => this.health.alive(s, k);
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
@@ -379,8 +453,13 @@ export class RadiusProxy {
       p = this.pools.get(p.fallback);
       if (p) order = p.order(kind, alive, keyText, nas);
     }
-    // None alive: try the pool's servers anyway (a dead mark is a hint until the probe answers).
-    if (order.length === 0) order = [...pool.servers];
+    // None alive: zombies, then the dead (a mark is a hint until the probes say otherwise).
+    if (order.length === 0) order = this.health.lastResort(pool.servers, kind);
+    // A server whose window is full comes after those with room (it would make the request wait).
+    if (order.length > 1 && !this.health.hasRoom(order[0])) {
+      const room = order.filter((s) => this.health.hasRoom(s));
+      if (room.length > 0) order = [...room, ...order.filter((s) => !this.health.hasRoom(s))];
+    }
     return order;
   }
 

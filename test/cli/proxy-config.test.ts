@@ -70,4 +70,20 @@ describe('serve config: proxy', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('health keys, windows and the NAS CoA port parse; bad values fail at their field', () => {
+    const text =
+      BASE.replace('secret: s\n', 'secret: s\n    coaPort: 13799\n') +
+      PROXY.replace('secret: hs }', 'secret: hs, window: 32 }') +
+      '  statusCheck: false\n  zombiePeriod: 20\n  reviveAnswers: 2\n  reviveInterval: 60\n';
+    const c = parseConfig(text, 'serve.yaml');
+    assert.equal(c.clients[0].coaPort, 13799);
+    assert.equal(c.proxy?.homeServers[0].window, 32);
+    assert.equal(c.proxy?.statusCheck, false);
+    assert.equal(c.proxy?.zombiePeriod, 20);
+    assert.equal(c.proxy?.reviveAnswers, 2);
+    assert.equal(c.proxy?.reviveInterval, 60);
+    assert.equal(failure(text.replace('reviveAnswers: 2', 'reviveAnswers: 0')).field, 'proxy.reviveAnswers');
+    assert.equal(failure(text.replace('window: 32', 'window: 1.5')).field, 'proxy.homeServers[0].window');
+    assert.equal(failure(text.replace('coaPort: 13799', 'coaPort: 70000')).field, 'clients[0].coaPort');
+  });
 });

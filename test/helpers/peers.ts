@@ -1397,6 +1397,8 @@ export interface RadsecproxyTlsFront {
   tlsPort: number;
   /** The UDP home server on 127.0.0.1 it forwards every realm to, and the secret towards it. */
   udpPort: number;
+  /** Where accounting goes instead, when the home server takes it on another port. */
+  udpAcctPort?: number;
   udpSecret: string;
   /** PEM file paths: the CA client certificates must chain to, and radsecproxy's certificate and key. */
   caFile: string;
@@ -1425,9 +1427,16 @@ server home {
     secret ${f.udpSecret}
     StatusServer off
 }
+server homeacct {
+    host 127.0.0.1
+    port ${f.udpAcctPort ?? f.udpPort}
+    type udp
+    secret ${f.udpSecret}
+    StatusServer off
+}
 realm * {
     server home
-    accountingServer home
+    accountingServer homeacct
 }
 `,
     { port: f.tlsPort, proto: 'tcp' },

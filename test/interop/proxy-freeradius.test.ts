@@ -107,11 +107,11 @@ describe('proxy to FreeRADIUS home servers', { skip }, () => {
       r = await ask();
       assert.equal(r.replyCode, 'Access-Accept', r.stdout + r.stderr);
       assert.equal(printed(r.attributes, 'Reply-Message'), 'B saw alice');
-      assert.equal(proxy.client.serverAlive('a', 'auth'), false);
+      assert.equal(proxy.health.alive('a', 'auth'), false);
 
       a = await home('A', ports[0], ports[1]);
-      await until(() => proxy.client.serverAlive('a', 'auth') === true, 10_000);
-      assert.equal(proxy.client.serverAlive('a', 'auth'), true, 'A revived by its Status-Server answer');
+      await until(() => proxy.health.alive('a', 'auth') === true, 10_000);
+      assert.equal(proxy.health.alive('a', 'auth'), true, 'A revived by its Status-Server answer');
       r = await ask();
       assert.equal(printed(r.attributes, 'Reply-Message'), 'A saw alice');
     } finally {

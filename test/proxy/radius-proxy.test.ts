@@ -227,7 +227,7 @@ describe('RadiusProxy when home servers fail', () => {
       await h1.server.close();
       const [r] = await nas.sendPacket(alice(), to);
       assert.equal(r.get('Reply-Message'), 'from h2');
-      assert.equal(p.proxy.client.serverAlive('home1', 'auth'), false);
+      assert.equal(p.proxy.health.alive('home1', 'auth'), false);
       // While dead, requests go straight to the second.
       assert.equal((await nas.sendPacket(alice(), to))[0].get('Reply-Message'), 'from h2');
       // The first comes back on the same port; its Status-Server answer revives it (RFC 5997).
@@ -238,9 +238,9 @@ describe('RadiusProxy when home servers fail', () => {
       );
       await back.start();
       try {
-        for (let i = 0; i < 100 && !p.proxy.client.serverAlive('home1', 'auth'); i++)
+        for (let i = 0; i < 100 && !p.proxy.health.alive('home1', 'auth'); i++)
           await new Promise((r) => setTimeout(r, 50));
-        assert.equal(p.proxy.client.serverAlive('home1', 'auth'), true);
+        assert.equal(p.proxy.health.alive('home1', 'auth'), true);
         assert.equal((await nas.sendPacket(alice(), to))[0].get('Reply-Message'), 'from h1 again');
       } finally {
         await back.close();
