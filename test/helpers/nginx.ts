@@ -38,7 +38,7 @@ export async function startNginxUdp(groups: number[][]): Promise<NginxPeer> {
   const upstreams = groups
     .map(
       (g, i) =>
-        `  upstream group${i} {\n${g.map((p) => `    server 127.0.0.1:${p};\n`).join('')}  }\n` +
+        `  upstream group${i} {\n${g.map((p) => `    server 127.0.0.1:${p} max_fails=0;\n`).join('')}  }\n` +
         `  server {\n    listen 127.0.0.1:${ports[i]} udp;\n    proxy_pass group${i};\n` +
         '    proxy_responses 1;\n    proxy_timeout 5s;\n  }\n',
     )

@@ -42,15 +42,27 @@ async function sendTwice(port: number, bytes: Buffer): Promise<Buffer[]> {
   try {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     for (let i = 0; i < 2; i++) {
-      const got = new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply to copy ${i + 1}`)), 5000);
-        socket.once('message', (m) => {
-          clearTimeout(timer);
-          resolve(m);
+      // As a NAS does, a copy with no answer is sent again (after 1 s, up to 5 times): a copy that
+      // reaches the other instance while the first is still storing its reply in Redis is dropped
+      // there (RFC 5080 §2.2.2: a request in progress is not answered twice).
+      let reply: Buffer | undefined;
+      for (let attempt = 0; attempt < 5 && reply === undefined; attempt++) {
+        const got = new Promise<Buffer | undefined>((resolve) => {
+          const onMessage = (m: Buffer) => {
+            clearTimeout(timer);
+            resolve(m);
+          };
+          const timer = setTimeout(() => {
+            socket.off('message', onMessage);
+            resolve(undefined);
+          }, 1000);
+          socket.once('message', onMessage);
         });
-      });
-      socket.send(bytes, port, '127.0.0.1');
-      replies.push(await got);
+        socket.send(bytes, port, '127.0.0.1');
+        reply = await got;
+      }
+      if (reply === undefined) throw new Error(`no reply to copy ${i + 1}`);
+      replies.push(reply);
     }
   } finally {
     socket.close();
@@ -95,6 +107,16 @@ describe('two serve instances behind a round-robin UDP balancer', { skip }, () =
 
   /** How many log lines with message `msg` each instance has written so far. */
   const counts = (msg: string) => serves.map((s) => s.logs.filter((l) => l.msg === msg).length);
+  /** The counts once `total` more lines than `before` were logged (a line may follow its reply). */
+  async function countsAfter(msg: string, before: number[], total: number): Promise<number[]> {
+    const deadline = Date.now() + 5000;
+    let now = counts(msg);
+    while (now[0] - before[0] + now[1] - before[1] < total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      now = counts(msg);
+    }
+    return now;
+  }
 
   test('a user added with `aioradius user add --db postgres://…` is accepted by both instances', async () => {
     const added = await runUser(['add', 'bob', '--password', 'bobpw', '--db', pg.url]);
@@ -111,7 +133,7 @@ describe('two serve instances behind a round-robin UDP balancer', { skip }, () =
       });
       assert.equal(r.replyCode, 'Access-Accept', r.stdout + r.stderr);
     }
-    const after = counts('Access-Accept');
+    const after = await countsAfter('Access-Accept', before, 2);
     assert.deepEqual(
       after.map((n, i) => n - before[i]),
       [1, 1],
@@ -147,7 +169,7 @@ describe('two serve instances behind a round-robin UDP balancer', { skip }, () =
         'Acct-Input-Octets = 1234\nAcct-Terminate-Cause = User-Request\n',
     });
     assert.equal(stop.replies[0]?.code, 'Accounting-Response', stop.stdout + stop.stderr);
-    const after = counts('accounting stored');
+    const after = await countsAfter('accounting stored', before, 2);
     assert.deepEqual(
       after.map((n, i) => n - before[i]),
       [1, 1],
@@ -183,7 +205,7 @@ describe('two serve instances behind a round-robin UDP balancer', { skip }, () =
     const [first, second] = await sendTwice(authFront, request);
     assert.equal(first[0], 2, 'Access-Accept');
     assert.deepEqual(second, first, 'the same reply');
-    const after = counts('Access-Accept');
+    const after = await countsAfter('Access-Accept', before, 1);
     assert.equal(after[0] - before[0] + after[1] - before[1], 1, 'decided once, by one instance');
 
     const acct = createPacket(ACCOUNTING_REQUEST, SECRET, {
@@ -197,7 +219,7 @@ describe('two serve instances behind a round-robin UDP balancer', { skip }, () =
     const [r1, r2] = await sendTwice(acctFront, acct);
     assert.equal(r1[0], 5, 'Accounting-Response');
     assert.deepEqual(r2, r1);
-    const storedAfter = counts('accounting stored');
+    const storedAfter = await countsAfter('accounting stored', stored, 1);
     assert.equal(storedAfter[0] - stored[0] + storedAfter[1] - stored[1], 1, 'handled once');
   });
 });
