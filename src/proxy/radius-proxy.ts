@@ -16,6 +16,7 @@ import {
 import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
+import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
 import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
 import { HomePool, type PoolConfig } from './home-pool.js';
 import { type RealmConfig, type RealmMatch, RealmTable } from './realm.js';
@@ -76,7 +77,16 @@ export interface RadiusProxyOptions {
    * this SQLite file, then forwarded in order until a home server answers. Without it they are
    * forwarded directly and acknowledged with the home server's answer.
    */
-  accounting?: AccountingQueueOptions;
+  accounting?: AccountingQueueOptions & {
+    /**
+     * Seconds a home server recognises a retransmission of a record it answered (RFC 5080
+     * §2.2.2; FreeRADIUS's `cleanup_delay`, 5 by default). A record sent to a UDP home server and
+     * not yet marked delivered when this process stopped goes out again after the restart with the
+     * same bytes from the same source port: recorded once if the restart falls within this window.
+     * Default 5.
+     */
+    duplicateWindow?: number;
+  };
 }
 
 /** Where `forward` sends one request. */
@@ -146,6 +156,8 @@ export class RadiusProxy {
   readonly client: RadiusClient;
   /** The store-and-forward accounting queue, when `accounting` is configured. */
   readonly queue: AccountingQueue | undefined;
+  /** Sends queued accounting to UDP home servers, each record once (with `accounting`). */
+  private readonly forwarder: AccountingForwarder | undefined;
   private readonly options: RadiusProxyOptions;
   private readonly instance = randomBytes(8);
   private counter = 0;
@@ -202,8 +214,24 @@ export class RadiusProxy {
       logger: options.logger,
     });
     if (options.accounting !== undefined) {
-      this.queue = new AccountingQueue(options.accounting);
-      this.queue.start((item) => this.sendQueued(item));
+      const queue = new AccountingQueue(options.accounting);
+      const targets = new Map<string, ForwarderTarget>();
+      for (const h of options.homeServers ?? [])
+        if ((h.transport ?? 'udp') === 'udp')
+          targets.set(h.name, {
+            name: h.name,
+            host: h.host,
+            port: h.acct ?? 1813,
+            secret: Buffer.isBuffer(h.secret) ? h.secret : Buffer.from(h.secret, 'utf8'),
+          });
+      this.forwarder = new AccountingForwarder(queue, targets, {
+        timeoutMs: (options.timeout ?? 1) * 1000,
+        retries: options.retries ?? 2,
+        duplicateWindowMs: (options.accounting.duplicateWindow ?? 5) * 1000,
+        logger: options.logger,
+      });
+      this.queue = queue;
+      queue.start((item) => this.sendQueued(item));
     }
   }
 
@@ -266,6 +294,7 @@ export class RadiusProxy {
   async close(): Promise<void> {
     const queue = this.queue;
     this.client.close();
+    this.forwarder?.close();
     await queue?.close();
   }
 
@@ -335,32 +364,50 @@ export class RadiusProxy {
     throw lastError;
   }
 
-  /** Forwards one queued Accounting-Request; rejects when no home server of its pool answers. */
-  private async sendQueued(item: QueuedRequest): Promise<void> {
+  /**
+   * Forwards one queued Accounting-Request; rejects when no home server of its pool answers. UDP
+   * home servers go through the forwarder (each record recorded once, across restarts); TCP/TLS
+   * ones through the client engine (a record in flight at a crash may be recorded twice).
+   */
+  private async sendQueued(item: QueuedRequest): Promise<undefined | (() => void)> {
     const pool = this.pools.get(item.pool);
     if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
     const queued = decodeRequest(QUEUE_KEY, item.packet);
-    const out = this.rebuild(queued, undefined, this.nextProxyState());
-    // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
-    const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
-    if (waited > 0) {
-      const before = queued.get('Acct-Delay-Time');
-      out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
-    }
-    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
-    for (const server of this.candidates(pool, 'acct', queued, '')) {
+    const build = (): Packet => {
+      const out = this.rebuild(queued, undefined, this.nextProxyState());
+      // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
+      const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
+      if (waited > 0) {
+        const before = queued.get('Acct-Delay-Time');
+        out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
+      }
+      return out;
+    };
+    const forwarder = this.forwarder as AccountingForwarder;
+    const alive = (s: string, k: ServiceKind) =>
+      forwarder.handles(s) ? forwarder.alive(s) : this.client.serverAlive(s, k) !== false;
+    const downMs = (this.options.probeInterval ?? 10) * 1000;
+    let lastError: unknown;
+    for (const server of this.candidates(pool, 'acct', queued, '', alive)) {
       try {
-        await this.client.sendPacket(out, { server });
+        if (forwarder.handles(server)) return await forwarder.send(item, server, build, downMs);
+        await this.client.sendPacket(build(), { server });
         return;
       } catch (err) {
         lastError = err;
       }
     }
-    throw lastError;
+    throw lastError ?? new ProxyRouteError(`no home server in pool ${pool.name}`);
   }
 
   /** The servers to try: the EAP conversation's own, else the pool's order, else its fallback. */
-  private candidates(pool: HomePool, kind: ServiceKind, request: Packet, nas: string): string[] {
+  private candidates(
+    pool: HomePool,
+    kind: ServiceKind,
+    request: Packet,
+    nas: string,
+    alive = this.aliveInClient,
+  ): string[] {
     const state = request.attributes.hasType(STATE) ? request.get('State') : undefined;
     if (Buffer.isBuffer(state)) {
       const key = state.toString('hex');
@@ -370,7 +417,6 @@ export class RadiusProxy {
         return [pinned.server];
       }
     }
-    const alive = (s: string, k: ServiceKind) => this.client.serverAlive(s, k) !== false;
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
@@ -385,6 +431,9 @@ export class RadiusProxy {
     if (order.length === 0) order = [...pool.servers];
     return order;
   }
+
+  private readonly aliveInClient = (s: string, k: ServiceKind): boolean =>
+    this.client.serverAlive(s, k) !== false;
 
   private pin(reply: Packet, server: string): void {
     const state = reply.get('State');
