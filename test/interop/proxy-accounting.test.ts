@@ -1,10 +1,12 @@
 // Store-and-forward accounting through the proxy to a FreeRADIUS home server writing a detail
 // file: 10,000 Accounting-Requests while the home server is stopped and started again mid-run, and
 // while the proxy itself is killed with SIGKILL and restarted: every request the NAS saw
-// acknowledged is in the detail file exactly once (counted by Acct-Session-Id). After the proxy's
-// restart, records whose delivery was not yet marked go out again with the same bytes from the same
-// source port, and FreeRADIUS answers them from its duplicate cache (cleanup_delay, 5 s).
+// acknowledged is in the detail file (counted by Acct-Session-Id): exactly once when the home server
+// is stopped; when the proxy is killed, the records in flight at that moment may be recorded twice
+// (FreeRADIUS keeps no duplicate cache for accounting, see below).
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -162,6 +164,7 @@ test('store-and-forward in serve: the proxy killed with SIGKILL mid-run loses no
     const acked = new Set<string>();
     let killed = false;
     let restarting: Promise<void> | undefined;
+    let restartMs = 0;
     const sends: Array<Promise<void>> = [];
     for (let i = 0; i < N; i++) {
       const id = `k-${i}`;
@@ -179,8 +182,10 @@ test('store-and-forward in serve: the proxy killed with SIGKILL mid-run loses no
               const dying = serve;
               dying.child.kill('SIGKILL');
               // Started again at once: the NAS's retransmissions reach the new process.
+              const killedAt = performance.now();
               restarting = dying.exited(10_000).then(async () => {
                 serve = await startServe(config);
+                restartMs = performance.now() - killedAt;
               });
             }
           },
@@ -191,7 +196,9 @@ test('store-and-forward in serve: the proxy killed with SIGKILL mid-run loses no
     await Promise.all(sends);
     await restarting;
     assert.ok(killed, 'the proxy was killed midway');
-    t.diagnostic(`acknowledged: ${acked.size} of ${N}`);
+    t.diagnostic(
+      `acknowledged: ${acked.size} of ${N}; killed to listening again: ${Math.round(restartMs)} ms`,
+    );
     let sessions: string[] = [];
     await until(() => {
       sessions = detailSessions(home);
@@ -205,11 +212,53 @@ test('store-and-forward in serve: the proxy killed with SIGKILL mid-run loses no
     assert.deepEqual(missing, [], 'acknowledged but never reached the home server');
     const twice = [...counts].filter(([, n]) => n > 1).length;
     t.diagnostic(`detail records: ${sessions.length} for ${counts.size} sessions; twice: ${twice}`);
-    assert.equal(twice, 0, 'no acknowledged record reached the home server twice');
+    // FreeRADIUS 3.2 forgets an answered Accounting-Request at once (it keeps no cleanup_delay for
+    // accounting: NASes are expected to change Acct-Delay-Time, hence the bytes, when they retry),
+    // so the records in flight at the kill, answered but not yet marked delivered, are recorded
+    // again when resent after the restart: at most one lane's window (maxInFlight, 64).
+    assert.ok(twice <= 64, `at most the records in flight at the kill reach the home server twice: ${twice}`);
   } finally {
     nas.close();
     await serve?.stop('SIGTERM');
     await home.stop();
     await tmp.remove();
+  }
+});
+
+test('FreeRADIUS 3.2 keeps answered Accounting-Requests no longer than it takes to answer them', {
+  skip: skipUnless('freeradius'),
+}, async () => {
+  // What the proxy can count on after a restart: a retransmission with the same bytes from the same
+  // source port is absorbed while the original is being handled, not once it was answered (its
+  // process.c skips cleanup_delay for accounting). An Access-Request would be answered from cache.
+  const home = await startFreeradius({ secret: HOME_SECRET });
+  const sock = createSocket('udp4');
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  try {
+    const packet = (session: string) =>
+      new AccountingRequest(HOME_SECRET)
+        .addAttributes(['User-Name', 'u'], ['Acct-Status-Type', 'Start'], ['Acct-Session-Id', session])
+        .encode();
+    const replies: number[] = [];
+    sock.on('message', (m) => replies.push(m[1]));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const together = packet('together');
+    sock.send(together, home.acctPort, '127.0.0.1');
+    sock.send(together, home.acctPort, '127.0.0.1');
+    const later = packet('later');
+    sock.send(later, home.acctPort, '127.0.0.1');
+    await until(() => replies.length >= 2, 5000);
+    await sleep(2000);
+    sock.send(later, home.acctPort, '127.0.0.1');
+    await until(() => replies.length >= 3, 5000);
+    await sleep(300);
+    const counts = new Map<string, number>();
+    for (const id of detailSessions(home)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    assert.equal(counts.get('together'), 1, 'a retransmission that meets the original is absorbed');
+    assert.equal(counts.get('later'), 2, 'the same bytes two seconds after the answer are recorded again');
+  } finally {
+    sock.close();
+    await home.stop();
   }
 });
