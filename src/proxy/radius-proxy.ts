@@ -115,6 +115,7 @@ const CHAP_CHALLENGE = 60;
 const MAGIC = Buffer.from('aior', 'latin1');
 /** The key queued requests are encoded with: they are only ever read back by this process. */
 const QUEUE_KEY = Buffer.from('aioradius accounting queue');
+const NO_FORWARD_OPTIONS: ForwardOptions = {};
 /** Most EAP conversations remembered for stickiness. */
 const MAX_STICKY = 65536;
 
@@ -248,31 +249,32 @@ export class RadiusProxy {
    * A handler for Access-Requests: forwards to the realm's pool and answers with the home
    * server's reply; a LOCAL realm (or none) goes to `local`, else Access-Reject.
    */
-  async handleAuth(
+  handleAuth(
     attributes: AttributesSet,
     context: RequestContext,
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
     ) => HandlerResult<number> | Promise<HandlerResult<number>>,
-  ): Promise<HandlerResult<number>> {
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
-    return (await this.forwardMatched(context, match, {})) as HandlerResult<number>;
+    // The forward's own promise, not one more wrapped around it: this is the per-request path.
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<number>>;
   }
 
   /** A handler for Accounting-Requests: forwards to the realm's pool; LOCAL (or none) goes to `local`. */
-  async handleAcct(
+  handleAcct(
     attributes: AttributesSet,
     context: RequestContext,
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
     ) => HandlerResult<null> | Promise<HandlerResult<null>>,
-  ): Promise<HandlerResult<null>> {
+  ): HandlerResult<null> | Promise<HandlerResult<null>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
-    return (await this.forwardMatched(context, match, {})) as HandlerResult<null>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<null>>;
   }
 
   /**
@@ -420,6 +422,7 @@ export class RadiusProxy {
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
+    if (order.length > 0) return order;
     const seen = new Set<string>([pool.name]);
     let p: HomePool | undefined = pool;
     while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
