@@ -248,6 +248,10 @@ export class AccountingForwarder {
       );
       if (this.closed) socket.close();
     })();
+    // A failed lookup or bind is tried again with the next record, not remembered for good.
+    link.ready.catch(() => {
+      link.ready = undefined;
+    });
     return link.ready;
   }
 
