@@ -318,7 +318,7 @@ describe('RadiusProxy store-and-forward accounting', () => {
       maxDuration: 1,
       probeInterval: 0.3,
       // Past the duplicate window a record is rebuilt, with Acct-Delay-Time grown by the wait.
-      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, duplicateWindow: 0.5 },
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, duplicateWindow: 0.1 },
     });
     const front = createRadiusServer(
       '127.0.0.1',
@@ -342,8 +342,9 @@ describe('RadiusProxy store-and-forward accounting', () => {
       assert.equal(reply.codeName, 'Accounting-Response');
       const depth = () => proxy.queue?.depth;
       assert.equal(depth(), 1);
-      // Held in the queue for over a second before the home server comes back.
-      await new Promise((r) => setTimeout(r, 1300));
+      // Held in the queue for over two seconds before the home server comes back: the bytes it gets
+      // were built at least a second after the record was queued (each retry rebuilds them).
+      await new Promise((r) => setTimeout(r, 2500));
       const seen: AttributesSet[] = [];
       back = createRadiusServer(
         '127.0.0.1',
