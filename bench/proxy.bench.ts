@@ -1,6 +1,7 @@
 /**
  * Proxy benchmark: PAP Access-Requests for alice@example.com per second through
  *   - aioradius: RadiusProxy on createRadiusServer (bench/proxy-server.ts),
+ *   - aioradius serve with a `proxy:` section (realm example.com → the same home server),
  *   - FreeRADIUS 3.2 as a proxy (proxy.conf: realm example.com → one home server),
  * both forwarding to the same home server (bench/proxy-server.ts without `home`, its own process),
  * with the same load generator (bench/loadgen.ts). Rounds rotate the order; medians are reported.
@@ -10,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { findBinary, startFreeradius } from '../test/helpers/peers.js';
 import { runRounds } from './rounds.js';
+import { startServeProcess } from './serve.bench.js';
 import { type BenchServerOptions, isMain, startServerProcess } from './server-process.js';
 import { fmtInt, fmtRatio, table } from './stats.js';
 
@@ -59,8 +61,23 @@ async function main(): Promise<void> {
       home: { port: home.port, secret: HOME_SECRET },
     });
     stops.push(() => ours.stop());
+    const serve = await startServeProcess({
+      secret: NAS_SECRET,
+      metrics: false,
+      extraYaml: [
+        'proxy:',
+        '  homeServers:',
+        `    - { name: home, host: 127.0.0.1, auth: ${home.port}, secret: ${HOME_SECRET} }`,
+        '  pools:',
+        '    - { name: p, servers: [home] }',
+        '  realms:',
+        '    - { name: example.com, pool: p }',
+      ].join('\n'),
+    });
+    stops.push(() => serve.dispose());
     const targets = [
       { name: 'aioradius', label: 'aioradius RadiusProxy', port: ours.port, pids: [ours.pid] },
+      { name: 'serve', label: 'aioradius serve (proxy:)', port: serve.authPort, pids: [serve.pid] },
     ];
     if (findBinary('freeradius')) {
       const fr = await startFreeradius({ secret: NAS_SECRET, proxyConf: freeradiusProxyConf(home.port) });
@@ -107,6 +124,7 @@ async function main(): Promise<void> {
     );
     const by = (n: string) => results.find((r) => r.name === n)?.medianRps ?? Number.NaN;
     console.log(`aioradius / FreeRADIUS (proxied req/s): ${fmtRatio(by('aioradius') / by('freeradius'))}`);
+    console.log(`serve / FreeRADIUS (proxied req/s): ${fmtRatio(by('serve') / by('freeradius'))}`);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   }

@@ -41,6 +41,8 @@ export interface ServeProcessOptions {
   logLevel?: string;
   /** Open the Prometheus endpoint (default true). */
   metrics?: boolean;
+  /** More top-level YAML (e.g. a `proxy:` section), appended to the generated config. */
+  extraYaml?: string;
 }
 
 /** A running `aioradius serve` child on free loopback ports, with its own directory and database. */
@@ -81,6 +83,7 @@ export async function startServeProcess(o: ServeProcessOptions = {}): Promise<Se
     'log:',
     `  level: ${o.logLevel ?? 'warn'}`,
     ...(metricsPort ? ['metrics:', '  host: 127.0.0.1', `  port: ${metricsPort}`] : []),
+    ...(o.extraYaml ? [o.extraYaml] : []),
     '',
   ].join('\n');
   await writeFile(config, yaml);

@@ -231,6 +231,7 @@ export {
   type AccountingQueueOptions,
   type QueuedRequest,
   type QueueSender,
+  type SentAttempt,
 } from './proxy/accounting-queue.js';
 export {
   type ParsedUserName,

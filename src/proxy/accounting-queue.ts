@@ -6,9 +6,9 @@ import { openDatabase } from '../store/accounting-tables.js';
 export interface AccountingQueueOptions {
   /** The SQLite file (created if missing; may be the one `serve` keeps users and accounting in). */
   file: string;
-  /** Most queued requests forwarded at once; default 64. */
+  /** Most queued requests forwarded at once, per pool; default 64. */
   maxInFlight?: number;
-  /** Seconds to wait before trying again after no home server answered; default 1. */
+  /** Seconds to wait before trying a pool again after none of its home servers answered; default 1. */
   retryDelay?: number;
   /** Seconds a forwarded request is remembered, so that a NAS retransmission is not queued again; default 600. */
   keepSent?: number;
@@ -24,14 +24,36 @@ export interface QueuedRequest {
   queuedAt: number;
 }
 
-/** Sends one queued request; resolves once a home server acknowledged it, rejects otherwise. */
-export type QueueSender = (item: QueuedRequest) => Promise<void>;
+/** The bytes a queued request was last sent with, committed before they left. */
+export interface SentAttempt {
+  seq: number;
+  server: string;
+  wire: Buffer;
+  /** ms since 1970. */
+  at: number;
+}
+
+/**
+ * Sends one queued request; resolves once a home server acknowledged it (optionally with a
+ * function called once that is durably marked), rejects otherwise.
+ */
+export type QueueSender = (item: QueuedRequest) => Promise<undefined | (() => void)>;
 
 interface Incoming {
   nas: string;
   key: string;
   pool: string;
   packet: Buffer;
+}
+
+/** One pool's ordered queue: a dead pool holds back only its own requests. */
+interface Lane {
+  pool: string;
+  cursor: number;
+  inFlight: number;
+  retry: QueuedRequest[];
+  paused: boolean;
+  pauseTimer: NodeJS.Timeout | undefined;
 }
 
 const SCHEMA = `
@@ -46,35 +68,43 @@ CREATE TABLE IF NOT EXISTS proxy_acct_queue (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proxy_acct_queue_req ON proxy_acct_queue (nas, req_key);
 CREATE INDEX IF NOT EXISTS proxy_acct_queue_unsent ON proxy_acct_queue (seq) WHERE sent_at IS NULL;
+CREATE INDEX IF NOT EXISTS proxy_acct_queue_pool ON proxy_acct_queue (pool, seq) WHERE sent_at IS NULL;
+CREATE TABLE IF NOT EXISTS proxy_acct_sources (
+  server TEXT PRIMARY KEY,
+  port INTEGER NOT NULL
+);
 `;
+
+/** Columns added after the first release: the bytes of the last transmission and where they went. */
+const ATTEMPT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['server', 'TEXT'],
+  ['wire', 'BLOB'],
+  ['attempted_at', 'INTEGER'],
+];
 
 /**
  * Store-and-forward for accounting (RFC 2866 §2: a NAS is answered only once the record is safe).
  * A request is acknowledged to the NAS once its INSERT has committed (WAL, synchronous=FULL,
- * group commit); then it is forwarded, oldest first, until a home server answers, and marked
- * sent. A NAS retransmission (same NAS, same Request Authenticator) is not queued twice. After a
- * crash, whatever was not marked sent is forwarded again: requests in flight at the crash may
- * reach the home server twice (RADIUS accounting has no idempotency key).
+ * group commit); then it is forwarded, oldest first within its pool (each pool has its own ordered
+ * lane), until a home server answers, and marked sent (group commit too). A NAS retransmission
+ * (same NAS, same Request Authenticator) is not queued twice. The bytes of each transmission can be
+ * committed before they leave (`saveAttempt`), so that after a crash a record whose delivery was not
+ * marked goes out again exactly as before (see AccountingForwarder).
  */
 export class AccountingQueue {
   readonly db: Database.Database;
   private readonly commit: GroupCommit<Incoming, boolean>;
+  private readonly attemptCommit: GroupCommit<SentAttempt, undefined>;
+  private readonly markCommit: GroupCommit<number, undefined>;
   private readonly insert: Database.Statement;
-  private readonly markSent: Database.Statement;
   private readonly next: Database.Statement;
   private readonly purge: Database.Statement;
   private readonly maxInFlight: number;
   private readonly retryMs: number;
   private readonly keepMs: number;
+  private readonly lanes = new Map<string, Lane>();
   private sender: QueueSender | undefined;
   private unsent: number;
-  private cursor = 0;
-  private inFlight = 0;
-  private readonly retry: QueuedRequest[] = [];
-  private readonly sentSeqs: number[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
-  private pauseTimer: NodeJS.Timeout | undefined;
-  private paused = false;
   private closed = false;
   private purgeTimer: NodeJS.Timeout;
   /** Requests forwarded and acknowledged by a home server since start. */
@@ -85,15 +115,25 @@ export class AccountingQueue {
   constructor(options: AccountingQueueOptions) {
     this.db = openDatabase(options.file);
     this.db.exec(SCHEMA);
+    const have = new Set(
+      (this.db.prepare('PRAGMA table_info(proxy_acct_queue)').all() as Array<{ name: string }>).map(
+        (c) => c.name,
+      ),
+    );
+    for (const [name, type] of ATTEMPT_COLUMNS)
+      if (!have.has(name)) this.db.exec(`ALTER TABLE proxy_acct_queue ADD COLUMN ${name} ${type}`);
     this.maxInFlight = options.maxInFlight ?? 64;
     this.retryMs = (options.retryDelay ?? 1) * 1000;
     this.keepMs = (options.keepSent ?? 600) * 1000;
     this.insert = this.db.prepare(
       'INSERT OR IGNORE INTO proxy_acct_queue (nas, req_key, pool, packet, queued_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.markSent = this.db.prepare('UPDATE proxy_acct_queue SET sent_at = ? WHERE seq = ?');
+    const markSent = this.db.prepare('UPDATE proxy_acct_queue SET sent_at = ? WHERE seq = ?');
+    const saveAttempt = this.db.prepare(
+      'UPDATE proxy_acct_queue SET server = ?, wire = ?, attempted_at = ? WHERE seq = ?',
+    );
     this.next = this.db.prepare(
-      'SELECT seq, pool, packet, queued_at AS queuedAt FROM proxy_acct_queue WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, pool, packet, queued_at AS queuedAt FROM proxy_acct_queue WHERE pool = ? AND sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
     );
     this.purge = this.db.prepare('DELETE FROM proxy_acct_queue WHERE sent_at IS NOT NULL AND sent_at < ?');
     this.unsent = (
@@ -106,10 +146,38 @@ export class AccountingQueue {
     );
     this.commit = new GroupCommit((items) => {
       const added = insertAll(items);
-      for (const a of added) if (a) this.unsent++;
-      this.pump();
+      const pools = new Set<string>();
+      for (let i = 0; i < added.length; i++) {
+        if (!added[i]) continue;
+        this.unsent++;
+        pools.add(items[i].pool);
+      }
+      for (const p of pools) this.pump(this.lane(p));
       return added;
     });
+    // The bytes of a batch of transmissions: one transaction (one fsync) before they leave.
+    const saveAll = this.db.transaction((items: SentAttempt[]) => {
+      for (const a of items) saveAttempt.run(a.server, a.wire, a.at, a.seq);
+    });
+    this.attemptCommit = new GroupCommit(
+      (items) => {
+        saveAll(items);
+        return items.map(() => undefined);
+      },
+      { delayMs: 0 },
+    );
+    // Deliveries are marked in batches: one transaction per millisecond or so, not per reply.
+    const markAll = this.db.transaction((seqs: number[]) => {
+      const now = Date.now();
+      for (const s of seqs) markSent.run(now, s);
+    });
+    this.markCommit = new GroupCommit(
+      (seqs) => {
+        markAll(seqs);
+        return seqs.map(() => undefined);
+      },
+      { delayMs: 1 },
+    );
     this.purgeTimer = setInterval(() => this.purge.run(Date.now() - this.keepMs), 60_000);
     this.purgeTimer.unref();
   }
@@ -122,7 +190,10 @@ export class AccountingQueue {
   /** Starts forwarding with `sender` (what was left by a previous run goes first). */
   start(sender: QueueSender): void {
     this.sender = sender;
-    this.pump();
+    const pools = this.db
+      .prepare('SELECT DISTINCT pool FROM proxy_acct_queue WHERE sent_at IS NULL')
+      .all() as Array<{ pool: string }>;
+    for (const { pool } of pools) this.pump(this.lane(pool));
   }
 
   /**
@@ -133,69 +204,105 @@ export class AccountingQueue {
     return this.commit.submit({ nas, key, pool, packet });
   }
 
+  /** Commits the bytes a request is about to be sent with (batched with others of the same turn). */
+  saveAttempt(seq: number, server: string, wire: Buffer, at: number): Promise<undefined> {
+    return this.attemptCommit.submit({ seq, server, wire, at });
+  }
+
+  /** Requests sent (their bytes committed) and not marked delivered: in flight at the last stop. */
+  attempted(): SentAttempt[] {
+    return this.db
+      .prepare(
+        'SELECT seq, server, wire, attempted_at AS at FROM proxy_acct_queue WHERE sent_at IS NULL AND wire IS NOT NULL ORDER BY seq',
+      )
+      .all() as SentAttempt[];
+  }
+
+  /** The local port the forwarder last sent to `server` from. */
+  sourcePort(server: string): number | undefined {
+    const row = this.db.prepare('SELECT port FROM proxy_acct_sources WHERE server = ?').get(server) as
+      | { port: number }
+      | undefined;
+    return row?.port;
+  }
+
+  /** Remembers the local port the forwarder sends to `server` from. */
+  saveSourcePort(server: string, port: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO proxy_acct_sources (server, port) VALUES (?, ?) ON CONFLICT (server) DO UPDATE SET port = excluded.port',
+      )
+      .run(server, port);
+  }
+
   /** Stops forwarding and closes the database; what is unsent stays for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.purgeTimer);
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    for (const lane of this.lanes.values()) if (lane.pauseTimer) clearTimeout(lane.pauseTimer);
     await this.commit.close();
-    this.flush();
+    await this.attemptCommit.close();
+    await this.markCommit.close();
     this.db.close();
   }
 
-  private pump(): void {
-    if (this.closed || this.paused || this.sender === undefined) return;
-    const room = this.maxInFlight - this.inFlight;
-    if (room <= 0) return;
-    const batch: QueuedRequest[] = this.retry.splice(0, room);
-    if (batch.length < room) {
-      const rows = this.next.all(this.cursor, room - batch.length) as QueuedRequest[];
-      for (const r of rows) {
-        batch.push(r);
-        this.cursor = r.seq;
-      }
+  private lane(pool: string): Lane {
+    let lane = this.lanes.get(pool);
+    if (lane === undefined) {
+      lane = { pool, cursor: 0, inFlight: 0, retry: [], paused: false, pauseTimer: undefined };
+      this.lanes.set(pool, lane);
     }
-    for (const item of batch) this.send(item);
+    return lane;
   }
 
-  private send(item: QueuedRequest): void {
-    this.inFlight++;
+  private pump(lane: Lane): void {
+    if (this.closed || lane.paused || this.sender === undefined) return;
+    const room = this.maxInFlight - lane.inFlight;
+    if (room <= 0) return;
+    const batch: QueuedRequest[] = lane.retry.splice(0, room);
+    if (batch.length < room) {
+      const rows = this.next.all(lane.pool, lane.cursor, room - batch.length) as QueuedRequest[];
+      for (const r of rows) {
+        batch.push(r);
+        lane.cursor = r.seq;
+      }
+    }
+    for (const item of batch) this.send(lane, item);
+  }
+
+  private send(lane: Lane, item: QueuedRequest): void {
+    lane.inFlight++;
     (this.sender as QueueSender)(item).then(
-      () => {
-        this.inFlight--;
+      async (release) => {
+        try {
+          await this.markCommit.submit(item.seq);
+        } catch {
+          // Closed meanwhile: not marked, so sent again by the next start (the same bytes).
+          lane.inFlight--;
+          return;
+        }
+        release?.();
+        lane.inFlight--;
         this.unsent--;
         this.forwarded++;
-        this.sentSeqs.push(item.seq);
-        // Marks are written in batches: one transaction per few milliseconds, not per reply.
-        this.flushTimer ??= setTimeout(() => this.flush(), 5);
-        this.pump();
+        this.pump(lane);
       },
       () => {
-        this.inFlight--;
+        lane.inFlight--;
         this.failures++;
         // Tried again first, once the pool has had time to come back.
-        this.retry.push(item);
-        this.retry.sort((a, b) => a.seq - b.seq);
-        if (!this.paused) {
-          this.paused = true;
-          this.pauseTimer = setTimeout(() => {
-            this.paused = false;
-            this.pump();
+        lane.retry.push(item);
+        lane.retry.sort((a, b) => a.seq - b.seq);
+        if (!lane.paused && !this.closed) {
+          lane.paused = true;
+          lane.pauseTimer = setTimeout(() => {
+            lane.paused = false;
+            lane.pauseTimer = undefined;
+            this.pump(lane);
           }, this.retryMs);
-          this.pauseTimer.unref();
+          lane.pauseTimer.unref();
         }
       },
     );
-  }
-
-  private flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.sentSeqs.length === 0 || !this.db.open) return;
-    const seqs = this.sentSeqs.splice(0);
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const s of seqs) this.markSent.run(now, s);
-    })();
   }
 }

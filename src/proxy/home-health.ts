@@ -227,22 +227,35 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
       // The place is handed over by the request that frees it (below): inFlight stays as it is.
       await new Promise<void>((resolve) => w.waiting.push(resolve));
     }
-    const p = e.ports[kind];
     const sentAt = performance.now();
     try {
       const result = await this.client.sendPacket(packet, { server });
-      p.lastAnswer = performance.now();
-      if (p.state !== 'alive') this.countAnswer(p);
+      this.record(server, kind, true, sentAt);
       return result;
     } catch (err) {
       // attempts 0: never sent (the client's own window was full), which says nothing of the server.
-      if (err instanceof RadiusTimeoutError && err.attempts > 0) this.unanswered(p, sentAt);
+      if (err instanceof RadiusTimeoutError && err.attempts > 0) this.record(server, kind, false, sentAt);
       throw err;
     } finally {
       const next = w.waiting.shift();
       if (next !== undefined) next();
       else w.inFlight--;
     }
+  }
+
+  /**
+   * The outcome of a request sent at `sentAt` (performance.now()), by `send` or by a sender of its
+   * own (the accounting forwarder): an answer counts towards revival, none may make a zombie.
+   */
+  record(server: string, kind: ServiceKind, answered: boolean, sentAt: number): void {
+    const p = this.entries.get(server)?.ports[kind];
+    if (p === undefined) return;
+    if (!answered) {
+      this.unanswered(p, sentAt);
+      return;
+    }
+    p.lastAnswer = performance.now();
+    if (p.state !== 'alive') this.countAnswer(p);
   }
 
   /** Stops the probes and timers; requests waiting for a window go on (to a closed client: they fail). */

@@ -16,6 +16,7 @@ import {
 import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
+import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
 import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
 import {
   DEFAULT_HOME_WINDOW,
@@ -87,7 +88,16 @@ export interface RadiusProxyOptions extends Omit<HomeHealthOptions, 'probeInterv
    * this SQLite file, then forwarded in order until a home server answers. Without it they are
    * forwarded directly and acknowledged with the home server's answer.
    */
-  accounting?: AccountingQueueOptions;
+  accounting?: AccountingQueueOptions & {
+    /**
+     * Seconds a home server recognises a retransmission of a record it answered (RFC 5080
+     * §2.2.2). A record sent to a UDP home server and not yet marked delivered when this process
+     * stopped goes out again after the restart with the same bytes from the same source port:
+     * recorded once if the restart falls within this window. FreeRADIUS 3.2 keeps no such window
+     * for accounting (it forgets an answered Accounting-Request at once). Default 5.
+     */
+    duplicateWindow?: number;
+  };
 }
 
 /** The NAS a CoA-Request or Disconnect-Request is forwarded to (RFC 5176 §3.1). */
@@ -128,6 +138,7 @@ const CHAP_CHALLENGE = 60;
 const MAGIC = Buffer.from('aior', 'latin1');
 /** The key queued requests are encoded with: they are only ever read back by this process. */
 const QUEUE_KEY = Buffer.from('aioradius accounting queue');
+const NO_FORWARD_OPTIONS: ForwardOptions = {};
 /** Most EAP conversations remembered for stickiness. */
 const MAX_STICKY = 65536;
 
@@ -173,6 +184,8 @@ export class RadiusProxy {
   readonly homeServers: readonly HomeServerConfig[];
   /** Home servers' states (alive, zombie, dead) and windows; its `state` event tells of changes. */
   readonly health: HomeHealth;
+  /** Sends queued accounting to UDP home servers, each record once (with `accounting`). */
+  private readonly forwarder: AccountingForwarder | undefined;
   private readonly options: RadiusProxyOptions;
   private readonly instance = randomBytes(8);
   private counter = 0;
@@ -258,8 +271,25 @@ export class RadiusProxy {
       ),
     );
     if (options.accounting !== undefined) {
-      this.queue = new AccountingQueue(options.accounting);
-      this.queue.start((item) => this.sendQueued(item));
+      const queue = new AccountingQueue(options.accounting);
+      const targets = new Map<string, ForwarderTarget>();
+      for (const h of options.homeServers ?? [])
+        if ((h.transport ?? 'udp') === 'udp')
+          targets.set(h.name, {
+            name: h.name,
+            host: h.host,
+            port: h.acct ?? 1813,
+            secret: Buffer.isBuffer(h.secret) ? h.secret : Buffer.from(h.secret ?? RADSEC_SECRET, 'utf8'),
+          });
+      this.forwarder = new AccountingForwarder(queue, targets, {
+        timeoutMs: (options.timeout ?? 1) * 1000,
+        retries: options.retries ?? 2,
+        duplicateWindowMs: (options.accounting.duplicateWindow ?? 5) * 1000,
+        onOutcome: (server, answered, sentAt) => this.health.record(server, 'acct', answered, sentAt),
+        logger: options.logger,
+      });
+      this.queue = queue;
+      queue.start((item) => this.sendQueued(item));
     }
   }
 
@@ -276,31 +306,32 @@ export class RadiusProxy {
    * A handler for Access-Requests: forwards to the realm's pool and answers with the home
    * server's reply; a LOCAL realm (or none) goes to `local`, else Access-Reject.
    */
-  async handleAuth(
+  handleAuth(
     attributes: AttributesSet,
     context: RequestContext,
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
     ) => HandlerResult<number> | Promise<HandlerResult<number>>,
-  ): Promise<HandlerResult<number>> {
+  ): HandlerResult<number> | Promise<HandlerResult<number>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
-    return (await this.forwardMatched(context, match, {})) as HandlerResult<number>;
+    // The forward's own promise, not one more wrapped around it: this is the per-request path.
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<number>>;
   }
 
   /** A handler for Accounting-Requests: forwards to the realm's pool; LOCAL (or none) goes to `local`. */
-  async handleAcct(
+  handleAcct(
     attributes: AttributesSet,
     context: RequestContext,
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
     ) => HandlerResult<null> | Promise<HandlerResult<null>>,
-  ): Promise<HandlerResult<null>> {
+  ): HandlerResult<null> | Promise<HandlerResult<null>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
-    return (await this.forwardMatched(context, match, {})) as HandlerResult<null>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<null>>;
   }
 
   /**
@@ -323,6 +354,7 @@ export class RadiusProxy {
     const queue = this.queue;
     this.health.close();
     this.client.close();
+    this.forwarder?.close();
     await queue?.close();
   }
 
@@ -370,7 +402,8 @@ export class RadiusProxy {
     const out = this.rebuild(request, route.userName, ours);
     const kind = kindOf(request.code);
     const candidates = this.candidates(pool, kind, request, context.remote.address);
-    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
+    // Made only when needed: an error's stack trace costs more than the rest of a forward.
+    let lastError: unknown;
     for (const server of candidates) {
       let reply: Packet;
       try {
@@ -382,6 +415,7 @@ export class RadiusProxy {
       if (reply.code === ACCESS_CHALLENGE) this.pin(reply, server);
       return [this.replyAttributes(reply, request, ours, match), isAuth ? reply.code : null];
     }
+    lastError ??= new ProxyRouteError(`no home server in pool ${pool.name}`);
     this.options.logger?.warn(
       { pool: pool.name, error: (lastError as Error).message },
       'no home server answered',
@@ -407,32 +441,50 @@ export class RadiusProxy {
     return [this.replyAttributes(reply, request, ours, undefined), reply.code];
   }
 
-  /** Forwards one queued Accounting-Request; rejects when no home server of its pool answers. */
-  private async sendQueued(item: QueuedRequest): Promise<void> {
+  /**
+   * Forwards one queued Accounting-Request; rejects when no home server of its pool answers. UDP
+   * home servers go through the forwarder (each record recorded once, across restarts); TCP/TLS
+   * ones through the client engine (a record in flight at a crash may be recorded twice).
+   */
+  private async sendQueued(item: QueuedRequest): Promise<undefined | (() => void)> {
     const pool = this.pools.get(item.pool);
     if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
     const queued = decodeRequest(QUEUE_KEY, item.packet);
-    const out = this.rebuild(queued, undefined, this.nextProxyState());
-    // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
-    const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
-    if (waited > 0) {
-      const before = queued.get('Acct-Delay-Time');
-      out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
-    }
-    let lastError: unknown = new ProxyRouteError(`no home server in pool ${pool.name}`);
-    for (const server of this.candidates(pool, 'acct', queued, '')) {
+    const build = (): Packet => {
+      const out = this.rebuild(queued, undefined, this.nextProxyState());
+      // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
+      const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
+      if (waited > 0) {
+        const before = queued.get('Acct-Delay-Time');
+        out.attributes.set('Acct-Delay-Time', (typeof before === 'number' ? before : 0) + waited);
+      }
+      return out;
+    };
+    const forwarder = this.forwarder as AccountingForwarder;
+    const alive = (s: string, k: ServiceKind) =>
+      forwarder.handles(s) ? forwarder.alive(s) : this.health.alive(s, k);
+    const downMs = (this.options.probeInterval ?? 10) * 1000;
+    let lastError: unknown;
+    for (const server of this.candidates(pool, 'acct', queued, '', alive)) {
       try {
-        await this.health.send(server, 'acct', out);
+        if (forwarder.handles(server)) return await forwarder.send(item, server, build, downMs);
+        await this.health.send(server, 'acct', build());
         return;
       } catch (err) {
         lastError = err;
       }
     }
-    throw lastError;
+    throw lastError ?? new ProxyRouteError(`no home server in pool ${pool.name}`);
   }
 
   /** The servers to try: the EAP conversation's own, else the pool's order, else its fallback. */
-  private candidates(pool: HomePool, kind: ServiceKind, request: Packet, nas: string): string[] {
+  private candidates(
+    pool: HomePool,
+    kind: ServiceKind,
+    request: Packet,
+    nas: string,
+    alive = this.aliveByHealth,
+  ): string[] {
     const state = request.attributes.hasType(STATE) ? request.get('State') : undefined;
     if (Buffer.isBuffer(state)) {
       const key = state.toString('hex');
@@ -442,7 +494,6 @@ export class RadiusProxy {
         return [pinned.server];
       }
     }
-    const alive = (s: string, k: ServiceKind) => this.health.alive(s, k);
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
@@ -462,6 +513,8 @@ export class RadiusProxy {
     }
     return order;
   }
+
+  private readonly aliveByHealth = (s: string, k: ServiceKind): boolean => this.health.alive(s, k);
 
   private pin(reply: Packet, server: string): void {
     const state = reply.get('State');

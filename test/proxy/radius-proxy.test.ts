@@ -317,7 +317,8 @@ describe('RadiusProxy store-and-forward accounting', () => {
       retries: 0,
       maxDuration: 1,
       probeInterval: 0.3,
-      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2 },
+      // Past the duplicate window a record is rebuilt, with Acct-Delay-Time grown by the wait.
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, duplicateWindow: 0.1 },
     });
     const front = createRadiusServer(
       '127.0.0.1',
@@ -341,8 +342,9 @@ describe('RadiusProxy store-and-forward accounting', () => {
       assert.equal(reply.codeName, 'Accounting-Response');
       const depth = () => proxy.queue?.depth;
       assert.equal(depth(), 1);
-      // Held in the queue for over a second before the home server comes back.
-      await new Promise((r) => setTimeout(r, 1300));
+      // Held in the queue for over two seconds before the home server comes back: the bytes it gets
+      // were built at least a second after the record was queued (each retry rebuilds them).
+      await new Promise((r) => setTimeout(r, 2500));
       const seen: AttributesSet[] = [];
       back = createRadiusServer(
         '127.0.0.1',
@@ -365,6 +367,124 @@ describe('RadiusProxy store-and-forward accounting', () => {
       await proxy.close();
       await front.close();
       await back?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RadiusProxy store-and-forward: one ordered lane per pool, the same bytes after a restart', () => {
+  const acct = (session: string, user = 'alice@example.com') =>
+    new AccountingRequest(NAS_SECRET).addAttributes(
+      ['User-Name', user],
+      ['Acct-Status-Type', 'Start'],
+      ['Acct-Session-Id', session],
+    );
+
+  test("a pool whose home server is down holds back none of the other pools' accounting", async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-lanes-'));
+    const up = await startHome('up');
+    const gone = await startHome('gone');
+    const goneAcct = gone.acct;
+    await gone.server.close();
+    const proxy = new RadiusProxy({
+      homeServers: [
+        { name: 'up', host: '127.0.0.1', acct: up.acct, secret: HOME_SECRET },
+        { name: 'gone', host: '127.0.0.1', acct: goneAcct, secret: HOME_SECRET },
+      ],
+      pools: [
+        { name: 'alive', servers: ['up'] },
+        { name: 'dead', servers: ['gone'] },
+      ],
+      realms: [
+        { name: 'example.com', pool: 'alive' },
+        { name: 'dead.example', pool: 'dead' },
+      ],
+      timeout: 0.2,
+      retries: 0,
+      probeInterval: 0.3,
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, maxInFlight: 8 },
+    });
+    const front = createRadiusServer(
+      '127.0.0.1',
+      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
+      { accPort: 0 },
+    );
+    const info = await front.start();
+    const to = { remoteHost: '127.0.0.1', remotePort: info.accPort };
+    try {
+      // The dead pool's records come first and fill its window many times over.
+      for (let i = 0; i < 40; i++) await nas.sendPacket(acct(`dead-${i}`, `bob@dead.example`), to);
+      await Promise.all(Array.from({ length: 40 }, (_, i) => nas.sendPacket(acct(`alive-${i}`), to)));
+      const delivered = () => up.seen.filter((s) => s.attributes.get('Acct-Session-Id')).length;
+      for (let i = 0; i < 100 && delivered() < 40; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(delivered(), 40, 'every record of the live pool delivered');
+      assert.deepEqual(
+        up.seen.map((s) => s.attributes.get('Acct-Session-Id')),
+        Array.from({ length: 40 }, (_, i) => `alive-${i}`),
+        'in order',
+      );
+      assert.equal(proxy.queue?.depth, 40, "the dead pool's records still wait");
+    } finally {
+      await proxy.close();
+      await front.close();
+      await up.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a record sent and not marked delivered goes out again after a restart: same bytes, same source port', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-resend-'));
+    // A home server that records what arrives and never answers (as if its answers were lost).
+    const home = createSocket('udp4');
+    const arrived: Array<{ port: number; bytes: string }> = [];
+    // Accounting-Requests only: the unanswered server becomes a zombie and is probed with Status-Server.
+    home.on('message', (m, r) => {
+      if (m[0] === 4) arrived.push({ port: r.port, bytes: m.toString('hex') });
+    });
+    home.bind(0, '127.0.0.1');
+    await once(home, 'listening');
+    const options = {
+      homeServers: [{ name: 'h', host: '127.0.0.1', acct: home.address().port, secret: HOME_SECRET }],
+      pools: [{ name: 'p', servers: ['h'] }],
+      realms: [{ name: 'example.com', pool: 'p' }],
+      timeout: 0.1,
+      retries: 1,
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.1, duplicateWindow: 60 },
+    };
+    let proxy = new RadiusProxy(options);
+    const front = createRadiusServer(
+      '127.0.0.1',
+      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
+      { accPort: 0 },
+    );
+    const info = await front.start();
+    try {
+      await nas.sendPacket(acct('once-1'), { remoteHost: '127.0.0.1', remotePort: info.accPort });
+      for (let i = 0; i < 100 && arrived.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      await proxy.close();
+      const before = [...arrived];
+      assert.ok(before.length >= 2, `sent and retransmitted: ${before.length}`);
+      assert.equal(new Set(before.map((a) => a.bytes)).size, 1, 'retransmissions repeat the same bytes');
+      arrived.length = 0;
+      proxy = new RadiusProxy(options);
+      for (let i = 0; i < 100 && arrived.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(arrived.length > 0, 'sent again after the restart');
+      assert.equal(
+        arrived[0].bytes,
+        before[0].bytes,
+        'byte for byte: identifier, authenticator, Acct-Delay-Time',
+      );
+      assert.equal(arrived[0].port, before[0].port, 'from the same source port');
+    } finally {
+      await proxy.close();
+      await front.close();
+      home.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
