@@ -32,7 +32,8 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { RedisSharedState } from '../store/redis-shared-state.js';
-import type { ServeStore, SharedDuplicateStore } from '../store/store.js';
+import { RedisBlastRadiusState } from '../store/redis-blastradius-state.js';
+import type { BlastRadiusState, ServeStore, SharedDuplicateStore } from '../store/store.js';
 import type { UserRecord } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
@@ -102,7 +103,13 @@ export class ConfiguredServer extends AbstractRadiusServer {
   readonly proxy: RadiusProxy | undefined;
   private readonly proxyConfig: ServeConfig['proxy'];
 
-  constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
+  constructor(
+    config: ServeConfig,
+    store: ServeStore,
+    logger: Logger,
+    shared?: SharedDuplicateStore,
+    blastRadiusState?: BlastRadiusState,
+  ) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -127,6 +134,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
       dictionary: config.dictionary,
       logger,
       sharedDuplicates: shared,
+      blastRadiusState,
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
@@ -646,7 +654,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
   const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
-  const server = new ConfiguredServer(config, store, logger, shared);
+  const server = new ConfiguredServer(
+    config,
+    store,
+    logger,
+    shared,
+    shared ? new RedisBlastRadiusState(shared) : undefined,
+  );
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
