@@ -52,7 +52,7 @@ import {
 import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
-import { isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { defaultWorkers, isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
 import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
@@ -66,8 +66,9 @@ Options:
       --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (overrides log.level)
       --log-format FORMAT  json (one object per line) or pretty (for a terminal); default:
                            pretty when stdout is a terminal, json otherwise
-      --workers N          N processes sharing the ports (node:cluster; "auto": one per core;
-                           default 1); metrics are served by the primary, summed over them
+      --workers N          N processes sharing the ports (node:cluster; "auto": one per core);
+                           default: one per core with a PostgreSQL database, one process with
+                           SQLite (one writer); metrics are served by the primary, summed
   -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
@@ -567,8 +568,8 @@ interface ServeArgs {
   /** From the command line: wins over the config's log.level, at start and on SIGHUP. */
   logLevel: LogLevel | undefined;
   logFormat: LogFormat;
-  /** Worker processes (node:cluster); 1 = this process serves. */
-  workers: number;
+  /** Worker processes (node:cluster); 1 = this process serves; undefined: see defaultWorkers. */
+  workers: number | undefined;
 }
 
 /** The command line of `serve`; throws UsageError. */
@@ -582,9 +583,14 @@ function parseArgs(argv: string[]): ServeArgs {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = stringOption(values, 'log-format') ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
-  const workersText = stringOption(values, 'workers') ?? '1';
-  const workers = workersText === 'auto' ? availableParallelism() : Number(workersText);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+  const workersText = stringOption(values, 'workers');
+  const workers =
+    workersText === undefined
+      ? undefined
+      : workersText === 'auto'
+        ? availableParallelism()
+        : Number(workersText);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256))
     throw new UsageError('--workers must be a whole number from 1 to 256, or auto');
   return {
     config,
@@ -638,7 +644,15 @@ export async function run(argv: string[]): Promise<number> {
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
   const worker = isServeWorker();
-  if (args.workers > 1 && !worker) return runPrimary(args.workers, config.metrics, logger);
+  const chosen = args.workers ?? defaultWorkers(config.database, availableParallelism()).workers;
+  if (chosen > 1 && !worker) {
+    if (!isPostgresUrl(config.database))
+      logger.warn(
+        { workers: chosen, database: databaseForLog(config.database) },
+        'SQLite has one writer: the workers take turns on its lock (PostgreSQL scales with them)',
+      );
+    return runPrimary(chosen, config.metrics, logger);
+  }
   let store: ServeStore;
   try {
     store = isPostgresUrl(config.database)
