@@ -365,11 +365,9 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         return 'blastradius';
       };
       if (!(signs instanceof Promise)) return decide(signs);
-      return signs.then(decide, (err: unknown) => {
-        // Degraded (the store logs the outage): this instance's own memory decides.
-        this.reportError(err);
-        return this.limitProxyState(scan, nasConfig, nas);
-      });
+      // Degraded: this instance's own memory decides. The store reports its outage itself (once,
+      // for RedisSharedState), not once per request.
+      return signs.then(decide, () => this.limitProxyState(scan, nasConfig, nas));
     }
     return this.limitProxyState(scan, nasConfig, nas);
   }
@@ -396,7 +394,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const done = () => this.published.add(address);
     try {
       const r = shared.markSigning(address);
-      if (r instanceof Promise) r.then(done, (err: unknown) => this.reportError(err));
+      // Not recorded yet (the store reports its outage): tried again with the NAS's next request.
+      if (r instanceof Promise) r.then(done, () => undefined);
       else done();
     } catch (err) {
       this.reportError(err);

@@ -67,7 +67,9 @@ export interface SharedDuplicateStore {
  * BlastRADIUS (CVE-2024-3596) per-client state of the 'auto' policy: the NASes that have sent a
  * verified Access-Request with Message-Authenticator, and are from then on required to. The
  * embedded {@link MemoryBlastRadiusState} is the default; {@link RedisBlastRadiusState} shares it
- * between instances, so that a forged unsigned request refused by one is refused by all.
+ * between instances, so that a forged unsigned request refused by one is refused by all. A failing
+ * call is not logged per request (a store reports its own outages); each instance's own memory then
+ * decides.
  */
 export interface BlastRadiusState {
   /** Whether the NAS at `address` is known to sign its Access-Requests. */
