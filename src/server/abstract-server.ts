@@ -360,7 +360,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         if (!yes) return this.limitProxyState(scan, nasConfig, nas);
         // Learnt by another instance: held to it here from now on, without asking again.
         this.signingNases.markSigning(address);
-        this.published.add(address);
+        if (this.published.size < MAX_SIGNING_NASES) this.published.add(address);
         this.count(nas, 'dropped');
         return 'blastradius';
       };
