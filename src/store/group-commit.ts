@@ -9,6 +9,11 @@ export interface GroupCommitOptions {
    * overlaps one batch's round trips and commit with the next; SQLite has one writer: keep 1.
    */
   concurrency?: number;
+  /**
+   * Items that must be waiting before a further batch starts while another is being written
+   * (default 32): small batches cost a transaction each, so the busy writer takes them instead.
+   */
+  minConcurrentBatch?: number;
 }
 
 interface Waiting<T, R> {
@@ -34,6 +39,7 @@ export class GroupCommit<T, R> {
   private readonly maxBatch: number;
   private readonly delayMs: number;
   private readonly concurrency: number;
+  private readonly minConcurrentBatch: number;
   /** Batches written so far (for metrics and tests). */
   batches = 0;
   /** Items written so far. */
@@ -46,6 +52,7 @@ export class GroupCommit<T, R> {
     this.maxBatch = options.maxBatch ?? 4096;
     this.delayMs = options.delayMs ?? 1;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.minConcurrentBatch = options.minConcurrentBatch ?? 32;
   }
 
   /** Items waiting for the next batch. */
@@ -58,10 +65,11 @@ export class GroupCommit<T, R> {
     if (this.closed) return Promise.reject(new Error('store closed'));
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      // Busy writers take what is queued when they finish; another one may start meanwhile after
-      // the same wait for company as the first.
-      if (this.writers < this.concurrency)
-        this.schedule(this.queue.length >= this.maxBatch ? 0 : this.delayMs);
+      // Busy writers take what is queued when they finish; another one may start meanwhile, once
+      // enough is waiting, after the same wait for company as the first.
+      const n = this.queue.length;
+      if (this.writers === 0 || (this.writers < this.concurrency && n >= this.minConcurrentBatch))
+        this.schedule(n >= this.maxBatch ? 0 : this.delayMs);
     });
   }
 

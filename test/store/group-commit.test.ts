@@ -47,7 +47,7 @@ test('one batch at a time by default: what arrives meanwhile is the next batch',
 
 test('concurrency 2: a second batch is written while the first is still committing', async () => {
   const w = gatedWriter();
-  const gc = new GroupCommit(w.write, { delayMs: 1, concurrency: 2 });
+  const gc = new GroupCommit(w.write, { delayMs: 1, concurrency: 2, minConcurrentBatch: 1 });
   const first = [1, 2].map((i) => gc.submit(i));
   await tick();
   const second = [3].map((i) => gc.submit(i));
@@ -70,4 +70,21 @@ test('close() waits for every queued item', async () => {
   w.release();
   await closing;
   assert.deepEqual(await Promise.all(all), [10, 20, 30]);
+});
+
+test('concurrency 2: a further batch waits for company (minConcurrentBatch) while one is written', async () => {
+  const w = gatedWriter();
+  const gc = new GroupCommit(w.write, { delayMs: 1, concurrency: 2, minConcurrentBatch: 3 });
+  const first = gc.submit(1);
+  await tick();
+  const few = [2, 3].map((i) => gc.submit(i));
+  await tick();
+  assert.equal(w.batches.length, 1, 'two waiting: no second batch yet');
+  const more = gc.submit(4);
+  await tick();
+  assert.equal(w.batches.length, 2, 'three waiting: a second batch starts');
+  assert.deepEqual(w.batches[1], [2, 3, 4]);
+  w.release();
+  assert.deepEqual(await Promise.all([first, ...few, more]), [10, 20, 30, 40]);
+  await gc.close();
 });
