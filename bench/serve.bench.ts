@@ -41,6 +41,10 @@ export interface ServeProcessOptions {
   logLevel?: string;
   /** Open the Prometheus endpoint (default true). */
   metrics?: boolean;
+  /** The `database` of the config (default ./serve.db, SQLite in the private directory). */
+  database?: string;
+  /** `--workers` (default: not given, serve's own default). */
+  workers?: number;
   /** More top-level YAML (e.g. a `proxy:` section), appended to the generated config. */
   extraYaml?: string;
 }
@@ -79,7 +83,7 @@ export async function startServeProcess(o: ServeProcessOptions = {}): Promise<Se
     'users:',
     `  - name: ${JSON.stringify(user)}`,
     `    password: ${JSON.stringify(password)}`,
-    'database: ./serve.db',
+    `database: ${o.database ?? './serve.db'}`,
     'log:',
     `  level: ${o.logLevel ?? 'warn'}`,
     ...(metricsPort ? ['metrics:', '  host: 127.0.0.1', `  port: ${metricsPort}`] : []),
@@ -88,7 +92,8 @@ export async function startServeProcess(o: ServeProcessOptions = {}): Promise<Se
   ].join('\n');
   await writeFile(config, yaml);
   // Logs go nowhere: a pipe this process must drain would slow the server down, not the disk.
-  const child: ChildProcess = spawn(process.execPath, [SERVE_JS, '--config', config], {
+  const workers = o.workers === undefined ? [] : ['--workers', String(o.workers)];
+  const child: ChildProcess = spawn(process.execPath, [SERVE_JS, '--config', config, ...workers], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

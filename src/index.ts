@@ -253,5 +253,11 @@ export {
 } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';
-export type { DuplicateClaim, SharedDuplicateStore } from './store/store.js';
-export { RedisSharedState, type RedisSharedStateOptions } from './store/redis-shared-state.js';
+export type { BlastRadiusState, DuplicateClaim, SharedDuplicateStore } from './store/store.js';
+export { MAX_SIGNING_NASES, MemoryBlastRadiusState } from './store/blastradius-state.js';
+export { RedisBlastRadiusState } from './store/redis-blastradius-state.js';
+export {
+  type RedisCommands,
+  RedisSharedState,
+  type RedisSharedStateOptions,
+} from './store/redis-shared-state.js';

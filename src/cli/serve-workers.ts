@@ -5,9 +5,23 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from '../server/logger.js';
+import { isPostgresUrl } from './config.js';
 
 /** Set in a worker's environment, so that it runs the server rather than forking. */
 export const WORKER_ENV = 'AIORADIUS_SERVE_WORKER';
+
+/**
+ * How many processes `serve` runs when `--workers` is not given: one per core (the issue's default),
+ * except with a SQLite database. SQLite has one writer: workers would take turns on its lock, each
+ * with its own group commit (measured at half the accounting rate of one process, bench/README.md),
+ * so one process serves and writes; `--workers N` still forks N when asked. One core: one process.
+ */
+export function defaultWorkers(database: string, cores: number): { workers: number; reason: string } {
+  if (cores <= 1) return { workers: 1, reason: 'one core' };
+  if (!isPostgresUrl(database))
+    return { workers: 1, reason: 'SQLite has one writer: one process (PostgreSQL or --workers N for more)' };
+  return { workers: cores, reason: 'one per core' };
+}
 
 /** True in a worker forked by {@link runPrimary}. */
 export function isServeWorker(): boolean {

@@ -33,7 +33,8 @@ import { DynauthProxy, NasDirectory } from '../proxy/dynauth-proxy.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { RedisSharedState } from '../store/redis-shared-state.js';
-import type { ServeStore, SharedDuplicateStore } from '../store/store.js';
+import { RedisBlastRadiusState } from '../store/redis-blastradius-state.js';
+import type { BlastRadiusState, ServeStore, SharedDuplicateStore } from '../store/store.js';
 import type { UserRecord } from '../store/sqlite-store.js';
 import { HttpUsers } from '../users/http-users.js';
 import { LdapUsers } from '../users/ldap-users.js';
@@ -52,7 +53,7 @@ import {
 import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
-import { isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { defaultWorkers, isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
 import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
@@ -66,8 +67,9 @@ Options:
       --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (overrides log.level)
       --log-format FORMAT  json (one object per line) or pretty (for a terminal); default:
                            pretty when stdout is a terminal, json otherwise
-      --workers N          N processes sharing the ports (node:cluster; "auto": one per core;
-                           default 1); metrics are served by the primary, summed over them
+      --workers N          N processes sharing the ports (node:cluster; "auto": one per core);
+                           default: one per core with a PostgreSQL database, one process with
+                           SQLite (one writer); metrics are served by the primary, summed
   -h, --help               this text`;
 
 const scratchA = Buffer.alloc(8192);
@@ -105,7 +107,13 @@ export class ConfiguredServer extends AbstractRadiusServer {
   /** Forwards CoA/Disconnect-Requests from home servers to NASes (`listen.coa` with a proxy). */
   readonly dynauth: DynauthProxy | undefined;
 
-  constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
+  constructor(
+    config: ServeConfig,
+    store: ServeStore,
+    logger: Logger,
+    shared?: SharedDuplicateStore,
+    blastRadiusState?: BlastRadiusState,
+  ) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -131,6 +139,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
       dictionary: config.dictionary,
       logger,
       sharedDuplicates: shared,
+      blastRadiusState,
     });
     this.store = store;
     this.clients = new ClientTable(config.clients);
@@ -588,8 +597,8 @@ interface ServeArgs {
   /** From the command line: wins over the config's log.level, at start and on SIGHUP. */
   logLevel: LogLevel | undefined;
   logFormat: LogFormat;
-  /** Worker processes (node:cluster); 1 = this process serves. */
-  workers: number;
+  /** Worker processes (node:cluster); 1 = this process serves; undefined: see defaultWorkers. */
+  workers: number | undefined;
 }
 
 /** The command line of `serve`; throws UsageError. */
@@ -603,9 +612,14 @@ function parseArgs(argv: string[]): ServeArgs {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = stringOption(values, 'log-format') ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError('--log-format must be json or pretty');
-  const workersText = stringOption(values, 'workers') ?? '1';
-  const workers = workersText === 'auto' ? availableParallelism() : Number(workersText);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+  const workersText = stringOption(values, 'workers');
+  const workers =
+    workersText === undefined
+      ? undefined
+      : workersText === 'auto'
+        ? availableParallelism()
+        : Number(workersText);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256))
     throw new UsageError('--workers must be a whole number from 1 to 256, or auto');
   return {
     config,
@@ -659,7 +673,15 @@ export async function run(argv: string[]): Promise<number> {
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
   const worker = isServeWorker();
-  if (args.workers > 1 && !worker) return runPrimary(args.workers, config.metrics, logger);
+  const chosen = args.workers ?? defaultWorkers(config.database, availableParallelism()).workers;
+  if (chosen > 1 && !worker) {
+    if (!isPostgresUrl(config.database))
+      logger.warn(
+        { workers: chosen, database: databaseForLog(config.database) },
+        'SQLite has one writer: the workers take turns on its lock (PostgreSQL scales with them)',
+      );
+    return runPrimary(chosen, config.metrics, logger);
+  }
   let store: ServeStore;
   try {
     store = isPostgresUrl(config.database)
@@ -675,7 +697,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
   const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
-  const server = new ConfiguredServer(config, store, logger, shared);
+  const server = new ConfiguredServer(
+    config,
+    store,
+    logger,
+    shared,
+    shared ? new RedisBlastRadiusState(shared) : undefined,
+  );
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};

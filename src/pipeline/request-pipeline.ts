@@ -52,7 +52,8 @@ export interface Receiver<C extends { secret: string | Buffer }, K extends strin
   decodeOptions(config: ClientLookup<C>): DecodeOptions;
   /**
    * Checks a verified request before duplicate detection (BlastRADIUS policy, Event-Timestamp): a
-   * reason to drop it, or undefined. The receiver counts what it drops.
+   * reason to drop it, or undefined; a promise of it when shared state must be asked. The receiver
+   * counts what it drops.
    */
   admit(
     request: Packet,
@@ -60,7 +61,7 @@ export interface Receiver<C extends { secret: string | Buffer }, K extends strin
     config: ClientLookup<C>,
     remote: Remote,
     counters: PipelineCounters,
-  ): DropReason | undefined;
+  ): DropReason | undefined | Promise<DropReason | undefined>;
   /** Answers a new request: reply bytes, undefined for none, or a promise of them. */
   respond(
     request: Packet,
@@ -208,6 +209,26 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       return undefined;
     }
     const refused = receiver.admit(request, scan, config, remote, counters);
+    if (refused instanceof Promise) {
+      return refused.then((reason) =>
+        this.admitted(reason, request, secret, data, remote, channel, listener, counters),
+      );
+    }
+    return this.admitted(refused, request, secret, data, remote, channel, listener, counters);
+  }
+
+  /** After the policy: dropped, a duplicate, or handed to the receiver. */
+  private admitted(
+    refused: DropReason | undefined,
+    request: Packet,
+    secret: Buffer,
+    data: Buffer,
+    remote: Remote,
+    channel: ReplyChannel,
+    listener: ListenerSpec<K>,
+    counters: PipelineCounters,
+  ): Promise<void> | undefined {
+    const receiver = this.receiver;
     if (refused !== undefined) {
       this.host.drops.report(remote.address, refused);
       return undefined;

@@ -26,7 +26,8 @@ import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
 import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
-import type { SharedDuplicateStore } from '../store/store.js';
+import type { BlastRadiusState, SharedDuplicateStore } from '../store/store.js';
+import { MAX_SIGNING_NASES, MemoryBlastRadiusState } from '../store/blastradius-state.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
@@ -81,6 +82,11 @@ export interface ServerOptions {
    * balancer that may send a retransmission to another instance; default: this instance only.
    */
   sharedDuplicates?: SharedDuplicateStore;
+  /**
+   * BlastRADIUS 'auto' state shared with other instances (e.g. {@link RedisBlastRadiusState}): a NAS
+   * learnt as signing by one instance is held to it by all; default: this instance only.
+   */
+  blastRadiusState?: BlastRadiusState;
   /** Seconds a handler may take before the request is abandoned (no reply); default 30. */
   handlerTimeout?: number;
   /** Seconds `close()` waits for handlers in flight; default 5. */
@@ -103,12 +109,6 @@ type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknow
 
 /** NASes whose counters are kept; past it the oldest entry goes (counters only, never policy). */
 const MAX_NAS_ENTRIES = 10000;
-/**
- * NASes remembered as signing their Access-Requests ('auto' policy). Only a verified request can
- * add one and none is ever evicted, so traffic without the secret cannot switch the policy off;
- * past this bound new NASes are not learned (they stay under the configured policy).
- */
-const MAX_SIGNING_NASES = 65536;
 const ZERO_COUNTERS = newCounters();
 const DEFER_ATTRIBUTES: DecodeOptions = { deferAttributes: true };
 
@@ -135,7 +135,9 @@ const ACCT_LISTENER: ListenerSpec<ListenerKind> = {
  */
 export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInfo> {
   readonly options: Readonly<
-    Required<Omit<ServerOptions, 'dictionary' | 'logger' | 'tcp' | 'tls' | 'sharedDuplicates'>>
+    Required<
+      Omit<ServerOptions, 'dictionary' | 'logger' | 'tcp' | 'tls' | 'sharedDuplicates' | 'blastRadiusState'>
+    >
   > & {
     readonly tcp?: TcpListenerOptions;
     readonly tls?: TlsListenerOptions;
@@ -146,7 +148,11 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   private readonly nas = new Map<string, ServerCounters>();
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
-  private readonly signingNases = new Set<string>();
+  private readonly signingNases = new MemoryBlastRadiusState();
+  /** The same, shared with other instances (undefined: this instance only). */
+  private readonly sharedSigning: BlastRadiusState | undefined;
+  /** NASes this instance has recorded in the shared state (each once, until it succeeds). */
+  private readonly published = new Set<string>();
   private readonly pipeline: RequestPipeline<NasConfig, ListenerKind>;
   /** The client of sendToDas, made on first use and closed with the server. */
   private dasClient: RadiusClient | undefined;
@@ -166,6 +172,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       tls: options.tls,
     };
     this.dictionary = options.dictionary ?? defaultDictionary;
+    this.sharedSigning = options.blastRadiusState;
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
       {
         counters: this.counters,
@@ -287,13 +294,14 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   /**
-   * Whether the 'auto' policy requires Message-Authenticator from this NAS: it has sent a verified
-   * one. Kept per address for the life of the server: a restart forgets it (the NAS is then held to
-   * it again from its next signed Access-Request); `requireMessageAuthenticator: true` per NAS
-   * survives restarts.
+   * Whether the 'auto' policy requires Message-Authenticator from this NAS: this instance has seen it
+   * send a verified one (or found it in the shared `blastRadiusState`). Kept per address for the
+   * life of the server: a restart forgets it unless the state is shared (the NAS is then held to it
+   * again from its next signed Access-Request); `requireMessageAuthenticator: true` per NAS survives
+   * restarts.
    */
   nasSignsRequests(address: string): boolean {
-    return this.signingNases.has(address);
+    return this.signingNases.signs(address);
   }
 
   private nasCountersFor(address: string): ServerCounters {
@@ -314,7 +322,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /**
    * BlastRADIUS (after verification, before duplicate detection): 'auto' learns from verified
    * Access-Requests, and an Access-Request without Message-Authenticator is dropped when the policy
-   * requires one, or when it carries Proxy-State and `limitProxyState` is on.
+   * requires one, or when it carries Proxy-State and `limitProxyState` is on. With shared state, a
+   * NAS this instance has not seen signing is looked up there first (a promise only then).
    */
   private admit(
     _request: Packet,
@@ -322,26 +331,75 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     config: string | Buffer | NasConfig,
     remote: Remote,
     nas: ServerCounters,
-  ): DropReason | undefined {
+  ): DropReason | undefined | Promise<DropReason | undefined> {
     // RADIUS/1.1 has no Message-Authenticator: TLS authenticates every packet (RFC 9765 §5.2).
     if (scan.code !== ACCESS_REQUEST || remote.radiusVersion === '1.1') return undefined;
+    const address = remote.address;
     if (scan.maOffset >= 0) {
       // Status-Server must carry one anyway (RFC 5997 §3) and accounting may, so neither says
       // whether this NAS signs its Access-Requests.
-      if (this.signingNases.size < MAX_SIGNING_NASES) this.signingNases.add(remote.address);
+      this.learnSigning(address);
       return undefined;
     }
     const nasConfig = typeof config === 'string' || Buffer.isBuffer(config) ? undefined : config;
     const policy = nasConfig?.requireMessageAuthenticator ?? this.options.requireMessageAuthenticator;
-    if (policy === true || (policy === 'auto' && this.signingNases.has(remote.address))) {
+    if (policy === true || (policy === 'auto' && this.signingNases.signs(address))) {
       this.count(nas, 'dropped');
       return 'blastradius';
     }
+    const shared = this.sharedSigning;
+    if (policy === 'auto' && shared !== undefined) {
+      let signs: boolean | Promise<boolean>;
+      try {
+        signs = shared.signs(address);
+      } catch (err) {
+        this.reportError(err);
+        return this.limitProxyState(scan, nasConfig, nas);
+      }
+      const decide = (yes: boolean): DropReason | undefined => {
+        if (!yes) return this.limitProxyState(scan, nasConfig, nas);
+        // Learnt by another instance: held to it here from now on, without asking again.
+        this.signingNases.markSigning(address);
+        if (this.published.size < MAX_SIGNING_NASES) this.published.add(address);
+        this.count(nas, 'dropped');
+        return 'blastradius';
+      };
+      if (!(signs instanceof Promise)) return decide(signs);
+      // Degraded: this instance's own memory decides. The store reports its outage itself (once,
+      // for RedisSharedState), not once per request.
+      return signs.then(decide, () => this.limitProxyState(scan, nasConfig, nas));
+    }
+    return this.limitProxyState(scan, nasConfig, nas);
+  }
+
+  /** An unsigned Access-Request with Proxy-State is dropped under `limitProxyState`. */
+  private limitProxyState(
+    scan: PacketScan,
+    nasConfig: NasConfig | undefined,
+    nas: ServerCounters,
+  ): DropReason | undefined {
     if (scan.hasProxyState && (nasConfig?.limitProxyState ?? this.options.limitProxyState)) {
       this.count(nas, 'dropped');
       return 'proxy_state';
     }
     return undefined;
+  }
+
+  /** Remembers a NAS that signed, here and (once it succeeds) in the shared state. */
+  private learnSigning(address: string): void {
+    this.signingNases.markSigning(address);
+    const shared = this.sharedSigning;
+    if (shared === undefined || this.published.has(address) || this.published.size >= MAX_SIGNING_NASES)
+      return;
+    const done = () => this.published.add(address);
+    try {
+      const r = shared.markSigning(address);
+      // Not recorded yet (the store reports its outage): tried again with the NAS's next request.
+      if (r instanceof Promise) r.then(done, () => undefined);
+      else done();
+    } catch (err) {
+      this.reportError(err);
+    }
   }
 
   /**

@@ -4,6 +4,16 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Milliseconds the first queued item waits for company before the batch is written (default 1). */
   delayMs?: number;
+  /**
+   * Batches written at the same time (default 1). A database with several connections (PostgreSQL)
+   * overlaps one batch's round trips and commit with the next; SQLite has one writer: keep 1.
+   */
+  concurrency?: number;
+  /**
+   * Items that must be waiting before a further batch starts while another is being written
+   * (default 32): small batches cost a transaction each, so the busy writer takes them instead.
+   */
+  minConcurrentBatch?: number;
 }
 
 interface Waiting<T, R> {
@@ -16,15 +26,20 @@ interface Waiting<T, R> {
  * Group commit: callers `submit` an item and await its result; everything queued (up to
  * `maxBatch`) is handed to `write` at once, so one durable transaction (one fsync) serves many
  * callers. `write` returns (or resolves with) one result per item, in order, or throws to fail
- * the whole batch. One batch is written at a time; what arrives meanwhile forms the next one.
+ * the whole batch. Up to `concurrency` batches are written at a time; what arrives meanwhile forms
+ * the next one.
  */
 export class GroupCommit<T, R> {
   private queue: Waiting<T, R>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  /** Writers running (each writes batches until the queue is empty). */
+  private writers = 0;
+  private idle: Array<() => void> = [];
   private closed = false;
   private readonly maxBatch: number;
   private readonly delayMs: number;
+  private readonly concurrency: number;
+  private readonly minConcurrentBatch: number;
   /** Batches written so far (for metrics and tests). */
   batches = 0;
   /** Items written so far. */
@@ -36,6 +51,8 @@ export class GroupCommit<T, R> {
   ) {
     this.maxBatch = options.maxBatch ?? 4096;
     this.delayMs = options.delayMs ?? 1;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.minConcurrentBatch = options.minConcurrentBatch ?? 32;
   }
 
   /** Items waiting for the next batch. */
@@ -48,7 +65,11 @@ export class GroupCommit<T, R> {
     if (this.closed) return Promise.reject(new Error('store closed'));
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.writing) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.delayMs);
+      // Busy writers take what is queued when they finish; another one may start meanwhile, once
+      // enough is waiting, after the same wait for company as the first.
+      const n = this.queue.length;
+      if (this.writers === 0 || (this.writers < this.concurrency && n >= this.minConcurrentBatch))
+        this.schedule(n >= this.maxBatch ? 0 : this.delayMs);
     });
   }
 
@@ -57,13 +78,14 @@ export class GroupCommit<T, R> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.drain();
+      if (this.writers < this.concurrency) this.startWriter();
     }, ms);
   }
 
-  /** Writes batches until the queue is empty (one at a time). */
-  private drain(): Promise<void> {
-    if (this.writing) return this.writing;
+  /** One writer: writes batches until the queue is empty. */
+  private startWriter(): void {
+    if (this.queue.length === 0) return;
+    this.writers++;
     const run = async () => {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
@@ -77,12 +99,12 @@ export class GroupCommit<T, R> {
         }
       }
     };
-    this.writing = run().finally(() => {
-      this.writing = undefined;
+    void run().finally(() => {
+      this.writers--;
       // An item queued between the loop's last check and now still needs a batch.
       if (this.queue.length > 0) this.schedule(0);
+      else if (this.writers === 0) for (const done of this.idle.splice(0)) done();
     });
-    return this.writing;
   }
 
   /** Writes what is queued, then refuses further items. */
@@ -90,6 +112,9 @@ export class GroupCommit<T, R> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.writing || this.queue.length > 0) await this.drain();
+    while (this.writers > 0 || this.queue.length > 0) {
+      if (this.writers === 0) this.startWriter();
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
   }
 }

@@ -1,7 +1,6 @@
 // Users and accounting in PostgreSQL, for several `serve` instances sharing one database. The
 // tables are the SQLite store's; accounting goes through the same group commit: a batch is one
 // transaction of multi-row statements, and every reply waits for its COMMIT.
-import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { RadiusError } from '../errors.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
@@ -14,7 +13,7 @@ import { toUser, type UserRow } from './user-rows.js';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions extends GroupCommitOptions {
-  /** Connections in the pool (default 8; one writes accounting at a time, the rest look users up). */
+  /** Connections in the pool (default 8; up to `concurrency` write accounting, the rest look users up). */
   poolSize?: number;
   /** Seconds within which the same record from the same NAS is stored once (default 300). */
   duplicateWindow?: number;
@@ -22,55 +21,73 @@ export interface PostgresStoreOptions extends GroupCommitOptions {
   onError?: (err: Error) => void;
 }
 
-// Bind parameters per statement are limited to 65535: rows per multi-row statement stay below.
-const CHUNK = 2000;
 const INT8_OID = 20;
+// Batches written at once, each on its own connection: one batch's round trips and COMMIT overlap
+// the next one's (measured in bench/README.md).
+const DEFAULT_CONCURRENCY = 2;
 // Serialises migrations of instances that start together.
 const MIGRATION_LOCK = 0x61696f72;
 
-const RECORD_COLUMNS = [
-  'nas::text',
-  'session_id::text',
-  'status_type::int',
-  'identifier::int',
-  'authenticator::text',
-  'record_key::text',
-  'received_at::bigint',
-  'event_time::bigint',
-  'attributes::text',
-] as const;
+/**
+ * A batch reaches PostgreSQL as one JSON array of the records themselves (JSON.stringify is native
+ * code; PostgreSQL's JSON parser is C), read back as rows by json_to_recordset. The statements are
+ * fixed, so each is prepared once per connection (named), whatever the batch size: no per-record
+ * bind parameters to build, and no statement text to parse and plan per batch.
+ */
+const RECORD_ROWS = `ROWS FROM (json_to_recordset($1::json) AS (
+    nas text, "sessionId" text, "statusType" int, identifier int, authenticator text, key text,
+    "receivedAt" bigint, "eventTime" bigint, attributes text, "userName" text, "sessionTime" bigint,
+    "inputOctets" bigint, "outputOctets" bigint, "inputPackets" bigint, "outputPackets" bigint,
+    "terminateCause" text, "framedIp" text)) WITH ORDINALITY AS v`;
 
-const SESSION_COLUMNS = [
-  'nas::text',
-  'session_id::text',
-  'user_name::text',
-  'status::text',
-  'start_time::bigint',
-  'last_update::bigint',
-  'stop_time::bigint',
-  'session_time::bigint',
-  'input_octets::bigint',
-  'output_octets::bigint',
-  'input_packets::bigint',
-  'output_packets::bigint',
-  'terminate_cause::text',
-  'framed_ip::text',
-] as const;
+/**
+ * Another instance may be storing a copy of a record right now: the lock makes its INSERT wait for
+ * our COMMIT (or ours for its), and the later one then finds the row. Taken in order: no deadlock.
+ */
+const LOCK_RECORDS = {
+  name: 'aioradius_lock_records',
+  text: `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(v.nas || ' ' || v.key, 0) AS k
+    FROM ${RECORD_ROWS} ORDER BY 1) AS l`,
+};
 
-/** `($1::text, $2::int, ...), (...)` for `rows` rows of `columns` (name::type). */
-function valuesList(columns: readonly string[], rows: number): string {
-  const types = columns.map((c) => c.slice(c.indexOf('::')));
-  const out: string[] = [];
-  let n = 1;
-  for (let r = 0; r < rows; r++) out.push(`(${types.map((t) => `$${n++}${t}`).join(', ')})`);
-  return out.join(', ');
-}
+/**
+ * Inserts the records not stored within the duplicate window ($2 ms), the first copy of each within
+ * the batch; returns the ones inserted. The lookup is a LATERAL probe of the index per record: the
+ * planner, which cannot know how many rows the JSON holds, would otherwise hash the whole table.
+ */
+const INSERT_RECORDS = {
+  name: 'aioradius_insert_records',
+  text: `INSERT INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
+      received_at, event_time, attributes)
+    SELECT v.nas, v."sessionId", v."statusType", v.identifier, v.authenticator, v.key, v."receivedAt",
+      v."eventTime", v.attributes
+    FROM (SELECT DISTINCT ON (v.nas, v.key) v.* FROM ${RECORD_ROWS} ORDER BY v.nas, v.key, v.ordinality) AS v
+    LEFT JOIN LATERAL (SELECT 1 AS hit FROM acct_records r WHERE r.nas = v.nas AND r.record_key = v.key
+      AND r.received_at >= v."receivedAt" - $2::bigint LIMIT 1) AS stored ON true
+    WHERE stored.hit IS NULL
+    RETURNING nas, record_key`,
+};
 
-const names = (columns: readonly string[]) => columns.map((c) => c.slice(0, c.indexOf('::'))).join(', ');
-
-// A Start is told from other records by its shape (see sessionRow): active, a start time and no
-// session time; it sets the start time, the others only fill it in.
-const UPSERT_SESSIONS_TAIL = `
+// A Start is told from other records by its shape (see the SELECT): active, a start time and no
+// session time; it sets the start time, the others only fill it in. Rows go in key order, so two
+// transactions touching the same sessions lock them in the same order.
+const UPSERT_SESSIONS = {
+  name: 'aioradius_upsert_sessions',
+  text: `INSERT INTO acct_sessions AS s (nas, session_id, user_name, status, start_time, last_update,
+      stop_time, session_time, input_octets, output_octets, input_packets, output_packets,
+      terminate_cause, framed_ip)
+    SELECT v.nas, v."sessionId", v."userName",
+      CASE WHEN v."statusType" = ${ACCT_STATUS.STOP} THEN 'stopped' ELSE 'active' END,
+      CASE WHEN v."statusType" = ${ACCT_STATUS.START} THEN v."eventTime"
+        WHEN v."sessionTime" IS NOT NULL THEN v."eventTime" - v."sessionTime" * 1000 END,
+      v."eventTime",
+      CASE WHEN v."statusType" = ${ACCT_STATUS.STOP} THEN v."eventTime" END,
+      CASE WHEN v."statusType" = ${ACCT_STATUS.START} THEN NULL ELSE v."sessionTime" END,
+      v."inputOctets", v."outputOctets", v."inputPackets", v."outputPackets", v."terminateCause",
+      v."framedIp"
+    FROM ${RECORD_ROWS}
+    WHERE v.ordinality = ANY($2::int[])
+    ORDER BY v.nas, v."sessionId"
 ON CONFLICT (nas, session_id) DO UPDATE SET
   user_name = COALESCE(EXCLUDED.user_name, s.user_name),
   status = CASE WHEN s.status = 'stopped' THEN 'stopped' ELSE EXCLUDED.status END,
@@ -86,7 +103,8 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
   output_packets = GREATEST(s.output_packets, EXCLUDED.output_packets),
   terminate_cause = COALESCE(EXCLUDED.terminate_cause, s.terminate_cause),
   framed_ip = COALESCE(EXCLUDED.framed_ip, s.framed_ip),
-  records = s.records + 1`;
+  records = s.records + 1`,
+};
 
 /** RFC 2866 §5.1: Accounting-On/Off ends the sessions the NAS still had open before the event. */
 const CLOSE_NAS_SESSIONS = `
@@ -99,8 +117,6 @@ UPDATE acct_sessions SET
   terminate_cause = COALESCE(terminate_cause, $3::text)
 WHERE nas = $1::text AND status IN ('active', 'stale') AND COALESCE(start_time, last_update) <= $2::bigint`;
 
-type Param = string | number | null;
-
 /**
  * A connection the server closed (restart, failover: SQLSTATE classes 08 and 57) or a socket
  * error: worth one more try on a fresh connection.
@@ -111,32 +127,10 @@ function connectionLost(err: unknown): boolean {
   return /Connection terminated|connection/i.test((err as Error).message ?? '');
 }
 
-/** The session-table row a Start, Interim-Update or Stop folds in, as bind parameters. */
-function sessionRow(r: AccountingRecord): Param[] {
-  const s = r.statusType;
-  const isStart = s === ACCT_STATUS.START;
-  return [
-    r.nas,
-    r.sessionId,
-    r.userName ?? null,
-    s === ACCT_STATUS.STOP ? 'stopped' : 'active',
-    isStart ? r.eventTime : r.sessionTime !== undefined ? r.eventTime - r.sessionTime * 1000 : null,
-    r.eventTime,
-    s === ACCT_STATUS.STOP ? r.eventTime : null,
-    // A Start's session time is 0 by definition; leaving it out marks the row as a Start.
-    isStart ? null : (r.sessionTime ?? null),
-    r.inputOctets ?? null,
-    r.outputOctets ?? null,
-    r.inputPackets ?? null,
-    r.outputPackets ?? null,
-    r.terminateCause ?? null,
-    r.framedIp ?? null,
-  ];
-}
-
-/** A 64-bit advisory lock number for a record's identity at its NAS (signed decimal). */
-function lockKey(r: AccountingRecord): string {
-  return createHash('sha256').update(r.nas).update('\0').update(r.key).digest().readBigInt64BE(0).toString();
+/** A deadlock or serialization failure (SQLSTATE 40P01, 40001): the batch may simply be tried again. */
+function retryable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
 }
 
 /**
@@ -155,7 +149,10 @@ export class PostgresStore implements ServeStore {
     options: PostgresStoreOptions,
   ) {
     this.windowMs = (options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000;
-    this.commit = new GroupCommit((records) => this.writeBatch(records), options);
+    this.commit = new GroupCommit((records) => this.writeBatch(records), {
+      concurrency: DEFAULT_CONCURRENCY,
+      ...options,
+    });
   }
 
   /** Connects to `url` (postgres://…), applies missing migrations and returns the store. */
@@ -286,16 +283,28 @@ export class PostgresStore implements ServeStore {
     await this.pool.end();
   }
 
-  /** One batch in one transaction: raw records once each, then the sessions in arrival order. */
+  /**
+   * One batch in one transaction: raw records once each, then the sessions in arrival order. A
+   * deadlock with another instance's batch (PostgreSQL aborts one of the two) is retried.
+   */
   private async writeBatch(records: AccountingRecord[]): Promise<boolean[]> {
+    // Records are plain data: the batch goes as one JSON text (numbers stay below 2^53).
+    const json = JSON.stringify(records);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(records, json);
+      } catch (err) {
+        if (attempt >= 3 || !retryable(err)) throw err;
+      }
+    }
+  }
+
+  private async writeOnce(records: AccountingRecord[], json: string): Promise<boolean[]> {
     const client = await this.begin();
     let broken = false;
     try {
-      const results = await this.insertRecords(client, records);
-      await this.foldSessions(
-        client,
-        records.filter((_, i) => results[i]),
-      );
+      const results = await this.insertRecords(client, records, json);
+      await this.foldSessions(client, records, results, json);
       await client.query('COMMIT');
       return results;
     } catch (err) {
@@ -326,54 +335,24 @@ export class PostgresStore implements ServeStore {
   }
 
   /** Inserts the records not stored within the duplicate window; true for each one inserted. */
-  private async insertRecords(client: PoolClient, records: AccountingRecord[]): Promise<boolean[]> {
+  private async insertRecords(
+    client: PoolClient,
+    records: AccountingRecord[],
+    json: string,
+  ): Promise<boolean[]> {
+    await client.query({ ...LOCK_RECORDS, values: [json] });
+    const { rows } = await client.query<{ nas: string; record_key: string }>({
+      ...INSERT_RECORDS,
+      values: [json, this.windowMs],
+    });
     const results = new Array<boolean>(records.length).fill(false);
-    // A copy within the same batch is a retransmission of the first.
-    const seen = new Set<string>();
-    const fresh: number[] = [];
+    if (rows.length === records.length) return results.fill(true);
+    // Some were stored before (retransmissions): a copy within the same batch is one too, so only
+    // the first record of each identity counts as inserted.
+    const inserted = new Set(rows.map((row) => `${row.nas}\0${row.record_key}`));
     for (let i = 0; i < records.length; i++) {
       const id = `${records[i].nas}\0${records[i].key}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      fresh.push(i);
-    }
-    // Another instance may be storing a copy right now: the lock makes its INSERT wait for our
-    // COMMIT (or ours for its), and the later one then finds the row. Taken in order: no deadlock.
-    const locks = [...new Set(fresh.map((i) => lockKey(records[i])))].sort();
-    await client.query(
-      'SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS l',
-      [locks],
-    );
-    for (let at = 0; at < fresh.length; at += CHUNK) {
-      const part = fresh.slice(at, at + CHUNK);
-      const params: Param[] = [];
-      for (const i of part) {
-        const r = records[i];
-        params.push(
-          r.nas,
-          r.sessionId,
-          r.statusType,
-          r.identifier,
-          r.authenticator,
-          r.key,
-          r.receivedAt,
-          r.eventTime,
-          JSON.stringify(r.attributes),
-        );
-      }
-      params.push(this.windowMs);
-      const windowParam = `$${params.length}::bigint`;
-      const { rows } = await client.query<{ nas: string; record_key: string }>(
-        `INSERT INTO acct_records (${names(RECORD_COLUMNS)})
-         SELECT ${names(RECORD_COLUMNS)} FROM (VALUES ${valuesList(RECORD_COLUMNS, part.length)})
-           AS v (${names(RECORD_COLUMNS)})
-         WHERE NOT EXISTS (SELECT 1 FROM acct_records r WHERE r.nas = v.nas
-           AND r.record_key = v.record_key AND r.received_at >= v.received_at - ${windowParam})
-         RETURNING nas, record_key`,
-        params,
-      );
-      const inserted = new Set(rows.map((row) => `${row.nas}\0${row.record_key}`));
-      for (const i of part) results[i] = inserted.has(`${records[i].nas}\0${records[i].key}`);
+      if (inserted.delete(id)) results[i] = true;
     }
     return results;
   }
@@ -381,26 +360,26 @@ export class PostgresStore implements ServeStore {
   /**
    * Folds new records into their sessions in arrival order. One multi-row upsert cannot touch a
    * session twice, so a batch goes in rounds (the n-th record of each session in round n), and an
-   * Accounting-On/Off (which closes every session of its NAS) splits the batch.
+   * Accounting-On/Off (which closes every session of its NAS) splits the batch. Rows are named by
+   * their position in the batch's JSON (1-based).
    */
-  private async foldSessions(client: PoolClient, records: AccountingRecord[]): Promise<void> {
-    let rounds: AccountingRecord[][] = [];
+  private async foldSessions(
+    client: PoolClient,
+    records: AccountingRecord[],
+    inserted: boolean[],
+    json: string,
+  ): Promise<void> {
+    let rounds: number[][] = [];
     const count = new Map<string, number>();
     const flush = async () => {
-      for (const round of rounds) {
-        for (let at = 0; at < round.length; at += CHUNK) {
-          const part = round.slice(at, at + CHUNK);
-          await client.query(
-            `INSERT INTO acct_sessions AS s (${names(SESSION_COLUMNS)})
-             VALUES ${valuesList(SESSION_COLUMNS, part.length)} ${UPSERT_SESSIONS_TAIL}`,
-            part.flatMap(sessionRow),
-          );
-        }
-      }
+      for (const round of rounds) await client.query({ ...UPSERT_SESSIONS, values: [json, round] });
       rounds = [];
       count.clear();
     };
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      // A retransmission must not be counted twice in its session either.
+      if (!inserted[i]) continue;
+      const r = records[i];
       const s = r.statusType;
       if (s === ACCT_STATUS.ACCOUNTING_ON || s === ACCT_STATUS.ACCOUNTING_OFF) {
         await flush();
@@ -416,7 +395,7 @@ export class PostgresStore implements ServeStore {
       const id = `${r.nas}\0${r.sessionId}`;
       const n = count.get(id) ?? 0;
       count.set(id, n + 1);
-      (rounds[n] ??= []).push(r);
+      (rounds[n] ??= []).push(i + 1);
     }
     await flush();
   }

@@ -18,9 +18,15 @@ export interface RedisSharedStateOptions {
 const PENDING = 'p';
 const NO_REPLY = 'n';
 
-interface RedisLike {
+/** The Redis commands the shared stores use (a subset of the redis package's client). */
+export interface RedisCommands {
   set(key: string, value: string, options: object): Promise<string | null>;
   get(key: string): Promise<string | null>;
+  sAdd(key: string, member: string): Promise<number>;
+  sIsMember(key: string, member: string): Promise<number>;
+}
+
+interface RedisLike extends RedisCommands {
   close(): Promise<void>;
   destroy(): void;
 }
@@ -112,6 +118,14 @@ export class RedisSharedState implements SharedDuplicateStore {
   async complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void> {
     const value = reply ? reply.toString('base64') : NO_REPLY;
     await this.timed(this.client.set(this.prefix + key, value, { expiration: { type: 'PX', value: ttlMs } }));
+  }
+
+  /**
+   * Runs a command of another shared store (BlastRADIUS state...) on this connection, under the same
+   * time limit and outage log; `key` is prefixed.
+   */
+  run<T>(key: string, command: (client: RedisCommands, key: string) => Promise<T>): Promise<T> {
+    return this.timed(command(this.client, this.prefix + key));
   }
 
   /** Disconnects. */

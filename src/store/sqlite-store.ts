@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AccountingRecord } from './accounting.js';
-import { AccountingTables, openDatabase } from './accounting-tables.js';
+import { AccountingTables, openDatabase, recordRow } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import type { ServeStore } from './store.js';
 import { toUser, type UserRow } from './user-rows.js';
@@ -96,7 +96,7 @@ class WorkerWriter {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, records } satisfies WorkerRequest);
+      this.worker.postMessage({ id, rows: records.map(recordRow) } satisfies WorkerRequest);
     });
   }
 

@@ -1,11 +1,10 @@
 // Worker thread of the store: writes accounting batches so that the fsync of each commit never
 // blocks the event loop that receives and answers packets.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AccountingRecord } from './accounting.js';
-import { AccountingTables, openDatabase } from './accounting-tables.js';
+import { AccountingTables, openDatabase, type RecordRow } from './accounting-tables.js';
 
-/** A message to the worker: a batch to write, or the request to close. */
-export type WorkerRequest = { id: number; records: AccountingRecord[] } | { close: true };
+/** A message to the worker: a batch to write (flattened records), or the request to close. */
+export type WorkerRequest = { id: number; rows: RecordRow[] } | { close: true };
 
 /** The worker's answer to a batch. */
 export type WorkerReply = { id: number; results: boolean[] } | { id: number; error: string };
@@ -22,7 +21,7 @@ if (port) {
     }
     let reply: WorkerReply;
     try {
-      reply = { id: msg.id, results: tables.writeBatch(msg.records) };
+      reply = { id: msg.id, results: tables.writeRows(msg.rows) };
     } catch (err) {
       reply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
     }

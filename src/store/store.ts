@@ -62,3 +62,18 @@ export interface SharedDuplicateStore {
   /** Records the reply of a claimed request (undefined: none was sent), kept `ttlMs`. */
   complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void>;
 }
+
+/**
+ * BlastRADIUS (CVE-2024-3596) per-client state of the 'auto' policy: the NASes that have sent a
+ * verified Access-Request with Message-Authenticator, and are from then on required to. The
+ * embedded {@link MemoryBlastRadiusState} is the default; {@link RedisBlastRadiusState} shares it
+ * between instances, so that a forged unsigned request refused by one is refused by all. A failing
+ * call is not logged per request (a store reports its own outages); each instance's own memory then
+ * decides.
+ */
+export interface BlastRadiusState {
+  /** Whether the NAS at `address` is known to sign its Access-Requests. */
+  signs(address: string): MaybePromise<boolean>;
+  /** Records that the NAS at `address` signs (called after a verified signed Access-Request). */
+  markSigning(address: string): MaybePromise<void>;
+}

@@ -2,10 +2,13 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { defaultWorkers } from '../../src/cli/serve-workers.js';
 import { radtest, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
+import { postgresMissing, startPostgres } from '../helpers/postgres.js';
 import { startServe, tempDir } from './serve-helpers.js';
 
 function get(port: number): Promise<string> {
@@ -62,6 +65,48 @@ database: ./radius.db
     assert.equal(await serve.stop('SIGTERM'), 0);
   } finally {
     await serve.stop('SIGKILL').catch(() => undefined);
+    await remove();
+  }
+});
+
+test('without --workers: one per core with PostgreSQL, one process with SQLite or on one core', () => {
+  assert.equal(defaultWorkers('postgres://radius@db/radius', 4).workers, 4);
+  assert.equal(defaultWorkers('postgresql://radius@db/radius', 2).workers, 2);
+  assert.equal(defaultWorkers('postgres://radius@db/radius', 1).workers, 1);
+  assert.equal(defaultWorkers('./radius.db', 4).workers, 1);
+  assert.match(defaultWorkers('./radius.db', 4).reason, /SQLite has one writer/);
+});
+
+test('serve with a PostgreSQL database and no --workers forks one worker per core', {
+  skip: postgresMissing() || (availableParallelism() < 2 ? 'one core: one process by design' : false),
+}, async () => {
+  const pg = await startPostgres();
+  const { dir, remove } = await tempDir('aioradius-workers-pg-');
+  const [auth, acct] = await freePorts(2);
+  const file = path.join(dir, 'c.yaml');
+  await writeFile(
+    file,
+    `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+clients: [ { address: 127.0.0.0/8, secret: testing123 } ]
+log: { level: info }
+database: ${pg.url}
+`,
+  );
+  const serve = await startServe(file, 30_000);
+  try {
+    const cores = availableParallelism();
+    await serve.waitForLog(
+      () => serve.logs.filter((x) => x.msg === 'aioradius ready').length >= cores,
+      30_000,
+    );
+    const primary = serve.logs.find((l) => l.msg === 'aioradius primary started');
+    assert.equal(primary?.workers, cores);
+    const pids = new Set(serve.logs.filter((l) => l.msg === 'aioradius ready').map((l) => l.pid));
+    assert.equal(pids.size, cores, 'one worker process per core');
+    assert.equal(await serve.stop('SIGTERM'), 0);
+  } finally {
+    await serve.stop('SIGKILL').catch(() => undefined);
+    await pg.stop();
     await remove();
   }
 });

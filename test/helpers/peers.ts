@@ -302,6 +302,14 @@ export interface FreeradiusOptions {
    * version (stock: 1.2) and whether its TLS session cache is on (stock: off).
    */
   eap?: { certFile: string; keyFile: string; caFile: string; tlsMaxVersion?: '1.2' | '1.3'; cache?: boolean };
+  /**
+   * rlm_sql with the PostgreSQL driver: `radiusDb` is the libpq connection string of a database
+   * holding FreeRADIUS's schema (mods-config/sql/main/postgresql/schema.sql); the stock site's
+   * `-sql` calls then use it (accounting into radacct).
+   */
+  sql?: { radiusDb: string };
+  /** Keep the stock `detail` file in the accounting section (default true). */
+  detail?: boolean;
   /** Bound on waiting for the server to be ready, default 20 s. */
   startTimeoutMs?: number;
 }
@@ -453,6 +461,12 @@ async function writeFreeradiusConfig(
   if (authorizeTop.length)
     siteText = insertAfter(siteText, /^authorize\s*\{/, authorizeTop.join('\n'), sitePath);
   if (opts.extraPreacct) siteText = insertAfter(siteText, /^preacct\s*\{/, opts.extraPreacct, sitePath);
+  if (opts.detail === false) {
+    const at = siteText.search(/^accounting\s*\{/m);
+    if (at < 0) throw new Error(`${sitePath}: no accounting section`);
+    siteText = siteText.slice(0, at) + siteText.slice(at).replace(/^(\s*)detail\s*$/m, '$1# detail left out');
+  }
+  if (opts.sql) await enableSql(raddb, opts.sql.radiusDb);
   // Status-Server on the accounting port goes through Acct-Type Status-Server (RFC 5997 section 4).
   if (opts.statusServer !== false) {
     siteText = insertAfter(
@@ -575,6 +589,19 @@ async function writeFreeradiusConfig(
     await fs.writeFile(path.join(raddb, 'sites-available', 'aioradius_coa'), coaSite);
     await fs.symlink('../sites-available/aioradius_coa', path.join(enabled, 'aioradius_coa'));
   }
+}
+
+/** Enables the sql module with the PostgreSQL driver on `radiusDb` (a libpq connection string). */
+async function enableSql(raddb: string, radiusDb: string): Promise<void> {
+  const sqlPath = path.join(raddb, 'mods-available', 'sql');
+  let text = await fs.readFile(sqlPath, 'utf8');
+  text = text.replace(/^(\s*)dialect\s*=.*$/m, '$1dialect = "postgresql"');
+  text = text.replace(/^(\s*)driver\s*=.*$/m, '$1driver = "rlm_sql_postgresql"');
+  text = text.replace(/^(\s*)radius_db\s*=.*$/m, `$1radius_db = ${frString(radiusDb)}`);
+  await fs.writeFile(sqlPath, text);
+  const link = path.join(raddb, 'mods-enabled', 'sql');
+  await fs.rm(link, { force: true });
+  await fs.symlink('../mods-available/sql', link);
 }
 
 const SNAKEOIL_KEY = '/etc/ssl/private/ssl-cert-snakeoil.key';
