@@ -4,9 +4,9 @@
  * with whole TLS messages.
  */
 
-import type { Server, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { MethodContext, MethodInstance, MethodKeys, MethodStep } from '../method.js';
-import { MAX_TLS_MESSAGE, TlsEngine } from '../tls-engine.js';
+import { MAX_TLS_MESSAGE, TlsEngine, type TlsEndpoint } from '../tls-engine.js';
 
 // RFC 5216 §3.1: Length included, More fragments, Start; PEAP and TTLS keep a version in the low bits.
 export const FLAG_L = 0x80;
@@ -38,7 +38,7 @@ export function tlsMethodKeys(socket: TLSSocket, type: number, tls12Label: strin
 /** A conversation of a TLS-based method; subclasses decide what the tunnel carries. */
 export abstract class TlsConversation implements MethodInstance {
   private tls: TlsEngine | undefined;
-  private readonly server: Server;
+  private readonly server: TlsEndpoint;
   protected readonly fragmentSize: number;
   /** Fragments of our current flight still to send. */
   private pending: Buffer[] = [];
@@ -50,7 +50,7 @@ export abstract class TlsConversation implements MethodInstance {
 
   constructor(
     protected readonly ctx: MethodContext,
-    server: Server,
+    server: TlsEndpoint,
     protected readonly version = 0,
   ) {
     this.server = server;
