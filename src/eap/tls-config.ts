@@ -19,8 +19,8 @@ export interface EapTlsOptions {
   /** Highest TLS version for EAP-TLS (default TLSv1.3). */
   maxVersion?: SecureVersion;
   /**
-   * Highest TLS version for PEAP and TTLS (default TLSv1.2: their TLS 1.3 forms, RFC 9427,
-   * interoperate poorly with deployed peers).
+   * Highest TLS version for PEAP and TTLS (default TLSv1.2, or TLSv1.3 when minVersion is: their
+   * TLS 1.3 forms, RFC 9427, interoperate poorly with deployed peers).
    */
   tunnelMaxVersion?: SecureVersion;
   /**
@@ -90,7 +90,8 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
   const tunnelServer = endpoint(
     tls.createSecureContext({
       ...common,
-      maxVersion: options.tunnelMaxVersion ?? 'TLSv1.2',
+      // TLS 1.2 unless minVersion asks for more (a maximum below the minimum would fail every handshake).
+      maxVersion: options.tunnelMaxVersion ?? (options.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2'),
       sessionIdContext: 'aioradius eap-tunnel',
     }),
     false,
