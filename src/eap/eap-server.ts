@@ -191,6 +191,7 @@ export class EapServer {
   /** Drops every conversation and closes the TLS servers' state. */
   close(): void {
     this.store.clear();
+    this.tls?.close();
   }
 
   private newSession(): EapSession {

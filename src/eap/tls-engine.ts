@@ -11,9 +11,53 @@
  */
 
 import { Duplex } from 'node:stream';
-import { type SecureContext, type Server, TLSSocket } from 'node:tls';
+import { type PeerCertificate, type SecureContext, type Server, TLSSocket } from 'node:tls';
 import { offeredSessionIds } from './client-hello.js';
 import type { TlsSessionCache } from './tls-session-cache.js';
+
+/** What a completed handshake settled. */
+export interface TlsFacts {
+  /** 'TLSv1.2' or 'TLSv1.3'. */
+  readonly protocol: string | null;
+  /** Whether the client certificate was verified (endpoints that request one). */
+  readonly authorized: boolean;
+  /** Why it was not (an OpenSSL verify code such as 'CERT_HAS_EXPIRED'). */
+  readonly authorizationError: string | undefined;
+  /** Whether the session was resumed. */
+  readonly reused: boolean;
+  /** The client certificate, when the endpoint keeps it (authorizeCertificate needs it). */
+  readonly peerCertificate: PeerCertificate | undefined;
+}
+
+/**
+ * One TLS session of one EAP conversation as the methods see it: in this thread (TlsEngine) or
+ * in a worker thread (TlsWorkerPool).
+ */
+export interface TlsChannel {
+  /** Whether this conversation may resume a TLS session. */
+  readonly resumable: boolean;
+  /** Whether the handshake completed. */
+  readonly established: boolean;
+  /** Why the session failed, once it has. */
+  readonly error: Error | undefined;
+  /** What the handshake settled, once established. */
+  readonly facts: TlsFacts | undefined;
+  /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
+  receive(bytes: Buffer): Promise<void>;
+  /** Writes application data into the tunnel; resolves when its records are in the output. */
+  write(data: Buffer): Promise<void>;
+  /** The TLS bytes the server produced since the last call. */
+  takeOutput(): Buffer;
+  /** The application data the peer sent since the last call. */
+  takeAppData(): Buffer;
+  /**
+   * The TLS exporter (RFC 5705 / RFC 8446 §7.5); without `context` the TLS 1.2 form the EAP RFCs
+   * use, PRF(master_secret, label, client_random + server_random), which differs from an empty one.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer>;
+  /** Frees the TLS session. */
+  destroy(): void;
+}
 
 /** What the engines of one kind (EAP-TLS, or the tunnels) share. */
 export interface TlsEndpoint {
@@ -27,6 +71,8 @@ export interface TlsEndpoint {
   readonly sessions: TlsSessionCache | undefined;
   /** Receives NSS key log lines, when debugging asks for them. */
   readonly keyLog: ((line: Buffer) => void) | undefined;
+  /** Whether facts carry the client certificate. */
+  readonly keepCertificate: boolean;
 }
 
 /**
@@ -55,8 +101,8 @@ function tick(): Promise<void> {
 /** Largest TLS message accepted from a peer in one EAP message sequence (RFC 5216 §2.1.5). */
 export const MAX_TLS_MESSAGE = 64 * 1024;
 
-/** One TLS session of one EAP conversation. */
-export class TlsEngine {
+/** One TLS session of one EAP conversation, in this thread. */
+export class TlsEngine implements TlsChannel {
   private readonly stream: Duplex;
   private readonly socket: TLSSocket;
   private readonly handle: TlsHandle;
@@ -64,6 +110,8 @@ export class TlsEngine {
   private appData: Buffer[] = [];
   private secure = false;
   private fresh = true;
+  /** What the handshake settled, once established. */
+  facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
   error: Error | undefined;
 
@@ -107,11 +155,6 @@ export class TlsEngine {
     return this.secure;
   }
 
-  /** The TLS socket once established. */
-  get tlsSocket(): TLSSocket | undefined {
-    return this.secure ? this.socket : undefined;
-  }
-
   /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
   async receive(bytes: Buffer): Promise<void> {
     if (this.error) return;
@@ -153,13 +196,33 @@ export class TlsEngine {
 
   /** The handshake completed: the client certificate's verdict, as `tls.Server` reaches it. */
   private secured(): void {
+    let authorized = false;
+    let authorizationError: string | undefined;
     if (this.endpoint.requestCert) {
       const error = this.handle.verifyError();
-      // Node's server sets the code (a string) where the types say Error.
-      if (error) this.socket.authorizationError = (error.code ?? error.message) as unknown as Error;
-      else this.socket.authorized = true;
+      if (error) authorizationError = error.code ?? error.message;
+      else authorized = true;
     }
+    this.facts = {
+      protocol: this.socket.getProtocol(),
+      authorized,
+      authorizationError,
+      reused: this.socket.isSessionReused(),
+      peerCertificate: this.endpoint.keepCertificate ? this.socket.getPeerCertificate() : undefined,
+    };
     this.secure = true;
+  }
+
+  async exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
+    // Node's types want a context; called without one it exports the no-context form.
+    const exporter = this.socket.exportKeyingMaterial as (
+      length: number,
+      label: string,
+      context?: Buffer,
+    ) => Buffer;
+    return context
+      ? exporter.call(this.socket, length, label, context)
+      : exporter.call(this.socket, length, label);
   }
 
   private fail(err: Error): void {
