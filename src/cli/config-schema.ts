@@ -311,6 +311,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Highest TLS version of PEAP and TTLS (their TLS 1.3 forms, RFC 9427, interoperate poorly).',
   },
   {
+    path: 'eap.tls.workers',
+    type: 'integer (0..64)',
+    default: '0',
+    reload: false,
+    doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
+  },
+  {
     path: 'proxy',
     type: 'mapping',
     reload: false,

@@ -97,6 +97,8 @@ export interface EapConfig {
     maxVersion?: 'TLSv1.2' | 'TLSv1.3';
     /** PEAP's and TTLS's highest version (EapTlsOptions.tunnelMaxVersion). */
     tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** Worker threads for TLS (EapTlsOptions.workers). */
+    workers?: number;
   };
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
@@ -613,7 +615,15 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     minVersion: version('minVersion'),
     maxVersion: version('maxVersion'),
     tunnelMaxVersion: version('tunnelMaxVersion'),
+    workers: undefined as number | undefined,
   };
+  if (tm.has('workers')) {
+    const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {
+      w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64');
+    }
+    tls.workers = v as number;
+  }
   for (const k of ['maxVersion', 'tunnelMaxVersion'] as const) {
     if (tls.minVersion === 'TLSv1.3' && tls[k] === 'TLSv1.2') {
       w.fail([...parts, 'tls', k], tm.get(k), 'is below minVersion');

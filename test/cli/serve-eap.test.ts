@@ -169,7 +169,7 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.ok(r.success, tailOf(r));
   });
 
-  test('PEAP stays at TLS 1.2 by default; eap.tls.tunnelMaxVersion TLSv1.3 lets PEAP and TTLS use 1.3', async () => {
+  test('PEAP stays at TLS 1.2 by default; eap.tls.tunnelMaxVersion TLSv1.3 lets PEAP and TTLS use 1.3 (TLS in 2 workers)', async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peer = { identity: 'alice', password: 'alicepw', anonymous_identity: 'anonymous', ca_cert: ca };
     const peap = { ...peer, eap: 'PEAP', phase1: 'peapver=0 tls_disable_tlsv1_3=0', phase2: 'auth=MSCHAPV2' };
@@ -183,7 +183,10 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     const text = readFileSync(path.join(tmp.dir, 'aioradius.yaml'), 'utf8')
       .replace(/auth: \d+/, `auth: ${a}`)
       .replace(/acct: \d+/, `acct: ${b}`)
-      .replace('  methods: [peap,', '  tls:\n    tunnelMaxVersion: TLSv1.3\n  methods: [peap,');
+      .replace(
+        '  methods: [peap,',
+        '  tls:\n    tunnelMaxVersion: TLSv1.3\n    workers: 2\n  methods: [peap,',
+      );
     assert.match(text, /tunnelMaxVersion: TLSv1\.3/);
     writeFileSync(config, text);
     const allowed = await startServe(config);
@@ -252,6 +255,7 @@ describe('the eap section of the config', () => {
       8,
       /below minVersion/,
     );
+    fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64/);
   });
 
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {
