@@ -306,9 +306,23 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     path: 'eap.tls.maxVersion',
     type: 'TLSv1.2 | TLSv1.3',
-    default: 'TLSv1.3 (EAP-TLS)',
+    default: 'TLSv1.3',
     reload: false,
-    doc: 'Highest TLS version (PEAP and TTLS stay at TLS 1.2 by default).',
+    doc: 'Highest TLS version of EAP-TLS.',
+  },
+  {
+    path: 'eap.tls.tunnelMaxVersion',
+    type: 'TLSv1.2 | TLSv1.3',
+    default: 'TLSv1.2',
+    reload: false,
+    doc: 'Highest TLS version of PEAP and TTLS (their TLS 1.3 forms, RFC 9427, interoperate poorly).',
+  },
+  {
+    path: 'eap.tls.workers',
+    type: 'integer (0..64)',
+    default: '0',
+    reload: false,
+    doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
   },
   {
     path: 'proxy',

@@ -93,7 +93,15 @@ export interface EapConfig {
   /** Methods offered, most preferred first (undefined: every method the certificates allow). */
   methods?: EapMethodName[];
   fragmentSize?: number;
-  tls: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  tls: {
+    minVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** EAP-TLS's highest version. */
+    maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** PEAP's and TTLS's highest version (EapTlsOptions.tunnelMaxVersion). */
+    tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** Worker threads for TLS (EapTlsOptions.workers). */
+    workers?: number;
+  };
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
 
@@ -600,15 +608,29 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     fragmentSize = v;
   }
   const tm = w.map([...parts, 'tls'], m.get('tls'), keysOf('eap.tls'));
-  const version = (k: 'minVersion' | 'maxVersion') => {
+  const version = (k: 'minVersion' | 'maxVersion' | 'tunnelMaxVersion') => {
     const v = w.string([...parts, 'tls', k], tm.get(k));
     if (v !== undefined && !TLS_VERSIONS.includes(v))
       w.fail([...parts, 'tls', k], tm.get(k), 'must be TLSv1.2 or TLSv1.3');
     return v as 'TLSv1.2' | 'TLSv1.3' | undefined;
   };
-  const tls = { minVersion: version('minVersion'), maxVersion: version('maxVersion') };
-  if (tls.minVersion === 'TLSv1.3' && tls.maxVersion === 'TLSv1.2') {
-    w.fail([...parts, 'tls', 'maxVersion'], tm.get('maxVersion'), 'is below minVersion');
+  const tls = {
+    minVersion: version('minVersion'),
+    maxVersion: version('maxVersion'),
+    tunnelMaxVersion: version('tunnelMaxVersion'),
+    workers: undefined as number | undefined,
+  };
+  if (tm.has('workers')) {
+    const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {
+      w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64');
+    }
+    tls.workers = v as number;
+  }
+  for (const k of ['maxVersion', 'tunnelMaxVersion'] as const) {
+    if (tls.minVersion === 'TLSv1.3' && tls[k] === 'TLSv1.2') {
+      w.fail([...parts, 'tls', k], tm.get(k), 'is below minVersion');
+    }
   }
   return {
     certificate,

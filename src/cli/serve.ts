@@ -158,6 +158,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
             crl: eap.pem.crl,
             minVersion: eap.tls.minVersion,
             maxVersion: eap.tls.maxVersion,
+            tunnelMaxVersion: eap.tls.tunnelMaxVersion,
+            workers: eap.tls.workers,
           }
         : undefined;
     // Without a CA no client certificate can be verified: EAP-TLS is then not offered.

@@ -5,7 +5,6 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import tls from 'node:tls';
 import { EapDiscardError, InvalidValueError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
@@ -30,8 +29,7 @@ import { tlsMethod } from './methods/tls.js';
 import { ttlsMethod } from './methods/ttls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
 import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
-import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
-import { feedingEngine } from './tls-engine.js';
+import { type EapTlsOptions, type TlsEngineConfig, tlsEngineConfig } from './tls-config.js';
 
 /** The methods by name. */
 const METHODS: Record<EapMethodName, EapMethod> = {
@@ -105,72 +103,6 @@ function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: st
         `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
       );
     return method;
-  });
-}
-
-function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
-  const common: tls.TlsOptions = {
-    cert: options.cert,
-    key: options.key,
-    minVersion: options.minVersion ?? 'TLSv1.2',
-  };
-  const certificateServer = tls.createServer({
-    ...common,
-    ca: options.ca,
-    crl: options.crl,
-    maxVersion: options.maxVersion ?? 'TLSv1.3',
-    // Node destroys a rejected socket without an alert or an event we can answer: verify, then decide.
-    requestCert: true,
-    rejectUnauthorized: false,
-  });
-  const tunnelServer = tls.createServer({
-    ...common,
-    maxVersion: options.tunnelMaxVersion ?? 'TLSv1.2',
-  });
-  const lifetime = options.resumptionLifetime ?? 3600;
-  for (const server of [certificateServer, tunnelServer]) cacheSessions(server, lifetime);
-  if (options.keyLog) {
-    const keyLog = options.keyLog;
-    certificateServer.on('keylog', (line) => keyLog(line));
-    tunnelServer.on('keylog', (line) => keyLog(line));
-  }
-  return {
-    certificateServer,
-    tunnelServer,
-    authorizeCertificate: options.authorizeCertificate,
-    allowResumption: options.allowResumption,
-  };
-}
-
-const MAX_CACHED_TLS_SESSIONS = 10_000;
-
-/**
- * A TLS session cache by session ID: peers that resume with an ID rather than a ticket
- * (wpa_supplicant turns tickets off under TLS 1.2) find their session here. Node keeps none itself.
- */
-function cacheSessions(server: tls.Server, lifetimeSeconds: number): void {
-  if (lifetimeSeconds <= 0) {
-    server.on('resumeSession', (_id: Buffer, callback: (err: null, data: null) => void) =>
-      callback(null, null),
-    );
-    return;
-  }
-  const sessions = new Map<string, { data: Buffer; expires: number }>();
-  server.on('newSession', (id: Buffer, data: Buffer, callback: () => void) => {
-    const now = Date.now();
-    // Map order is insertion order: the oldest and the expired are at the front.
-    for (const [key, entry] of sessions) {
-      if (sessions.size < MAX_CACHED_TLS_SESSIONS && entry.expires > now) break;
-      sessions.delete(key);
-    }
-    sessions.set(id.toString('hex'), { data, expires: now + lifetimeSeconds * 1000 });
-    callback();
-  });
-  server.on('resumeSession', (id: Buffer, callback: (err: null, data: Buffer | null) => void) => {
-    // The conversation whose ClientHello this is may be barred from resuming (a full handshake then).
-    if (feedingEngine()?.resumable === false) return callback(null, null);
-    const entry = sessions.get(id.toString('hex'));
-    callback(null, entry && entry.expires > Date.now() ? entry.data : null);
   });
 }
 
@@ -259,6 +191,7 @@ export class EapServer {
   /** Drops every conversation and closes the TLS servers' state. */
   close(): void {
     this.store.clear();
+    this.tls?.close();
   }
 
   private newSession(): EapSession {

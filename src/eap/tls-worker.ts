@@ -1,0 +1,85 @@
+/**
+ * A TLS worker thread of an EapServer: it holds TLS sessions (TlsEngine) by number and runs what
+ * the EapServer's thread asks of them. Sessions it makes are reported so that every worker can
+ * resume them.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { type TlsEndpointOptions, tlsEndpoints } from './tls-config.js';
+import { TlsEngine } from './tls-engine.js';
+import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('tls-worker.js runs as a worker thread');
+const post = (message: FromWorker) => port.postMessage(message);
+
+const options = workerData as Omit<TlsEndpointOptions, 'keyLog' | 'onSession'> & { keyLog: boolean };
+const endpoints = tlsEndpoints({
+  ...options,
+  keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
+  onSession: (kind, sid, data) => post({ op: 'session', kind, sid, data }),
+});
+const engines = new Map<number, TlsEngine>();
+
+function state(seq: number, engine: TlsEngine): FromWorker {
+  return {
+    op: 'state',
+    seq,
+    output: engine.takeOutput(),
+    appData: engine.established ? engine.takeAppData() : Buffer.alloc(0),
+    established: engine.established,
+    facts: engine.facts,
+    error: engine.error?.message,
+  };
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.op) {
+    case 'open':
+      engines.set(m.id, new TlsEngine(endpoints[m.kind], m.resumable));
+      return;
+    case 'session':
+      endpoints[m.kind].sessions?.set(asBuffer(m.sid), asBuffer(m.data));
+      return;
+    case 'close':
+      engines.get(m.id)?.destroy();
+      engines.delete(m.id);
+      return;
+  }
+  const engine = engines.get(m.id);
+  if (!engine) {
+    if (m.op === 'export') post({ op: 'exported', seq: m.seq, error: 'no such TLS session' });
+    else
+      post({
+        op: 'state',
+        seq: m.seq,
+        output: Buffer.alloc(0),
+        appData: Buffer.alloc(0),
+        established: false,
+        error: 'no such TLS session',
+      });
+    return;
+  }
+  if (m.op === 'export') {
+    try {
+      const context = m.context ? asBuffer(m.context) : undefined;
+      post({
+        op: 'exported',
+        seq: m.seq,
+        material: await engine.exportKeyingMaterial(m.length, m.label, context),
+      });
+    } catch (err) {
+      post({ op: 'exported', seq: m.seq, error: (err as Error).message });
+    }
+    return;
+  }
+  if (m.op === 'receive') await engine.receive(asBuffer(m.bytes));
+  else await engine.write(asBuffer(m.data));
+  post(state(m.seq, engine));
+}
+
+port.on('message', (m: ToWorker) => {
+  handle(m).catch((err: unknown) => {
+    if ('seq' in m) post({ op: 'exported', seq: m.seq, error: (err as Error).message });
+  });
+});
