@@ -1,6 +1,7 @@
 /** TLS settings of an EapServer, resolved once: the tls.Server objects its conversations share. */
 
 import type { PeerCertificate, SecureVersion, Server } from 'node:tls';
+import type { SharedTlsSessions } from '../store/store.js';
 
 /** TLS options of `new EapServer({ tls })`: PEM contents (strings or Buffers). */
 export interface EapTlsOptions {
@@ -33,6 +34,11 @@ export interface EapTlsOptions {
   allowResumption?: (identity: string) => boolean;
   /** Seconds a TLS session may be resumed (RFC 5216 §2.1.2); 0 turns resumption off (default 3600). */
   resumptionLifetime?: number;
+  /**
+   * Resumption data and ticket keys shared with other instances (e.g. RedisTlsSessions), so that a
+   * peer resumes wherever its next authentication lands; default: this process only.
+   */
+  sharedSessions?: SharedTlsSessions;
   /** Receives NSS key log lines (SSLKEYLOGFILE format) for debugging; off by default. */
   keyLog?: (line: Buffer) => void;
 }

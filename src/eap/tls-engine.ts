@@ -40,6 +40,8 @@ export class TlsEngine {
   private appData: Buffer[] = [];
   private socket: TLSSocket | undefined;
   private fresh = true;
+  /** Lookups the TLS server waits for before it answers (a shared session cache). */
+  private holds: Promise<void>[] = [];
   /** Why the session failed, once it has. */
   error: Error | undefined;
 
@@ -92,6 +94,18 @@ export class TlsEngine {
       feeding = undefined;
     }
     await tick();
+    // The server answers once its lookups are done; each may start another (bounded by the handshake).
+    for (let i = 0; i < 4 && this.holds.length > 0; i++) {
+      const holds = this.holds;
+      this.holds = [];
+      await Promise.all(holds);
+      await tick();
+    }
+  }
+
+  /** Makes `receive` wait for `lookup` (which the TLS server's answer depends on). */
+  holdUntil(lookup: Promise<void>): void {
+    this.holds.push(lookup);
   }
 
   /** Writes application data into the tunnel; resolves when its records are in the output. */

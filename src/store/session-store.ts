@@ -1,7 +1,8 @@
 /**
- * Where EAP conversations wait between rounds, keyed by the State attribute (RFC 2865 §5.24,
- * RFC 3579 §2.6.1). An interface, so that a store shared by several processes can come later;
- * the in-memory store below is the default.
+ * Where conversations wait between rounds, keyed by the State attribute (RFC 2865 §5.24,
+ * RFC 3579 §2.6.1), as live objects of this process: the in-memory store below is the default.
+ * Sessions that several instances continue are kept as data in a {@link SharedSessionStore}
+ * (store.ts) instead.
  */
 
 /** What a store needs of a session: a way to free what it holds (a TLS socket). */
@@ -9,8 +10,8 @@ export interface StoredSession {
   dispose(): void;
 }
 
-/** A session store keyed by State. */
-export interface EapSessionStore<S extends StoredSession = StoredSession> {
+/** A store of live sessions keyed by State. */
+export interface SessionStore<S extends StoredSession = StoredSession> {
   /** The live session for `key`; touching it restarts its idle lifetime. */
   get(key: string): S | undefined;
   set(key: string, session: S): void;
@@ -41,7 +42,7 @@ interface Entry<S> {
  * expired and the evicted are always at the front (a peer that stops mid-handshake costs memory
  * only until its lifetime ends, and never more than `maxSessions` entries).
  */
-export class MemorySessionStore<S extends StoredSession = StoredSession> implements EapSessionStore<S> {
+export class MemorySessionStore<S extends StoredSession = StoredSession> implements SessionStore<S> {
   private readonly entries = new Map<string, Entry<S>>();
   private readonly maxSessions: number;
   private readonly idleMs: number;
@@ -107,3 +108,6 @@ export class MemorySessionStore<S extends StoredSession = StoredSession> impleme
     first.value[1].session.dispose();
   }
 }
+
+/** The store of EAP conversations (the name this interface had first). */
+export type EapSessionStore<S extends StoredSession = StoredSession> = SessionStore<S>;
