@@ -100,6 +100,8 @@ export class EapSession implements StoredSession {
   framedMtu: number | undefined;
   /** Whether its method ran in this process (TLS): then it stays here to the end. */
   pinned = false;
+  /** Whether the shared store holds a copy (to be removed once the session is pinned here). */
+  inSharedStore = false;
 
   constructor(readonly state: Buffer) {}
 
@@ -157,6 +159,7 @@ export class EapSession implements StoredSession {
     s.lastAnswer = data.lastAnswer ? restoreAnswer(data.lastAnswer as JsonValue[]) : undefined;
     s.finished = data.finished === true;
     s.framedMtu = typeof data.framedMtu === 'number' ? data.framedMtu : undefined;
+    s.inSharedStore = true;
     if (data.method !== null && s.methodType !== 0) {
       s.method = restore(s.methodType, s.identity, s.framedMtu, data.method as SessionData);
     }
@@ -429,11 +432,13 @@ export class EapServer {
     try {
       if (data) {
         await shared.set(key, data, this.sessionTtlMs);
+        session.inSharedStore = true;
         if (this.store.get(key) === session) this.store.delete(key);
         return;
       }
       // Its method now lives here: a copy in the shared store would be stale.
-      await shared.delete(key);
+      if (session.inSharedStore) await shared.delete(key);
+      session.inSharedStore = false;
     } catch {
       // Down: the conversation goes on with this instance (the store logged the outage).
     }
