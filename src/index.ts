@@ -191,8 +191,9 @@ export {
   type EapSessionStore,
   MemorySessionStore,
   type MemorySessionStoreOptions,
+  type SessionStore,
   type StoredSession,
-} from './eap/session-store.js';
+} from './store/session-store.js';
 export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
 export {
   type ForwardOptions,
@@ -235,5 +236,26 @@ export {
 } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';
-export type { DuplicateClaim, SharedDuplicateStore } from './store/store.js';
-export { RedisSharedState, type RedisSharedStateOptions } from './store/redis-shared-state.js';
+export type {
+  DuplicateClaim,
+  JsonValue,
+  SessionData,
+  SharedDuplicateStore,
+  SharedSessionStore,
+  SharedTlsSessions,
+} from './store/store.js';
+export {
+  type RedisCommands,
+  RedisSharedState,
+  type RedisSharedStateOptions,
+} from './store/redis-shared-state.js';
+export { RedisPeerRegistry, RedisSessionStore, RedisTlsSessions } from './store/redis-eap-state.js';
+export {
+  ClusterLink,
+  type ClusterLinkCounters,
+  type ClusterLinkOptions,
+  type ForwardTarget,
+  type PeerDirectory,
+} from './cluster/cluster-link.js';
+export { routeEapRound } from './cluster/eap-routing.js';
+export { stateOwner, stateOwnerTag } from './cluster/state-owner.js';

@@ -216,6 +216,32 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     reload: false,
     doc: 'Redis shared by several instances: duplicate detection across them (down: each instance works alone).',
   },
+  {
+    path: 'cluster',
+    type: 'mapping',
+    reload: false,
+    doc: 'Instances that hand each other the EAP rounds of conversations they own (TLS sessions stay in one process).',
+  },
+  {
+    path: 'cluster.listen',
+    type: 'address:port',
+    required: true,
+    reload: false,
+    doc: 'Where this instance takes rounds from the others (UDP), as they reach it; port 0 with --workers.',
+  },
+  {
+    path: 'cluster.key',
+    type: SECRET,
+    required: true,
+    reload: false,
+    doc: 'The same on every instance, 16 characters or more: seals what instances send each other (HMAC-SHA256).',
+  },
+  {
+    path: 'cluster.peers',
+    type: 'list of address:port',
+    reload: false,
+    doc: "The other instances' cluster.listen (also found in sharedState's Redis, where each registers).",
+  },
   { path: 'accounting', type: 'mapping', reload: false, doc: 'Accounting sessions.' },
   {
     path: 'accounting.staleAfter',

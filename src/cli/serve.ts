@@ -52,6 +52,8 @@ import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
 import { isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { prepareWorkerCluster, ServeCluster } from './serve-cluster.js';
+import { RedisSessionStore, RedisTlsSessions } from '../store/redis-eap-state.js';
 import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
@@ -102,7 +104,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
   readonly proxy: RadiusProxy | undefined;
   private readonly proxyConfig: ServeConfig['proxy'];
 
-  constructor(config: ServeConfig, store: ServeStore, logger: Logger, shared?: SharedDuplicateStore) {
+  /** Hands rounds of EAP conversations other instances own to them (undefined: one instance). */
+  private readonly cluster: ServeCluster | undefined;
+
+  constructor(
+    config: ServeConfig,
+    store: ServeStore,
+    logger: Logger,
+    shared?: SharedDuplicateStore,
+    cluster?: ServeCluster,
+  ) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
     const current: { table?: ClientTable } = {};
@@ -134,7 +145,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
-    this.eap = config.eap ? this.eapServer(config.eap, logger) : undefined;
+    this.cluster = cluster;
+    const redis = shared instanceof RedisSharedState ? shared : undefined;
+    this.eap = config.eap ? this.eapServer(config.eap, logger, redis) : undefined;
     const proxy = config.proxy;
     this.proxyConfig = proxy;
     this.proxy = proxy
@@ -148,7 +161,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   /** An EapServer whose inner methods check the users of the config and of the database. */
-  private eapServer(eap: EapConfig, logger: Logger): EapServer {
+  private eapServer(eap: EapConfig, logger: Logger, redis: RedisSharedState | undefined): EapServer {
     const tls =
       eap.pem.cert && eap.pem.key
         ? {
@@ -160,6 +173,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
             maxVersion: eap.tls.maxVersion,
             tunnelMaxVersion: eap.tls.tunnelMaxVersion,
             workers: eap.tls.workers,
+            // Resumption data in Redis: a peer resumes on any instance.
+            sharedSessions: redis ? new RedisTlsSessions(redis) : undefined,
           }
         : undefined;
     // Without a CA no client certificate can be verified: EAP-TLS is then not offered.
@@ -171,6 +186,10 @@ export class ConfiguredServer extends AbstractRadiusServer {
       tls,
       fragmentSize: eap.fragmentSize,
       logger,
+      // MD5, GTC and MSCHAPv2 conversations in Redis (any instance continues them); every State
+      // names the instance that owns the conversation.
+      sharedStore: redis ? new RedisSessionStore(redis) : undefined,
+      statePrefix: this.cluster?.link.stateTag,
       getCredentials: (identity) => this.eapCredentials(identity),
     });
   }
@@ -316,6 +335,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
     context: RequestContext,
   ): Promise<HandlerResult<number>> {
     const nas = context.remote.address;
+    // A round of a conversation another instance owns is answered by it (its reply, relayed).
+    const routed = await this.cluster?.route(eap, context);
+    if (routed) return routed;
     const result = await eap.handle(context.packet);
     if (result[1] === ACCESS_CHALLENGE) return result;
     // The identity EAP authenticated (the inner one of a tunnel), never the outer User-Name.
@@ -633,7 +655,11 @@ export async function run(argv: string[]): Promise<number> {
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
   const worker = isServeWorker();
-  if (args.workers > 1 && !worker) return runPrimary(args.workers, config.metrics, logger);
+  if (args.workers > 1 && !worker) {
+    // A round of an EAP conversation that lands on another worker is handed to its owner.
+    if (config.eap) prepareWorkerCluster();
+    return runPrimary(args.workers, config.metrics, logger);
+  }
   let store: ServeStore;
   try {
     store = isPostgresUrl(config.database)
@@ -649,7 +675,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
   const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
-  const server = new ConfiguredServer(config, store, logger, shared);
+  let cluster: ServeCluster | undefined;
+  try {
+    cluster = await ServeCluster.open(config, shared, logger);
+  } catch (err) {
+    process.stderr.write(`aioradius serve: cannot open the cluster link: ${(err as Error).message}\n`);
+    await store.close();
+    await shared?.close();
+    return 1;
+  }
+  const server = new ConfiguredServer(config, store, logger, shared, cluster);
+  cluster?.link.attach(server);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
@@ -669,6 +705,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
     await metrics?.close();
     await store.close();
+    await cluster?.close();
     await shared?.close();
     return 1;
   }
@@ -756,6 +793,7 @@ export async function run(argv: string[]): Promise<number> {
     clearInterval(staleTimer);
     await server.closeSources();
     await store.close();
+    await cluster?.close();
     await shared?.close();
     await metrics?.close();
     logger.info('aioradius stopped');

@@ -28,7 +28,8 @@ import { peapMethod } from './methods/peap.js';
 import { tlsMethod } from './methods/tls.js';
 import { ttlsMethod } from './methods/ttls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
-import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
+import { type EapSessionStore, MemorySessionStore, type StoredSession } from '../store/session-store.js';
+import type { JsonValue, SessionData, SharedSessionStore } from '../store/store.js';
 import { type EapTlsOptions, type TlsEngineConfig, tlsEngineConfig } from './tls-config.js';
 
 /** The methods by name. */
@@ -63,6 +64,17 @@ export interface EapServerOptions {
   maxSessions?: number;
   /** Seconds a conversation may wait for its next round (default 60). */
   sessionLifetime?: number;
+  /**
+   * Where conversations of methods whose state is plain data (MD5, GTC, MSCHAPv2) wait, so that
+   * their rounds may reach any instance (e.g. RedisSessionStore). TLS-based conversations stay in
+   * `store`; when this store cannot be reached, so do the others.
+   */
+  sharedStore?: SharedSessionStore;
+  /**
+   * Octets every State this server issues starts with, naming the instance that owns the
+   * conversation (a cluster's {@link ClusterLink.stateTag}); at most 64.
+   */
+  statePrefix?: Buffer;
   logger?: Logger;
 }
 
@@ -84,6 +96,10 @@ export class EapSession implements StoredSession {
   finished = false;
   /** The NAS's Framed-MTU, when it sent one (RFC 3579 §2.4). */
   framedMtu: number | undefined;
+  /** Whether its method ran in this process (TLS): then it stays here to the end. */
+  pinned = false;
+  /** Whether the shared store holds a copy (to be removed once the session is pinned here). */
+  inSharedStore = false;
 
   constructor(readonly state: Buffer) {}
 
@@ -91,6 +107,79 @@ export class EapSession implements StoredSession {
     this.method?.dispose();
     this.method = undefined;
   }
+
+  /** The session as data, or undefined when its method lives in this process only (TLS). */
+  save(): SessionData | undefined {
+    if (this.pinned) return undefined;
+    let method: SessionData | null | undefined = null;
+    if (this.method?.save) method = this.method.save();
+    // A TLS-based method holds nothing before the peer's first TLS message (its Start is fixed):
+    // until then it starts afresh anywhere (a peer that NAKs PEAP for MSCHAPv2 is not pinned).
+    else if (this.method)
+      method = !this.methodAnswered && TLS_BASED.has(this.methodType) ? { start: true } : undefined;
+    if (method === undefined) {
+      // Its answers (MPPE keys included) never leave this process either.
+      this.pinned = true;
+      return undefined;
+    }
+    return {
+      identity: this.identity,
+      requestId: this.requestId,
+      methodType: this.methodType,
+      methodAnswered: this.methodAnswered,
+      offered: [...this.offered],
+      lastResponseId: this.lastResponseId,
+      lastAnswer: this.lastAnswer ? saveAnswer(this.lastAnswer) : null,
+      finished: this.finished,
+      framedMtu: this.framedMtu ?? null,
+      method,
+    };
+  }
+
+  /** A session again from {@link save}'s data; `restore` makes its method's conversation. */
+  static restore(
+    state: Buffer,
+    data: SessionData,
+    restore: (
+      type: number,
+      identity: string,
+      framedMtu: number | undefined,
+      method: SessionData,
+    ) => MethodInstance,
+  ): EapSession {
+    const s = new EapSession(state);
+    s.identity = String(data.identity);
+    s.requestId = Number(data.requestId);
+    s.methodType = Number(data.methodType);
+    s.methodAnswered = data.methodAnswered === true;
+    for (const t of data.offered as number[]) s.offered.add(t);
+    s.lastResponseId = Number(data.lastResponseId);
+    s.lastAnswer = data.lastAnswer ? restoreAnswer(data.lastAnswer as JsonValue[]) : undefined;
+    s.finished = data.finished === true;
+    s.framedMtu = typeof data.framedMtu === 'number' ? data.framedMtu : undefined;
+    s.inSharedStore = true;
+    if (data.method !== null && s.methodType !== 0) {
+      s.method = restore(s.methodType, s.identity, s.framedMtu, data.method as SessionData);
+    }
+    return s;
+  }
+}
+
+/** An answer kept for retransmissions, as JSON: octet values in base64. */
+function saveAnswer(answer: HandlerResult<number>): JsonValue[] {
+  const pairs: JsonValue[] = [];
+  for (const pair of answer[0]) {
+    const [name, value] = pair as readonly [string, unknown];
+    pairs.push(Buffer.isBuffer(value) ? [name, 'b', value.toString('base64')] : [name, 's', String(value)]);
+  }
+  return [pairs, answer[1]];
+}
+
+function restoreAnswer(data: JsonValue[]): HandlerResult<number> {
+  const pairs = (data[0] as string[][]).map(
+    ([name, kind, value]) => [name, kind === 'b' ? Buffer.from(value, 'base64') : value] as const,
+  );
+  return [pairs, Number(data[1])];
 }
 
 function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: string): EapMethod[] {
@@ -120,6 +209,9 @@ export class EapServer {
   private readonly fragmentSize: number;
   private readonly serverName: string;
   private readonly logger: Logger;
+  private readonly sharedStore: SharedSessionStore | undefined;
+  private readonly statePrefix: Buffer;
+  private readonly sessionTtlMs: number;
 
   constructor(options: EapServerOptions) {
     if (typeof options?.getCredentials !== 'function') {
@@ -150,6 +242,10 @@ export class EapServer {
         maxSessions: options.maxSessions,
         idleLifetime: options.sessionLifetime,
       });
+    this.sharedStore = options.sharedStore;
+    this.statePrefix = options.statePrefix ?? Buffer.alloc(0);
+    if (this.statePrefix.length > 64) throw new InvalidValueError('statePrefix', 'at most 64 octets');
+    this.sessionTtlMs = (options.sessionLifetime ?? 60) * 1000;
   }
 
   /**
@@ -171,6 +267,7 @@ export class EapServer {
     }
     if (eap.code !== EAP_RESPONSE) return Promise.reject(new EapDiscardError(`EAP code ${eap.code}`));
     let session = state ? this.store.get(state.toString('hex')) : undefined;
+    if (state && !session && this.sharedStore) return this.sharedRound(state, eap, request);
     if (state && !session) {
       // RFC 3579 §2.6.1: a State we do not know (expired, or never ours) ends the conversation.
       this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
@@ -181,11 +278,76 @@ export class EapServer {
       session = this.newSession();
       session.requestId = eap.identifier;
     }
-    // More than one Framed-MTU: the smallest is the one every hop can carry.
-    for (const mtu of request.getAll('Framed-MTU')) {
-      if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
-    }
+    noteFramedMtu(session, request);
     return this.round(session, eap);
+  }
+
+  /** A round of a conversation this process does not hold: looked up in the shared store. */
+  private async sharedRound(state: Buffer, eap: EapPacket, request: Packet): Promise<HandlerResult<number>> {
+    const data = await this.loadShared(state);
+    if (!data) {
+      this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
+      return reject(eap.identifier);
+    }
+    const session = EapSession.restore(state, data, (type, identity, framedMtu, saved) => {
+      const method = [...this.methods, ...this.innerMethods].find((m) => m.type === type);
+      const context = this.methodContext(identity, framedMtu);
+      if (method && saved.start === true && TLS_BASED.has(type)) return method.create(context);
+      if (!method?.restore) throw new EapDiscardError(`EAP type ${type} cannot be restored`);
+      return method.restore(context, saved);
+    });
+    noteFramedMtu(session, request);
+    return this.round(session, eap);
+  }
+
+  private async loadShared(state: Buffer): Promise<SessionData | undefined> {
+    try {
+      return await this.sharedStore?.get(state.toString('hex'));
+    } catch {
+      // The store is down (it logs that once): the conversation cannot be found here.
+      return undefined;
+    }
+  }
+
+  /**
+   * Whether any instance may take this round of a conversation: the shared store holds it, and the
+   * round is not the peer's first TLS message (a TLS session lives in the process of the instance
+   * the State names, so that instance takes it).
+   */
+  async continuesAnywhere(request: Packet): Promise<boolean> {
+    const state = request.get('State');
+    const message = request.get('EAP-Message');
+    if (!Buffer.isBuffer(state) || !Buffer.isBuffer(message)) return false;
+    const data = await this.loadShared(state);
+    if (data === undefined) return false;
+    // RFC 3748 §4: the Type octet follows Code, Identifier and Length (a NAK may go anywhere).
+    const type = message.length > 4 ? message[4] : -1;
+    return !(TLS_BASED.has(Number(data.methodType)) && type === Number(data.methodType));
+  }
+
+  /**
+   * After a round: a conversation whose state is data goes to the shared store (and leaves this
+   * process's memory); one that lives here (TLS), or any when the store is down, stays in memory.
+   */
+  private async persist(session: EapSession): Promise<void> {
+    const shared = this.sharedStore;
+    if (!shared) return;
+    const key = session.state.toString('hex');
+    const data = session.save();
+    try {
+      if (data) {
+        await shared.set(key, data, this.sessionTtlMs);
+        session.inSharedStore = true;
+        if (this.store.get(key) === session) this.store.delete(key);
+        return;
+      }
+      // Its method now lives here: a copy in the shared store would be stale.
+      if (session.inSharedStore) await shared.delete(key);
+      session.inSharedStore = false;
+    } catch {
+      // Down: the conversation goes on with this instance (the store logged the outage).
+    }
+    if (this.store.get(key) !== session) this.store.set(key, session);
   }
 
   /** Drops every conversation and closes the TLS servers' state. */
@@ -195,21 +357,24 @@ export class EapServer {
   }
 
   private newSession(): EapSession {
-    const session = new EapSession(randomBytes(16));
+    const state =
+      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomBytes(16)]) : randomBytes(16);
+    const session = new EapSession(state);
     this.store.set(session.state.toString('hex'), session);
     return session;
   }
 
-  private identityRequest(): HandlerResult<number> {
+  private identityRequest(): HandlerResult<number> | Promise<HandlerResult<number>> {
     const session = this.newSession();
     session.requestId = randomBytes(1)[0];
-    return [
+    const result: HandlerResult<number> = [
       [
         ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
         ['State', session.state],
       ],
       ACCESS_CHALLENGE,
     ];
+    return this.sharedStore ? this.persist(session).then(() => result) : result;
   }
 
   private round(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
@@ -228,10 +393,12 @@ export class EapServer {
       );
     }
     const answer = this.advance(session, eap).then(
-      (result) => {
+      async (result) => {
         session.pending = undefined;
         session.lastResponseId = eap.identifier;
         session.lastAnswer = result;
+        // The next round may reach another instance: the conversation is stored before the answer goes.
+        await this.persist(session);
         return result;
       },
       (err: unknown) => {
@@ -330,6 +497,13 @@ export class EapServer {
       case 'discard':
         throw new EapDiscardError(step.reason);
     }
+  }
+}
+
+/** More than one Framed-MTU: the smallest is the one every hop can carry (RFC 3579 §2.4). */
+function noteFramedMtu(session: EapSession, request: Packet): void {
+  for (const mtu of request.getAll('Framed-MTU')) {
+    if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
   }
 }
 

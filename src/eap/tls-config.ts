@@ -2,6 +2,7 @@
 
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { InvalidValueError } from '../errors.js';
+import type { SharedTlsSessions } from '../store/store.js';
 import { type TlsChannel, type TlsEndpoint, TlsEngine } from './tls-engine.js';
 import { TlsSessionCache } from './tls-session-cache.js';
 import { TlsWorkerPool } from './tls-worker-pool.js';
@@ -37,6 +38,11 @@ export interface EapTlsOptions {
   allowResumption?: (identity: string) => boolean;
   /** Seconds a TLS session may be resumed (RFC 5216 §2.1.2); 0 turns resumption off (default 3600). */
   resumptionLifetime?: number;
+  /**
+   * Resumption data shared with other instances (e.g. RedisTlsSessions), so that a peer resumes
+   * wherever its next authentication lands; default: this process only.
+   */
+  sharedSessions?: SharedTlsSessions;
   /** Receives NSS key log lines (SSLKEYLOGFILE format) for debugging; off by default. */
   keyLog?: (line: Buffer) => void;
   /**
@@ -61,12 +67,17 @@ export interface TlsEngineConfig {
 
 /** What endpoints are built from: the options a worker thread can receive, and where sessions go. */
 export interface TlsEndpointOptions
-  extends Omit<EapTlsOptions, 'authorizeCertificate' | 'allowResumption' | 'keyLog' | 'workers'> {
+  extends Omit<
+    EapTlsOptions,
+    'authorizeCertificate' | 'allowResumption' | 'keyLog' | 'workers' | 'sharedSessions'
+  > {
   /** Whether EAP-TLS facts carry the client certificate (authorizeCertificate wants it). */
   keepCertificate: boolean;
   keyLog?: (line: Buffer) => void;
-  /** Told of every session the endpoints make (worker threads share them). */
+  /** Told of every session the endpoints make (worker threads and other instances share them). */
   onSession?: (kind: TlsEndpointKind, id: Buffer, data: Buffer) => void;
+  /** Looks up an offered session the endpoint's cache lacks (another instance made it). */
+  lookupSession?: (ids: readonly Buffer[]) => Promise<Buffer | undefined>;
 }
 
 const MAX_CACHED_TLS_SESSIONS = 10_000;
@@ -101,7 +112,15 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       options.onSession?.(kind, id, data);
       done();
     });
-    return { context, server, requestCert, sessions, keyLog: options.keyLog, keepCertificate };
+    return {
+      context,
+      server,
+      requestCert,
+      sessions,
+      lookupSession: options.lookupSession,
+      keyLog: options.keyLog,
+      keepCertificate,
+    };
   };
   // A session ID context of each kind: a tunnel's session never resumes as EAP-TLS, which would
   // skip the client certificate (OpenSSL refuses a session from another context).
@@ -133,11 +152,25 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
 
 /** Builds the TLS side of an EapServer, once: endpoints in this thread, or a pool of worker threads. */
 export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
-  const { authorizeCertificate, allowResumption, workers = 0, ...rest } = options;
+  const { authorizeCertificate, allowResumption, workers = 0, sharedSessions, ...rest } = options;
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
     throw new InvalidValueError('tls.workers', 'expected an integer from 0 to 64');
   }
-  const endpointOptions = { ...rest, keepCertificate: authorizeCertificate !== undefined };
+  const lifetime = rest.resumptionLifetime ?? 3600;
+  const shared = lifetime > 0 ? sharedSessions : undefined;
+  const endpointOptions: TlsEndpointOptions = {
+    ...rest,
+    keepCertificate: authorizeCertificate !== undefined,
+    ...(shared
+      ? {
+          // Other instances learn a session a moment later; a failure leaves it resumable here only.
+          onSession: (_kind, id, data) => {
+            shared.set(id, data, lifetime * 1000).catch(() => undefined);
+          },
+          lookupSession: (ids) => firstSharedSession(shared, ids),
+        }
+      : {}),
+  };
   if (workers > 0) {
     const pool = new TlsWorkerPool(workers, endpointOptions);
     return {
@@ -157,4 +190,18 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
       endpoints.tunnel.sessions?.clear();
     },
   };
+}
+
+/**
+ * The first of `ids` (most specific first) the shared store holds. Asked together: a TLS 1.3
+ * ClientHello's legacy session ID is usually random (RFC 8446 §4.1.2), a miss that should not delay
+ * the ticket's lookup. Sessions are keyed by ID alone: OpenSSL refuses one made under the other
+ * kind's session ID context, so a tunnel's session never resumes as EAP-TLS.
+ */
+async function firstSharedSession(
+  shared: SharedTlsSessions,
+  ids: readonly Buffer[],
+): Promise<Buffer | undefined> {
+  const found = await Promise.all(ids.map((id) => shared.get(id)));
+  return found.find((data) => data !== undefined);
 }

@@ -69,6 +69,11 @@ export interface TlsEndpoint {
   readonly requestCert: boolean;
   /** Sessions peers may resume; none: no resumption. */
   readonly sessions: TlsSessionCache | undefined;
+  /**
+   * Where a session `sessions` lacks is looked for next (made by another instance, in a shared
+   * store): the first of `ids` found; rejects when the store cannot answer.
+   */
+  readonly lookupSession: ((ids: readonly Buffer[]) => Promise<Buffer | undefined>) | undefined;
   /** Receives NSS key log lines, when debugging asks for them. */
   readonly keyLog: ((line: Buffer) => void) | undefined;
   /** Whether facts carry the client certificate. */
@@ -160,8 +165,11 @@ export class TlsEngine implements TlsChannel {
     if (this.error) return;
     if (this.fresh) {
       this.fresh = false;
-      // The ClientHello: hand OpenSSL the session it offers to resume, if we hold it.
-      const session = this.resumable ? this.endpoint.sessions?.find(offeredSessionIds(bytes)) : undefined;
+      // The ClientHello: hand OpenSSL the session it offers to resume, if we hold it (or, made by
+      // another instance, the shared store does: the bytes wait for its answer).
+      const session = this.resumable ? await this.offeredSession(offeredSessionIds(bytes)) : undefined;
+      // Freed while the store answered: nothing more to do.
+      if (this.stream.destroyed) return;
       if (session) this.handle.loadSession(session);
       // A new socket starts reading a tick after it is made: bytes pushed before would be
       // handled later, outside this call.
@@ -170,6 +178,20 @@ export class TlsEngine implements TlsChannel {
     // The server answers synchronously while the bytes are pushed.
     this.stream.push(bytes);
     await tick();
+  }
+
+  /** The session the ClientHello offers: from this endpoint's cache, else from the shared store. */
+  private async offeredSession(ids: Buffer[]): Promise<Buffer | undefined> {
+    const sessions = this.endpoint.sessions;
+    if (ids.length === 0 || !sessions) return undefined;
+    const local = sessions.find(ids);
+    if (local || !this.endpoint.lookupSession) return local;
+    try {
+      return await this.endpoint.lookupSession(ids);
+    } catch {
+      // The store cannot answer (it logs that): a full handshake.
+      return undefined;
+    }
   }
 
   /** Writes application data into the tunnel; resolves when its records are in the output. */

@@ -10,7 +10,8 @@ export type ToWorker =
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
   | { op: 'close'; id: number }
-  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array };
+  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
+  | { op: 'found'; lookup: number; data?: Uint8Array };
 
 /** From a worker. */
 export type FromWorker =
@@ -25,7 +26,8 @@ export type FromWorker =
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
   | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
-  | { op: 'keylog'; line: Uint8Array };
+  | { op: 'keylog'; line: Uint8Array }
+  | { op: 'lookup'; lookup: number; ids: Uint8Array[] };
 
 /** A Buffer over the bytes a message carried (structured clone delivers a Uint8Array). */
 export function asBuffer(bytes: Uint8Array): Buffer {

@@ -2,7 +2,8 @@
  * TLS sessions in worker threads: handshakes and record encryption, the CPU of a TLS-based EAP
  * login, run on every core while RADIUS and EAP stay in the EapServer's thread. A conversation's
  * session lives in one worker (round-robin); sessions a worker makes are copied to the others, so
- * a resumption may land on any of them.
+ * a resumption may land on any of them. A shared store of other instances' sessions is reached
+ * from this thread: workers ask it here for an offered session none of them holds.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -26,7 +27,7 @@ class TlsWorker {
 
   constructor(
     private readonly pool: TlsWorkerPool,
-    options: Omit<TlsEndpointOptions, 'keyLog' | 'onSession'> & { keyLog: boolean },
+    options: WorkerOptions,
   ) {
     this.thread = new Worker(WORKER_URL, { workerData: options });
     // The workers never keep the process alive by themselves.
@@ -43,6 +44,10 @@ class TlsWorker {
     }
     if (m.op === 'keylog') {
       this.pool.keyLog?.(asBuffer(m.line));
+      return;
+    }
+    if (m.op === 'lookup') {
+      this.pool.lookupSession(this, m);
       return;
     }
     const waiter = this.waiting.get(m.seq);
@@ -71,20 +76,31 @@ class TlsWorker {
   }
 }
 
+/** What a worker thread builds its endpoints from: functions stay in this thread. */
+export type WorkerOptions = Omit<TlsEndpointOptions, 'keyLog' | 'onSession' | 'lookupSession'> & {
+  keyLog: boolean;
+  /** Whether offered sessions the worker lacks are asked of this thread (a shared store). */
+  lookup: boolean;
+};
+
 /** Worker threads running the TLS sessions of one EapServer. */
 export class TlsWorkerPool {
   private readonly workers: TlsWorker[] = [];
-  private readonly options: Omit<TlsEndpointOptions, 'keyLog' | 'onSession'> & { keyLog: boolean };
+  private readonly options: WorkerOptions;
   readonly keyLog: ((line: Buffer) => void) | undefined;
+  private readonly onSession: TlsEndpointOptions['onSession'];
+  private readonly lookup: TlsEndpointOptions['lookupSession'];
   private next = 0;
   private ids = 0;
   private seq = 0;
   private closed = false;
 
   constructor(count: number, options: TlsEndpointOptions) {
-    const { keyLog, onSession: _onSession, ...rest } = options;
+    const { keyLog, onSession, lookupSession, ...rest } = options;
     this.keyLog = keyLog;
-    this.options = { ...rest, keyLog: keyLog !== undefined };
+    this.onSession = onSession;
+    this.lookup = lookupSession;
+    this.options = { ...rest, keyLog: keyLog !== undefined, lookup: lookupSession !== undefined };
     for (let i = 0; i < count; i++) this.workers.push(new TlsWorker(this, this.options));
   }
 
@@ -100,10 +116,21 @@ export class TlsWorkerPool {
     return this.seq;
   }
 
-  /** @internal A worker made a session: every other worker keeps it too. */
+  /** @internal A worker made a session: every other worker keeps it too (and so may other instances). */
   shareSession(from: TlsWorker, m: FromWorker & { op: 'session' }): void {
     for (const w of this.workers)
       if (w !== from) w.send({ op: 'session', kind: m.kind, sid: m.sid, data: m.data });
+    this.onSession?.(m.kind, asBuffer(m.sid), asBuffer(m.data));
+  }
+
+  /** @internal A worker's ClientHello offers a session it lacks: asked of the shared store here. */
+  lookupSession(from: TlsWorker, m: FromWorker & { op: 'lookup' }): void {
+    const lookup = this.lookup ?? (() => Promise.resolve(undefined));
+    lookup(m.ids.map(asBuffer)).then(
+      (data) => from.send({ op: 'found', lookup: m.lookup, data }),
+      // The store cannot answer: the worker makes a full handshake.
+      () => from.send({ op: 'found', lookup: m.lookup }),
+    );
   }
 
   /** @internal A worker died: its sessions fail, a new one takes its place. */

@@ -5,19 +5,32 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { type TlsEndpointOptions, tlsEndpoints } from './tls-config.js';
+import { tlsEndpoints } from './tls-config.js';
 import { TlsEngine } from './tls-engine.js';
 import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+import type { WorkerOptions } from './tls-worker-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('tls-worker.js runs as a worker thread');
 const post = (message: FromWorker) => port.postMessage(message);
 
-const options = workerData as Omit<TlsEndpointOptions, 'keyLog' | 'onSession'> & { keyLog: boolean };
+const { lookup, ...options } = workerData as WorkerOptions;
+/** Lookups of the shared store the EapServer's thread is making for this worker, by number. */
+const lookups = new Map<number, (data: Buffer | undefined) => void>();
+let lookupCount = 0;
 const endpoints = tlsEndpoints({
   ...options,
   keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
   onSession: (kind, sid, data) => post({ op: 'session', kind, sid, data }),
+  // The shared store's client lives in the EapServer's thread: it looks the session up there.
+  lookupSession: lookup
+    ? (ids) =>
+        new Promise((resolve) => {
+          lookupCount = (lookupCount + 1) % Number.MAX_SAFE_INTEGER;
+          lookups.set(lookupCount, resolve);
+          post({ op: 'lookup', lookup: lookupCount, ids: [...ids] });
+        })
+    : undefined,
 });
 const engines = new Map<number, TlsEngine>();
 
@@ -40,6 +53,10 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'session':
       endpoints[m.kind].sessions?.set(asBuffer(m.sid), asBuffer(m.data));
+      return;
+    case 'found':
+      lookups.get(m.lookup)?.(m.data ? asBuffer(m.data) : undefined);
+      lookups.delete(m.lookup);
       return;
     case 'close':
       engines.get(m.id)?.destroy();

@@ -1,5 +1,5 @@
 // State several instances share through Redis (`sharedState: redis://…`): duplicate detection
-// across instances. Redis being down never stops the server: it answers as a lone instance would,
+// across instances (and, through `command`, the EAP state of redis-eap-state.ts). Redis being down never stops the server: it answers as a lone instance would,
 // and says so once in the log, and once more when Redis is back.
 import { RadiusError } from '../errors.js';
 import type { Logger } from '../server/logger.js';
@@ -18,9 +18,14 @@ export interface RedisSharedStateOptions {
 const PENDING = 'p';
 const NO_REPLY = 'n';
 
-interface RedisLike {
-  set(key: string, value: string, options: object): Promise<string | null>;
+/** The commands other Redis-backed stores run through {@link RedisSharedState.command}. */
+export interface RedisCommands {
+  set(key: string, value: string, options?: object): Promise<string | null>;
   get(key: string): Promise<string | null>;
+  del(key: string): Promise<number>;
+}
+
+interface RedisLike extends RedisCommands {
   close(): Promise<void>;
   destroy(): void;
 }
@@ -32,9 +37,15 @@ interface RedisLike {
  * records are stored once by the database anyway.
  */
 export class RedisSharedState implements SharedDuplicateStore {
-  private readonly prefix: string;
+  /** Prefix of every key. */
+  readonly prefix: string;
   private readonly timeoutMs: number;
   private down = false;
+  private resolveReady: () => void = () => undefined;
+  /** Resolves once the connection is first ready (never, while Redis stays unreachable). */
+  readonly ready: Promise<void> = new Promise((resolve) => {
+    this.resolveReady = resolve;
+  });
 
   private constructor(
     private readonly client: RedisLike,
@@ -85,11 +96,12 @@ export class RedisSharedState implements SharedDuplicateStore {
     this.down = true;
     this.logger?.error(
       { err: err.message },
-      'shared state (Redis) unavailable: duplicates are detected per instance until it is back',
+      'shared state (Redis) unavailable: duplicates are detected, and EAP sessions kept, per instance until it is back',
     );
   }
 
   private available(): void {
+    this.resolveReady();
     if (!this.down) return;
     this.down = false;
     this.logger?.info('shared state (Redis) reachable again');
@@ -112,6 +124,14 @@ export class RedisSharedState implements SharedDuplicateStore {
   async complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void> {
     const value = reply ? reply.toString('base64') : NO_REPLY;
     await this.timed(this.client.set(this.prefix + key, value, { expiration: { type: 'PX', value: ttlMs } }));
+  }
+
+  /**
+   * Runs commands on this connection under the same time limit, an outage reported the same way
+   * (one log line); rejects when Redis cannot answer in time.
+   */
+  command<T>(run: (redis: RedisCommands) => Promise<T>): Promise<T> {
+    return this.timed(run(this.client));
   }
 
   /** Disconnects. */
