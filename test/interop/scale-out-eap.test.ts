@@ -2,7 +2,8 @@
 // consecutive rounds of one conversation reach different instances. A round of a TLS-based
 // conversation is handed to the instance that owns it (the owner is named in the State); MD5 and
 // MSCHAPv2 conversations live in Redis, so any instance continues them; TLS sessions resume on
-// whichever instance the next authentication reaches (session cache and ticket keys in Redis).
+// whichever instance the next authentication reaches (sessions in Redis). The second instance runs
+// its TLS in a worker thread, whose lookups of Redis go through the main thread.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,7 +22,14 @@ const FORWARDED = 'EAP round answered by the instance that owns it';
 
 const skip = redisMissing() || nginxMissing() || skipUnless('eapol_test', 'radclient');
 
-function configText(auth: number, acct: number, link: number, links: number[], redisUrl: string): string {
+function configText(
+  auth: number,
+  acct: number,
+  link: number,
+  links: number[],
+  redisUrl: string,
+  tlsWorkers: number,
+): string {
   return `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
 clients: [ { address: 127.0.0.0/8, secret: ${SECRET} } ]
 users: [ { name: alice, password: alicepw } ]
@@ -33,6 +41,7 @@ eap:
   privateKey: server.key
   ca: ca.pem
   methods: [peap, tls, mschapv2, md5]
+  tls: { workers: ${tlsWorkers} }
 cluster:
   listen: 127.0.0.1:${link}
   key: { env: SCALE_EAP_CLUSTER_KEY }
@@ -70,7 +79,7 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
     const files = [0, 1].map((i) => path.join(tmp.dir, `serve${i}.yaml`));
     await Promise.all(
       files.map((f, i) =>
-        writeFile(f, configText(ports[2 * i], ports[2 * i + 1], links[i], links, redis.url)),
+        writeFile(f, configText(ports[2 * i], ports[2 * i + 1], links[i], links, redis.url, i)),
       ),
     );
     process.env.SCALE_EAP_CLUSTER_KEY = 'a cluster key of this test run';
