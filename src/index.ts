@@ -193,7 +193,8 @@ export {
   type MemorySessionStoreOptions,
   type StoredSession,
 } from './eap/session-store.js';
-export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
+export type { EapTlsOptions, TlsEndpointKind, TlsEngineConfig } from './eap/tls-config.js';
+export type { TlsChannel, TlsFacts } from './eap/tls-engine.js';
 export {
   type ForwardOptions,
   type HomeServerConfig,

@@ -20,6 +20,7 @@ const endpoints = tlsEndpoints({
   onSession: (kind, sid, data) => post({ op: 'session', kind, sid, data }),
 });
 const engines = new Map<number, TlsEngine>();
+post({ op: 'ready' });
 
 function state(seq: number, engine: TlsEngine): FromWorker {
   return {
