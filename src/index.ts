@@ -194,7 +194,8 @@ export {
   type SessionStore,
   type StoredSession,
 } from './store/session-store.js';
-export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
+export type { EapTlsOptions, TlsEndpointKind, TlsEngineConfig } from './eap/tls-config.js';
+export type { TlsChannel, TlsFacts } from './eap/tls-engine.js';
 export {
   type ForwardOptions,
   type HomeServerConfig,

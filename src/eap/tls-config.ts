@@ -172,6 +172,8 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
       : {}),
   };
   if (workers > 0) {
+    // Built here once too, so that a bad certificate or key throws now rather than in each worker.
+    tlsEndpoints(endpointOptions);
     const pool = new TlsWorkerPool(workers, endpointOptions);
     return {
       open: (kind, resumable) => pool.open(kind, resumable),

@@ -27,7 +27,9 @@ export type FromWorker =
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
   | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
   | { op: 'keylog'; line: Uint8Array }
-  | { op: 'lookup'; lookup: number; ids: Uint8Array[] };
+  | { op: 'lookup'; lookup: number; ids: Uint8Array[] }
+  /** Its endpoints are built. */
+  | { op: 'ready' };
 
 /** A Buffer over the bytes a message carried (structured clone delivers a Uint8Array). */
 export function asBuffer(bytes: Uint8Array): Buffer {

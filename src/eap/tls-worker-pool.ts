@@ -24,6 +24,8 @@ class TlsWorker {
   readonly waiting = new Map<number, Waiter>();
   /** Why the thread is gone, once it is. */
   gone: Error | undefined;
+  /** Whether the thread started (one that dies before is not replaced: it would die again). */
+  started = false;
 
   constructor(
     private readonly pool: TlsWorkerPool,
@@ -40,6 +42,10 @@ class TlsWorker {
   private message(m: FromWorker): void {
     if (m.op === 'session') {
       this.pool.shareSession(this, m);
+      return;
+    }
+    if (m.op === 'ready') {
+      this.started = true;
       return;
     }
     if (m.op === 'keylog') {
@@ -136,7 +142,7 @@ export class TlsWorkerPool {
   /** @internal A worker died: its sessions fail, a new one takes its place. */
   replace(dead: TlsWorker): void {
     const at = this.workers.indexOf(dead);
-    if (at < 0 || this.closed) return;
+    if (at < 0 || this.closed || !dead.started) return;
     this.workers[at] = new TlsWorker(this, this.options);
   }
 

@@ -33,6 +33,7 @@ const endpoints = tlsEndpoints({
     : undefined,
 });
 const engines = new Map<number, TlsEngine>();
+post({ op: 'ready' });
 
 function state(seq: number, engine: TlsEngine): FromWorker {
   return {
