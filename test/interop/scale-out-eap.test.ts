@@ -33,7 +33,7 @@ eap:
   certificate: server.pem
   privateKey: server.key
   ca: ca.pem
-  methods: [peap, tls, mschapv2, md5]
+  methods: [peap, ttls, tls, mschapv2, md5]
 cluster:
   listen: 127.0.0.1:${link}
   key: { env: SCALE_EAP_CLUSTER_KEY }
@@ -110,12 +110,13 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
   /** Access-Accepts logged by each instance so far. */
   const accepts = () => serves.map((s) => s.logs.filter((l) => l.msg === 'Access-Accept').length);
 
-  test('PEAP/MSCHAPv2 and EAP-TLS (1.2 and 1.3): SUCCESS, MPPE keys OK, rounds handed to the owner', async () => {
+  test('PEAP/MSCHAPv2, EAP-TLS (1.2 and 1.3) and TTLS/PAP: SUCCESS, MPPE keys OK, rounds handed to the owner', async () => {
     const forwarded = count(FORWARDED);
     for (const [name, network] of [
       ['PEAP/MSCHAPv2', peap],
       ['EAP-TLS 1.2', eapTls(false)],
       ['EAP-TLS 1.3', eapTls(true)],
+      ['TTLS/PAP', { ...peap, eap: 'TTLS', phase1: '', phase2: 'auth=PAP' }],
       // A second PEAP run starts on the other instance when the first took an odd number of rounds.
       ['PEAP/MSCHAPv2 again', peap],
     ] as const) {
