@@ -93,6 +93,7 @@ export class ServeCluster {
     logger: Logger,
   ): Promise<ServeCluster | undefined> {
     const worker = isServeWorker();
+    if (config.cluster && !config.eap) logger.warn('cluster: no eap section, so no EAP round to hand over');
     if (!config.eap || (!config.cluster && !worker)) return undefined;
     const keyText = config.cluster?.key ?? process.env[KEY_ENV];
     if (!keyText) return undefined;

@@ -726,6 +726,11 @@ export async function run(argv: string[]): Promise<number> {
         );
       }
       // The EAP server (certificates, methods, TLS sessions) is made once: say so rather than ignore it.
+      if (JSON.stringify(next.cluster) !== JSON.stringify(config.cluster)) {
+        logger.warn(
+          'cluster: the section changed; the cluster link is only opened at start, restart to apply',
+        );
+      }
       if (eapSettings(next) !== eapSettings(config)) {
         logger.warn(
           'eap: the section changed; its certificates and methods are only loaded at start, restart to apply',

@@ -22,6 +22,10 @@ const FORWARDED = 'EAP round answered by the instance that owns it';
 
 const skip = redisMissing() || nginxMissing() || skipUnless('eapol_test', 'radclient');
 
+/**
+ * `links`: the peers this instance is told of (none: it finds them in Redis, where each registers);
+ * `tlsWorkers`: worker threads for its TLS (0: its main thread).
+ */
 function configText(
   auth: number,
   acct: number,
@@ -40,13 +44,12 @@ eap:
   certificate: server.pem
   privateKey: server.key
   ca: ca.pem
-  methods: [peap, tls, mschapv2, md5]
+  methods: [peap, ttls, tls, mschapv2, md5]
   tls: { workers: ${tlsWorkers} }
 cluster:
   listen: 127.0.0.1:${link}
   key: { env: SCALE_EAP_CLUSTER_KEY }
-  peers: [${links.map((p) => `"127.0.0.1:${p}"`).join(', ')}]
-`;
+${links.length > 0 ? `  peers: [${links.map((p) => `"127.0.0.1:${p}"`).join(', ')}]\n` : ''}`;
 }
 
 /** Asserts eapol_test's SUCCESS and, where keys exist, `MPPE keys OK: n  mismatch: 0`. */
@@ -78,8 +81,13 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
     const links = [ports[4], ports[5]];
     const files = [0, 1].map((i) => path.join(tmp.dir, `serve${i}.yaml`));
     await Promise.all(
+      // The first instance knows both from its config, the second finds the first in Redis and
+      // runs its TLS in a worker thread.
       files.map((f, i) =>
-        writeFile(f, configText(ports[2 * i], ports[2 * i + 1], links[i], links, redis.url, i)),
+        writeFile(
+          f,
+          configText(ports[2 * i], ports[2 * i + 1], links[i], i === 0 ? links : [], redis.url, i),
+        ),
       ),
     );
     process.env.SCALE_EAP_CLUSTER_KEY = 'a cluster key of this test run';
@@ -118,12 +126,13 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
   /** Access-Accepts logged by each instance so far. */
   const accepts = () => serves.map((s) => s.logs.filter((l) => l.msg === 'Access-Accept').length);
 
-  test('PEAP/MSCHAPv2 and EAP-TLS (1.2 and 1.3): SUCCESS, MPPE keys OK, rounds handed to the owner', async () => {
+  test('PEAP/MSCHAPv2, EAP-TLS (1.2 and 1.3) and TTLS/PAP: SUCCESS, MPPE keys OK, rounds handed to the owner', async () => {
     const forwarded = count(FORWARDED);
     for (const [name, network] of [
       ['PEAP/MSCHAPv2', peap],
       ['EAP-TLS 1.2', eapTls(false)],
       ['EAP-TLS 1.3', eapTls(true)],
+      ['TTLS/PAP', { ...peap, eap: 'TTLS', phase1: '', phase2: 'auth=PAP' }],
       // A second PEAP run starts on the other instance when the first took an odd number of rounds.
       ['PEAP/MSCHAPv2 again', peap],
     ] as const) {
@@ -179,9 +188,17 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
         assert.equal(status.code, 0, status.stdout + status.stderr);
       }
     }
+    // Conversations began on both: each instance handed rounds to the other (found in its config,
+    // or in Redis).
+    for (const [i, s] of serves.entries()) {
+      assert.ok(
+        s.logs.some((l) => l.msg === FORWARDED),
+        `instance ${i} handed no round over`,
+      );
+    }
   });
 
-  test('Redis down: one log line per instance, no crash; rounds still reach their owner (configured peers)', async () => {
+  test('Redis down: one log line per instance, no crash; rounds still reach their owner (peers known from the config, or from Redis before)', async () => {
     const outage = /shared state \(Redis\) unavailable/;
     const before = serves.map(
       (s) => s.logs.filter((l) => typeof l.msg === 'string' && outage.test(l.msg)).length,
