@@ -21,14 +21,27 @@ export interface EapTlsPeerOptions {
   cert: Buffer;
   key: Buffer;
   maxVersion: tls.SecureVersion;
+  /** Log in again with the session of the previous login (TLS session resumption). */
+  resume?: boolean;
+}
+
+/** How a login went, and the session to resume next time. */
+interface LoginResult {
+  accepted: boolean;
+  resumed: boolean;
+  session: Buffer | undefined;
 }
 
 const L = 0x80;
 const M = 0x40;
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** One EAP-TLS login; resolves true on Access-Accept. */
-export async function eapTlsLogin(client: RadiusClient, o: EapTlsPeerOptions): Promise<boolean> {
+/** One EAP-TLS login, resuming `session` when given. */
+export async function eapTlsLogin(
+  client: RadiusClient,
+  o: EapTlsPeerOptions,
+  session?: Buffer,
+): Promise<LoginResult> {
   const out: Buffer[] = [];
   const stream = new Duplex({
     read() {},
@@ -44,8 +57,13 @@ export async function eapTlsLogin(client: RadiusClient, o: EapTlsPeerOptions): P
     key: o.key,
     maxVersion: o.maxVersion,
     checkServerIdentity: () => undefined,
+    session,
   });
   socket.on('error', () => {});
+  let next: Buffer | undefined;
+  socket.on('session', (s: Buffer) => {
+    next ??= s;
+  });
   let state: Buffer | undefined;
   let identifier = 0;
   let code = 0;
@@ -88,7 +106,7 @@ export async function eapTlsLogin(client: RadiusClient, o: EapTlsPeerOptions): P
       const flight = Buffer.concat(out.splice(0));
       request = await sendFlight(flight, send);
     }
-    return code === ACCESS_ACCEPT;
+    return { accepted: code === ACCESS_ACCEPT, resumed: socket.isSessionReused(), session: next };
   } finally {
     socket.destroy();
   }
@@ -115,7 +133,10 @@ async function sendFlight(
   return request;
 }
 
-/** `loops` peers logging in back to back for `seconds`; returns the logins that succeeded. */
+/**
+ * `loops` peers logging in back to back for `seconds`; returns the logins that succeeded (with
+ * `resume`, only the resumed ones after each peer's first full login count).
+ */
 export async function driveEapTls(o: EapTlsPeerOptions, seconds: number, loops: number): Promise<number> {
   const client = new RadiusClient({ timeout: 5, retries: 1 });
   const until = Date.now() + seconds * 1000;
@@ -123,7 +144,13 @@ export async function driveEapTls(o: EapTlsPeerOptions, seconds: number, loops: 
   try {
     await Promise.all(
       Array.from({ length: loops }, async () => {
-        while (Date.now() < until) if (await eapTlsLogin(client, o).catch(() => false)) logins++;
+        let session: Buffer | undefined;
+        while (Date.now() < until) {
+          const r = await eapTlsLogin(client, o, o.resume ? session : undefined).catch(() => undefined);
+          if (r?.accepted && (!o.resume || r.resumed)) logins++;
+          // A TLS 1.3 ticket is new at each login; a TLS 1.2 session ID stays.
+          session = r?.session ?? session;
+        }
       }),
     );
   } finally {

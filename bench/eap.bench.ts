@@ -36,8 +36,10 @@ interface Scenario {
   name: string;
   network: string[];
   reauths: number;
-  /** The TLS version bench/eap-peer.ts can drive this scenario with (EAP-TLS without resumption). */
+  /** The TLS version bench/eap-peer.ts can drive this scenario with (EAP-TLS). */
   peer?: tls.SecureVersion;
+  /** bench/eap-peer.ts resumes the session of each peer's previous login. */
+  resume?: boolean;
 }
 
 /** A server under test. */
@@ -56,12 +58,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-async function startOurs(dir: string): Promise<Contender> {
+async function startOurs(dir: string, workers = 0): Promise<Contender> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [EXAMPLE_JS, path.join(dir, 'server.pem'), path.join(dir, 'server.key'), path.join(dir, 'ca.pem')],
-    { env: { ...process.env, AUTH_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      env: { ...process.env, AUTH_PORT: String(port), TLS_WORKERS: String(workers) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the example server did not start')), 15_000);
@@ -74,7 +79,7 @@ async function startOurs(dir: string): Promise<Contender> {
     child.once('exit', (code) => reject(new Error(`the example server exited (${code})`)));
   });
   return {
-    name: 'aioradius',
+    name: workers ? `aioradius, ${workers} TLS workers` : 'aioradius',
     port,
     pid: child.pid as number,
     stop: () =>
@@ -165,14 +170,39 @@ async function main(): Promise<void> {
         },
       ],
       ['resume', { name: 'EAP-TLS 1.2, 1 full + 9 resumed', network: tls(false), reauths: 9 }],
+      ['resume13', { name: 'EAP-TLS 1.3, 1 full + 9 resumed', network: tls(true), reauths: 9 }],
+      [
+        'resumed12',
+        {
+          name: 'EAP-TLS 1.2, resumed logins',
+          network: tls(false),
+          reauths: 9,
+          peer: 'TLSv1.2',
+          resume: true,
+        },
+      ],
+      [
+        'resumed13',
+        {
+          name: 'EAP-TLS 1.3, resumed logins',
+          network: tls(true),
+          reauths: 9,
+          peer: 'TLSv1.3',
+          resume: true,
+        },
+      ],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const nodeDriver = process.env.BENCH_DRIVER === 'node';
+    // Without BENCH_ONLY: the node driver runs what it can drive, eapol_test all but the node-only ones.
     const scenarios = all
-      .filter(([key]) => !only || only.includes(key))
+      .filter(([key]) => (only ? only.includes(key) : !key.startsWith('resumed') || nodeDriver))
       .map(([, s]) => s)
       .filter((s) => !nodeDriver || s.peer);
     contenders.push(await startOurs(dir));
+    // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
+    const workers = Number(process.env.BENCH_WORKERS ?? 0);
+    if (workers > 0) contenders.push(await startOurs(dir, workers));
     if (findBinary('freeradius')) contenders.push(await startFr(dir));
     else console.log('freeradius not installed: aioradius alone');
     const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts)' : 'eapol_test loops';
@@ -201,6 +231,7 @@ async function main(): Promise<void> {
                     cert: client.certPem,
                     key: client.keyPem,
                     maxVersion: scenario.peer,
+                    resume: scenario.resume,
                   },
                   seconds,
                   loops,

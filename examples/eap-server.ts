@@ -57,7 +57,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [cert, key, ca] = process.argv.slice(2);
   const tls =
     cert && key
-      ? { cert: readFileSync(cert), key: readFileSync(key), ca: ca ? readFileSync(ca) : undefined }
+      ? {
+          cert: readFileSync(cert),
+          key: readFileSync(key),
+          ca: ca ? readFileSync(ca) : undefined,
+          // TLS_WORKERS=2: handshakes in two worker threads (tls.workers).
+          workers: Number(process.env.TLS_WORKERS ?? 0),
+        }
       : undefined;
   const server = new EapExampleServer(
     '127.0.0.1',

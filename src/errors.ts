@@ -189,3 +189,16 @@ export class EapDiscardError extends RadiusResponseError {
     super(`EAP response discarded: ${reason}`);
   }
 }
+
+/**
+ * A round handed to the instance that owns its conversation got no answer in time (that instance
+ * is gone or slow): the request goes unanswered, and the NAS's retransmission tries again.
+ */
+export class ClusterForwardError extends RadiusResponseError {
+  /** The owner's cluster address. */
+  readonly owner: string;
+  constructor(owner: string) {
+    super(`the instance owning this conversation (${owner}) did not answer`);
+    this.owner = owner;
+  }
+}

@@ -191,9 +191,11 @@ export {
   type EapSessionStore,
   MemorySessionStore,
   type MemorySessionStoreOptions,
+  type SessionStore,
   type StoredSession,
-} from './eap/session-store.js';
-export type { EapTlsOptions, TlsEngineConfig } from './eap/tls-config.js';
+} from './store/session-store.js';
+export type { EapTlsOptions, TlsEndpointKind, TlsEngineConfig } from './eap/tls-config.js';
+export type { TlsChannel, TlsFacts } from './eap/tls-engine.js';
 export {
   type ForwardOptions,
   type HomeServerConfig,
@@ -253,11 +255,29 @@ export {
 } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { type Migration, POSTGRES_MIGRATIONS } from './store/postgres-migrations.js';
-export type { BlastRadiusState, DuplicateClaim, SharedDuplicateStore } from './store/store.js';
 export { MAX_SIGNING_NASES, MemoryBlastRadiusState } from './store/blastradius-state.js';
 export { RedisBlastRadiusState } from './store/redis-blastradius-state.js';
+export type {
+  BlastRadiusState,
+  DuplicateClaim,
+  JsonValue,
+  SessionData,
+  SharedDuplicateStore,
+  SharedSessionStore,
+  SharedTlsSessions,
+} from './store/store.js';
 export {
   type RedisCommands,
   RedisSharedState,
   type RedisSharedStateOptions,
 } from './store/redis-shared-state.js';
+export { RedisPeerRegistry, RedisSessionStore, RedisTlsSessions } from './store/redis-eap-state.js';
+export {
+  ClusterLink,
+  type ClusterLinkCounters,
+  type ClusterLinkOptions,
+  type ForwardTarget,
+  type PeerDirectory,
+} from './cluster/cluster-link.js';
+export { routeEapRound } from './cluster/eap-routing.js';
+export { stateOwner, stateOwnerTag } from './cluster/state-owner.js';

@@ -223,6 +223,32 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     reload: false,
     doc: 'Redis shared by several instances: duplicate detection across them (down: each instance works alone).',
   },
+  {
+    path: 'cluster',
+    type: 'mapping',
+    reload: false,
+    doc: 'Instances that hand each other the EAP rounds of conversations they own (TLS sessions stay in one process).',
+  },
+  {
+    path: 'cluster.listen',
+    type: 'address:port',
+    required: true,
+    reload: false,
+    doc: 'Where this instance takes rounds from the others (UDP), as they reach it; port 0 with --workers.',
+  },
+  {
+    path: 'cluster.key',
+    type: SECRET,
+    required: true,
+    reload: false,
+    doc: 'The same on every instance, 16 characters or more: seals what instances send each other (HMAC-SHA256).',
+  },
+  {
+    path: 'cluster.peers',
+    type: 'list of address:port',
+    reload: false,
+    doc: "The other instances' cluster.listen (also found in sharedState's Redis, where each registers).",
+  },
   { path: 'accounting', type: 'mapping', reload: false, doc: 'Accounting sessions.' },
   {
     path: 'accounting.staleAfter',
@@ -313,9 +339,23 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     path: 'eap.tls.maxVersion',
     type: 'TLSv1.2 | TLSv1.3',
-    default: 'TLSv1.3 (EAP-TLS)',
+    default: 'TLSv1.3',
     reload: false,
-    doc: 'Highest TLS version (PEAP and TTLS stay at TLS 1.2 by default).',
+    doc: 'Highest TLS version of EAP-TLS.',
+  },
+  {
+    path: 'eap.tls.tunnelMaxVersion',
+    type: 'TLSv1.2 | TLSv1.3',
+    default: 'TLSv1.2',
+    reload: false,
+    doc: 'Highest TLS version of PEAP and TTLS (their TLS 1.3 forms, RFC 9427, interoperate poorly).',
+  },
+  {
+    path: 'eap.tls.workers',
+    type: 'integer (0..64)',
+    default: '0',
+    reload: false,
+    doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
   },
   {
     path: 'proxy',

@@ -17,6 +17,7 @@ import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
 import { keysOf } from './config-schema.js';
 import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
+import { splitHostPort } from '../cluster/address-bytes.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -95,7 +96,15 @@ export interface EapConfig {
   /** Methods offered, most preferred first (undefined: every method the certificates allow). */
   methods?: EapMethodName[];
   fragmentSize?: number;
-  tls: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  tls: {
+    minVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** EAP-TLS's highest version. */
+    maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** PEAP's and TTLS's highest version (EapTlsOptions.tunnelMaxVersion). */
+    tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    /** Worker threads for TLS (EapTlsOptions.workers). */
+    workers?: number;
+  };
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
 
@@ -117,6 +126,8 @@ export interface ServeConfig {
   database: string;
   /** State shared by several instances (redis:// URL): duplicate detection across instances. */
   sharedState?: string;
+  /** The instances that forward EAP rounds to each other (the `cluster` section). */
+  cluster?: ClusterConfig;
   /** Accounting options. */
   accounting: AccountingConfig;
   /** Users in an LDAP directory (checked by a bind as the user). */
@@ -127,6 +138,16 @@ export interface ServeConfig {
   eap: EapConfig | undefined;
   /** Realms forwarded to home servers (the `proxy` section). */
   proxy?: ProxyConfig;
+}
+
+/** The `cluster` section. */
+export interface ClusterConfig {
+  /** This instance's cluster address ("host:port"). */
+  listen: string;
+  /** The cluster key (HMAC-SHA256 of every datagram between instances). */
+  key: string;
+  /** The other instances' addresses. */
+  peers: string[];
 }
 
 /** The `accounting` section. */
@@ -582,6 +603,31 @@ function pemRequired(
   }
 }
 
+/** The `cluster` section: addresses as "host:port" (IPv6 in brackets), a key long enough to guess at no cost. */
+function parseCluster(w: Walker, node: Node | null | undefined, base: string): ClusterConfig {
+  const parts = ['cluster'];
+  const m = w.map(parts, node, keysOf('cluster'));
+  const address = (p: readonly PathPart[], n: Node | null | undefined, blame: Node | null | undefined) => {
+    const text = w.string(p, n, blame ?? true) as string;
+    let host: string;
+    try {
+      host = splitHostPort(text).host;
+    } catch {
+      return w.fail(p, n, 'must be an IP address and a port, e.g. 10.0.0.11:1815 or [fd00::11]:1815');
+    }
+    if (host === '0.0.0.0' || host === '::')
+      w.fail(p, n, 'must be the address other instances reach this one at, not a wildcard');
+    return text;
+  };
+  const listen = address([...parts, 'listen'], m.get('listen'), node);
+  const key = w.secret([...parts, 'key'], m.get('key'), base, node ?? true) as string;
+  if (key.length < 16) w.fail([...parts, 'key'], m.get('key'), 'must have 16 characters or more');
+  const peers = m.has('peers')
+    ? w.seq([...parts, 'peers'], m.get('peers')).map((n, i) => address([...parts, 'peers', i], n, undefined))
+    : [];
+  return { listen, key, peers };
+}
+
 function parseEap(w: Walker, node: Node | null | undefined, base: string): EapConfig {
   const parts = ['eap'];
   const m = w.map(parts, node, keysOf('eap'));
@@ -622,15 +668,29 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     fragmentSize = v;
   }
   const tm = w.map([...parts, 'tls'], m.get('tls'), keysOf('eap.tls'));
-  const version = (k: 'minVersion' | 'maxVersion') => {
+  const version = (k: 'minVersion' | 'maxVersion' | 'tunnelMaxVersion') => {
     const v = w.string([...parts, 'tls', k], tm.get(k));
     if (v !== undefined && !TLS_VERSIONS.includes(v))
       w.fail([...parts, 'tls', k], tm.get(k), 'must be TLSv1.2 or TLSv1.3');
     return v as 'TLSv1.2' | 'TLSv1.3' | undefined;
   };
-  const tls = { minVersion: version('minVersion'), maxVersion: version('maxVersion') };
-  if (tls.minVersion === 'TLSv1.3' && tls.maxVersion === 'TLSv1.2') {
-    w.fail([...parts, 'tls', 'maxVersion'], tm.get('maxVersion'), 'is below minVersion');
+  const tls = {
+    minVersion: version('minVersion'),
+    maxVersion: version('maxVersion'),
+    tunnelMaxVersion: version('tunnelMaxVersion'),
+    workers: undefined as number | undefined,
+  };
+  if (tm.has('workers')) {
+    const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {
+      w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64');
+    }
+    tls.workers = v as number;
+  }
+  for (const k of ['maxVersion', 'tunnelMaxVersion'] as const) {
+    if (tls.minVersion === 'TLSv1.3' && tls[k] === 'TLSv1.2') {
+      w.fail([...parts, 'tls', k], tm.get(k), 'is below minVersion');
+    }
   }
   return {
     certificate,
@@ -934,6 +994,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const sharedState = w.string(['sharedState'], top.get('sharedState'));
   if (sharedState !== undefined && !/^rediss?:\/\/\S+$/i.test(sharedState))
     w.fail(['sharedState'], top.get('sharedState'), 'must be a redis:// or rediss:// URL');
+  const cluster = top.has('cluster') ? parseCluster(w, top.get('cluster'), base) : undefined;
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), keysOf('accounting'));
@@ -954,6 +1015,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
     metrics,
     database,
     sharedState,
+    cluster,
     accounting,
     ldap,
     http,

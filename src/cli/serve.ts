@@ -54,6 +54,8 @@ import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
 import { defaultWorkers, isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import { prepareWorkerCluster, ServeCluster } from './serve-cluster.js';
+import { RedisSessionStore, RedisTlsSessions } from '../store/redis-eap-state.js';
 import { availableParallelism } from 'node:os';
 
 const USAGE = `Usage: aioradius serve --config FILE [options]
@@ -107,12 +109,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
   /** Forwards CoA/Disconnect-Requests from home servers to NASes (`listen.coa` with a proxy). */
   readonly dynauth: DynauthProxy | undefined;
 
+  /** Hands rounds of EAP conversations other instances own to them (undefined: one instance). */
+  private readonly cluster: ServeCluster | undefined;
+
   constructor(
     config: ServeConfig,
     store: ServeStore,
     logger: Logger,
     shared?: SharedDuplicateStore,
     blastRadiusState?: BlastRadiusState,
+    cluster?: ServeCluster,
   ) {
     const { tcp, tls } = config.listen;
     // The TLS listener looks PSK identities up in the current client table (SIGHUP replaces it).
@@ -146,7 +152,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.current = current;
     current.table = this.clients;
     this.setUsers(config);
-    this.eap = config.eap ? this.eapServer(config.eap, logger) : undefined;
+    this.cluster = cluster;
+    const redis = shared instanceof RedisSharedState ? shared : undefined;
+    this.eap = config.eap ? this.eapServer(config.eap, logger, redis) : undefined;
     const proxy = config.proxy;
     this.proxyConfig = proxy;
     this.proxy = proxy
@@ -182,7 +190,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   /** An EapServer whose inner methods check the users of the config and of the database. */
-  private eapServer(eap: EapConfig, logger: Logger): EapServer {
+  private eapServer(eap: EapConfig, logger: Logger, redis: RedisSharedState | undefined): EapServer {
     const tls =
       eap.pem.cert && eap.pem.key
         ? {
@@ -192,6 +200,10 @@ export class ConfiguredServer extends AbstractRadiusServer {
             crl: eap.pem.crl,
             minVersion: eap.tls.minVersion,
             maxVersion: eap.tls.maxVersion,
+            tunnelMaxVersion: eap.tls.tunnelMaxVersion,
+            workers: eap.tls.workers,
+            // Resumption data in Redis: a peer resumes on any instance.
+            sharedSessions: redis ? new RedisTlsSessions(redis) : undefined,
           }
         : undefined;
     // Without a CA no client certificate can be verified: EAP-TLS is then not offered.
@@ -203,6 +215,10 @@ export class ConfiguredServer extends AbstractRadiusServer {
       tls,
       fragmentSize: eap.fragmentSize,
       logger,
+      // MD5, GTC and MSCHAPv2 conversations in Redis (any instance continues them); every State
+      // names the instance that owns the conversation.
+      sharedStore: redis ? new RedisSessionStore(redis) : undefined,
+      statePrefix: this.cluster?.link.stateTag,
       getCredentials: (identity) => this.eapCredentials(identity),
     });
   }
@@ -348,6 +364,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
     context: RequestContext,
   ): Promise<HandlerResult<number>> {
     const nas = context.remote.address;
+    // A round of a conversation another instance owns is answered by it (its reply, relayed).
+    const routed = await this.cluster?.route(eap, context);
+    if (routed) return routed;
     const result = await eap.handle(context.packet);
     if (result[1] === ACCESS_CHALLENGE) return result;
     // The identity EAP authenticated (the inner one of a tunnel), never the outer User-Name.
@@ -680,6 +699,8 @@ export async function run(argv: string[]): Promise<number> {
         { workers: chosen, database: databaseForLog(config.database) },
         'SQLite has one writer: the workers take turns on its lock (PostgreSQL scales with them)',
       );
+    // A round of an EAP conversation that lands on another worker is handed to its owner.
+    if (config.eap) prepareWorkerCluster();
     return runPrimary(chosen, config.metrics, logger);
   }
   let store: ServeStore;
@@ -697,13 +718,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
   const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
+  let cluster: ServeCluster | undefined;
+  try {
+    cluster = await ServeCluster.open(config, shared, logger);
+  } catch (err) {
+    process.stderr.write(`aioradius serve: cannot open the cluster link: ${(err as Error).message}\n`);
+    await store.close();
+    await shared?.close();
+    return 1;
+  }
   const server = new ConfiguredServer(
     config,
     store,
     logger,
     shared,
     shared ? new RedisBlastRadiusState(shared) : undefined,
+    cluster,
   );
+  cluster?.link.attach(server);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
@@ -729,6 +761,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
     await metrics?.close();
     await store.close();
+    await cluster?.close();
     await shared?.close();
     return 1;
   }
@@ -763,6 +796,11 @@ export async function run(argv: string[]): Promise<number> {
         );
       }
       // The EAP server (certificates, methods, TLS sessions) is made once: say so rather than ignore it.
+      if (JSON.stringify(next.cluster) !== JSON.stringify(config.cluster)) {
+        logger.warn(
+          'cluster: the section changed; the cluster link is only opened at start, restart to apply',
+        );
+      }
       if (eapSettings(next) !== eapSettings(config)) {
         logger.warn(
           'eap: the section changed; its certificates and methods are only loaded at start, restart to apply',
@@ -832,6 +870,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.dynauth?.close();
     await server.closeSources();
     await store.close();
+    await cluster?.close();
     await shared?.close();
     await metrics?.close();
     logger.info('aioradius stopped');

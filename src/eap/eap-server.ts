@@ -5,7 +5,6 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import tls from 'node:tls';
 import { EapDiscardError, InvalidValueError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
@@ -29,9 +28,9 @@ import { peapMethod } from './methods/peap.js';
 import { tlsMethod } from './methods/tls.js';
 import { ttlsMethod } from './methods/ttls.js';
 import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.js';
-import { type EapSessionStore, MemorySessionStore, type StoredSession } from './session-store.js';
-import type { EapTlsOptions, TlsEngineConfig } from './tls-config.js';
-import { feedingEngine } from './tls-engine.js';
+import { type EapSessionStore, MemorySessionStore, type StoredSession } from '../store/session-store.js';
+import type { JsonValue, SessionData, SharedSessionStore } from '../store/store.js';
+import { type EapTlsOptions, type TlsEngineConfig, tlsEngineConfig } from './tls-config.js';
 
 /** The methods by name. */
 const METHODS: Record<EapMethodName, EapMethod> = {
@@ -65,6 +64,17 @@ export interface EapServerOptions {
   maxSessions?: number;
   /** Seconds a conversation may wait for its next round (default 60). */
   sessionLifetime?: number;
+  /**
+   * Where conversations of methods whose state is plain data (MD5, GTC, MSCHAPv2) wait, so that
+   * their rounds may reach any instance (e.g. RedisSessionStore). TLS-based conversations stay in
+   * `store`; when this store cannot be reached, so do the others.
+   */
+  sharedStore?: SharedSessionStore;
+  /**
+   * Octets every State this server issues starts with, naming the instance that owns the
+   * conversation (a cluster's {@link ClusterLink.stateTag}); at most 64.
+   */
+  statePrefix?: Buffer;
   logger?: Logger;
 }
 
@@ -86,6 +96,10 @@ export class EapSession implements StoredSession {
   finished = false;
   /** The NAS's Framed-MTU, when it sent one (RFC 3579 §2.4). */
   framedMtu: number | undefined;
+  /** Whether its method ran in this process (TLS): then it stays here to the end. */
+  pinned = false;
+  /** Whether the shared store holds a copy (to be removed once the session is pinned here). */
+  inSharedStore = false;
 
   constructor(readonly state: Buffer) {}
 
@@ -93,6 +107,79 @@ export class EapSession implements StoredSession {
     this.method?.dispose();
     this.method = undefined;
   }
+
+  /** The session as data, or undefined when its method lives in this process only (TLS). */
+  save(): SessionData | undefined {
+    if (this.pinned) return undefined;
+    let method: SessionData | null | undefined = null;
+    if (this.method?.save) method = this.method.save();
+    // A TLS-based method holds nothing before the peer's first TLS message (its Start is fixed):
+    // until then it starts afresh anywhere (a peer that NAKs PEAP for MSCHAPv2 is not pinned).
+    else if (this.method)
+      method = !this.methodAnswered && TLS_BASED.has(this.methodType) ? { start: true } : undefined;
+    if (method === undefined) {
+      // Its answers (MPPE keys included) never leave this process either.
+      this.pinned = true;
+      return undefined;
+    }
+    return {
+      identity: this.identity,
+      requestId: this.requestId,
+      methodType: this.methodType,
+      methodAnswered: this.methodAnswered,
+      offered: [...this.offered],
+      lastResponseId: this.lastResponseId,
+      lastAnswer: this.lastAnswer ? saveAnswer(this.lastAnswer) : null,
+      finished: this.finished,
+      framedMtu: this.framedMtu ?? null,
+      method,
+    };
+  }
+
+  /** A session again from {@link save}'s data; `restore` makes its method's conversation. */
+  static restore(
+    state: Buffer,
+    data: SessionData,
+    restore: (
+      type: number,
+      identity: string,
+      framedMtu: number | undefined,
+      method: SessionData,
+    ) => MethodInstance,
+  ): EapSession {
+    const s = new EapSession(state);
+    s.identity = String(data.identity);
+    s.requestId = Number(data.requestId);
+    s.methodType = Number(data.methodType);
+    s.methodAnswered = data.methodAnswered === true;
+    for (const t of data.offered as number[]) s.offered.add(t);
+    s.lastResponseId = Number(data.lastResponseId);
+    s.lastAnswer = data.lastAnswer ? restoreAnswer(data.lastAnswer as JsonValue[]) : undefined;
+    s.finished = data.finished === true;
+    s.framedMtu = typeof data.framedMtu === 'number' ? data.framedMtu : undefined;
+    s.inSharedStore = true;
+    if (data.method !== null && s.methodType !== 0) {
+      s.method = restore(s.methodType, s.identity, s.framedMtu, data.method as SessionData);
+    }
+    return s;
+  }
+}
+
+/** An answer kept for retransmissions, as JSON: octet values in base64. */
+function saveAnswer(answer: HandlerResult<number>): JsonValue[] {
+  const pairs: JsonValue[] = [];
+  for (const pair of answer[0]) {
+    const [name, value] = pair as readonly [string, unknown];
+    pairs.push(Buffer.isBuffer(value) ? [name, 'b', value.toString('base64')] : [name, 's', String(value)]);
+  }
+  return [pairs, answer[1]];
+}
+
+function restoreAnswer(data: JsonValue[]): HandlerResult<number> {
+  const pairs = (data[0] as string[][]).map(
+    ([name, kind, value]) => [name, kind === 'b' ? Buffer.from(value, 'base64') : value] as const,
+  );
+  return [pairs, Number(data[1])];
 }
 
 function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: string): EapMethod[] {
@@ -105,72 +192,6 @@ function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: st
         `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
       );
     return method;
-  });
-}
-
-function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
-  const common: tls.TlsOptions = {
-    cert: options.cert,
-    key: options.key,
-    minVersion: options.minVersion ?? 'TLSv1.2',
-  };
-  const certificateServer = tls.createServer({
-    ...common,
-    ca: options.ca,
-    crl: options.crl,
-    maxVersion: options.maxVersion ?? 'TLSv1.3',
-    // Node destroys a rejected socket without an alert or an event we can answer: verify, then decide.
-    requestCert: true,
-    rejectUnauthorized: false,
-  });
-  const tunnelServer = tls.createServer({
-    ...common,
-    maxVersion: options.tunnelMaxVersion ?? 'TLSv1.2',
-  });
-  const lifetime = options.resumptionLifetime ?? 3600;
-  for (const server of [certificateServer, tunnelServer]) cacheSessions(server, lifetime);
-  if (options.keyLog) {
-    const keyLog = options.keyLog;
-    certificateServer.on('keylog', (line) => keyLog(line));
-    tunnelServer.on('keylog', (line) => keyLog(line));
-  }
-  return {
-    certificateServer,
-    tunnelServer,
-    authorizeCertificate: options.authorizeCertificate,
-    allowResumption: options.allowResumption,
-  };
-}
-
-const MAX_CACHED_TLS_SESSIONS = 10_000;
-
-/**
- * A TLS session cache by session ID: peers that resume with an ID rather than a ticket
- * (wpa_supplicant turns tickets off under TLS 1.2) find their session here. Node keeps none itself.
- */
-function cacheSessions(server: tls.Server, lifetimeSeconds: number): void {
-  if (lifetimeSeconds <= 0) {
-    server.on('resumeSession', (_id: Buffer, callback: (err: null, data: null) => void) =>
-      callback(null, null),
-    );
-    return;
-  }
-  const sessions = new Map<string, { data: Buffer; expires: number }>();
-  server.on('newSession', (id: Buffer, data: Buffer, callback: () => void) => {
-    const now = Date.now();
-    // Map order is insertion order: the oldest and the expired are at the front.
-    for (const [key, entry] of sessions) {
-      if (sessions.size < MAX_CACHED_TLS_SESSIONS && entry.expires > now) break;
-      sessions.delete(key);
-    }
-    sessions.set(id.toString('hex'), { data, expires: now + lifetimeSeconds * 1000 });
-    callback();
-  });
-  server.on('resumeSession', (id: Buffer, callback: (err: null, data: Buffer | null) => void) => {
-    // The conversation whose ClientHello this is may be barred from resuming (a full handshake then).
-    if (feedingEngine()?.resumable === false) return callback(null, null);
-    const entry = sessions.get(id.toString('hex'));
-    callback(null, entry && entry.expires > Date.now() ? entry.data : null);
   });
 }
 
@@ -188,6 +209,9 @@ export class EapServer {
   private readonly fragmentSize: number;
   private readonly serverName: string;
   private readonly logger: Logger;
+  private readonly sharedStore: SharedSessionStore | undefined;
+  private readonly statePrefix: Buffer;
+  private readonly sessionTtlMs: number;
 
   constructor(options: EapServerOptions) {
     if (typeof options?.getCredentials !== 'function') {
@@ -218,6 +242,10 @@ export class EapServer {
         maxSessions: options.maxSessions,
         idleLifetime: options.sessionLifetime,
       });
+    this.sharedStore = options.sharedStore;
+    this.statePrefix = options.statePrefix ?? Buffer.alloc(0);
+    if (this.statePrefix.length > 64) throw new InvalidValueError('statePrefix', 'at most 64 octets');
+    this.sessionTtlMs = (options.sessionLifetime ?? 60) * 1000;
   }
 
   /**
@@ -239,6 +267,7 @@ export class EapServer {
     }
     if (eap.code !== EAP_RESPONSE) return Promise.reject(new EapDiscardError(`EAP code ${eap.code}`));
     let session = state ? this.store.get(state.toString('hex')) : undefined;
+    if (state && !session && this.sharedStore) return this.sharedRound(state, eap, request);
     if (state && !session) {
       // RFC 3579 §2.6.1: a State we do not know (expired, or never ours) ends the conversation.
       this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
@@ -249,34 +278,103 @@ export class EapServer {
       session = this.newSession();
       session.requestId = eap.identifier;
     }
-    // More than one Framed-MTU: the smallest is the one every hop can carry.
-    for (const mtu of request.getAll('Framed-MTU')) {
-      if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
-    }
+    noteFramedMtu(session, request);
     return this.round(session, eap);
+  }
+
+  /** A round of a conversation this process does not hold: looked up in the shared store. */
+  private async sharedRound(state: Buffer, eap: EapPacket, request: Packet): Promise<HandlerResult<number>> {
+    const data = await this.loadShared(state);
+    if (!data) {
+      this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
+      return reject(eap.identifier);
+    }
+    const session = EapSession.restore(state, data, (type, identity, framedMtu, saved) => {
+      const method = [...this.methods, ...this.innerMethods].find((m) => m.type === type);
+      const context = this.methodContext(identity, framedMtu);
+      if (method && saved.start === true && TLS_BASED.has(type)) return method.create(context);
+      if (!method?.restore) throw new EapDiscardError(`EAP type ${type} cannot be restored`);
+      return method.restore(context, saved);
+    });
+    noteFramedMtu(session, request);
+    return this.round(session, eap);
+  }
+
+  private async loadShared(state: Buffer): Promise<SessionData | undefined> {
+    try {
+      return await this.sharedStore?.get(state.toString('hex'));
+    } catch {
+      // The store is down (it logs that once): the conversation cannot be found here.
+      return undefined;
+    }
+  }
+
+  /**
+   * Whether any instance may take this round of a conversation: the shared store holds it, and the
+   * round is not the peer's first TLS message (a TLS session lives in the process of the instance
+   * the State names, so that instance takes it).
+   */
+  async continuesAnywhere(request: Packet): Promise<boolean> {
+    const state = request.get('State');
+    const message = request.get('EAP-Message');
+    if (!Buffer.isBuffer(state) || !Buffer.isBuffer(message)) return false;
+    const data = await this.loadShared(state);
+    if (data === undefined) return false;
+    // RFC 3748 §4: the Type octet follows Code, Identifier and Length (a NAK may go anywhere).
+    const type = message.length > 4 ? message[4] : -1;
+    return !(TLS_BASED.has(Number(data.methodType)) && type === Number(data.methodType));
+  }
+
+  /**
+   * After a round: a conversation whose state is data goes to the shared store (and leaves this
+   * process's memory); one that lives here (TLS), or any when the store is down, stays in memory.
+   */
+  private async persist(session: EapSession): Promise<void> {
+    const shared = this.sharedStore;
+    if (!shared) return;
+    const key = session.state.toString('hex');
+    const data = session.save();
+    try {
+      if (data) {
+        await shared.set(key, data, this.sessionTtlMs);
+        session.inSharedStore = true;
+        if (this.store.get(key) === session) this.store.delete(key);
+        return;
+      }
+      // Its method now lives here: a copy in the shared store would be stale.
+      if (session.inSharedStore) await shared.delete(key);
+      session.inSharedStore = false;
+    } catch {
+      // Down: the conversation goes on with this instance (the store logged the outage).
+    }
+    if (this.store.get(key) !== session) this.store.set(key, session);
   }
 
   /** Drops every conversation and closes the TLS servers' state. */
   close(): void {
     this.store.clear();
+    this.tls?.close();
   }
 
   private newSession(): EapSession {
-    const session = new EapSession(randomBytes(16));
+    const state =
+      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomBytes(16)]) : randomBytes(16);
+    const session = new EapSession(state);
     this.store.set(session.state.toString('hex'), session);
     return session;
   }
 
-  private identityRequest(): HandlerResult<number> {
+  private identityRequest(): HandlerResult<number> | Promise<HandlerResult<number>> {
     const session = this.newSession();
     session.requestId = randomBytes(1)[0];
-    return [
+    const result: HandlerResult<number> = [
       [
         ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
         ['State', session.state],
       ],
       ACCESS_CHALLENGE,
     ];
+    return this.sharedStore ? this.persist(session).then(() => result) : result;
   }
 
   private round(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
@@ -295,10 +393,12 @@ export class EapServer {
       );
     }
     const answer = this.advance(session, eap).then(
-      (result) => {
+      async (result) => {
         session.pending = undefined;
         session.lastResponseId = eap.identifier;
         session.lastAnswer = result;
+        // The next round may reach another instance: the conversation is stored before the answer goes.
+        await this.persist(session);
         return result;
       },
       (err: unknown) => {
@@ -397,6 +497,13 @@ export class EapServer {
       case 'discard':
         throw new EapDiscardError(step.reason);
     }
+  }
+}
+
+/** More than one Framed-MTU: the smallest is the one every hop can carry (RFC 3579 §2.4). */
+function noteFramedMtu(session: EapSession, request: Packet): void {
+  for (const mtu of request.getAll('Framed-MTU')) {
+    if (typeof mtu === 'number') session.framedMtu = Math.min(mtu, session.framedMtu ?? mtu);
   }
 }
 

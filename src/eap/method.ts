@@ -4,6 +4,7 @@
  */
 
 import type { Credentials } from '../auth/authenticate.js';
+import type { SessionData } from '../store/store.js';
 import type { TlsEngineConfig } from './tls-config.js';
 
 /** Keys a method derived (RFC 3748 §7.10): the MSK, or the MPPE keys a NAS gets directly. */
@@ -52,6 +53,11 @@ export interface MethodInstance {
   process(data: Buffer, identifier: number): MethodStep | Promise<MethodStep>;
   /** Frees what the conversation holds. */
   dispose(): void;
+  /**
+   * The conversation as plain data, for a store other instances read (absent: it lives in this
+   * process only, as a TLS session does).
+   */
+  save?(): SessionData;
 }
 
 /** An EAP method: its type and a factory of conversations. */
@@ -59,4 +65,6 @@ export interface EapMethod {
   readonly type: number;
   readonly name: string;
   create(context: MethodContext): MethodInstance;
+  /** A conversation again from what its `save()` returned (methods whose instances save). */
+  restore?(context: MethodContext, data: SessionData): MethodInstance;
 }

@@ -1,6 +1,11 @@
-/** TLS settings of an EapServer, resolved once: the tls.Server objects its conversations share. */
+/** TLS settings of an EapServer, resolved once: the contexts and caches its conversations share. */
 
-import type { PeerCertificate, SecureVersion, Server } from 'node:tls';
+import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
+import { InvalidValueError } from '../errors.js';
+import type { SharedTlsSessions } from '../store/store.js';
+import { type TlsChannel, type TlsEndpoint, TlsEngine } from './tls-engine.js';
+import { TlsSessionCache } from './tls-session-cache.js';
+import { TlsWorkerPool } from './tls-worker-pool.js';
 
 /** TLS options of `new EapServer({ tls })`: PEM contents (strings or Buffers). */
 export interface EapTlsOptions {
@@ -17,8 +22,8 @@ export interface EapTlsOptions {
   /** Highest TLS version for EAP-TLS (default TLSv1.3). */
   maxVersion?: SecureVersion;
   /**
-   * Highest TLS version for PEAP and TTLS (default TLSv1.2: their TLS 1.3 forms, RFC 9427,
-   * interoperate poorly with deployed peers).
+   * Highest TLS version for PEAP and TTLS (default TLSv1.2, or TLSv1.3 when minVersion is: their
+   * TLS 1.3 forms, RFC 9427, interoperate poorly with deployed peers).
    */
   tunnelMaxVersion?: SecureVersion;
   /**
@@ -27,20 +32,178 @@ export interface EapTlsOptions {
    */
   authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean;
   /**
-   * Whether `identity` may resume a TLS session (default: everyone). Refused, a TLS 1.2 peer that
-   * offers a session ID gets a full handshake; one that resumes anyway (a ticket) gets EAP-Failure.
+   * Whether `identity` may resume a TLS session (default: everyone); refused, the peer gets a full
+   * handshake.
    */
   allowResumption?: (identity: string) => boolean;
   /** Seconds a TLS session may be resumed (RFC 5216 §2.1.2); 0 turns resumption off (default 3600). */
   resumptionLifetime?: number;
+  /**
+   * Resumption data shared with other instances (e.g. RedisTlsSessions), so that a peer resumes
+   * wherever its next authentication lands; default: this process only.
+   */
+  sharedSessions?: SharedTlsSessions;
   /** Receives NSS key log lines (SSLKEYLOGFILE format) for debugging; off by default. */
   keyLog?: (line: Buffer) => void;
+  /**
+   * Worker threads that run the TLS sessions (handshakes, encryption), so that logins use every
+   * core; 0 (default) runs them in this thread. RADIUS, EAP and the methods stay in this thread.
+   */
+  workers?: number;
 }
 
-/** What TLS-based methods share: a server for EAP-TLS (client certificates) and one for tunnels. */
+/** Which endpoint a conversation uses: EAP-TLS (client certificates) or a tunnel (PEAP, TTLS). */
+export type TlsEndpointKind = 'certificate' | 'tunnel';
+
+/** What TLS-based methods share: how to open a TLS session, and the decisions kept in this thread. */
 export interface TlsEngineConfig {
-  readonly certificateServer: Server;
-  readonly tunnelServer: Server;
+  /** Opens the TLS session of one conversation. */
+  readonly open: (kind: TlsEndpointKind, resumable: boolean) => TlsChannel;
   readonly authorizeCertificate: ((certificate: PeerCertificate, identity: string) => boolean) | undefined;
   readonly allowResumption: ((identity: string) => boolean) | undefined;
+  /** Frees what the sessions share (worker threads). */
+  readonly close: () => void;
+}
+
+/** What endpoints are built from: the options a worker thread can receive, and where sessions go. */
+export interface TlsEndpointOptions
+  extends Omit<
+    EapTlsOptions,
+    'authorizeCertificate' | 'allowResumption' | 'keyLog' | 'workers' | 'sharedSessions'
+  > {
+  /** Whether EAP-TLS facts carry the client certificate (authorizeCertificate wants it). */
+  keepCertificate: boolean;
+  keyLog?: (line: Buffer) => void;
+  /** Told of every session the endpoints make (worker threads and other instances share them). */
+  onSession?: (kind: TlsEndpointKind, id: Buffer, data: Buffer) => void;
+  /** Looks up an offered session the endpoint's cache lacks (another instance made it). */
+  lookupSession?: (ids: readonly Buffer[]) => Promise<Buffer | undefined>;
+}
+
+const MAX_CACHED_TLS_SESSIONS = 10_000;
+/** OpenSSL's SSL_OP_NO_TICKET. */
+const SSL_OP_NO_TICKET = 0x4000;
+
+/** The two endpoints: contexts, session caches. */
+export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKind, TlsEndpoint> {
+  const lifetime = options.resumptionLifetime ?? 3600;
+  const common: tls.SecureContextOptions = {
+    cert: options.cert,
+    key: options.key,
+    minVersion: options.minVersion ?? 'TLSv1.2',
+    // Sessions in our cache, no stateless tickets: a TLS 1.3 ticket would carry the client's
+    // certificate (two of ~1 kB each, two more EAP rounds per login); with this option OpenSSL's
+    // TLS 1.3 tickets are 32-byte IDs into the cache (RFC 8446 §4.6.1), TLS 1.2 uses session IDs.
+    secureOptions: SSL_OP_NO_TICKET,
+    sessionTimeout: Math.max(1, lifetime),
+  };
+  const endpoint = (
+    kind: TlsEndpointKind,
+    context: tls.SecureContext,
+    requestCert: boolean,
+    keepCertificate: boolean,
+  ): TlsEndpoint => {
+    const sessions =
+      lifetime > 0 ? new TlsSessionCache({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime }) : undefined;
+    // Sockets emit 'newSession' on the server they name; this one only holds that listener.
+    const server = new tls.Server();
+    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      sessions?.set(id, data);
+      options.onSession?.(kind, id, data);
+      done();
+    });
+    return {
+      context,
+      server,
+      requestCert,
+      sessions,
+      lookupSession: options.lookupSession,
+      keyLog: options.keyLog,
+      keepCertificate,
+    };
+  };
+  // A session ID context of each kind: a tunnel's session never resumes as EAP-TLS, which would
+  // skip the client certificate (OpenSSL refuses a session from another context).
+  const certificate = endpoint(
+    'certificate',
+    tls.createSecureContext({
+      ...common,
+      ca: options.ca,
+      crl: options.crl,
+      maxVersion: options.maxVersion ?? 'TLSv1.3',
+      sessionIdContext: 'aioradius eap-tls',
+    }),
+    true,
+    options.keepCertificate,
+  );
+  const tunnel = endpoint(
+    'tunnel',
+    tls.createSecureContext({
+      ...common,
+      // TLS 1.2 unless minVersion asks for more (a maximum below the minimum would fail every handshake).
+      maxVersion: options.tunnelMaxVersion ?? (options.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2'),
+      sessionIdContext: 'aioradius eap-tunnel',
+    }),
+    false,
+    false,
+  );
+  return { certificate, tunnel };
+}
+
+/** Builds the TLS side of an EapServer, once: endpoints in this thread, or a pool of worker threads. */
+export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
+  const { authorizeCertificate, allowResumption, workers = 0, sharedSessions, ...rest } = options;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw new InvalidValueError('tls.workers', 'expected an integer from 0 to 64');
+  }
+  const lifetime = rest.resumptionLifetime ?? 3600;
+  const shared = lifetime > 0 ? sharedSessions : undefined;
+  const endpointOptions: TlsEndpointOptions = {
+    ...rest,
+    keepCertificate: authorizeCertificate !== undefined,
+    ...(shared
+      ? {
+          // Other instances learn a session a moment later; a failure leaves it resumable here only.
+          onSession: (_kind, id, data) => {
+            shared.set(id, data, lifetime * 1000).catch(() => undefined);
+          },
+          lookupSession: (ids) => firstSharedSession(shared, ids),
+        }
+      : {}),
+  };
+  if (workers > 0) {
+    // Built here once too, so that a bad certificate or key throws now rather than in each worker.
+    tlsEndpoints(endpointOptions);
+    const pool = new TlsWorkerPool(workers, endpointOptions);
+    return {
+      open: (kind, resumable) => pool.open(kind, resumable),
+      authorizeCertificate,
+      allowResumption,
+      close: () => pool.close(),
+    };
+  }
+  const endpoints = tlsEndpoints(endpointOptions);
+  return {
+    open: (kind, resumable) => new TlsEngine(endpoints[kind], resumable),
+    authorizeCertificate,
+    allowResumption,
+    close: () => {
+      endpoints.certificate.sessions?.clear();
+      endpoints.tunnel.sessions?.clear();
+    },
+  };
+}
+
+/**
+ * The first of `ids` (most specific first) the shared store holds. Asked together: a TLS 1.3
+ * ClientHello's legacy session ID is usually random (RFC 8446 §4.1.2), a miss that should not delay
+ * the ticket's lookup. Sessions are keyed by ID alone: OpenSSL refuses one made under the other
+ * kind's session ID context, so a tunnel's session never resumes as EAP-TLS.
+ */
+async function firstSharedSession(
+  shared: SharedTlsSessions,
+  ids: readonly Buffer[],
+): Promise<Buffer | undefined> {
+  const found = await Promise.all(ids.map((id) => shared.get(id)));
+  return found.find((data) => data !== undefined);
 }

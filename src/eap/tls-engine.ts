@@ -1,28 +1,101 @@
 /**
  * A TLS server session over an in-memory stream: the bytes of EAP-TLS-style methods go in with
- * `receive` and come out with `takeOutput`. Sockets come from a `tls.Server`
- * (`server.emit('connection', stream)`), because only the server's path verifies a client
- * certificate and sets `authorized`.
+ * `receive` and come out with `takeOutput`.
+ *
+ * The socket is made here rather than by `tls.Server` (`server.emit('connection', stream)`), so
+ * the engine holds it before the ClientHello arrives and can load the session the peer asks to
+ * resume: Node asks for one only when the legacy session ID is not empty, and a TLS 1.3 peer
+ * without middlebox compatibility (wpa_supplicant) sends an empty one. The client certificate is
+ * verified as `tls.Server` does it: OpenSSL checks the chain against the context's CAs and CRLs
+ * (`requestCert`), and the verdict is read once the handshake completes.
  */
 
 import { Duplex } from 'node:stream';
-import type { Server, TLSSocket } from 'node:tls';
+import { type PeerCertificate, type SecureContext, type Server, TLSSocket } from 'node:tls';
+import { offeredSessionIds } from './client-hello.js';
+import type { TlsSessionCache } from './tls-session-cache.js';
 
-// The server processes pushed bytes synchronously: the engine being fed is the one whose
-// socket the server's 'secureConnection' or 'tlsClientError' event is about.
-let feeding: TlsEngine | undefined;
-const wired = new WeakSet<Server>();
-
-function wire(server: Server): void {
-  if (wired.has(server)) return;
-  wired.add(server);
-  server.on('secureConnection', (socket: TLSSocket) => feeding?.attach(socket));
-  server.on('tlsClientError', (err: Error) => feeding?.fail(err));
+/** What a completed handshake settled. */
+export interface TlsFacts {
+  /** 'TLSv1.2' or 'TLSv1.3'. */
+  readonly protocol: string | null;
+  /** Whether the client certificate was verified (endpoints that request one). */
+  readonly authorized: boolean;
+  /** Why it was not (an OpenSSL verify code such as 'CERT_HAS_EXPIRED'). */
+  readonly authorizationError: string | undefined;
+  /** Whether the session was resumed. */
+  readonly reused: boolean;
+  /** The client certificate, when the endpoint keeps it (authorizeCertificate needs it). */
+  readonly peerCertificate: PeerCertificate | undefined;
 }
 
-/** The engine whose peer bytes the TLS server is processing right now (events name no stream). */
-export function feedingEngine(): TlsEngine | undefined {
-  return feeding;
+/**
+ * One TLS session of one EAP conversation as the methods see it: in this thread (TlsEngine) or
+ * in a worker thread (TlsWorkerPool).
+ */
+export interface TlsChannel {
+  /** Whether this conversation may resume a TLS session. */
+  readonly resumable: boolean;
+  /** Whether the handshake completed. */
+  readonly established: boolean;
+  /** Why the session failed, once it has. */
+  readonly error: Error | undefined;
+  /** What the handshake settled, once established. */
+  readonly facts: TlsFacts | undefined;
+  /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
+  receive(bytes: Buffer): Promise<void>;
+  /** Writes application data into the tunnel; resolves when its records are in the output. */
+  write(data: Buffer): Promise<void>;
+  /** The TLS bytes the server produced since the last call. */
+  takeOutput(): Buffer;
+  /** The application data the peer sent since the last call. */
+  takeAppData(): Buffer;
+  /**
+   * The TLS exporter (RFC 5705 / RFC 8446 §7.5); without `context` the TLS 1.2 form the EAP RFCs
+   * use, PRF(master_secret, label, client_random + server_random), which differs from an empty one.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer>;
+  /** Frees the TLS session. */
+  destroy(): void;
+}
+
+/** What the engines of one kind (EAP-TLS, or the tunnels) share. */
+export interface TlsEndpoint {
+  /** Certificates, CAs, CRLs, versions; its session ID context keeps kinds apart. */
+  readonly context: SecureContext;
+  /** Receives Node's 'newSession' events (sockets name it as their server); never listens. */
+  readonly server: Server;
+  /** Whether the peer must present a certificate, checked against the context's CAs. */
+  readonly requestCert: boolean;
+  /** Sessions peers may resume; none: no resumption. */
+  readonly sessions: TlsSessionCache | undefined;
+  /**
+   * Where a session `sessions` lacks is looked for next (made by another instance, in a shared
+   * store): the first of `ids` found; rejects when the store cannot answer.
+   */
+  readonly lookupSession: ((ids: readonly Buffer[]) => Promise<Buffer | undefined>) | undefined;
+  /** Receives NSS key log lines, when debugging asks for them. */
+  readonly keyLog: ((line: Buffer) => void) | undefined;
+  /** Whether facts carry the client certificate. */
+  readonly keepCertificate: boolean;
+}
+
+/**
+ * Node's TLS handle (`socket.ssl`), for the two calls `tls.Server` makes on it and this engine
+ * must make itself; absent from @types/node.
+ */
+interface TlsHandle {
+  verifyError(): (Error & { code?: string }) | null | undefined;
+  loadSession(session: Buffer): void;
+}
+
+function tlsHandle(socket: TLSSocket): TlsHandle {
+  const handle = (socket as unknown as { ssl?: Partial<TlsHandle> }).ssl;
+  if (typeof handle?.verifyError !== 'function' || typeof handle.loadSession !== 'function') {
+    // Fail closed: without verifyError no client certificate could be checked.
+    throw new Error('this Node.js version has no TLS handle with verifyError and loadSession');
+  }
+  return handle as TlsHandle;
 }
 
 /** Lets writes made outside a push (our own application data) reach the stream. */
@@ -33,22 +106,28 @@ function tick(): Promise<void> {
 /** Largest TLS message accepted from a peer in one EAP message sequence (RFC 5216 §2.1.5). */
 export const MAX_TLS_MESSAGE = 64 * 1024;
 
-/** One TLS session of one EAP conversation. */
-export class TlsEngine {
+/** One TLS session of one EAP conversation, in this thread. */
+export class TlsEngine implements TlsChannel {
   private readonly stream: Duplex;
+  private readonly socket: TLSSocket;
+  private readonly handle: TlsHandle;
   private output: Buffer[] = [];
   private appData: Buffer[] = [];
-  private socket: TLSSocket | undefined;
+  private secure = false;
   private fresh = true;
+  /** What the handshake settled, once established. */
+  facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
   error: Error | undefined;
 
   /** Whether this conversation may resume a TLS session. */
   readonly resumable: boolean;
 
-  constructor(server: Server, resumable = true) {
+  constructor(
+    private readonly endpoint: TlsEndpoint,
+    resumable = true,
+  ) {
     this.resumable = resumable;
-    wire(server);
     this.stream = new Duplex({
       read() {},
       write: (chunk: Buffer, _encoding, callback) => {
@@ -58,45 +137,66 @@ export class TlsEngine {
     });
     // An error on a stream nobody waits for would otherwise be thrown.
     this.stream.on('error', (err) => this.fail(err));
-    feeding = this;
-    try {
-      server.emit('connection', this.stream);
-    } finally {
-      feeding = undefined;
-    }
+    this.socket = new TLSSocket(this.stream, {
+      isServer: true,
+      server: endpoint.server,
+      secureContext: endpoint.context,
+      requestCert: endpoint.requestCert,
+      // Node would destroy a rejected socket without an alert or an event we can answer:
+      // verify, then decide (the method sends EAP-Failure).
+      rejectUnauthorized: false,
+    });
+    this.handle = tlsHandle(this.socket);
+    this.socket.on('secure', () => this.secured());
+    // Before the handshake completes a TLSSocket reports its errors as '_tlsError' only.
+    this.socket.on('_tlsError', (err: Error) => this.fail(err));
+    this.socket.on('error', (err: Error) => this.fail(err));
+    this.socket.on('data', (chunk: Buffer) => this.appData.push(chunk));
+    if (endpoint.keyLog) this.socket.on('keylog', endpoint.keyLog);
   }
 
   /** Whether the handshake completed. */
   get established(): boolean {
-    return this.socket !== undefined;
-  }
-
-  /** The TLS socket once established. */
-  get tlsSocket(): TLSSocket | undefined {
-    return this.socket;
+    return this.secure;
   }
 
   /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
   async receive(bytes: Buffer): Promise<void> {
     if (this.error) return;
-    // A new socket starts reading a tick after it is made: bytes pushed before would be handled
-    // later, outside this engine's turn.
     if (this.fresh) {
       this.fresh = false;
+      // The ClientHello: hand OpenSSL the session it offers to resume, if we hold it (or, made by
+      // another instance, the shared store does: the bytes wait for its answer).
+      const session = this.resumable ? await this.offeredSession(offeredSessionIds(bytes)) : undefined;
+      // Freed while the store answered: nothing more to do.
+      if (this.stream.destroyed) return;
+      if (session) this.handle.loadSession(session);
+      // A new socket starts reading a tick after it is made: bytes pushed before would be
+      // handled later, outside this call.
       await tick();
     }
-    feeding = this;
-    try {
-      this.stream.push(bytes);
-    } finally {
-      feeding = undefined;
-    }
+    // The server answers synchronously while the bytes are pushed.
+    this.stream.push(bytes);
     await tick();
+  }
+
+  /** The session the ClientHello offers: from this endpoint's cache, else from the shared store. */
+  private async offeredSession(ids: Buffer[]): Promise<Buffer | undefined> {
+    const sessions = this.endpoint.sessions;
+    if (ids.length === 0 || !sessions) return undefined;
+    const local = sessions.find(ids);
+    if (local || !this.endpoint.lookupSession) return local;
+    try {
+      return await this.endpoint.lookupSession(ids);
+    } catch {
+      // The store cannot answer (it logs that): a full handshake.
+      return undefined;
+    }
   }
 
   /** Writes application data into the tunnel; resolves when its records are in the output. */
   async write(data: Buffer): Promise<void> {
-    if (!this.socket || this.error) return;
+    if (!this.secure || this.error) return;
     this.socket.write(data);
     await tick();
     await tick();
@@ -116,21 +216,44 @@ export class TlsEngine {
     return data;
   }
 
-  /** @internal The server's socket for this stream, handshake complete. */
-  attach(socket: TLSSocket): void {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => this.appData.push(chunk));
-    socket.on('error', (err: Error) => this.fail(err));
+  /** The handshake completed: the client certificate's verdict, as `tls.Server` reaches it. */
+  private secured(): void {
+    let authorized = false;
+    let authorizationError: string | undefined;
+    if (this.endpoint.requestCert) {
+      const error = this.handle.verifyError();
+      if (error) authorizationError = error.code ?? error.message;
+      else authorized = true;
+    }
+    this.facts = {
+      protocol: this.socket.getProtocol(),
+      authorized,
+      authorizationError,
+      reused: this.socket.isSessionReused(),
+      peerCertificate: this.endpoint.keepCertificate ? this.socket.getPeerCertificate() : undefined,
+    };
+    this.secure = true;
   }
 
-  /** @internal */
-  fail(err: Error): void {
+  async exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
+    // Node's types want a context; called without one it exports the no-context form.
+    const exporter = this.socket.exportKeyingMaterial as (
+      length: number,
+      label: string,
+      context?: Buffer,
+    ) => Buffer;
+    return context
+      ? exporter.call(this.socket, length, label, context)
+      : exporter.call(this.socket, length, label);
+  }
+
+  private fail(err: Error): void {
     this.error ??= err;
   }
 
   /** Frees the TLS session. */
   destroy(): void {
-    this.socket?.destroy();
+    this.socket.destroy();
     this.stream.destroy();
     this.output = [];
     this.appData = [];

@@ -244,7 +244,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       return undefined;
     }
     const ticket = duplicates.begin(now);
-    if (this.shared)
+    // A request another instance handed over: that instance claimed it in the shared store.
+    if (this.shared && remote.forwardedBy === undefined)
       return this.claimShared(ticket, request, secret, data, remote, channel, listener, counters);
     let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {

@@ -14,6 +14,7 @@ import {
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
+import { isStandard, relayedAttributes } from '../protocol/relay.js';
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
@@ -154,10 +155,6 @@ export class ProxyRouteError extends RadiusError {
   constructor(message: string) {
     super(message, 'ERR_RADIUS_PROXY_ROUTE');
   }
-}
-
-function isStandard(def: { number: number; vendor?: unknown; parent?: unknown }, type: number): boolean {
-  return def.number === type && def.vendor === undefined && def.parent === undefined;
 }
 
 function kindOf(code: number): ServiceKind {
@@ -591,18 +588,9 @@ export class RadiusProxy {
   ): ReplyAttributes {
     const filtered = this.options.filterReply?.(reply, request, match);
     if (filtered !== undefined) return filtered;
-    const out: Array<readonly [string, unknown]> = [];
-    let last: Buffer | undefined;
-    for (const e of reply.attributes.entries) {
-      if (isStandard(e.def, PROXY_STATE)) {
-        last = e.value as Buffer;
-        continue;
-      }
-      if (isStandard(e.def, MESSAGE_AUTHENTICATOR)) continue;
-      out.push([e.tag === undefined ? e.def.name : `${e.def.name}:${e.tag}`, e.value]);
-    }
+    const { attributes, lastProxyState: last } = relayedAttributes(reply);
     if (last === undefined || !last.equals(ours))
       this.options.logger?.debug({ code: reply.code }, 'home server reply without our Proxy-State last');
-    return out as ReplyAttributes;
+    return attributes;
   }
 }

@@ -1,5 +1,5 @@
 // State several instances share through Redis (`sharedState: redis://…`): duplicate detection
-// across instances. Redis being down never stops the server: it answers as a lone instance would,
+// across instances (and, through `command`, the EAP state of redis-eap-state.ts). Redis being down never stops the server: it answers as a lone instance would,
 // and says so once in the log, and once more when Redis is back.
 import { RadiusError } from '../errors.js';
 import type { Logger } from '../server/logger.js';
@@ -20,8 +20,9 @@ const NO_REPLY = 'n';
 
 /** The Redis commands the shared stores use (a subset of the redis package's client). */
 export interface RedisCommands {
-  set(key: string, value: string, options: object): Promise<string | null>;
+  set(key: string, value: string, options?: object): Promise<string | null>;
   get(key: string): Promise<string | null>;
+  del(key: string): Promise<number>;
   sAdd(key: string, member: string): Promise<number>;
   sIsMember(key: string, member: string): Promise<number>;
 }
@@ -38,9 +39,15 @@ interface RedisLike extends RedisCommands {
  * records are stored once by the database anyway.
  */
 export class RedisSharedState implements SharedDuplicateStore {
-  private readonly prefix: string;
+  /** Prefix of every key. */
+  readonly prefix: string;
   private readonly timeoutMs: number;
   private down = false;
+  private resolveReady: () => void = () => undefined;
+  /** Resolves once the connection is first ready (never, while Redis stays unreachable). */
+  readonly ready: Promise<void> = new Promise((resolve) => {
+    this.resolveReady = resolve;
+  });
 
   private constructor(
     private readonly client: RedisLike,
@@ -91,11 +98,12 @@ export class RedisSharedState implements SharedDuplicateStore {
     this.down = true;
     this.logger?.error(
       { err: err.message },
-      'shared state (Redis) unavailable: duplicates are detected per instance until it is back',
+      'shared state (Redis) unavailable: duplicates are detected, and EAP sessions kept, per instance until it is back',
     );
   }
 
   private available(): void {
+    this.resolveReady();
     if (!this.down) return;
     this.down = false;
     this.logger?.info('shared state (Redis) reachable again');
@@ -121,11 +129,17 @@ export class RedisSharedState implements SharedDuplicateStore {
   }
 
   /**
-   * Runs a command of another shared store (BlastRADIUS state...) on this connection, under the same
-   * time limit and outage log; `key` is prefixed.
+   * Runs commands of another shared store (EAP sessions, TLS sessions...) on this connection under
+   * the same time limit, an outage reported the same way (one log line); rejects when Redis cannot
+   * answer in time.
    */
+  command<T>(run: (redis: RedisCommands) => Promise<T>): Promise<T> {
+    return this.timed(run(this.client));
+  }
+
+  /** {@link command} for one key of this store's prefix (BlastRADIUS state...). */
   run<T>(key: string, command: (client: RedisCommands, key: string) => Promise<T>): Promise<T> {
-    return this.timed(command(this.client, this.prefix + key));
+    return this.command((client) => command(client, this.prefix + key));
   }
 
   /** Disconnects. */

@@ -77,3 +77,34 @@ export interface BlastRadiusState {
   /** Records that the NAS at `address` signs (called after a verified signed Access-Request). */
   markSigning(address: string): MaybePromise<void>;
 }
+
+/** A JSON value: what a shared session holds. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A session kept between rounds as plain data (JSON), so that any instance can continue it. */
+export type SessionData = { [key: string]: JsonValue };
+
+/**
+ * Sessions kept between rounds by State (RFC 2865 §5.24), as data, in a store every instance
+ * reaches (Redis): the rounds of an EAP-MD5, GTC or MSCHAPv2 conversation, or anything a handler
+ * keeps, may then land on any instance. A rejection means the store cannot be reached; the caller
+ * then keeps the session in its own memory (the default store, session-store.ts).
+ */
+export interface SharedSessionStore {
+  /** The session under `key`, or undefined when there is none (or it expired). */
+  get(key: string): Promise<SessionData | undefined>;
+  /** Stores (or replaces) a session for `ttlMs`. */
+  set(key: string, data: SessionData, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * TLS session resumption data shared by instances, by session ID (RFC 5246 §7.4.1.2) or TLS 1.3
+ * stateful ticket ID (RFC 8446 §4.6.1), so that a peer resumes on whichever instance its next
+ * authentication reaches.
+ */
+export interface SharedTlsSessions {
+  /** The serialized session of an ID, or undefined. */
+  get(id: Buffer): Promise<Buffer | undefined>;
+  set(id: Buffer, session: Buffer, ttlMs: number): Promise<void>;
+}

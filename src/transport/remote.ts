@@ -22,6 +22,11 @@ export interface Remote {
    * Token instead of authenticators, nothing hidden, no Message-Authenticator).
    */
   radiusVersion?: '1.0' | '1.1';
+  /**
+   * Set when another instance of a cluster received the request from the NAS and handed it here
+   * (its cluster address): that instance holds the request's shared duplicate entry and relays the reply.
+   */
+  forwardedBy?: string;
 }
 
 /** Something that can send reply bytes back to a remote peer: a UDP socket, a TCP or TLS connection. */

@@ -169,6 +169,40 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.ok(r.success, tailOf(r));
   });
 
+  test('PEAP stays at TLS 1.2 by default; eap.tls.tunnelMaxVersion TLSv1.3 lets PEAP and TTLS use 1.3 (TLS in 2 workers)', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const peer = { identity: 'alice', password: 'alicepw', anonymous_identity: 'anonymous', ca_cert: ca };
+    const peap = { ...peer, eap: 'PEAP', phase1: 'peapver=0 tls_disable_tlsv1_3=0', phase2: 'auth=MSCHAPV2' };
+    const ttls = { ...peer, eap: 'TTLS', phase1: 'tls_disable_tlsv1_3=0', phase2: 'auth=PAP' };
+    const byDefault = await eapolTest(peap, auth, 'testing123');
+    assert.ok(byDefault.success, tailOf(byDefault));
+    assert.match(byDefault.stdout, /SSL: Using TLS version TLSv1\.2/);
+    // The same set-up with the key, on ports of its own.
+    const [a, b] = await freePorts(2);
+    const config = path.join(tmp.dir, 'tunnel13.yaml');
+    const text = readFileSync(path.join(tmp.dir, 'aioradius.yaml'), 'utf8')
+      .replace(/auth: \d+/, `auth: ${a}`)
+      .replace(/acct: \d+/, `acct: ${b}`)
+      .replace(
+        '  methods: [peap,',
+        '  tls:\n    tunnelMaxVersion: TLSv1.3\n    workers: 2\n  methods: [peap,',
+      );
+    assert.match(text, /tunnelMaxVersion: TLSv1\.3/);
+    writeFileSync(config, text);
+    const allowed = await startServe(config);
+    try {
+      for (const network of [peap, ttls]) {
+        const r = await eapolTest(network, a, 'testing123');
+        assert.ok(r.success, `${network.eap}\n${tailOf(r)}`);
+        assert.match(r.stdout, /SSL: Using TLS version TLSv1\.3/, network.eap);
+        assert.equal(r.mppeOk, 1, network.eap);
+        assert.equal(r.mppeMismatch, 0, network.eap);
+      }
+    } finally {
+      await allowed.stop();
+    }
+  });
+
   test('certs does not overwrite a set-up without --force', async () => {
     const again = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir], { timeoutMs: 60_000 });
     assert.equal(again.code, 2);
@@ -215,6 +249,13 @@ describe('the eap section of the config', () => {
       7,
       /TLSv1.2 or TLSv1.3/,
     );
+    fails(
+      'eap:\n  methods: [md5]\n  tls:\n    minVersion: TLSv1.3\n    tunnelMaxVersion: TLSv1.2\n',
+      'eap.tls.tunnelMaxVersion',
+      8,
+      /below minVersion/,
+    );
+    fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64/);
   });
 
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {

@@ -182,4 +182,8 @@ test('TLS-based methods without certificates, unknown names and tiny fragment si
   assert.throws(() => newServer({ methods: ['peap'] }), /needs tls/);
   assert.throws(() => newServer({ methods: ['nope' as 'md5'] }), /unknown EAP method/);
   assert.throws(() => newServer({ fragmentSize: 10 }), /fragmentSize/);
+  // With TLS worker threads a bad key still throws here, not in the workers; a bad count too.
+  const bad = { cert: 'not a certificate', key: 'not a key' };
+  assert.throws(() => newServer({ methods: ['peap'], tls: { ...bad, workers: 2 } }));
+  assert.throws(() => newServer({ methods: ['md5'], tls: { ...bad, workers: -1 } }), /tls.workers/);
 });

@@ -192,6 +192,32 @@ describe('EAP-TLS in-process against a node:tls peer', () => {
     });
   }
 
+  test("TLS 1.3: the flight after the peer's Finished is one fragment (tickets are IDs, not the certificate)", async () => {
+    const eap = server();
+    const c = new Conversation(eap);
+    // Flights the server sent: the TLS bytes of consecutive Requests, up to one without M.
+    const flights: Buffer[][] = [[]];
+    const respond = c.respond.bind(c);
+    c.respond = async (type, data, identifier) => {
+      const r = await respond(type, data, identifier);
+      if (r[1] === ACCESS_CHALLENGE) {
+        const d = (c.last as EapPacket).data;
+        flights[flights.length - 1].push(d.subarray(d[0] & L ? 5 : 1));
+        if (!(d[0] & M)) flights.push([]);
+      }
+      return r;
+    };
+    const p = peer('TLSv1.3');
+    const r = await c.run(p);
+    assert.equal(r[1], ACCESS_ACCEPT);
+    // Start, the server's handshake flight, then the commitment message with the tickets.
+    const last = flights[flights.length - 2];
+    assert.equal(flights.length - 1, 3, String(flights.map((f) => f.length)));
+    assert.equal(last.length, 1, 'one fragment');
+    assert.ok(last[0].length < 400, `${last[0].length} bytes`);
+    p.destroy();
+  });
+
   test('authorizeCertificate decides who a verified certificate may be: CN equal to the identity', async () => {
     const eap = server({
       tls: {

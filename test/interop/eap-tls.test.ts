@@ -148,15 +148,13 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     assert.ok(ok.success, tailOf(ok));
   });
 
-  test('a user barred from resumption: TLS 1.2 gets a full handshake again, a TLS 1.3 ticket is refused', async () => {
-    const tls12 = await eapolTest(network(client, false), noResumePort, SECRET, { reauths: 1 });
-    assert.ok(tls12.success, tailOf(tls12));
-    assert.equal(tls12.mppeOk, 2);
-    assert.doesNotMatch(tls12.stdout, /resumed=1/);
-    const tls13 = await eapolTest(network(client, true), noResumePort, SECRET, { reauths: 1 });
-    assert.ok(!tls13.success, tailOf(tls13));
-    assert.match(tls13.stdout, /code=3 \(Access-Reject\)/);
-    assert.equal(tls13.mppeOk, 1, 'the first, full login succeeded');
+  test('a user barred from resumption gets a full handshake again, over TLS 1.2 and 1.3', async () => {
+    for (const tls13 of [false, true]) {
+      const r = await eapolTest(network(client, tls13), noResumePort, SECRET, { reauths: 1 });
+      assert.ok(r.success, tailOf(r));
+      assert.equal(r.mppeOk, 2, tailOf(r));
+      assert.doesNotMatch(r.stdout, /resumed=1/);
+    }
   });
 
   test('no client certificate at all: Access-Reject', async () => {

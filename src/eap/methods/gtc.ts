@@ -2,6 +2,7 @@
 
 import { checkPlainPassword } from '../../auth/authenticate.js';
 import { EAP_TYPE } from '../codes.js';
+import type { SessionData } from '../../store/store.js';
 import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
 
 const PROMPT = Buffer.from('Password: ', 'utf8');
@@ -25,6 +26,10 @@ class GtcConversation implements MethodInstance {
   }
 
   dispose(): void {}
+
+  save(): SessionData {
+    return {};
+  }
 }
 
 /** EAP-GTC (Generic Token Card) with a password. */
@@ -32,4 +37,5 @@ export const gtcMethod: EapMethod = {
   type: EAP_TYPE.GTC,
   name: 'gtc',
   create: (ctx) => new GtcConversation(ctx),
+  restore: (ctx) => new GtcConversation(ctx),
 };

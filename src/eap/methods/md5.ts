@@ -2,12 +2,14 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EAP_TYPE } from '../codes.js';
+import type { SessionData } from '../../store/store.js';
 import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
 
 class Md5Conversation implements MethodInstance {
-  private readonly challenge = randomBytes(16);
-
-  constructor(private readonly ctx: MethodContext) {}
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly challenge = randomBytes(16),
+  ) {}
 
   start(): MethodStep {
     // Value-Size, Value (RFC 1994 §4.1); no Name.
@@ -31,6 +33,10 @@ class Md5Conversation implements MethodInstance {
   }
 
   dispose(): void {}
+
+  save(): SessionData {
+    return { challenge: this.challenge.toString('hex') };
+  }
 }
 
 /** EAP-MD5-Challenge. */
@@ -38,4 +44,5 @@ export const md5Method: EapMethod = {
   type: EAP_TYPE.MD5,
   name: 'md5',
   create: (ctx) => new Md5Conversation(ctx),
+  restore: (ctx, data) => new Md5Conversation(ctx, Buffer.from(String(data.challenge), 'hex')),
 };

@@ -8,6 +8,7 @@ import { ntPasswordHash } from '../../auth/nthash.js';
 import { mppeKeysV2 } from '../../auth/mppe.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
 import { EAP_TYPE } from '../codes.js';
+import type { SessionData } from '../../store/store.js';
 import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
 
 // draft-kamath §2: the OpCodes.
@@ -35,12 +36,27 @@ function bareName(name: Buffer): Buffer {
 type Phase = 'challenge' | 'success-sent' | 'failure-sent';
 
 class MsChapV2Conversation implements MethodInstance {
-  private readonly challenge = randomBytes(16);
-  private readonly msId = randomBytes(1)[0];
+  private readonly challenge: Buffer;
+  private readonly msId: number;
   private phase: Phase = 'challenge';
   private keys: { recvKey: Buffer; sendKey: Buffer } | undefined;
 
-  constructor(private readonly ctx: MethodContext) {}
+  constructor(
+    private readonly ctx: MethodContext,
+    saved?: SessionData,
+  ) {
+    this.challenge = saved ? Buffer.from(String(saved.challenge), 'hex') : randomBytes(16);
+    this.msId = saved ? Number(saved.msId) : randomBytes(1)[0];
+    if (saved) {
+      this.phase = saved.phase as Phase;
+      if (typeof saved.recvKey === 'string' && typeof saved.sendKey === 'string') {
+        this.keys = {
+          recvKey: Buffer.from(saved.recvKey, 'hex'),
+          sendKey: Buffer.from(saved.sendKey, 'hex'),
+        };
+      }
+    }
+  }
 
   start(): MethodStep {
     const name = Buffer.from(this.ctx.serverName, 'utf8');
@@ -93,6 +109,18 @@ class MsChapV2Conversation implements MethodInstance {
   }
 
   dispose(): void {}
+
+  save(): SessionData {
+    // The MPPE keys wait here between the Success Request and the peer's acknowledgement.
+    return {
+      challenge: this.challenge.toString('hex'),
+      msId: this.msId,
+      phase: this.phase,
+      ...(this.keys
+        ? { recvKey: this.keys.recvKey.toString('hex'), sendKey: this.keys.sendKey.toString('hex') }
+        : {}),
+    };
+  }
 }
 
 /** EAP-MSCHAPv2. */
@@ -100,4 +128,5 @@ export const msChapV2Method: EapMethod = {
   type: EAP_TYPE.MSCHAPV2,
   name: 'mschapv2',
   create: (ctx) => new MsChapV2Conversation(ctx),
+  restore: (ctx, data) => new MsChapV2Conversation(ctx, data),
 };

@@ -7,7 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../codes.js';
 import { InnerEap } from '../inner-eap.js';
 import type { EapMethod, MethodContext, MethodKeys, MethodStep } from '../method.js';
-import { exportWithoutContext, TlsConversation, tlsMethodKeys } from './tls-conversation.js';
+import { TlsConversation, tlsMethodKeys } from './tls-conversation.js';
 
 // draft-josefsson §4.2: Result TLV (type 3, mandatory bit) with Success (1) or Failure (2).
 const RESULT_TLV = 3;
@@ -84,7 +84,7 @@ class PeapConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('PEAP without TLS settings');
-    super(ctx, ctx.tls.tunnelServer, 0);
+    super(ctx, 'tunnel', 0);
     this.inner = new InnerEap(ctx, ctx.innerMethods);
   }
 
@@ -116,8 +116,6 @@ class PeapConversation extends TlsConversation {
       const result = found.get(RESULT_TLV);
       const status = result?.length === 6 ? result.readUInt16BE(4) : undefined;
       if (this.phase === 'result-success' && status === RESULT_SUCCESS) {
-        const socket = this.engine.tlsSocket;
-        if (!socket) return { kind: 'failure', reason: 'no TLS socket' };
         const bound = found.get(CRYPTO_BINDING_TLV);
         if (bound && this.binding) {
           // The peer bound the tunnel to the inner method: its MAC must be ours, and so is the MSK.
@@ -134,7 +132,7 @@ class PeapConversation extends TlsConversation {
         }
         return {
           kind: 'success',
-          keys: tlsMethodKeys(socket, EAP_TYPE.PEAP, 'client EAP encryption'),
+          keys: await tlsMethodKeys(this.engine, EAP_TYPE.PEAP, 'client EAP encryption'),
           identity: this.inner.identity,
         };
       }
@@ -150,7 +148,11 @@ class PeapConversation extends TlsConversation {
       if (step.kind === 'failure') this.failureReason = step.reason;
       const next = (this.innerId + 1) & 0xff;
       await this.engine.write(
-        this.resultPacket(next, step.kind === 'success', step.kind === 'success' ? step.keys : undefined),
+        await this.resultPacket(
+          next,
+          step.kind === 'success',
+          step.kind === 'success' ? step.keys : undefined,
+        ),
       );
     }
     return this.flush() ?? { kind: 'failure', reason: 'TLS wrote nothing' };
@@ -160,15 +162,18 @@ class PeapConversation extends TlsConversation {
    * The EAP-TLV Request ending phase 2: the Result TLV and, after a success under TLS 1.2, a
    * Crypto-Binding TLV ([MS-PEAP] §3.1.5.5) the peer may answer to bind the tunnel to the inner method.
    */
-  private resultPacket(identifier: number, success: boolean, innerKeys: MethodKeys | undefined): Buffer {
+  private async resultPacket(
+    identifier: number,
+    success: boolean,
+    innerKeys: MethodKeys | undefined,
+  ): Promise<Buffer> {
     const result = Buffer.from([0x80, RESULT_TLV, 0, 2, 0, success ? RESULT_SUCCESS : RESULT_FAILURE]);
-    const socket = this.engine.tlsSocket;
     const parts: Buffer[] = [result];
-    if (success && socket && socket.getProtocol() !== 'TLSv1.3') {
+    if (success && this.engine.established && this.engine.facts?.protocol !== 'TLSv1.3') {
       // ISK: the inner method's MSK (MS-CHAPv2: Recv-Key | Send-Key), zeros for GTC and MD5.
       const isk = Buffer.alloc(32);
       if (innerKeys) Buffer.concat([innerKeys.recvKey, innerKeys.sendKey]).copy(isk);
-      const tempKey = exportWithoutContext(socket, 64, 'client EAP encryption').subarray(0, 40);
+      const tempKey = (await this.engine.exportKeyingMaterial(64, 'client EAP encryption')).subarray(0, 40);
       const imck = peapPrfPlus(tempKey, Buffer.concat([IMCK_LABEL, isk]), 60);
       this.binding = { nonce: randomBytes(32), ipmk: imck.subarray(0, 40), cmk: imck.subarray(40, 60) };
       parts.push(bindingTlv(this.binding.cmk, this.binding.nonce, 0));

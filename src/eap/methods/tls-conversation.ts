@@ -4,9 +4,9 @@
  * with whole TLS messages.
  */
 
-import type { Server, TLSSocket } from 'node:tls';
 import type { MethodContext, MethodInstance, MethodKeys, MethodStep } from '../method.js';
-import { MAX_TLS_MESSAGE, TlsEngine } from '../tls-engine.js';
+import type { TlsEndpointKind, TlsEngineConfig } from '../tls-config.js';
+import { MAX_TLS_MESSAGE, type TlsChannel } from '../tls-engine.js';
 
 // RFC 5216 §3.1: Length included, More fragments, Start; PEAP and TTLS keep a version in the low bits.
 export const FLAG_L = 0x80;
@@ -14,31 +14,26 @@ export const FLAG_M = 0x40;
 export const FLAG_S = 0x20;
 const VERSION_MASK = 0x07;
 
-/**
- * A TLS 1.2 exporter without a context: the RFCs' PRF(master_secret, label, client_random +
- * server_random). An empty context Buffer would be a different value; Node's types omit this form.
- */
-export function exportWithoutContext(socket: TLSSocket, length: number, label: string): Buffer {
-  const exporter = socket.exportKeyingMaterial as (length: number, label: string) => Buffer;
-  return exporter.call(socket, length, label);
-}
-
 /** The MSK of a TLS-based method as MS-MPPE keys: Recv-Key = MSK[0..31], Send-Key = MSK[32..63]. */
-export function tlsMethodKeys(socket: TLSSocket, type: number, tls12Label: string): MethodKeys {
+export async function tlsMethodKeys(
+  engine: TlsChannel,
+  type: number,
+  tls12Label: string,
+): Promise<MethodKeys> {
   // RFC 9190 §2.3 / RFC 9427 §2: TLS 1.3 exports with one label and the method type as context;
   // RFC 5216 §2.3 / RFC 5281 §8: TLS 1.2 uses the method's label and no context.
   const material =
-    socket.getProtocol() === 'TLSv1.3'
-      ? socket.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([type]))
-      : exportWithoutContext(socket, 128, tls12Label);
+    engine.facts?.protocol === 'TLSv1.3'
+      ? await engine.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([type]))
+      : await engine.exportKeyingMaterial(128, tls12Label);
   // The last 64 bytes are the EMSK: it never leaves the server (RFC 5247 §2.1).
   return { recvKey: Buffer.from(material.subarray(0, 32)), sendKey: Buffer.from(material.subarray(32, 64)) };
 }
 
 /** A conversation of a TLS-based method; subclasses decide what the tunnel carries. */
 export abstract class TlsConversation implements MethodInstance {
-  private tls: TlsEngine | undefined;
-  private readonly server: Server;
+  private tls: TlsChannel | undefined;
+  private readonly kind: TlsEndpointKind;
   protected readonly fragmentSize: number;
   /** Fragments of our current flight still to send. */
   private pending: Buffer[] = [];
@@ -50,10 +45,10 @@ export abstract class TlsConversation implements MethodInstance {
 
   constructor(
     protected readonly ctx: MethodContext,
-    server: Server,
+    kind: TlsEndpointKind,
     protected readonly version = 0,
   ) {
-    this.server = server;
+    this.kind = kind;
     this.fragmentSize = ctx.fragmentSize;
   }
 
@@ -61,8 +56,11 @@ export abstract class TlsConversation implements MethodInstance {
    * The conversation's TLS session, made when the peer's first TLS message arrives: a peer that
    * answers our Start with a NAK never costs a TLS socket.
    */
-  protected get engine(): TlsEngine {
-    this.tls ??= new TlsEngine(this.server, this.ctx.tls?.allowResumption?.(this.ctx.identity) ?? true);
+  protected get engine(): TlsChannel {
+    if (!this.tls) {
+      const tls = this.ctx.tls as TlsEngineConfig;
+      this.tls = tls.open(this.kind, tls.allowResumption?.(this.ctx.identity) ?? true);
+    }
     return this.tls;
   }
 
@@ -115,7 +113,7 @@ export abstract class TlsConversation implements MethodInstance {
     if (this.engine.error) return { kind: 'failure', reason: `TLS: ${this.engine.error.message}` };
     if (!wasEstablished && this.engine.established) {
       // A resumption this user may not have (a ticket the server cache never saw) ends here.
-      if (!this.engine.resumable && this.engine.tlsSocket?.isSessionReused()) {
+      if (!this.engine.resumable && this.engine.facts?.reused) {
         return { kind: 'failure', reason: 'TLS session resumption not allowed for this user' };
       }
       const step = await this.onEstablished();

@@ -9,23 +9,23 @@ class EapTlsConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TLS without TLS settings');
-    super(ctx, ctx.tls.certificateServer);
+    super(ctx, 'certificate');
   }
 
   protected async onEstablished(): Promise<MethodStep | undefined> {
-    const socket = this.engine.tlsSocket;
-    if (!socket) return { kind: 'failure', reason: 'no TLS socket' };
+    const facts = this.engine.facts;
+    if (!facts) return { kind: 'failure', reason: 'no TLS session' };
     // The server asked for a certificate without rejecting: decide here, so the peer gets EAP-Failure.
-    if (!socket.authorized) {
-      return { kind: 'failure', reason: `client certificate: ${socket.authorizationError ?? 'none'}` };
+    if (!facts.authorized) {
+      return { kind: 'failure', reason: `client certificate: ${facts.authorizationError ?? 'none'}` };
     }
     const authorize = this.ctx.tls?.authorizeCertificate;
-    if (authorize && !authorize(socket.getPeerCertificate(), this.ctx.identity)) {
+    if (authorize && !(facts.peerCertificate && authorize(facts.peerCertificate, this.ctx.identity))) {
       return { kind: 'failure', reason: 'client certificate not authorised for this identity' };
     }
     this.checked = true;
     // RFC 9190 §2.1.1: under TLS 1.3 one application-data byte 0x00 says the handshake is over.
-    if (socket.getProtocol() === 'TLSv1.3') await this.engine.write(Buffer.from([0]));
+    if (facts.protocol === 'TLSv1.3') await this.engine.write(Buffer.from([0]));
     return undefined;
   }
 
@@ -34,9 +34,8 @@ class EapTlsConversation extends TlsConversation {
   }
 
   protected async onIdle(): Promise<MethodStep> {
-    const socket = this.engine.tlsSocket;
-    if (!socket || !this.checked) return { kind: 'failure', reason: 'client not checked' };
-    return { kind: 'success', keys: tlsMethodKeys(socket, EAP_TYPE.TLS, 'client EAP encryption') };
+    if (!this.engine.established || !this.checked) return { kind: 'failure', reason: 'client not checked' };
+    return { kind: 'success', keys: await tlsMethodKeys(this.engine, EAP_TYPE.TLS, 'client EAP encryption') };
   }
 }
 

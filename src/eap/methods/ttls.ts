@@ -12,7 +12,7 @@ import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../codes.js';
 import { InnerEap } from '../inner-eap.js';
 import type { EapMethod, MethodContext, MethodStep } from '../method.js';
 import { decodeEap, encodeEap } from '../packet.js';
-import { exportWithoutContext, TlsConversation, tlsMethodKeys } from './tls-conversation.js';
+import { TlsConversation, tlsMethodKeys } from './tls-conversation.js';
 
 const MICROSOFT = 311;
 // RFC 5281 §10.1: V (vendor id present) and M (mandatory) flags.
@@ -85,7 +85,7 @@ class TtlsConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TTLS without TLS settings');
-    super(ctx, ctx.tls.tunnelServer, 0);
+    super(ctx, 'tunnel', 0);
   }
 
   override async process(data: Buffer): Promise<MethodStep> {
@@ -107,21 +107,18 @@ class TtlsConversation extends TlsConversation {
     return { kind: 'failure', reason: 'unexpected ACK in EAP-TTLS' };
   }
 
-  private success(): MethodStep {
-    const socket = this.engine.tlsSocket;
-    if (!socket) return { kind: 'failure', reason: 'no TLS socket' };
+  private async success(): Promise<MethodStep> {
+    if (!this.engine.established) return { kind: 'failure', reason: 'no TLS session' };
     return {
       kind: 'success',
-      keys: tlsMethodKeys(socket, EAP_TYPE.TTLS, 'ttls keying material'),
+      keys: await tlsMethodKeys(this.engine, EAP_TYPE.TTLS, 'ttls keying material'),
       identity: this.identity,
     };
   }
 
   /** RFC 5281 §11.2.2: CHAP-style challenges come from the TLS keys, not from the peer. */
-  private challenge(length: number): Buffer {
-    const socket = this.engine.tlsSocket;
-    if (!socket) return Buffer.alloc(length);
-    return exportWithoutContext(socket, length, 'ttls challenge');
+  private challenge(length: number): Promise<Buffer> {
+    return this.engine.exportKeyingMaterial(length, 'ttls challenge');
   }
 
   protected async onApplicationData(data: Buffer): Promise<MethodStep | undefined> {
@@ -157,7 +154,7 @@ class TtlsConversation extends TlsConversation {
     const chapPassword = find(avps, CHAP_PASSWORD);
     const chapChallenge = find(avps, CHAP_CHALLENGE);
     if (chapPassword && chapChallenge) {
-      const expected = this.challenge(17);
+      const expected = await this.challenge(17);
       if (
         !same(chapChallenge, expected.subarray(0, 16)) ||
         chapPassword.length !== 17 ||
@@ -180,7 +177,7 @@ class TtlsConversation extends TlsConversation {
     const msResponse = find(avps, MS_CHAP_RESPONSE, MICROSOFT);
     if (msChallenge && msResponse) {
       // §11.2.3: 8 challenge octets and the identifier, from the tunnel keys.
-      const expected = this.challenge(9);
+      const expected = await this.challenge(9);
       if (
         !same(msChallenge, expected.subarray(0, 8)) ||
         msResponse.length !== 50 ||
@@ -198,7 +195,7 @@ class TtlsConversation extends TlsConversation {
     const ms2Response = find(avps, MS_CHAP2_RESPONSE, MICROSOFT);
     if (msChallenge && ms2Response) {
       // §11.2.4: 16 challenge octets and the identifier.
-      const expected = this.challenge(17);
+      const expected = await this.challenge(17);
       if (
         !same(msChallenge, expected.subarray(0, 16)) ||
         ms2Response.length !== 50 ||

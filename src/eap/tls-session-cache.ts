@@ -1,0 +1,65 @@
+/**
+ * TLS sessions a peer may resume (RFC 5216 §2.1.2, RFC 9190 §2.1.3), by session ID (TLS 1.2) or
+ * stateful ticket ID (TLS 1.3): bounded in count and lifetime. Node keeps no server cache itself.
+ */
+
+/** Options of TlsSessionCache. */
+export interface TlsSessionCacheOptions {
+  /** Most sessions held; past it the oldest goes. */
+  maxSessions: number;
+  /** Seconds a session may be resumed. */
+  lifetime: number;
+  /** The clock, in milliseconds. */
+  now?: () => number;
+}
+
+/** Serialized sessions (Node's 'newSession' data) by ID, oldest first. */
+export class TlsSessionCache {
+  private readonly sessions = new Map<string, { data: Buffer; expires: number }>();
+  private readonly maxSessions: number;
+  private readonly lifetimeMs: number;
+  private readonly now: () => number;
+
+  constructor(options: TlsSessionCacheOptions) {
+    this.maxSessions = Math.max(1, options.maxSessions);
+    this.lifetimeMs = options.lifetime * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Sessions held now. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Keeps a session the server just made. */
+  set(id: Buffer, data: Buffer): void {
+    const now = this.now();
+    // Map order is insertion order: the oldest and the expired are at the front.
+    for (const [key, entry] of this.sessions) {
+      if (this.sessions.size < this.maxSessions && entry.expires > now) break;
+      this.sessions.delete(key);
+    }
+    this.sessions.set(id.toString('hex'), { data, expires: now + this.lifetimeMs });
+  }
+
+  /** The first live session among `ids` (what a ClientHello offers, most specific first). */
+  find(ids: readonly Buffer[]): Buffer | undefined {
+    const now = this.now();
+    for (const id of ids) {
+      const key = id.toString('hex');
+      const entry = this.sessions.get(key);
+      if (!entry) continue;
+      if (entry.expires <= now) {
+        this.sessions.delete(key);
+        continue;
+      }
+      return entry.data;
+    }
+    return undefined;
+  }
+
+  /** Drops every session. */
+  clear(): void {
+    this.sessions.clear();
+  }
+}

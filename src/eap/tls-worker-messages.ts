@@ -1,0 +1,37 @@
+/** The messages between an EapServer's thread and its TLS worker threads. */
+
+import type { TlsEndpointKind } from './tls-config.js';
+import type { TlsFacts } from './tls-engine.js';
+
+/** To a worker. `seq` numbers the calls that get an answer. */
+export type ToWorker =
+  | { op: 'open'; id: number; kind: TlsEndpointKind; resumable: boolean }
+  | { op: 'receive'; id: number; seq: number; bytes: Uint8Array }
+  | { op: 'write'; id: number; seq: number; data: Uint8Array }
+  | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
+  | { op: 'close'; id: number }
+  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
+  | { op: 'found'; lookup: number; data?: Uint8Array };
+
+/** From a worker. */
+export type FromWorker =
+  | {
+      op: 'state';
+      seq: number;
+      output: Uint8Array;
+      appData: Uint8Array;
+      established: boolean;
+      facts?: TlsFacts;
+      error?: string;
+    }
+  | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
+  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
+  | { op: 'keylog'; line: Uint8Array }
+  | { op: 'lookup'; lookup: number; ids: Uint8Array[] }
+  /** Its endpoints are built. */
+  | { op: 'ready' };
+
+/** A Buffer over the bytes a message carried (structured clone delivers a Uint8Array). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,232 @@
+/**
+ * TLS sessions in worker threads: handshakes and record encryption, the CPU of a TLS-based EAP
+ * login, run on every core while RADIUS and EAP stay in the EapServer's thread. A conversation's
+ * session lives in one worker (round-robin); sessions a worker makes are copied to the others, so
+ * a resumption may land on any of them. A shared store of other instances' sessions is reached
+ * from this thread: workers ask it here for an offered session none of them holds.
+ */
+
+import { Worker } from 'node:worker_threads';
+import type { TlsEndpointKind, TlsEndpointOptions } from './tls-config.js';
+import type { PeerCertificate } from 'node:tls';
+import type { TlsChannel, TlsFacts } from './tls-engine.js';
+import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+
+const WORKER_URL = new URL('./tls-worker.js', import.meta.url);
+
+/** What answers a call. */
+type Answer = Extract<FromWorker, { seq: number }>;
+type Waiter = (m: Answer) => void;
+
+/** One worker thread and the answers it owes. */
+class TlsWorker {
+  readonly thread: Worker;
+  readonly waiting = new Map<number, Waiter>();
+  /** Why the thread is gone, once it is. */
+  gone: Error | undefined;
+  /** Whether the thread started (one that dies before is not replaced: it would die again). */
+  started = false;
+
+  constructor(
+    private readonly pool: TlsWorkerPool,
+    options: WorkerOptions,
+  ) {
+    this.thread = new Worker(WORKER_URL, { workerData: options });
+    // The workers never keep the process alive by themselves.
+    this.thread.unref();
+    this.thread.on('message', (m: FromWorker) => this.message(m));
+    this.thread.on('error', (err) => this.end(err));
+    this.thread.on('exit', (code) => this.end(new Error(`TLS worker exited (${code})`)));
+  }
+
+  private message(m: FromWorker): void {
+    if (m.op === 'session') {
+      this.pool.shareSession(this, m);
+      return;
+    }
+    if (m.op === 'ready') {
+      this.started = true;
+      return;
+    }
+    if (m.op === 'keylog') {
+      this.pool.keyLog?.(asBuffer(m.line));
+      return;
+    }
+    if (m.op === 'lookup') {
+      this.pool.lookupSession(this, m);
+      return;
+    }
+    const waiter = this.waiting.get(m.seq);
+    this.waiting.delete(m.seq);
+    waiter?.(m);
+  }
+
+  private end(err: Error): void {
+    this.gone ??= err;
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiters) w({ op: 'exported', seq: -1, error: err.message });
+    this.pool.replace(this);
+  }
+
+  call(message: ToWorker & { seq: number }): Promise<Answer> {
+    if (this.gone) return Promise.resolve({ op: 'exported', seq: message.seq, error: this.gone.message });
+    return new Promise((resolve) => {
+      this.waiting.set(message.seq, resolve);
+      this.thread.postMessage(message);
+    });
+  }
+
+  send(message: ToWorker): void {
+    if (!this.gone) this.thread.postMessage(message);
+  }
+}
+
+/** What a worker thread builds its endpoints from: functions stay in this thread. */
+export type WorkerOptions = Omit<TlsEndpointOptions, 'keyLog' | 'onSession' | 'lookupSession'> & {
+  keyLog: boolean;
+  /** Whether offered sessions the worker lacks are asked of this thread (a shared store). */
+  lookup: boolean;
+};
+
+/** Worker threads running the TLS sessions of one EapServer. */
+export class TlsWorkerPool {
+  private readonly workers: TlsWorker[] = [];
+  private readonly options: WorkerOptions;
+  readonly keyLog: ((line: Buffer) => void) | undefined;
+  private readonly onSession: TlsEndpointOptions['onSession'];
+  private readonly lookup: TlsEndpointOptions['lookupSession'];
+  private next = 0;
+  private ids = 0;
+  private seq = 0;
+  private closed = false;
+
+  constructor(count: number, options: TlsEndpointOptions) {
+    const { keyLog, onSession, lookupSession, ...rest } = options;
+    this.keyLog = keyLog;
+    this.onSession = onSession;
+    this.lookup = lookupSession;
+    this.options = { ...rest, keyLog: keyLog !== undefined, lookup: lookupSession !== undefined };
+    for (let i = 0; i < count; i++) this.workers.push(new TlsWorker(this, this.options));
+  }
+
+  /** A TLS session in the next worker. */
+  open(kind: TlsEndpointKind, resumable: boolean): TlsChannel {
+    const worker = this.workers[this.next++ % this.workers.length];
+    return new RemoteTlsEngine(this, worker, ++this.ids, kind, resumable);
+  }
+
+  /** @internal */
+  nextSeq(): number {
+    this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER;
+    return this.seq;
+  }
+
+  /** @internal A worker made a session: every other worker keeps it too (and so may other instances). */
+  shareSession(from: TlsWorker, m: FromWorker & { op: 'session' }): void {
+    for (const w of this.workers)
+      if (w !== from) w.send({ op: 'session', kind: m.kind, sid: m.sid, data: m.data });
+    this.onSession?.(m.kind, asBuffer(m.sid), asBuffer(m.data));
+  }
+
+  /** @internal A worker's ClientHello offers a session it lacks: asked of the shared store here. */
+  lookupSession(from: TlsWorker, m: FromWorker & { op: 'lookup' }): void {
+    const lookup = this.lookup ?? (() => Promise.resolve(undefined));
+    lookup(m.ids.map(asBuffer)).then(
+      (data) => from.send({ op: 'found', lookup: m.lookup, data }),
+      // The store cannot answer: the worker makes a full handshake.
+      () => from.send({ op: 'found', lookup: m.lookup }),
+    );
+  }
+
+  /** @internal A worker died: its sessions fail, a new one takes its place. */
+  replace(dead: TlsWorker): void {
+    const at = this.workers.indexOf(dead);
+    if (at < 0 || this.closed || !dead.started) return;
+    this.workers[at] = new TlsWorker(this, this.options);
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.workers) void w.thread.terminate();
+  }
+}
+
+/** A TLS session held by a worker thread. */
+class RemoteTlsEngine implements TlsChannel {
+  established = false;
+  error: Error | undefined;
+  facts: TlsFacts | undefined;
+  private output: Buffer[] = [];
+  private appData: Buffer[] = [];
+
+  constructor(
+    private readonly pool: TlsWorkerPool,
+    private readonly worker: TlsWorker,
+    private readonly id: number,
+    kind: TlsEndpointKind,
+    readonly resumable: boolean,
+  ) {
+    worker.send({ op: 'open', id, kind, resumable });
+  }
+
+  private absorb(m: Answer): void {
+    if (m.op === 'state') {
+      if (m.output.byteLength > 0) this.output.push(asBuffer(m.output));
+      if (m.appData.byteLength > 0) this.appData.push(asBuffer(m.appData));
+      this.established = m.established;
+      if (m.facts) this.facts = certificateAsBuffers(m.facts);
+    }
+    if (m.error) this.error ??= new Error(m.error);
+  }
+
+  async receive(bytes: Buffer): Promise<void> {
+    if (this.error) return;
+    this.absorb(await this.worker.call({ op: 'receive', id: this.id, seq: this.pool.nextSeq(), bytes }));
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (!this.established || this.error) return;
+    this.absorb(await this.worker.call({ op: 'write', id: this.id, seq: this.pool.nextSeq(), data }));
+  }
+
+  takeOutput(): Buffer {
+    const out = this.output.length === 1 ? this.output[0] : Buffer.concat(this.output);
+    this.output = [];
+    return out;
+  }
+
+  takeAppData(): Buffer {
+    const data = this.appData.length === 1 ? this.appData[0] : Buffer.concat(this.appData);
+    this.appData = [];
+    return data;
+  }
+
+  async exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
+    const seq = this.pool.nextSeq();
+    const m = await this.worker.call({ op: 'export', id: this.id, seq, length, label, context });
+    if (m.op !== 'exported' || !m.material) throw new Error(`TLS export: ${m.error ?? 'no answer'}`);
+    return asBuffer(m.material);
+  }
+
+  destroy(): void {
+    this.worker.send({ op: 'close', id: this.id });
+    this.output = [];
+    this.appData = [];
+  }
+}
+
+/** The certificate's byte fields arrive as Uint8Array: Buffers again, as node:tls gives them. */
+function certificateAsBuffers(facts: TlsFacts): TlsFacts {
+  const cert = facts.peerCertificate;
+  if (!cert) return facts;
+  return {
+    ...facts,
+    peerCertificate: {
+      ...cert,
+      raw: asBuffer(cert.raw) as PeerCertificate['raw'],
+      ...(cert.pubkey ? { pubkey: asBuffer(cert.pubkey) as PeerCertificate['raw'] } : {}),
+    },
+  };
+}

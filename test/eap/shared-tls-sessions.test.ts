@@ -1,0 +1,213 @@
+// TLS sessions shared by instances (EapTlsOptions.sharedSessions): a session one EapServer's TLS
+// endpoints make goes to the shared store, and another EapServer whose cache lacks the session a
+// ClientHello offers loads it from there before it answers, in its own thread or in worker
+// threads. A node:tls client (OpenSSL) is the peer; the store is a Map that can be taken down.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import tls from 'node:tls';
+import { type EapTlsOptions, type TlsEndpointKind, tlsEngineConfig } from '../../src/eap/tls-config.js';
+import type { TlsChannel } from '../../src/eap/tls-engine.js';
+import type { SharedTlsSessions } from '../../src/store/store.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Sessions in a Map, as Redis would hold them; `down` makes every call fail. */
+class MapTlsSessions implements SharedTlsSessions {
+  readonly data = new Map<string, Buffer>();
+  down = false;
+  lookups = 0;
+  async get(id: Buffer): Promise<Buffer | undefined> {
+    this.lookups++;
+    if (this.down) throw new Error('down');
+    return this.data.get(id.toString('hex'));
+  }
+  async set(id: Buffer, session: Buffer): Promise<void> {
+    if (this.down) throw new Error('down');
+    this.data.set(id.toString('hex'), session);
+  }
+}
+
+/** A TLS client over an in-memory stream, and the first session the server gave it. */
+class TlsPeer {
+  readonly socket: tls.TLSSocket;
+  readonly session: Promise<Buffer>;
+  private out: Buffer[] = [];
+  private readonly stream: Duplex;
+
+  constructor(options: tls.ConnectionOptions) {
+    this.stream = new Duplex({
+      read() {},
+      write: (chunk: Buffer, _e, cb) => {
+        this.out.push(chunk);
+        cb();
+      },
+    });
+    this.socket = tls.connect({ socket: this.stream, checkServerIdentity: () => undefined, ...options });
+    this.session = new Promise((resolve) => this.socket.once('session', resolve));
+    this.socket.on('error', () => {});
+  }
+
+  give(bytes: Buffer): void {
+    this.stream.push(bytes);
+  }
+
+  async take(): Promise<Buffer> {
+    await tick();
+    await tick();
+    const b = Buffer.concat(this.out);
+    this.out = [];
+    return b;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Plays the peer's flights into the channel until neither side has more to say (bounded). */
+async function handshake(channel: TlsChannel, peer: TlsPeer): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const bytes = await peer.take();
+    if (bytes.length === 0) break;
+    await channel.receive(bytes);
+    const out = channel.takeOutput();
+    if (out.length > 0) peer.give(out);
+  }
+  await tick();
+}
+
+describe('TLS sessions shared by instances', () => {
+  let dir = '';
+  let ca: CertFiles;
+  let client: CertFiles;
+  let base: EapTlsOptions;
+  const configs: Array<{ close: () => void }> = [];
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-shared-tls-'));
+    ca = makeCa(dir, 'shared-tls-ca');
+    const cert = makeCert(dir, ca, 'shared-tls-server');
+    client = makeCert(dir, ca, 'shared-tls-client');
+    base = { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem, tunnelMaxVersion: 'TLSv1.3' };
+  });
+  after(() => {
+    for (const c of configs) c.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One instance's TLS side. */
+  const instance = (options: Partial<EapTlsOptions> = {}) => {
+    const config = tlsEngineConfig({ ...base, ...options });
+    configs.push(config);
+    return config;
+  };
+  const peer = (kind: TlsEndpointKind, maxVersion: tls.SecureVersion, session?: Buffer) =>
+    new TlsPeer({
+      ca: ca.certPem,
+      maxVersion,
+      session,
+      ...(kind === 'certificate' ? { cert: client.certPem, key: client.keyPem } : {}),
+    });
+
+  /** A full login on `config`: the session the peer keeps. */
+  async function firstLogin(
+    config: ReturnType<typeof instance>,
+    kind: TlsEndpointKind,
+    version: tls.SecureVersion,
+  ): Promise<Buffer> {
+    const p = peer(kind, version);
+    const channel = config.open(kind, true);
+    await handshake(channel, p);
+    assert.equal(channel.facts?.reused, false);
+    assert.equal(channel.facts?.protocol, version);
+    const session = await p.session;
+    channel.destroy();
+    p.destroy();
+    return session;
+  }
+
+  /** A login offering `session` on `config`: whether the server resumed it. */
+  async function secondLogin(
+    config: ReturnType<typeof instance>,
+    kind: TlsEndpointKind,
+    version: tls.SecureVersion,
+    session: Buffer,
+  ): Promise<{ reused: boolean | undefined; authorized: boolean | undefined }> {
+    const p = peer(kind, version, session);
+    const channel = config.open(kind, true);
+    await handshake(channel, p);
+    assert.ok(channel.established, String(channel.error));
+    const facts = { reused: channel.facts?.reused, authorized: channel.facts?.authorized };
+    assert.equal(p.socket.isSessionReused(), facts.reused);
+    channel.destroy();
+    p.destroy();
+    return facts;
+  }
+
+  for (const workers of [0, 1]) {
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const where = workers ? 'worker threads' : 'the EapServer thread';
+      test(`${version}, ${where}: a session made by one instance resumes on another`, async () => {
+        const store = new MapTlsSessions();
+        const a = instance({ sharedSessions: store, workers });
+        const b = instance({ sharedSessions: store, workers });
+        const alone = instance({ workers });
+        const session = await firstLogin(a, 'certificate', version);
+        assert.ok(store.data.size > 0, 'the session went to the shared store');
+        // Without the shared store the other instance cannot resume it.
+        assert.equal((await secondLogin(alone, 'certificate', version, session)).reused, false);
+        const resumed = await secondLogin(b, 'certificate', version, session);
+        assert.equal(resumed.reused, true, 'resumed from the shared store');
+        assert.equal(resumed.authorized, true, "the certificate's verdict travels with the session");
+      });
+    }
+  }
+
+  test('the store down: the other instance makes a full handshake', async () => {
+    const store = new MapTlsSessions();
+    const a = instance({ sharedSessions: store });
+    const b = instance({ sharedSessions: store });
+    const session = await firstLogin(a, 'certificate', 'TLSv1.3');
+    store.down = true;
+    const r = await secondLogin(b, 'certificate', 'TLSv1.3', session);
+    assert.equal(r.reused, false);
+    assert.equal(r.authorized, true);
+  });
+
+  test('a conversation barred from resuming, or a session in the local cache: no lookup', async () => {
+    const store = new MapTlsSessions();
+    const a = instance({ sharedSessions: store });
+    const session = await firstLogin(a, 'certificate', 'TLSv1.2');
+    store.lookups = 0;
+    assert.equal((await secondLogin(a, 'certificate', 'TLSv1.2', session)).reused, true);
+    assert.equal(store.lookups, 0, 'found in the local cache');
+    const p = peer('certificate', 'TLSv1.2', session);
+    const channel = a.open('certificate', false);
+    await handshake(channel, p);
+    assert.equal(channel.facts?.reused, false);
+    assert.equal(store.lookups, 0);
+    channel.destroy();
+    p.destroy();
+  });
+
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: a tunnel's session from the shared store never resumes as EAP-TLS`, async () => {
+      const store = new MapTlsSessions();
+      const a = instance({ sharedSessions: store });
+      const b = instance({ sharedSessions: store });
+      const session = await firstLogin(a, 'tunnel', version);
+      assert.equal((await secondLogin(b, 'tunnel', version, session)).reused, true);
+      const lookups = store.lookups;
+      // Keyed by ID alone: OpenSSL refuses it under the EAP-TLS session ID context.
+      const r = await secondLogin(b, 'certificate', version, session);
+      assert.ok(store.lookups > lookups, 'it was looked up');
+      assert.equal(r.reused, false);
+      assert.equal(r.authorized, true, 'the client certificate was checked');
+    });
+  }
+});
