@@ -108,7 +108,7 @@ describe('BlastRADIUS auto policy shared through Redis by two instances', { skip
     // B was told (it dropped one, and answered a signed one): it still refuses on its own.
     assert.equal(await ask(ports[2], false), undefined, 'B remembers');
     await serves[1].waitForLog(
-      'shared state (Redis) unavailable: duplicates are detected per instance until it is back',
+      'shared state (Redis) unavailable: duplicates are detected, and EAP sessions kept, per instance until it is back',
     );
     await redis.start();
     await serves[1].waitForLog('shared state (Redis) reachable again', 15_000);
