@@ -296,9 +296,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     let claim: DuplicateClaim = { state: 'new' };
     try {
       claim = await shared.claim(sharedKey, ttl);
-    } catch (err) {
-      // Degraded: handled as new (the store logs the outage).
-      this.host.reportError(err);
+    } catch {
+      // Degraded: handled as new. The store logs its outage once (not a line per request here).
     }
     if (claim.state !== 'new') {
       this.count(counters, 'duplicates');
@@ -318,7 +317,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     duplicates.finishKey(key, reply, Date.now());
     // The reply is sent first; other instances learn it a moment later.
     if (reply) channel.send(reply, remote);
-    shared.complete(sharedKey, reply, ttl).catch((err: unknown) => this.host.reportError(err));
+    // A failure is the store's outage, which it logs once.
+    shared.complete(sharedKey, reply, ttl).catch(() => {});
   }
 
   private count(client: PipelineCounters | undefined, name: keyof PipelineCounters): void {

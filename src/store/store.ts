@@ -54,7 +54,8 @@ export type DuplicateClaim =
  * Duplicate detection shared by several instances, for a load balancer that does not keep a NAS
  * on one instance: a retransmission that reaches another instance is answered from the first
  * one's reply. Each instance keeps its own table too; this one is asked only about requests new
- * to the instance.
+ * to the instance. A rejection means the store cannot be reached: the request is then handled as
+ * new, and the store itself reports the outage (the server logs nothing per request).
  */
 export interface SharedDuplicateStore {
   /** Claims a request for this instance for `ttlMs`, or says who has it. */
