@@ -137,7 +137,7 @@ export class RedisSharedState implements SharedDuplicateStore {
     return this.timed(run(this.client));
   }
 
-  /** {@link command} for one key of this store's prefix (BlastRADIUS state...). */
+  /** {@link RedisSharedState.command} for one key of this store's prefix (BlastRADIUS state...). */
   run<T>(key: string, command: (client: RedisCommands, key: string) => Promise<T>): Promise<T> {
     return this.command((client) => command(client, this.prefix + key));
   }
