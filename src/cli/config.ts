@@ -15,6 +15,7 @@ import type { LdapUsersOptions } from '../users/ldap-users.js';
 import type { RequireMessageAuthenticator } from '../server/abstract-server.js';
 import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
+import type { RadsecConnectionOptions } from '../client/stream-connection.js';
 import { keysOf } from './config-schema.js';
 import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
@@ -483,6 +484,25 @@ function attributeList(
   w.fail(parts, node, 'must be a mapping of attributes or a list of "Attribute = value"');
 }
 
+/** A TLS-PSK identity and key (RFC 4279), of a client or of a home server. */
+function parsePsk(
+  w: Walker,
+  pp: PathPart[],
+  node: Node | null | undefined,
+  base: string,
+  schema: string,
+): { identity: string; key: Buffer } {
+  const pm = w.map(pp, node, keysOf(schema));
+  const pskNode = node ?? undefined;
+  const identity = w.string([...pp, 'identity'], pm.get('identity'), pskNode) as string;
+  const keyText = w.secret([...pp, 'key'], pm.get('key'), base, pskNode) as string;
+  try {
+    return { identity, key: pskKeyBytes(keyText, 'config', 'psk.key') };
+  } catch (err) {
+    w.fail([...pp, 'key'], pm.get('key'), (err as ConfigError).reason ?? String(err));
+  }
+}
+
 function parseClient(w: Walker, node: Node, i: number, base: string): ClientConfig {
   const parts = ['clients', i];
   const m = w.map(parts, node, keysOf('clients[]'));
@@ -495,16 +515,7 @@ function parseClient(w: Walker, node: Node, i: number, base: string): ClientConf
   }
   let psk: ClientConfig['psk'];
   if (m.has('psk')) {
-    const pp = [...parts, 'psk'];
-    const pm = w.map(pp, m.get('psk'), keysOf('clients[].psk'));
-    const pskNode = m.get('psk') ?? undefined;
-    const identity = w.string([...pp, 'identity'], pm.get('identity'), pskNode) as string;
-    const keyText = w.secret([...pp, 'key'], pm.get('key'), base, pskNode) as string;
-    try {
-      psk = { identity, key: pskKeyBytes(keyText, 'config', 'psk.key') };
-    } catch (err) {
-      w.fail([...pp, 'key'], pm.get('key'), (err as ConfigError).reason ?? String(err));
-    }
+    psk = parsePsk(w, [...parts, 'psk'], m.get('psk'), base, 'clients[].psk');
     if (transport !== undefined && transport !== 'tls')
       w.fail([...parts, 'transport'], m.get('transport'), 'a client with a psk uses tls');
   }
@@ -1024,10 +1035,50 @@ export function parseConfig(text: string, file: string): ServeConfig {
   };
 }
 
+/**
+ * How the proxy meets a TLS home server (RFC 6614 §2.3): our certificate and key, the CA its
+ * certificate must chain to (the system's CAs without one), the name it must carry, or a PSK.
+ */
+function parseHomeTls(
+  w: Walker,
+  parts: PathPart[],
+  node: Node | null | undefined,
+  base: string,
+): RadsecConnectionOptions {
+  const m = w.map(parts, node, keysOf('proxy.homeServers[].tls'));
+  const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base)[1] : undefined);
+  const cert = pem('certificate');
+  const key = pem('privateKey');
+  if ((cert === undefined) !== (key === undefined)) {
+    const missing = cert === undefined ? 'certificate' : 'privateKey';
+    w.fail([...parts, missing], node, 'is required with the other (our certificate and its key)');
+  }
+  const minVersion = w.string([...parts, 'minVersion'], m.get('minVersion'));
+  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3')
+    w.fail([...parts, 'minVersion'], m.get('minVersion'), 'must be TLSv1.2 or TLSv1.3');
+  const radiusVersion = w.string([...parts, 'radiusVersion'], m.get('radiusVersion'));
+  if (radiusVersion !== undefined && !['1.0', '1.1', '1.0,1.1'].includes(radiusVersion))
+    w.fail([...parts, 'radiusVersion'], m.get('radiusVersion'), "must be '1.0', '1.1' or '1.0,1.1'");
+  const tls: RadsecConnectionOptions = {};
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  const ca = pem('ca');
+  if (ca !== undefined) tls.ca = ca;
+  const serverName = w.string([...parts, 'serverName'], m.get('serverName'));
+  if (serverName !== undefined) tls.servername = serverName;
+  if (minVersion !== undefined) tls.minVersion = minVersion as 'TLSv1.2' | 'TLSv1.3';
+  if (radiusVersion !== undefined) tls.radiusVersion = radiusVersion as RadiusVersion;
+  if (m.has('psk'))
+    tls.psk = parsePsk(w, [...parts, 'psk'], m.get('psk'), base, 'proxy.homeServers[].tls.psk');
+  return tls;
+}
+
 /** The `proxy` section: home servers, pools of them, and realms that choose a pool. */
 export type ProxyConfig = Omit<RadiusProxyOptions, 'logger' | 'filterReply' | 'accounting'> & {
   /** Queue accounting for proxied realms in the database before acknowledging it; default true. */
   storeAndForward?: boolean;
+  /** Seconds a queued accounting record is resent with the same bytes (the forwarder's duplicateWindow). */
+  duplicateWindow?: number;
 };
 
 const BALANCES = ['failover', 'round-robin', 'keyed', 'client'];
@@ -1049,6 +1100,8 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
       transport === 'tls' && !h.has('secret')
         ? RADSEC_SECRET
         : (w.secret([...hp, 'secret'], h.get('secret'), base, n) as string);
+    if (h.has('tls') && transport !== 'tls')
+      w.fail([...hp, 'tls'], h.get('tls'), 'is for a home server with transport tls');
     return {
       name,
       host: w.string([...hp, 'host'], h.get('host'), n) as string,
@@ -1058,6 +1111,7 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
       secret,
       transport: transport as ClientTransport | undefined,
       window: w.count([...hp, 'window'], h.get('window'), 1, 1_000_000),
+      tls: h.has('tls') ? parseHomeTls(w, [...hp, 'tls'], h.get('tls'), base) : undefined,
     };
   });
   if (homeServers.length === 0)
@@ -1145,6 +1199,7 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
     reviveAnswers: w.count([...parts, 'reviveAnswers'], m.get('reviveAnswers'), 1, 100),
     reviveInterval: w.positive([...parts, 'reviveInterval'], m.get('reviveInterval'), 86400),
     storeAndForward: w.boolean([...parts, 'storeAndForward'], m.get('storeAndForward')),
+    duplicateWindow: w.positive([...parts, 'duplicateWindow'], m.get('duplicateWindow'), 86400),
   };
 }
 

@@ -162,7 +162,10 @@ export class ConfiguredServer extends AbstractRadiusServer {
           ...proxy,
           logger,
           // Accounting for proxied realms is queued in the server's own database.
-          accounting: proxy.storeAndForward === false ? undefined : { file: config.database },
+          accounting:
+            proxy.storeAndForward === false
+              ? undefined
+              : { file: config.database, duplicateWindow: proxy.duplicateWindow },
         })
       : undefined;
     this.dynauth =

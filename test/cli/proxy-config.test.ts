@@ -46,6 +46,51 @@ describe('serve config: proxy', () => {
     );
     assert.equal(failure(BASE + PROXY.replace(', secret: hs', '')).field, 'proxy.homeServers[0].secret');
   });
+  test('a TLS home server: certificate, key, CA and PSK from the YAML; misplaced or half keys fail', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-proxy-tls-'));
+    try {
+      for (const f of ['me.pem', 'me.key', 'ca.pem']) writeFileSync(path.join(dir, f), `${f}\n`);
+      const tls =
+        '    - name: t2\n      host: 127.0.0.1\n      transport: tls\n      tls:\n' +
+        '        certificate: me.pem\n        privateKey: me.key\n        ca: ca.pem\n' +
+        '        serverName: home.example\n        radiusVersion: "1.1"\n';
+      const text = BASE + PROXY.replace('  pools:', `${tls}  pools:`);
+      const c = parseConfig(text, path.join(dir, 'serve.yaml'));
+      const t2 = c.proxy?.homeServers[2].tls;
+      assert.equal(String(t2?.cert), 'me.pem\n');
+      assert.equal(String(t2?.key), 'me.key\n');
+      assert.equal(String(t2?.ca), 'ca.pem\n');
+      assert.equal(t2?.servername, 'home.example');
+      assert.equal(t2?.radiusVersion, '1.1');
+      const psk =
+        BASE +
+        PROXY.replace(
+          'transport: tls }',
+          'transport: tls, tls: { psk: { identity: me, key: 00112233445566778899aabbccddeeff } } }',
+        );
+      assert.equal(parseConfig(psk, 'serve.yaml').proxy?.homeServers[1].tls?.psk?.identity, 'me');
+      const half = (e: ConfigError) => e.field;
+      assert.equal(
+        half(failure(BASE + PROXY.replace(', secret: hs }', ', secret: hs, tls: { ca: x.pem } }'))),
+        'proxy.homeServers[0].tls',
+      );
+      let e: ConfigError | undefined;
+      try {
+        parseConfig(text.replace('        privateKey: me.key\n', ''), path.join(dir, 'serve.yaml'));
+      } catch (err) {
+        e = err as ConfigError;
+      }
+      assert.equal(e?.field, 'proxy.homeServers[2].tls.privateKey');
+      try {
+        parseConfig(text.replace('ca: ca.pem', 'ca: missing.pem'), path.join(dir, 'serve.yaml'));
+        assert.fail('a missing CA file must fail');
+      } catch (err) {
+        assert.equal((err as ConfigError).field, 'proxy.homeServers[2].tls.ca');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   test("README's proxy example is a valid config", () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -56,6 +101,7 @@ describe('serve config: proxy', () => {
     process.env.HOME_A_SECRET = 'from-env';
     try {
       writeFileSync(path.join(dir, 'home-b.secret'), 'from-file\n');
+      for (const f of ['proxy.pem', 'proxy.key', 'home-ca.pem']) writeFileSync(path.join(dir, f), f);
       const c = parseConfig(BASE + yaml, path.join(dir, 'serve.yaml'));
       assert.deepEqual(
         c.proxy?.homeServers.map((h) => h.secret),
@@ -70,11 +116,11 @@ describe('serve config: proxy', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  test('health keys, windows and the NAS CoA port parse; bad values fail at their field', () => {
+  test('health keys, windows, the duplicate window and the NAS CoA port parse; bad values fail at their field', () => {
     const text =
       BASE.replace('secret: s\n', 'secret: s\n    coaPort: 13799\n') +
       PROXY.replace('secret: hs }', 'secret: hs, window: 32 }') +
-      '  statusCheck: false\n  zombiePeriod: 20\n  reviveAnswers: 2\n  reviveInterval: 60\n';
+      '  statusCheck: false\n  zombiePeriod: 20\n  reviveAnswers: 2\n  reviveInterval: 60\n  duplicateWindow: 30\n';
     const c = parseConfig(text, 'serve.yaml');
     assert.equal(c.clients[0].coaPort, 13799);
     assert.equal(c.proxy?.homeServers[0].window, 32);
@@ -82,6 +128,11 @@ describe('serve config: proxy', () => {
     assert.equal(c.proxy?.zombiePeriod, 20);
     assert.equal(c.proxy?.reviveAnswers, 2);
     assert.equal(c.proxy?.reviveInterval, 60);
+    assert.equal(c.proxy?.duplicateWindow, 30);
+    assert.equal(
+      failure(text.replace('duplicateWindow: 30', 'duplicateWindow: 0')).field,
+      'proxy.duplicateWindow',
+    );
     assert.equal(failure(text.replace('reviveAnswers: 2', 'reviveAnswers: 0')).field, 'proxy.reviveAnswers');
     assert.equal(failure(text.replace('window: 32', 'window: 1.5')).field, 'proxy.homeServers[0].window');
     assert.equal(failure(text.replace('coaPort: 13799', 'coaPort: 70000')).field, 'clients[0].coaPort');

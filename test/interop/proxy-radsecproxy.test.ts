@@ -2,7 +2,7 @@
 // radsecproxy over TLS (each side presents a certificate of one CA) → our own server over UDP.
 // The home server's reply attributes reach the NAS; the proxy keeps the TLS home server alive.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -13,6 +13,7 @@ import {
   createRadiusServer,
   RadiusProxy,
 } from '../../src/index.js';
+import { startServe } from '../cli/serve-helpers.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
 import { radclient, radtest, skipUnless, startRadsecproxyTlsFront } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
@@ -118,6 +119,86 @@ test('our proxy → radsecproxy over RADIUS/TLS → a UDP home server: Accept wi
   } finally {
     await proxy?.close();
     await front?.close();
+    await rsp.stop();
+    await home.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve: a TLS home server from the YAML (proxy.homeServers[].tls), its certificate verified', {
+  skip: skipUnless('radsecproxy', 'radtest'),
+}, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-serve-radsec-'));
+  const ca = makeCa(dir, 'home-ca');
+  const other = makeCa(dir, 'other-ca');
+  const rspCert = makeCert(dir, ca, 'radsecproxy');
+  const ourCert = makeCert(dir, ca, 'aioradius-serve');
+  const [tlsPort, auth, acct] = await freePorts(3);
+  const home = createRadiusServer(
+    '127.0.0.1',
+    {
+      secret: UDP_SECRET,
+      auth: (attributes) =>
+        attributes.get('User-Name') === 'alice' && attributes.get('User-Password') === 'alicepw'
+          ? [[['Reply-Message', 'serve via radsecproxy']], ACCESS_ACCEPT]
+          : [[], ACCESS_REJECT],
+    },
+    { authPort: 0 },
+  );
+  const homeInfo = await home.start();
+  const rsp = await startRadsecproxyTlsFront({
+    tlsPort,
+    udpPort: homeInfo.authPort as number,
+    udpSecret: UDP_SECRET,
+    caFile: ca.cert,
+    certFile: rspCert.cert,
+    keyFile: rspCert.key,
+  });
+  const config = (caFile: string) =>
+    `listen:\n  host: 127.0.0.1\n  auth: ${auth}\n  acct: ${acct}\n` +
+    `clients:\n  - address: 127.0.0.1\n    secret: ${NAS_SECRET}\n` +
+    'database: ./acct.db\n' +
+    'proxy:\n  timeout: 1\n  retries: 0\n  homeServers:\n' +
+    `    - name: radsec\n      host: 127.0.0.1\n      auth: ${tlsPort}\n      transport: tls\n` +
+    `      tls:\n        certificate: ${path.relative(dir, ourCert.cert)}\n` +
+    `        privateKey: ${path.relative(dir, ourCert.key)}\n        ca: ${path.relative(dir, caFile)}\n` +
+    '  pools:\n    - { name: p, servers: [radsec] }\n' +
+    '  realms:\n    - { name: example.com, pool: p, strip: true }\n';
+  const file = path.join(dir, 'serve.yaml');
+  const ask = () =>
+    radtest({
+      user: 'alice@example.com',
+      password: 'alicepw',
+      host: '127.0.0.1',
+      port: auth,
+      secret: NAS_SECRET,
+    });
+  try {
+    writeFileSync(file, config(ca.cert));
+    let serve = await startServe(file);
+    try {
+      const r = await ask();
+      assert.equal(
+        r.replyCode,
+        'Access-Accept',
+        `${r.stdout}${r.stderr}\n${serve.stderr()}\n${rsp.output()}`,
+      );
+      assert.equal(r.attributes.find(([n]) => n === 'Reply-Message')?.[1], 'serve via radsecproxy');
+    } finally {
+      await serve.stop('SIGTERM');
+    }
+    // Trusting another CA, serve refuses radsecproxy's certificate: the NAS gets no Accept.
+    writeFileSync(file, config(other.cert));
+    serve = await startServe(file);
+    try {
+      const r = await ask();
+      assert.notEqual(r.replyCode, 'Access-Accept', r.stdout);
+      const line = await serve.waitForLog('RADIUS client TLS connection failed', 5000);
+      assert.match(String(line.err), /certificate/i);
+    } finally {
+      await serve.stop('SIGTERM');
+    }
+  } finally {
     await rsp.stop();
     await home.close();
     rmSync(dir, { recursive: true, force: true });
