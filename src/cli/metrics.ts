@@ -1,6 +1,7 @@
 // Prometheus metrics of `aioradius serve`, read from the server's counters at scrape time.
 import http from 'node:http';
 import type { HomeServerState, HomeServerStatus } from '../proxy/home-health.js';
+import type { ClusterLinkCounters } from '../cluster/cluster-link.js';
 import {
   collectDefaultMetrics,
   Counter,
@@ -117,9 +118,19 @@ export class HandlerHistogram extends Histogram<'type'> {
   }
 }
 
-/** The metrics of one server: a registry, a latency histogram to feed, and an HTTP endpoint. */
+/** What a server's metrics read besides the server's own counters; each is optional. */
+export interface MetricSources {
+  /** Depth of the proxy's accounting queue. */
+  queueDepth?: () => number | undefined;
+  /** The proxy's home servers. */
+  homeServers?: () => readonly HomeServerStatus[];
+  /** The cluster link's counters. */
+  cluster?: () => ClusterLinkCounters;
+}
+
 const HOME_STATES: readonly HomeServerState[] = ['alive', 'zombie', 'dead'];
 
+/** The metrics of one server: a registry, a latency histogram to feed, and an HTTP endpoint. */
 export class ServeMetrics {
   readonly registry = new Registry();
   /** Handler time in seconds, by request type (auth, acct), including the commit of accounting. */
@@ -129,9 +140,9 @@ export class ServeMetrics {
   constructor(
     server: AbstractRadiusServer,
     nasName: (address: string) => string | undefined,
-    queueDepth?: () => number | undefined,
-    homeServers?: () => readonly HomeServerStatus[],
+    sources: MetricSources = {},
   ) {
+    const { queueDepth, homeServers, cluster } = sources;
     const registry = this.registry;
     collectDefaultMetrics({ register: registry });
     // Server counters are totals kept by the server: each scrape copies them.
@@ -231,6 +242,22 @@ export class ServeMetrics {
         },
       });
     }
+    if (cluster !== undefined)
+      new Counter({
+        name: 'radius_cluster_requests_total',
+        help: 'Requests between instances (EAP rounds to the instance that owns them), by event',
+        labelNames: ['event'],
+        registers: [registry],
+        collect() {
+          const c = cluster();
+          this.reset();
+          this.inc({ event: 'forwarded' }, c.forwarded);
+          this.inc({ event: 'answered' }, c.answered);
+          this.inc({ event: 'timed_out' }, c.timedOut);
+          this.inc({ event: 'received' }, c.received);
+          this.inc({ event: 'refused' }, c.refused);
+        },
+      });
     this.latency = new HandlerHistogram(registry);
   }
 

@@ -747,12 +747,12 @@ export async function run(argv: string[]): Promise<number> {
     if (config.metrics) {
       const queue = server.proxy?.queue;
       const proxy = server.proxy;
-      metrics = new ServeMetrics(
-        server,
-        (a) => server.clientName(a),
-        queue ? () => queue.depth : undefined,
-        proxy ? () => proxy.status() : undefined,
-      );
+      const link = cluster?.link;
+      metrics = new ServeMetrics(server, (a) => server.clientName(a), {
+        queueDepth: queue ? () => queue.depth : undefined,
+        homeServers: proxy ? () => proxy.status() : undefined,
+        cluster: link ? () => link.counters : undefined,
+      });
       server.metrics = metrics;
       // A worker's metrics are summed and served by the primary.
       if (worker) reportMetricsTo(metrics.registry);

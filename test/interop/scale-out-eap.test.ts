@@ -33,8 +33,10 @@ function configText(
   links: number[],
   redisUrl: string,
   tlsWorkers: number,
+  metrics: number,
 ): string {
   return `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+metrics: { port: ${metrics} }
 clients: [ { address: 127.0.0.0/8, secret: ${SECRET} } ]
 users: [ { name: alice, password: alicepw } ]
 log: { level: debug }
@@ -67,13 +69,15 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
   let tmp: { dir: string; remove(): Promise<void> };
   const serves: ServeProcess[] = [];
   let front = 0;
+  let metricsPorts: number[] = [];
   let peap: Record<string, string>;
   let eapTls: (v13: boolean) => Record<string, string>;
 
   before(async () => {
     redis = await startRedis();
     tmp = await tempDir('aioradius-scale-eap-');
-    const ports = await freePorts(6);
+    const ports = await freePorts(8);
+    metricsPorts = [ports[6], ports[7]];
     const made = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir, '--auth', String(ports[0])], {
       timeoutMs: 60_000,
     });
@@ -86,7 +90,15 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
       files.map((f, i) =>
         writeFile(
           f,
-          configText(ports[2 * i], ports[2 * i + 1], links[i], i === 0 ? links : [], redis.url, i),
+          configText(
+            ports[2 * i],
+            ports[2 * i + 1],
+            links[i],
+            i === 0 ? links : [],
+            redis.url,
+            i,
+            metricsPorts[i],
+          ),
         ),
       ),
     );
@@ -140,6 +152,22 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
     }
     // Round-robin put every other round on the instance that does not hold the TLS session.
     assert.ok(count(FORWARDED) - forwarded >= 4, `forwarded: ${count(FORWARDED) - forwarded}`);
+    // The link's counters are metrics: what one instance forwarded, the other received and answered.
+    const sum = async (event: string) => {
+      let n = 0;
+      for (const port of metricsPorts) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const m = new RegExp(`radius_cluster_requests_total\\{event="${event}"\\} (\\d+)`).exec(text);
+        assert.ok(m, `${event} on ${port}`);
+        n += Number(m[1]);
+      }
+      return n;
+    };
+    const sent = await sum('forwarded');
+    assert.ok(sent >= 4, `forwarded: ${sent}`);
+    assert.equal(await sum('received'), sent);
+    assert.equal(await sum('answered'), sent);
+    assert.equal(await sum('refused'), 0);
   });
 
   test('EAP-MSCHAPv2 and EAP-MD5 live in Redis: rounds on both instances, none handed over', async () => {
@@ -159,8 +187,10 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
       'MSCHAPv2',
     );
     assert.equal(count(FORWARDED), forwarded, 'the shared store served every round where it landed');
-    const after = accepts();
-    assert.equal(after[0] - before[0] + after[1] - before[1], 3);
+    // The instances' log lines reach this process a little after the replies: wait for them (bounded).
+    const accepted = () => accepts().reduce((n, a, i) => n + a - before[i], 0);
+    for (let i = 0; i < 40 && accepted() < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(accepted(), 3, JSON.stringify(serves.map((s) => s.logs.slice(-12))));
   });
 
   test('eapol_test -r 1: the TLS session resumes on whichever instance the second login reaches', async () => {
