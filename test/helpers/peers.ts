@@ -282,6 +282,10 @@ export interface FreeradiusOptions {
   extraCoa?: string;
   /** unlang inserted at the top of the default site's `preacct` section. */
   extraPreacct?: string;
+  /** unlang inserted at the top of the default site's `accounting` section. */
+  extraAccounting?: string;
+  /** Module instances (configuration text), written to mods-enabled. */
+  extraModules?: string;
   /** Replaces proxy.conf (home servers, pools, realms); `@DIR@` becomes the private directory. */
   proxyConf?: string;
   /** Files written into the private directory (certificates...), readable by the server's user. */
@@ -476,7 +480,11 @@ async function writeFreeradiusConfig(
       sitePath,
     );
   }
+  if (opts.extraAccounting)
+    siteText = insertAfter(siteText, /^accounting\s*\{/, opts.extraAccounting, sitePath);
   await fs.writeFile(sitePath, siteText);
+  if (opts.extraModules)
+    await fs.writeFile(path.join(raddb, 'mods-enabled', 'aioradius-extra'), opts.extraModules);
 
   for (const [name, content] of Object.entries(opts.files ?? {})) {
     await fs.writeFile(path.join(dir, name), content);
