@@ -4,7 +4,6 @@
  * together by the State attribute.
  */
 
-import { randomBytes } from 'node:crypto';
 import { EapDiscardError, InvalidValueError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
@@ -32,6 +31,7 @@ import { type EapSessionStore, MemorySessionStore, type StoredSession } from '..
 import type { JsonValue, SessionData, SharedSessionStore } from '../store/store.js';
 import { type EapTlsOptions, type TlsEngineConfig, tlsEngineConfig } from './tls-config.js';
 import { MethodMemory } from './method-memory.js';
+import { randomOctets } from './random-octets.js';
 
 /** The methods by name. */
 const METHODS: Record<EapMethodName, EapMethod> = {
@@ -371,7 +371,7 @@ export class EapServer {
 
   private newSession(): EapSession {
     const state =
-      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomBytes(16)]) : randomBytes(16);
+      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomOctets(16)]) : randomOctets(16);
     const session = new EapSession(state);
     this.store.set(session.state.toString('hex'), session);
     return session;
@@ -379,7 +379,7 @@ export class EapServer {
 
   private identityRequest(): HandlerResult<number> | Promise<HandlerResult<number>> {
     const session = this.newSession();
-    session.requestId = randomBytes(1)[0];
+    session.requestId = randomOctets(1)[0];
     const result: HandlerResult<number> = [
       [
         ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
