@@ -178,12 +178,13 @@ export class TlsEngine implements TlsChannel {
       // handled later, outside this call.
       await tick();
     }
-    // The server answers synchronously while the bytes are pushed (OpenSSL writes a whole flight
-    // within the push): then no turn of the event loop is needed. When nothing came out (records
-    // only decrypted, or the output held back until a write or a new session completes), one is.
+    // The server answers synchronously while the bytes are pushed (OpenSSL writes a whole flight,
+    // or decrypts the records, within the push): then no turn of the event loop is needed. When
+    // nothing came out (the output held back until a write or a new session completes), one is.
     const before = this.output.length;
+    const appBefore = this.appData.length;
     this.stream.push(bytes);
-    if (this.output.length === before && !this.error) await tick();
+    if (this.output.length === before && this.appData.length === appBefore && !this.error) await tick();
   }
 
   /** The session the ClientHello offers: from this endpoint's cache, else from the shared store. */
