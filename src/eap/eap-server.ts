@@ -4,7 +4,6 @@
  * together by the State attribute.
  */
 
-import { randomBytes } from 'node:crypto';
 import { EapDiscardError, InvalidValueError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
@@ -31,6 +30,8 @@ import { decodeEap, type EapPacket, encodeEap, encodeEapResult } from './packet.
 import { type EapSessionStore, MemorySessionStore, type StoredSession } from '../store/session-store.js';
 import type { JsonValue, SessionData, SharedSessionStore } from '../store/store.js';
 import { type EapTlsOptions, type TlsEngineConfig, tlsEngineConfig } from './tls-config.js';
+import { MethodMemory } from './method-memory.js';
+import { randomOctets } from './random-octets.js';
 
 /** The methods by name. */
 const METHODS: Record<EapMethodName, EapMethod> = {
@@ -64,6 +65,11 @@ export interface EapServerOptions {
   maxSessions?: number;
   /** Seconds a conversation may wait for its next round (default 60). */
   sessionLifetime?: number;
+  /**
+   * Identities whose last successful method is offered first next time, sparing a peer that
+   * wants another method than our first the NAK round (default 10,000; 0 turns this off).
+   */
+  rememberMethods?: number;
   /**
    * Where conversations of methods whose state is plain data (MD5, GTC, MSCHAPv2) wait, so that
    * their rounds may reach any instance (e.g. RedisSessionStore). TLS-based conversations stay in
@@ -212,6 +218,7 @@ export class EapServer {
   private readonly sharedStore: SharedSessionStore | undefined;
   private readonly statePrefix: Buffer;
   private readonly sessionTtlMs: number;
+  private readonly memory: MethodMemory | undefined;
 
   constructor(options: EapServerOptions) {
     if (typeof options?.getCredentials !== 'function') {
@@ -246,6 +253,11 @@ export class EapServer {
     this.statePrefix = options.statePrefix ?? Buffer.alloc(0);
     if (this.statePrefix.length > 64) throw new InvalidValueError('statePrefix', 'at most 64 octets');
     this.sessionTtlMs = (options.sessionLifetime ?? 60) * 1000;
+    const remember = options.rememberMethods ?? 10_000;
+    if (!Number.isInteger(remember) || remember < 0) {
+      throw new InvalidValueError('rememberMethods', 'expected a count of identities (0: off)');
+    }
+    this.memory = remember > 0 && this.methods.length > 1 ? new MethodMemory(remember) : undefined;
   }
 
   /**
@@ -353,12 +365,13 @@ export class EapServer {
   /** Drops every conversation and closes the TLS servers' state. */
   close(): void {
     this.store.clear();
+    this.memory?.clear();
     this.tls?.close();
   }
 
   private newSession(): EapSession {
     const state =
-      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomBytes(16)]) : randomBytes(16);
+      this.statePrefix.length > 0 ? Buffer.concat([this.statePrefix, randomOctets(16)]) : randomOctets(16);
     const session = new EapSession(state);
     this.store.set(session.state.toString('hex'), session);
     return session;
@@ -366,7 +379,7 @@ export class EapServer {
 
   private identityRequest(): HandlerResult<number> | Promise<HandlerResult<number>> {
     const session = this.newSession();
-    session.requestId = randomBytes(1)[0];
+    session.requestId = randomOctets(1)[0];
     const result: HandlerResult<number> = [
       [
         ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
@@ -416,7 +429,7 @@ export class EapServer {
     if (!session.method && type === EAP_TYPE.IDENTITY) {
       // RFC 3748 §5.1: the identity selects nothing by itself; it is who the methods check.
       session.identity = eap.data.toString('utf8');
-      step = await this.startMethod(session, this.methods[0], eap.identifier);
+      step = await this.startMethod(session, this.firstMethod(session.identity), eap.identifier);
     } else if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
       // RFC 3748 §5.3.1: the peer lists the types it wants; take our first one it accepts.
       const wanted = new Set(eap.data);
@@ -432,6 +445,16 @@ export class EapServer {
       step = { kind: 'discard', reason: `unexpected EAP type ${type}` };
     }
     return this.answer(session, step, eap.identifier);
+  }
+
+  /** The method to offer first: the one this identity last succeeded with, else our first. */
+  private firstMethod(identity: string): EapMethod {
+    const type = this.memory?.get(identity);
+    if (type !== undefined) {
+      const method = this.methods.find((m) => m.type === type);
+      if (method) return method;
+    }
+    return this.methods[0];
   }
 
   private async startMethod(session: EapSession, method: EapMethod, responseId: number): Promise<MethodStep> {
@@ -478,6 +501,7 @@ export class EapServer {
       case 'success': {
         session.finished = true;
         session.dispose();
+        this.memory?.remember(session.identity, session.methodType);
         const attributes: ReplyAttributePair[] = [['EAP-Message', encodeEapResult(EAP_SUCCESS, responseId)]];
         if (step.keys) {
           // RFC 2548 §2.4.2-2.4.3: the codec salts and hides both with the request's authenticator.

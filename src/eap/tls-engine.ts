@@ -103,6 +103,9 @@ function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Turns of the event loop a write waits for its records (one is enough: see write()). */
+const MAX_WRITE_TURNS = 4;
+
 /** Largest TLS message accepted from a peer in one EAP message sequence (RFC 5216 §2.1.5). */
 export const MAX_TLS_MESSAGE = 64 * 1024;
 
@@ -175,9 +178,13 @@ export class TlsEngine implements TlsChannel {
       // handled later, outside this call.
       await tick();
     }
-    // The server answers synchronously while the bytes are pushed.
+    // The server answers synchronously while the bytes are pushed (OpenSSL writes a whole flight,
+    // or decrypts the records, within the push): then no turn of the event loop is needed. When
+    // nothing came out (the output held back until a write or a new session completes), one is.
+    const before = this.output.length;
+    const appBefore = this.appData.length;
     this.stream.push(bytes);
-    await tick();
+    if (this.output.length === before && this.appData.length === appBefore && !this.error) await tick();
   }
 
   /** The session the ClientHello offers: from this endpoint's cache, else from the shared store. */
@@ -197,9 +204,13 @@ export class TlsEngine implements TlsChannel {
   /** Writes application data into the tunnel; resolves when its records are in the output. */
   async write(data: Buffer): Promise<void> {
     if (!this.secure || this.error) return;
+    const before = this.output.length;
     this.socket.write(data);
-    await tick();
-    await tick();
+    // The records come out synchronously, unless the flight just pushed out is still being
+    // written (the stream completes a write a turn later): then they follow within a few turns.
+    for (let turn = 0; turn < MAX_WRITE_TURNS && this.output.length === before && !this.error; turn++) {
+      await tick();
+    }
   }
 
   /** The TLS bytes the server produced since the last call. */

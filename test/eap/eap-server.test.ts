@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer } from '../../src/eap/eap-server.js';
+import { MethodMemory } from '../../src/eap/method-memory.js';
 import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
@@ -90,6 +91,56 @@ test('a NAK moves to a method the peer wants; a retransmitted NAK gets the same 
   const again = await eap.handle(request(nak, state));
   assert.deepEqual(attribute(again, 'EAP-Message'), attribute(second, 'EAP-Message'));
   assert.equal(eapOf(again).identifier, 3);
+});
+
+/** A login of alice that NAKs anything but GTC: the type offered first, and the result. */
+async function gtcLogin(eap: EapServer, password: string): Promise<{ offered: number; code: number }> {
+  const first = await eap.handle(request(identity(1)));
+  let state = attribute(first, 'State') as Buffer;
+  let req = eapOf(first);
+  const offered = req.type as number;
+  if (offered !== EAP_TYPE.GTC) {
+    const nak = encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.NAK, Buffer.from([EAP_TYPE.GTC]));
+    const next = await eap.handle(request(nak, state));
+    state = attribute(next, 'State') as Buffer;
+    req = eapOf(next);
+  }
+  assert.equal(req.type, EAP_TYPE.GTC);
+  const answer = encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.GTC, Buffer.from(password));
+  const done = await eap.handle(request(answer, state));
+  return { offered, code: done[1] };
+}
+
+test('an identity is offered first the method it last succeeded with, not one it failed with', async () => {
+  const eap = newServer({ methods: ['md5', 'gtc'] });
+  // MD5 first by configuration; alice NAKs it for GTC and fails: MD5 stays first for her.
+  assert.deepEqual(await gtcLogin(eap, 'wrong'), { offered: EAP_TYPE.MD5, code: ACCESS_REJECT });
+  assert.deepEqual(await gtcLogin(eap, 'alicepw'), { offered: EAP_TYPE.MD5, code: ACCESS_ACCEPT });
+  // Her next login is offered GTC at once: no NAK round.
+  assert.deepEqual(await gtcLogin(eap, 'alicepw'), { offered: EAP_TYPE.GTC, code: ACCESS_ACCEPT });
+  // Others still get our first choice; with the memory off alice does too.
+  const bob = await eap.handle(request(identity(1, 'bob')));
+  assert.equal(eapOf(bob).type, EAP_TYPE.MD5);
+  const off = newServer({ methods: ['md5', 'gtc'], rememberMethods: 0 });
+  await gtcLogin(off, 'alicepw');
+  assert.equal((await gtcLogin(off, 'alicepw')).offered, EAP_TYPE.MD5);
+});
+
+test('the method memory keeps at most its bound of identities, the least recent out first', () => {
+  const memory = new MethodMemory(3);
+  for (const [name, type] of [
+    ['a', 4],
+    ['b', 6],
+    ['c', 4],
+    ['a', 6],
+    ['d', 4],
+  ] as const) {
+    memory.remember(name, type);
+  }
+  assert.equal(memory.size, 3);
+  assert.equal(memory.get('b'), undefined);
+  assert.equal(memory.get('a'), 6);
+  assert.equal(memory.get('d'), 4);
 });
 
 test('two copies of a Response in flight at once get one answer', async () => {

@@ -133,6 +133,19 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     });
   }
 
+  test('an identity that logged in with EAP-TLS is offered it first next time: no NAK, a round fewer', async () => {
+    const rounds = (stdout: string) => stdout.match(/Received RADIUS message/g)?.length ?? 0;
+    // An identity no earlier test used: the server offers PEAP first, and the peer NAKs to EAP-TLS.
+    const first = await eapolTest({ ...network(client, true), identity: 'memory-client' }, port, SECRET);
+    assert.ok(first.success, tailOf(first));
+    assert.match(first.stdout, /EAP-Request-PEAP/);
+    const second = await eapolTest({ ...network(client, true), identity: 'memory-client' }, port, SECRET);
+    assert.ok(second.success, tailOf(second));
+    assert.equal(second.mppeOk, 1, tailOf(second));
+    assert.doesNotMatch(second.stdout, /EAP-Request-PEAP/);
+    assert.equal(rounds(second.stdout), rounds(first.stdout) - 1);
+  });
+
   test('an expired client certificate, and a revoked one under a CRL: Access-Reject with EAP-Failure', async () => {
     for (const [certificate, at] of [
       [expired, port],

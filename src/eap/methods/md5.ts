@@ -1,6 +1,7 @@
 /** EAP-MD5 (RFC 3748 §5.4): CHAP over EAP (RFC 1994); derives no keys. */
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomOctets } from '../random-octets.js';
 import { EAP_TYPE } from '../codes.js';
 import type { SessionData } from '../../store/store.js';
 import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../method.js';
@@ -8,7 +9,7 @@ import type { EapMethod, MethodContext, MethodInstance, MethodStep } from '../me
 class Md5Conversation implements MethodInstance {
   constructor(
     private readonly ctx: MethodContext,
-    private readonly challenge = randomBytes(16),
+    private readonly challenge = randomOctets(16),
   ) {}
 
   start(): MethodStep {

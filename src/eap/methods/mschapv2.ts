@@ -3,7 +3,7 @@
  * MPPE keys of RFC 3079 from src/auth.
  */
 
-import { randomBytes } from 'node:crypto';
+import { randomOctets } from '../random-octets.js';
 import { ntPasswordHash } from '../../auth/nthash.js';
 import { mppeKeysV2 } from '../../auth/mppe.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
@@ -45,8 +45,8 @@ class MsChapV2Conversation implements MethodInstance {
     private readonly ctx: MethodContext,
     saved?: SessionData,
   ) {
-    this.challenge = saved ? Buffer.from(String(saved.challenge), 'hex') : randomBytes(16);
-    this.msId = saved ? Number(saved.msId) : randomBytes(1)[0];
+    this.challenge = saved ? Buffer.from(String(saved.challenge), 'hex') : randomOctets(16);
+    this.msId = saved ? Number(saved.msId) : randomOctets(1)[0];
     if (saved) {
       this.phase = saved.phase as Phase;
       if (typeof saved.recvKey === 'string' && typeof saved.sendKey === 'string') {
@@ -89,7 +89,7 @@ class MsChapV2Conversation implements MethodInstance {
     if (!ntHash || !verifyNtResponse(this.challenge, peerChallenge, user, { ntHash }, ntResponse)) {
       this.phase = 'failure-sent';
       // RFC 2759 §6: E=691 authentication failure, no retry.
-      const text = `E=691 R=0 C=${randomBytes(16).toString('hex').toUpperCase()} V=3 M=Authentication failed`;
+      const text = `E=691 R=0 C=${randomOctets(16).toString('hex').toUpperCase()} V=3 M=Authentication failed`;
       return { kind: 'request', data: message(FAILURE, data[1], Buffer.from(text, 'latin1')) };
     }
     const authResponse = generateAuthenticatorResponse(
