@@ -211,6 +211,32 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     await Promise.all([one.close(), two.close()]);
   });
 
+  test('values with quotes and the batch quote tag in them are stored as sent', async () => {
+    const store = await PostgresStore.open(pg.url);
+    const nas = '10.6.0.1';
+    const names = ["o'brien\\x", '$aioradius_batch$; DROP TABLE users; --', 'plain'];
+    const results = await Promise.all(
+      names.map((name, i) =>
+        store.recordAccounting(
+          record(
+            nas,
+            T0,
+            [
+              ['Acct-Status-Type', 'Start'],
+              ['Acct-Session-Id', `q${i}`],
+              ['User-Name', name],
+            ],
+            i,
+          ),
+        ),
+      ),
+    );
+    assert.deepEqual(results, [true, true, true]);
+    for (let i = 0; i < names.length; i++)
+      assert.equal((await store.getSession(nas, `q${i}`))?.user_name, names[i]);
+    await store.close();
+  });
+
   test('every acknowledged record survives a crash of the database server', async () => {
     const s = await PostgresStore.open(pg.url);
     const nas = '10.3.0.1';
