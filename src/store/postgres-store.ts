@@ -133,7 +133,7 @@ const WRITE_DISTINCT_SESSIONS = {
   inserted AS (INSERT INTO acct_records (${RECORD_COLUMNS})
     SELECT ${RECORD_VALUES} FROM v
     ${NOT_STORED}
-    RETURNING nas, session_id, status_type),
+    RETURNING nas, session_id),
   folded AS (${SESSION_INSERT}
     SELECT ${SESSION_VALUES}
     FROM v JOIN inserted i ON i.nas = v.nas AND i.session_id = v."sessionId"
@@ -345,19 +345,20 @@ export class PostgresStore implements ServeStore {
   /**
    * The usual batch (each session once) as one simple-protocol message: BEGIN, the locks, the
    * write and COMMIT reach the server together, and the answer comes after the COMMIT: one round
-   * trip instead of four. The values travel as dollar-quoted literals (no escaping to get wrong);
+   * trip instead of five. The values travel as dollar-quoted literals (no escaping to get wrong);
    * undefined when the quote's tag occurs in them (then the batch takes the parameterised way).
    */
   private oneTrip(records: AccountingRecord[], json: string): string | undefined {
     const keys = JSON.stringify(records.map((r) => `${r.nas} ${r.key}`));
     if (json.includes(DOLLAR_TAG) || keys.includes(DOLLAR_TAG)) return undefined;
     const literal = (text: string) => `${DOLLAR_TAG}${text}${DOLLAR_TAG}`;
+    // Replacements given as functions: a replacement string would expand `$&`, `$'`... in the values.
     return [
       'BEGIN',
-      LOCK_KEYS.text.replace('unnest($1::text[])', `json_array_elements_text(${literal(keys)}::json)`),
+      LOCK_KEYS.text.replace('unnest($1::text[])', () => `json_array_elements_text(${literal(keys)}::json)`),
       WRITE_DISTINCT_SESSIONS.text
-        .replace('$1::json', `${literal(json)}::json`)
-        .replaceAll('$2::bigint', `${this.windowMs}::bigint`),
+        .replace('$2::bigint', () => `${this.windowMs}::bigint`)
+        .replace('$1::json', () => `${literal(json)}::json`),
       'COMMIT',
     ].join(';\n');
   }

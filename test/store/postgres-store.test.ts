@@ -234,6 +234,17 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     assert.deepEqual(results, [true, true, true]);
     for (let i = 0; i < names.length; i++)
       assert.equal((await store.getSession(nas, `q${i}`))?.user_name, names[i]);
+    // Patterns a string replacement would expand, in a batch of their own (the one-trip way).
+    const pattern = "a$&b$'c$`d$$e$1";
+    const stored = await store.recordAccounting(
+      record(nas, T0, [
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', 'p0'],
+        ['User-Name', pattern],
+      ]),
+    );
+    assert.equal(stored, true);
+    assert.equal((await store.getSession(nas, 'p0'))?.user_name, pattern);
     await store.close();
   });
 
