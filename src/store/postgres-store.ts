@@ -143,6 +143,14 @@ ${SESSION_CONFLICT})
   SELECT nas, session_id FROM inserted`,
 };
 
+// The one-trip way's statements, prepared by SQL PREPARE (names apart from the protocol-level ones).
+const BATCH_LOCK = 'aioradius_batch_lock';
+const BATCH_WRITE = 'aioradius_batch_write';
+const PREPARE_BATCH = [
+  `PREPARE ${BATCH_LOCK}(json) AS ${LOCK_KEYS.text.replace('unnest($1::text[])', 'json_array_elements_text($1)')}`,
+  `PREPARE ${BATCH_WRITE}(json, bigint) AS ${WRITE_DISTINCT_SESSIONS.text}`,
+];
+
 /** RFC 2866 §5.1: Accounting-On/Off ends the sessions the NAS still had open before the event. */
 const CLOSE_NAS_SESSIONS = `
 UPDATE acct_sessions SET
@@ -180,12 +188,14 @@ export class PostgresStore implements ServeStore {
   readonly kind = 'postgres';
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
   private readonly windowMs: number;
+  /** Connections on which the one-trip statements are prepared. */
+  private readonly prepared = new WeakSet<PoolClient>();
 
   private constructor(
     readonly pool: Pool,
     options: PostgresStoreOptions,
   ) {
-    this.windowMs = (options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000;
+    this.windowMs = Math.round((options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000);
     this.commit = new GroupCommit((records) => this.writeBatch(records), {
       concurrency: DEFAULT_CONCURRENCY,
       ...options,
@@ -345,33 +355,34 @@ export class PostgresStore implements ServeStore {
   /**
    * The usual batch (each session once) as one simple-protocol message: BEGIN, the locks, the
    * write and COMMIT reach the server together, and the answer comes after the COMMIT: one round
-   * trip instead of five. The values travel as dollar-quoted literals (no escaping to get wrong);
+   * trip instead of five. The statements are prepared once per connection (SQL PREPARE, in the
+   * first message) and the values travel as dollar-quoted literals (no escaping to get wrong);
    * undefined when the quote's tag occurs in them (then the batch takes the parameterised way).
    */
-  private oneTrip(records: AccountingRecord[], json: string): string | undefined {
+  private oneTrip(records: AccountingRecord[], json: string): string[] | undefined {
     const keys = JSON.stringify(records.map((r) => `${r.nas} ${r.key}`));
     if (json.includes(DOLLAR_TAG) || keys.includes(DOLLAR_TAG)) return undefined;
-    const literal = (text: string) => `${DOLLAR_TAG}${text}${DOLLAR_TAG}`;
-    // Replacements given as functions: a replacement string would expand `$&`, `$'`... in the values.
     return [
       'BEGIN',
-      LOCK_KEYS.text.replace('unnest($1::text[])', () => `json_array_elements_text(${literal(keys)}::json)`),
-      WRITE_DISTINCT_SESSIONS.text
-        .replace('$2::bigint', () => `${this.windowMs}::bigint`)
-        .replace('$1::json', () => `${literal(json)}::json`),
+      `EXECUTE ${BATCH_LOCK}(${DOLLAR_TAG}${keys}${DOLLAR_TAG})`,
+      `EXECUTE ${BATCH_WRITE}(${DOLLAR_TAG}${json}${DOLLAR_TAG}, ${this.windowMs})`,
       'COMMIT',
-    ].join(';\n');
+    ];
   }
 
-  private async writeInOneTrip(records: AccountingRecord[], text: string): Promise<boolean[]> {
+  private async writeInOneTrip(records: AccountingRecord[], statements: string[]): Promise<boolean[]> {
     const client = await this.pool.connect();
+    const prepare = this.prepared.has(client) ? [] : PREPARE_BATCH;
     let broken = false;
     try {
-      const answers = (await client.query(text)) as unknown as QueryResult<{
+      const answers = (await client.query(
+        [...prepare, ...statements].join(';\n'),
+      )) as unknown as QueryResult<{
         nas: string;
         session_id: string;
       }>[];
-      return sessionResults(records, answers[2].rows);
+      this.prepared.add(client);
+      return sessionResults(records, answers[prepare.length + 2].rows);
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
