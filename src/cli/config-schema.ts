@@ -257,6 +257,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Sessions without an update for this long are marked stale.',
   },
   {
+    path: 'accounting.duplicateWindow',
+    type: 'seconds',
+    reload: false,
+    doc: 'An Accounting-Request with the content of one stored this long ago (Acct-Delay-Time aside) is a retransmission, stored once (default 300).',
+  },
+  {
     path: 'ldap',
     type: 'mapping',
     reload: true,

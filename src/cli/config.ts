@@ -155,6 +155,11 @@ export interface ClusterConfig {
 export interface AccountingConfig {
   /** Seconds without an update after which an active session is marked stale; undefined: never. */
   staleAfter?: number;
+  /**
+   * Seconds within which a record with the same content from the same NAS is a retransmission
+   * (stored once); undefined: the stores' default (300).
+   */
+  duplicateWindow?: number;
 }
 
 /** Where Debian's freeradius-common package puts its dictionaries. */
@@ -1010,6 +1015,11 @@ export function parseConfig(text: string, file: string): ServeConfig {
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), keysOf('accounting'));
     accounting.staleAfter = w.positive(['accounting', 'staleAfter'], m.get('staleAfter'), 365 * 86400);
+    accounting.duplicateWindow = w.positive(
+      ['accounting', 'duplicateWindow'],
+      m.get('duplicateWindow'),
+      86400,
+    );
   }
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;

@@ -710,9 +710,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     store = isPostgresUrl(config.database)
       ? await PostgresStore.open(config.database, {
+          duplicateWindow: config.accounting.duplicateWindow,
           onError: (err) => logger.error({ err: err.message }, 'database connection failed'),
         })
-      : new SqliteStore(config.database, { worker: true });
+      : new SqliteStore(config.database, {
+          worker: true,
+          duplicateWindow: config.accounting.duplicateWindow,
+        });
   } catch (err) {
     process.stderr.write(
       `aioradius serve: cannot open database ${databaseForLog(config.database)}: ${(err as Error).message}\n`,

@@ -1,5 +1,5 @@
 // What the store keeps of one Accounting-Request (RFC 2866), derived from the decoded packet.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonAttributeValue } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
 
@@ -42,6 +42,9 @@ export interface AccountingRecord {
 
 const ACCT_DELAY_TIME = 41;
 const MESSAGE_AUTHENTICATOR = 80;
+// RFC 2865 §3: a packet is at most 4096 octets.
+const MAX_PACKET = 4096;
+const KEY_SCRATCH = Buffer.alloc(MAX_PACKET);
 
 /**
  * The identity of a record: a digest of its code and attributes without Acct-Delay-Time and
@@ -49,19 +52,22 @@ const MESSAGE_AUTHENTICATOR = 80;
  * Acct-Delay-Time and so a new Identifier and Authenticator, RFC 2866 §5.2) has the same key.
  */
 export function recordKey(raw: Buffer): string {
-  const h = createHash('sha256');
-  h.update(raw.subarray(0, 1));
-  const length = Math.min(raw.length, raw.readUInt16BE(2));
+  // The hashed bytes gathered first and hashed in one call: a call into the hash per attribute
+  // cost more than the hashing (4-5 µs against about 1 µs per record).
+  const length = Math.min(raw.length, raw.readUInt16BE(2), MAX_PACKET);
+  KEY_SCRATCH[0] = raw[0];
+  let n = 1;
   let p = 20;
   while (p + 2 <= length) {
     const t = raw[p];
     const l = raw[p + 1];
     if (l < 2) break;
-    if (t !== ACCT_DELAY_TIME && t !== MESSAGE_AUTHENTICATOR) h.update(raw.subarray(p, p + l));
+    if (t !== ACCT_DELAY_TIME && t !== MESSAGE_AUTHENTICATOR)
+      n += raw.copy(KEY_SCRATCH, n, p, Math.min(p + l, raw.length));
     p += l;
   }
-  // 128 bits are plenty to tell records apart and keep the unique index small.
-  return h.digest().subarray(0, 16).toString('base64url');
+  // 128 bits are plenty to tell records apart.
+  return hash('sha256', KEY_SCRATCH.subarray(0, n), 'buffer').subarray(0, 16).toString('base64url');
 }
 
 function num(v: unknown): number | undefined {

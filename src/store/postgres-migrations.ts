@@ -59,4 +59,16 @@ CREATE TABLE acct_sessions (
 CREATE INDEX acct_sessions_status ON acct_sessions (status, last_update);
 `,
   },
+  {
+    version: 2,
+    name: 'retransmissions found through the session index',
+    // The digest-led index put every record on a random page (a full-page image in the WAL after
+    // each checkpoint); a retransmission has the same Acct-Session-Id, so the session's records of
+    // the window, found by arrival time, are enough.
+    sql: `
+CREATE INDEX acct_records_session_time ON acct_records (nas, session_id, received_at);
+DROP INDEX acct_records_key;
+DROP INDEX acct_records_session;
+`,
+  },
 ];

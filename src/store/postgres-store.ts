@@ -25,6 +25,8 @@ const INT8_OID = 20;
 // Batches written at once, each on its own connection: one batch's round trips and COMMIT overlap
 // the next one's (measured in bench/README.md).
 const DEFAULT_CONCURRENCY = 2;
+// Quotes a batch's values in the one-trip message (PostgreSQL dollar quoting, §4.1.2.4).
+const DOLLAR_TAG = '$aioradius_batch$';
 // Serialises migrations of instances that start together.
 const MIGRATION_LOCK = 0x61696f72;
 
@@ -43,40 +45,44 @@ const RECORD_ROWS = `ROWS FROM (json_to_recordset($1::json) AS (
 /**
  * Another instance may be storing a copy of a record right now: the lock makes its INSERT wait for
  * our COMMIT (or ours for its), and the later one then finds the row. Taken in order: no deadlock.
+ * $1 holds each record's `nas || ' ' || key` (small, unlike the batch's JSON).
  */
-const LOCK_RECORDS = {
-  name: 'aioradius_lock_records',
-  text: `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(v.nas || ' ' || v.key, 0) AS k
-    FROM ${RECORD_ROWS} ORDER BY 1) AS l`,
+const LOCK_KEYS = {
+  name: 'aioradius_lock_keys',
+  text: `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id, 0) AS k
+    FROM unnest($1::text[]) AS id ORDER BY 1) AS l`,
 };
 
 /**
- * Inserts the records not stored within the duplicate window ($2 ms), the first copy of each within
- * the batch; returns the ones inserted. The lookup is a LATERAL probe of the index per record: the
- * planner, which cannot know how many rows the JSON holds, would otherwise hash the whole table.
+ * The records not stored within the duplicate window ($2 ms). The lookup is a LATERAL probe of the
+ * session's records by arrival time (a retransmission has the same Acct-Session-Id, part of its
+ * key): the planner, which cannot know how many rows the JSON holds, would otherwise hash the
+ * whole table.
  */
+const NOT_STORED = `LEFT JOIN LATERAL (SELECT 1 AS hit FROM acct_records r WHERE r.nas = v.nas
+      AND r.session_id = v."sessionId" AND r.received_at >= v."receivedAt" - $2::bigint
+      AND r.record_key = v.key LIMIT 1) AS stored ON true
+    WHERE stored.hit IS NULL`;
+
+const RECORD_COLUMNS = `nas, session_id, status_type, identifier, authenticator, record_key,
+      received_at, event_time, attributes`;
+const RECORD_VALUES = `v.nas, v."sessionId", v."statusType", v.identifier, v.authenticator, v.key,
+      v."receivedAt", v."eventTime", v.attributes`;
+
+/** Inserts the records not stored yet, the first copy of each within the batch; returns those inserted. */
 const INSERT_RECORDS = {
   name: 'aioradius_insert_records',
-  text: `INSERT INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
-      received_at, event_time, attributes)
-    SELECT v.nas, v."sessionId", v."statusType", v.identifier, v.authenticator, v.key, v."receivedAt",
-      v."eventTime", v.attributes
+  text: `INSERT INTO acct_records (${RECORD_COLUMNS})
+    SELECT ${RECORD_VALUES}
     FROM (SELECT DISTINCT ON (v.nas, v.key) v.* FROM ${RECORD_ROWS} ORDER BY v.nas, v.key, v.ordinality) AS v
-    LEFT JOIN LATERAL (SELECT 1 AS hit FROM acct_records r WHERE r.nas = v.nas AND r.record_key = v.key
-      AND r.received_at >= v."receivedAt" - $2::bigint LIMIT 1) AS stored ON true
-    WHERE stored.hit IS NULL
+    ${NOT_STORED}
     RETURNING nas, record_key`,
 };
 
 // A Start is told from other records by its shape (see the SELECT): active, a start time and no
 // session time; it sets the start time, the others only fill it in. Rows go in key order, so two
 // transactions touching the same sessions lock them in the same order.
-const UPSERT_SESSIONS = {
-  name: 'aioradius_upsert_sessions',
-  text: `INSERT INTO acct_sessions AS s (nas, session_id, user_name, status, start_time, last_update,
-      stop_time, session_time, input_octets, output_octets, input_packets, output_packets,
-      terminate_cause, framed_ip)
-    SELECT v.nas, v."sessionId", v."userName",
+const SESSION_VALUES = `v.nas, v."sessionId", v."userName",
       CASE WHEN v."statusType" = ${ACCT_STATUS.STOP} THEN 'stopped' ELSE 'active' END,
       CASE WHEN v."statusType" = ${ACCT_STATUS.START} THEN v."eventTime"
         WHEN v."sessionTime" IS NOT NULL THEN v."eventTime" - v."sessionTime" * 1000 END,
@@ -84,11 +90,11 @@ const UPSERT_SESSIONS = {
       CASE WHEN v."statusType" = ${ACCT_STATUS.STOP} THEN v."eventTime" END,
       CASE WHEN v."statusType" = ${ACCT_STATUS.START} THEN NULL ELSE v."sessionTime" END,
       v."inputOctets", v."outputOctets", v."inputPackets", v."outputPackets", v."terminateCause",
-      v."framedIp"
-    FROM ${RECORD_ROWS}
-    WHERE v.ordinality = ANY($2::int[])
-    ORDER BY v.nas, v."sessionId"
-ON CONFLICT (nas, session_id) DO UPDATE SET
+      v."framedIp"`;
+const SESSION_INSERT = `INSERT INTO acct_sessions AS s (nas, session_id, user_name, status, start_time, last_update,
+      stop_time, session_time, input_octets, output_octets, input_packets, output_packets,
+      terminate_cause, framed_ip)`;
+const SESSION_CONFLICT = `ON CONFLICT (nas, session_id) DO UPDATE SET
   user_name = COALESCE(EXCLUDED.user_name, s.user_name),
   status = CASE WHEN s.status = 'stopped' THEN 'stopped' ELSE EXCLUDED.status END,
   start_time = CASE
@@ -103,8 +109,47 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
   output_packets = GREATEST(s.output_packets, EXCLUDED.output_packets),
   terminate_cause = COALESCE(EXCLUDED.terminate_cause, s.terminate_cause),
   framed_ip = COALESCE(EXCLUDED.framed_ip, s.framed_ip),
-  records = s.records + 1`,
+  records = s.records + 1`;
+const FOLDED_STATUS = `(${ACCT_STATUS.START}, ${ACCT_STATUS.STOP}, ${ACCT_STATUS.INTERIM_UPDATE})`;
+
+const UPSERT_SESSIONS = {
+  name: 'aioradius_upsert_sessions',
+  text: `${SESSION_INSERT}
+    SELECT ${SESSION_VALUES}
+    FROM ${RECORD_ROWS}
+    WHERE v.ordinality = ANY($2::int[])
+    ORDER BY v.nas, v."sessionId"
+${SESSION_CONFLICT}`,
 };
+
+/**
+ * The usual batch (each session once, no Accounting-On/Off) in one statement: the JSON crosses
+ * and is parsed once, the records go in and their sessions are folded, and the statement returns
+ * the sessions whose record was new.
+ */
+const WRITE_DISTINCT_SESSIONS = {
+  name: 'aioradius_write_distinct_sessions',
+  text: `WITH v AS MATERIALIZED (SELECT * FROM ${RECORD_ROWS}),
+  inserted AS (INSERT INTO acct_records (${RECORD_COLUMNS})
+    SELECT ${RECORD_VALUES} FROM v
+    ${NOT_STORED}
+    RETURNING nas, session_id),
+  folded AS (${SESSION_INSERT}
+    SELECT ${SESSION_VALUES}
+    FROM v JOIN inserted i ON i.nas = v.nas AND i.session_id = v."sessionId"
+    WHERE v."sessionId" <> '' AND v."statusType" IN ${FOLDED_STATUS}
+    ORDER BY v.nas, v."sessionId"
+${SESSION_CONFLICT})
+  SELECT nas, session_id FROM inserted`,
+};
+
+// The one-trip way's statements, prepared by SQL PREPARE (names apart from the protocol-level ones).
+const BATCH_LOCK = 'aioradius_batch_lock';
+const BATCH_WRITE = 'aioradius_batch_write';
+const PREPARE_BATCH = [
+  `PREPARE ${BATCH_LOCK}(json) AS ${LOCK_KEYS.text.replace('unnest($1::text[])', 'json_array_elements_text($1)')}`,
+  `PREPARE ${BATCH_WRITE}(json, bigint) AS ${WRITE_DISTINCT_SESSIONS.text}`,
+];
 
 /** RFC 2866 §5.1: Accounting-On/Off ends the sessions the NAS still had open before the event. */
 const CLOSE_NAS_SESSIONS = `
@@ -143,12 +188,14 @@ export class PostgresStore implements ServeStore {
   readonly kind = 'postgres';
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
   private readonly windowMs: number;
+  /** Connections on which the one-trip statements are prepared. */
+  private readonly prepared = new WeakSet<PoolClient>();
 
   private constructor(
     readonly pool: Pool,
     options: PostgresStoreOptions,
   ) {
-    this.windowMs = (options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000;
+    this.windowMs = Math.round((options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW) * 1000);
     this.commit = new GroupCommit((records) => this.writeBatch(records), {
       concurrency: DEFAULT_CONCURRENCY,
       ...options,
@@ -290,12 +337,58 @@ export class PostgresStore implements ServeStore {
   private async writeBatch(records: AccountingRecord[]): Promise<boolean[]> {
     // Records are plain data: the batch goes as one JSON text (numbers stay below 2^53).
     const json = JSON.stringify(records);
+    const oneTrip = distinctSessions(records) ? this.oneTrip(records, json) : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeOnce(records, json);
+        return oneTrip === undefined
+          ? await this.writeOnce(records, json)
+          : await this.writeInOneTrip(records, oneTrip);
       } catch (err) {
-        if (attempt >= 3 || !retryable(err)) throw err;
+        // The one-trip batch is tried again on a fresh connection also when the connection was
+        // lost: had its COMMIT gone through, the records now count as stored copies (false), and
+        // are neither stored nor folded twice.
+        if (attempt >= 3 || !(retryable(err) || (oneTrip !== undefined && connectionLost(err)))) throw err;
       }
+    }
+  }
+
+  /**
+   * The usual batch (each session once) as one simple-protocol message: BEGIN, the locks, the
+   * write and COMMIT reach the server together, and the answer comes after the COMMIT: one round
+   * trip instead of five. The statements are prepared once per connection (SQL PREPARE, in the
+   * first message) and the values travel as dollar-quoted literals (no escaping to get wrong);
+   * undefined when the quote's tag occurs in them (then the batch takes the parameterised way).
+   */
+  private oneTrip(records: AccountingRecord[], json: string): string[] | undefined {
+    const keys = JSON.stringify(records.map((r) => `${r.nas} ${r.key}`));
+    if (json.includes(DOLLAR_TAG) || keys.includes(DOLLAR_TAG)) return undefined;
+    return [
+      'BEGIN',
+      `EXECUTE ${BATCH_LOCK}(${DOLLAR_TAG}${keys}${DOLLAR_TAG})`,
+      `EXECUTE ${BATCH_WRITE}(${DOLLAR_TAG}${json}${DOLLAR_TAG}, ${this.windowMs})`,
+      'COMMIT',
+    ];
+  }
+
+  private async writeInOneTrip(records: AccountingRecord[], statements: string[]): Promise<boolean[]> {
+    const client = await this.pool.connect();
+    const prepare = this.prepared.has(client) ? [] : PREPARE_BATCH;
+    let broken = false;
+    try {
+      const answers = (await client.query(
+        [...prepare, ...statements].join(';\n'),
+      )) as unknown as QueryResult<{
+        nas: string;
+        session_id: string;
+      }>[];
+      this.prepared.add(client);
+      return sessionResults(records, answers[prepare.length + 2].rows);
+    } catch (err) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -303,8 +396,13 @@ export class PostgresStore implements ServeStore {
     const client = await this.begin();
     let broken = false;
     try {
-      const results = await this.insertRecords(client, records, json);
-      await this.foldSessions(client, records, results, json);
+      await client.query({ ...LOCK_KEYS, values: [records.map((r) => `${r.nas} ${r.key}`)] });
+      let results: boolean[];
+      if (distinctSessions(records)) results = await this.writeDistinct(client, records, json);
+      else {
+        results = await this.insertRecords(client, records, json);
+        await this.foldSessions(client, records, results, json);
+      }
       await client.query('COMMIT');
       return results;
     } catch (err) {
@@ -315,6 +413,19 @@ export class PostgresStore implements ServeStore {
       // A connection that failed mid-transaction is not reused.
       client.release(broken);
     }
+  }
+
+  /** A batch whose records each have a session of their own: one statement. */
+  private async writeDistinct(
+    client: PoolClient,
+    records: AccountingRecord[],
+    json: string,
+  ): Promise<boolean[]> {
+    const { rows } = await client.query<{ nas: string; session_id: string }>({
+      ...WRITE_DISTINCT_SESSIONS,
+      values: [json, this.windowMs],
+    });
+    return sessionResults(records, rows);
   }
 
   /**
@@ -340,7 +451,6 @@ export class PostgresStore implements ServeStore {
     records: AccountingRecord[],
     json: string,
   ): Promise<boolean[]> {
-    await client.query({ ...LOCK_RECORDS, values: [json] });
     const { rows } = await client.query<{ nas: string; record_key: string }>({
       ...INSERT_RECORDS,
       values: [json, this.windowMs],
@@ -399,6 +509,35 @@ export class PostgresStore implements ServeStore {
     }
     await flush();
   }
+}
+
+/** Which records of a batch of distinct sessions were new, from the sessions the write returned. */
+function sessionResults(
+  records: AccountingRecord[],
+  rows: ReadonlyArray<{ nas: string; session_id: string }>,
+): boolean[] {
+  const results = new Array<boolean>(records.length).fill(rows.length === records.length);
+  if (rows.length === records.length || rows.length === 0) return results;
+  const inserted = new Set(rows.map((row) => `${row.nas}\0${row.session_id}`));
+  for (let i = 0; i < records.length; i++)
+    results[i] = inserted.has(`${records[i].nas}\0${records[i].sessionId}`);
+  return results;
+}
+
+/**
+ * Whether no two records of the batch share a session and none is an Accounting-On/Off (which
+ * closes every session of its NAS): then the order within the batch cannot matter.
+ */
+function distinctSessions(records: AccountingRecord[]): boolean {
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (r.statusType === ACCT_STATUS.ACCOUNTING_ON || r.statusType === ACCT_STATUS.ACCOUNTING_OFF)
+      return false;
+    const id = `${r.nas}\0${r.sessionId}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+  }
+  return true;
 }
 
 /** Applies the migrations not yet recorded, one transaction each, under an advisory lock. */

@@ -199,3 +199,47 @@ database: ./acct.db
     assert.match(r.stderr, /no database at/);
   });
 });
+
+describe('serve: accounting.duplicateWindow', { skip: skipUnless('radclient') }, () => {
+  test('the same record again within the window is stored once, after it a new record', async () => {
+    const { dir, remove } = await tempDir('aioradius-acct-window-');
+    const [auth, acct] = await freePorts(2);
+    const configFile = path.join(dir, 'aioradius.yaml');
+    await writeFile(
+      configFile,
+      `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+clients:
+  - { address: 127.0.0.0/8, secret: ${SECRET} }
+accounting:
+  duplicateWindow: 1
+database: ./acct.db
+`,
+    );
+    const serve = await startServe(configFile);
+    try {
+      // radclient gives each request a new Identifier and Authenticator: the content decides.
+      const send = async () => {
+        const r = await radclient({
+          host: '127.0.0.1',
+          port: acct,
+          type: 'acct',
+          secret: SECRET,
+          input: 'Acct-Session-Id = "w1", Acct-Status-Type = Interim-Update, User-Name = "alice"',
+        });
+        assert.equal(r.replies[0]?.code, 'Accounting-Response', r.stdout + r.stderr);
+      };
+      await send();
+      await send();
+      // Past the one-second window (the default is 300 s): the same content is a new record.
+      await new Promise((r) => setTimeout(r, 1500));
+      await send();
+      const r = await runAcct(['show', 'w1', '--json', '--config', configFile]);
+      assert.equal(r.code, 0, r.stderr);
+      const [s] = JSON.parse(r.stdout) as Array<{ recordsStored: unknown[] }>;
+      assert.equal(s.recordsStored.length, 2);
+    } finally {
+      await serve.stop('SIGKILL');
+      await remove();
+    }
+  });
+});

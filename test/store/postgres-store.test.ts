@@ -39,8 +39,16 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     const { rows } = await a.pool.query<{ version: number }>('SELECT version FROM aioradius_migrations');
     assert.deepEqual(
       rows.map((r) => r.version),
-      [1],
+      [1, 2],
     );
+    // No index led by the record's digest (each record would land on a random page of it): a
+    // retransmission is found among its session's records of the window.
+    const indexed = await a.pool.query<{ name: string }>(
+      `SELECT DISTINCT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = ANY(i.indkey)
+       WHERE i.indrelid = 'acct_records'::regclass AND att.attname = 'record_key'`,
+    );
+    assert.deepEqual(indexed.rows, []);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -186,7 +194,58 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     );
     assert.equal(rows[0].n, 2);
     assert.equal((await one.getSession(nas, 'r2'))?.records, 1);
+    // A batch of distinct sessions (written in one statement) holding a retransmission and a new record.
+    const fresh = record(
+      nas,
+      T0 + 4000,
+      [
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', 'r3'],
+      ],
+      4,
+    );
+    const mixed = await Promise.all([one.recordAccounting(resent), one.recordAccounting(fresh)]);
+    assert.deepEqual(mixed, [false, true]);
+    assert.equal((await one.getSession(nas, 'r1'))?.records, 1);
+    assert.equal((await one.getSession(nas, 'r3'))?.records, 1);
     await Promise.all([one.close(), two.close()]);
+  });
+
+  test('values with quotes and the batch quote tag in them are stored as sent', async () => {
+    const store = await PostgresStore.open(pg.url);
+    const nas = '10.6.0.1';
+    const names = ["o'brien\\x", '$aioradius_batch$; DROP TABLE users; --', 'plain'];
+    const results = await Promise.all(
+      names.map((name, i) =>
+        store.recordAccounting(
+          record(
+            nas,
+            T0,
+            [
+              ['Acct-Status-Type', 'Start'],
+              ['Acct-Session-Id', `q${i}`],
+              ['User-Name', name],
+            ],
+            i,
+          ),
+        ),
+      ),
+    );
+    assert.deepEqual(results, [true, true, true]);
+    for (let i = 0; i < names.length; i++)
+      assert.equal((await store.getSession(nas, `q${i}`))?.user_name, names[i]);
+    // Patterns a string replacement would expand, in a batch of their own (the one-trip way).
+    const pattern = "a$&b$'c$`d$$e$1";
+    const stored = await store.recordAccounting(
+      record(nas, T0, [
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', 'p0'],
+        ['User-Name', pattern],
+      ]),
+    );
+    assert.equal(stored, true);
+    assert.equal((await store.getSession(nas, 'p0'))?.user_name, pattern);
+    await store.close();
   });
 
   test('every acknowledged record survives a crash of the database server', async () => {

@@ -221,6 +221,53 @@ describe('SqliteStore', () => {
     });
   }
 
+  test('retransmissions are found through the session index by arrival time; no index on the digest, old ones dropped', async () => {
+    const file = dbFile();
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(file);
+    // The layout of earlier versions: an index led by the record's digest (a random page per record).
+    old.exec(`CREATE TABLE acct_records (
+      id INTEGER PRIMARY KEY, nas TEXT NOT NULL, session_id TEXT NOT NULL, status_type INTEGER NOT NULL,
+      identifier INTEGER NOT NULL, authenticator TEXT NOT NULL, record_key TEXT NOT NULL,
+      received_at INTEGER NOT NULL, event_time INTEGER NOT NULL, attributes TEXT NOT NULL);
+      CREATE INDEX acct_records_session ON acct_records (nas, session_id);
+      CREATE INDEX acct_records_key ON acct_records (nas, record_key, received_at);`);
+    old.close();
+    const s = new SqliteStore(file);
+    const indexed = s.db
+      .prepare<[], { name: string }>(
+        "SELECT DISTINCT m.name FROM sqlite_master m, pragma_index_info(m.name) i WHERE m.type = 'index' AND m.tbl_name = 'acct_records' AND i.name = 'record_key'",
+      )
+      .all();
+    assert.deepEqual(indexed, []);
+    const plan = s.db
+      .prepare<[], { detail: string }>(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM acct_records WHERE nas = 'n' AND session_id = 's' AND received_at >= 0 AND record_key = 'k'",
+      )
+      .all()
+      .map((r) => r.detail)
+      .join('\n');
+    assert.match(plan, /acct_records_session_time \(nas=\? AND session_id=\? AND received_at>\?\)/);
+    const t = Date.UTC(2024, 0, 1);
+    const start = acct([
+      ['Acct-Session-Id', 'r1'],
+      ['Acct-Status-Type', 'Start'],
+    ]);
+    const again = acct(
+      [
+        ['Acct-Session-Id', 'r1'],
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Delay-Time', 5],
+      ],
+      2,
+    );
+    assert.equal(await s.recordAccounting(accountingRecord(start, '127.0.0.1', t)), true);
+    assert.equal(await s.recordAccounting(accountingRecord(again, '127.0.0.1', t + 5000)), false);
+    // The same content from another NAS is its own record.
+    assert.equal(await s.recordAccounting(accountingRecord(again, '127.0.0.2', t + 5000)), true);
+    await s.close();
+  });
+
   test('a database made with the permanent uniqueness constraint is rebuilt without it, its records kept', async () => {
     const file = dbFile();
     const Database = (await import('better-sqlite3')).default;
