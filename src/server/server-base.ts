@@ -15,6 +15,7 @@ import {
   type TlsListenerOptions,
 } from '../transport/stream-listener.js';
 import { DropLog } from '../pipeline/drop-log.js';
+import { HandlerDeadlines } from './handler-deadlines.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
   PeriodicRunner,
@@ -57,6 +58,14 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
   protected state: ServerState = 'new';
   /** Requests whose handling waits for something; close() waits for them (bounded). */
   protected readonly inFlight = new Set<Promise<void>>();
+  /** Handler time limits: one timer for all (a timer per request costs more than a proxied request). */
+  private readonly deadlines = new HandlerDeadlines(
+    (what) =>
+      new RadiusError(
+        `${what} did not finish within ${this.options.handlerTimeout}s`,
+        'ERR_RADIUS_HANDLER_TIMEOUT',
+      ),
+  );
   /** Dropped requests, logged at warn with a hint, rate-limited per NAS and reason. */
   protected readonly drops = new DropLog(() => this.logger);
   private lastSocketErrorLog = -Infinity;
@@ -350,22 +359,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
    * not hold a request forever either).
    */
   protected timeBox<T>(p: Promise<T>, what = 'handler'): Promise<T> {
-    const seconds = this.options.handlerTimeout;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new RadiusError(`${what} did not finish within ${seconds}s`, 'ERR_RADIUS_HANDLER_TIMEOUT'),
-            ),
-          seconds * 1000,
-        );
-        // A pending handler must not keep the process alive on its own.
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
+    return this.deadlines.race(p, this.options.handlerTimeout * 1000, what);
   }
 
   private async closeEndpoints(): Promise<void> {
