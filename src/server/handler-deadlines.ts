@@ -1,15 +1,32 @@
 import { performance } from 'node:perf_hooks';
 
-/** One waiting promise in a {@link HandlerDeadlines} list. */
+/** One waiting promise in a {@link HandlerDeadlines} list, and what to make of its outcome. */
 class Waiter {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
   constructor(
     readonly at: number,
     readonly label: string,
-    readonly reject: (error: Error) => void,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly onValue: (value: never) => unknown,
+    private readonly onError: (error: unknown) => unknown,
   ) {}
+
+  /** Settles the caller's promise with what `onValue` or `onError` make of the outcome. */
+  done(ok: boolean, outcome: unknown): void {
+    try {
+      this.resolve(ok ? this.onValue(outcome as never) : this.onError(outcome));
+    } catch (err) {
+      this.reject(err);
+    }
+  }
 }
+
+const same = <T>(value: T): T => value;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 
 /**
  * Time limits of promises that all get the same delay (a server's handler timeout): a linked list
@@ -30,17 +47,38 @@ export class HandlerDeadlines {
    * the process alive (a pending handler must not hold it open on its own).
    */
   race<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const w = new Waiter(performance.now() + ms, label, reject);
+    return this.settle(p, ms, label, same, rethrow);
+  }
+
+  /**
+   * `race(p, ms, label).then(onValue, onError)` in one step (one promise less per request): a
+   * timeout goes to `onError` with `timeoutError(label)`.
+   */
+  settle<T, R>(
+    p: Promise<T>,
+    ms: number,
+    label: string,
+    onValue: (value: T) => R,
+    onError: (error: unknown) => R,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const w = new Waiter(
+        performance.now() + ms,
+        label,
+        resolve as (value: unknown) => void,
+        reject,
+        onValue,
+        onError,
+      );
       this.append(w);
       p.then(
         (value) => {
           this.remove(w);
-          resolve(value);
+          w.done(true, value);
         },
         (err: unknown) => {
           this.remove(w);
-          reject(err);
+          w.done(false, err);
         },
       );
     });
@@ -92,7 +130,7 @@ export class HandlerDeadlines {
     let w = this.head;
     while (w !== undefined && w.at <= now) {
       this.remove(w);
-      w.reject(this.timeoutError(w.label));
+      w.done(false, this.timeoutError(w.label));
       w = this.head;
     }
     if (w !== undefined) this.arm(w.at - now);
