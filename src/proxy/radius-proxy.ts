@@ -527,12 +527,14 @@ export class RadiusProxy {
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
-    const seen = new Set<string>([pool.name]);
-    let p: HomePool | undefined = pool;
-    while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
-      seen.add(p.fallback);
-      p = this.pools.get(p.fallback);
-      if (p) order = p.order(kind, alive, keyText, nas);
+    if (order.length === 0 && pool.fallback !== undefined) {
+      const seen = new Set<string>([pool.name]);
+      let p: HomePool | undefined = pool;
+      while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
+        seen.add(p.fallback);
+        p = this.pools.get(p.fallback);
+        if (p) order = p.order(kind, alive, keyText, nas);
+      }
     }
     // None alive: zombies, then the dead (a mark is a hint until the probes say otherwise).
     if (order.length === 0) order = this.health.lastResort(pool.servers, kind);
