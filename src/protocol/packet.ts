@@ -401,7 +401,7 @@ function encodeRelayedReply(request: Packet, code: number, attributes: RelayedAt
     for (let i = 22; i < 38; i++) buf[i] = 0;
     pos = 38;
   }
-  const end = raw.readUInt16BE(2);
+  const end = (raw[2] << 8) | raw[3];
   for (let p = 20; p < end; p += raw[p + 1]) {
     if (raw[p] !== PROXY_STATE) continue;
     const l = raw[p + 1];

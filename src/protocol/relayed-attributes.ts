@@ -15,6 +15,11 @@ const MESSAGE_AUTHENTICATOR = 80;
 const FIRST_EXTENDED = 241;
 const LAST_EXTENDED = 246;
 
+/** The Length field of a packet's bytes (a read of two bytes: Buffer#readUInt16BE checks more). */
+export function lengthOf(packet: Uint8Array): number {
+  return (packet[2] << 8) | packet[3];
+}
+
 /** Whether a definition, or any below it (TLV children, extended children), hides its value. */
 function hides(def: AttributeDef): boolean {
   if (def.flags.encrypt !== 0) return true;
@@ -100,7 +105,7 @@ export class RelayedAttributes implements Iterable<AttributePair> {
   /** Whether an EAP-Message is among them (the reply then carries Message-Authenticator, RFC 3579 §3.2). */
   get hasEapMessage(): boolean {
     const raw = this.raw;
-    const end = raw.readUInt16BE(2);
+    const end = lengthOf(raw);
     for (let p = 20; p < end; p += raw[p + 1]) if (raw[p] === EAP_MESSAGE) return true;
     return false;
   }
@@ -111,7 +116,7 @@ export class RelayedAttributes implements Iterable<AttributePair> {
    */
   writeTo(out: Uint8Array, pos: number, limit: number): number {
     const raw = this.raw;
-    const end = raw.readUInt16BE(2);
+    const end = lengthOf(raw);
     for (let p = 20; p < end; ) {
       const t = raw[p];
       const l = raw[p + 1];
