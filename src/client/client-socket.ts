@@ -63,9 +63,17 @@ export class ClientSocket implements ClientChannel, ConnectionEvents {
     this.address = destination.address as string;
     this.port = destination.port;
     this.idleSince = performance.now();
-    // Sends made before the bind completes wait for it.
+    // Sends made before the bind completes wait for it. A pool server's socket is connected: the
+    // kernel keeps its route, dgram skips its address handling on every send, and datagrams from
+    // elsewhere never arrive (a proxy sends to its home servers thousands of times a second).
     this.connection = new DatagramConnection(
-      { address: this.address, port: this.port, family: destination.family, localAddress },
+      {
+        address: this.address,
+        port: this.port,
+        family: destination.family,
+        localAddress,
+        connected: destination.pooled,
+      },
       this,
     );
   }

@@ -93,7 +93,10 @@ export interface RadiusClientOptions {
   localAddress?: string;
   /** Told of socket errors (a failed bind, failed sends) and of failed host lookups; default none. */
   logger?: Logger;
-  /** A failover pool: requests without `remoteHost`/`remotePort` go to these servers. */
+  /**
+   * A failover pool: requests without `remoteHost`/`remotePort` go to these servers. Their UDP
+   * sockets are connected (the kernel delivers only the server's datagrams, and keeps the route).
+   */
   servers?: readonly ServerConfig[];
   /** How the pool picks a server; default 'ordered'. */
   failover?: FailoverPolicy;
@@ -163,6 +166,10 @@ export type { SendResult };
 const NO_OPTIONS: SendOptions = {};
 const DEFAULT_DECODE: DecodeOptions = {};
 const STRICT_DECODE: DecodeOptions = { requireMessageAuthenticator: true };
+// A datagram's buffer is the reply's own: its attributes may be decoded when first read (a proxy
+// relaying the reply as bytes never reads them).
+const DEFERRED_DECODE: DecodeOptions = { deferAttributes: true };
+const STRICT_DEFERRED_DECODE: DecodeOptions = { requireMessageAuthenticator: true, deferAttributes: true };
 const ACCT_DELAY_TIME = 41;
 const NAS_IP_ADDRESS = 4;
 const NAS_IDENTIFIER = 32;
@@ -381,9 +388,32 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
    * Replies that do not verify are ignored and counted.
    */
   sendPacket(request: Packet, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
-    if (this.isClosed) return Promise.reject(new RadiusClosedError('client closed'));
+    return new Promise<SendResult>((resolve, reject) =>
+      this.sendPacketWith(request, options, resolve, reject),
+    );
+  }
+
+  /**
+   * sendPacket with callbacks instead of a promise, for engines layered on the client (a proxy
+   * forwarding thousands of requests a second): exactly one of `onReply` and `onError` is called,
+   * with what sendPacket would resolve or reject with, possibly before this call returns. A
+   * callback must not throw.
+   */
+  sendPacketWith(
+    request: Packet,
+    options: SendOptions,
+    onReply: (result: SendResult) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    if (this.isClosed) {
+      onError(new RadiusClosedError('client closed'));
+      return;
+    }
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new RadiusAbortError({ cause: signal.reason }));
+    if (signal?.aborted) {
+      onError(new RadiusAbortError({ cause: signal.reason }));
+      return;
+    }
     let dest: Destination;
     let timers = this.timers;
     let attempts = this.retries + 1;
@@ -403,25 +433,24 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
         attempts = checkRetries(options.retries, 'retries', 'sendPacket options') + 1;
       dest = this.route(request.code, options);
     } catch (err) {
-      return Promise.reject(err);
+      onError(err);
+      return;
     }
     if (this.queuedFor(dest) >= this.maxQueued && this.mustWait(dest)) {
       this.stats.queueFull++;
-      return Promise.reject(new RadiusQueueFullError(dest.label, this.maxQueued));
+      onError(new RadiusQueueFullError(dest.label, this.maxQueued));
+      return;
     }
     this.addNasIdentifier(request);
     const pooled = dest.pooled && options.server === undefined;
     const req = new PendingRequest(this, request, timers, attempts, pooled, false, signal);
-    const promise = new Promise<SendResult>((resolve, reject) => {
-      req.resolve = resolve;
-      req.reject = reject;
-    });
+    req.resolve = onReply;
+    req.reject = onError;
     this.stats.requests++;
     if (this.stats.pending++ === 0) this.scheduler.setKeepAlive(true);
     if (signal !== undefined) signal.addEventListener('abort', req, { once: true });
     req.serverStart = performance.now();
     this.dispatch(req, dest);
-    return promise;
   }
 
   /** Closes every socket, stops probes, and rejects every pending call with RadiusClosedError. */
@@ -504,7 +533,14 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     const strict = access && (this.strictAccess || (this.autoAccess && this.signedBy.has(signedKey)));
     let response: Packet;
     try {
-      response = decodeResponse(req.secret as Buffer, data, packet, strict ? STRICT_DECODE : DEFAULT_DECODE);
+      const options = sock.stream
+        ? strict
+          ? STRICT_DECODE
+          : DEFAULT_DECODE
+        : strict
+          ? STRICT_DEFERRED_DECODE
+          : DEFERRED_DECODE;
+      response = decodeResponse(req.secret as Buffer, data, packet, options);
     } catch (err) {
       if (err instanceof AuthenticatorError) invalid.badAuthenticator++;
       else invalid.malformed++;

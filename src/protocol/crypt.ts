@@ -122,6 +122,41 @@ export function revealUserPasswordInto(
   return n;
 }
 
+const plainBlock = new Uint8Array(16);
+
+/**
+ * Moves a User-Password from one hop to the next (RFC 2865 §5.2, a proxy's duty): the value hidden
+ * in `data[start, end)` with `fromSecret` and `fromAuth` is written to `out[at, at + end - start)`
+ * hidden with `toSecret` and `toAuth`, padding and all, without the plaintext leaving a 16-byte
+ * scratch (wiped after). The length must be a multiple of 16 up to 128 (MalformedPacketError).
+ */
+export function rehideUserPasswordInto(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  fromSecret: Uint8Array,
+  fromAuth: Uint8Array,
+  toSecret: Uint8Array,
+  toAuth: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): void {
+  const len = end - start;
+  if (len <= 0 || len % 16 !== 0 || len > MAX_PASSWORD_LENGTH)
+    throw new MalformedPacketError(`User-Password length ${len} is not a multiple of 16 up to 128`);
+  if (at + len > out.length) throw new RangeError('User-Password: buffer too short');
+  for (let i = 0; i < len; i += 16) {
+    // p(i) = c(i) xor MD5(fromSecret + c(i-1)); then c'(i) = p(i) xor MD5(toSecret + c'(i-1)).
+    if (i === 0) chainHash(fromSecret, fromAuth, 0, fromAuth.length);
+    else chainHash(fromSecret, data, start + i - 16, start + i);
+    for (let j = 0; j < 16; j++) plainBlock[j] = data[start + i + j] ^ block[j];
+    if (i === 0) chainHash(toSecret, toAuth, 0, toAuth.length);
+    else chainHash(toSecret, out, at + i - 16, at + i);
+    for (let j = 0; j < 16; j++) out[at + i + j] = plainBlock[j] ^ block[j];
+  }
+  plainBlock.fill(0);
+}
+
 /**
  * Salt-encrypts a value (RFC 2868 §3.5, also RFC 2548 §2.4.2 for MS-MPPE keys): a fresh salt
  * with the high bit set, then a length byte, the value and NUL padding, chained like User-Password.

@@ -254,10 +254,12 @@ export class RawAttributes {
   /** Whether an attribute of top-level type `type` is present; undefined when only a full decode can tell. */
   hasType(dict: Dictionary, type: number): boolean | undefined {
     const def = dict.standard[type];
-    if (def !== undefined && !isPlainTopLevel(dict, def)) return undefined;
+    const plain = def === undefined || isPlainTopLevel(dict, def);
     const buf = this.buf;
     for (let p = this.start; p < this.end; p += buf[p + 1])
-      if (buf[p] === type && !skippedEmpty(type, buf[p + 1])) return true;
+      if (buf[p] === type && !skippedEmpty(type, buf[p + 1])) return plain ? true : undefined;
+    // A top-level entry of type N only ever comes from a wire attribute of type N (EAP-Message, say,
+    // which is never deferred when present): absent from the bytes, absent from the set.
     return false;
   }
 

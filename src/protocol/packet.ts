@@ -1,7 +1,12 @@
 import type { AttributeDef } from '../dictionary/definitions.js';
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
 import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
-import { AuthenticatorError, InvalidValueError, MalformedPacketError } from '../errors.js';
+import {
+  AuthenticatorError,
+  InvalidValueError,
+  MalformedPacketError,
+  PacketTooLargeError,
+} from '../errors.js';
 import {
   type AttributeEntry,
   type AttributePair,
@@ -45,6 +50,7 @@ import {
   RawAttributes,
 } from './decode-attributes.js';
 import { AttributeWriter, MAX_PACKET_LENGTH } from './encode-attributes.js';
+import { RelayedAttributes } from './relayed-attributes.js';
 import { HashScratch } from './md5.js';
 import { randomByte, randomBytesPooled } from './random.js';
 
@@ -350,6 +356,8 @@ export function encodeReply(request: Packet, code: number, attributes?: ReplyAtt
   const id = request.identifier;
   if (!Number.isInteger(id) || id < 0 || id > 255)
     throw new InvalidValueError('Identifier', `${id} is not 0..255`);
+  if (attributes instanceof RelayedAttributes && request.token === undefined && request.raw !== undefined)
+    return encodeRelayedReply(request, code, attributes);
   let entries = NO_ENTRIES;
   const noPairs = attributes === undefined || (Array.isArray(attributes) && attributes.length === 0);
   if (!noPairs || hasProxyState(request)) {
@@ -368,6 +376,53 @@ export function encodeReply(request: Packet, code: number, attributes?: ReplyAtt
     request.authenticator,
     request.authenticator,
   );
+}
+
+/**
+ * encodeReply for attributes relayed as bytes (a proxy's reply to the NAS): the same bytes the
+ * decoded attributes would encode to, Message-Authenticator first, then the request's Proxy-States
+ * copied as they came (RFC 2865 §5.33), then the relayed attributes.
+ */
+function encodeRelayedReply(request: Packet, code: number, attributes: RelayedAttributes): Buffer {
+  const buf = scratch;
+  const raw = request.raw as Buffer;
+  const wantMA =
+    code === ACCESS_ACCEPT ||
+    code === ACCESS_REJECT ||
+    code === ACCESS_CHALLENGE ||
+    request.code === STATUS_SERVER ||
+    attributes.hasEapMessage;
+  buf[0] = code;
+  buf[1] = request.identifier;
+  let pos = 20;
+  if (wantMA) {
+    buf[20] = MESSAGE_AUTHENTICATOR;
+    buf[21] = 18;
+    for (let i = 22; i < 38; i++) buf[i] = 0;
+    pos = 38;
+  }
+  const end = (raw[2] << 8) | raw[3];
+  for (let p = 20; p < end; p += raw[p + 1]) {
+    if (raw[p] !== PROXY_STATE) continue;
+    const l = raw[p + 1];
+    if (pos + l > MAX_PACKET_LENGTH)
+      throw new PacketTooLargeError(`packet would exceed ${MAX_PACKET_LENGTH} bytes`);
+    for (let i = 0; i < l; i++) buf[pos + i] = raw[p + i];
+    pos += l;
+  }
+  pos = attributes.writeTo(buf, pos, MAX_PACKET_LENGTH);
+  if (pos < 0) throw new PacketTooLargeError(`packet would exceed ${MAX_PACKET_LENGTH} bytes`);
+  const len = pos;
+  buf[2] = len >>> 8;
+  buf[3] = len;
+  const authField = request.authenticator;
+  for (let i = 0; i < 16; i++) buf[4 + i] = authField[i];
+  const secret = request.secret;
+  if (!signInScratch(hashScratch, len, wantMA ? 22 : -1, secret, true)) {
+    if (wantMA) messageAuthenticatorInto(buf, len, 22, authField, secret, buf, 22);
+    signPacket(buf, len, authField, secret);
+  }
+  return copyOf(buf, len);
 }
 
 function isProxyState(def: AttributeDef): boolean {
@@ -659,10 +714,12 @@ export function decodeResponse(
     request,
   });
   packet.authenticator = copy16(data, 4);
-  decodeAttributes(data, 20, length, packet.attributes, {
-    secret: key,
-    authenticator: request.authenticator,
-  });
+  const ctx: CryptContext = { secret: key, authenticator: request.authenticator };
+  // As for requests: deferred only where the decode cannot fail later (a proxy relaying the reply
+  // as bytes then never decodes it).
+  if (options.deferAttributes === true && attributesDecodable(packet.dictionary, data, 20, length))
+    packet.attributes.deferDecode(new RawAttributes(data, 20, length, ctx));
+  else decodeAttributes(data, 20, length, packet.attributes, ctx);
   packet.raw = data.length === length ? data : data.subarray(0, length);
   return packet;
 }
@@ -708,7 +765,6 @@ function copy16(data: Buffer, at: number): Buffer {
 }
 
 function requestHasEap(request: Packet): boolean {
-  for (const e of request.attributes.entries)
-    if (e.def.number === EAP_MESSAGE && !e.def.parent && !e.def.vendor) return true;
-  return false;
+  // On a received request still in bytes, a scan of them (no decode).
+  return request.attributes.hasType(EAP_MESSAGE);
 }

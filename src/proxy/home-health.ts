@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ServiceKind } from '../client/destination.js';
 import { Fifo } from '../client/destination.js';
-import type { RadiusClient, SendResult } from '../client/radius-client.js';
+import type { RadiusClient, SendOptions, SendResult } from '../client/radius-client.js';
 import type { ClientTransport } from '../client/stream-connection.js';
 import { ConfigError, RadiusQueueFullError, RadiusTimeoutError } from '../errors.js';
 import { type Packet, StatusServer } from '../protocol/packet.js';
@@ -93,6 +93,8 @@ interface ServerWindow {
 
 interface ServerEntry {
   server: HealthServer;
+  /** What every request to it is sent with (one object, not one per request). */
+  sendOptions: SendOptions;
   window: ServerWindow;
   ports: Record<ServiceKind, PortHealth>;
 }
@@ -161,6 +163,7 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
       });
       this.entries.set(s.name, {
         server: s,
+        sendOptions: { server: s.name },
         window: { inFlight: 0, size: s.window, waiting: new Fifo() },
         ports: { auth: port('auth'), acct: port('acct'), coa: port('coa') },
       });
@@ -217,30 +220,71 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
    * and keeps its health from the outcome. Rejects as `RadiusClient.sendPacket` does, or with
    * RadiusQueueFullError when too many requests already wait for the server's window.
    */
-  async send(server: string, kind: ServiceKind, packet: Packet): Promise<SendResult> {
+  send(server: string, kind: ServiceKind, packet: Packet): Promise<SendResult> {
+    return new Promise((resolve, reject) => this.sendWith(server, kind, packet, resolve, reject));
+  }
+
+  /**
+   * `send` with callbacks (the proxy's per-request path: no promise per hop): exactly one of
+   * `onReply` and `onError` is called, possibly before this call returns. They must not throw.
+   */
+  sendWith(
+    server: string,
+    kind: ServiceKind,
+    packet: Packet,
+    onReply: (result: SendResult) => void,
+    onError: (error: unknown) => void,
+  ): void {
     const e = this.entries.get(server);
-    if (e === undefined) return this.client.sendPacket(packet, { server });
+    if (e === undefined) {
+      this.client.sendPacketWith(packet, { server }, onReply, onError);
+      return;
+    }
     const w = e.window;
     if (w.inFlight < w.size) w.inFlight++;
     else {
-      if (w.waiting.size >= MAX_WAITING) throw new RadiusQueueFullError(server, MAX_WAITING);
-      // The place is handed over by the request that frees it (below): inFlight stays as it is.
-      await new Promise<void>((resolve) => w.waiting.push(resolve));
+      if (w.waiting.size >= MAX_WAITING) {
+        onError(new RadiusQueueFullError(server, MAX_WAITING));
+        return;
+      }
+      // The place is handed over by the request that frees it (release): inFlight stays as it is.
+      w.waiting.push(() => this.dispatch(e, kind, packet, onReply, onError));
+      return;
     }
+    this.dispatch(e, kind, packet, onReply, onError);
+  }
+
+  private dispatch(
+    e: ServerEntry,
+    kind: ServiceKind,
+    packet: Packet,
+    onReply: (result: SendResult) => void,
+    onError: (error: unknown) => void,
+  ): void {
     const sentAt = performance.now();
-    try {
-      const result = await this.client.sendPacket(packet, { server });
-      this.record(server, kind, true, sentAt);
-      return result;
-    } catch (err) {
-      // attempts 0: never sent (the client's own window was full), which says nothing of the server.
-      if (err instanceof RadiusTimeoutError && err.attempts > 0) this.record(server, kind, false, sentAt);
-      throw err;
-    } finally {
-      const next = w.waiting.shift();
-      if (next !== undefined) next();
-      else w.inFlight--;
-    }
+    const port = e.ports[kind];
+    this.client.sendPacketWith(
+      packet,
+      e.sendOptions,
+      (result) => {
+        this.recordPort(port, true, sentAt);
+        this.release(e.window);
+        onReply(result);
+      },
+      (err) => {
+        // attempts 0: never sent (the client's own window was full), which says nothing of the server.
+        if (err instanceof RadiusTimeoutError && err.attempts > 0) this.recordPort(port, false, sentAt);
+        this.release(e.window);
+        onError(err);
+      },
+    );
+  }
+
+  /** A request left the server's window: its place goes to the next waiting one, if any. */
+  private release(w: ServerWindow): void {
+    const next = w.waiting.shift();
+    if (next !== undefined) next();
+    else w.inFlight--;
   }
 
   /**
@@ -249,7 +293,10 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
    */
   record(server: string, kind: ServiceKind, answered: boolean, sentAt: number): void {
     const p = this.entries.get(server)?.ports[kind];
-    if (p === undefined) return;
+    if (p !== undefined) this.recordPort(p, answered, sentAt);
+  }
+
+  private recordPort(p: PortHealth, answered: boolean, sentAt: number): void {
     if (!answered) {
       this.unanswered(p, sentAt);
       return;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RadiusClient } from '../client/radius-client.js';
+import { RadiusClient, type SendResult } from '../client/radius-client.js';
 import { RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
 import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
 import type { ServiceKind } from '../client/destination.js';
@@ -13,8 +13,14 @@ import {
   COA_REQUEST,
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
-import { createPacket, decodeRequest, type Packet } from '../protocol/packet.js';
-import { isStandard, relayedAttributes } from '../protocol/relay.js';
+import { decodeRequest, type Packet } from '../protocol/packet.js';
+import {
+  isStandard,
+  RelayedRequest,
+  rebuildRequest,
+  relayableRequest,
+  relayedAttributes,
+} from '../protocol/relay.js';
 import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
@@ -121,20 +127,9 @@ export interface ForwardOptions {
   userName?: string;
 }
 
-/** A request to be forwarded and the route chosen for it. */
-interface Route {
-  pool: HomePool;
-  match: RealmMatch | undefined;
-  userName: string | undefined;
-}
-
 const PROXY_STATE = 33;
-const MESSAGE_AUTHENTICATOR = 80;
-const USER_NAME = 1;
 const STATE = 24;
 const EAP_MESSAGE = 79;
-const CHAP_PASSWORD = 3;
-const CHAP_CHALLENGE = 60;
 /** Marks our Proxy-State values; followed by this process's 8-byte instance id and a counter. */
 const MAGIC = Buffer.from('aior', 'latin1');
 /** The key queued requests are encoded with: they are only ever read back by this process. */
@@ -355,7 +350,19 @@ export class RadiusProxy {
     await queue?.close();
   }
 
-  private async forwardMatched(
+  private forwardMatched(
+    context: RequestContext,
+    match: RealmMatch | undefined,
+    options: ForwardOptions,
+  ): Promise<HandlerResult<number | null>> {
+    try {
+      return this.startForward(context, match, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private startForward(
     context: RequestContext,
     match: RealmMatch | undefined,
     options: ForwardOptions,
@@ -368,17 +375,17 @@ export class RadiusProxy {
     const isAuth = request.code === ACCESS_REQUEST;
     if (this.isLoop(request)) {
       this.options.logger?.warn({ remote: context.remote.address }, 'proxy loop: request dropped');
-      if (isAuth) return [[], ACCESS_REJECT];
+      if (isAuth) return Promise.resolve([[], ACCESS_REJECT]);
       throw new ProxyLoopError();
     }
-    const route: Route = { pool, match, userName: options.userName ?? match?.userName };
+    const userName = options.userName ?? match?.userName;
     if (
       match !== undefined &&
       options.userName === undefined &&
       (match.realm.strip ?? true) &&
       match.written !== undefined &&
-      request.attributes.hasType(EAP_MESSAGE) &&
-      !this.warnedStrip.has(match.realm.name)
+      !this.warnedStrip.has(match.realm.name) &&
+      request.attributes.hasType(EAP_MESSAGE)
     ) {
       // The EAP identity inside EAP-Message keeps the realm; FreeRADIUS rejects the mismatch.
       this.warnedStrip.add(match.realm.name);
@@ -387,39 +394,65 @@ export class RadiusProxy {
         'EAP through a realm that strips User-Name: home servers that compare it with the EAP identity will fail',
       );
     }
-    if (request.code === ACCOUNTING_REQUEST && this.queue !== undefined) {
-      const queued = this.rebuild(request, route.userName, undefined);
-      queued.secret = QUEUE_KEY;
-      const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
-      // RFC 2866 §2: the NAS hears back only once the request is durably queued.
-      await this.queue.enqueue(context.remote.address, key, pool.name, queued.encode());
-      return [[], null];
-    }
+    if (request.code === ACCOUNTING_REQUEST && this.queue !== undefined)
+      return this.enqueue(request, userName, pool, context.remote.address);
     const ours = this.nextProxyState();
-    const out = this.rebuild(request, route.userName, ours);
+    // Access-Requests with nothing hidden but User-Password go as bytes (no decode, no re-encode).
+    const out = relayableRequest(request, userName)
+      ? new RelayedRequest(request, userName, ours)
+      : rebuildRequest(request, userName, ours);
     const kind = kindOf(request.code);
     const candidates = this.candidates(pool, kind, request, context.remote.address);
-    // Made only when needed: an error's stack trace costs more than the rest of a forward.
-    let lastError: unknown;
-    for (const server of candidates) {
-      let reply: Packet;
-      try {
-        [reply] = await this.health.send(server, kind, out);
-      } catch (err) {
-        lastError = err;
-        continue;
-      }
-      if (reply.code === ACCESS_CHALLENGE) this.pin(reply, server);
-      return [this.replyAttributes(reply, request, ours, match), isAuth ? reply.code : null];
-    }
-    lastError ??= new ProxyRouteError(`no home server in pool ${pool.name}`);
-    this.options.logger?.warn(
-      { pool: pool.name, error: (lastError as Error).message },
-      'no home server answered',
-    );
-    if (isAuth && (this.options.noResponse ?? 'reject') === 'reject') return [[], ACCESS_REJECT];
-    throw lastError;
+    // One promise per forwarded request: the hops report through callbacks (HomeForward).
+    return new Promise((resolve, reject) => {
+      new HomeForward(
+        this.hop,
+        candidates,
+        kind,
+        out,
+        request,
+        ours,
+        match,
+        pool.name,
+        resolve,
+        reject,
+      ).next();
+    });
   }
+
+  /** RFC 2866 §2: the NAS hears back only once the request is durably queued. */
+  private async enqueue(
+    request: Packet,
+    userName: string | undefined,
+    pool: HomePool,
+    nas: string,
+  ): Promise<HandlerResult<null>> {
+    const queued = rebuildRequest(request, userName, undefined);
+    queued.secret = QUEUE_KEY;
+    const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
+    await (this.queue as AccountingQueue).enqueue(nas, key, pool.name, queued.encode());
+    return [[], null];
+  }
+
+  /** What a HomeForward asks of its proxy. */
+  private readonly hop: ForwardHost = {
+    send: (server, kind, packet, onReply, onError) =>
+      this.health.sendWith(server, kind, packet, onReply, onError),
+    answer: (f, reply, server) => {
+      if (reply.code === ACCESS_CHALLENGE) this.pin(reply, server);
+      return [
+        this.replyAttributes(reply, f.request, f.ours, f.match),
+        f.request.code === ACCESS_REQUEST ? reply.code : null,
+      ];
+    },
+    unanswered: (f, lastError) => {
+      const error = lastError ?? new ProxyRouteError(`no home server in pool ${f.pool}`);
+      this.options.logger?.warn({ pool: f.pool, error: (error as Error).message }, 'no home server answered');
+      if (f.request.code === ACCESS_REQUEST && (this.options.noResponse ?? 'reject') === 'reject')
+        return [[], ACCESS_REJECT];
+      throw error;
+    },
+  };
 
   /**
    * Forwards a CoA-Request or Disconnect-Request from a home server acting as DAS to the NAS that
@@ -432,7 +465,7 @@ export class RadiusProxy {
   async forwardToNas(request: Packet, nas: NasTarget): Promise<[ReplyAttributes, number]> {
     if (this.isLoop(request)) throw new ProxyLoopError();
     const ours = this.nextProxyState();
-    const out = this.rebuild(request, undefined, ours);
+    const out = rebuildRequest(request, undefined, ours);
     out.secret = typeof nas.secret === 'string' ? Buffer.from(nas.secret, 'utf8') : nas.secret;
     const [reply] = await this.client.sendPacket(out, { remoteHost: nas.host, remotePort: nas.port ?? 3799 });
     return [this.replyAttributes(reply, request, ours, undefined), reply.code];
@@ -448,7 +481,7 @@ export class RadiusProxy {
     if (pool === undefined) return; // A pool removed from the configuration: nowhere to go.
     const queued = decodeRequest(QUEUE_KEY, item.packet);
     const build = (): Packet => {
-      const out = this.rebuild(queued, undefined, this.nextProxyState());
+      const out = rebuildRequest(queued, undefined, this.nextProxyState());
       // RFC 2866 §5.2: Acct-Delay-Time counts the time the record waited here too.
       const waited = Math.floor((Date.now() - item.queuedAt) / 1000);
       if (waited > 0) {
@@ -494,12 +527,14 @@ export class RadiusProxy {
     const keyValue = pool.balance === 'keyed' ? request.get(pool.key) : undefined;
     const keyText = keyValue === undefined ? undefined : String(keyValue);
     let order = pool.order(kind, alive, keyText, nas);
-    const seen = new Set<string>([pool.name]);
-    let p: HomePool | undefined = pool;
-    while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
-      seen.add(p.fallback);
-      p = this.pools.get(p.fallback);
-      if (p) order = p.order(kind, alive, keyText, nas);
+    if (order.length === 0 && pool.fallback !== undefined) {
+      const seen = new Set<string>([pool.name]);
+      let p: HomePool | undefined = pool;
+      while (order.length === 0 && p?.fallback !== undefined && !seen.has(p.fallback)) {
+        seen.add(p.fallback);
+        p = this.pools.get(p.fallback);
+        if (p) order = p.order(kind, alive, keyText, nas);
+      }
     }
     // None alive: zombies, then the dead (a mark is a hint until the probes say otherwise).
     if (order.length === 0) order = this.health.lastResort(pool.servers, kind);
@@ -545,36 +580,6 @@ export class RadiusProxy {
   }
 
   /**
-   * The request for the next hop: the same attributes in order (values decoded with the NAS's
-   * secret, encoded again with the home server's: RFC 2865 §5.2, RFC 2868 §3.5, RFC 2548 §2.4),
-   * a new User-Name when the realm strips, no Message-Authenticator (computed anew for this hop,
-   * RFC 3579 §3.2), and our Proxy-State last (RFC 2865 §5.33).
-   */
-  private rebuild(request: Packet, userName: string | undefined, ours: Buffer | undefined): Packet {
-    // The client signs with the home server's secret; the NAS's stands in until then.
-    const out = createPacket(request.code, request.secret, { dictionary: request.dictionary });
-    const set = out.attributes;
-    let hasChap = false;
-    let hasChallenge = false;
-    for (const e of request.attributes.entries) {
-      const def = e.def;
-      if (isStandard(def, MESSAGE_AUTHENTICATOR)) continue;
-      if (isStandard(def, USER_NAME) && userName !== undefined) {
-        set.push(def, userName);
-        continue;
-      }
-      if (isStandard(def, CHAP_PASSWORD)) hasChap = true;
-      else if (isStandard(def, CHAP_CHALLENGE)) hasChallenge = true;
-      set.push(def, e.value, e.tag);
-    }
-    // RFC 2865 §2.2: without CHAP-Challenge the Request Authenticator is the challenge, and the
-    // next hop's authenticator differs: carry the NAS's as CHAP-Challenge.
-    if (hasChap && !hasChallenge) set.add('CHAP-Challenge', request.authenticator);
-    if (ours !== undefined) set.add('Proxy-State', ours);
-    return out;
-  }
-
-  /**
    * The home server's reply attributes for the NAS: all Proxy-States dropped (the NAS's own come
    * back from the request, in order, when the reply is encoded; ours must be the last one) and
    * Message-Authenticator dropped (computed anew with the NAS's secret). Hidden values were
@@ -593,4 +598,67 @@ export class RadiusProxy {
       this.options.logger?.debug({ code: reply.code }, 'home server reply without our Proxy-State last');
     return attributes;
   }
+}
+
+/** What a HomeForward needs of its RadiusProxy. */
+interface ForwardHost {
+  send(
+    server: string,
+    kind: ServiceKind,
+    packet: Packet,
+    onReply: (result: SendResult) => void,
+    onError: (error: unknown) => void,
+  ): void;
+  /** The handler's answer for a home server's reply; may throw (a filterReply hook). */
+  answer(f: HomeForward, reply: Packet, server: string): HandlerResult<number | null>;
+  /** The handler's answer when no candidate answered; throws to send nothing. */
+  unanswered(f: HomeForward, lastError: unknown): HandlerResult<number | null>;
+}
+
+/**
+ * One forwarded request on its way through the candidate home servers, in order, until one
+ * answers. Callbacks rather than promises: this is the per-request path of a proxy.
+ */
+class HomeForward {
+  private index = 0;
+  private lastError: unknown = undefined;
+
+  constructor(
+    private readonly host: ForwardHost,
+    private readonly candidates: readonly string[],
+    private readonly kind: ServiceKind,
+    private readonly out: Packet,
+    readonly request: Packet,
+    readonly ours: Buffer,
+    readonly match: RealmMatch | undefined,
+    readonly pool: string,
+    private readonly resolve: (result: HandlerResult<number | null>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** Sends to the next candidate, or settles with what the NAS gets when none answered. */
+  next(): void {
+    if (this.index < this.candidates.length) {
+      this.host.send(this.candidates[this.index++], this.kind, this.out, this.onReply, this.onError);
+      return;
+    }
+    try {
+      this.resolve(this.host.unanswered(this, this.lastError));
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
+  private readonly onReply = (result: SendResult): void => {
+    try {
+      this.resolve(this.host.answer(this, result[0], this.candidates[this.index - 1]));
+    } catch (err) {
+      this.reject(err);
+    }
+  };
+
+  private readonly onError = (error: unknown): void => {
+    this.lastError = error;
+    this.next();
+  };
 }

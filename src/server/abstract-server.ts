@@ -441,7 +441,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       return this.handlerFailed(nas, err, remote);
     }
     if (r instanceof Promise) {
-      return this.timeBox(r).then(
+      return this.timeBoxThen(
+        r,
         (result) => this.answer(request, nas, isAuth, result, remote),
         (err: unknown) => this.handlerFailed(nas, err, remote),
       );

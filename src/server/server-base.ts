@@ -15,6 +15,7 @@ import {
   type TlsListenerOptions,
 } from '../transport/stream-listener.js';
 import { DropLog } from '../pipeline/drop-log.js';
+import { HandlerDeadlines } from './handler-deadlines.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
   PeriodicRunner,
@@ -56,7 +57,32 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
   /** Read on every datagram: anything but 'running' drops it. */
   protected state: ServerState = 'new';
   /** Requests whose handling waits for something; close() waits for them (bounded). */
-  protected readonly inFlight = new Set<Promise<void>>();
+  private working = 0;
+  /** Resolves close()'s wait once `working` is back to 0. */
+  private onIdle: (() => void) | undefined = undefined;
+  // Bound once: a request's handling is tracked without a closure or a promise chain of its own.
+  private readonly workDone = (): void => {
+    if (--this.working === 0 && this.onIdle !== undefined) {
+      const idle = this.onIdle;
+      this.onIdle = undefined;
+      idle();
+    }
+  };
+  private readonly workFailed = (e: unknown): void => {
+    try {
+      this.reportError(e);
+    } finally {
+      this.workDone();
+    }
+  };
+  /** Handler time limits: one timer for all (a timer per request costs more than a proxied request). */
+  private readonly deadlines = new HandlerDeadlines(
+    (what) =>
+      new RadiusError(
+        `${what} did not finish within ${this.options.handlerTimeout}s`,
+        'ERR_RADIUS_HANDLER_TIMEOUT',
+      ),
+  );
   /** Dropped requests, logged at warn with a hint, rate-limited per NAS and reason. */
   protected readonly drops = new DropLog(() => this.logger);
   private lastSocketErrorLog = -Infinity;
@@ -119,7 +145,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
 
   /** Requests being handled right now. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.working;
   }
 
   /** Binds the endpoints and starts periodic tasks; resolves with what was bound. */
@@ -180,7 +206,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     }
     this.state = 'closing';
     const waitMs = this.options.closeTimeout * 1000;
-    await settledWithin(this.inFlight, waitMs);
+    await this.idleWithin(waitMs);
     await this.periodic?.stop(waitMs);
     // The endpoints go last: replies of the handlers that finished above are still sent.
     await this.closeEndpoints();
@@ -253,10 +279,8 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
       return;
     }
     if (pending === undefined) return;
-    // What track() does, written out: this is the per-request path.
-    const p = pending.catch((e) => this.reportError(e));
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
+    this.working++;
+    pending.then(this.workDone, this.workFailed);
   }
 
   /** Opens a RADIUS/TCP listener (RFC 6613) handing its requests to `deliver`; resolves with its port. */
@@ -339,9 +363,24 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
 
   /** Counts a request's handling in flight until it settles; its failure goes to reportError. */
   protected track(work: Promise<void>): void {
-    const p = work.catch((e) => this.reportError(e));
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p));
+    this.working++;
+    work.then(this.workDone, this.workFailed);
+  }
+
+  /** Waits until no request is being handled, or `ms` has passed. */
+  private async idleWithin(ms: number): Promise<void> {
+    if (this.working === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        this.onIdle = resolve;
+      }),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.onIdle = undefined;
   }
 
   /**
@@ -350,22 +389,16 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
    * not hold a request forever either).
    */
   protected timeBox<T>(p: Promise<T>, what = 'handler'): Promise<T> {
-    const seconds = this.options.handlerTimeout;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new RadiusError(`${what} did not finish within ${seconds}s`, 'ERR_RADIUS_HANDLER_TIMEOUT'),
-            ),
-          seconds * 1000,
-        );
-        // A pending handler must not keep the process alive on its own.
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
+    return this.deadlines.race(p, this.options.handlerTimeout * 1000, what);
+  }
+
+  /** `timeBox(p).then(onValue, onError)` with one promise less (the per-request path of handlers). */
+  protected timeBoxThen<T, R>(
+    p: Promise<T>,
+    onValue: (value: T) => R,
+    onError: (error: unknown) => R,
+  ): Promise<R> {
+    return this.deadlines.settle(p, this.options.handlerTimeout * 1000, 'handler', onValue, onError);
   }
 
   private async closeEndpoints(): Promise<void> {
@@ -373,16 +406,4 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     this.endpoints = [];
     await Promise.allSettled(endpoints.map((ep) => ep.close()));
   }
-}
-
-/** Waits until every promise has settled, or `ms` has passed. */
-async function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled([...promises]),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }

@@ -656,3 +656,43 @@ describe('close and abort', () => {
     }
   });
 });
+
+describe('sendPacketWith (callbacks instead of a promise)', () => {
+  test('exactly one callback: the reply, a timeout, or a closed client', async () => {
+    const server = await TestServer.start();
+    const silent = await TestServer.start({ handler: () => null });
+    const client = new RadiusClient({ timeout: 0.05, retries: 0 });
+    try {
+      const calls: string[] = [];
+      const sent = (label: string, port: number) =>
+        new Promise<void>((done) =>
+          client.sendPacketWith(
+            accessRequest(label),
+            { remoteHost: '127.0.0.1', remotePort: port },
+            ([response, seconds]) => {
+              calls.push(`${label} ${response.get('Reply-Message')} ${typeof seconds}`);
+              done();
+            },
+            (error) => {
+              calls.push(`${label} ${(error as Error).constructor.name}`);
+              done();
+            },
+          ),
+        );
+      await Promise.all([sent('alice', server.port), sent('bob', silent.port)]);
+      client.close();
+      await sent('carol', server.port);
+      // Nothing more arrives later (no second callback for any of them).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(calls.sort(), [
+        'alice hello alice number',
+        'bob RadiusTimeoutError',
+        'carol RadiusClosedError',
+      ]);
+    } finally {
+      client.close();
+      server.close();
+      silent.close();
+    }
+  });
+});
