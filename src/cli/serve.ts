@@ -337,18 +337,16 @@ export class ConfiguredServer extends AbstractRadiusServer {
     attributes: AttributesSet,
     context: RequestContext,
   ): HandlerResult<number> | Promise<HandlerResult<number>> {
+    const metrics = this.metrics;
+    // A proxied realm goes to its pool, EAP included; the rest is answered here.
+    const decide = () =>
+      this.proxy ? this.proxy.handleAuth(attributes, context, this.local) : this.local(attributes, context);
+    if (metrics === undefined) return decide();
     const t0 = performance.now();
-    const done = () => this.metrics?.latency.record('auth', (performance.now() - t0) / 1000);
+    const done = () => metrics.latency.record('auth', (performance.now() - t0) / 1000);
     let result: HandlerResult<number> | Promise<HandlerResult<number>>;
     try {
-      // A proxied realm goes to its pool, EAP included; the rest is answered here.
-      const proxy = this.proxy;
-      const match = proxy?.route(attributes);
-      if (proxy !== undefined && match?.pool !== undefined)
-        result = proxy.forward(context) as Promise<HandlerResult<number>>;
-      else if (this.eap && attributes.has('EAP-Message'))
-        result = this.decideEap(this.eap, attributes, context);
-      else result = this.decide(attributes, context);
+      result = decide();
     } catch (err) {
       done();
       throw err;
@@ -359,6 +357,15 @@ export class ConfiguredServer extends AbstractRadiusServer {
     done();
     return result;
   }
+
+  /** Access-Requests answered by this server (not a proxied realm). */
+  private readonly local = (
+    attributes: AttributesSet,
+    context: RequestContext,
+  ): HandlerResult<number> | Promise<HandlerResult<number>> =>
+    this.eap && attributes.has('EAP-Message')
+      ? this.decideEap(this.eap, attributes, context)
+      : this.decide(attributes, context);
 
   /** One EAP round; on success the user's check attributes apply and its reply attributes are added. */
   private async decideEap(
