@@ -284,6 +284,8 @@ export interface FreeradiusOptions {
   extraPreacct?: string;
   /** unlang inserted at the top of the default site's `accounting` section. */
   extraAccounting?: string;
+  /** unlang inserted in the `accounting` section right after `detail` (once the record is stored). */
+  afterDetail?: string;
   /** Module instances (configuration text), written to mods-enabled. */
   extraModules?: string;
   /** Replaces proxy.conf (home servers, pools, realms); `@DIR@` becomes the private directory. */
@@ -482,6 +484,13 @@ async function writeFreeradiusConfig(
   }
   if (opts.extraAccounting)
     siteText = insertAfter(siteText, /^accounting\s*\{/, opts.extraAccounting, sitePath);
+  if (opts.afterDetail) {
+    const at = siteText.search(/^accounting\s*\{/m);
+    const detail = /^\s*detail\s*$/m.exec(siteText.slice(at));
+    if (at < 0 || !detail) throw new Error(`${sitePath}: no detail in the accounting section`);
+    const end = at + detail.index + detail[0].length;
+    siteText = `${siteText.slice(0, end)}\n${opts.afterDetail}${siteText.slice(end)}`;
+  }
   await fs.writeFile(sitePath, siteText);
   if (opts.extraModules)
     await fs.writeFile(path.join(raddb, 'mods-enabled', 'aioradius-extra'), opts.extraModules);

@@ -23,7 +23,9 @@ const N = 10_000;
 /**
  * A duplicate cache for FreeRADIUS's accounting, which it lacks (RFC 5080 §2.2.2): an
  * Accounting-Request whose attributes (Proxy-State and Acct-Delay-Time included, so only a
- * byte-identical retransmission) were seen within the hour is answered without being recorded.
+ * byte-identical retransmission) were stored within the hour is answered without being recorded.
+ * The key is taken before preprocess adds Event-Timestamp (the time of arrival); the entry is made
+ * once detail has stored the record, so a record that failed to be stored is stored when resent.
  */
 const FREERADIUS_ACCT_DUPLICATE_CACHE = {
   extraModules: `cache acct_seen {
@@ -35,7 +37,6 @@ const FREERADIUS_ACCT_DUPLICATE_CACHE = {
 \t}
 }
 `,
-  // Taken before preprocess adds Event-Timestamp (the time of arrival) to the request.
   extraPreacct: `\tupdate control {
 \t\t&Tmp-String-8 := "%{md5:%{pairs:request:}}"
 \t}`,
@@ -50,8 +51,8 @@ const FREERADIUS_ACCT_DUPLICATE_CACHE = {
 \t}
 \tupdate control {
 \t\t&Cache-Status-Only !* ANY
-\t}
-\tacct_seen`,
+\t}`,
+  afterDetail: '\tacct_seen',
 };
 
 /** Acct-Session-Ids in a FreeRADIUS's detail files, in file order. */
