@@ -265,6 +265,20 @@ function wantsMessageAuthenticator(
 }
 
 /**
+ * Writes code and identifier, and a zeroed Message-Authenticator first when `wantMA` (RFC 3579
+ * §3.2: zeros while the HMAC is computed); returns where the next attribute goes.
+ */
+function startWire(buf: Buffer, code: number, identifier: number, wantMA: boolean): number {
+  buf[0] = code;
+  buf[1] = identifier;
+  if (!wantMA) return 20;
+  buf[20] = MESSAGE_AUTHENTICATOR;
+  buf[21] = 18;
+  for (let i = 22; i < 38; i++) buf[i] = 0;
+  return 38;
+}
+
+/**
  * The wire bytes of a packet: header, Message-Authenticator first when `wantMA`, the attributes,
  * hidden attributes and authenticators computed (RFC 2865 §3, RFC 2866 §3, RFC 3579 §3.2).
  * `requestAuth` is the authenticator of the request a reply answers (undefined for requests);
@@ -280,15 +294,7 @@ function encodeWire(
   ownAuth: Buffer,
 ): Buffer {
   const buf = scratch;
-  buf[0] = code;
-  buf[1] = identifier;
-  let pos = 20;
-  if (wantMA) {
-    buf[20] = MESSAGE_AUTHENTICATOR;
-    buf[21] = 18;
-    for (let i = 22; i < 38; i++) buf[i] = 0;
-    pos = 38;
-  }
+  let pos = startWire(buf, code, identifier, wantMA);
   // Hidden attributes use the Request Authenticator: the packet's own for Access-Request and
   // Status-Server, the request's for replies, and zeros for the other requests (RFC 5176 §3.5).
   // The same goes in the authenticator field while the authenticators are computed.
@@ -392,15 +398,7 @@ function encodeRelayedReply(request: Packet, code: number, attributes: RelayedAt
     code === ACCESS_CHALLENGE ||
     request.code === STATUS_SERVER ||
     attributes.hasEapMessage;
-  buf[0] = code;
-  buf[1] = request.identifier;
-  let pos = 20;
-  if (wantMA) {
-    buf[20] = MESSAGE_AUTHENTICATOR;
-    buf[21] = 18;
-    for (let i = 22; i < 38; i++) buf[i] = 0;
-    pos = 38;
-  }
+  let pos = startWire(buf, code, request.identifier, wantMA);
   const end = (raw[2] << 8) | raw[3];
   for (let p = 20; p < end; p += raw[p + 1]) {
     if (raw[p] !== PROXY_STATE) continue;

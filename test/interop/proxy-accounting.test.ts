@@ -76,6 +76,16 @@ async function until(check: () => boolean, ms: number): Promise<void> {
   for (let waited = 0; !check() && waited < ms; waited += 50) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** A NAS's bare UDP socket towards `port`: each datagram sent as given, the codes of the replies kept. */
+async function rawNas(port: number): Promise<{ send(b: Buffer): void; replies: number[]; close(): void }> {
+  const sock = createSocket('udp4');
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  const replies: number[] = [];
+  sock.on('message', (m) => replies.push(m[1]));
+  return { send: (b) => sock.send(b, port, '127.0.0.1'), replies, close: () => sock.close() };
+}
+
 /** Whether a process is still there (signal 0 checks without sending anything). */
 function running(pid: number): boolean {
   try {
@@ -314,25 +324,22 @@ test('FreeRADIUS 3.2 keeps answered Accounting-Requests no longer than it takes 
   // retransmission of an answered Accounting-Request from a cache (its process.c skips cleanup_delay
   // for accounting), so it records it again. An Access-Request would be answered from cache.
   const home = await startFreeradius({ secret: HOME_SECRET });
-  const sock = createSocket('udp4');
-  sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
+  const nas = await rawNas(home.acctPort);
+  const { replies } = nas;
   try {
-    const replies: number[] = [];
-    sock.on('message', (m) => replies.push(m[1]));
     const later = new AccountingRequest(HOME_SECRET)
       .addAttributes(['User-Name', 'u'], ['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 'later'])
       .encode();
-    sock.send(later, home.acctPort, '127.0.0.1');
+    nas.send(later);
     await until(() => replies.length >= 1, 5000);
     await new Promise((r) => setTimeout(r, 2000));
-    sock.send(later, home.acctPort, '127.0.0.1');
+    nas.send(later);
     await until(() => replies.length >= 2, 5000);
     await until(() => detailSessions(home).length >= 2, 3000);
     const counts = detailSessions(home).filter((id) => id === 'later').length;
     assert.equal(counts, 2, 'the same bytes two seconds after the answer are recorded again');
   } finally {
-    sock.close();
+    nas.close();
     await home.stop();
   }
 });
@@ -341,12 +348,9 @@ test('FreeRADIUS with the duplicate cache: the same bytes are answered again but
   skip: skipUnless('freeradius'),
 }, async () => {
   const home = await startFreeradius({ secret: HOME_SECRET, ...FREERADIUS_ACCT_DUPLICATE_CACHE });
-  const sock = createSocket('udp4');
-  sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
+  const nas = await rawNas(home.acctPort);
+  const { replies } = nas;
   try {
-    const replies: number[] = [];
-    sock.on('message', (m) => replies.push(m[1]));
     const record = (delay: number) =>
       new AccountingRequest(HOME_SECRET)
         .addAttributes(
@@ -357,20 +361,20 @@ test('FreeRADIUS with the duplicate cache: the same bytes are answered again but
         )
         .encode();
     const first = record(0);
-    sock.send(first, home.acctPort, '127.0.0.1');
+    nas.send(first);
     await until(() => replies.length >= 1, 5000);
     await new Promise((r) => setTimeout(r, 1500));
-    sock.send(first, home.acctPort, '127.0.0.1');
+    nas.send(first);
     await until(() => replies.length >= 2, 5000);
     assert.equal(replies.length, 2, 'the retransmission is answered');
     // A NAS's own retry changes Acct-Delay-Time: a new request (RFC 2866 §5.2), recorded.
-    sock.send(record(3), home.acctPort, '127.0.0.1');
+    nas.send(record(3));
     await until(() => replies.length >= 3, 5000);
     await until(() => detailSessions(home).length >= 2, 3000);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(detailSessions(home).filter((id) => id === 'cached').length, 2);
   } finally {
-    sock.close();
+    nas.close();
     await home.stop();
   }
 });
