@@ -64,7 +64,14 @@ async function startOurs(dir: string, workers = 0): Promise<Contender> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [EXAMPLE_JS, path.join(dir, 'server.pem'), path.join(dir, 'server.key'), path.join(dir, 'ca.pem')],
+    [
+      // BENCH_NODE_ARGS: flags for the server's node (e.g. --cpu-prof to see where its time goes).
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      EXAMPLE_JS,
+      path.join(dir, 'server.pem'),
+      path.join(dir, 'server.key'),
+      path.join(dir, 'ca.pem'),
+    ],
     {
       env: { ...process.env, AUTH_PORT: String(port), TLS_WORKERS: String(workers) },
       stdio: ['ignore', 'pipe', 'inherit'],
