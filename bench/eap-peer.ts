@@ -113,7 +113,7 @@ export async function eapTlsLogin(
 }
 
 /** A TLS flight in 1,000-byte fragments (L on the first), each after the server's ACK. */
-async function sendFlight(
+export async function sendFlight(
   flight: Buffer,
   send: (type: number, data: Buffer) => Promise<EapPacket | undefined>,
 ): Promise<EapPacket | undefined> {
