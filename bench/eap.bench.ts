@@ -14,7 +14,8 @@
  * BENCH_WARMUP seconds (default 3): a Node server that has just started, or meets a method for the
  * first time, runs JavaScript that V8 has not optimised yet, which a long-running server does not. BENCH_ONLY=tls13,tls12,peap,resume picks scenarios. BENCH_DRIVER=node drives
  * the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to back over
- * RadiusClient, in this process): steady load without one eapol_test process per login.
+ * RadiusClient, in this process): steady load without one eapol_test process per login; and PEAP
+ * with bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { makeCa, makeCert } from '../test/helpers/certs.js';
 import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
 import { freePort } from '../test/helpers/ports.js';
 import { driveEapTls } from './eap-peer.js';
+import { drivePeap } from './peap-peer.js';
 import { isMain } from './server-process.js';
 import { fmtRatio, table } from './stats.js';
 import type tls from 'node:tls';
@@ -42,6 +44,8 @@ interface Scenario {
   peer?: tls.SecureVersion;
   /** bench/eap-peer.ts resumes the session of each peer's previous login. */
   resume?: boolean;
+  /** bench/peap-peer.ts can drive this scenario (PEAPv0/EAP-MSCHAPv2). */
+  peap?: boolean;
 }
 
 /** A server under test. */
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
             'phase2="auth=MSCHAPV2"',
           ],
           reauths: 0,
+          peap: true,
         },
       ],
       ['resume', { name: 'EAP-TLS 1.2, 1 full + 9 resumed', network: tls(false), reauths: 9 }],
@@ -207,14 +212,14 @@ async function main(): Promise<void> {
     const scenarios = all
       .filter(([key]) => (only ? only.includes(key) : !key.startsWith('resumed') || nodeDriver))
       .map(([, s]) => s)
-      .filter((s) => !nodeDriver || s.peer);
+      .filter((s) => !nodeDriver || s.peer || s.peap);
     contenders.push(await startOurs(dir));
     // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
     const workers = Number(process.env.BENCH_WORKERS ?? 0);
     if (workers > 0) contenders.push(await startOurs(dir, workers));
     if (findBinary('freeradius')) contenders.push(await startFr(dir));
     else console.log('freeradius not installed: aioradius alone');
-    const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts)' : 'eapol_test loops';
+    const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts, bench/peap-peer.ts)' : 'eapol_test loops';
     console.log(
       `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
@@ -226,22 +231,35 @@ async function main(): Promise<void> {
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
       const results = new Map<string, { rate: number[]; cpu: number[] }>();
       const run = (c: Contender, secs: number) =>
-        nodeDriver && scenario.peer
-          ? driveEapTls(
+        nodeDriver && scenario.peap
+          ? drivePeap(
               {
                 port: c.port,
                 secret: SECRET,
-                identity: 'client',
+                outerIdentity: 'anonymous',
+                identity: 'alice',
+                password: 'alicepw',
                 ca: ca.certPem,
-                cert: client.certPem,
-                key: client.keyPem,
-                maxVersion: scenario.peer,
-                resume: scenario.resume,
               },
               secs,
               loops,
             )
-          : drive(conf, c.port, secs, loops, scenario.reauths);
+          : nodeDriver && scenario.peer
+            ? driveEapTls(
+                {
+                  port: c.port,
+                  secret: SECRET,
+                  identity: 'client',
+                  ca: ca.certPem,
+                  cert: client.certPem,
+                  key: client.keyPem,
+                  maxVersion: scenario.peer,
+                  resume: scenario.resume,
+                },
+                secs,
+                loops,
+              )
+            : drive(conf, c.port, secs, loops, scenario.reauths);
       if (warmup > 0) for (const c of contenders) await run(c, warmup);
       for (let round = 0; round < rounds; round++) {
         // Alternate who goes first, round by round.
