@@ -12,10 +12,16 @@
  * Run: `node build/bench/eap.bench.js [rounds] [seconds] [loops]` after `npm run build:test`
  * (default 3 5 4). Before each scenario's rounds every contender logins unmeasured for
  * BENCH_WARMUP seconds (default 3): a Node server that has just started, or meets a method for the
- * first time, runs JavaScript that V8 has not optimised yet, which a long-running server does not. BENCH_ONLY=tls13,tls12,peap,resume picks scenarios. BENCH_DRIVER=node drives
- * the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to back over
- * RadiusClient, in this process): steady load without one eapol_test process per login; and PEAP
- * with bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
+ * first time, runs JavaScript that V8 has not optimised yet, which a long-running server does not.
+ * BENCH_ONLY=tls13,tls12,peap,resume,resume13,resumed12,resumed13 picks scenarios. BENCH_DRIVER=node
+ * drives the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to
+ * back over RadiusClient, in this process): steady load without one eapol_test process per login;
+ * and PEAP with bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
+ *
+ * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
+ * server may answer an offered session with a full handshake. When a full scenario and its resumed
+ * one both ran (tls12 and resumed12, tls13 and resumed13), a line gives each server's resumed rate
+ * over its own full-handshake rate.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert } from '../test/helpers/certs.js';
 import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
 import { freePort } from '../test/helpers/ports.js';
-import { driveEapTls } from './eap-peer.js';
+import { type DriveResult, driveEapTls } from './eap-peer.js';
 import { drivePeap } from './peap-peer.js';
 import { isMain } from './server-process.js';
 import { fmtRatio, table } from './stats.js';
@@ -122,27 +128,35 @@ async function startFr(dir: string): Promise<Contender> {
   return { name: 'FreeRADIUS 3.2', port: fr.authPort, pid: fr.pid, stop: () => fr.stop() };
 }
 
-/** `loops` eapol_test loops against `port` for `seconds`; returns the logins that succeeded. */
+/**
+ * `loops` eapol_test loops against `port` for `seconds`; returns the logins that succeeded and
+ * how many of them resumed a TLS session.
+ */
 async function drive(
   conf: string,
   port: number,
   seconds: number,
   loops: number,
   reauths: number,
-): Promise<number> {
+): Promise<DriveResult> {
   const until = Date.now() + seconds * 1000;
-  let logins = 0;
+  const result: DriveResult = { logins: 0, resumed: 0 };
   const loop = async () => {
     while (Date.now() < until) {
       const args = ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', SECRET, '-t', '10'];
       if (reauths) args.push('-r', String(reauths));
       const r = await runCommand('eapol_test', args, { timeoutMs: 30_000 });
       const ok = r.stdout.match(/MPPE keys OK: (\d+)/);
-      if (r.code === 0 && ok) logins += Number(ok[1]);
+      if (r.code !== 0 || !ok) continue;
+      result.logins += Number(ok[1]);
+      // One part per login; under TLS 1.3 OpenSSL reports the handshake twice (again after the
+      // tickets), so count logins whose part says resumed, not the lines.
+      for (const part of r.stdout.split('Triggering EAP reauthentication'))
+        if (part.includes('Handshake finished - resumed=1')) result.resumed++;
     }
   };
   await Promise.all(Array.from({ length: loops }, loop));
-  return logins;
+  return result;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -211,8 +225,7 @@ async function main(): Promise<void> {
     // Without BENCH_ONLY: the node driver runs what it can drive, eapol_test all but the node-only ones.
     const scenarios = all
       .filter(([key]) => (only ? only.includes(key) : !key.startsWith('resumed') || nodeDriver))
-      .map(([, s]) => s)
-      .filter((s) => !nodeDriver || s.peer || s.peap);
+      .filter(([, s]) => !nodeDriver || s.peer || s.peap);
     contenders.push(await startOurs(dir));
     // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
     const workers = Number(process.env.BENCH_WORKERS ?? 0);
@@ -223,13 +236,17 @@ async function main(): Promise<void> {
     console.log(
       `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
-    const rows: string[][] = [['scenario', 'server', 'logins/s', 'CPU ms/login', 'CPU vs FreeRADIUS']];
+    const rows: string[][] = [
+      ['scenario', 'server', 'logins/s', 'resumed', 'CPU ms/login', 'CPU vs FreeRADIUS'],
+    ];
+    // Median logins/s by scenario key and contender, for the resumed/full lines.
+    const rates = new Map<string, Map<string, number>>();
     const warmup = Number(process.env.BENCH_WARMUP ?? 3);
     const startLoad = os.loadavg();
-    for (const scenario of scenarios) {
+    for (const [key, scenario] of scenarios) {
       const conf = path.join(dir, 'bench.conf');
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
-      const results = new Map<string, { rate: number[]; cpu: number[] }>();
+      const results = new Map<string, { rate: number[]; cpu: number[]; resumed: number[] }>();
       const run = (c: Contender, secs: number) =>
         nodeDriver && scenario.peap
           ? drivePeap(
@@ -243,7 +260,7 @@ async function main(): Promise<void> {
               },
               secs,
               loops,
-            )
+            ).then((logins): DriveResult => ({ logins, resumed: 0 }))
           : nodeDriver && scenario.peer
             ? driveEapTls(
                 {
@@ -267,28 +284,47 @@ async function main(): Promise<void> {
         for (const c of order) {
           const cpu0 = cpuSeconds(c.pid);
           const t0 = performance.now();
-          const logins = await run(c, seconds);
+          const { logins, resumed } = await run(c, seconds);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
-          const r = results.get(c.name) ?? { rate: [], cpu: [] };
+          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [] };
           r.rate.push(logins / elapsed);
           r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
+          r.resumed.push(logins ? resumed / logins : Number.NaN);
           results.set(c.name, r);
         }
       }
       const frCpu = results.get('FreeRADIUS 3.2');
+      const byName = new Map<string, number>();
+      rates.set(key, byName);
       for (const [name, r] of results) {
         const cpu = median(r.cpu);
+        byName.set(name, median(r.rate));
         rows.push([
           scenario.name,
           name,
           median(r.rate).toFixed(1),
+          // The share of logins that resumed: a server may answer an offered session in full.
+          `${(median(r.resumed) * 100).toFixed(0)}%`,
           cpu.toFixed(2),
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
         ]);
       }
     }
     console.log(table(rows));
+    // What resumption buys each server: its resumed rate over its own full-handshake rate.
+    for (const [full, resumed, label] of [
+      ['tls12', 'resumed12', 'TLS 1.2'],
+      ['tls13', 'resumed13', 'TLS 1.3'],
+    ]) {
+      const f = rates.get(full);
+      const r = rates.get(resumed);
+      if (!f || !r) continue;
+      const parts = contenders.map(
+        (c) => `${c.name} ${fmtRatio((r.get(c.name) ?? Number.NaN) / (f.get(c.name) ?? Number.NaN))}`,
+      );
+      console.log(`resumed/full rate, ${label}: ${parts.join(', ')}`);
+    }
     const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
     console.log(`load average at the start: ${load(startLoad)}; at the end: ${load(os.loadavg())}`);
   } finally {

@@ -305,7 +305,8 @@ export interface FreeradiusOptions {
   tls?: { port: number; certFile: string; keyFile: string; caFile: string };
   /**
    * The eap module's certificate, key and client CA (names given in `files`), its highest TLS
-   * version (stock: 1.2) and whether its TLS session cache is on (stock: off).
+   * version (stock: 1.2) and whether its TLS session cache is on (stock: off; on, it persists
+   * sessions in the private directory).
    */
   eap?: { certFile: string; keyFile: string; caFile: string; tlsMaxVersion?: '1.2' | '1.3'; cache?: boolean };
   /**
@@ -681,7 +682,20 @@ async function configureEap(
   text = text.replace(/^(\s*)ca_file\s*=.*$/m, `$1ca_file = ${path.join(dir, eap.caFile)}`);
   if (eap.tlsMaxVersion)
     text = text.replace(/^(\s*)tls_max_version\s*=.*$/m, `$1tls_max_version = "${eap.tlsMaxVersion}"`);
-  if (eap.cache) text = text.replace(/(\bcache\s*\{[^}]*?^\s*enable\s*=\s*)no/m, '$1yes');
+  if (eap.cache) {
+    // FreeRADIUS 3.2 keeps no sessions in OpenSSL's memory cache: a session is resumable only
+    // from the files it writes under persist_dir, which needs a fixed cache name (stock comments
+    // of mods-available/eap; without them it logs "Session will not be cached on disk").
+    const cacheDir = path.join(dir, 'tlscache');
+    await fs.mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    const before = text;
+    text = text.replace(
+      /(\bcache\s*\{[^}]*?^(\s*)enable\s*=\s*)no$/m,
+      (_m, head: string, indent: string) =>
+        `${head}yes\n${indent}name = "aioradius EAP"\n${indent}persist_dir = ${frString(cacheDir)}`,
+    );
+    if (text === before) throw new Error('mods-available/eap: no "enable = no" in its cache section');
+  }
   await fs.writeFile(eapPath, text);
 }
 
