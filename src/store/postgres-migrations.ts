@@ -71,4 +71,16 @@ DROP INDEX acct_records_key;
 DROP INDEX acct_records_session;
 `,
   },
+  {
+    version: 3,
+    name: 'retransmissions found by one index seek',
+    // With the arrival time right after the session, the probe read every record of the session
+    // within the window (thousands for a NAS that reuses one Acct-Session-Id); with the digest
+    // before it, one seek. The digest stays inside the session's part of the index. Built inside
+    // the migration's transaction: writes to acct_records wait for it (once, at upgrade).
+    sql: `
+CREATE INDEX acct_records_session_key ON acct_records (nas, session_id, record_key, received_at);
+DROP INDEX acct_records_session_time;
+`,
+  },
 ];

@@ -54,14 +54,14 @@ const LOCK_KEYS = {
 };
 
 /**
- * The records not stored within the duplicate window ($2 ms). The lookup is a LATERAL probe of the
- * session's records by arrival time (a retransmission has the same Acct-Session-Id, part of its
- * key): the planner, which cannot know how many rows the JSON holds, would otherwise hash the
- * whole table.
+ * The records not stored within the duplicate window ($2 ms). The lookup is a LATERAL probe, one
+ * seek per record in acct_records_session_key (a retransmission has the same Acct-Session-Id, part
+ * of its key): the planner, which cannot know how many rows the JSON holds, would otherwise hash
+ * the whole table.
  */
 const NOT_STORED = `LEFT JOIN LATERAL (SELECT 1 AS hit FROM acct_records r WHERE r.nas = v.nas
-      AND r.session_id = v."sessionId" AND r.received_at >= v."receivedAt" - $2::bigint
-      AND r.record_key = v.key LIMIT 1) AS stored ON true
+      AND r.session_id = v."sessionId" AND r.record_key = v.key
+      AND r.received_at >= v."receivedAt" - $2::bigint LIMIT 1) AS stored ON true
     WHERE stored.hit IS NULL`;
 
 const RECORD_COLUMNS = `nas, session_id, status_type, identifier, authenticator, record_key,
@@ -70,7 +70,7 @@ const RECORD_VALUES = `v.nas, v."sessionId", v."statusType", v.identifier, v.aut
       v."receivedAt", v."eventTime", v.attributes`;
 
 /** Inserts the records not stored yet, the first copy of each within the batch; returns those inserted. */
-const INSERT_RECORDS = {
+export const INSERT_RECORDS = {
   name: 'aioradius_insert_records',
   text: `INSERT INTO acct_records (${RECORD_COLUMNS})
     SELECT ${RECORD_VALUES}
@@ -127,7 +127,7 @@ ${SESSION_CONFLICT}`,
  * and is parsed once, the records go in and their sessions are folded, and the statement returns
  * the sessions whose record was new.
  */
-const WRITE_DISTINCT_SESSIONS = {
+export const WRITE_DISTINCT_SESSIONS = {
   name: 'aioradius_write_distinct_sessions',
   text: `WITH v AS MATERIALIZED (SELECT * FROM ${RECORD_ROWS}),
   inserted AS (INSERT INTO acct_records (${RECORD_COLUMNS})

@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
 import { createPacket, decodeRequest } from '../../src/protocol/packet.js';
 import { type AccountingRecord, accountingRecord } from '../../src/store/accounting.js';
-import { PostgresStore } from '../../src/store/postgres-store.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
+import { INSERT_RECORDS, PostgresStore, WRITE_DISTINCT_SESSIONS } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { type PostgresPeer, postgresMissing, startPostgres } from '../helpers/postgres.js';
 
@@ -20,6 +21,14 @@ const T0 = 1_800_000_000_000;
 function record(nas: string, at: number, attrs: Array<[string, string | number]>, id = 1): AccountingRecord {
   const bytes = createPacket(ACCOUNTING_REQUEST, SECRET, { identifier: id, attributes: attrs }).encode();
   return accountingRecord(decodeRequest(SECRET, bytes), nas, at);
+}
+
+/** The indexes of acct_records, by name. */
+async function accountingIndexes(store: PostgresStore): Promise<string[]> {
+  const { rows } = await store.pool.query<{ name: string }>(
+    "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'acct_records' ORDER BY 1",
+  );
+  return rows.map((r) => r.name);
 }
 
 describe('PostgresStore', { skip: postgresMissing() }, () => {
@@ -39,16 +48,17 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     const { rows } = await a.pool.query<{ version: number }>('SELECT version FROM aioradius_migrations');
     assert.deepEqual(
       rows.map((r) => r.version),
-      [1, 2],
+      [1, 2, 3],
     );
-    // No index led by the record's digest (each record would land on a random page of it): a
-    // retransmission is found among its session's records of the window.
+    // No index led by the record's digest (each record would land on a random page of it): it
+    // may follow the session (and then stays in the session's part of the index).
     const indexed = await a.pool.query<{ name: string }>(
       `SELECT DISTINCT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-       JOIN pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = ANY(i.indkey)
+       JOIN pg_attribute att ON att.attrelid = i.indrelid AND att.attnum IN (i.indkey[0], i.indkey[1])
        WHERE i.indrelid = 'acct_records'::regclass AND att.attname = 'record_key'`,
     );
     assert.deepEqual(indexed.rows, []);
+    assert.deepEqual(await accountingIndexes(a), ['acct_records_pkey', 'acct_records_session_key']);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -209,6 +219,97 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     assert.equal((await one.getSession(nas, 'r1'))?.records, 1);
     assert.equal((await one.getSession(nas, 'r3'))?.records, 1);
     await Promise.all([one.close(), two.close()]);
+  });
+
+  test('a session with 1,000 records in the window: the probe is an index seek, an early record resent is found', async () => {
+    const s = await PostgresStore.open(pg.url);
+    const nas = '10.7.0.1';
+    const interim = (i: number, delay = 0, id = 1) =>
+      record(
+        nas,
+        T0 + i * 100,
+        [
+          ['Acct-Status-Type', 'Interim-Update'],
+          ['Acct-Session-Id', 'busy'],
+          ['Acct-Session-Time', i],
+          ['Acct-Delay-Time', delay],
+        ],
+        id,
+      );
+    // The first records through the store; the other 996 written directly (a batch holding many
+    // records of one session is folded in one round per record, which would make this test slow).
+    for (let i = 0; i < 4; i++) assert.equal(await s.recordAccounting(interim(i)), true);
+    const rest = Array.from({ length: 996 }, (_, i) => interim(i + 4));
+    await s.pool.query(
+      `INSERT INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
+        received_at, event_time, attributes)
+       SELECT $1, 'busy', 3, 1, '', k, t, t, '{}' FROM unnest($2::text[], $3::bigint[]) AS u(k, t)`,
+      [nas, rest.map((r) => r.key), rest.map((r) => r.receivedAt)],
+    );
+    await s.pool.query('ANALYZE acct_records');
+    // Record 3 resent (new Identifier and Acct-Delay-Time) in a batch with a new record.
+    const batch = JSON.stringify([interim(3, 100, 9), interim(1000)]);
+    for (const statement of [INSERT_RECORDS, WRITE_DISTINCT_SESSIONS]) {
+      const { rows } = await s.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, [
+        batch,
+        300_000,
+      ]);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      // One seek on all four columns: no walk of the session's records filtering on the digest.
+      assert.match(plan, /Index (Only )?Scan using acct_records_session_key on acct_records r/, plan);
+      assert.match(plan, /Index Cond: .*record_key = v(_\d+)?\.key.*received_at >=/, plan);
+      assert.doesNotMatch(plan, /Seq Scan on acct_records|Filter: .*record_key/, plan);
+    }
+    const resent = await Promise.all([
+      s.recordAccounting(interim(3, 100, 9)),
+      s.recordAccounting(interim(1000)),
+    ]);
+    assert.deepEqual(resent, [false, true]);
+    const { rows } = await s.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM acct_records WHERE nas = $1 AND session_id = 'busy'",
+      [nas],
+    );
+    assert.equal(rows[0].n, 1001);
+    await s.close();
+  });
+
+  test('a database at migration 2 is upgraded to the seek index: records kept, duplicates still found', async () => {
+    const admin = await PostgresStore.open(pg.url);
+    await admin.pool.query('CREATE DATABASE at_migration_2');
+    await admin.close();
+    const url = pg.url.replace(/\/postgres$/, '/at_migration_2');
+    const pgModule = (await import('pg')).default;
+    const old = new pgModule.Client({ connectionString: url });
+    await old.connect();
+    // The schema as the previous version left it, with one record stored.
+    await old.query(
+      'CREATE TABLE aioradius_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version <= 2)) {
+      await old.query(m.sql);
+      await old.query('INSERT INTO aioradius_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
+    }
+    const attrs: Array<[string, string | number]> = [
+      ['Acct-Status-Type', 'Start'],
+      ['Acct-Session-Id', 'up1'],
+    ];
+    const r = record('10.8.0.1', T0, attrs);
+    await old.query(
+      `INSERT INTO acct_records (nas, session_id, status_type, identifier, authenticator, record_key,
+        received_at, event_time, attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}')`,
+      [r.nas, r.sessionId, r.statusType, r.identifier, r.authenticator, r.key, r.receivedAt, r.eventTime],
+    );
+    await old.end();
+    const s = await PostgresStore.open(url);
+    assert.deepEqual(await accountingIndexes(s), ['acct_records_pkey', 'acct_records_session_key']);
+    const resent = record('10.8.0.1', T0 + 60_000, [...attrs, ['Acct-Delay-Time', 60]], 2);
+    assert.equal(await s.recordAccounting(resent), false);
+    const { rows } = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM acct_records');
+    assert.equal(rows[0].n, 1);
+    await s.close();
   });
 
   test('values with quotes and the batch quote tag in them are stored as sent', async () => {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
 import { createPacket, decodeRequest, type Packet } from '../../src/protocol/packet.js';
-import { accountingRecord, recordKey } from '../../src/store/accounting.js';
+import { type AccountingRecord, accountingRecord, recordKey } from '../../src/store/accounting.js';
+import { INSERT_RECORD } from '../../src/store/accounting-tables.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -14,6 +15,29 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const dbFile = () => path.join(dir, `t${n++}.db`);
+
+/** The indexes of acct_records, by name. */
+function accountingIndexes(s: SqliteStore): string[] {
+  return s.db
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'acct_records' ORDER BY name",
+    )
+    .all()
+    .map((r) => r.name);
+}
+
+/** SQLite's plan for the writer's duplicate probe (the statement it runs). */
+function probePlan(s: SqliteStore): string {
+  return s.db
+    .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${INSERT_RECORD}`)
+    .all(...Array<null>(13).fill(null))
+    .map((r) => r.detail)
+    .join('\n');
+}
+
+// The probe: one seek in the covering index on all four columns, never a walk of the session.
+const PROBE_SEEK =
+  /SEARCH acct_records USING COVERING INDEX acct_records_session_key \(nas=\? AND session_id=\? AND record_key=\? AND received_at>\?\)/;
 
 /** An Accounting-Request as the server sees it: encoded then decoded (so `raw` is set). */
 function acct(attrs: Array<[string, string | number]>, identifier = 1): Packet {
@@ -221,7 +245,7 @@ describe('SqliteStore', () => {
     });
   }
 
-  test('retransmissions are found through the session index by arrival time; no index on the digest, old ones dropped', async () => {
+  test('retransmissions are found through the session index; no index led by the digest, old ones dropped', async () => {
     const file = dbFile();
     const Database = (await import('better-sqlite3')).default;
     const old = new Database(file);
@@ -234,20 +258,16 @@ describe('SqliteStore', () => {
       CREATE INDEX acct_records_key ON acct_records (nas, record_key, received_at);`);
     old.close();
     const s = new SqliteStore(file);
-    const indexed = s.db
+    // The digest may follow the session in an index (it then stays in the session's part of it),
+    // never lead it.
+    const digestLed = s.db
       .prepare<[], { name: string }>(
-        "SELECT DISTINCT m.name FROM sqlite_master m, pragma_index_info(m.name) i WHERE m.type = 'index' AND m.tbl_name = 'acct_records' AND i.name = 'record_key'",
+        "SELECT DISTINCT m.name FROM sqlite_master m, pragma_index_info(m.name) i WHERE m.type = 'index' AND m.tbl_name = 'acct_records' AND i.name = 'record_key' AND i.seqno < 2",
       )
       .all();
-    assert.deepEqual(indexed, []);
-    const plan = s.db
-      .prepare<[], { detail: string }>(
-        "EXPLAIN QUERY PLAN SELECT 1 FROM acct_records WHERE nas = 'n' AND session_id = 's' AND received_at >= 0 AND record_key = 'k'",
-      )
-      .all()
-      .map((r) => r.detail)
-      .join('\n');
-    assert.match(plan, /acct_records_session_time \(nas=\? AND session_id=\? AND received_at>\?\)/);
+    assert.deepEqual(digestLed, []);
+    assert.deepEqual(accountingIndexes(s), ['acct_records_session_key']);
+    assert.match(probePlan(s), PROBE_SEEK);
     const t = Date.UTC(2024, 0, 1);
     const start = acct([
       ['Acct-Session-Id', 'r1'],
@@ -265,6 +285,87 @@ describe('SqliteStore', () => {
     assert.equal(await s.recordAccounting(accountingRecord(again, '127.0.0.1', t + 5000)), false);
     // The same content from another NAS is its own record.
     assert.equal(await s.recordAccounting(accountingRecord(again, '127.0.0.2', t + 5000)), true);
+    await s.close();
+  });
+
+  test('a database made with the (nas, session_id, received_at) index is upgraded at open: records kept, duplicates still found', async () => {
+    const file = dbFile();
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(file);
+    // The previous version's layout, with one session's Start stored a minute ago.
+    old.exec(`CREATE TABLE acct_records (
+      id INTEGER PRIMARY KEY, nas TEXT NOT NULL, session_id TEXT NOT NULL, status_type INTEGER NOT NULL,
+      identifier INTEGER NOT NULL, authenticator TEXT NOT NULL, record_key TEXT NOT NULL,
+      received_at INTEGER NOT NULL, event_time INTEGER NOT NULL, attributes TEXT NOT NULL);
+      CREATE INDEX acct_records_session_time ON acct_records (nas, session_id, received_at);`);
+    const t = Date.UTC(2024, 0, 1);
+    const start = acct([
+      ['Acct-Session-Id', 'up1'],
+      ['Acct-Status-Type', 'Start'],
+    ]);
+    const r = accountingRecord(start, '127.0.0.1', t);
+    old
+      .prepare('INSERT INTO acct_records VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        r.nas,
+        r.sessionId,
+        r.statusType,
+        r.identifier,
+        r.authenticator,
+        r.key,
+        r.receivedAt,
+        r.eventTime,
+        '{}',
+      );
+    old.close();
+    // Opened twice: the upgrade is done once and the second open finds nothing to do.
+    for (const round of [0, 1]) {
+      const s = new SqliteStore(file);
+      assert.deepEqual(accountingIndexes(s), ['acct_records_session_key'], `round ${round}`);
+      assert.match(probePlan(s), PROBE_SEEK);
+      const resent = acct(
+        [
+          ['Acct-Session-Id', 'up1'],
+          ['Acct-Status-Type', 'Start'],
+          ['Acct-Delay-Time', 60 + round],
+        ],
+        2 + round,
+      );
+      assert.equal(
+        await s.recordAccounting(accountingRecord(resent, '127.0.0.1', t + 60_000 + round)),
+        false,
+      );
+      const count = s.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+      assert.equal(count.n, 1);
+      await s.close();
+    }
+  });
+
+  test('a session with 1,000 records in the window: a retransmission of an early one is still found', async () => {
+    const s = new SqliteStore(dbFile());
+    const t = Date.UTC(2024, 0, 1);
+    const interim = (i: number, delay = 0, id = 1): AccountingRecord =>
+      accountingRecord(
+        acct(
+          [
+            ['Acct-Session-Id', 'busy'],
+            ['Acct-Status-Type', 'Interim-Update'],
+            ['Acct-Session-Time', i],
+            ['Acct-Delay-Time', delay],
+          ],
+          id,
+        ),
+        '127.0.0.1',
+        t + i * 100,
+      );
+    const stored = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.recordAccounting(interim(i))));
+    assert.equal(stored.filter(Boolean).length, 1000);
+    // Record 3 resent (new Identifier and Acct-Delay-Time) after the other 996, still in the window.
+    assert.equal(await s.recordAccounting(interim(3, 100, 9)), false);
+    assert.equal(await s.recordAccounting(interim(1000)), true);
+    const count = s.db.prepare('SELECT COUNT(*) AS n FROM acct_records').get() as { n: number };
+    assert.equal(count.n, 1001);
+    assert.equal(s.getSession('127.0.0.1', 'busy')?.records, 1001);
     await s.close();
   });
 
