@@ -76,4 +76,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   server.on('listening', (info) => console.log(`listening on ${info.address}: auth ${info.authPort}`));
   await server.run();
+  // The TLS worker threads and the conversations in progress go with the server.
+  server.eap.close();
 }

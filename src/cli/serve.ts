@@ -273,6 +273,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   async closeSources(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close()));
     await this.proxy?.close();
+    // Its TLS worker threads and the conversations in progress.
+    this.eap?.close();
   }
 
   /** The configured name of the client covering `address`. */

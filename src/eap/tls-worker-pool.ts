@@ -32,11 +32,12 @@ class TlsWorker {
     options: WorkerOptions,
   ) {
     this.thread = new Worker(WORKER_URL, { workerData: options });
-    // The workers never keep the process alive by themselves.
-    this.thread.unref();
     this.thread.on('message', (m: FromWorker) => this.message(m));
     this.thread.on('error', (err) => this.end(err));
     this.thread.on('exit', (code) => this.end(new Error(`TLS worker exited (${code})`)));
+    // The workers never keep the process alive by themselves. After the listeners: adding a
+    // 'message' listener refs the worker's port again.
+    this.thread.unref();
   }
 
   private message(m: FromWorker): void {

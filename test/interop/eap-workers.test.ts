@@ -3,6 +3,7 @@
 // the other worker (conversations are dealt round-robin) and still resumes; the client
 // certificate is verified in the worker and authorised here (CN equal to the identity).
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,4 +100,49 @@ describe('eapol_test against EapServer with TLS in worker threads', {
       assert.match(bad.stdout, /code=3 \(Access-Reject\)/);
     }
   });
+
+  test('the workers keep no process alive: one that made an EapServer ends by itself; the example ends on SIGTERM', async () => {
+    const library = new URL('../../src/index.js', import.meta.url).href;
+    const script = [
+      `import { EapServer } from ${JSON.stringify(library)};`,
+      `import { readFileSync } from 'node:fs';`,
+      `const tls = { cert: readFileSync(${JSON.stringify(client.cert)}), key: readFileSync(${JSON.stringify(client.key)}), workers: 2 };`,
+      `new EapServer({ tls, getCredentials: () => undefined });`,
+      `console.log('made');`,
+    ].join('\n');
+    const lone = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.deepEqual(await exitWithin(lone, 15_000), { code: 0, signal: null }, 'ended by itself');
+    const example = new URL('../../examples/eap-server.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [example, client.cert, client.key, ca.cert], {
+      env: { ...process.env, AUTH_PORT: '0', TLS_WORKERS: '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    for (let i = 0; i < 150 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(out, /listening/);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exitWithin(child, 15_000), { code: 0, signal: null }, 'ended on SIGTERM');
+  });
 });
+
+/** How `child` ended; killed (and reported as 'not ended') if it is still running after `ms`. */
+function exitWithin(
+  child: ChildProcess,
+  ms: number,
+): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ code: null, signal: 'not ended' });
+    }, ms);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
