@@ -109,7 +109,12 @@ async function startOurs(dir: string, workers = 0): Promise<Contender> {
   };
 }
 
-async function startFr(dir: string): Promise<Contender> {
+/**
+ * FreeRADIUS with its EAP session cache on (`cache`: needed to resume; FreeRADIUS 3.2 writes each
+ * new session to its persist_dir) or off (cheaper for full handshakes): the full-handshake
+ * scenarios meet the cheaper one.
+ */
+async function startFr(dir: string, cache: boolean): Promise<Contender> {
   const files = Object.fromEntries(
     ['server.pem', 'server.key', 'ca.pem'].map((f) => [`bench-${f}`, readFileSync(path.join(dir, f))]),
   );
@@ -122,7 +127,7 @@ async function startFr(dir: string): Promise<Contender> {
       keyFile: 'bench-server.key',
       caFile: 'bench-ca.pem',
       tlsMaxVersion: '1.3',
-      cache: true,
+      cache,
     },
   });
   return { name: 'FreeRADIUS 3.2', port: fr.authPort, pid: fr.pid, stop: () => fr.stop() };
@@ -166,6 +171,8 @@ async function main(): Promise<void> {
   const [rounds = 3, seconds = 5, loops = 4] = process.argv.slice(2, 5).map(Number);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-bench-'));
   const contenders: Contender[] = [];
+  // FreeRADIUS with its session cache on, for the scenarios whose logins resume.
+  let frCached: Contender | undefined;
   try {
     const ca = makeCa(dir, 'ca');
     makeCert(dir, ca, 'server');
@@ -230,14 +237,27 @@ async function main(): Promise<void> {
     // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
     const workers = Number(process.env.BENCH_WORKERS ?? 0);
     if (workers > 0) contenders.push(await startOurs(dir, workers));
-    if (findBinary('freeradius')) contenders.push(await startFr(dir));
-    else console.log('freeradius not installed: aioradius alone');
+    // Two FreeRADIUS: without the session cache for full handshakes, with it where logins resume.
+    let frPlain: Contender | undefined;
+    if (findBinary('freeradius')) {
+      frPlain = await startFr(dir, false);
+      contenders.push(frPlain);
+      if (scenarios.some(([, s]) => s.reauths > 0 || s.resume)) frCached = await startFr(dir, true);
+    } else console.log('freeradius not installed: aioradius alone');
     const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts, bench/peap-peer.ts)' : 'eapol_test loops';
     console.log(
       `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
     const rows: string[][] = [
-      ['scenario', 'server', 'logins/s', 'resumed', 'CPU ms/login', 'CPU vs FreeRADIUS'],
+      [
+        'scenario',
+        'server',
+        'logins/s',
+        'resumed',
+        'CPU ms/login',
+        'CPU vs FreeRADIUS',
+        'driver CPU ms/login',
+      ],
     ];
     // Median logins/s by scenario key and contender, for the resumed/full lines.
     const rates = new Map<string, Map<string, number>>();
@@ -246,7 +266,10 @@ async function main(): Promise<void> {
     for (const [key, scenario] of scenarios) {
       const conf = path.join(dir, 'bench.conf');
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
-      const results = new Map<string, { rate: number[]; cpu: number[]; resumed: number[] }>();
+      const results = new Map<
+        string,
+        { rate: number[]; cpu: number[]; resumed: number[]; driver: number[] }
+      >();
       const run = (c: Contender, secs: number) =>
         nodeDriver && scenario.peap
           ? drivePeap(
@@ -277,19 +300,24 @@ async function main(): Promise<void> {
                 loops,
               )
             : drive(conf, c.port, secs, loops, scenario.reauths);
-      if (warmup > 0) for (const c of contenders) await run(c, warmup);
+      const resumes = scenario.reauths > 0 || scenario.resume === true;
+      const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
+      if (warmup > 0) for (const c of these) await run(c, warmup);
       for (let round = 0; round < rounds; round++) {
         // Alternate who goes first, round by round.
-        const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+        const order = round % 2 === 0 ? these : [...these].reverse();
         for (const c of order) {
           const cpu0 = cpuSeconds(c.pid);
+          const driver0 = process.cpuUsage();
           const t0 = performance.now();
           const { logins, resumed } = await run(c, seconds);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
-          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [] };
+          const driverUs = process.cpuUsage(driver0);
+          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [], driver: [] };
           r.rate.push(logins / elapsed);
           r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
+          r.driver.push(logins ? (driverUs.user + driverUs.system) / 1000 / logins : Number.NaN);
           r.resumed.push(logins ? resumed / logins : Number.NaN);
           results.set(c.name, r);
         }
@@ -308,6 +336,8 @@ async function main(): Promise<void> {
           `${(median(r.resumed) * 100).toFixed(0)}%`,
           cpu.toFixed(2),
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
+          // The node driver runs in this process: its CPU per login bounds the rate on few cores.
+          nodeDriver ? median(r.driver).toFixed(2) : '-',
         ]);
       }
     }
@@ -329,6 +359,7 @@ async function main(): Promise<void> {
     console.log(`load average at the start: ${load(startLoad)}; at the end: ${load(os.loadavg())}`);
   } finally {
     for (const c of contenders) await c.stop();
+    await frCached?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
