@@ -35,8 +35,8 @@ class TlsWorker {
     this.thread.on('message', (m: FromWorker) => this.message(m));
     this.thread.on('error', (err) => this.end(err));
     this.thread.on('exit', (code) => this.end(new Error(`TLS worker exited (${code})`)));
-    // The workers never keep the process alive by themselves. After the listeners: adding a
-    // 'message' listener refs the worker's port again.
+    // A worker keeps the process alive only while an answer is owed (see call()). After the
+    // listeners: adding a 'message' listener refs the worker's port again.
     this.thread.unref();
   }
 
@@ -59,6 +59,7 @@ class TlsWorker {
     }
     const waiter = this.waiting.get(m.seq);
     this.waiting.delete(m.seq);
+    if (this.waiting.size === 0) this.thread.unref();
     waiter?.(m);
   }
 
@@ -66,6 +67,7 @@ class TlsWorker {
     this.gone ??= err;
     const waiters = [...this.waiting.values()];
     this.waiting.clear();
+    this.thread.unref();
     for (const w of waiters) w({ op: 'exported', seq: -1, error: err.message });
     this.pool.replace(this);
   }
@@ -73,6 +75,7 @@ class TlsWorker {
   call(message: ToWorker & { seq: number }): Promise<Answer> {
     if (this.gone) return Promise.resolve({ op: 'exported', seq: message.seq, error: this.gone.message });
     return new Promise((resolve) => {
+      if (this.waiting.size === 0) this.thread.ref();
       this.waiting.set(message.seq, resolve);
       this.thread.postMessage(message);
     });
