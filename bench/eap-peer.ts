@@ -34,6 +34,19 @@ interface LoginResult {
 
 const L = 0x80;
 const M = 0x40;
+
+/**
+ * Keeps one fragment of a TLS message from the server (EAP-TLS framing, RFC 5216 §2.1.5, which
+ * PEAP shares): undefined while more follow (M set: the peer ACKs), else the whole message (empty
+ * for a Start), `inbound` emptied.
+ */
+export function collectFragment(data: Buffer, inbound: Buffer[]): Buffer | undefined {
+  const flags = data[0];
+  const payload = flags & L ? data.subarray(5) : data.subarray(1);
+  if (payload.length > 0) inbound.push(payload);
+  if (flags & M) return undefined;
+  return Buffer.concat(inbound.splice(0));
+}
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** One EAP-TLS login, resuming `session` when given. */
@@ -88,21 +101,18 @@ export async function eapTlsLogin(
   };
   try {
     let request = await send(EAP_TYPE.IDENTITY, Buffer.from(o.identity));
-    let inbound: Buffer[] = [];
+    const inbound: Buffer[] = [];
     while (request) {
       if (request.type !== EAP_TYPE.TLS) {
         request = await send(EAP_TYPE.NAK, Buffer.from([EAP_TYPE.TLS]));
         continue;
       }
-      const flags = request.data[0];
-      const payload = flags & L ? request.data.subarray(5) : request.data.subarray(1);
-      if (payload.length > 0) inbound.push(payload);
-      if (flags & M) {
+      const message = collectFragment(request.data, inbound);
+      if (message === undefined) {
         request = await send(EAP_TYPE.TLS, Buffer.from([0]));
         continue;
       }
-      if (inbound.length > 0) stream.push(Buffer.concat(inbound));
-      inbound = [];
+      if (message.length > 0) stream.push(message);
       await tick();
       await tick();
       const flight = Buffer.concat(out.splice(0));

@@ -13,7 +13,7 @@ import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../src/eap/codes.js';
 import { decodeEap, type EapPacket, encodeEap } from '../src/eap/packet.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE } from '../src/protocol/codes.js';
 import { AccessRequest, type Packet } from '../src/protocol/packet.js';
-import { sendFlight } from './eap-peer.js';
+import { collectFragment, sendFlight } from './eap-peer.js';
 
 /** Where to log in and with what. */
 export interface PeapPeerOptions {
@@ -35,10 +35,6 @@ export interface PeapLoginResult {
   /** The Accept's MS-MPPE keys are the MSK this peer derived from its own TLS session. */
   keysMatch: boolean;
 }
-
-// RFC 5216 §3.1 flags, as PEAP uses them; the low 3 bits carry the PEAP version (0 here).
-const L = 0x80;
-const M = 0x40;
 
 // draft-kamath-pppext-eap-mschapv2 §2: OpCodes.
 const CHALLENGE = 1;
@@ -208,22 +204,19 @@ export async function peapLogin(client: RadiusClient, o: PeapPeerOptions): Promi
   const sendPeap = (_type: number, data: Buffer) => send(EAP_TYPE.PEAP, data);
   try {
     let request = await send(EAP_TYPE.IDENTITY, Buffer.from(o.outerIdentity, 'utf8'));
-    let inbound: Buffer[] = [];
+    const inbound: Buffer[] = [];
     while (request) {
       if (request.type !== EAP_TYPE.PEAP) {
         request = await send(EAP_TYPE.NAK, Buffer.from([EAP_TYPE.PEAP]));
         continue;
       }
       // A Start carries no data; its version bits offer the server's highest, 0 is always answered.
-      const flags = request.data[0];
-      const payload = flags & L ? request.data.subarray(5) : request.data.subarray(1);
-      if (payload.length > 0) inbound.push(payload);
-      if (flags & M) {
+      const message = collectFragment(request.data, inbound);
+      if (message === undefined) {
         request = await send(EAP_TYPE.PEAP, Buffer.from([0]));
         continue;
       }
-      if (inbound.length > 0) stream.push(Buffer.concat(inbound));
-      inbound = [];
+      if (message.length > 0) stream.push(message);
       await tick();
       await tick();
       if (tunnel.length > 0) {
