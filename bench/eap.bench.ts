@@ -11,8 +11,10 @@
  *
  * Run: `node build/bench/eap.bench.js [rounds] [seconds] [loops]` after `npm run build:test`
  * (default 3 5 4). Before each scenario's rounds every contender logins unmeasured for
- * BENCH_WARMUP seconds (default 3): a Node server that has just started, or meets a method for the
- * first time, runs JavaScript that V8 has not optimised yet, which a long-running server does not.
+ * BENCH_WARMUP seconds (default 15): a Node server that has just started, or meets a method for the
+ * first time, runs JavaScript that V8 has not optimised yet, which a long-running server does not
+ * (its CPU per login falls for about 15 s of steady logins: PEAP 3.1, 2.0, 1.8, 1.7 ms in windows
+ * of 5 s, then no lower).
  * BENCH_ONLY=tls13,tls12,peap,resume,resume13,resumed12,resumed13 picks scenarios. BENCH_DRIVER=node
  * drives the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to
  * back over RadiusClient, in this process): steady load without one eapol_test process per login;
@@ -261,7 +263,7 @@ async function main(): Promise<void> {
     ];
     // Median logins/s by scenario key and contender, for the resumed/full lines.
     const rates = new Map<string, Map<string, number>>();
-    const warmup = Number(process.env.BENCH_WARMUP ?? 3);
+    const warmup = Number(process.env.BENCH_WARMUP ?? 15);
     const startLoad = os.loadavg();
     for (const [key, scenario] of scenarios) {
       const conf = path.join(dir, 'bench.conf');
