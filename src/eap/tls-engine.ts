@@ -103,6 +103,15 @@ function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Lets a new socket start reading: TLSSocket starts on the next tick after it is made (Node's
+ * initRead), so a tick queued after it is enough, not a turn of the event loop (which would first
+ * handle every other datagram read in this turn: the ClientHello's answer would wait for them).
+ */
+function nextTick(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
 /** Turns of the event loop a write waits for its records (one is enough: see write()). */
 const MAX_WRITE_TURNS = 4;
 
@@ -175,8 +184,8 @@ export class TlsEngine implements TlsChannel {
       if (this.stream.destroyed) return;
       if (session) this.handle.loadSession(session);
       // A new socket starts reading a tick after it is made: bytes pushed before would be
-      // handled later, outside this call.
-      await tick();
+      // handled later, outside this call (should that change, the push below waits a turn).
+      await nextTick();
     }
     // The server answers synchronously while the bytes are pushed (OpenSSL writes a whole flight,
     // or decrypts the records, within the push): then no turn of the event loop is needed. When
