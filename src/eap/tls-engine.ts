@@ -27,6 +27,8 @@ export interface TlsFacts {
   readonly reused: boolean;
   /** The client certificate, when the endpoint keeps it (authorizeCertificate needs it). */
   readonly peerCertificate: PeerCertificate | undefined;
+  /** Whether the `finish` data given to receive() was written as the handshake completed. */
+  readonly finished: boolean;
 }
 
 /**
@@ -42,8 +44,12 @@ export interface TlsChannel {
   readonly error: Error | undefined;
   /** What the handshake settled, once established. */
   readonly facts: TlsFacts | undefined;
-  /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
-  receive(bytes: Buffer): Promise<void>;
+  /**
+   * Feeds one whole TLS message from the peer; resolves once the server has answered it. `finish`:
+   * application data to write should this message complete a TLS 1.3 handshake (RFC 9190's
+   * commitment message); facts.finished then says it is in the output.
+   */
+  receive(bytes: Buffer, finish?: Buffer): Promise<void>;
   /** Writes application data into the tunnel; resolves when its records are in the output. */
   write(data: Buffer): Promise<void>;
   /** The TLS bytes the server produced since the last call. */
@@ -127,6 +133,7 @@ export class TlsEngine implements TlsChannel {
   private appData: Buffer[] = [];
   private secure = false;
   private fresh = true;
+  private finishWritten = false;
   /** What the handshake settled, once established. */
   facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
@@ -173,8 +180,23 @@ export class TlsEngine implements TlsChannel {
   }
 
   /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
-  async receive(bytes: Buffer): Promise<void> {
+  async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
+    if (
+      finish &&
+      !this.fresh &&
+      !this.secure &&
+      !this.finishWritten &&
+      this.socket.getProtocol() === 'TLSv1.3'
+    ) {
+      // Written once the handshake is done (Node keeps a write made before then, and OpenSSL
+      // sends it once the handshake it drives completes): it then leaves with the server's last
+      // handshake bytes (its session ticket). Written after the handshake, it would wait a turn of
+      // the event loop, until the stream had taken those bytes. It comes out before the method has
+      // checked the client, but a method that refuses the client sends none of the output.
+      this.finishWritten = true;
+      this.socket.write(finish);
+    }
     if (this.fresh) {
       this.fresh = false;
       // The ClientHello: hand OpenSSL the session it offers to resume, if we hold it (or, made by
@@ -251,6 +273,7 @@ export class TlsEngine implements TlsChannel {
       authorizationError,
       reused: this.socket.isSessionReused(),
       peerCertificate: this.endpoint.keepCertificate ? this.socket.getPeerCertificate() : undefined,
+      finished: this.finishWritten,
     };
     this.secure = true;
   }

@@ -6,7 +6,7 @@ import type { TlsFacts } from './tls-engine.js';
 /** To a worker. `seq` numbers the calls that get an answer. */
 export type ToWorker =
   | { op: 'open'; id: number; kind: TlsEndpointKind; resumable: boolean }
-  | { op: 'receive'; id: number; seq: number; bytes: Uint8Array }
+  | { op: 'receive'; id: number; seq: number; bytes: Uint8Array; finish?: Uint8Array }
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
   | { op: 'close'; id: number }

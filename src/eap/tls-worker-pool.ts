@@ -185,9 +185,11 @@ class RemoteTlsEngine implements TlsChannel {
     if (m.error) this.error ??= new Error(m.error);
   }
 
-  async receive(bytes: Buffer): Promise<void> {
+  async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
-    this.absorb(await this.worker.call({ op: 'receive', id: this.id, seq: this.pool.nextSeq(), bytes }));
+    this.absorb(
+      await this.worker.call({ op: 'receive', id: this.id, seq: this.pool.nextSeq(), bytes, finish }),
+    );
   }
 
   async write(data: Buffer): Promise<void> {

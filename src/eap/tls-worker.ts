@@ -91,7 +91,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     return;
   }
-  if (m.op === 'receive') await engine.receive(asBuffer(m.bytes));
+  if (m.op === 'receive') await engine.receive(asBuffer(m.bytes), m.finish && asBuffer(m.finish));
   else await engine.write(asBuffer(m.data));
   post(state(m.seq, engine));
 }

@@ -109,7 +109,7 @@ export abstract class TlsConversation implements MethodInstance {
 
   private async received(message: Buffer): Promise<MethodStep> {
     const wasEstablished = this.engine.established;
-    await this.engine.receive(message);
+    await this.engine.receive(message, this.finish);
     if (this.engine.error) return { kind: 'failure', reason: `TLS: ${this.engine.error.message}` };
     if (!wasEstablished && this.engine.established) {
       // A resumption this user may not have (a ticket the server cache never saw) ends here.
@@ -164,6 +164,9 @@ export abstract class TlsConversation implements MethodInstance {
     const flags = (more ? FLAG_M : 0) | (this.version & VERSION_MASK);
     return { kind: 'request', data: Buffer.concat([Buffer.from([flags]), fragment]) };
   }
+
+  /** Application data to write as a TLS 1.3 handshake completes (see TlsChannel.receive). */
+  protected readonly finish: Buffer | undefined = undefined;
 
   /** The handshake just completed: check the peer, write anything the method sends first. */
   protected abstract onEstablished(): Promise<MethodStep | undefined>;

@@ -4,8 +4,13 @@ import { EAP_TYPE } from '../codes.js';
 import type { EapMethod, MethodContext, MethodStep } from '../method.js';
 import { TlsConversation, tlsMethodKeys } from './tls-conversation.js';
 
+/** RFC 9190 §2.1.1: under TLS 1.3 one application-data byte 0x00 says the handshake is over. */
+const COMMITMENT = Buffer.from([0]);
+
 class EapTlsConversation extends TlsConversation {
   private checked = false;
+  // Written as the handshake completes, so that it leaves with the session ticket.
+  protected override readonly finish = COMMITMENT;
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TLS without TLS settings');
@@ -24,8 +29,8 @@ class EapTlsConversation extends TlsConversation {
       return { kind: 'failure', reason: 'client certificate not authorised for this identity' };
     }
     this.checked = true;
-    // RFC 9190 §2.1.1: under TLS 1.3 one application-data byte 0x00 says the handshake is over.
-    if (facts.protocol === 'TLSv1.3') await this.engine.write(Buffer.from([0]));
+    // The commitment message, unless the engine wrote it with the handshake's last bytes.
+    if (facts.protocol === 'TLSv1.3' && !facts.finished) await this.engine.write(COMMITMENT);
     return undefined;
   }
 
