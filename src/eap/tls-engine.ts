@@ -10,8 +10,9 @@
  * (`requestCert`), and the verdict is read once the handshake completes.
  */
 
-import { Duplex } from 'node:stream';
 import { type PeerCertificate, type SecureContext, type Server, TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { BytePipe } from './byte-pipe.js';
 import { offeredSessionIds } from './client-hello.js';
 import type { TlsSessionCache } from './tls-session-cache.js';
 
@@ -126,7 +127,7 @@ export const MAX_TLS_MESSAGE = 64 * 1024;
 
 /** One TLS session of one EAP conversation, in this thread. */
 export class TlsEngine implements TlsChannel {
-  private readonly stream: Duplex;
+  private readonly stream: BytePipe;
   private readonly socket: TLSSocket;
   private readonly handle: TlsHandle;
   private output: Buffer[] = [];
@@ -147,16 +148,11 @@ export class TlsEngine implements TlsChannel {
     resumable = true,
   ) {
     this.resumable = resumable;
-    this.stream = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _encoding, callback) => {
-        this.output.push(chunk);
-        callback();
-      },
-    });
+    this.stream = new BytePipe((chunk) => this.output.push(chunk));
     // An error on a stream nobody waits for would otherwise be thrown.
     this.stream.on('error', (err) => this.fail(err));
-    this.socket = new TLSSocket(this.stream, {
+    // Typed as a Duplex: Node wraps it in a JSStreamSocket, which calls only what BytePipe has.
+    this.socket = new TLSSocket(this.stream as unknown as Duplex, {
       isServer: true,
       server: endpoint.server,
       secureContext: endpoint.context,
