@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { type EapTlsOptions, type TlsEndpointKind, tlsEngineConfig } from '../../src/eap/tls-config.js';
 import type { TlsChannel } from '../../src/eap/tls-engine.js';
 import type { SharedTlsSessions } from '../../src/store/store.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -29,43 +29,6 @@ class MapTlsSessions implements SharedTlsSessions {
   async set(id: Buffer, session: Buffer): Promise<void> {
     if (this.down) throw new Error('down');
     this.data.set(id.toString('hex'), session);
-  }
-}
-
-/** A TLS client over an in-memory stream, and the first session the server gave it. */
-class TlsPeer {
-  readonly socket: tls.TLSSocket;
-  readonly session: Promise<Buffer>;
-  private out: Buffer[] = [];
-  private readonly stream: Duplex;
-
-  constructor(options: tls.ConnectionOptions) {
-    this.stream = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _e, cb) => {
-        this.out.push(chunk);
-        cb();
-      },
-    });
-    this.socket = tls.connect({ socket: this.stream, checkServerIdentity: () => undefined, ...options });
-    this.session = new Promise((resolve) => this.socket.once('session', resolve));
-    this.socket.on('error', () => {});
-  }
-
-  give(bytes: Buffer): void {
-    this.stream.push(bytes);
-  }
-
-  async take(): Promise<Buffer> {
-    await tick();
-    await tick();
-    const b = Buffer.concat(this.out);
-    this.out = [];
-    return b;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
   }
 }
 

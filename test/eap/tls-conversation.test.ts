@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { EAP_FAILURE, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer, type EapServerOptions, type EapSession } from '../../src/eap/eap-server.js';
 import { decodeEap, type EapPacket, encodeEap } from '../../src/eap/packet.js';
@@ -19,47 +18,10 @@ import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protoc
 import { AccessRequest } from '../../src/protocol/packet.js';
 import type { HandlerResult } from '../../src/server/abstract-server.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 
 const L = 0x80;
 const M = 0x40;
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A TLS client over an in-memory stream: bytes in with give(), out with take(). */
-class TlsPeer {
-  readonly socket: tls.TLSSocket;
-  readonly received: Buffer[] = [];
-  private out: Buffer[] = [];
-  private readonly stream: Duplex;
-
-  constructor(options: tls.ConnectionOptions) {
-    this.stream = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _e, cb) => {
-        this.out.push(chunk);
-        cb();
-      },
-    });
-    this.socket = tls.connect({ socket: this.stream, checkServerIdentity: () => undefined, ...options });
-    this.socket.on('data', (d: Buffer) => this.received.push(d));
-    this.socket.on('error', () => {});
-  }
-
-  give(bytes: Buffer): void {
-    this.stream.push(bytes);
-  }
-
-  async take(): Promise<Buffer> {
-    await tick();
-    await tick();
-    const b = Buffer.concat(this.out);
-    this.out = [];
-    return b;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
 
 function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
   for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;

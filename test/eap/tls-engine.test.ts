@@ -5,49 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Duplex } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import tls from 'node:tls';
-import { tlsEndpoints } from '../../src/eap/tls-config.js';
+import type tls from 'node:tls';
+import { type TlsEndpointKind, tlsEndpoints } from '../../src/eap/tls-config.js';
 import { TlsEngine } from '../../src/eap/tls-engine.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
+import { MemoryTlsPeer } from '../helpers/memory-tls-peer.js';
 
-/** A node:tls client over an in-memory stream: its flights out with next(), the server's in with give(). */
-class Client {
-  readonly received: Buffer[] = [];
-  private out: Buffer[] = [];
-  private readonly stream: Duplex;
-  private readonly socket: tls.TLSSocket;
-
-  constructor(options: tls.ConnectionOptions) {
-    this.stream = new Duplex({
-      read() {},
-      write: (chunk: Buffer, _e, cb) => {
-        this.out.push(chunk);
-        cb();
-      },
-    });
-    this.socket = tls.connect({ socket: this.stream, checkServerIdentity: () => undefined, ...options });
-    this.socket.on('data', (d: Buffer) => this.received.push(d));
-    this.socket.on('error', () => {});
-  }
-
-  /** The client's next flight, once it has written one (bounded wait). */
-  async next(): Promise<Buffer> {
-    for (let i = 0; i < 50 && this.out.length === 0; i++) await new Promise<void>((r) => setImmediate(r));
-    const flight = Buffer.concat(this.out);
-    this.out = [];
-    return flight;
-  }
-
-  give(bytes: Buffer): void {
-    this.stream.push(bytes);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Records whether the event loop turns (an immediate runs) from now on. */
 function turnWatch(): () => boolean {
@@ -62,20 +27,34 @@ describe('TlsEngine', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-tls-engine-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('answers a ClientHello within the call, without a turn of the event loop', async () => {
-    const ca = makeCa(dir, 'ca');
-    const server = makeCert(dir, ca, 'server');
+  /** An engine of `kind` and a client (with a certificate) at `maxVersion`, under a new CA. */
+  function pair(name: string, kind: TlsEndpointKind, maxVersion: tls.SecureVersion) {
+    const ca = makeCa(dir, `${name}-ca`);
+    const server = makeCert(dir, ca, `${name}-server`);
+    const peer = makeCert(dir, ca, `${name}-client`);
     const endpoints = tlsEndpoints({
       cert: server.certPem,
       key: server.keyPem,
       ca: ca.certPem,
       keepCertificate: false,
     });
-    const client = new Client({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
-    const hello = await client.next();
-    assert.equal(hello[0], 0x16, 'a handshake record');
-    const engine = new TlsEngine(endpoints.tunnel);
+    const client = new MemoryTlsPeer({ ca: ca.certPem, cert: peer.certPem, key: peer.keyPem, maxVersion });
+    const engine = new TlsEngine(endpoints[kind]);
+    return {
+      client,
+      engine,
+      close: () => {
+        engine.destroy();
+        client.destroy();
+      },
+    };
+  }
+
+  test('answers a ClientHello within the call, without a turn of the event loop', async () => {
+    const { client, engine, close } = pair('hello', 'tunnel', 'TLSv1.2');
     try {
+      const hello = await client.next();
+      assert.equal(hello[0], 0x16, 'a handshake record');
       const turned = turnWatch();
       await engine.receive(hello);
       const flight = engine.takeOutput();
@@ -83,28 +62,12 @@ describe('TlsEngine', () => {
       assert.equal(flight[0], 0x16);
       assert.equal(turned(), false, 'the event loop turned before the answer');
     } finally {
-      engine.destroy();
-      client.close();
+      close();
     }
   });
 
   test("TLS 1.3: the finish data (RFC 9190's commitment) leaves with the handshake's last bytes", async () => {
-    const ca = makeCa(dir, 'ca13');
-    const server = makeCert(dir, ca, 'server13');
-    const peer = makeCert(dir, ca, 'client13');
-    const endpoints = tlsEndpoints({
-      cert: server.certPem,
-      key: server.keyPem,
-      ca: ca.certPem,
-      keepCertificate: false,
-    });
-    const client = new Client({
-      ca: ca.certPem,
-      cert: peer.certPem,
-      key: peer.keyPem,
-      maxVersion: 'TLSv1.3',
-    });
-    const engine = new TlsEngine(endpoints.certificate);
+    const { client, engine, close } = pair('v13', 'certificate', 'TLSv1.3');
     try {
       await engine.receive(await client.next(), Buffer.from([0]));
       client.give(engine.takeOutput());
@@ -112,7 +75,7 @@ describe('TlsEngine', () => {
       const last = await client.next();
       assert.ok(last.length > 0);
       // A round trip later, as over the network: the stream has taken the server's last flight.
-      for (let i = 0; i < 2; i++) await new Promise<void>((r) => setImmediate(r));
+      for (let i = 0; i < 2; i++) await tick();
       const turned = turnWatch();
       await engine.receive(last, Buffer.from([0]));
       assert.equal(turned(), false, 'the event loop turned before the answer');
@@ -121,32 +84,15 @@ describe('TlsEngine', () => {
       assert.equal(engine.facts?.authorized, true);
       assert.equal(engine.facts?.finished, true, 'the finish data was written with the handshake');
       client.give(engine.takeOutput());
-      for (let i = 0; i < 50 && client.received.length === 0; i++)
-        await new Promise<void>((r) => setImmediate(r));
+      for (let i = 0; i < 50 && client.received.length === 0; i++) await tick();
       assert.deepEqual(Buffer.concat(client.received), Buffer.from([0]), 'the client read the byte');
     } finally {
-      engine.destroy();
-      client.close();
+      close();
     }
   });
 
   test('TLS 1.2: no finish data is written (RFC 9190 is for TLS 1.3 only)', async () => {
-    const ca = makeCa(dir, 'ca12');
-    const server = makeCert(dir, ca, 'server12');
-    const peer = makeCert(dir, ca, 'client12');
-    const endpoints = tlsEndpoints({
-      cert: server.certPem,
-      key: server.keyPem,
-      ca: ca.certPem,
-      keepCertificate: false,
-    });
-    const client = new Client({
-      ca: ca.certPem,
-      cert: peer.certPem,
-      key: peer.keyPem,
-      maxVersion: 'TLSv1.2',
-    });
-    const engine = new TlsEngine(endpoints.certificate);
+    const { client, engine, close } = pair('v12', 'certificate', 'TLSv1.2');
     try {
       await engine.receive(await client.next(), Buffer.from([0]));
       client.give(engine.takeOutput());
@@ -155,11 +101,10 @@ describe('TlsEngine', () => {
       assert.equal(engine.facts?.protocol, 'TLSv1.2');
       assert.equal(engine.facts?.finished, false);
       client.give(engine.takeOutput());
-      for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r));
+      for (let i = 0; i < 10; i++) await tick();
       assert.equal(client.received.length, 0, 'no application data reached the client');
     } finally {
-      engine.destroy();
-      client.close();
+      close();
     }
   });
 });
