@@ -13,7 +13,10 @@ import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The first flight of a client with these options: its ClientHello record. */
+/**
+ * The first flight of a client with these options: its ClientHello record. Named for the host the
+ * sessions were made with: a client offers a session only to that name (Node 22 checks it).
+ */
 async function clientHello(options: tls.ConnectionOptions): Promise<Buffer> {
   const out: Buffer[] = [];
   const stream = new Duplex({
@@ -23,7 +26,12 @@ async function clientHello(options: tls.ConnectionOptions): Promise<Buffer> {
       cb();
     },
   });
-  const socket = tls.connect({ socket: stream, checkServerIdentity: () => undefined, ...options });
+  const socket = tls.connect({
+    socket: stream,
+    host: '127.0.0.1',
+    checkServerIdentity: () => undefined,
+    ...options,
+  });
   socket.on('error', () => {});
   await tick();
   await tick();
