@@ -4,9 +4,10 @@
  * so the server's cost per login is measured under steady load. Not a supplicant: no checks beyond
  * what the TLS handshake itself does, and it NAKs to EAP-TLS when offered anything else.
  */
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { RadiusClient } from '../src/client/radius-client.js';
+import { BytePipe } from '../src/eap/byte-pipe.js';
 import { EAP_TYPE } from '../src/eap/codes.js';
 import { decodeEap, type EapPacket, encodeEap } from '../src/eap/packet.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE } from '../src/protocol/codes.js';
@@ -23,12 +24,32 @@ export interface EapTlsPeerOptions {
   maxVersion: tls.SecureVersion;
   /** Log in again with the session of the previous login (TLS session resumption). */
   resume?: boolean;
+  /**
+   * The CA, certificate and key parsed once (peerContext()) for every login of a run: made per
+   * login they cost the peer more than its TLS handshake does, and the peer bounds the rate.
+   */
+  context?: tls.SecureContext;
+}
+
+/**
+ * The TLS context of `o`, made once per run. The highest version belongs to the context: given
+ * to tls.connect beside a ready context, it would be ignored.
+ */
+export function peerContext(o: {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  maxVersion: tls.SecureVersion;
+}): tls.SecureContext {
+  return tls.createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, maxVersion: o.maxVersion });
 }
 
 /** How a login went, and the session to resume next time. */
-interface LoginResult {
+export interface LoginResult {
   accepted: boolean;
   resumed: boolean;
+  /** The TLS version the login used ("TLSv1.2", "TLSv1.3"). */
+  protocol: string | null;
   session: Buffer | undefined;
 }
 
@@ -56,19 +77,11 @@ export async function eapTlsLogin(
   session?: Buffer,
 ): Promise<LoginResult> {
   const out: Buffer[] = [];
-  const stream = new Duplex({
-    read() {},
-    write(chunk: Buffer, _e, cb) {
-      out.push(chunk);
-      cb();
-    },
-  });
+  const stream = new BytePipe((chunk) => out.push(chunk));
   const socket = tls.connect({
-    socket: stream,
-    ca: o.ca,
-    cert: o.cert,
-    key: o.key,
-    maxVersion: o.maxVersion,
+    // Typed as a Duplex; node:tls uses only the calls BytePipe has (see src/eap/byte-pipe.ts).
+    socket: stream as unknown as Duplex,
+    secureContext: o.context ?? peerContext(o),
     checkServerIdentity: () => undefined,
     session,
   });
@@ -118,7 +131,12 @@ export async function eapTlsLogin(
       const flight = Buffer.concat(out.splice(0));
       request = await sendFlight(flight, send);
     }
-    return { accepted: code === ACCESS_ACCEPT, resumed: socket.isSessionReused(), session: next };
+    return {
+      accepted: code === ACCESS_ACCEPT,
+      resumed: socket.isSessionReused(),
+      protocol: socket.getProtocol(),
+      session: next,
+    };
   } finally {
     socket.destroy();
   }
@@ -164,12 +182,13 @@ export async function driveEapTls(
   const client = new RadiusClient({ timeout: 5, retries: 1 });
   const until = Date.now() + seconds * 1000;
   const result: DriveResult = { logins: 0, resumed: 0 };
+  const shared = { ...o, context: o.context ?? peerContext(o) };
   try {
     await Promise.all(
       Array.from({ length: loops }, async () => {
         let session: Buffer | undefined;
         while (Date.now() < until) {
-          const r = await eapTlsLogin(client, o, o.resume ? session : undefined).catch(() => undefined);
+          const r = await eapTlsLogin(client, shared, o.resume ? session : undefined).catch(() => undefined);
           if (r?.accepted) {
             result.logins++;
             if (r.resumed) result.resumed++;

@@ -5,15 +5,16 @@
  * Not a supplicant: one inner method, no crypto binding, no resumption.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { checkAuthenticatorResponse, generateNtResponse } from '../src/auth/mschapv2.js';
 import { RadiusClient } from '../src/client/radius-client.js';
+import { BytePipe } from '../src/eap/byte-pipe.js';
 import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../src/eap/codes.js';
 import { decodeEap, type EapPacket, encodeEap } from '../src/eap/packet.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE } from '../src/protocol/codes.js';
 import { AccessRequest, type Packet } from '../src/protocol/packet.js';
-import { collectFragment, sendFlight } from './eap-peer.js';
+import { collectFragment, peerContext, sendFlight } from './eap-peer.js';
 
 /** Where to log in and with what. */
 export interface PeapPeerOptions {
@@ -26,6 +27,8 @@ export interface PeapPeerOptions {
   password: string;
   /** The CA the server's certificate must chain to. */
   ca: Buffer;
+  /** The CA parsed once for every login of a run (peerContext() of bench/eap-peer.ts). */
+  context?: tls.SecureContext;
 }
 
 /** How a login went. */
@@ -158,21 +161,18 @@ function keysMatch(reply: Packet, socket: tls.TLSSocket): boolean {
   );
 }
 
+/** The peer's TLS context: PEAP's default in both servers is TLS 1.2 at most (1.3 is another key schedule). */
+const peapContext = (o: PeapPeerOptions): tls.SecureContext =>
+  o.context ?? peerContext({ ca: o.ca, maxVersion: 'TLSv1.2' });
+
 /** One PEAPv0/EAP-MSCHAPv2 login. */
 export async function peapLogin(client: RadiusClient, o: PeapPeerOptions): Promise<PeapLoginResult> {
   const out: Buffer[] = [];
-  const stream = new Duplex({
-    read() {},
-    write(chunk: Buffer, _e, cb) {
-      out.push(chunk);
-      cb();
-    },
-  });
+  const stream = new BytePipe((chunk) => out.push(chunk));
   const socket = tls.connect({
-    socket: stream,
-    ca: o.ca,
-    // PEAP's default in both servers; TLS 1.3 PEAP is another key schedule.
-    maxVersion: 'TLSv1.2',
+    // Typed as a Duplex; node:tls uses only the calls BytePipe has (see src/eap/byte-pipe.ts).
+    socket: stream as unknown as Duplex,
+    secureContext: peapContext(o),
     // The chain is checked against the CA; the certificate's name is not (no name to expect).
     checkServerIdentity: () => undefined,
   });
@@ -240,11 +240,12 @@ export async function drivePeap(o: PeapPeerOptions, seconds: number, loops: numb
   const client = new RadiusClient({ timeout: 5, retries: 1 });
   const until = Date.now() + seconds * 1000;
   let logins = 0;
+  const shared = { ...o, context: peapContext(o) };
   try {
     await Promise.all(
       Array.from({ length: loops }, async () => {
         while (Date.now() < until) {
-          const r = await peapLogin(client, o).catch(() => undefined);
+          const r = await peapLogin(client, shared).catch(() => undefined);
           if (r?.code === ACCESS_ACCEPT && r.keysMatch) logins++;
         }
       }),
