@@ -17,8 +17,9 @@
  * of 5 s, then no lower).
  * BENCH_ONLY=tls13,tls12,peap,resume,resume13,resumed12,resumed13 picks scenarios. BENCH_DRIVER=node
  * drives the EAP-TLS scenarios with bench/eap-peer.ts instead (node:tls peers logging in back to
- * back over RadiusClient, in this process): steady load without one eapol_test process per login;
- * and PEAP with bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
+ * back over RadiusClient, in worker threads of this process, BENCH_PEER_THREADS of them, default
+ * one per core): steady load without one eapol_test process per login; and PEAP with
+ * bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
  *
  * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
  * server may answer an offered session with a full handshake. When a full scenario and its resumed
@@ -33,8 +34,8 @@ import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert } from '../test/helpers/certs.js';
 import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
 import { freePort } from '../test/helpers/ports.js';
-import { type DriveResult, driveEapTls } from './eap-peer.js';
-import { drivePeap } from './peap-peer.js';
+import type { DriveResult } from './eap-peer.js';
+import { PeerThreads } from './peer-threads.js';
 import { isMain } from './server-process.js';
 import { fmtRatio, table } from './stats.js';
 import type tls from 'node:tls';
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
   const [rounds = 3, seconds = 5, loops = 4] = process.argv.slice(2, 5).map(Number);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-bench-'));
   const contenders: Contender[] = [];
+  let peers: PeerThreads | undefined;
   // FreeRADIUS with its session cache on, for the scenarios whose logins resume.
   let frCached: Contender | undefined;
   try {
@@ -235,6 +237,9 @@ async function main(): Promise<void> {
     const scenarios = all
       .filter(([key]) => (only ? only.includes(key) : !key.startsWith('resumed') || nodeDriver))
       .filter(([, s]) => !nodeDriver || s.peer || s.peap);
+    // BENCH_PEER_THREADS (default: one per core): the node peers' threads, so that they are not
+    // what bounds the rate at saturation.
+    if (nodeDriver) peers = new PeerThreads(Number(process.env.BENCH_PEER_THREADS ?? os.cpus().length));
     contenders.push(await startOurs(dir));
     // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
     const workers = Number(process.env.BENCH_WORKERS ?? 0);
@@ -246,7 +251,9 @@ async function main(): Promise<void> {
       contenders.push(frPlain);
       if (scenarios.some(([, s]) => s.reauths > 0 || s.resume)) frCached = await startFr(dir, true);
     } else console.log('freeradius not installed: aioradius alone');
-    const driver = nodeDriver ? 'node:tls peers (bench/eap-peer.ts, bench/peap-peer.ts)' : 'eapol_test loops';
+    const driver = peers
+      ? `node:tls peers in ${peers.size} threads (bench/eap-peer.ts, bench/peap-peer.ts)`
+      : 'eapol_test loops';
     console.log(
       `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
@@ -272,10 +279,11 @@ async function main(): Promise<void> {
         string,
         { rate: number[]; cpu: number[]; resumed: number[]; driver: number[] }
       >();
-      const run = (c: Contender, secs: number) =>
-        nodeDriver && scenario.peap
-          ? drivePeap(
-              {
+      const run = (c: Contender, secs: number): Promise<DriveResult> =>
+        peers && scenario.peap
+          ? peers.drive({
+              kind: 'peap',
+              options: {
                 port: c.port,
                 secret: SECRET,
                 outerIdentity: 'anonymous',
@@ -283,12 +291,13 @@ async function main(): Promise<void> {
                 password: 'alicepw',
                 ca: ca.certPem,
               },
-              secs,
+              seconds: secs,
               loops,
-            ).then((logins): DriveResult => ({ logins, resumed: 0 }))
-          : nodeDriver && scenario.peer
-            ? driveEapTls(
-                {
+            })
+          : peers && scenario.peer
+            ? peers.drive({
+                kind: 'tls',
+                options: {
                   port: c.port,
                   secret: SECRET,
                   identity: 'client',
@@ -298,9 +307,9 @@ async function main(): Promise<void> {
                   maxVersion: scenario.peer,
                   resume: scenario.resume,
                 },
-                secs,
+                seconds: secs,
                 loops,
-              )
+              })
             : drive(conf, c.port, secs, loops, scenario.reauths);
       const resumes = scenario.reauths > 0 || scenario.resume === true;
       const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
@@ -338,7 +347,7 @@ async function main(): Promise<void> {
           `${(median(r.resumed) * 100).toFixed(0)}%`,
           cpu.toFixed(2),
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
-          // The node driver runs in this process: its CPU per login bounds the rate on few cores.
+          // The node peers run in this process (its threads): their CPU shares the cores.
           nodeDriver ? median(r.driver).toFixed(2) : '-',
         ]);
       }
@@ -362,6 +371,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of contenders) await c.stop();
     await frCached?.stop();
+    await peers?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
