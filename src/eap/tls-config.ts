@@ -3,7 +3,8 @@
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { InvalidValueError } from '../errors.js';
 import type { SharedTlsSessions } from '../store/store.js';
-import { type TlsChannel, type TlsEndpoint, TlsEngine } from './tls-engine.js';
+import { type HandlingSlot, type TlsChannel, type TlsEndpoint, TlsEngine } from './tls-engine.js';
+import { withoutPeerCertificate } from './tls-session-der.js';
 import { TlsSessionCache } from './tls-session-cache.js';
 import { TlsWorkerPool } from './tls-worker-pool.js';
 
@@ -105,11 +106,19 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
   ): TlsEndpoint => {
     const sessions =
       lifetime > 0 ? new TlsSessionCache({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime }) : undefined;
+    const handling: HandlingSlot = { verified: undefined };
+    const stripsCertificates = requestCert && !keepCertificate;
     // Sockets emit 'newSession' on the server they name; this one only holds that listener.
     const server = new tls.Server();
-    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
-      sessions?.set(id, data);
-      options.onSession?.(kind, id, data);
+    server.on('newSession', (id: Buffer, made: Buffer, done: () => void) => {
+      // EAP-TLS keeps the sessions of verified clients only: one that failed could only fail
+      // again, and a session kept without its certificate (stripsCertificates) must stand for a
+      // verified one. A session made outside an engine's call (none is known) is not kept.
+      if (!requestCert || handling.verified?.() === true) {
+        const data = stripsCertificates ? (withoutPeerCertificate(made) ?? made) : made;
+        sessions?.set(id, data);
+        options.onSession?.(kind, id, data);
+      }
       done();
     });
     return {
@@ -120,6 +129,8 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       lookupSession: options.lookupSession,
       keyLog: options.keyLog,
       keepCertificate,
+      stripsCertificates,
+      handling,
     };
   };
   // A session ID context of each kind: a tunnel's session never resumes as EAP-TLS, which would
@@ -131,7 +142,10 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       ca: options.ca,
       crl: options.crl,
       maxVersion: options.maxVersion ?? 'TLSv1.3',
-      sessionIdContext: 'aioradius eap-tls',
+      // "/2": sessions are kept for verified clients only, and without the certificate (see
+      // tls-session-der.ts); one made under the first context (by an older instance sharing the
+      // store) may be neither, and OpenSSL answers a session from another context in full.
+      sessionIdContext: 'aioradius eap-tls/2',
     }),
     true,
     options.keepCertificate,

@@ -85,6 +85,19 @@ export interface TlsEndpoint {
   readonly keyLog: ((line: Buffer) => void) | undefined;
   /** Whether facts carry the client certificate. */
   readonly keepCertificate: boolean;
+  /**
+   * Whether sessions are kept without the client certificate (EAP-TLS without authorizeCertificate,
+   * see tls-session-der.ts): a session resumed from the cache then has none, and stands for the
+   * verified client it was made with, since only those sessions are kept.
+   */
+  readonly stripsCertificates: boolean;
+  /** The engine whose bytes OpenSSL is handling now: Node's 'newSession' names no socket. */
+  readonly handling: HandlingSlot;
+}
+
+/** Asks the engine OpenSSL is working for whether its client's certificate was verified. */
+export interface HandlingSlot {
+  verified: (() => boolean) | undefined;
 }
 
 /**
@@ -135,6 +148,8 @@ export class TlsEngine implements TlsChannel {
   private secure = false;
   private fresh = true;
   private finishWritten = false;
+  /** Whether a session from the cache (or the shared store) was handed to OpenSSL. */
+  private loaded = false;
   /** What the handshake settled, once established. */
   facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
@@ -191,7 +206,7 @@ export class TlsEngine implements TlsChannel {
       // the event loop, until the stream had taken those bytes. It comes out before the method has
       // checked the client, but a method that refuses the client sends none of the output.
       this.finishWritten = true;
-      this.socket.write(finish);
+      this.handling(() => this.socket.write(finish));
     }
     if (this.fresh) {
       this.fresh = false;
@@ -200,7 +215,10 @@ export class TlsEngine implements TlsChannel {
       const session = this.resumable ? await this.offeredSession(offeredSessionIds(bytes)) : undefined;
       // Freed while the store answered: nothing more to do.
       if (this.stream.destroyed) return;
-      if (session) this.handle.loadSession(session);
+      if (session) {
+        this.handle.loadSession(session);
+        this.loaded = true;
+      }
       // A new socket starts reading a tick after it is made: bytes pushed before would be
       // handled later, outside this call (should that change, the push below waits a turn).
       await nextTick();
@@ -210,7 +228,7 @@ export class TlsEngine implements TlsChannel {
     // nothing came out (the output held back until a write or a new session completes), one is.
     const before = this.output.length;
     const appBefore = this.appData.length;
-    this.stream.push(bytes);
+    this.handling(() => this.stream.push(bytes));
     if (this.output.length === before && this.appData.length === appBefore && !this.error) await tick();
   }
 
@@ -232,7 +250,7 @@ export class TlsEngine implements TlsChannel {
   async write(data: Buffer): Promise<void> {
     if (!this.secure || this.error) return;
     const before = this.output.length;
-    this.socket.write(data);
+    this.handling(() => this.socket.write(data));
     // The records come out synchronously, unless the flight just pushed out is still being
     // written (the stream completes a write a turn later): then they follow within a few turns.
     for (let turn = 0; turn < MAX_WRITE_TURNS && this.output.length === before && !this.error; turn++) {
@@ -254,14 +272,48 @@ export class TlsEngine implements TlsChannel {
     return data;
   }
 
+  /**
+   * Runs `work` (bytes into OpenSSL) as the engine the endpoint's 'newSession' listener asks about:
+   * OpenSSL makes sessions synchronously within it. A session made outside any is not kept.
+   */
+  private handling(work: () => void): void {
+    const slot = this.endpoint.handling;
+    const outer = slot.verified;
+    slot.verified = this.verified;
+    try {
+      work();
+    } finally {
+      slot.verified = outer;
+    }
+  }
+
+  private readonly verified = (): boolean =>
+    this.endpoint.requestCert && this.certificateError() === undefined;
+
+  /** Why the client certificate is not verified (an OpenSSL verify code), or undefined if it is. */
+  private certificateError(): string | undefined {
+    const error = this.handle.verifyError();
+    if (!error) return undefined;
+    // A session from our cache that carries no certificate: one kept without it, which only a
+    // verified client's is (TLS 1.2 resumption; Node already says so under TLS 1.3).
+    if (
+      this.endpoint.stripsCertificates &&
+      this.loaded &&
+      this.socket.isSessionReused() &&
+      !this.socket.getPeerX509Certificate()
+    ) {
+      return undefined;
+    }
+    return error.code ?? error.message;
+  }
+
   /** The handshake completed: the client certificate's verdict, as `tls.Server` reaches it. */
   private secured(): void {
     let authorized = false;
     let authorizationError: string | undefined;
     if (this.endpoint.requestCert) {
-      const error = this.handle.verifyError();
-      if (error) authorizationError = error.code ?? error.message;
-      else authorized = true;
+      authorizationError = this.certificateError();
+      authorized = authorizationError === undefined;
     }
     this.facts = {
       protocol: this.socket.getProtocol(),

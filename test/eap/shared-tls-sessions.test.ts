@@ -2,11 +2,14 @@
 // endpoints make goes to the shared store, and another EapServer whose cache lacks the session a
 // ClientHello offers loads it from there before it answers, in its own thread or in worker
 // threads. A node:tls client (OpenSSL) is the peer; the store is a Map that can be taken down.
+// Which sessions are kept: EAP-TLS keeps verified clients' only, without their certificate unless
+// authorizeCertificate needs it on resumption.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import { type EapTlsOptions, type TlsEndpointKind, tlsEngineConfig } from '../../src/eap/tls-config.js';
 import type { TlsChannel } from '../../src/eap/tls-engine.js';
@@ -172,5 +175,76 @@ describe('TLS sessions shared by instances', () => {
       assert.equal(r.reused, false);
       assert.equal(r.authorized, true, 'the client certificate was checked');
     });
+  }
+
+  /** Whether any stored session holds `der` (a certificate's bytes). */
+  const holds = (store: MapTlsSessions, der: Buffer) => [...store.data.values()].some((d) => d.includes(der));
+
+  for (const workers of [0, 1]) {
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const where = workers ? 'worker threads' : 'the EapServer thread';
+      test(`${version}, ${where}: kept without the client certificate, resumed as verified`, async () => {
+        const store = new MapTlsSessions();
+        const a = instance({ sharedSessions: store, workers });
+        const b = instance({ sharedSessions: store, workers });
+        const session = await firstLogin(a, 'certificate', version);
+        const certificate = new X509Certificate(client.certPem).raw;
+        assert.ok(store.data.size > 0);
+        // Kept with authorizeCertificate, the same bytes are found (the next test).
+        assert.equal(holds(store, certificate), false, 'no kept session holds the client certificate');
+        assert.deepEqual(await secondLogin(a, 'certificate', version, session), {
+          reused: true,
+          authorized: true,
+        });
+        assert.deepEqual(await secondLogin(b, 'certificate', version, session), {
+          reused: true,
+          authorized: true,
+        });
+      });
+    }
+  }
+
+  test('with authorizeCertificate: the certificate is kept, and is there on resumption', async () => {
+    const store = new MapTlsSessions();
+    const a = instance({ sharedSessions: store, authorizeCertificate: () => true });
+    const session = await firstLogin(a, 'certificate', 'TLSv1.2');
+    assert.equal(holds(store, new X509Certificate(client.certPem).raw), true);
+    const p = peer('certificate', 'TLSv1.2', session);
+    const channel = a.open('certificate', true);
+    await handshake(channel, p);
+    assert.equal(channel.facts?.reused, true);
+    assert.equal(channel.facts?.authorized, true);
+    assert.equal(channel.facts?.peerCertificate?.subject?.CN, 'shared-tls-client');
+    channel.destroy();
+    p.destroy();
+  });
+
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    for (const who of ['no certificate', 'a certificate from another CA'] as const) {
+      test(`${version}, a client with ${who}: not verified, its session not kept, never resumed`, async () => {
+        const store = new MapTlsSessions();
+        const a = instance({ sharedSessions: store });
+        const other =
+          who === 'no certificate' ? undefined : makeCert(dir, makeCa(dir, 'other-ca'), 'other-client');
+        const options = { ca: ca.certPem, maxVersion: version, cert: other?.certPem, key: other?.keyPem };
+        const p = new TlsPeer(options);
+        const channel = a.open('certificate', true);
+        await handshake(channel, p);
+        assert.ok(channel.established, String(channel.error));
+        assert.equal(channel.facts?.authorized, false);
+        const session = await p.session;
+        channel.destroy();
+        p.destroy();
+        assert.equal(store.data.size, 0, 'nothing went to the shared store');
+        // Offered again (the local cache, then the store): a full handshake, not verified again.
+        const again = new TlsPeer({ ...options, session });
+        const second = a.open('certificate', true);
+        await handshake(second, again);
+        assert.equal(second.facts?.reused, false);
+        assert.equal(second.facts?.authorized, false);
+        second.destroy();
+        again.destroy();
+      });
+    }
   }
 });
