@@ -3,7 +3,13 @@
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { InvalidValueError } from '../errors.js';
 import type { SharedTlsSessions } from '../store/store.js';
-import { type HandlingSlot, type TlsChannel, type TlsEndpoint, TlsEngine } from './tls-engine.js';
+import {
+  type HandlingSlot,
+  type MethodKeying,
+  type TlsChannel,
+  type TlsEndpoint,
+  TlsEngine,
+} from './tls-engine.js';
 import { withoutPeerCertificate } from './tls-session-der.js';
 import { TlsSessionCache } from './tls-session-cache.js';
 import { TlsWorkerPool } from './tls-worker-pool.js';
@@ -59,7 +65,7 @@ export type TlsEndpointKind = 'certificate' | 'tunnel';
 /** What TLS-based methods share: how to open a TLS session, and the decisions kept in this thread. */
 export interface TlsEngineConfig {
   /** Opens the TLS session of one conversation. */
-  readonly open: (kind: TlsEndpointKind, resumable: boolean) => TlsChannel;
+  readonly open: (kind: TlsEndpointKind, resumable: boolean, keying?: MethodKeying) => TlsChannel;
   readonly authorizeCertificate: ((certificate: PeerCertificate, identity: string) => boolean) | undefined;
   readonly allowResumption: ((identity: string) => boolean) | undefined;
   /** Frees what the sessions share (worker threads). */
@@ -190,7 +196,7 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
     tlsEndpoints(endpointOptions);
     const pool = new TlsWorkerPool(workers, endpointOptions);
     return {
-      open: (kind, resumable) => pool.open(kind, resumable),
+      open: (kind, resumable, keying) => pool.open(kind, resumable, keying),
       authorizeCertificate,
       allowResumption,
       close: () => pool.close(),
@@ -198,7 +204,7 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
   }
   const endpoints = tlsEndpoints(endpointOptions);
   return {
-    open: (kind, resumable) => new TlsEngine(endpoints[kind], resumable),
+    open: (kind, resumable, keying) => new TlsEngine(endpoints[kind], resumable, keying),
     authorizeCertificate,
     allowResumption,
     close: () => {

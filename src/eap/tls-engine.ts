@@ -33,6 +33,27 @@ export interface TlsFacts {
 }
 
 /**
+ * Which keys a method derives from its TLS session: 128 octets, MSK then EMSK (RFC 5216 §2.3,
+ * RFC 5281 §8 and PEAP under TLS 1.2; RFC 9190 §2.3 and RFC 9427 §2 under TLS 1.3).
+ */
+export interface MethodKeying {
+  /** The EAP method type: the TLS 1.3 exporter's context. */
+  readonly type: number;
+  /** The TLS 1.2 exporter label ('client EAP encryption', 'ttls keying material'). */
+  readonly tls12Label: string;
+}
+
+/** A method's 128 octets of keying material, exported as its RFC says for the version in use. */
+export function exportMethodKeying(
+  channel: Pick<TlsChannel, 'facts' | 'exportKeyingMaterial'>,
+  keying: MethodKeying,
+): Promise<Buffer> {
+  return channel.facts?.protocol === 'TLSv1.3'
+    ? channel.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([keying.type]))
+    : channel.exportKeyingMaterial(128, keying.tls12Label);
+}
+
+/**
  * One TLS session of one EAP conversation as the methods see it: in this thread (TlsEngine) or
  * in a worker thread (TlsWorkerPool).
  */
@@ -62,6 +83,11 @@ export interface TlsChannel {
    * use, PRF(master_secret, label, client_random + server_random), which differs from an empty one.
    */
   exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer>;
+  /**
+   * The method's keying material (MethodKeying, given when the session was opened), once
+   * established. A worker thread sends it with the handshake's last answer: one crossing less.
+   */
+  methodKeyingMaterial(): Promise<Buffer>;
   /** Frees the TLS session. */
   destroy(): void;
 }
@@ -161,6 +187,7 @@ export class TlsEngine implements TlsChannel {
   constructor(
     private readonly endpoint: TlsEndpoint,
     resumable = true,
+    private readonly keying?: MethodKeying,
   ) {
     this.resumable = resumable;
     this.stream = new BytePipe((chunk) => this.output.push(chunk));
@@ -336,6 +363,11 @@ export class TlsEngine implements TlsChannel {
     return context
       ? exporter.call(this.socket, length, label, context)
       : exporter.call(this.socket, length, label);
+  }
+
+  methodKeyingMaterial(): Promise<Buffer> {
+    if (!this.keying) return Promise.reject(new Error('TLS session opened without method keying'));
+    return exportMethodKeying(this, this.keying);
   }
 
   private fail(err: Error): void {

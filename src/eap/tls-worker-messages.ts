@@ -1,11 +1,11 @@
 /** The messages between an EapServer's thread and its TLS worker threads. */
 
 import type { TlsEndpointKind } from './tls-config.js';
-import type { TlsFacts } from './tls-engine.js';
+import type { MethodKeying, TlsFacts } from './tls-engine.js';
 
 /** To a worker. `seq` numbers the calls that get an answer. */
 export type ToWorker =
-  | { op: 'open'; id: number; kind: TlsEndpointKind; resumable: boolean }
+  | { op: 'open'; id: number; kind: TlsEndpointKind; resumable: boolean; keying?: MethodKeying }
   | { op: 'receive'; id: number; seq: number; bytes: Uint8Array; finish?: Uint8Array }
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
@@ -22,6 +22,8 @@ export type FromWorker =
       appData: Uint8Array;
       established: boolean;
       facts?: TlsFacts;
+      /** The method's keying material, with the answer that first reports the session established. */
+      keying?: Uint8Array;
       error?: string;
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TlsEndpointKind, TlsEndpointOptions } from './tls-config.js';
 import type { PeerCertificate } from 'node:tls';
-import type { TlsChannel, TlsFacts } from './tls-engine.js';
+import { exportMethodKeying, type MethodKeying, type TlsChannel, type TlsFacts } from './tls-engine.js';
 import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
 
 const WORKER_URL = new URL('./tls-worker.js', import.meta.url);
@@ -115,9 +115,9 @@ export class TlsWorkerPool {
   }
 
   /** A TLS session in the next worker. */
-  open(kind: TlsEndpointKind, resumable: boolean): TlsChannel {
+  open(kind: TlsEndpointKind, resumable: boolean, keying?: MethodKeying): TlsChannel {
     const worker = this.workers[this.next++ % this.workers.length];
-    return new RemoteTlsEngine(this, worker, ++this.ids, kind, resumable);
+    return new RemoteTlsEngine(this, worker, ++this.ids, kind, resumable, keying);
   }
 
   /** @internal */
@@ -164,6 +164,8 @@ class RemoteTlsEngine implements TlsChannel {
   facts: TlsFacts | undefined;
   private output: Buffer[] = [];
   private appData: Buffer[] = [];
+  /** The method's keying material, as the worker sent it once established. */
+  private keyingMaterial: Buffer | undefined;
 
   constructor(
     private readonly pool: TlsWorkerPool,
@@ -171,8 +173,9 @@ class RemoteTlsEngine implements TlsChannel {
     private readonly id: number,
     kind: TlsEndpointKind,
     readonly resumable: boolean,
+    private readonly keying?: MethodKeying,
   ) {
-    worker.send({ op: 'open', id, kind, resumable });
+    worker.send({ op: 'open', id, kind, resumable, ...(keying ? { keying } : {}) });
   }
 
   private absorb(m: Answer): void {
@@ -181,6 +184,7 @@ class RemoteTlsEngine implements TlsChannel {
       if (m.appData.byteLength > 0) this.appData.push(asBuffer(m.appData));
       this.established = m.established;
       if (m.facts) this.facts = certificateAsBuffers(m.facts);
+      if (m.keying) this.keyingMaterial = asBuffer(m.keying);
     }
     if (m.error) this.error ??= new Error(m.error);
   }
@@ -216,8 +220,15 @@ class RemoteTlsEngine implements TlsChannel {
     return asBuffer(m.material);
   }
 
+  methodKeyingMaterial(): Promise<Buffer> {
+    if (this.keyingMaterial) return Promise.resolve(this.keyingMaterial);
+    if (!this.keying) return Promise.reject(new Error('TLS session opened without method keying'));
+    return exportMethodKeying(this, this.keying);
+  }
+
   destroy(): void {
     this.worker.send({ op: 'close', id: this.id });
+    this.keyingMaterial = undefined;
     this.output = [];
     this.appData = [];
   }

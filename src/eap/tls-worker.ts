@@ -33,9 +33,17 @@ const endpoints = tlsEndpoints({
     : undefined,
 });
 const engines = new Map<number, TlsEngine>();
+/** Sessions whose keying material was sent (or cannot be: opened without keying). */
+const keyed = new Set<number>();
 post({ op: 'ready' });
 
-function state(seq: number, engine: TlsEngine): FromWorker {
+async function state(seq: number, id: number, engine: TlsEngine): Promise<FromWorker> {
+  let keying: Buffer | undefined;
+  if (engine.established && !engine.error && !keyed.has(id)) {
+    keyed.add(id);
+    // The method will ask for it once the exchange ends: sent now, it costs no crossing then.
+    keying = await engine.methodKeyingMaterial().catch(() => undefined);
+  }
   return {
     op: 'state',
     seq,
@@ -43,6 +51,7 @@ function state(seq: number, engine: TlsEngine): FromWorker {
     appData: engine.established ? engine.takeAppData() : Buffer.alloc(0),
     established: engine.established,
     facts: engine.facts,
+    ...(keying ? { keying } : {}),
     error: engine.error?.message,
   };
 }
@@ -50,7 +59,8 @@ function state(seq: number, engine: TlsEngine): FromWorker {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
     case 'open':
-      engines.set(m.id, new TlsEngine(endpoints[m.kind], m.resumable));
+      engines.set(m.id, new TlsEngine(endpoints[m.kind], m.resumable, m.keying));
+      if (!m.keying) keyed.add(m.id);
       return;
     case 'session':
       endpoints[m.kind].sessions?.set(asBuffer(m.sid), asBuffer(m.data));
@@ -62,6 +72,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'close':
       engines.get(m.id)?.destroy();
       engines.delete(m.id);
+      keyed.delete(m.id);
       return;
   }
   const engine = engines.get(m.id);
@@ -93,7 +104,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
   if (m.op === 'receive') await engine.receive(asBuffer(m.bytes), m.finish && asBuffer(m.finish));
   else await engine.write(asBuffer(m.data));
-  post(state(m.seq, engine));
+  post(await state(m.seq, m.id, engine));
 }
 
 port.on('message', (m: ToWorker) => {

@@ -5,19 +5,14 @@
 // Which sessions are kept: EAP-TLS keeps verified clients' only, without their certificate unless
 // authorizeCertificate needs it on resumption.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
-import { type EapTlsOptions, type TlsEndpointKind, tlsEngineConfig } from '../../src/eap/tls-config.js';
-import type { TlsChannel } from '../../src/eap/tls-engine.js';
+import type { TlsEndpointKind } from '../../src/eap/tls-config.js';
 import type { SharedTlsSessions } from '../../src/store/store.js';
-import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { makeCa, makeCert } from '../helpers/certs.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { playHandshake, tlsEngineSuite } from '../helpers/tls-engine-suite.js';
 
 /** Sessions in a Map, as Redis would hold them; `down` makes every call fail. */
 class MapTlsSessions implements SharedTlsSessions {
@@ -35,50 +30,10 @@ class MapTlsSessions implements SharedTlsSessions {
   }
 }
 
-/** Plays the peer's flights into the channel until neither side has more to say (bounded). */
-async function handshake(channel: TlsChannel, peer: TlsPeer): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    const bytes = await peer.take();
-    if (bytes.length === 0) break;
-    await channel.receive(bytes);
-    const out = channel.takeOutput();
-    if (out.length > 0) peer.give(out);
-  }
-  await tick();
-}
-
 describe('TLS sessions shared by instances', () => {
-  let dir = '';
-  let ca: CertFiles;
-  let client: CertFiles;
-  let base: EapTlsOptions;
-  const configs: Array<{ close: () => void }> = [];
-
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-shared-tls-'));
-    ca = makeCa(dir, 'shared-tls-ca');
-    const cert = makeCert(dir, ca, 'shared-tls-server');
-    client = makeCert(dir, ca, 'shared-tls-client');
-    base = { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem, tunnelMaxVersion: 'TLSv1.3' };
-  });
-  after(() => {
-    for (const c of configs) c.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** One instance's TLS side. */
-  const instance = (options: Partial<EapTlsOptions> = {}) => {
-    const config = tlsEngineConfig({ ...base, ...options });
-    configs.push(config);
-    return config;
-  };
-  const peer = (kind: TlsEndpointKind, maxVersion: tls.SecureVersion, session?: Buffer) =>
-    new TlsPeer({
-      ca: ca.certPem,
-      maxVersion,
-      session,
-      ...(kind === 'certificate' ? { cert: client.certPem, key: client.keyPem } : {}),
-    });
+  const suite = tlsEngineSuite('shared-tls');
+  const instance = suite.instance;
+  const peer = suite.peer;
 
   /** A full login on `config`: the session the peer keeps. */
   async function firstLogin(
@@ -88,7 +43,7 @@ describe('TLS sessions shared by instances', () => {
   ): Promise<Buffer> {
     const p = peer(kind, version);
     const channel = config.open(kind, true);
-    await handshake(channel, p);
+    await playHandshake(channel, p);
     assert.equal(channel.facts?.reused, false);
     assert.equal(channel.facts?.protocol, version);
     const session = await p.session;
@@ -106,7 +61,7 @@ describe('TLS sessions shared by instances', () => {
   ): Promise<{ reused: boolean | undefined; authorized: boolean | undefined }> {
     const p = peer(kind, version, session);
     const channel = config.open(kind, true);
-    await handshake(channel, p);
+    await playHandshake(channel, p);
     assert.ok(channel.established, String(channel.error));
     const facts = { reused: channel.facts?.reused, authorized: channel.facts?.authorized };
     assert.equal(p.socket.isSessionReused(), facts.reused);
@@ -154,7 +109,7 @@ describe('TLS sessions shared by instances', () => {
     assert.equal(store.lookups, 0, 'found in the local cache');
     const p = peer('certificate', 'TLSv1.2', session);
     const channel = a.open('certificate', false);
-    await handshake(channel, p);
+    await playHandshake(channel, p);
     assert.equal(channel.facts?.reused, false);
     assert.equal(store.lookups, 0);
     channel.destroy();
@@ -188,7 +143,7 @@ describe('TLS sessions shared by instances', () => {
         const a = instance({ sharedSessions: store, workers });
         const b = instance({ sharedSessions: store, workers });
         const session = await firstLogin(a, 'certificate', version);
-        const certificate = new X509Certificate(client.certPem).raw;
+        const certificate = new X509Certificate(suite.client.certPem).raw;
         assert.ok(store.data.size > 0);
         // Kept with authorizeCertificate, the same bytes are found (the next test).
         assert.equal(holds(store, certificate), false, 'no kept session holds the client certificate');
@@ -208,10 +163,10 @@ describe('TLS sessions shared by instances', () => {
     const store = new MapTlsSessions();
     const a = instance({ sharedSessions: store, authorizeCertificate: () => true });
     const session = await firstLogin(a, 'certificate', 'TLSv1.2');
-    assert.equal(holds(store, new X509Certificate(client.certPem).raw), true);
+    assert.equal(holds(store, new X509Certificate(suite.client.certPem).raw), true);
     const p = peer('certificate', 'TLSv1.2', session);
     const channel = a.open('certificate', true);
-    await handshake(channel, p);
+    await playHandshake(channel, p);
     assert.equal(channel.facts?.reused, true);
     assert.equal(channel.facts?.authorized, true);
     assert.equal(channel.facts?.peerCertificate?.subject?.CN, 'shared-tls-client');
@@ -225,11 +180,18 @@ describe('TLS sessions shared by instances', () => {
         const store = new MapTlsSessions();
         const a = instance({ sharedSessions: store });
         const other =
-          who === 'no certificate' ? undefined : makeCert(dir, makeCa(dir, 'other-ca'), 'other-client');
-        const options = { ca: ca.certPem, maxVersion: version, cert: other?.certPem, key: other?.keyPem };
+          who === 'no certificate'
+            ? undefined
+            : makeCert(suite.dir, makeCa(suite.dir, 'other-ca'), 'other-client');
+        const options = {
+          ca: suite.ca.certPem,
+          maxVersion: version,
+          cert: other?.certPem,
+          key: other?.keyPem,
+        };
         const p = new TlsPeer(options);
         const channel = a.open('certificate', true);
-        await handshake(channel, p);
+        await playHandshake(channel, p);
         assert.ok(channel.established, String(channel.error));
         assert.equal(channel.facts?.authorized, false);
         const session = await p.session;
@@ -239,7 +201,7 @@ describe('TLS sessions shared by instances', () => {
         // Offered again (the local cache, then the store): a full handshake, not verified again.
         const again = new TlsPeer({ ...options, session });
         const second = a.open('certificate', true);
-        await handshake(second, again);
+        await playHandshake(second, again);
         assert.equal(second.facts?.reused, false);
         assert.equal(second.facts?.authorized, false);
         second.destroy();

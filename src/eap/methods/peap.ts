@@ -84,7 +84,7 @@ class PeapConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('PEAP without TLS settings');
-    super(ctx, 'tunnel', 0);
+    super(ctx, 'tunnel', { type: EAP_TYPE.PEAP, tls12Label: 'client EAP encryption' }, 0);
     this.inner = new InnerEap(ctx, ctx.innerMethods);
   }
 
@@ -132,7 +132,7 @@ class PeapConversation extends TlsConversation {
         }
         return {
           kind: 'success',
-          keys: await tlsMethodKeys(this.engine, EAP_TYPE.PEAP, 'client EAP encryption'),
+          keys: await tlsMethodKeys(this.engine),
           identity: this.inner.identity,
         };
       }
@@ -173,7 +173,9 @@ class PeapConversation extends TlsConversation {
       // ISK: the inner method's MSK (MS-CHAPv2: Recv-Key | Send-Key), zeros for GTC and MD5.
       const isk = Buffer.alloc(32);
       if (innerKeys) Buffer.concat([innerKeys.recvKey, innerKeys.sendKey]).copy(isk);
-      const tempKey = (await this.engine.exportKeyingMaterial(64, 'client EAP encryption')).subarray(0, 40);
+      // TempKey: the first 40 octets of the 'client EAP encryption' export. The TLS 1.2 PRF is a
+      // stream (RFC 5246 §5), so they are those of the method's 128 octets of keying material.
+      const tempKey = (await this.engine.methodKeyingMaterial()).subarray(0, 40);
       const imck = peapPrfPlus(tempKey, Buffer.concat([IMCK_LABEL, isk]), 60);
       this.binding = { nonce: randomBytes(32), ipmk: imck.subarray(0, 40), cmk: imck.subarray(40, 60) };
       parts.push(bindingTlv(this.binding.cmk, this.binding.nonce, 0));

@@ -6,7 +6,7 @@
 
 import type { MethodContext, MethodInstance, MethodKeys, MethodStep } from '../method.js';
 import type { TlsEndpointKind, TlsEngineConfig } from '../tls-config.js';
-import { MAX_TLS_MESSAGE, type TlsChannel } from '../tls-engine.js';
+import { MAX_TLS_MESSAGE, type MethodKeying, type TlsChannel } from '../tls-engine.js';
 
 // RFC 5216 §3.1: Length included, More fragments, Start; PEAP and TTLS keep a version in the low bits.
 export const FLAG_L = 0x80;
@@ -15,17 +15,8 @@ export const FLAG_S = 0x20;
 const VERSION_MASK = 0x07;
 
 /** The MSK of a TLS-based method as MS-MPPE keys: Recv-Key = MSK[0..31], Send-Key = MSK[32..63]. */
-export async function tlsMethodKeys(
-  engine: TlsChannel,
-  type: number,
-  tls12Label: string,
-): Promise<MethodKeys> {
-  // RFC 9190 §2.3 / RFC 9427 §2: TLS 1.3 exports with one label and the method type as context;
-  // RFC 5216 §2.3 / RFC 5281 §8: TLS 1.2 uses the method's label and no context.
-  const material =
-    engine.facts?.protocol === 'TLSv1.3'
-      ? await engine.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([type]))
-      : await engine.exportKeyingMaterial(128, tls12Label);
+export async function tlsMethodKeys(engine: TlsChannel): Promise<MethodKeys> {
+  const material = await engine.methodKeyingMaterial();
   // The last 64 bytes are the EMSK: it never leaves the server (RFC 5247 §2.1).
   return { recvKey: Buffer.from(material.subarray(0, 32)), sendKey: Buffer.from(material.subarray(32, 64)) };
 }
@@ -46,6 +37,7 @@ export abstract class TlsConversation implements MethodInstance {
   constructor(
     protected readonly ctx: MethodContext,
     kind: TlsEndpointKind,
+    private readonly keying: MethodKeying,
     protected readonly version = 0,
   ) {
     this.kind = kind;
@@ -59,7 +51,7 @@ export abstract class TlsConversation implements MethodInstance {
   protected get engine(): TlsChannel {
     if (!this.tls) {
       const tls = this.ctx.tls as TlsEngineConfig;
-      this.tls = tls.open(this.kind, tls.allowResumption?.(this.ctx.identity) ?? true);
+      this.tls = tls.open(this.kind, tls.allowResumption?.(this.ctx.identity) ?? true, this.keying);
     }
     return this.tls;
   }

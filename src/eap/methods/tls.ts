@@ -14,7 +14,7 @@ class EapTlsConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TLS without TLS settings');
-    super(ctx, 'certificate');
+    super(ctx, 'certificate', { type: EAP_TYPE.TLS, tls12Label: 'client EAP encryption' });
   }
 
   protected async onEstablished(): Promise<MethodStep | undefined> {
@@ -40,7 +40,7 @@ class EapTlsConversation extends TlsConversation {
 
   protected async onIdle(): Promise<MethodStep> {
     if (!this.engine.established || !this.checked) return { kind: 'failure', reason: 'client not checked' };
-    return { kind: 'success', keys: await tlsMethodKeys(this.engine, EAP_TYPE.TLS, 'client EAP encryption') };
+    return { kind: 'success', keys: await tlsMethodKeys(this.engine) };
   }
 }
 

@@ -85,7 +85,7 @@ class TtlsConversation extends TlsConversation {
 
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TTLS without TLS settings');
-    super(ctx, 'tunnel', 0);
+    super(ctx, 'tunnel', { type: EAP_TYPE.TTLS, tls12Label: 'ttls keying material' }, 0);
   }
 
   override async process(data: Buffer): Promise<MethodStep> {
@@ -111,7 +111,7 @@ class TtlsConversation extends TlsConversation {
     if (!this.engine.established) return { kind: 'failure', reason: 'no TLS session' };
     return {
       kind: 'success',
-      keys: await tlsMethodKeys(this.engine, EAP_TYPE.TTLS, 'ttls keying material'),
+      keys: await tlsMethodKeys(this.engine),
       identity: this.identity,
     };
   }
