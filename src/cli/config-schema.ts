@@ -364,6 +364,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
   },
   {
+    path: 'eap.tls.keyLogFile',
+    type: 'file path',
+    reload: false,
+    doc: 'Appends the TLS keys of every EAP session (SSLKEYLOGFILE format, mode 0600) for decrypting tunnels in Wireshark or tshark; debugging only, off by default.',
+  },
+  {
     path: 'proxy',
     type: 'mapping',
     reload: false,

@@ -105,6 +105,8 @@ export interface EapConfig {
     tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
     /** Worker threads for TLS (EapTlsOptions.workers). */
     workers?: number;
+    /** Where the TLS keys are appended for debugging (EapTlsOptions.keyLog), absolute. */
+    keyLogFile?: string;
   };
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
@@ -695,7 +697,11 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     maxVersion: version('maxVersion'),
     tunnelMaxVersion: version('tunnelMaxVersion'),
     workers: undefined as number | undefined,
+    keyLogFile: undefined as string | undefined,
   };
+  const keyLogFile = w.string([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'));
+  if (keyLogFile === '') w.fail([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'), 'must not be empty');
+  if (keyLogFile !== undefined) tls.keyLogFile = path.resolve(base, keyLogFile);
   if (tm.has('workers')) {
     const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {

@@ -14,6 +14,7 @@ import {
 import { AccessRequest } from '../protocol/packet.js';
 import type { AttributeValue } from '../dictionary/types.js';
 import { ConfigError, RadiusResponseError } from '../errors.js';
+import { type KeyLogFile, openKeyLogFile } from './key-log.js';
 import type { AttributesSet } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import { writeValue } from '../protocol/values.js';
@@ -103,6 +104,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly current: { table?: ClientTable };
   /** The EAP server of the config's `eap` section (undefined: EAP is refused). */
   private readonly eap: EapServer | undefined;
+  /** eap.tls.keyLogFile, open while the server runs. */
+  private keyLog: KeyLogFile | undefined;
   /** Forwards the realms of the `proxy` section; undefined without one. */
   readonly proxy: RadiusProxy | undefined;
   private readonly proxyConfig: ServeConfig['proxy'];
@@ -154,7 +157,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     this.setUsers(config);
     this.cluster = cluster;
     const redis = shared instanceof RedisSharedState ? shared : undefined;
-    this.eap = config.eap ? this.eapServer(config.eap, logger, redis) : undefined;
+    this.eap = config.eap ? this.eapServer(config.eap, config.file, logger, redis) : undefined;
     const proxy = config.proxy;
     this.proxyConfig = proxy;
     this.proxy = proxy
@@ -193,7 +196,21 @@ export class ConfiguredServer extends AbstractRadiusServer {
   }
 
   /** An EapServer whose inner methods check the users of the config and of the database. */
-  private eapServer(eap: EapConfig, logger: Logger, redis: RedisSharedState | undefined): EapServer {
+  private eapServer(
+    eap: EapConfig,
+    configFile: string,
+    logger: Logger,
+    redis: RedisSharedState | undefined,
+  ): EapServer {
+    // Opened first: a file that cannot be opened stops the start (ConfigError).
+    const keyLog = eap.tls.keyLogFile ? openKeyLogFile(configFile, eap.tls.keyLogFile) : undefined;
+    if (keyLog) {
+      this.keyLog = keyLog;
+      logger.warn(
+        { file: eap.tls.keyLogFile },
+        'eap.tls.keyLogFile: the TLS keys of every EAP session are written there; whoever reads it can decrypt the tunnels (debugging only)',
+      );
+    }
     const tls =
       eap.pem.cert && eap.pem.key
         ? {
@@ -205,6 +222,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
             maxVersion: eap.tls.maxVersion,
             tunnelMaxVersion: eap.tls.tunnelMaxVersion,
             workers: eap.tls.workers,
+            keyLog: keyLog?.write,
             // Resumption data in Redis: a peer resumes on any instance.
             sharedSessions: redis ? new RedisTlsSessions(redis) : undefined,
           }
@@ -275,6 +293,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     await this.proxy?.close();
     // Its TLS worker threads and the conversations in progress.
     this.eap?.close();
+    this.keyLog?.close();
   }
 
   /** The configured name of the client covering `address`. */
@@ -743,14 +762,25 @@ export async function run(argv: string[]): Promise<number> {
     await shared?.close();
     return 1;
   }
-  const server = new ConfiguredServer(
-    config,
-    store,
-    logger,
-    shared,
-    shared ? new RedisBlastRadiusState(shared) : undefined,
-    cluster,
-  );
+  let server: ConfiguredServer;
+  try {
+    server = new ConfiguredServer(
+      config,
+      store,
+      logger,
+      shared,
+      shared ? new RedisBlastRadiusState(shared) : undefined,
+      cluster,
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // What only opening could tell (eap.tls.keyLogFile): as a bad config.
+    process.stderr.write(`aioradius serve: bad config: ${err.message}\n`);
+    await cluster?.close();
+    await store.close();
+    await shared?.close();
+    return 2;
+  }
   cluster?.link.attach(server);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;

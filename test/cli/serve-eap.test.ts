@@ -3,7 +3,7 @@
 // TTLS and EAP-TLS with the users of its config and of its database. The eap section is validated
 // with file, field and line like the rest of the config.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -169,7 +169,7 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.ok(r.success, tailOf(r));
   });
 
-  test('PEAP stays at TLS 1.2 by default; eap.tls.tunnelMaxVersion TLSv1.3 lets PEAP and TTLS use 1.3 (TLS in 2 workers)', async () => {
+  test('PEAP stays at TLS 1.2 by default; eap.tls.tunnelMaxVersion TLSv1.3 lets PEAP and TTLS use 1.3 (TLS in 2 workers); eap.tls.keyLogFile logs their keys', async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peer = { identity: 'alice', password: 'alicepw', anonymous_identity: 'anonymous', ca_cert: ca };
     const peap = { ...peer, eap: 'PEAP', phase1: 'peapver=0 tls_disable_tlsv1_3=0', phase2: 'auth=MSCHAPV2' };
@@ -185,12 +185,22 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
       .replace(/acct: \d+/, `acct: ${b}`)
       .replace(
         '  methods: [peap,',
-        '  tls:\n    tunnelMaxVersion: TLSv1.3\n    workers: 2\n  methods: [peap,',
+        '  tls:\n    tunnelMaxVersion: TLSv1.3\n    workers: 2\n    keyLogFile: debug/keys.log\n  methods: [peap,',
       );
     assert.match(text, /tunnelMaxVersion: TLSv1\.3/);
     writeFileSync(config, text);
+    const keys = path.join(tmp.dir, 'debug', 'keys.log');
+    // A key log that cannot be opened (its directory is missing) stops the start, naming the field.
+    const refused = await runCommand(process.execPath, [MAIN, 'serve', '--config', config], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /tunnel13\.yaml: eap\.tls\.keyLogFile: cannot open .*keys\.log/);
+    mkdirSync(path.dirname(keys));
     const allowed = await startServe(config);
     try {
+      const warned = await allowed.waitForLog(/eap\.tls\.keyLogFile/, 5000);
+      assert.equal(warned.file, keys);
       for (const network of [peap, ttls]) {
         const r = await eapolTest(network, a, 'testing123');
         assert.ok(r.success, `${network.eap}\n${tailOf(r)}`);
@@ -198,6 +208,17 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
         assert.equal(r.mppeOk, 1, network.eap);
         assert.equal(r.mppeMismatch, 0, network.eap);
       }
+      // NSS key log lines (from the worker threads), one set per TLS 1.3 login; the owner's only.
+      const lines = readFileSync(keys, 'utf8').trim().split('\n');
+      const labels = lines.map((l) => l.split(' ')[0]);
+      for (const label of ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET']) {
+        assert.equal(labels.filter((l) => l === label).length, 2, label);
+      }
+      assert.ok(
+        lines.every((l) => /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64,}$/.test(l)),
+        lines.join('\n'),
+      );
+      assert.equal(statSync(keys).mode & 0o777, 0o600);
     } finally {
       await allowed.stop();
     }
@@ -256,6 +277,7 @@ describe('the eap section of the config', () => {
       /below minVersion/,
     );
     fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64/);
+    fails('eap:\n  methods: [md5]\n  tls:\n    keyLogFile: ""\n', 'eap.tls.keyLogFile', 7, /not be empty/);
   });
 
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {
@@ -271,6 +293,12 @@ describe('the eap section of the config', () => {
     );
     assert.deepEqual(c.eap?.methods, ['mschapv2', 'md5']);
     assert.equal(c.eap?.fragmentSize, 300);
+    assert.equal(c.eap?.tls.keyLogFile, undefined);
+    const logged = parseConfig(
+      `${base}eap:\n  methods: [md5]\n  tls:\n    keyLogFile: keys.log\n`,
+      '/nowhere/x.yaml',
+    );
+    assert.equal(logged.eap?.tls.keyLogFile, '/nowhere/keys.log');
     assert.equal(parseConfig(base, '/nowhere/x.yaml').eap, undefined);
   });
 });
