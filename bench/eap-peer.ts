@@ -167,6 +167,8 @@ export async function sendFlight(
 export interface DriveResult {
   logins: number;
   resumed: number;
+  /** Logins that ended without an Access-Accept (refused, timed out, broken): each costs its peer. */
+  failed: number;
 }
 
 /**
@@ -181,7 +183,7 @@ export async function driveEapTls(
 ): Promise<DriveResult> {
   const client = new RadiusClient({ timeout: 5, retries: 1 });
   const until = Date.now() + seconds * 1000;
-  const result: DriveResult = { logins: 0, resumed: 0 };
+  const result: DriveResult = { logins: 0, resumed: 0, failed: 0 };
   const shared = { ...o, context: o.context ?? peerContext(o) };
   try {
     await Promise.all(
@@ -192,7 +194,7 @@ export async function driveEapTls(
           if (r?.accepted) {
             result.logins++;
             if (r.resumed) result.resumed++;
-          }
+          } else result.failed++;
           // A TLS 1.3 ticket is new at each login; a TLS 1.2 session ID stays.
           session = r?.session ?? session;
         }

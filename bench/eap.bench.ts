@@ -148,14 +148,17 @@ async function drive(
   reauths: number,
 ): Promise<DriveResult> {
   const until = Date.now() + seconds * 1000;
-  const result: DriveResult = { logins: 0, resumed: 0 };
+  const result: DriveResult = { logins: 0, resumed: 0, failed: 0 };
   const loop = async () => {
     while (Date.now() < until) {
       const args = ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', SECRET, '-t', '10'];
       if (reauths) args.push('-r', String(reauths));
       const r = await runCommand('eapol_test', args, { timeoutMs: 30_000 });
       const ok = r.stdout.match(/MPPE keys OK: (\d+)/);
-      if (r.code !== 0 || !ok) continue;
+      if (r.code !== 0 || !ok) {
+        result.failed++;
+        continue;
+      }
       result.logins += Number(ok[1]);
       // One part per login; under TLS 1.3 OpenSSL reports the handshake twice (again after the
       // tickets), so count logins whose part says resumed, not the lines.
@@ -266,6 +269,7 @@ async function main(): Promise<void> {
         'CPU ms/login',
         'CPU vs FreeRADIUS',
         'driver CPU ms/login',
+        'failed',
       ],
     ];
     // Median logins/s by scenario key and contender, for the resumed/full lines.
@@ -277,7 +281,7 @@ async function main(): Promise<void> {
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
       const results = new Map<
         string,
-        { rate: number[]; cpu: number[]; resumed: number[]; driver: number[] }
+        { rate: number[]; cpu: number[]; resumed: number[]; driver: number[]; failed: number }
       >();
       const run = (c: Contender, secs: number): Promise<DriveResult> =>
         peers && scenario.peap
@@ -321,11 +325,12 @@ async function main(): Promise<void> {
           const cpu0 = cpuSeconds(c.pid);
           const driver0 = process.cpuUsage();
           const t0 = performance.now();
-          const { logins, resumed } = await run(c, seconds);
+          const { logins, resumed, failed } = await run(c, seconds);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
           const driverUs = process.cpuUsage(driver0);
-          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [], driver: [] };
+          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [], driver: [], failed: 0 };
+          r.failed += failed;
           r.rate.push(logins / elapsed);
           r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
           r.driver.push(logins ? (driverUs.user + driverUs.system) / 1000 / logins : Number.NaN);
@@ -349,6 +354,8 @@ async function main(): Promise<void> {
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
           // The node peers run in this process (its threads): their CPU shares the cores.
           nodeDriver ? median(r.driver).toFixed(2) : '-',
+          // Logins (eapol_test runs) that failed in the measured rounds: a timed-out one idles its peer.
+          String(r.failed),
         ]);
       }
     }

@@ -14,7 +14,7 @@ import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../src/eap/codes.js';
 import { decodeEap, type EapPacket, encodeEap } from '../src/eap/packet.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE } from '../src/protocol/codes.js';
 import { AccessRequest, type Packet } from '../src/protocol/packet.js';
-import { collectFragment, peerContext, sendFlight } from './eap-peer.js';
+import { collectFragment, type DriveResult, peerContext, sendFlight } from './eap-peer.js';
 
 /** Where to log in and with what. */
 export interface PeapPeerOptions {
@@ -236,22 +236,23 @@ export async function peapLogin(client: RadiusClient, o: PeapPeerOptions): Promi
 }
 
 /** `loops` peers logging in back to back for `seconds`; returns the logins accepted with matching keys. */
-export async function drivePeap(o: PeapPeerOptions, seconds: number, loops: number): Promise<number> {
+export async function drivePeap(o: PeapPeerOptions, seconds: number, loops: number): Promise<DriveResult> {
   const client = new RadiusClient({ timeout: 5, retries: 1 });
   const until = Date.now() + seconds * 1000;
-  let logins = 0;
+  const result: DriveResult = { logins: 0, resumed: 0, failed: 0 };
   const shared = { ...o, context: peapContext(o) };
   try {
     await Promise.all(
       Array.from({ length: loops }, async () => {
         while (Date.now() < until) {
           const r = await peapLogin(client, shared).catch(() => undefined);
-          if (r?.code === ACCESS_ACCEPT && r.keysMatch) logins++;
+          if (r?.code === ACCESS_ACCEPT && r.keysMatch) result.logins++;
+          else result.failed++;
         }
       }),
     );
   } finally {
     client.close();
   }
-  return logins;
+  return result;
 }

@@ -19,8 +19,7 @@ export async function runPeerJob(job: PeerJob): Promise<DriveResult> {
   // Buffers cross threads as plain Uint8Arrays: node:tls wants Buffers back.
   const ca = Buffer.from(job.options.ca);
   if (job.kind === 'peap') {
-    const logins = await drivePeap({ ...job.options, ca }, job.seconds, job.loops);
-    return { logins, resumed: 0 };
+    return drivePeap({ ...job.options, ca }, job.seconds, job.loops);
   }
   const { cert, key } = job.options;
   return driveEapTls(
@@ -50,7 +49,7 @@ export class PeerThreads {
     const results = await Promise.all(
       this.workers.map((worker, i) =>
         shares[i] === 0
-          ? { logins: 0, resumed: 0 }
+          ? { logins: 0, resumed: 0, failed: 0 }
           : new Promise<DriveResult>((resolve, reject) => {
               const onError = (err: Error) => reject(err);
               worker.once('error', onError);
@@ -62,10 +61,14 @@ export class PeerThreads {
             }),
       ),
     );
-    return results.reduce((a, r) => ({ logins: a.logins + r.logins, resumed: a.resumed + r.resumed }), {
-      logins: 0,
-      resumed: 0,
-    });
+    return results.reduce(
+      (a, r) => ({
+        logins: a.logins + r.logins,
+        resumed: a.resumed + r.resumed,
+        failed: a.failed + r.failed,
+      }),
+      { logins: 0, resumed: 0, failed: 0 },
+    );
   }
 
   async close(): Promise<void> {
