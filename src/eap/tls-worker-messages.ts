@@ -18,11 +18,14 @@ export type FromWorker =
   | {
       op: 'state';
       seq: number;
-      output: Uint8Array;
-      appData: Uint8Array;
+      /** TLS bytes to send (absent: none). */
+      output?: Uint8Array;
+      /** Application data from the peer (absent: none). */
+      appData?: Uint8Array;
       established: boolean;
+      /** What the handshake settled: once, with the answer that first reports it established. */
       facts?: TlsFacts;
-      /** The method's keying material, with the answer that first reports the session established. */
+      /** The method's keying material, with those facts. */
       keying?: Uint8Array;
       error?: string;
     }
@@ -36,4 +39,13 @@ export type FromWorker =
 /** A Buffer over the bytes a message carried (structured clone delivers a Uint8Array). */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The bytes of `b` alone, for a message: structured clone copies a view's whole ArrayBuffer, and a
+ * small Buffer is a view into Node's shared 8 kB pool (a received datagram's attribute, into its
+ * packet).
+ */
+export function exactBytes(b: Buffer): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
 }

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { TlsEndpointKind, TlsEndpointOptions } from './tls-config.js';
 import type { PeerCertificate } from 'node:tls';
 import { exportMethodKeying, type MethodKeying, type TlsChannel, type TlsFacts } from './tls-engine.js';
-import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+import { asBuffer, exactBytes, type FromWorker, type ToWorker } from './tls-worker-messages.js';
 
 const WORKER_URL = new URL('./tls-worker.js', import.meta.url);
 
@@ -180,8 +180,8 @@ class RemoteTlsEngine implements TlsChannel {
 
   private absorb(m: Answer): void {
     if (m.op === 'state') {
-      if (m.output.byteLength > 0) this.output.push(asBuffer(m.output));
-      if (m.appData.byteLength > 0) this.appData.push(asBuffer(m.appData));
+      if (m.output) this.output.push(asBuffer(m.output));
+      if (m.appData) this.appData.push(asBuffer(m.appData));
       this.established = m.established;
       if (m.facts) this.facts = certificateAsBuffers(m.facts);
       if (m.keying) this.keyingMaterial = asBuffer(m.keying);
@@ -192,13 +192,20 @@ class RemoteTlsEngine implements TlsChannel {
   async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
     this.absorb(
-      await this.worker.call({ op: 'receive', id: this.id, seq: this.pool.nextSeq(), bytes, finish }),
+      await this.worker.call({
+        op: 'receive',
+        id: this.id,
+        seq: this.pool.nextSeq(),
+        bytes: exactBytes(bytes),
+        finish,
+      }),
     );
   }
 
   async write(data: Buffer): Promise<void> {
     if (!this.established || this.error) return;
-    this.absorb(await this.worker.call({ op: 'write', id: this.id, seq: this.pool.nextSeq(), data }));
+    const seq = this.pool.nextSeq();
+    this.absorb(await this.worker.call({ op: 'write', id: this.id, seq, data: exactBytes(data) }));
   }
 
   takeOutput(): Buffer {

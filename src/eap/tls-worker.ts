@@ -6,8 +6,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { tlsEndpoints } from './tls-config.js';
-import { TlsEngine } from './tls-engine.js';
-import { asBuffer, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+import { type TlsFacts, TlsEngine } from './tls-engine.js';
+import { asBuffer, exactBytes, type FromWorker, type ToWorker } from './tls-worker-messages.js';
 import type { WorkerOptions } from './tls-worker-pool.js';
 
 const port = parentPort;
@@ -21,7 +21,7 @@ let lookupCount = 0;
 const endpoints = tlsEndpoints({
   ...options,
   keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
-  onSession: (kind, sid, data) => post({ op: 'session', kind, sid, data }),
+  onSession: (kind, sid, data) => post({ op: 'session', kind, sid: exactBytes(sid), data: exactBytes(data) }),
   // The shared store's client lives in the EapServer's thread: it looks the session up there.
   lookupSession: lookup
     ? (ids) =>
@@ -32,35 +32,44 @@ const endpoints = tlsEndpoints({
         })
     : undefined,
 });
-const engines = new Map<number, TlsEngine>();
-/** Sessions whose keying material was sent (or cannot be: opened without keying). */
-const keyed = new Set<number>();
+/** A TLS session of this worker, and whether its facts and keying material went out already. */
+interface Held {
+  engine: TlsEngine;
+  reported: boolean;
+}
+const engines = new Map<number, Held>();
 post({ op: 'ready' });
 
-async function state(seq: number, id: number, engine: TlsEngine): Promise<FromWorker> {
-  let keying: Buffer | undefined;
-  if (engine.established && !engine.error && !keyed.has(id)) {
-    keyed.add(id);
-    // The method will ask for it once the exchange ends: sent now, it costs no crossing then.
-    keying = await engine.methodKeyingMaterial().catch(() => undefined);
+/**
+ * The answer to a receive or write. What the handshake settled (facts, and the method's keying
+ * material, which the method will ask for once the exchange ends) goes once, with the first answer
+ * that finds the session established: later answers carry only bytes.
+ */
+async function state(seq: number, held: Held): Promise<FromWorker> {
+  const { engine } = held;
+  let settled: { facts?: TlsFacts; keying?: Buffer } = {};
+  if (engine.established && !held.reported) {
+    held.reported = true;
+    const keying = engine.error ? undefined : await engine.methodKeyingMaterial().catch(() => undefined);
+    settled = { facts: engine.facts, ...(keying ? { keying } : {}) };
   }
+  const output = engine.takeOutput();
+  const appData = engine.established ? engine.takeAppData() : undefined;
   return {
     op: 'state',
     seq,
-    output: engine.takeOutput(),
-    appData: engine.established ? engine.takeAppData() : Buffer.alloc(0),
+    ...(output.length > 0 ? { output: exactBytes(output) } : {}),
+    ...(appData && appData.length > 0 ? { appData: exactBytes(appData) } : {}),
     established: engine.established,
-    facts: engine.facts,
-    ...(keying ? { keying } : {}),
-    error: engine.error?.message,
+    ...settled,
+    ...(engine.error ? { error: engine.error.message } : {}),
   };
 }
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
     case 'open':
-      engines.set(m.id, new TlsEngine(endpoints[m.kind], m.resumable, m.keying));
-      if (!m.keying) keyed.add(m.id);
+      engines.set(m.id, { engine: new TlsEngine(endpoints[m.kind], m.resumable, m.keying), reported: false });
       return;
     case 'session':
       endpoints[m.kind].sessions?.set(asBuffer(m.sid), asBuffer(m.data));
@@ -70,25 +79,17 @@ async function handle(m: ToWorker): Promise<void> {
       lookups.delete(m.lookup);
       return;
     case 'close':
-      engines.get(m.id)?.destroy();
+      engines.get(m.id)?.engine.destroy();
       engines.delete(m.id);
-      keyed.delete(m.id);
       return;
   }
-  const engine = engines.get(m.id);
-  if (!engine) {
+  const held = engines.get(m.id);
+  if (!held) {
     if (m.op === 'export') post({ op: 'exported', seq: m.seq, error: 'no such TLS session' });
-    else
-      post({
-        op: 'state',
-        seq: m.seq,
-        output: Buffer.alloc(0),
-        appData: Buffer.alloc(0),
-        established: false,
-        error: 'no such TLS session',
-      });
+    else post({ op: 'state', seq: m.seq, established: false, error: 'no such TLS session' });
     return;
   }
+  const { engine } = held;
   if (m.op === 'export') {
     try {
       const context = m.context ? asBuffer(m.context) : undefined;
@@ -104,7 +105,7 @@ async function handle(m: ToWorker): Promise<void> {
   }
   if (m.op === 'receive') await engine.receive(asBuffer(m.bytes), m.finish && asBuffer(m.finish));
   else await engine.write(asBuffer(m.data));
-  post(await state(m.seq, m.id, engine));
+  post(await state(m.seq, held));
 }
 
 port.on('message', (m: ToWorker) => {
