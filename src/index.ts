@@ -195,7 +195,7 @@ export {
   type StoredSession,
 } from './store/session-store.js';
 export type { EapTlsOptions, TlsEndpointKind, TlsEngineConfig } from './eap/tls-config.js';
-export type { TlsChannel, TlsFacts } from './eap/tls-engine.js';
+export type { MethodKeying, TlsChannel, TlsFacts } from './eap/tls-engine.js';
 export {
   type ForwardOptions,
   type HomeServerConfig,

@@ -1121,7 +1121,7 @@ export interface CaptureOptions {
   iface?: string;
   /** Hard cap on the capture's life in seconds (it is killed after that), default 120. */
   maxSeconds?: number;
-  /** Bound on waiting for tshark to start capturing, default 15 s. */
+  /** Bound on waiting for tshark to start capturing, default 60 s. */
   startTimeoutMs?: number;
 }
 
@@ -1184,8 +1184,9 @@ export async function startCapture(ports: number[], opts: CaptureOptions = {}): 
     return false;
   };
 
-  // tshark prints its first packets late on a loaded machine (seen past 15 s with the whole suite running).
-  if (!(await sync(0, opts.startTimeoutMs ?? 30_000))) {
+  // tshark prints its first packets late on a loaded machine (seen past 15 s, and once past 30 s, with
+  // the whole suite running).
+  if (!(await sync(0, opts.startTimeoutMs ?? 60_000))) {
     clearTimeout(killer);
     sock.close();
     await terminate(proc, 'SIGKILL', 1000);
