@@ -11,7 +11,7 @@ import {
   TlsEngine,
 } from './tls-engine.js';
 import { withoutPeerCertificate } from './tls-session-der.js';
-import { TlsSessionCache } from './tls-session-cache.js';
+import { MAX_CACHED_TLS_SESSIONS, TlsSessionCache } from './tls-session-cache.js';
 import { TlsWorkerPool } from './tls-worker-pool.js';
 
 /** TLS options of `new EapServer({ tls })`: PEM contents (strings or Buffers). */
@@ -87,7 +87,6 @@ export interface TlsEndpointOptions
   lookupSession?: (ids: readonly Buffer[]) => Promise<Buffer | undefined>;
 }
 
-const MAX_CACHED_TLS_SESSIONS = 10_000;
 /** OpenSSL's SSL_OP_NO_TICKET. */
 const SSL_OP_NO_TICKET = 0x4000;
 

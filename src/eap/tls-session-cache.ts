@@ -3,6 +3,9 @@
  * stateful ticket ID (TLS 1.3): bounded in count and lifetime. Node keeps no server cache itself.
  */
 
+/** Most sessions each endpoint keeps to resume (and a worker pool remembers the owners of). */
+export const MAX_CACHED_TLS_SESSIONS = 10_000;
+
 /** Options of TlsSessionCache. */
 export interface TlsSessionCacheOptions {
   /** Most sessions held; past it the oldest goes. */
@@ -13,9 +16,12 @@ export interface TlsSessionCacheOptions {
   now?: () => number;
 }
 
-/** Serialized sessions (Node's 'newSession' data) by ID, oldest first. */
-export class TlsSessionCache {
-  private readonly sessions = new Map<string, { data: Buffer; expires: number }>();
+/**
+ * Serialized sessions (Node's 'newSession' data) by ID, oldest first; or, with another `T`, what
+ * else is kept per session (the worker thread that holds it).
+ */
+export class TlsSessionCache<T = Buffer> {
+  private readonly sessions = new Map<string, { data: T; expires: number }>();
   private readonly maxSessions: number;
   private readonly lifetimeMs: number;
   private readonly now: () => number;
@@ -32,7 +38,7 @@ export class TlsSessionCache {
   }
 
   /** Keeps a session the server just made. */
-  set(id: Buffer, data: Buffer): void {
+  set(id: Buffer, data: T): void {
     const now = this.now();
     // Map order is insertion order: the oldest and the expired are at the front.
     for (const [key, entry] of this.sessions) {
@@ -43,7 +49,7 @@ export class TlsSessionCache {
   }
 
   /** The first live session among `ids` (what a ClientHello offers, most specific first). */
-  find(ids: readonly Buffer[]): Buffer | undefined {
+  find(ids: readonly Buffer[]): T | undefined {
     const now = this.now();
     for (const id of ids) {
       const key = id.toString('hex');

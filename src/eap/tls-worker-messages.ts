@@ -10,7 +10,6 @@ export type ToWorker =
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
   | { op: 'close'; id: number }
-  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
   | { op: 'found'; lookup: number; data?: Uint8Array };
 
 /** From a worker. */
@@ -30,7 +29,8 @@ export type FromWorker =
       error?: string;
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
-  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data: Uint8Array }
+  /** A session it made: its ID, and its data when this thread shares sessions (WorkerOptions.share). */
+  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data?: Uint8Array }
   | { op: 'keylog'; line: Uint8Array }
   | { op: 'lookup'; lookup: number; ids: Uint8Array[] }
   /** Its endpoints are built. */

@@ -1,13 +1,17 @@
 /**
  * TLS sessions in worker threads: handshakes and record encryption, the CPU of a TLS-based EAP
  * login, run on every core while RADIUS and EAP stay in the EapServer's thread. A conversation's
- * session lives in one worker (round-robin); sessions a worker makes are copied to the others, so
- * a resumption may land on any of them. A shared store of other instances' sessions is reached
- * from this thread: workers ask it here for an offered session none of them holds.
+ * TLS lives in one worker: the one holding the session its ClientHello offers to resume (this
+ * thread keeps which worker made which session), else the next in turn. Sessions stay in the
+ * worker that made them, never copied: N workers would otherwise each hold, and be sent, every
+ * session. A shared store of other instances' sessions is reached from this thread: workers ask
+ * it here for an offered session none of them holds.
  */
 
 import { Worker } from 'node:worker_threads';
+import { offeredSessionIds } from './client-hello.js';
 import type { TlsEndpointKind, TlsEndpointOptions } from './tls-config.js';
+import { MAX_CACHED_TLS_SESSIONS, TlsSessionCache } from './tls-session-cache.js';
 import type { PeerCertificate } from 'node:tls';
 import { exportMethodKeying, type MethodKeying, type TlsChannel, type TlsFacts } from './tls-engine.js';
 import { asBuffer, exactBytes, type FromWorker, type ToWorker } from './tls-worker-messages.js';
@@ -42,7 +46,7 @@ class TlsWorker {
 
   private message(m: FromWorker): void {
     if (m.op === 'session') {
-      this.pool.shareSession(this, m);
+      this.pool.madeSession(this, m);
       return;
     }
     if (m.op === 'ready') {
@@ -91,6 +95,8 @@ export type WorkerOptions = Omit<TlsEndpointOptions, 'keyLog' | 'onSession' | 'l
   keyLog: boolean;
   /** Whether offered sessions the worker lacks are asked of this thread (a shared store). */
   lookup: boolean;
+  /** Whether this thread wants the sessions' data (a shared store), not only their IDs. */
+  share: boolean;
 };
 
 /** Worker threads running the TLS sessions of one EapServer. */
@@ -100,6 +106,8 @@ export class TlsWorkerPool {
   readonly keyLog: ((line: Buffer) => void) | undefined;
   private readonly onSession: TlsEndpointOptions['onSession'];
   private readonly lookup: TlsEndpointOptions['lookupSession'];
+  /** Which worker made each resumable session, bounded as the workers' caches are. */
+  private readonly owners: Record<TlsEndpointKind, TlsSessionCache<TlsWorker>> | undefined;
   private next = 0;
   private ids = 0;
   private seq = 0;
@@ -110,14 +118,29 @@ export class TlsWorkerPool {
     this.keyLog = keyLog;
     this.onSession = onSession;
     this.lookup = lookupSession;
-    this.options = { ...rest, keyLog: keyLog !== undefined, lookup: lookupSession !== undefined };
+    this.options = {
+      ...rest,
+      keyLog: keyLog !== undefined,
+      lookup: lookupSession !== undefined,
+      share: onSession !== undefined,
+    };
+    const lifetime = rest.resumptionLifetime ?? 3600;
+    const owners = () => new TlsSessionCache<TlsWorker>({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime });
+    this.owners = lifetime > 0 ? { certificate: owners(), tunnel: owners() } : undefined;
     for (let i = 0; i < count; i++) this.workers.push(new TlsWorker(this, this.options));
   }
 
-  /** A TLS session in the next worker. */
+  /** A TLS session in a worker, chosen when its first message (the ClientHello) arrives. */
   open(kind: TlsEndpointKind, resumable: boolean, keying?: MethodKeying): TlsChannel {
-    const worker = this.workers[this.next++ % this.workers.length];
-    return new RemoteTlsEngine(this, worker, ++this.ids, kind, resumable, keying);
+    return new RemoteTlsEngine(this, ++this.ids, kind, resumable, keying);
+  }
+
+  /** @internal The worker holding a session `hello` offers (while it lives), else the next in turn. */
+  workerFor(kind: TlsEndpointKind, hello: Buffer | undefined): TlsWorker {
+    const ids = hello ? offeredSessionIds(hello) : [];
+    const owner = ids.length > 0 ? this.owners?.[kind].find(ids) : undefined;
+    if (owner && !owner.gone && this.workers.includes(owner)) return owner;
+    return this.workers[this.next++ % this.workers.length];
   }
 
   /** @internal */
@@ -126,11 +149,11 @@ export class TlsWorkerPool {
     return this.seq;
   }
 
-  /** @internal A worker made a session: every other worker keeps it too (and so may other instances). */
-  shareSession(from: TlsWorker, m: FromWorker & { op: 'session' }): void {
-    for (const w of this.workers)
-      if (w !== from) w.send({ op: 'session', kind: m.kind, sid: m.sid, data: m.data });
-    this.onSession?.(m.kind, asBuffer(m.sid), asBuffer(m.data));
+  /** @internal A worker made a session: its resumption goes to that worker (and other instances may keep it). */
+  madeSession(from: TlsWorker, m: FromWorker & { op: 'session' }): void {
+    const sid = asBuffer(m.sid);
+    this.owners?.[m.kind].set(sid, from);
+    if (m.data) this.onSession?.(m.kind, sid, asBuffer(m.data));
   }
 
   /** @internal A worker's ClientHello offers a session it lacks: asked of the shared store here. */
@@ -166,16 +189,25 @@ class RemoteTlsEngine implements TlsChannel {
   private appData: Buffer[] = [];
   /** The method's keying material, as the worker sent it once established. */
   private keyingMaterial: Buffer | undefined;
+  /** The worker holding the session, once the first message chose it. */
+  private held: TlsWorker | undefined;
 
   constructor(
     private readonly pool: TlsWorkerPool,
-    private readonly worker: TlsWorker,
     private readonly id: number,
-    kind: TlsEndpointKind,
+    private readonly kind: TlsEndpointKind,
     readonly resumable: boolean,
     private readonly keying?: MethodKeying,
-  ) {
-    worker.send({ op: 'open', id, kind, resumable, ...(keying ? { keying } : {}) });
+  ) {}
+
+  /** The session's worker: chosen by the first message (a ClientHello offering a session or not). */
+  private worker(first?: Buffer): TlsWorker {
+    if (!this.held) {
+      const { id, kind, resumable, keying } = this;
+      this.held = this.pool.workerFor(kind, resumable ? first : undefined);
+      this.held.send({ op: 'open', id, kind, resumable, ...(keying ? { keying } : {}) });
+    }
+    return this.held;
   }
 
   private absorb(m: Answer): void {
@@ -192,7 +224,7 @@ class RemoteTlsEngine implements TlsChannel {
   async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
     this.absorb(
-      await this.worker.call({
+      await this.worker(bytes).call({
         op: 'receive',
         id: this.id,
         seq: this.pool.nextSeq(),
@@ -205,7 +237,7 @@ class RemoteTlsEngine implements TlsChannel {
   async write(data: Buffer): Promise<void> {
     if (!this.established || this.error) return;
     const seq = this.pool.nextSeq();
-    this.absorb(await this.worker.call({ op: 'write', id: this.id, seq, data: exactBytes(data) }));
+    this.absorb(await this.worker().call({ op: 'write', id: this.id, seq, data: exactBytes(data) }));
   }
 
   takeOutput(): Buffer {
@@ -222,7 +254,7 @@ class RemoteTlsEngine implements TlsChannel {
 
   async exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
     const seq = this.pool.nextSeq();
-    const m = await this.worker.call({ op: 'export', id: this.id, seq, length, label, context });
+    const m = await this.worker().call({ op: 'export', id: this.id, seq, length, label, context });
     if (m.op !== 'exported' || !m.material) throw new Error(`TLS export: ${m.error ?? 'no answer'}`);
     return asBuffer(m.material);
   }
@@ -234,7 +266,7 @@ class RemoteTlsEngine implements TlsChannel {
   }
 
   destroy(): void {
-    this.worker.send({ op: 'close', id: this.id });
+    this.held?.send({ op: 'close', id: this.id });
     this.keyingMaterial = undefined;
     this.output = [];
     this.appData = [];

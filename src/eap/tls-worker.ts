@@ -14,14 +14,16 @@ const port = parentPort;
 if (!port) throw new Error('tls-worker.js runs as a worker thread');
 const post = (message: FromWorker) => port.postMessage(message);
 
-const { lookup, ...options } = workerData as WorkerOptions;
+const { lookup, share, ...options } = workerData as WorkerOptions;
 /** Lookups of the shared store the EapServer's thread is making for this worker, by number. */
 const lookups = new Map<number, (data: Buffer | undefined) => void>();
 let lookupCount = 0;
 const endpoints = tlsEndpoints({
   ...options,
   keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
-  onSession: (kind, sid, data) => post({ op: 'session', kind, sid: exactBytes(sid), data: exactBytes(data) }),
+  // The EapServer's thread routes resumptions by session ID; the data goes there only to be shared.
+  onSession: (kind, sid, data) =>
+    post({ op: 'session', kind, sid: exactBytes(sid), ...(share ? { data: exactBytes(data) } : {}) }),
   // The shared store's client lives in the EapServer's thread: it looks the session up there.
   lookupSession: lookup
     ? (ids) =>
@@ -70,9 +72,6 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
     case 'open':
       engines.set(m.id, { engine: new TlsEngine(endpoints[m.kind], m.resumable, m.keying), reported: false });
-      return;
-    case 'session':
-      endpoints[m.kind].sessions?.set(asBuffer(m.sid), asBuffer(m.data));
       return;
     case 'found':
       lookups.get(m.lookup)?.(m.data ? asBuffer(m.data) : undefined);

@@ -3,33 +3,16 @@
 // thread, sent along with the handshake's last answer, so that asking for it crosses no thread.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import { EAP_TYPE } from '../../src/eap/codes.js';
 import type { MethodKeying } from '../../src/eap/tls-engine.js';
 import type { MemoryTlsPeer } from '../helpers/memory-tls-peer.js';
-import { playHandshake, tlsEngineSuite } from '../helpers/tls-engine-suite.js';
+import { playHandshake, postedOps, tlsEngineSuite } from '../helpers/tls-engine-suite.js';
 
 /** What the peer exports for the method, as RFC 5216/5281 (TLS 1.2) and RFC 9190/9427 (TLS 1.3) say. */
 function peerKeying(peer: MemoryTlsPeer, keying: MethodKeying): Buffer {
   return peer.socket.getProtocol() === 'TLSv1.3'
     ? peer.socket.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', Buffer.from([keying.type]))
     : (peer.socket.exportKeyingMaterial as (length: number, label: string) => Buffer)(128, keying.tls12Label);
-}
-
-/** The ops of the messages posted to worker threads while `work` runs. */
-async function postedOps(work: () => Promise<void>): Promise<string[]> {
-  const ops: string[] = [];
-  const original = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: []) {
-    ops.push(String((message as { op?: unknown }).op));
-    return original.call(this, message, ...rest);
-  };
-  try {
-    await work();
-  } finally {
-    Worker.prototype.postMessage = original;
-  }
-  return ops;
 }
 
 describe('method keying material', () => {

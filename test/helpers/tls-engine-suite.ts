@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type tls from 'node:tls';
 import { type EapTlsOptions, type TlsEndpointKind, tlsEngineConfig } from '../../src/eap/tls-config.js';
 import type { TlsChannel } from '../../src/eap/tls-engine.js';
@@ -23,6 +24,22 @@ export async function playHandshake(channel: TlsChannel, peer: MemoryTlsPeer): P
     if (out.length > 0) peer.give(out);
   }
   await tick();
+}
+
+/** The ops of the messages posted to worker threads (TLS workers) while `work` runs. */
+export async function postedOps(work: () => Promise<void>): Promise<string[]> {
+  const ops: string[] = [];
+  const original = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: []) {
+    ops.push(String((message as { op?: unknown }).op));
+    return original.call(this, message, ...rest);
+  };
+  try {
+    await work();
+  } finally {
+    Worker.prototype.postMessage = original;
+  }
+  return ops;
 }
 
 export interface TlsEngineSuite {
