@@ -57,6 +57,14 @@ interface Scenario {
   peap?: boolean;
 }
 
+/** The machine's CPU time so far (all cores, clock ticks): idle (with iowait), stolen, and in all. */
+function machineTicks(): { idle: number; steal: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  // cpu user nice system idle iowait irq softirq steal (proc(5)); guest time is inside user.
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: f[3] + f[4], steal: f[7], total: f.reduce((a, b) => a + b, 0) };
+}
+
 /** A server under test. */
 interface Contender {
   name: string;
@@ -269,6 +277,8 @@ async function main(): Promise<void> {
         'CPU ms/login',
         'CPU vs FreeRADIUS',
         'driver CPU ms/login',
+        'idle',
+        'steal',
         'failed',
       ],
     ];
@@ -281,7 +291,15 @@ async function main(): Promise<void> {
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
       const results = new Map<
         string,
-        { rate: number[]; cpu: number[]; resumed: number[]; driver: number[]; failed: number }
+        {
+          rate: number[];
+          cpu: number[];
+          resumed: number[];
+          driver: number[];
+          idle: number[];
+          steal: number[];
+          failed: number;
+        }
       >();
       const run = (c: Contender, secs: number): Promise<DriveResult> =>
         peers && scenario.peap
@@ -324,12 +342,27 @@ async function main(): Promise<void> {
         for (const c of order) {
           const cpu0 = cpuSeconds(c.pid);
           const driver0 = process.cpuUsage();
+          const machine0 = machineTicks();
           const t0 = performance.now();
           const { logins, resumed, failed } = await run(c, seconds);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
           const driverUs = process.cpuUsage(driver0);
-          const r = results.get(c.name) ?? { rate: [], cpu: [], resumed: [], driver: [], failed: 0 };
+          const machine1 = machineTicks();
+          const r = results.get(c.name) ?? {
+            rate: [],
+            cpu: [],
+            resumed: [],
+            driver: [],
+            idle: [],
+            steal: [],
+            failed: 0,
+          };
+          // Whether the run saturated the machine: the cores' idle share (a server that leaves
+          // cores idle is bound by latency or by one thread), and what the hypervisor took.
+          const ticks = machine1.total - machine0.total || 1;
+          r.idle.push((machine1.idle - machine0.idle) / ticks);
+          r.steal.push((machine1.steal - machine0.steal) / ticks);
           r.failed += failed;
           r.rate.push(logins / elapsed);
           r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
@@ -354,6 +387,8 @@ async function main(): Promise<void> {
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
           // The node peers run in this process (its threads): their CPU shares the cores.
           nodeDriver ? median(r.driver).toFixed(2) : '-',
+          `${(median(r.idle) * 100).toFixed(0)}%`,
+          `${(median(r.steal) * 100).toFixed(0)}%`,
           // Logins (eapol_test runs) that failed in the measured rounds: a timed-out one idles its peer.
           String(r.failed),
         ]);

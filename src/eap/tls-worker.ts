@@ -1,7 +1,7 @@
 /**
  * A TLS worker thread of an EapServer: it holds TLS sessions (TlsEngine) by number and runs what
- * the EapServer's thread asks of them. Sessions it makes are reported so that every worker can
- * resume them.
+ * the EapServer's thread asks of them. The sessions it makes are reported (their IDs) so that their
+ * resumptions come back to this worker.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
