@@ -386,6 +386,27 @@ describe('EAP-TTLS in-process against a node:tls peer: what Windows and Android 
     }
   });
 
+  test('inner EAP begun, then AVPs without an EAP-Message (a Windows peer did this): Reject, not a crash', async () => {
+    const p = new TlsPeer({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
+    // EAP-Response/Identity "alice" in an EAP-Message AVP (79) starts inner EAP (RFC 5281 §11.1).
+    const identity = Buffer.concat([Buffer.from([2, 0, 0, 10, EAP_TYPE.IDENTITY]), Buffer.from('alice')]);
+    let requests = 0;
+    p.socket.once('secureConnect', () => p.socket.write(encodeAvp(79, identity)));
+    // The server's inner request arrives; the peer answers with a User-Name and nothing else.
+    p.socket.on('data', () => {
+      requests++;
+      p.socket.write(userName('alice'));
+    });
+    try {
+      const r = await new Conversation(eap, EAP_TYPE.TTLS).run(p, { identity: 'anonymous' });
+      assert.equal(requests, 1, 'the inner method sent its first request');
+      assert.equal(r[1], ACCESS_REJECT);
+      assert.equal(decodeEap(attribute(r, 'EAP-Message') as Buffer).code, EAP_FAILURE);
+    } finally {
+      p.destroy();
+    }
+  });
+
   test('a wrong password, no User-Name in the tunnel, or malformed AVPs: Reject with EAP-Failure', async () => {
     const bad = [
       Buffer.concat([userName('alice'), password(Buffer.from('alicepx'))]),
