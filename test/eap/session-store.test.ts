@@ -51,3 +51,62 @@ test('delete and clear dispose', () => {
   assert.equal(store.size, 0);
   assert.equal(Counted.disposed, 2);
 });
+
+test('at the bound the least recently used goes: a session looked up moves to the newest end', () => {
+  Counted.disposed = 0;
+  const store = new MemorySessionStore<Counted>({ maxSessions: 3 });
+  for (const key of ['a', 'b', 'c']) store.set(key, new Counted());
+  assert.ok(store.get('a'));
+  store.set('d', new Counted());
+  assert.equal(store.get('b'), undefined, 'b was the least recently used');
+  assert.ok(store.get('a'));
+  // A deleted session leaves the order intact around it.
+  store.delete('c');
+  store.set('e', new Counted());
+  store.set('f', new Counted());
+  assert.deepEqual(
+    ['a', 'c', 'd', 'e', 'f'].map((k) => store.get(k) !== undefined),
+    [true, false, false, true, true],
+  );
+  assert.equal(store.size, 3);
+  assert.equal(Counted.disposed, 3);
+});
+
+test('churn: 50,000 sets, lookups and deletes through a bound of 1,000 keep the order a plain LRU keeps', () => {
+  Counted.disposed = 0;
+  const store = new MemorySessionStore<Counted>({ maxSessions: 1_000 });
+  // The reference: a Map in least-recently-used order (a lookup deletes and sets again).
+  const model = new Map<string, true>();
+  const touch = (key: string) => {
+    model.delete(key);
+    model.set(key, true);
+  };
+  let seed = 12345;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  let made = 0;
+  let deleted = 0;
+  for (let step = 0; step < 50_000; step++) {
+    const op = random(10);
+    if (op < 4) {
+      const key = `s${made++}`;
+      store.set(key, new Counted());
+      if (model.size >= 1_000) model.delete(model.keys().next().value as string);
+      touch(key);
+    } else if (op < 9) {
+      // A round of a recent conversation (held or not).
+      const key = `s${Math.max(0, made - 1 - random(1_500))}`;
+      assert.equal(store.get(key) !== undefined, model.has(key), key);
+      if (model.has(key)) touch(key);
+    } else {
+      const key = `s${Math.max(0, made - 1 - random(1_500))}`;
+      if (model.delete(key)) deleted++;
+      store.delete(key);
+    }
+    assert.equal(store.size, model.size);
+  }
+  assert.equal(Counted.disposed, made - model.size, 'every session gone was disposed, once');
+  assert.ok(deleted > 0 && made - deleted - model.size > 0, 'deletes and evictions both happened');
+});
