@@ -6,9 +6,11 @@
  * is always one of the configured ones, and the peer may still NAK it.
  */
 
+import { RecencyMap } from '../store/recency-map.js';
+
 /** EAP types by identity, bounded in count (least recently used out first). */
 export class MethodMemory {
-  private readonly types = new Map<string, number>();
+  private readonly types = new RecencyMap<number>();
   private readonly maxEntries: number;
 
   constructor(maxEntries: number) {
@@ -22,20 +24,13 @@ export class MethodMemory {
 
   /** The EAP type `identity` last succeeded with, if remembered. */
   get(identity: string): number | undefined {
-    return this.types.get(identity);
+    return this.types.peek(identity);
   }
 
   /** Notes a successful login of `identity` with the method of EAP type `type`. */
   remember(identity: string, type: number): void {
-    // Map order is insertion order: re-inserting moves the identity to the end.
-    this.types.delete(identity);
     this.types.set(identity, type);
-    if (this.types.size > this.maxEntries) {
-      for (const oldest of this.types.keys()) {
-        this.types.delete(oldest);
-        if (this.types.size <= this.maxEntries) break;
-      }
-    }
+    while (this.types.size > this.maxEntries) this.types.shift();
   }
 
   /** Forgets every identity. */

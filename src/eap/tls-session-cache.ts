@@ -3,6 +3,8 @@
  * stateful ticket ID (TLS 1.3): bounded in count and lifetime. Node keeps no server cache itself.
  */
 
+import { RecencyMap } from '../store/recency-map.js';
+
 /** Most sessions each endpoint keeps to resume (and a worker pool remembers the owners of). */
 export const MAX_CACHED_TLS_SESSIONS = 10_000;
 
@@ -21,7 +23,8 @@ export interface TlsSessionCacheOptions {
  * else is kept per session (the worker thread that holds it).
  */
 export class TlsSessionCache<T = Buffer> {
-  private readonly sessions = new Map<string, { data: T; expires: number }>();
+  /** In the order they were made: the oldest, and so the expired, first. */
+  private readonly sessions = new RecencyMap<{ data: T; expires: number }>();
   private readonly maxSessions: number;
   private readonly lifetimeMs: number;
   private readonly now: () => number;
@@ -40,10 +43,9 @@ export class TlsSessionCache<T = Buffer> {
   /** Keeps a session the server just made. */
   set(id: Buffer, data: T): void {
     const now = this.now();
-    // Map order is insertion order: the oldest and the expired are at the front.
-    for (const [key, entry] of this.sessions) {
-      if (this.sessions.size < this.maxSessions && entry.expires > now) break;
-      this.sessions.delete(key);
+    for (let oldest = this.sessions.oldest(); oldest; oldest = this.sessions.oldest()) {
+      if (this.sessions.size < this.maxSessions && oldest.expires > now) break;
+      this.sessions.shift();
     }
     this.sessions.set(id.toString('hex'), { data, expires: now + this.lifetimeMs });
   }
@@ -53,7 +55,7 @@ export class TlsSessionCache<T = Buffer> {
     const now = this.now();
     for (const id of ids) {
       const key = id.toString('hex');
-      const entry = this.sessions.get(key);
+      const entry = this.sessions.peek(key);
       if (!entry) continue;
       if (entry.expires <= now) {
         this.sessions.delete(key);

@@ -5,6 +5,8 @@
  * (store.ts) instead.
  */
 
+import { RecencyMap } from './recency-map.js';
+
 /** What a store needs of a session: a way to free what it holds (a TLS socket). */
 export interface StoredSession {
   dispose(): void;
@@ -32,27 +34,18 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
 }
 
-/** A session in the store's recency list. */
 interface Entry<S> {
-  readonly key: string;
   session: S;
   touched: number;
-  older: Entry<S> | undefined;
-  newer: Entry<S> | undefined;
 }
 
 /**
- * Sessions in a Map for lookup and a list in least-recently-used order: a lookup moves an entry to
- * the newest end, so the expired and the evicted are always at the oldest (a peer that stops
- * mid-handshake costs memory only until its lifetime ends, and never more than `maxSessions`
- * entries). The list, not the Map's own order: moving an entry in a Map is a delete and a set,
- * which leaves a hole that every later walk from the front steps over; at the bound, with a
- * session made per login, those walks were a sixth of an EAP-MD5 round's CPU.
+ * Sessions in least-recently-used order (RecencyMap): a lookup makes an entry the newest, so the
+ * expired and the evicted are always the oldest (a peer that stops mid-handshake costs memory only
+ * until its lifetime ends, and never more than `maxSessions` entries).
  */
 export class MemorySessionStore<S extends StoredSession = StoredSession> implements SessionStore<S> {
-  private readonly entries = new Map<string, Entry<S>>();
-  private oldest: Entry<S> | undefined;
-  private newest: Entry<S> | undefined;
+  private readonly entries = new RecencyMap<Entry<S>>();
   private readonly maxSessions: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -70,76 +63,35 @@ export class MemorySessionStore<S extends StoredSession = StoredSession> impleme
   get(key: string): S | undefined {
     const now = this.now();
     this.expire(now);
-    const entry = this.entries.get(key);
+    const entry = this.entries.touch(key);
     if (!entry) return undefined;
     entry.touched = now;
-    if (entry !== this.newest) {
-      this.unlink(entry);
-      this.append(entry);
-    }
     return entry.session;
   }
 
   set(key: string, session: S): void {
     const now = this.now();
     this.expire(now);
-    const old = this.entries.get(key);
-    if (old) {
-      this.remove(old);
-      if (old.session !== session) old.session.dispose();
-    }
-    while (this.entries.size >= this.maxSessions && this.oldest) {
-      const evicted = this.oldest;
-      this.remove(evicted);
-      evicted.session.dispose();
-    }
-    const entry: Entry<S> = { key, session, touched: now, older: undefined, newer: undefined };
-    this.entries.set(key, entry);
-    this.append(entry);
+    const old = this.entries.delete(key);
+    if (old && old.session !== session) old.session.dispose();
+    while (this.entries.size >= this.maxSessions) this.entries.shift()?.session.dispose();
+    this.entries.set(key, { session, touched: now });
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.remove(entry);
-    entry.session.dispose();
+    this.entries.delete(key)?.session.dispose();
   }
 
   clear(): void {
-    const sessions = [...this.entries.values()].map((e) => e.session);
-    this.entries.clear();
-    this.oldest = undefined;
-    this.newest = undefined;
-    for (const session of sessions) session.dispose();
+    for (const entry of this.entries.clear()) entry.session.dispose();
   }
 
   private expire(now: number): void {
-    for (let entry = this.oldest; entry && now - entry.touched >= this.idleMs; entry = this.oldest) {
-      this.remove(entry);
+    for (let entry = this.entries.oldest(); entry && now - entry.touched >= this.idleMs; ) {
+      this.entries.shift();
       entry.session.dispose();
+      entry = this.entries.oldest();
     }
-  }
-
-  private remove(entry: Entry<S>): void {
-    this.entries.delete(entry.key);
-    this.unlink(entry);
-  }
-
-  private unlink(entry: Entry<S>): void {
-    if (entry.older) entry.older.newer = entry.newer;
-    else this.oldest = entry.newer;
-    if (entry.newer) entry.newer.older = entry.older;
-    else this.newest = entry.older;
-    entry.older = undefined;
-    entry.newer = undefined;
-  }
-
-  private append(entry: Entry<S>): void {
-    entry.older = this.newest;
-    entry.newer = undefined;
-    if (this.newest) this.newest.newer = entry;
-    else this.oldest = entry;
-    this.newest = entry;
   }
 }
 
