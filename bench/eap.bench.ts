@@ -55,6 +55,8 @@ interface Scenario {
   resume?: boolean;
   /** bench/peap-peer.ts can drive this scenario (PEAPv0/EAP-MSCHAPv2). */
   peap?: boolean;
+  /** bench/md5-peer.ts drives this scenario (EAP-MD5: the EAP layer without TLS); node driver only. */
+  md5?: boolean;
 }
 
 /** The machine's CPU time so far (all cores, clock ticks): idle (with iowait), stolen, and in all. */
@@ -219,6 +221,8 @@ async function main(): Promise<void> {
           peap: true,
         },
       ],
+      // The EAP layer without TLS: node peers only (eapol_test reports no MPPE keys for MD5).
+      ['md5', { name: 'EAP-MD5 (no TLS)', network: [], reauths: 0, md5: true }],
       ['resume', { name: 'EAP-TLS 1.2, 1 full + 9 resumed', network: tls(false), reauths: 9 }],
       ['resume13', { name: 'EAP-TLS 1.3, 1 full + 9 resumed', network: tls(true), reauths: 9 }],
       [
@@ -245,9 +249,10 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY?.split(',');
     const nodeDriver = process.env.BENCH_DRIVER === 'node';
     // Without BENCH_ONLY: the node driver runs what it can drive, eapol_test all but the node-only ones.
+    const nodeOnly = (key: string, s: Scenario) => key.startsWith('resumed') || s.md5 === true;
     const scenarios = all
-      .filter(([key]) => (only ? only.includes(key) : !key.startsWith('resumed') || nodeDriver))
-      .filter(([, s]) => !nodeDriver || s.peer || s.peap);
+      .filter(([key, s]) => (only ? only.includes(key) : !nodeOnly(key, s) || nodeDriver))
+      .filter(([key, s]) => (nodeDriver ? s.peer || s.peap || s.md5 : !nodeOnly(key, s)));
     // BENCH_PEER_THREADS (default: one per core): the node peers' threads, so that they are not
     // what bounds the rate at saturation.
     if (nodeDriver) peers = new PeerThreads(Number(process.env.BENCH_PEER_THREADS ?? os.cpus().length));
@@ -302,37 +307,44 @@ async function main(): Promise<void> {
         }
       >();
       const run = (c: Contender, secs: number): Promise<DriveResult> =>
-        peers && scenario.peap
+        peers && scenario.md5
           ? peers.drive({
-              kind: 'peap',
-              options: {
-                port: c.port,
-                secret: SECRET,
-                outerIdentity: 'anonymous',
-                identity: 'alice',
-                password: 'alicepw',
-                ca: ca.certPem,
-              },
+              kind: 'md5',
+              options: { port: c.port, secret: SECRET, identity: 'alice', password: 'alicepw' },
               seconds: secs,
               loops,
             })
-          : peers && scenario.peer
+          : peers && scenario.peap
             ? peers.drive({
-                kind: 'tls',
+                kind: 'peap',
                 options: {
                   port: c.port,
                   secret: SECRET,
-                  identity: 'client',
+                  outerIdentity: 'anonymous',
+                  identity: 'alice',
+                  password: 'alicepw',
                   ca: ca.certPem,
-                  cert: client.certPem,
-                  key: client.keyPem,
-                  maxVersion: scenario.peer,
-                  resume: scenario.resume,
                 },
                 seconds: secs,
                 loops,
               })
-            : drive(conf, c.port, secs, loops, scenario.reauths);
+            : peers && scenario.peer
+              ? peers.drive({
+                  kind: 'tls',
+                  options: {
+                    port: c.port,
+                    secret: SECRET,
+                    identity: 'client',
+                    ca: ca.certPem,
+                    cert: client.certPem,
+                    key: client.keyPem,
+                    maxVersion: scenario.peer,
+                    resume: scenario.resume,
+                  },
+                  seconds: secs,
+                  loops,
+                })
+              : drive(conf, c.port, secs, loops, scenario.reauths);
       const resumes = scenario.reauths > 0 || scenario.resume === true;
       const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
       if (warmup > 0) for (const c of these) await run(c, warmup);
@@ -383,10 +395,11 @@ async function main(): Promise<void> {
           median(r.rate).toFixed(1),
           // The share of logins that resumed: a server may answer an offered session in full.
           `${(median(r.resumed) * 100).toFixed(0)}%`,
-          cpu.toFixed(2),
+          // EAP-MD5 logins cost tens of microseconds: a third decimal.
+          cpu < 0.1 ? cpu.toFixed(3) : cpu.toFixed(2),
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
           // The node peers run in this process (its threads): their CPU shares the cores.
-          nodeDriver ? median(r.driver).toFixed(2) : '-',
+          nodeDriver ? median(r.driver).toFixed(median(r.driver) < 0.1 ? 3 : 2) : '-',
           `${(median(r.idle) * 100).toFixed(0)}%`,
           `${(median(r.steal) * 100).toFixed(0)}%`,
           // Logins (eapol_test runs) that failed in the measured rounds: a timed-out one idles its peer.

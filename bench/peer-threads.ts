@@ -7,15 +7,18 @@
  */
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { type DriveResult, driveEapTls, type EapTlsPeerOptions } from './eap-peer.js';
+import { driveMd5, type Md5PeerOptions } from './md5-peer.js';
 import { drivePeap, type PeapPeerOptions } from './peap-peer.js';
 
-/** One run of `loops` peers for `seconds`: EAP-TLS or PEAP logins. */
+/** One run of `loops` peers for `seconds`: EAP-TLS, PEAP or EAP-MD5 logins. */
 export type PeerJob =
   | { kind: 'tls'; options: Omit<EapTlsPeerOptions, 'context'>; seconds: number; loops: number }
-  | { kind: 'peap'; options: Omit<PeapPeerOptions, 'context'>; seconds: number; loops: number };
+  | { kind: 'peap'; options: Omit<PeapPeerOptions, 'context'>; seconds: number; loops: number }
+  | { kind: 'md5'; options: Md5PeerOptions; seconds: number; loops: number };
 
 /** Runs a job in this thread (what each worker does with the jobs it is sent). */
 export async function runPeerJob(job: PeerJob): Promise<DriveResult> {
+  if (job.kind === 'md5') return driveMd5(job.options, job.seconds, job.loops);
   // Buffers cross threads as plain Uint8Arrays: node:tls wants Buffers back.
   const ca = Buffer.from(job.options.ca);
   if (job.kind === 'peap') {
