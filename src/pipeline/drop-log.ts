@@ -1,4 +1,5 @@
 import type { Logger } from '../server/logger.js';
+import { RecencyMap } from '../store/recency-map.js';
 
 /** Why a server dropped a request without answering it: what an operator needs to act on. */
 export type DropReason =
@@ -65,7 +66,8 @@ const MAX_ENTRIES = 4096;
  * the disk.
  */
 export class DropLog {
-  private readonly entries = new Map<string, Entry>();
+  /** In the order of their last log line: a flood of spoofed sources evicts the oldest, cheaply. */
+  private readonly entries = new RecencyMap<Entry>();
 
   constructor(
     private readonly logger: () => Logger,
@@ -75,7 +77,7 @@ export class DropLog {
   /** Reports one dropped request from `nas` (an address); `detail` adds fields (never secrets). */
   report(nas: string, reason: DropReason, detail?: Record<string, unknown>, now = Date.now()): void {
     const key = `${reason} ${nas}`;
-    const entry = this.entries.get(key);
+    const entry = this.entries.peek(key);
     if (entry !== undefined && now - entry.since < this.intervalMs) {
       entry.suppressed++;
       return;
@@ -83,14 +85,13 @@ export class DropLog {
     const [message, hint] = TEXT[reason];
     const fields: Record<string, unknown> = { ...detail, nas, reason, hint };
     if (entry !== undefined) {
-      // Refreshed to the back: the map's order is then the order of last logging.
-      this.entries.delete(key);
+      // set() below makes it the newest: the order is that of last logging.
       if (entry.suppressed > 0) {
         fields.droppedSinceLastLog = entry.suppressed;
         fields.intervalSeconds = Math.round((now - entry.since) / 1000);
       }
     } else if (this.entries.size >= MAX_ENTRIES) {
-      this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.shift();
     }
     this.entries.set(key, { since: now, suppressed: 0 });
     this.logger().warn(fields, `${message} (NAS ${nas})`);

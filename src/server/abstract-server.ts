@@ -28,6 +28,7 @@ import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import type { BlastRadiusState, SharedDuplicateStore } from '../store/store.js';
 import { MAX_SIGNING_NASES, MemoryBlastRadiusState } from '../store/blastradius-state.js';
+import { RecencyMap } from '../store/recency-map.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
@@ -146,7 +147,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
 
-  private readonly nas = new Map<string, ServerCounters>();
+  private readonly nas = new RecencyMap<ServerCounters>();
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
   private readonly signingNases = new MemoryBlastRadiusState();
   /** The same, shared with other instances (undefined: this instance only). */
@@ -176,7 +177,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
       {
         counters: this.counters,
-        clientCounters: (address, create) => (create ? this.nasCountersFor(address) : this.nas.get(address)),
+        clientCounters: (address, create) => (create ? this.nasCountersFor(address) : this.nas.peek(address)),
         identify: (remote) => this.validateNas(remote),
         decodeOptions: () => DEFER_ATTRIBUTES,
         admit: (request, scan, config, remote, counters) =>
@@ -228,12 +229,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   /** Counters of one NAS by address (zeros if never seen). */
   nasCounters(address: string): Readonly<ServerCounters> {
-    return this.nas.get(address) ?? ZERO_COUNTERS;
+    return this.nas.peek(address) ?? ZERO_COUNTERS;
   }
 
   /** Every NAS seen, with its counters. */
   nasList(): Array<{ address: string; counters: Readonly<ServerCounters> }> {
-    return [...this.nas].map(([address, counters]) => ({ address, counters }));
+    return [...this.nas.entries()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
@@ -305,9 +306,10 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   private nasCountersFor(address: string): ServerCounters {
-    let c = this.nas.get(address);
+    let c = this.nas.peek(address);
     if (!c) {
-      if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.delete(this.nas.keys().next().value as string);
+      // The first seen goes first (each NAS keeps its place: its counters are not reordered).
+      if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.shift();
       c = newCounters();
       this.nas.set(address, c);
     }

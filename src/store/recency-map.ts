@@ -1,6 +1,6 @@
 /**
  * A Map that keeps its entries in least-recently-used order, for the bounded caches (EAP
- * conversations, TLS sessions, remembered methods). The order is a linked list beside the Map, not
+ * conversations, TLS sessions, remembered methods, per-NAS counters and drop log lines). The order is a linked list beside the Map, not
  * the Map's own insertion order: moving or evicting an entry of a Map leaves a hole in its table
  * that every later walk from the front steps over until V8 rehashes it, so a cache at its bound,
  * evicting one entry per insertion, walked thousands of holes per insertion (a sixth of an EAP-MD5
@@ -78,6 +78,11 @@ export class RecencyMap<V> {
     this.nodes.delete(node.key);
     this.unlink(node);
     return node.value;
+  }
+
+  /** The entries from the least to the most recently used. */
+  *entries(): IterableIterator<[string, V]> {
+    for (let node = this.first; node; node = node.newer) yield [node.key, node.value];
   }
 
   /** Removes every entry; returns their values. */

@@ -21,6 +21,14 @@ test('peek leaves the order, touch and set make an entry the newest, shift takes
   assert.equal(map.delete('c'), 'c');
   assert.equal(map.delete('c'), undefined);
   assert.equal(map.size, 3);
+  assert.deepEqual(
+    [...map.entries()],
+    [
+      ['d', 'd'],
+      ['b', 'b'],
+      ['a', 'A'],
+    ],
+  );
   assert.deepEqual(drain(map), ['d', 'b', 'A']);
   assert.equal(map.size, 0);
   assert.equal(map.oldest(), undefined);
