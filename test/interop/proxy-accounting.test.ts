@@ -96,7 +96,7 @@ function running(pid: number): boolean {
   }
 }
 
-test('store-and-forward: a home server stopped and started again mid-run gets every acknowledged record once', {
+test('store-and-forward: a home server stopped and started again mid-run gets every acknowledged record, repeats only of those in flight as it stopped', {
   skip: skipUnless('freeradius'),
 }, async (t) => {
   const [authPort, acctPort, proxyAcct] = await freePorts(3);
@@ -170,10 +170,19 @@ test('store-and-forward: a home server stopped and started again mid-run gets ev
     for (const s of all) counts.set(s, (counts.get(s) ?? 0) + 1);
     const missing = [...acked].filter((id) => !counts.has(id));
     assert.deepEqual(missing, [], 'acknowledged but never reached the home server');
-    const twice = [...counts].filter(([, n]) => n > 1).length;
-    t.diagnostic(`detail records: ${all.length} for ${counts.size} sessions; twice: ${twice}`);
-    assert.equal(twice, 0, 'no record reached the home server twice');
-    assert.equal(all.length, N, 'exactly one detail record per request');
+    const twice = [...counts].filter(([, n]) => n > 1).map(([s]) => s);
+    t.diagnostic(`detail records: ${all.length} for ${counts.size} sessions; twice: ${twice.length}`);
+    assert.equal(new Set(first).size, first.length, 'the first home server got no record twice');
+    assert.equal(new Set(second).size, second.length, 'the second home server got no record twice');
+    // Across the restart a record can arrive twice only if the first server wrote it as it was
+    // stopped, before its reply left (delivery is at least once, RFC 2866 §2): one of its last.
+    const lastWritten = new Set(first.slice(-64));
+    assert.deepEqual(
+      twice.filter((s) => !lastWritten.has(s)),
+      [],
+      'a record reached both home servers that the first had answered long before it stopped',
+    );
+    assert.equal(all.length, N + twice.length, 'one detail record per request, and one per such repeat');
     // Drained in order: the second home server saw the queue oldest first.
     const order = second.map((s) => Number(s.slice(2)));
     const inversions = order.filter((v, i) => i > 0 && v < order[i - 1]).length;
