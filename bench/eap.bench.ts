@@ -36,7 +36,8 @@ import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '..
 import { freePort } from '../test/helpers/ports.js';
 import type { DriveResult } from './eap-peer.js';
 import { PeerThreads } from './peer-threads.js';
-import { isMain } from './server-process.js';
+import { isMain, withChildren } from './server-process.js';
+import { startServeProcess } from './serve.bench.js';
 import { fmtRatio, table } from './stats.js';
 import type tls from 'node:tls';
 
@@ -75,12 +76,20 @@ interface Contender {
   stop(): Promise<void>;
 }
 
-/** user+system CPU seconds of a process so far. */
+/** user+system CPU seconds of a process and its children (serve's workers) so far. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  let ticks = 0;
+  for (const p of withChildren(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 async function startOurs(dir: string, workers = 0): Promise<Contender> {
@@ -119,6 +128,26 @@ async function startOurs(dir: string, workers = 0): Promise<Contender> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** `aioradius serve --workers N` with the same certificates and user, its log at warn. */
+async function startServe(dir: string, workers: number): Promise<Contender> {
+  const eap = [
+    'eap:',
+    `  certificate: ${JSON.stringify(path.join(dir, 'server.pem'))}`,
+    `  privateKey: ${JSON.stringify(path.join(dir, 'server.key'))}`,
+    `  ca: ${JSON.stringify(path.join(dir, 'ca.pem'))}`,
+    '  methods: [peap, tls, md5]',
+  ].join('\n');
+  const serve = await startServeProcess({ secret: SECRET, metrics: false, workers, extraYaml: eap });
+  // The probe is answered by the first worker up; the others need a moment more.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return {
+    name: `aioradius serve, ${workers} processes`,
+    port: serve.authPort,
+    pid: serve.pid,
+    stop: serve.dispose,
   };
 }
 
@@ -260,6 +289,9 @@ async function main(): Promise<void> {
     // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
     const workers = Number(process.env.BENCH_WORKERS ?? 0);
     if (workers > 0) contenders.push(await startOurs(dir, workers));
+    // BENCH_SERVE_WORKERS=N: `aioradius serve --workers N` (N processes, rounds handed to their owner).
+    const serveWorkers = Number(process.env.BENCH_SERVE_WORKERS ?? 0);
+    if (serveWorkers > 0) contenders.push(await startServe(dir, serveWorkers));
     // Two FreeRADIUS: without the session cache for full handshakes, with it where logins resume.
     let frPlain: Contender | undefined;
     if (findBinary('freeradius')) {

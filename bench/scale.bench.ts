@@ -17,7 +17,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { findBinary, startFreeradius } from '../test/helpers/peers.js';
 import { type PostgresPeer, postgresMissing, startPostgres } from '../test/helpers/postgres.js';
 import { type RoundsSummary, type RoundTarget, runRounds } from './rounds.js';
-import { isMain } from './server-process.js';
+import { isMain, withChildren } from './server-process.js';
 import { type ServeProcess, startServeProcess } from './serve.bench.js';
 import { fmtInt, fmtRatio, table } from './stats.js';
 
@@ -25,16 +25,6 @@ const SECRET = 'b3nchm4rk-s3cret';
 const USER = 'alice';
 const PASSWORD = 'alicepw';
 const FREERADIUS_SCHEMA = '/etc/freeradius/3.0/mods-config/sql/main/postgresql/schema.sql';
-
-/** A process and its children (the workers of `serve --workers N`), from /proc. */
-function withChildren(pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return [pid, ...(children ? children.split(' ').map(Number) : [])];
-  } catch {
-    return [pid];
-  }
-}
 
 /** Closes what was started, in reverse order. */
 class Stack {

@@ -4,6 +4,7 @@
  * Messages: parent → child the options, child → parent `{ port }`, parent → child `'stop'`.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** What every benchmark server is given: one NAS secret and one PAP user. */
@@ -100,4 +101,14 @@ export function startServerProcess(
 export function isMain(metaUrl: string): boolean {
   const arg = process.argv[1];
   return arg !== undefined && fileURLToPath(metaUrl) === arg;
+}
+
+/** A process and its children (the workers of `serve --workers N`), from /proc. */
+export function withChildren(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return [pid, ...(children ? children.split(' ').map(Number) : [])];
+  } catch {
+    return [pid];
+  }
 }
