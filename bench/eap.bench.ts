@@ -286,9 +286,10 @@ async function main(): Promise<void> {
     // what bounds the rate at saturation.
     if (nodeDriver) peers = new PeerThreads(Number(process.env.BENCH_PEER_THREADS ?? os.cpus().length));
     contenders.push(await startOurs(dir));
-    // BENCH_WORKERS=N: the same server with its TLS in N worker threads (tls.workers), beside.
-    const workers = Number(process.env.BENCH_WORKERS ?? 0);
-    if (workers > 0) contenders.push(await startOurs(dir, workers));
+    // BENCH_WORKERS=N (or N,M,...): the same server with its TLS in N worker threads (tls.workers), beside.
+    for (const workers of (process.env.BENCH_WORKERS ?? '').split(',').filter(Boolean).map(Number)) {
+      if (workers > 0) contenders.push(await startOurs(dir, workers));
+    }
     // BENCH_SERVE_WORKERS=N: `aioradius serve --workers N` (N processes, rounds handed to their owner).
     const serveWorkers = Number(process.env.BENCH_SERVE_WORKERS ?? 0);
     if (serveWorkers > 0) contenders.push(await startServe(dir, serveWorkers));
