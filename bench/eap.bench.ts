@@ -141,8 +141,6 @@ async function startServe(dir: string, workers: number): Promise<Contender> {
     '  methods: [peap, tls, md5]',
   ].join('\n');
   const serve = await startServeProcess({ secret: SECRET, metrics: false, workers, extraYaml: eap });
-  // The probe is answered by the first worker up; the others need a moment more.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
   return {
     name: `aioradius serve, ${workers} processes`,
     port: serve.authPort,

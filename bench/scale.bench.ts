@@ -37,12 +37,10 @@ class Stack {
   }
 }
 
-/** Starts serve and waits until its workers are all up (they answer the probe one by one). */
+/** Starts serve (startServeProcess waits for all its workers) and stops it with the stack. */
 async function serveWith(stack: Stack, o: { workers?: number; database?: string }): Promise<ServeProcess> {
   const s = await startServeProcess({ secret: SECRET, user: USER, password: PASSWORD, metrics: false, ...o });
   stack.add(() => s.dispose());
-  // The probe is answered by the first worker up; the others need a moment more.
-  if ((o.workers ?? 1) > 1) await new Promise((r) => setTimeout(r, 1500));
   return s;
 }
 

@@ -62,7 +62,7 @@ export interface ServeProcess {
   dispose(): Promise<void>;
 }
 
-/** Starts `serve`; resolves once it answers an Access-Request. */
+/** Starts `serve`; resolves once it answers an Access-Request (and its workers, if several, are up). */
 export async function startServeProcess(o: ServeProcessOptions = {}): Promise<ServeProcess> {
   const secret = o.secret ?? SECRET;
   const user = o.user ?? USER;
@@ -127,6 +127,8 @@ export async function startServeProcess(o: ServeProcessOptions = {}): Promise<Se
       });
       if (probe.accepts === 1) break;
     }
+    // The probe is answered by the first worker up; the others need a moment more.
+    if ((o.workers ?? 1) > 1) await new Promise((resolve) => setTimeout(resolve, 1500));
   } catch (err) {
     await stop();
     await rm(dir, { recursive: true, force: true });
