@@ -15,6 +15,7 @@ import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
+import { RecencyMap } from '../store/recency-map.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
@@ -139,7 +140,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   readonly counters: DynauthCounters = newDynauthCounters();
 
   private readonly rules: SessionRules;
-  private readonly clients = new Map<string, DynauthCounters>();
+  private readonly clients = new RecencyMap<DynauthCounters>();
   private readonly pipeline: RequestPipeline<DacConfig, 'coa'>;
 
   constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
@@ -173,7 +174,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       {
         counters: this.counters,
         clientCounters: (address, create) =>
-          create ? this.clientCounters(address) : this.clients.get(address),
+          create ? this.clientCounters(address) : this.clients.peek(address),
         identify: (remote) => this.validateNas(remote),
         // RFC 5176 §3.4: Message-Authenticator is optional unless this client is told to send it.
         decodeOptions: (config) =>
@@ -230,12 +231,12 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 
   /** Counters of one client by address (zeros if never seen). */
   dacCounters(address: string): Readonly<DynauthCounters> {
-    return this.clients.get(address) ?? ZERO_COUNTERS;
+    return this.clients.peek(address) ?? ZERO_COUNTERS;
   }
 
   /** Every client seen, with its counters. */
   dacList(): Array<{ address: string; counters: Readonly<DynauthCounters> }> {
-    return [...this.clients].map(([address, counters]) => ({ address, counters }));
+    return [...this.clients.entries()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleCoaPacket' | 'handleDisconnectPacket'): boolean {
@@ -280,10 +281,10 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   private clientCounters(address: string): DynauthCounters {
-    let c = this.clients.get(address);
+    let c = this.clients.peek(address);
     if (!c) {
-      if (this.clients.size >= MAX_CLIENT_ENTRIES)
-        this.clients.delete(this.clients.keys().next().value as string);
+      // The first seen goes first (spoofed sources reach this: eviction stays O(1)).
+      if (this.clients.size >= MAX_CLIENT_ENTRIES) this.clients.shift();
       c = newDynauthCounters();
       this.clients.set(address, c);
     }

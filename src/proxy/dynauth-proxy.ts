@@ -12,6 +12,7 @@ import { ERROR_CAUSE } from '../dynauth/error-cause.js';
 import { RadiusResponseError, RadiusTimeoutError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
 import { COA_NAK, COA_REQUEST, DISCONNECT_NAK } from '../protocol/codes.js';
+import { RecencyMap } from '../store/recency-map.js';
 import type { Remote } from '../transport/remote.js';
 import type { NasTarget, RadiusProxy } from './radius-proxy.js';
 
@@ -41,7 +42,8 @@ export interface NasDirectoryOptions {
  */
 export class NasDirectory {
   private readonly options: NasDirectoryOptions;
-  private readonly sessions = new Map<string, string>();
+  /** NAS address by Acct-Session-Id, the least recently reported first (evicted from there in O(1)). */
+  private readonly sessions = new RecencyMap<string>();
   private readonly maxSessions: number;
 
   constructor(options: NasDirectoryOptions) {
@@ -53,11 +55,11 @@ export class NasDirectory {
   noteAccounting(attributes: AttributesSet, nasAddress: string): void {
     if (this.maxSessions === 0) return;
     const id = attributes.get('Acct-Session-Id');
-    if (typeof id !== 'string' || this.sessions.get(id) === nasAddress) return;
-    this.sessions.delete(id);
-    // Bounded: the session reported least recently goes first (a Map keeps insertion order).
-    if (this.sessions.size >= this.maxSessions)
-      this.sessions.delete(this.sessions.keys().next().value as string);
+    if (typeof id !== 'string') return;
+    const known = this.sessions.peek(id);
+    if (known === nasAddress) return;
+    // Bounded: the session reported least recently goes first.
+    if (known === undefined && this.sessions.size >= this.maxSessions) this.sessions.shift();
     this.sessions.set(id, nasAddress);
   }
 
@@ -78,7 +80,7 @@ export class NasDirectory {
     }
     const session = attributes.get('Acct-Session-Id');
     if (typeof session === 'string') {
-      const address = this.sessions.get(session);
+      const address = this.sessions.peek(session);
       if (address !== undefined) return this.at(address);
     }
     return undefined;
