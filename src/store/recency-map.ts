@@ -1,6 +1,7 @@
 /**
  * A Map that keeps its entries in least-recently-used order, for the bounded caches (EAP
- * conversations, TLS sessions, remembered methods, per-NAS counters and drop log lines). The order is a linked list beside the Map, not
+ * conversations, TLS sessions, remembered methods, per-NAS and per-DAC counters, drop log lines, the
+ * proxy's EAP stickiness, the dynauth proxy's sessions by Acct-Session-Id). The order is a linked list beside the Map, not
  * the Map's own insertion order: moving or evicting an entry of a Map leaves a hole in its table
  * that every later walk from the front steps over until V8 rehashes it, so a cache at its bound,
  * evicting one entry per insertion, walked thousands of holes per insertion (a sixth of an EAP-MD5
