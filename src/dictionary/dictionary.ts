@@ -213,10 +213,11 @@ export class Dictionary {
     if (parts.some((p) => Number.isNaN(p))) return undefined;
     const def = this.synthesize(parts);
     if (def) {
-      // Bounded (a packet can name any vendor and type): the oldest goes. AttributesSet compares
-      // these definitions by oid, so a set holding an evicted one still finds it by name.
-      if (this.unknown.size >= UNKNOWN_CACHE_LIMIT)
-        this.unknown.delete(this.unknown.keys().next().value as string);
+      // Bounded (a packet can name any vendor and type): when full it starts again, empty. Evicting
+      // the oldest one by one walked the holes earlier deletions left in the Map (1.5 µs of the 4 a
+      // new unknown attribute cost). AttributesSet compares these definitions by oid, so a set
+      // holding a forgotten one still finds it by name.
+      if (this.unknown.size >= UNKNOWN_CACHE_LIMIT) this.unknown.clear();
       this.unknown.set(oid, def);
     }
     return def;
