@@ -65,7 +65,12 @@ export type TlsEndpointKind = 'certificate' | 'tunnel';
 /** What TLS-based methods share: how to open a TLS session, and the decisions kept in this thread. */
 export interface TlsEngineConfig {
   /** Opens the TLS session of one conversation. */
-  readonly open: (kind: TlsEndpointKind, resumable: boolean, keying?: MethodKeying) => TlsChannel;
+  readonly open: (
+    kind: TlsEndpointKind,
+    resumable: boolean,
+    keying?: MethodKeying,
+    authenticatedOnly?: boolean,
+  ) => TlsChannel;
   readonly authorizeCertificate: ((certificate: PeerCertificate, identity: string) => boolean) | undefined;
   readonly allowResumption: ((identity: string) => boolean) | undefined;
   /** Frees what the sessions share (worker threads). */
@@ -111,7 +116,12 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
   ): TlsEndpoint => {
     const sessions =
       lifetime > 0 ? new TlsSessionCache({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime }) : undefined;
-    const handling: HandlingSlot = { verified: undefined };
+    // Whom each tunnel session stands for, once the method inside authenticated someone.
+    const identities =
+      sessions && !requestCert
+        ? new TlsSessionCache<string>({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime })
+        : undefined;
+    const handling: HandlingSlot = { verified: undefined, made: undefined };
     const stripsCertificates = requestCert && !keepCertificate;
     // Sockets emit 'newSession' on the server they name; this one only holds that listener.
     const server = new tls.Server();
@@ -122,6 +132,7 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       if (!requestCert || handling.verified?.() === true) {
         const data = stripsCertificates ? (withoutPeerCertificate(made) ?? made) : made;
         sessions?.set(id, data);
+        handling.made?.(id);
         options.onSession?.(kind, id, data);
       }
       done();
@@ -131,6 +142,7 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       server,
       requestCert,
       sessions,
+      identities,
       lookupSession: options.lookupSession,
       keyLog: options.keyLog,
       keepCertificate,
@@ -195,7 +207,8 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
     tlsEndpoints(endpointOptions);
     const pool = new TlsWorkerPool(workers, endpointOptions);
     return {
-      open: (kind, resumable, keying) => pool.open(kind, resumable, keying),
+      open: (kind, resumable, keying, authenticatedOnly) =>
+        pool.open(kind, resumable, keying, authenticatedOnly),
       authorizeCertificate,
       allowResumption,
       close: () => pool.close(),
@@ -203,12 +216,14 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
   }
   const endpoints = tlsEndpoints(endpointOptions);
   return {
-    open: (kind, resumable, keying) => new TlsEngine(endpoints[kind], resumable, keying),
+    open: (kind, resumable, keying, authenticatedOnly) =>
+      new TlsEngine(endpoints[kind], resumable, keying, authenticatedOnly),
     authorizeCertificate,
     allowResumption,
     close: () => {
       endpoints.certificate.sessions?.clear();
       endpoints.tunnel.sessions?.clear();
+      endpoints.tunnel.identities?.clear();
     },
   };
 }

@@ -30,6 +30,11 @@ export interface TlsFacts {
   readonly peerCertificate: PeerCertificate | undefined;
   /** Whether the `finish` data given to receive() was written as the handshake completed. */
   readonly finished: boolean;
+  /**
+   * The identity the method authenticated in the session this one resumed (see
+   * TlsChannel.authenticated), when it was resumed and one was recorded.
+   */
+  readonly resumedIdentity: string | undefined;
 }
 
 /**
@@ -88,6 +93,12 @@ export interface TlsChannel {
    * established. A worker thread sends it with the handshake's last answer: one crossing less.
    */
   methodKeyingMaterial(): Promise<Buffer>;
+  /**
+   * The method authenticated `identity` over this session: the sessions it made (and the one it
+   * resumed) then stand for that identity, and a conversation opened with `authenticatedOnly`
+   * may resume them.
+   */
+  authenticated(identity: string): void;
   /** Frees the TLS session. */
   destroy(): void;
 }
@@ -102,6 +113,8 @@ export interface TlsEndpoint {
   readonly requestCert: boolean;
   /** Sessions peers may resume; none: no resumption. */
   readonly sessions: TlsSessionCache | undefined;
+  /** Who the method authenticated over each session (tunnels), by session ID. */
+  readonly identities: TlsSessionCache<string> | undefined;
   /**
    * Where a session `sessions` lacks is looked for next (made by another instance, in a shared
    * store): the first of `ids` found; rejects when the store cannot answer.
@@ -124,6 +137,8 @@ export interface TlsEndpoint {
 /** Asks the engine OpenSSL is working for whether its client's certificate was verified. */
 export interface HandlingSlot {
   verified: (() => boolean) | undefined;
+  /** Told the ID of each session kept. */
+  made: ((id: Buffer) => void) | undefined;
 }
 
 /**
@@ -176,6 +191,10 @@ export class TlsEngine implements TlsChannel {
   private finishWritten = false;
   /** Whether a session from the cache (or the shared store) was handed to OpenSSL. */
   private loaded = false;
+  /** The ID of the session handed to OpenSSL, when it came from this endpoint's cache. */
+  private loadedId: Buffer | undefined;
+  /** The IDs of the sessions this conversation made. */
+  private madeIds: Buffer[] = [];
   /** What the handshake settled, once established. */
   facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
@@ -184,10 +203,15 @@ export class TlsEngine implements TlsChannel {
   /** Whether this conversation may resume a TLS session. */
   readonly resumable: boolean;
 
+  /**
+   * `authenticatedOnly`: resume only sessions over which a method authenticated someone (an
+   * EAP-TTLS peer that resumes skips the inner authentication: RFC 5281 §7.4).
+   */
   constructor(
     private readonly endpoint: TlsEndpoint,
     resumable = true,
     private readonly keying?: MethodKeying,
+    private readonly authenticatedOnly = false,
   ) {
     this.resumable = resumable;
     this.stream = new BytePipe((chunk) => this.output.push(chunk));
@@ -263,6 +287,19 @@ export class TlsEngine implements TlsChannel {
   private async offeredSession(ids: Buffer[]): Promise<Buffer | undefined> {
     const sessions = this.endpoint.sessions;
     if (ids.length === 0 || !sessions) return undefined;
+    if (this.authenticatedOnly) {
+      // Only this endpoint knows whom a session stands for: no shared store.
+      const identities = this.endpoint.identities;
+      for (const id of ids) {
+        if (identities?.find([id]) === undefined) continue;
+        const data = sessions.find([id]);
+        if (data) {
+          this.loadedId = id;
+          return data;
+        }
+      }
+      return undefined;
+    }
     const local = sessions.find(ids);
     if (local || !this.endpoint.lookupSession) return local;
     try {
@@ -306,13 +343,20 @@ export class TlsEngine implements TlsChannel {
   private handling(work: () => void): void {
     const slot = this.endpoint.handling;
     const outer = slot.verified;
+    const outerMade = slot.made;
     slot.verified = this.verified;
+    slot.made = this.made;
     try {
       work();
     } finally {
       slot.verified = outer;
+      slot.made = outerMade;
     }
   }
+
+  private readonly made = (id: Buffer): void => {
+    this.madeIds.push(id);
+  };
 
   private readonly verified = (): boolean =>
     this.endpoint.requestCert && this.certificateError() === undefined;
@@ -349,6 +393,10 @@ export class TlsEngine implements TlsChannel {
       reused: this.socket.isSessionReused(),
       peerCertificate: this.endpoint.keepCertificate ? this.socket.getPeerCertificate() : undefined,
       finished: this.finishWritten,
+      resumedIdentity:
+        this.loadedId && this.socket.isSessionReused()
+          ? this.endpoint.identities?.find([this.loadedId])
+          : undefined,
     };
     this.secure = true;
   }
@@ -368,6 +416,14 @@ export class TlsEngine implements TlsChannel {
   methodKeyingMaterial(): Promise<Buffer> {
     if (!this.keying) return Promise.reject(new Error('TLS session opened without method keying'));
     return exportMethodKeying(this, this.keying);
+  }
+
+  authenticated(identity: string): void {
+    const identities = this.endpoint.identities;
+    if (!identities || !this.secure) return;
+    // TLS 1.3 makes new sessions as it resumes one (its tickets); TLS 1.2 resumes the same one.
+    for (const id of this.madeIds) identities.set(id, identity);
+    if (this.loadedId && this.facts?.reused) identities.set(this.loadedId, identity);
   }
 
   private fail(err: Error): void {

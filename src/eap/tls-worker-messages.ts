@@ -5,10 +5,18 @@ import type { MethodKeying, TlsFacts } from './tls-engine.js';
 
 /** To a worker. `seq` numbers the calls that get an answer. */
 export type ToWorker =
-  | { op: 'open'; id: number; kind: TlsEndpointKind; resumable: boolean; keying?: MethodKeying }
+  | {
+      op: 'open';
+      id: number;
+      kind: TlsEndpointKind;
+      resumable: boolean;
+      keying?: MethodKeying;
+      authenticatedOnly?: boolean;
+    }
   | { op: 'receive'; id: number; seq: number; bytes: Uint8Array; finish?: Uint8Array }
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
+  | { op: 'authenticated'; id: number; identity: string }
   | { op: 'close'; id: number }
   | { op: 'found'; lookup: number; data?: Uint8Array };
 

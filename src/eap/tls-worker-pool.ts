@@ -131,8 +131,13 @@ export class TlsWorkerPool {
   }
 
   /** A TLS session in a worker, chosen when its first message (the ClientHello) arrives. */
-  open(kind: TlsEndpointKind, resumable: boolean, keying?: MethodKeying): TlsChannel {
-    return new RemoteTlsEngine(this, ++this.ids, kind, resumable, keying);
+  open(
+    kind: TlsEndpointKind,
+    resumable: boolean,
+    keying?: MethodKeying,
+    authenticatedOnly = false,
+  ): TlsChannel {
+    return new RemoteTlsEngine(this, ++this.ids, kind, resumable, keying, authenticatedOnly);
   }
 
   /** @internal The worker holding a session `hello` offers (while it lives), else the next in turn. */
@@ -198,14 +203,22 @@ class RemoteTlsEngine implements TlsChannel {
     private readonly kind: TlsEndpointKind,
     readonly resumable: boolean,
     private readonly keying?: MethodKeying,
+    private readonly authenticatedOnly = false,
   ) {}
 
   /** The session's worker: chosen by the first message (a ClientHello offering a session or not). */
   private worker(first?: Buffer): TlsWorker {
     if (!this.held) {
-      const { id, kind, resumable, keying } = this;
+      const { id, kind, resumable, keying, authenticatedOnly } = this;
       this.held = this.pool.workerFor(kind, resumable ? first : undefined);
-      this.held.send({ op: 'open', id, kind, resumable, ...(keying ? { keying } : {}) });
+      this.held.send({
+        op: 'open',
+        id,
+        kind,
+        resumable,
+        ...(keying ? { keying } : {}),
+        ...(authenticatedOnly ? { authenticatedOnly } : {}),
+      });
     }
     return this.held;
   }
@@ -263,6 +276,11 @@ class RemoteTlsEngine implements TlsChannel {
     if (this.keyingMaterial) return Promise.resolve(this.keyingMaterial);
     if (!this.keying) return Promise.reject(new Error('TLS session opened without method keying'));
     return exportMethodKeying(this, this.keying);
+  }
+
+  authenticated(identity: string): void {
+    // No answer needed: the worker records it before it handles this session's next message.
+    if (this.established) this.held?.send({ op: 'authenticated', id: this.id, identity });
   }
 
   destroy(): void {

@@ -71,7 +71,13 @@ async function state(seq: number, held: Held): Promise<FromWorker> {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
     case 'open':
-      engines.set(m.id, { engine: new TlsEngine(endpoints[m.kind], m.resumable, m.keying), reported: false });
+      engines.set(m.id, {
+        engine: new TlsEngine(endpoints[m.kind], m.resumable, m.keying, m.authenticatedOnly),
+        reported: false,
+      });
+      return;
+    case 'authenticated':
+      engines.get(m.id)?.engine.authenticated(m.identity);
       return;
     case 'found':
       lookups.get(m.lookup)?.(m.data ? asBuffer(m.data) : undefined);

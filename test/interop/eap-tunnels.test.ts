@@ -134,6 +134,36 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     }
   });
 
+  test('eapol_test -r 1: TTLS resumes and skips the inner authentication (RFC 5281 §7.4), PEAP redoes it; keys match', async () => {
+    for (const [[name, phase], target, tls13] of [
+      [PHASE2[2], port, false],
+      [PHASE2[5], port, false],
+      [PHASE2[6], port, false],
+      [PHASE2[2], tls13Port, true],
+      [PHASE2[0], port, false],
+    ] as const) {
+      const r = await eapolTest(
+        {
+          ...phase,
+          identity: 'alice',
+          anonymous_identity: 'anonymous',
+          password: 'alicepw',
+          ca_cert: ca.cert,
+          ...(tls13 ? { phase1: 'tls_disable_tlsv1_3=0' } : {}),
+        },
+        target,
+        SECRET,
+        { reauths: 1 },
+      );
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.match(r.stdout, /Handshake finished - resumed=1/, name);
+      if (name.startsWith('TTLS'))
+        assert.match(r.stdout, /EAP-TTLS: fast reauth - may skip Phase 2/, name);
+      assert.equal(r.mppeOk, 2, `${name}\n${tailOf(r)}`);
+      assert.equal(r.mppeMismatch, 0);
+    }
+  });
+
   test('the outer identity never authorises: a known outer name with an unknown inner one is refused', async () => {
     const r = await run(PHASE2[0][1], 'mallory', 'alicepw', 'alice');
     assert.ok(!r.success, tailOf(r));

@@ -51,7 +51,8 @@ export abstract class TlsConversation implements MethodInstance {
   protected get engine(): TlsChannel {
     if (!this.tls) {
       const tls = this.ctx.tls as TlsEngineConfig;
-      this.tls = tls.open(this.kind, tls.allowResumption?.(this.ctx.identity) ?? true, this.keying);
+      const resumable = tls.allowResumption?.(this.ctx.identity) ?? true;
+      this.tls = tls.open(this.kind, resumable, this.keying, this.resumesAuthenticatedOnly);
     }
     return this.tls;
   }
@@ -156,6 +157,9 @@ export abstract class TlsConversation implements MethodInstance {
     const flags = (more ? FLAG_M : 0) | (this.version & VERSION_MASK);
     return { kind: 'request', data: Buffer.concat([Buffer.from([flags]), fragment]) };
   }
+
+  /** Whether only sessions a method authenticated someone over may be resumed (TlsChannel.authenticated). */
+  protected readonly resumesAuthenticatedOnly: boolean = false;
 
   /** Application data to write as a TLS 1.3 handshake completes (see TlsChannel.receive). */
   protected readonly finish: Buffer | undefined = undefined;

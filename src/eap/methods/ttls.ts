@@ -76,7 +76,7 @@ function same(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-type Phase = 'handshake' | 'avps' | 'eap' | 'mschapv2-success';
+type Phase = 'handshake' | 'avps' | 'eap' | 'mschapv2-success' | 'resumed';
 
 class TtlsConversation extends TlsConversation {
   private phase: Phase = 'handshake';
@@ -93,13 +93,27 @@ class TtlsConversation extends TlsConversation {
     return super.process(data);
   }
 
+  // RFC 5281 §7.4: a peer that resumes a session skips the authentication inside the tunnel (as
+  // wpa_supplicant does); so only a session over which someone was authenticated is resumed, and
+  // it stands for that identity.
+  protected override readonly resumesAuthenticatedOnly = true;
+
   protected async onEstablished(): Promise<MethodStep | undefined> {
+    const facts = this.engine.facts;
+    if (facts?.reused) {
+      if (facts.resumedIdentity === undefined)
+        return { kind: 'failure', reason: 'resumed a session nobody authenticated over' };
+      this.identity = facts.resumedIdentity;
+      this.phase = 'resumed';
+      return undefined;
+    }
     this.phase = 'avps';
     return undefined;
   }
 
   protected async onIdle(): Promise<MethodStep> {
-    if (this.phase === 'mschapv2-success') return this.success();
+    // Resumed: nothing to ask inside the tunnel (TLS 1.3 sent its tickets first, the peer ACKed).
+    if (this.phase === 'mschapv2-success' || this.phase === 'resumed') return this.success();
     if (this.phase === 'avps') {
       // The peer acknowledged our Finished and sent nothing yet: wait for its AVPs.
       return { kind: 'request', data: Buffer.from([0]) };
@@ -109,6 +123,7 @@ class TtlsConversation extends TlsConversation {
 
   private async success(): Promise<MethodStep> {
     if (!this.engine.established) return { kind: 'failure', reason: 'no TLS session' };
+    if (this.identity !== undefined) this.engine.authenticated(this.identity);
     return {
       kind: 'success',
       keys: await tlsMethodKeys(this.engine),
