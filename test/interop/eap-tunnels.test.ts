@@ -157,8 +157,7 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
       );
       assert.ok(r.success, `${name}\n${tailOf(r)}`);
       assert.match(r.stdout, /Handshake finished - resumed=1/, name);
-      if (name.startsWith('TTLS'))
-        assert.match(r.stdout, /EAP-TTLS: fast reauth - may skip Phase 2/, name);
+      if (name.startsWith('TTLS')) assert.match(r.stdout, /EAP-TTLS: fast reauth - may skip Phase 2/, name);
       assert.equal(r.mppeOk, 2, `${name}\n${tailOf(r)}`);
       assert.equal(r.mppeMismatch, 0);
     }
