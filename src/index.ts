@@ -195,6 +195,7 @@ export {
   type StoredSession,
 } from './store/session-store.js';
 export type { EapTlsOptions, TlsEndpointKind, TlsEngineConfig } from './eap/tls-config.js';
+export { certificateNames, certificateNamesIdentity } from './eap/certificate-names.js';
 export type { MethodKeying, TlsChannel, TlsFacts } from './eap/tls-engine.js';
 export {
   type ForwardOptions,

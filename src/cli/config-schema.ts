@@ -364,6 +364,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
   },
   {
+    path: 'eap.tls.checkIdentity',
+    type: 'boolean',
+    default: 'true',
+    reload: false,
+    doc: "EAP-TLS: an identity that names a user (config or database) must be the certificate's CN or a subjectAltName e-mail or DNS name, else Access-Reject; false lets any certificate the CA signed log in as any user.",
+  },
+  {
     path: 'eap.tls.keyLogFile',
     type: 'file path',
     reload: false,

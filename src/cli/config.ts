@@ -107,6 +107,8 @@ export interface EapConfig {
     workers?: number;
     /** Where the TLS keys are appended for debugging (EapTlsOptions.keyLog), absolute. */
     keyLogFile?: string;
+    /** Whether an EAP-TLS identity that names a user must be named by the certificate (default true). */
+    checkIdentity: boolean;
   };
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
 }
@@ -698,6 +700,7 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     tunnelMaxVersion: version('tunnelMaxVersion'),
     workers: undefined as number | undefined,
     keyLogFile: undefined as string | undefined,
+    checkIdentity: w.boolean([...parts, 'tls', 'checkIdentity'], tm.get('checkIdentity')) ?? true,
   };
   const keyLogFile = w.string([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'));
   if (keyLogFile === '') w.fail([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'), 'must not be empty');

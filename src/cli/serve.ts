@@ -29,6 +29,8 @@ import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import type { EapMethodName } from '../eap/codes.js';
 import { EapServer } from '../eap/eap-server.js';
+import { certificateNamesIdentity } from '../eap/certificate-names.js';
+import type { PeerCertificate } from 'node:tls';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { DynauthProxy, NasDirectory } from '../proxy/dynauth-proxy.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
@@ -223,6 +225,13 @@ export class ConfiguredServer extends AbstractRadiusServer {
             tunnelMaxVersion: eap.tls.tunnelMaxVersion,
             workers: eap.tls.workers,
             keyLog: keyLog?.write,
+            // A user's reply and check attributes follow the EAP identity: a certificate may claim
+            // only a user it names (another identity is anyone the CA vouched for, with no entry).
+            authorizeCertificate: eap.tls.checkIdentity
+              ? async (certificate: PeerCertificate, identity: string) =>
+                  (await this.localUser(identity)) === undefined ||
+                  certificateNamesIdentity(certificate, identity)
+              : undefined,
             // Resumption data in Redis: a peer resumes on any instance.
             sharedSessions: redis ? new RedisTlsSessions(redis) : undefined,
           }

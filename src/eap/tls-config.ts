@@ -35,9 +35,9 @@ export interface EapTlsOptions {
   tunnelMaxVersion?: SecureVersion;
   /**
    * Decides whether a verified client certificate may log in as `identity` (EAP-TLS); default:
-   * any certificate the CA signed.
+   * any certificate the CA signed. May answer later (a user database).
    */
-  authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean;
+  authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean | Promise<boolean>;
   /**
    * Whether `identity` may resume a TLS session (default: everyone); refused, the peer gets a full
    * handshake.
@@ -71,7 +71,9 @@ export interface TlsEngineConfig {
     keying?: MethodKeying,
     authenticatedOnly?: boolean,
   ) => TlsChannel;
-  readonly authorizeCertificate: ((certificate: PeerCertificate, identity: string) => boolean) | undefined;
+  readonly authorizeCertificate:
+    | ((certificate: PeerCertificate, identity: string) => boolean | Promise<boolean>)
+    | undefined;
   readonly allowResumption: ((identity: string) => boolean) | undefined;
   /** Frees what the sessions share (worker threads). */
   readonly close: () => void;

@@ -45,6 +45,11 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
       '    password: erinpw',
       '    check:',
       '      NAS-IP-Address: 10.9.9.9',
+      // The CN of the client certificate `certs` made.
+      '  - name: client',
+      '    password: clientpw',
+      '    reply:',
+      '      Reply-Message: Hello client',
     ].join('\n');
     const text = readFileSync(config, 'utf8').replace(/acct: \d+/, `acct: ${b}`);
     writeFileSync(config, text.replace(/users:\n {2}- name: alice\n {4}password: alicepw/, users));
@@ -144,6 +149,32 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.match(checked.stdout, /EAP: Received EAP-Failure/);
     const line = await serve?.waitForLog('Access-Reject', 5000, from);
     assert.match(String(line?.reason), /check NAS-IP-Address does not match/);
+  });
+
+  test('EAP-TLS: a certificate logs in as a user only if it names them (eap.tls.checkIdentity, on by default)', async () => {
+    const tls = (identity: string) => ({
+      eap: 'TLS',
+      identity,
+      ca_cert: path.join(tmp.dir, 'ca.pem'),
+      client_cert: path.join(tmp.dir, 'client.pem'),
+      private_key: path.join(tmp.dir, 'client.key'),
+    });
+    // Its own user: that user's reply attributes.
+    const own = await eapolTest(tls('client'), auth, 'testing123');
+    assert.ok(own.success, tailOf(own));
+    assert.match(own.stdout, /Attribute 18 \(Reply-Message\)/);
+    // Alice's name with a certificate that does not name her: refused, her attributes never sent.
+    for (const identity of ['alice', 'dave']) {
+      const other = await eapolTest(tls(identity), auth, 'testing123');
+      assert.ok(!other.success, tailOf(other));
+      assert.match(other.stdout, /code=3 \(Access-Reject\)/);
+      assert.match(other.stdout, /EAP: Received EAP-Failure/);
+      assert.doesNotMatch(other.stdout, /code=2 \(Access-Accept\)/);
+    }
+    // A name no user has: anyone the CA vouched for (as before), with no user's attributes.
+    const nobody = await eapolTest(tls('laptop-42'), auth, 'testing123');
+    assert.ok(nobody.success, tailOf(nobody));
+    assert.doesNotMatch(nobody.stdout, /Reply-Message/);
   });
 
   test('SIGHUP: users reload for EAP at once; a changed eap section is reported as needing a restart', async () => {
@@ -278,6 +309,16 @@ describe('the eap section of the config', () => {
     );
     fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64/);
     fails('eap:\n  methods: [md5]\n  tls:\n    keyLogFile: ""\n', 'eap.tls.keyLogFile', 7, /not be empty/);
+    fails(
+      'eap:\n  methods: [md5]\n  tls:\n    checkIdentity: maybe\n',
+      'eap.tls.checkIdentity',
+      7,
+      /true or false/,
+    );
+    const check = (text: string) =>
+      parseConfig(`${base}eap:\n  methods: [md5]\n${text}`, '/x/x.yaml').eap?.tls;
+    assert.equal(check('')?.checkIdentity, true);
+    assert.equal(check('  tls:\n    checkIdentity: false\n')?.checkIdentity, false);
   });
 
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {

@@ -25,7 +25,10 @@ class EapTlsConversation extends TlsConversation {
       return { kind: 'failure', reason: `client certificate: ${facts.authorizationError ?? 'none'}` };
     }
     const authorize = this.ctx.tls?.authorizeCertificate;
-    if (authorize && !(facts.peerCertificate && authorize(facts.peerCertificate, this.ctx.identity))) {
+    if (
+      authorize &&
+      !(facts.peerCertificate && (await authorize(facts.peerCertificate, this.ctx.identity)))
+    ) {
       return { kind: 'failure', reason: 'client certificate not authorised for this identity' };
     }
     this.checked = true;
