@@ -30,6 +30,8 @@ import { accountingRecord } from '../store/accounting.js';
 import type { EapMethodName } from '../eap/codes.js';
 import { EapServer } from '../eap/eap-server.js';
 import { certificateNamesIdentity } from '../eap/certificate-names.js';
+import { EAP_FAILURE } from '../eap/codes.js';
+import { encodeEapResult } from '../eap/packet.js';
 import type { PeerCertificate } from 'node:tls';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { DynauthProxy, NasDirectory } from '../proxy/dynauth-proxy.js';
@@ -393,9 +395,28 @@ export class ConfiguredServer extends AbstractRadiusServer {
     attributes: AttributesSet,
     context: RequestContext,
   ): HandlerResult<number> | Promise<HandlerResult<number>> =>
-    this.eap && attributes.has('EAP-Message')
-      ? this.decideEap(this.eap, attributes, context)
+    attributes.has('EAP-Message')
+      ? this.eap
+        ? this.decideEap(this.eap, attributes, context)
+        : this.refuseEap(attributes, context)
       : this.decide(attributes, context);
+
+  /**
+   * EAP without an eap section: whoever the outer identity names (PEAP's is usually anonymous),
+   * Access-Reject with EAP-Failure (RFC 3579 §2.6.3), and a log line that says why.
+   */
+  private refuseEap(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+    const eap = attributes.get('EAP-Message');
+    const identifier = Buffer.isBuffer(eap) && eap.length >= 2 ? eap[1] : 0;
+    return this.reject(
+      {
+        user: attributes.get('User-Name'),
+        nas: context.remote.address,
+        reason: 'EAP-Message present, but EAP is not configured on this server (add an eap section)',
+      },
+      [['EAP-Message', encodeEapResult(EAP_FAILURE, identifier)]],
+    );
+  }
 
   /** One EAP round; on success the user's check attributes apply and its reply attributes are added. */
   private async decideEap(

@@ -152,17 +152,27 @@ describe('aioradius serve: what the operator sees', { skip: skipUnless('radclien
     assert.match(body, /radius_socket_errors_total 0/);
   });
 
-  test('an EAP request: Access-Reject, and the log says EAP is not configured', async () => {
-    const from = serve.logs.length;
-    const r = await radclient({
-      host: '127.0.0.1',
-      port: auth,
-      secret: SECRET,
-      type: 'auth',
-      input: 'User-Name = "alice", EAP-Message = 0x0201000a01616c696365, Message-Authenticator = 0x00\n',
-    });
-    assert.equal(r.replies[0]?.code, 'Access-Reject');
-    const line = await serve.waitForLog('Access-Reject', 5000, from);
-    assert.match(String(line.reason), /EAP is not configured/);
+  test('an EAP request: Access-Reject with EAP-Failure, and the log says EAP is not configured', async () => {
+    // A known user, and the anonymous outer identity PEAP peers send (no user has it).
+    for (const [name, hex] of [
+      ['alice', '0201000a01616c696365'],
+      ['anonymous', '0207000e01616e6f6e796d6f7573'],
+    ]) {
+      const from = serve.logs.length;
+      const r = await radclient({
+        host: '127.0.0.1',
+        port: auth,
+        secret: SECRET,
+        type: 'auth',
+        input: `User-Name = "${name}", EAP-Message = 0x${hex}, Message-Authenticator = 0x00\n`,
+      });
+      assert.equal(r.replies[0]?.code, 'Access-Reject', name);
+      // RFC 3579 §2.6.3: EAP-Failure, with the Identifier of the peer's Response.
+      const eap = r.replies[0]?.attributes.find(([attr]) => attr === 'EAP-Message')?.[1];
+      assert.equal(eap, `0x04${hex.slice(2, 4)}0004`, name);
+      const line = await serve.waitForLog('Access-Reject', 5000, from);
+      assert.match(String(line.reason), /EAP is not configured/, name);
+      assert.equal(line.user, name);
+    }
   });
 });
