@@ -513,11 +513,17 @@ export class EapServer {
         if (octets > 0 && octets <= 253) attributes.push(['User-Name', identity]);
         return [attributes, ACCESS_ACCEPT];
       }
-      case 'failure':
+      case 'failure': {
+        // The tunnel's identity is the one that failed; the outer one is often "anonymous".
+        const inner = session.method?.innerIdentity;
         session.finished = true;
         session.dispose();
-        this.logger.info({ identity: session.identity, reason: step.reason }, 'EAP: authentication failed');
+        this.logger.info(
+          { identity: session.identity, ...(inner !== undefined ? { inner } : {}), reason: step.reason },
+          'EAP: authentication failed',
+        );
         return reject(responseId);
+      }
       case 'discard':
         throw new EapDiscardError(step.reason);
     }

@@ -53,6 +53,8 @@ export interface MethodInstance {
   process(data: Buffer, identifier: number): MethodStep | Promise<MethodStep>;
   /** Frees what the conversation holds. */
   dispose(): void;
+  /** The identity the peer gave inside a tunnel, once it has (logs name it beside the outer one). */
+  readonly innerIdentity?: string;
   /**
    * The conversation as plain data, for a store other instances read (absent: it lives in this
    * process only, as a TLS session does).

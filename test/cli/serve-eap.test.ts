@@ -278,6 +278,11 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.match(bad.stdout, /code=3 \(Access-Reject\)/);
     const line = await serve?.waitForLog('Access-Reject', 5000, from);
     assert.equal(line?.method, 'eap');
+    // The failure names the identity inside the tunnel beside the anonymous outer one.
+    const failed = await serve?.waitForLog('EAP: authentication failed', 5000, from);
+    assert.equal(failed?.identity, 'anon');
+    assert.equal(failed?.inner, 'dave');
+    assert.match(String(failed?.reason), /password|MSCHAP|response/i);
   });
 });
 

@@ -95,6 +95,10 @@ class PeapConversation extends TlsConversation {
     return super.process(data);
   }
 
+  get innerIdentity(): string | undefined {
+    return this.inner.identity;
+  }
+
   protected async onEstablished(): Promise<MethodStep | undefined> {
     return undefined;
   }

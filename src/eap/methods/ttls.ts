@@ -83,6 +83,10 @@ class TtlsConversation extends TlsConversation {
   private identity: string | undefined;
   private inner: InnerEap | undefined;
 
+  get innerIdentity(): string | undefined {
+    return this.inner?.identity ?? this.identity;
+  }
+
   constructor(ctx: MethodContext) {
     if (!ctx.tls) throw new Error('EAP-TTLS without TLS settings');
     super(ctx, 'tunnel', { type: EAP_TYPE.TTLS, tls12Label: 'ttls keying material' }, 0);
