@@ -176,6 +176,25 @@ export class ConfigError extends RadiusError {
   }
 }
 
+/**
+ * A store (PostgreSQL, Redis) that cannot be opened: a URL of another scheme, a server that cannot
+ * be reached, a database that does not exist or refuses the login. The message and `url` show
+ * the URL with its password masked; `cause` is the driver's error, when there is one.
+ */
+export class StoreOpenError extends RadiusError {
+  /** Which store: "PostgreSQL", "Redis". */
+  readonly store: string;
+  /** The URL, its password replaced by ***. */
+  readonly url: string;
+  readonly reason: string;
+  constructor(store: string, url: string, reason: string, options?: { cause?: unknown }) {
+    super(`cannot open the ${store} store at ${url}: ${reason}`, 'ERR_RADIUS_STORE_OPEN', options);
+    this.store = store;
+    this.url = url;
+    this.reason = reason;
+  }
+}
+
 /** A packet that would exceed 4096 bytes (RFC 2865 §3) or an attribute past its length limit. */
 export class PacketTooLargeError extends RadiusError {
   constructor(message: string) {

@@ -19,6 +19,7 @@ import type { RadsecConnectionOptions } from '../client/stream-connection.js';
 import { keysOf } from './config-schema.js';
 import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
+import { urlForLog } from '../store/store-url.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -1005,6 +1006,9 @@ export function parseConfig(text: string, file: string): ServeConfig {
   }
 
   const databaseText = w.string(['database'], top.get('database')) ?? 'aioradius.db';
+  // A URL of another database (mysql://…) would otherwise become an SQLite file of that name.
+  if (!isPostgresUrl(databaseText) && /^[a-z][a-z0-9+.-]+:\/\//i.test(databaseText))
+    w.fail(['database'], top.get('database'), 'must be an SQLite file or a postgres:// URL');
   let database: string;
   if (isPostgresUrl(databaseText)) {
     try {
@@ -1019,6 +1023,13 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const sharedState = w.string(['sharedState'], top.get('sharedState'));
   if (sharedState !== undefined && !/^rediss?:\/\/\S+$/i.test(sharedState))
     w.fail(['sharedState'], top.get('sharedState'), 'must be a redis:// or rediss:// URL');
+  if (sharedState !== undefined) {
+    try {
+      new URL(sharedState);
+    } catch {
+      w.fail(['sharedState'], top.get('sharedState'), 'is not a valid redis:// URL');
+    }
+  }
   const cluster = top.has('cluster') ? parseCluster(w, top.get('cluster'), base) : undefined;
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
@@ -1230,13 +1241,7 @@ export function isPostgresUrl(database: string): boolean {
 /** The database (or Redis) for logs: a URL without its password. */
 export function databaseForLog(database: string): string {
   if (!isPostgresUrl(database) && !/^rediss?:\/\//i.test(database)) return database;
-  try {
-    const u = new URL(database);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
+  return urlForLog(database);
 }
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */

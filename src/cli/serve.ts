@@ -13,7 +13,7 @@ import {
 } from '../auth/authenticate.js';
 import { AccessRequest } from '../protocol/packet.js';
 import type { AttributeValue } from '../dictionary/types.js';
-import { ConfigError, RadiusResponseError } from '../errors.js';
+import { ConfigError, RadiusResponseError, StoreOpenError } from '../errors.js';
 import { type KeyLogFile, openKeyLogFile } from './key-log.js';
 import type { AttributesSet } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
@@ -776,13 +776,23 @@ export async function run(argv: string[]): Promise<number> {
           duplicateWindow: config.accounting.duplicateWindow,
         });
   } catch (err) {
-    process.stderr.write(
-      `aioradius serve: cannot open database ${databaseForLog(config.database)}: ${(err as Error).message}\n`,
-    );
+    // The config is valid but the database cannot be used: file, field and reason, exit 1.
+    const reason =
+      err instanceof StoreOpenError
+        ? err.message
+        : `cannot open ${databaseForLog(config.database)}: ${(err as Error).message}`;
+    process.stderr.write(`aioradius serve: ${config.file}: database: ${reason}\n`);
     return 1;
   }
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
-  const shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
+  let shared: RedisSharedState | undefined;
+  try {
+    shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
+  } catch (err) {
+    process.stderr.write(`aioradius serve: ${config.file}: sharedState: ${(err as Error).message}\n`);
+    await store.close();
+    return 1;
+  }
   let cluster: ServeCluster | undefined;
   try {
     cluster = await ServeCluster.open(config, shared, logger);

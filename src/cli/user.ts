@@ -17,7 +17,7 @@ import {
 } from '../auth/password-hash.js';
 import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreOpenError } from '../errors.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
@@ -246,9 +246,12 @@ export async function run(argv: string[]): Promise<number> {
       ? await PostgresStore.open(dbPath, { poolSize: 1 })
       : new SqliteStore(dbPath, { mustExist: !mayCreate });
   } catch (err) {
-    process.stderr.write(
-      `aioradius user: cannot open database ${databaseForLog(dbPath)}: ${(err as Error).message}\n`,
-    );
+    // A StoreOpenError names the store and its URL (password masked) itself.
+    const reason =
+      err instanceof StoreOpenError
+        ? err.message
+        : `cannot open database ${databaseForLog(dbPath)}: ${(err as Error).message}`;
+    process.stderr.write(`aioradius user: ${reason}\n`);
     return 1;
   }
   try {

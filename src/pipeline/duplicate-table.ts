@@ -192,6 +192,15 @@ export class DuplicateTable {
     this.bound(now);
   }
 
+  /**
+   * Forgets a request begun here that this instance will not answer (another instance does): its
+   * next copy is then not found, and is looked up again where the answer will be.
+   */
+  forgetKey(key: DuplicateKey): void {
+    const slot = this.lookup(key.address, key.port, key.hash, key.words);
+    if (slot >= 0 && this.meta[slot * META + M_STATE] === PENDING) this.remove(slot);
+  }
+
   /** Forgets every request. */
   clear(): void {
     this.allocate(INITIAL_CAPACITY);

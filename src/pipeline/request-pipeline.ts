@@ -299,11 +299,17 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     } catch {
       // Degraded: handled as new. The store logs its outage once (not a line per request here).
     }
-    if (claim.state !== 'new') {
+    if (claim.state === 'pending') {
       this.count(counters, 'duplicates');
-      const reply = claim.state === 'done' ? claim.reply : undefined;
-      duplicates.finishKey(key, reply, Date.now());
-      if (reply) channel.send(reply, remote);
+      // Dropped, not remembered as answered: the next copy asks the shared store again and gets
+      // the other instance's reply once it is there (RFC 5080 §2.2.2).
+      duplicates.forgetKey(key);
+      return;
+    }
+    if (claim.state === 'done') {
+      this.count(counters, 'duplicates');
+      duplicates.finishKey(key, claim.reply, Date.now());
+      if (claim.reply) channel.send(claim.reply, remote);
       return;
     }
     let reply: Buffer | undefined;

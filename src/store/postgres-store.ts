@@ -9,6 +9,7 @@ import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type { SessionRow, UserRecord } from './sqlite-store.js';
 import type { ServeStore } from './store.js';
+import { checkStoreUrl, storeOpenFailed } from './store-url.js';
 import { toUser, type UserRow } from './user-rows.js';
 
 /** Options of the PostgreSQL store. */
@@ -21,6 +22,8 @@ export interface PostgresStoreOptions extends GroupCommitOptions {
   onError?: (err: Error) => void;
 }
 
+/** The store's name in errors. */
+const STORE_NAME = 'PostgreSQL';
 const INT8_OID = 20;
 // Batches written at once, each on its own connection: one batch's round trips and COMMIT overlap
 // the next one's (measured in bench/README.md).
@@ -202,8 +205,13 @@ export class PostgresStore implements ServeStore {
     });
   }
 
-  /** Connects to `url` (postgres://…), applies missing migrations and returns the store. */
+  /**
+   * Connects to `url` (postgres://…), applies missing migrations and returns the store. Rejects with
+   * StoreOpenError for a URL of another scheme, a server that cannot be reached, a database that
+   * does not exist or refuses the login (the password masked in the message).
+   */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    checkStoreUrl(STORE_NAME, url, ['postgres', 'postgresql']);
     let pg: typeof import('pg')['default'];
     try {
       pg = (await import('pg')).default;
@@ -230,7 +238,7 @@ export class PostgresStore implements ServeStore {
       await migrate(pool);
     } catch (err) {
       await pool.end();
-      throw err;
+      throw storeOpenFailed(STORE_NAME, url, err);
     }
     return new PostgresStore(pool, options);
   }

@@ -4,6 +4,7 @@
 import { RadiusError } from '../errors.js';
 import type { Logger } from '../server/logger.js';
 import type { DuplicateClaim, SharedDuplicateStore } from './store.js';
+import { checkStoreUrl, storeOpenFailed } from './store-url.js';
 
 /** Options of the Redis shared state. */
 export interface RedisSharedStateOptions {
@@ -15,6 +16,8 @@ export interface RedisSharedStateOptions {
   logger?: Logger;
 }
 
+/** The store's name in errors. */
+const STORE_NAME = 'Redis';
 const PENDING = 'p';
 const NO_REPLY = 'n';
 
@@ -60,9 +63,11 @@ export class RedisSharedState implements SharedDuplicateStore {
 
   /**
    * Connects to `url` (redis://…) in the background and returns at once: an instance starts, and
-   * works alone, while Redis is down.
+   * works alone, while Redis is down. Rejects with StoreOpenError only for a URL that is not
+   * redis:// or rediss://, or that the client cannot use.
    */
   static async open(url: string, options: RedisSharedStateOptions = {}): Promise<RedisSharedState> {
+    checkStoreUrl(STORE_NAME, url, ['redis', 'rediss']);
     let redis: typeof import('redis');
     try {
       redis = await import('redis');
@@ -72,15 +77,20 @@ export class RedisSharedState implements SharedDuplicateStore {
         'ERR_RADIUS_DEPENDENCY',
       );
     }
-    const client = redis.createClient({
-      url,
-      // Commands fail at once while disconnected, instead of queueing until Redis is back.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 2000,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
-      },
-    });
+    let client: ReturnType<typeof redis.createClient>;
+    try {
+      client = redis.createClient({
+        url,
+        // Commands fail at once while disconnected, instead of queueing until Redis is back.
+        disableOfflineQueue: true,
+        socket: {
+          connectTimeout: 2000,
+          reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+        },
+      });
+    } catch (err) {
+      throw storeOpenFailed(STORE_NAME, url, err);
+    }
     const state = new RedisSharedState(client as unknown as RedisLike, options.logger, options);
     client.on('error', (err: Error) => state.unavailable(err));
     client.on('ready', () => state.available());

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ClientTable, parseCidr, parseConfig } from '../../src/cli/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { freePort } from '../helpers/ports.js';
 import { runServe, tempDir } from './serve-helpers.js';
 
 const GOOD = `listen:
@@ -105,6 +106,19 @@ describe('serve config', () => {
         /true or false/,
         12,
       ],
+      // Not made an SQLite file named "mysql:/…".
+      [
+        GOOD.replace('database: ./x.db', 'database: mysql://rad:pw@db/radius'),
+        'database',
+        /an SQLite file or a postgres:\/\/ URL/,
+        30,
+      ],
+      [
+        GOOD.replace('database: ./x.db', 'database: ./x.db\nsharedState: redis://:pw@127.0.0.1:notaport'),
+        'sharedState',
+        /not a valid redis:\/\/ URL/,
+        31,
+      ],
     ];
     for (const [text, field, reason, line] of cases) {
       const err = configError(text);
@@ -161,6 +175,22 @@ describe('serve with a bad config (child process)', () => {
       assert.equal(existsSync(path.join(dir, 'x.db')), false);
     });
   }
+
+  test('a PostgreSQL server that cannot be reached: file, field and reason, the password masked, exit code 1', async () => {
+    const port = await freePort();
+    const file = path.join(dir, 'pg-down.yaml');
+    await writeFile(
+      file,
+      GOOD.replace('database: ./x.db', `database: postgres://rad:S3cret@127.0.0.1:${port}/radius`),
+    );
+    const r = await runServe(['--config', file, '--workers', '1']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `aioradius serve: ${file}: database: cannot open the PostgreSQL store at postgres://rad:***@127.0.0.1:${port}/radius: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, /S3cret/);
+  });
 
   test('a missing config file and a missing --config are errors', async () => {
     const r = await runServe(['--config', path.join(dir, 'nope.yaml')]);

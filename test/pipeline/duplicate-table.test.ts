@@ -191,6 +191,32 @@ describe('DuplicateTable', () => {
       assert.equal(table.find('127.0.0.1', 1, keys[0].data, 3), -1);
     }));
 
+  test('forgetKey() removes a pending request only, and leaves the others found', () => {
+    const table = new DuplicateTable(5000, 10_000);
+    const r = rng(21);
+    // Many entries in a ring of few buckets: forgotten ones are unlinked from the middle of chains.
+    const entries = Array.from({ length: 3000 }, (_, i) => {
+      const data = request(r);
+      assert.equal(table.find('10.0.0.1', 1812, data, 0), -1);
+      return { data, key: table.keyOf(table.begin(0)), forget: i % 3 === 0 };
+    });
+    for (const e of entries) if (e.forget) table.forgetKey(e.key);
+    assert.equal(table.size, 2000);
+    for (const [i, e] of entries.entries()) {
+      assert.equal(table.find('10.0.0.1', 1812, e.data, 1) >= 0, !e.forget, `entry ${i}`);
+    }
+    // Forgotten: a copy is new again, and can be begun and answered as any request.
+    const again = entries[0];
+    assert.equal(table.find('10.0.0.1', 1812, again.data, 1), -1);
+    table.finish(table.begin(1), Buffer.from([2, 1]), 1);
+    assert.deepEqual(table.replyAt(table.find('10.0.0.1', 1812, again.data, 2)), Buffer.from([2, 1]));
+    // An answered request is kept, and a key no longer in the table is a no-op.
+    table.forgetKey(again.key);
+    table.forgetKey(entries[3].key);
+    assert.ok(table.find('10.0.0.1', 1812, again.data, 2) >= 0);
+    assert.equal(table.size, 2001);
+  });
+
   test('clear() forgets everything', () => {
     const table = new DuplicateTable(5000, 100);
     const data = request(rng(3));

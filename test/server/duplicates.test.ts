@@ -1,5 +1,6 @@
 // Duplicate detection (RFC 5080 §2.2.2) seen from raw UDP sockets: a retransmission is answered
-// from the cache, never handled twice, and a new authenticator or source port is a new request.
+// from the cache, never handled twice, and a new authenticator or source port is a new request;
+// with two instances sharing a real redis-server, also when the copy reaches the other instance.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -12,6 +13,9 @@ import {
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
 import { AbstractRadiusServer, type ListeningInfo } from '../../src/server/abstract-server.js';
+import { RedisSharedState } from '../../src/store/redis-shared-state.js';
+import type { DuplicateClaim, SharedDuplicateStore } from '../../src/store/store.js';
+import { type RedisPeer, redisMissing, startRedis } from '../helpers/redis.js';
 
 const SECRET = 'duplicates-secret';
 const WAIT_MS = 3000;
@@ -137,8 +141,12 @@ class CountingServer extends AbstractRadiusServer {
   }
 
   override handleAccPacket(attrs: AttributesSet) {
-    this.bump(`acct:${attrs.get('Acct-Session-Id')}`);
-    return [[], null] as const;
+    const key = `acct:${attrs.get('Acct-Session-Id')}`;
+    this.bump(key);
+    this.entered.add(key);
+    const g = this.gates.get(key);
+    const reply = [[], null] as const;
+    return g ? g.promise.then(() => reply) : reply;
   }
 
   override registerHandleException(error: unknown) {
@@ -340,5 +348,113 @@ describe('duplicateTtl', () => {
     assert.equal(decodeResponse(SECRET, data, req).get('Reply-Message'), 'run 1 for slower');
     assert.equal(server.runs.get('slower'), 1);
     await peer.assertQuiet(authPort);
+  });
+});
+
+/** An instance's Redis store, counting what it is asked (Redis answers, nothing is faked). */
+class CountedSharedState implements SharedDuplicateStore {
+  claims = 0;
+  completed = 0;
+  constructor(readonly redis: RedisSharedState) {}
+
+  claim(key: string, ttlMs: number): Promise<DuplicateClaim> {
+    this.claims++;
+    return this.redis.claim(key, ttlMs);
+  }
+
+  async complete(key: string, reply: Buffer | undefined, ttlMs: number): Promise<void> {
+    await this.redis.complete(key, reply, ttlMs);
+    this.completed++;
+  }
+}
+
+describe('duplicate detection shared by two instances (Redis)', { skip: redisMissing() }, () => {
+  let redis: RedisPeer;
+  const instances: Array<{ server: CountingServer; shared: CountedSharedState; info: ListeningInfo }> = [];
+  let peer: Peer;
+
+  before(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < 2; i++) {
+      const store = await RedisSharedState.open(redis.url);
+      await store.ready;
+      const shared = new CountedSharedState(store);
+      // A long TTL: neither the claims nor the tables may expire during a test.
+      const server = new CountingServer('127.0.0.1', {
+        authPort: 0,
+        accPort: 0,
+        duplicateTtl: 60,
+        sharedDuplicates: shared,
+      });
+      instances.push({ server, shared, info: await server.start() });
+    }
+    peer = await Peer.open();
+  });
+
+  after(async () => {
+    peer?.close();
+    for (const { server, shared } of instances) {
+      for (const g of server.gates.values()) g.open();
+      await server.close();
+      await shared.redis.close();
+    }
+    await redis?.stop();
+  });
+
+  /**
+   * The NAS sends `bytes` to A; while A's handler (keyed `key`) waits, copies reach B (a balancer
+   * spreading retransmissions); then A answers, and the next copies reach B again.
+   */
+  async function acrossInstances(bytes: Buffer, key: string, port: 'authPort' | 'accPort'): Promise<Buffer> {
+    const [a, b] = instances;
+    const g = gate();
+    a.server.gates.set(key, g);
+    peer.send(bytes, a.info[port] as number);
+    assert.ok(await waitFor(() => a.server.entered.has(key)), 'A never started the handler');
+
+    // A holds the claim: B drops each copy, and asks Redis again for each one.
+    const claims = b.shared.claims;
+    const dups = b.server.counters.duplicates;
+    for (let i = 1; i <= 2; i++) {
+      peer.send(bytes, b.info[port] as number);
+      assert.ok(await waitFor(() => b.server.counters.duplicates === dups + i), `copy ${i} to B not dropped`);
+      assert.equal(b.shared.claims, claims + i, `copy ${i} to B was not looked up in Redis`);
+    }
+    assert.equal(await peer.next(50), undefined, 'B answered while A was deciding');
+
+    const completed = a.shared.completed;
+    g.open();
+    const first = await peer.next();
+    assert.ok(first, 'no reply from A');
+    assert.ok(await waitFor(() => a.shared.completed === completed + 1), "A's reply never reached Redis");
+
+    // Now B answers with A's reply, taken from Redis once and then from its own table.
+    const second = await peer.roundTrip(bytes, b.info[port] as number);
+    assert.ok(second.equals(first), "B's answer is not A's reply");
+    const asked = b.shared.claims;
+    const third = await peer.roundTrip(bytes, b.info[port] as number);
+    assert.ok(third.equals(first));
+    assert.equal(b.shared.claims, asked, 'a local retransmission went to Redis');
+
+    assert.equal(a.server.runs.get(key), 1);
+    assert.equal(b.server.runs.get(key), undefined, "B's handler ran");
+    await peer.assertQuiet(a.info.authPort as number);
+    await peer.assertQuiet(b.info.authPort as number);
+    return first;
+  }
+
+  test("an Access-Request copy that reaches B while A decides is dropped, and a later one gets A's reply", async () => {
+    const req = new AccessRequest(SECRET).addAttributes(['User-Name', 'crossing'], ['User-Password', 'pw']);
+    const reply = await acrossInstances(req.encode(), 'crossing', 'authPort');
+    assert.equal(decodeResponse(SECRET, reply, req).get('Reply-Message'), 'run 1 for crossing');
+  });
+
+  test('the same for an Accounting-Request: stored once, by A, and acknowledged by B', async () => {
+    const req = new AccountingRequest(SECRET).addAttributes(
+      ['Acct-Status-Type', 'Start'],
+      ['Acct-Session-Id', 'crossing'],
+    );
+    const reply = await acrossInstances(req.encode(), 'acct:crossing', 'accPort');
+    assert.equal(decodeResponse(SECRET, reply, req).code, ACCOUNTING_RESPONSE);
   });
 });

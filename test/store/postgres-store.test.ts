@@ -6,12 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { StoreOpenError } from '../../src/errors.js';
 import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
 import { createPacket, decodeRequest } from '../../src/protocol/packet.js';
 import { type AccountingRecord, accountingRecord } from '../../src/store/accounting.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 import { INSERT_RECORDS, PostgresStore, WRITE_DISTINCT_SESSIONS } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { freePort } from '../helpers/ports.js';
 import { type PostgresPeer, postgresMissing, startPostgres } from '../helpers/postgres.js';
 
 const SECRET = 'testing123';
@@ -41,6 +43,40 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
   after(async () => {
     await pg?.stop();
     rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('open() rejects with StoreOpenError: no server, no such database, another scheme; the password masked', async () => {
+    /** The StoreOpenError open(url) rejects with, its message and stack free of the password. */
+    const failure = async (url: string): Promise<StoreOpenError> => {
+      const err = await PostgresStore.open(url).then(
+        () => assert.fail(`${url} opened`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof StoreOpenError, String(err));
+      assert.equal(err.code, 'ERR_RADIUS_STORE_OPEN');
+      assert.equal(err.store, 'PostgreSQL');
+      assert.doesNotMatch(`${err.message} ${err.stack}`, /S3cret/);
+      return err;
+    };
+    const down = await freePort();
+    const refused = await failure(`postgres://rad:S3cret@127.0.0.1:${down}/radius`);
+    assert.equal(refused.url, `postgres://rad:***@127.0.0.1:${down}/radius`);
+    assert.match(
+      refused.message,
+      /^cannot open the PostgreSQL store at postgres:\/\/rad:\*\*\*@.*: connect ECONNREFUSED/,
+    );
+    assert.equal((refused.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+
+    const missing = await failure(`postgres://postgres:S3cret@127.0.0.1:${pg.port}/nosuchdb`);
+    assert.equal(missing.reason, 'database "nosuchdb" does not exist');
+    assert.equal((missing.cause as { code?: string }).code, '3D000');
+
+    // At once, before any connection (pg would take "x" for a host name and look it up).
+    const started = Date.now();
+    const other = await failure('mysql://rad:S3cret@x/radius');
+    assert.equal(other.reason, 'not a postgres:// or postgresql:// URL');
+    assert.equal(other.cause, undefined);
+    assert.ok(Date.now() - started < 1000);
   });
 
   test('migrations apply once, also when two instances open the database together', async () => {

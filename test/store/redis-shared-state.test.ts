@@ -1,6 +1,7 @@
 // Duplicate detection shared through a real redis-server, and what happens while it is down.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { StoreOpenError } from '../../src/errors.js';
 import { RedisSharedState } from '../../src/store/redis-shared-state.js';
 import { type RedisPeer, redisMissing, startRedis } from '../helpers/redis.js';
 
@@ -96,6 +97,24 @@ describe('RedisSharedState', { skip: redisMissing() }, () => {
     assert.equal(s.degraded, false);
     assert.equal(lines.slice(from).filter((l) => /reachable again/.test(l.msg)).length, 1);
     await s.close();
+  });
+
+  test('open() rejects with StoreOpenError for a URL of another scheme or one the client cannot use', async () => {
+    for (const [url, reason] of [
+      ['mysql://u:S3cret@x', 'not a redis:// or rediss:// URL'],
+      ['redis://:S3cret@127.0.0.1:notaport', 'not a valid URL'],
+    ]) {
+      const err = await RedisSharedState.open(url).then(
+        () => assert.fail(`${url} opened`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof StoreOpenError, String(err));
+      assert.equal(err.store, 'Redis');
+      assert.equal(err.reason, reason);
+      // Node's URL error would carry the password in its input: no cause for these.
+      assert.equal(err.cause, undefined);
+      assert.doesNotMatch(`${err.message} ${err.stack}`, /S3cret/);
+    }
   });
 
   test('an instance starts while Redis is down and picks it up once it is there', async () => {
