@@ -38,7 +38,8 @@ export function reportMetricsTo(registry: Registry): void {
 /**
  * Runs the primary: forks `workers` workers with the same command line, serves the aggregated
  * metrics on `metrics` when set, and resolves with the exit code once every worker has stopped.
- * A worker that dies while the primary is not stopping is replaced.
+ * A worker that dies while the primary is not stopping is replaced; one that stops before its
+ * sockets are bound stops them all, and its exit code is returned.
  */
 export async function runPrimary(
   workers: number,
@@ -76,9 +77,22 @@ export async function runPrimary(
   const handlers = (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   logger.info({ workers, metrics: metrics?.port }, 'aioradius primary started');
+  // Workers whose sockets are bound: one that stops before (a database it cannot open, a port
+  // taken) would only fail again if replaced, so the whole server stops with its exit code.
+  const ready = new Set<number>();
+  cluster.on('listening', (worker) => ready.add(worker.id));
+  let exitCode = 0;
   await new Promise<void>((resolve) => {
     cluster.on('exit', (worker, code, signal) => {
-      if (!stopping) {
+      if (!stopping && !ready.has(worker.id)) {
+        stopping = true;
+        exitCode = code || 1;
+        logger.error(
+          { worker: worker.process.pid, code, signal },
+          'a worker stopped before it was ready: stopping',
+        );
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      } else if (!stopping) {
         failed = true;
         logger.error({ worker: worker.process.pid, code, signal }, 'worker died: starting another');
         fork();
@@ -94,5 +108,5 @@ export async function runPrimary(
     await new Promise((r) => closing.close(() => r(undefined)));
   }
   logger.info({ replaced: failed }, 'aioradius primary stopped');
-  return 0;
+  return exitCode;
 }

@@ -720,6 +720,14 @@ function eapSettings(config: ServeConfig): string {
 
 /** Entry point of `aioradius serve`: resolves with the exit code once the server has stopped. */
 export async function run(argv: string[]): Promise<number> {
+  const code = await serve(argv);
+  // The IPC channel to the primary would keep a worker that could not start alive: nothing
+  // listening, and the primary waiting for it (runPrimary then stops, with this failure).
+  if (code !== 0 && isServeWorker()) process.disconnect?.();
+  return code;
+}
+
+async function serve(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -192,6 +192,20 @@ describe('serve with a bad config (child process)', () => {
     assert.doesNotMatch(r.stdout + r.stderr, /S3cret/);
   });
 
+  test('with --workers 2, a database that cannot be opened stops the whole server (exit 1), not a worker that lingers', async () => {
+    const port = await freePort();
+    const file = path.join(dir, 'pg-down-workers.yaml');
+    await writeFile(
+      file,
+      GOOD.replace('database: ./x.db', `database: postgres://rad:S3cret@127.0.0.1:${port}/radius`),
+    );
+    const r = await runServe(['--config', file, '--workers', '2'], 30_000);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /database: cannot open the PostgreSQL store at postgres:\/\/rad:\*\*\*@/);
+    assert.match(r.stdout, /a worker stopped before it was ready/);
+    assert.doesNotMatch(r.stdout + r.stderr, /S3cret/);
+  });
+
   test('a missing config file and a missing --config are errors', async () => {
     const r = await runServe(['--config', path.join(dir, 'nope.yaml')]);
     assert.equal(r.code, 2);
