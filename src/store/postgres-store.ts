@@ -20,6 +20,11 @@ export interface PostgresStoreOptions extends GroupCommitOptions {
   duplicateWindow?: number;
   /** Told about errors of idle connections (the server is down or restarted); default: ignored. */
   onError?: (err: Error) => void;
+  /**
+   * Seconds a new connection may take to be ready (default 10): a server that accepts and never
+   * answers, or an address that drops packets, fails the query (and open()) instead of hanging.
+   */
+  connectTimeout?: number;
 }
 
 /** The store's name in errors. */
@@ -228,7 +233,12 @@ export class PostgresStore implements ServeStore {
           ? (v: string) => Number(v)
           : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     };
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, types });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 8,
+      types,
+      connectionTimeoutMillis: Math.round((options.connectTimeout ?? 10) * 1000),
+    });
     pool.on('error', (err) => options.onError?.(err));
     // A server going away reaches a connection as an 'error' event too, also while it is checked
     // out or being handed over (where the pool does not listen): the failing query reports it,

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { StoreOpenError } from '../../src/errors.js';
@@ -77,6 +78,23 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     assert.equal(other.reason, 'not a postgres:// or postgresql:// URL');
     assert.equal(other.cause, undefined);
     assert.ok(Date.now() - started < 1000);
+
+    // A server that accepts and never answers: connectTimeout, not a hang.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const err = await PostgresStore.open(`postgres://rad:S3cret@127.0.0.1:${port}/radius`, {
+        connectTimeout: 0.5,
+      }).then(
+        () => assert.fail('opened'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof StoreOpenError, String(err));
+      assert.match(err.reason, /timeout/i);
+    } finally {
+      silent.close();
+    }
   });
 
   test('migrations apply once, also when two instances open the database together', async () => {
