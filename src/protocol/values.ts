@@ -189,7 +189,8 @@ export function readValue(
       if (def.flags.length !== undefined && len !== def.flags.length) return undefined;
       return copyBytes(buf, start, end);
     case 'abinary':
-      // The filter's text; bytes that are no filter of a known type and size stay bytes.
+      // The filter's text; bytes the text would not give back (no filter, a field out of range)
+      // stay bytes, as a string that is not UTF-8 does, so that a relayed filter is byte-exact.
       return decodeAscendFilter(buf, start, end) ?? copyBytes(buf, start, end);
     case 'ipaddr':
       return len === 4 ? readIPv4(buf, start) : undefined;
