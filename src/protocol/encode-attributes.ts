@@ -60,7 +60,7 @@ export class AttributeWriter {
       def.vendor === undefined &&
       !def.flags.concat &&
       def.children === undefined &&
-      def.number !== NAS_FILTER_RULE
+      !(def.number === NAS_FILTER_RULE && isNasFilterRule(def))
     ) {
       // The common case, kept free of subarray/copy calls: their fixed cost exceeds a short value's.
       const n = this.leafLength(entries[i], ctx);
