@@ -303,7 +303,8 @@ function parseGeneric(tokens: string[], out: Buffer): void {
 
 /**
  * Decodes an Ascend filter to its text, as FreeRADIUS prints it; undefined when the bytes are not a
- * filter of a known type and size (the caller keeps them as bytes).
+ * filter of a known type and size, or hold what the text cannot carry (the caller keeps them as
+ * bytes). Text returned here always encodes back to the same bytes.
  */
 export function decodeAscendFilter(buf: Uint8Array, start = 0, end = buf.length): string | undefined {
   const len = end - start;
@@ -313,24 +314,38 @@ export function decodeAscendFilter(buf: Uint8Array, start = 0, end = buf.length)
   if (type > IPV6 || (type === IPV6 ? len !== ASCEND_IPV6_FILTER_LENGTH : len !== ASCEND_FILTER_LENGTH)) {
     return undefined;
   }
-  const head = `${TYPE_NAMES[type]} ${b[2] & 1 ? 'in' : 'out'} ${b[1] & 1 ? 'forward' : 'drop'}`;
-  if (type === IP || type === IPV6) return head + formatIp(b, type === IPV6);
-  if (type === IPX) return head + formatIpx(b);
-  return formatGeneric(b, head);
+  // The text has a word for 0 and 1 of action and direction, none for other values or the pad.
+  if (b[1] > 1 || b[2] > 1 || b[3] !== 0) return undefined;
+  const head = `${TYPE_NAMES[type]} ${b[2] ? 'in' : 'out'} ${b[1] ? 'forward' : 'drop'}`;
+  let body: string | undefined;
+  if (type === IP || type === IPV6) body = formatIp(b, type === IPV6);
+  else if (type === IPX) body = formatIpx(b);
+  else body = formatGeneric(b);
+  return body === undefined ? undefined : head + body;
 }
 
-function formatIp(b: Buffer, v6: boolean): string {
+/** True when `b[from, to)` is all zero. */
+function zeros(b: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (b[k] !== 0) return false;
+  return true;
+}
+
+// FreeRADIUS prints a bad comparison as "??" and leaves out a port without one; neither reads back,
+// so such a filter stays bytes (FreeRADIUS keeps and relays its bytes too).
+function formatIp(b: Buffer, v6: boolean): string | undefined {
   const at = v6 ? IPV6_LAYOUT : IPV4_LAYOUT;
+  const size = v6 ? 16 : 4;
   let text = '';
   for (const [word, ip, bits] of [
     ['srcip', at.srcIp, at.srcLen],
     ['dstip', at.dstIp, at.dstLen],
   ] as const) {
-    // An all-zero address means "any" and is left out.
-    const size = v6 ? 16 : 4;
-    let zero = true;
-    for (let k = 0; k < size; k++) if (b[ip + k] !== 0) zero = false;
-    if (zero) continue;
+    // An all-zero address means "any" and is left out, with its (zero) prefix length.
+    if (zeros(b, ip, ip + size)) {
+      if (b[bits] !== 0) return undefined;
+      continue;
+    }
+    if (b[bits] > size * 8) return undefined;
     const addr = v6 ? readIPv6(b, ip) : `${b[ip]}.${b[ip + 1]}.${b[ip + 2]}.${b[ip + 3]}`;
     text += ` ${word} ${addr}/${b[bits]}`;
   }
@@ -342,48 +357,53 @@ function formatIp(b: Buffer, v6: boolean): string {
     ['dstport', at.dstPort, at.dstCmp],
   ] as const) {
     const c = b[cmp];
-    if (c === 0) continue;
-    text += ` ${word} ${COMPARE_NAMES[c] ?? '??'} ${b.readUInt16BE(port)}`;
+    if (c >= COMPARE_NAMES.length || (c === 0 && b.readUInt16BE(port) !== 0)) return undefined;
+    if (c !== 0) text += ` ${word} ${COMPARE_NAMES[c]} ${b.readUInt16BE(port)}`;
   }
+  if (b[at.est] > 1) return undefined;
   if (b[at.est] !== 0) text += ' est';
-  return text;
+  return zeros(b, at.dstCmp + 1, b.length) ? text : undefined;
 }
 
-function formatIpx(b: Buffer): string {
+function formatIpx(b: Buffer): string | undefined {
   let text = '';
   for (const [side, base, cmp] of [
     ['src', 4, 28],
     ['dst', 16, 29],
   ] as const) {
+    const c = b[cmp];
     const net = b.readUInt32BE(base);
-    if (net === 0) continue;
+    // Without a net the side is left out: its node, socket and comparison must be zero too.
+    if (net === 0) {
+      if (c !== 0 || !zeros(b, base + 4, base + 12)) return undefined;
+      continue;
+    }
+    if (c >= COMPARE_NAMES.length || (c === 0 && b.readUInt16BE(base + 10) !== 0)) return undefined;
     const node = b.toString('hex', base + 4, base + 10);
     text += ` ${side}ipxnet 0x${net.toString(16).padStart(4, '0')} ${side}ipxnode 0x${node}`;
-    const c = b[cmp];
     if (c !== 0) {
       const sock = b
         .readUInt16BE(base + 10)
         .toString(16)
         .padStart(4, '0');
-      text += ` ${side}ipxsock ${COMPARE_NAMES[c] ?? '??'} 0x${sock}`;
+      text += ` ${side}ipxsock ${COMPARE_NAMES[c]} 0x${sock}`;
     }
   }
-  return text;
+  return zeros(b, 30, ASCEND_FILTER_LENGTH) ? text : undefined;
 }
 
 // FreeRADIUS 3.2 prints nothing past the header when the length field is 6, the only length its
 // parser writes (a `>=` where `>` was meant); the whole filter is printed here, so that the text
 // reads back to the same bytes. A filter with no match (length 0, all zero) is the header alone.
-function formatGeneric(b: Buffer, head: string): string | undefined {
+function formatGeneric(b: Buffer): string | undefined {
   const n = b.readUInt16BE(6);
-  if (n === 0) {
-    for (let k = 4; k < ASCEND_FILTER_LENGTH; k++) if (b[k] !== 0) return undefined;
-    return head;
-  }
+  if (n === 0) return zeros(b, 4, ASCEND_FILTER_LENGTH) ? '' : undefined;
   // The text always has 6-byte masks: another length would not read back, so it stays bytes.
   if (n !== 6) return undefined;
+  // "more" and "!=" are flags the text can only write as 1; the fill must be zero.
+  const more = b.readUInt16BE(8);
+  if (more > 1 || b[22] > 1 || !zeros(b, 23, ASCEND_FILTER_LENGTH)) return undefined;
   const mask = b.toString('hex', 10, 16);
   const value = b.toString('hex', 16, 22);
-  const more = b.readUInt16BE(8) !== 0 ? ' more' : '';
-  return `${head} ${b.readUInt16BE(4)} ${mask} ${value} ${b[22] ? '!=' : '=='}${more}`;
+  return ` ${b.readUInt16BE(4)} ${mask} ${value} ${b[22] ? '!=' : '=='}${more ? ' more' : ''}`;
 }

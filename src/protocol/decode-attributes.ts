@@ -148,14 +148,21 @@ function decodeLeaf(
   let tag: number | undefined;
   // A single byte is the value, not a tag (as FreeRADIUS reads it): a tag alone would be an empty value.
   if (def.flags.hasTag && e - s > 1) {
-    if (def.type === 'integer') {
-      // RFC 2868 §3.1: a tagged integer is the tag byte and a 3-byte value.
-      if (e - s === 4) {
+    // RFC 2868 §3.1: a tag is 0x01..0x1F (0x00 unused); a first byte above is part of the value, as
+    // FreeRADIUS reads it (40 06 e5000003 is Tunnel-Type = 3841982467, untagged).
+    if (buf[s] < 0x20) {
+      if (def.type !== 'integer') {
+        tag = buf[s];
+        s++;
+      } else if (e - s === 4) {
+        // The tag byte and a 3-byte value.
         out.push(def, named(def, buf.readUIntBE(s + 1, 3)), buf[s]);
         return true;
       }
-    } else if ((def.flags.encrypt === 2 && ctx.plain !== true) || buf[s] < 0x20) {
-      tag = buf[s];
+    } else if (def.flags.encrypt === 2 && ctx.plain !== true) {
+      // RFC 2868 §3.5: Tunnel-Password always has the byte; above 0x1F it is ignored, so it reads
+      // as the unused tag (0), the byte sent for it again.
+      tag = 0;
       s++;
     }
   }

@@ -60,7 +60,7 @@ export class AttributeWriter {
       def.vendor === undefined &&
       !def.flags.concat &&
       def.children === undefined &&
-      def.number !== NAS_FILTER_RULE
+      !(def.number === NAS_FILTER_RULE && isNasFilterRule(def))
     ) {
       // The common case, kept free of subarray/copy calls: their fixed cost exceeds a short value's.
       const n = this.leafLength(entries[i], ctx);
@@ -326,10 +326,16 @@ export class AttributeWriter {
       off = 1;
     }
     if (tagged && def.type === 'integer') {
-      // RFC 2868 §3.1: tag in the first byte, the value in the other three.
-      if (valueScratch[0] !== 0)
-        throw new InvalidValueError(def.name, 'a tagged integer must fit in 24 bits');
-      valueScratch[0] = entry.tag ?? 0;
+      // RFC 2868 §3.1: tag in the first byte, the value in the other three. Without a tag, a value
+      // whose first byte is above 0x1F (no tag) goes as its four bytes and reads back so.
+      const first = valueScratch[0];
+      if (entry.tag !== undefined ? first !== 0 : first !== 0 && first < 0x20) {
+        throw new InvalidValueError(
+          def.name,
+          'a tagged integer must fit in 24 bits, unless it has no tag and its first byte is above 0x1F',
+        );
+      }
+      if (entry.tag !== undefined) valueScratch[0] = entry.tag;
     }
     if (enc === 0) return off + n;
     const plain = valueScratch.subarray(off, off + n);

@@ -11,13 +11,18 @@ import { readValue } from './values.js';
 /** The attribute number of NAS-Filter-Rule (RFC 4849). */
 export const NAS_FILTER_RULE = 92;
 
-/** True for the standard attribute 92 (NAS-Filter-Rule), whose values are packed and split on NUL. */
+/**
+ * True for NAS-Filter-Rule itself, whose values are packed and split on NUL: the standard attribute 92
+ * by the name RFC 4849 gives it (the built-in dictionary's, FreeRADIUS's dictionary.rfc4849). Another
+ * definition of number 92 (a raw `Attr-92`, a dictionary's own) holds its octets as they are.
+ */
 export function isNasFilterRule(def: AttributeDef): boolean {
   return (
     def.number === NAS_FILTER_RULE &&
     def.parent === undefined &&
     def.vendor === undefined &&
-    (def.type === 'string' || def.type === 'octets')
+    (def.type === 'string' || def.type === 'octets') &&
+    def.name.toLowerCase() === 'nas-filter-rule'
   );
 }
 

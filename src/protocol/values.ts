@@ -189,7 +189,8 @@ export function readValue(
       if (def.flags.length !== undefined && len !== def.flags.length) return undefined;
       return copyBytes(buf, start, end);
     case 'abinary':
-      // The filter's text; bytes that are no filter of a known type and size stay bytes.
+      // The filter's text; bytes the text would not give back (no filter, a field out of range)
+      // stay bytes, as a string that is not UTF-8 does, so that a relayed filter is byte-exact.
       return decodeAscendFilter(buf, start, end) ?? copyBytes(buf, start, end);
     case 'ipaddr':
       return len === 4 ? readIPv4(buf, start) : undefined;
@@ -342,15 +343,17 @@ function writeIPv6Prefix(def: AttributeDef, value: unknown, buf: Buffer, off: nu
   return 2 + n;
 }
 
-// Fewer bytes than the prefix length needs, or a length over 128, is malformed (kept raw by the
-// caller). Bits past the length are not part of the prefix and MUST be zero (RFC 8044 §3.10): a
-// sender's stray ones are dropped, as the encoder does, so the value reads as the prefix it names.
+// A length over 128 or a Prefix over 16 octets is malformed (kept raw by the caller). Octets the
+// length covers but the sender left out are zero, as FreeRADIUS reads them (00 40 20010db8 is
+// 2001:db8::/64): RFC 3162 §2.3 and RFC 8044 §3.10 give the Prefix "up to 16 octets". Bits past the
+// length are not part of the prefix and MUST be zero (RFC 8044 §3.10): a sender's stray ones are
+// dropped, as the encoder does, so the value reads as the prefix it names.
 function readIPv6Prefix(buf: Buffer, start: number, end: number): string | undefined {
   const len = end - start;
   if (len < 2 || len > 18) return undefined;
   const bits = buf[start + 1];
-  const n = (bits + 7) >> 3;
-  if (bits > 128 || len - 2 < n) return undefined;
+  if (bits > 128) return undefined;
+  const n = Math.min((bits + 7) >> 3, len - 2);
   for (let i = 0; i < 16; i++) prefixScratch[i] = i < n ? buf[start + 2 + i] : 0;
   clearHostBits(prefixScratch, 0, n, bits);
   return `${readIPv6(prefixScratch, 0)}/${bits}`;

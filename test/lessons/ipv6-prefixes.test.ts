@@ -62,4 +62,69 @@ describe('lesson: IPv6 prefixes', { timeout: 60_000 }, () => {
       await server.close();
     }
   });
+
+  test('radclient: the same bytes read the same by FreeRADIUS and by us, short prefixes included', {
+    skip: skipUnless('radclient'),
+  }, async () => {
+    // Framed-IPv6-Prefix bytes after the attribute header: [bytes, how both read them]. Sent raw
+    // (Attr-97) each way: radclient sends them as they are, our server sends them back so.
+    const CASES: Array<[string, string]> = [
+      ['0000', '::/0'],
+      ['0040', '::/64'],
+      ['0080', '::/128'],
+      ['001020', '2000::/16'],
+      ['00402001', '2001::/64'],
+      ['004020010db8', '2001:db8::/64'],
+      ['008020010db80000000000000000', '2001:db8::/128'],
+      ['008020010db8000000000000000000000001', '2001:db8::1/128'],
+      ['012020010db8', '2001:db8::/32'],
+      // Not a prefix, kept raw by both.
+      ['00', '0x00'],
+      ['0081', '0x0081'],
+      ['008020010db800000000000000000000000100', '0x008020010db800000000000000000000000100'],
+    ];
+    // Bits past the length MUST be zero (RFC 8044 §3.10): we drop a sender's, FreeRADIUS keeps them.
+    const HOST_BITS: Array<[string, string, string]> = [
+      ['0001ff', '8000::/1', 'ff00::/1'],
+      ['002020010db8ffff', '2001:db8::/32', '2001:db8:ffff::/32'],
+    ];
+    const all = [...CASES.map(([b]) => b), ...HOST_BITS.map(([b]) => b)];
+    const shown = (v: unknown) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : String(v));
+    let ours: string[] = [];
+    class RawServer extends AbstractRadiusServer {
+      validateNas() {
+        return SECRET;
+      }
+      override handleAuthPacket(attrs: AttributesSet) {
+        ours = attrs.entries.filter((e) => e.def.number === 97).map((e) => shown(e.value));
+        return [
+          all.map((b) => ['Attr-97', Buffer.from(b, 'hex')] as [string, Buffer]),
+          ACCESS_ACCEPT,
+        ] as const;
+      }
+    }
+    const server = new RawServer('127.0.0.1', { authPort: 0 });
+    const port = (await server.start()).authPort as number;
+    try {
+      const r = await radclient({
+        host: '127.0.0.1',
+        port,
+        type: 'auth',
+        secret: SECRET,
+        input: [
+          'User-Name = "v6"',
+          ...all.map((b) => `Attr-97 = 0x${b}`),
+          'Message-Authenticator = 0x00',
+        ].join('\n'),
+      });
+      assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
+      const theirs = r.replies[0].attributes
+        .filter(([n]) => n === 'Framed-IPv6-Prefix' || n === 'Attr-97')
+        .map(([, v]) => v);
+      assert.deepEqual(theirs, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, , fr]) => fr)]);
+      assert.deepEqual(ours, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, read]) => read)]);
+    } finally {
+      await server.close();
+    }
+  });
 });

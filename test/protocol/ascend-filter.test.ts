@@ -3,15 +3,17 @@
 // it. The byte vectors are laid out field by field from that layout.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import {
   ASCEND_FILTER_LENGTH,
   ASCEND_IPV6_FILTER_LENGTH,
   decodeAscendFilter,
   Dictionary,
   encodeAscendFilter,
+  decodeRequest,
   InvalidValueError,
 } from '../../src/index.js';
-import { decodeBody, encodeBody, h, hex } from './codec-wire.js';
+import { accessRequest, decodeBody, encodeBody, h, hex, SECRET } from './codec-wire.js';
 
 // [text, header, body] with every field named.
 const VECTORS: Array<[string, string]> = [
@@ -163,6 +165,82 @@ describe('Ascend filters: bytes that are no filter stay bytes', () => {
   }
 });
 
+describe('Ascend filters: bytes their text would not give back stay bytes', () => {
+  // Each field the text leaves out must be zero, and each it shows must read back to the same byte:
+  // otherwise FreeRADIUS prints text (with "??" for a bad comparison) but keeps and relays the bytes.
+  const ip = '01 01 01 00 | 00000000 00000000 00 00 06 00 | 0000 0050 00 03 | 00000000 000000000000';
+  const v6 =
+    '03 01 01 00 | 00000000000000000000000000000000 00000000000000000000000000000000 | 00 00 06 00 | 0000 0050 00 03 | 0000';
+  const ipx = '02 00 00 00 | 00000000 000000000000 0000 | 0000abcd 112233445566 0452 | 00 03 | 0000';
+  const generic = '00 01 01 00 | 000a 0006 0001 | ffff00000000 | 0a0b00000000 | 01 | 000000 000000000000';
+  /** `layout` with the bytes at `at` replaced by `hexBytes`. */
+  const set = (layout: string | Buffer, at: number, hexBytes: string) => {
+    const b = typeof layout === 'string' ? bytes(layout) : Buffer.from(layout);
+    hex(hexBytes).copy(b, at);
+    return b;
+  };
+  const CASES: Array<[string, Buffer]> = [
+    ['ip: a port comparison byte above 4 (FreeRADIUS prints "??")', set(ip, 21, '0d')],
+    ['ip: a port without a comparison', set(ip, 16, '0016')],
+    ['ip: the header pad byte', set(ip, 3, '01')],
+    ['ip: an action byte other than 0 or 1', set(ip, 1, '02')],
+    ['ip: a direction byte other than 0 or 1', set(ip, 2, 'ff')],
+    ['ip: an est byte other than 0 or 1', set(ip, 15, '02')],
+    ['ip: a prefix length on the "any" address', set(ip, 12, '08')],
+    ['ip: a prefix length above 32', set(set(ip, 4, '0a000001'), 12, '21')],
+    ['ip: the fill bytes', set(ip, 31, '01')],
+    ['ipv6: a port comparison byte above 4', set(v6, 45, '05')],
+    ['ipv6: a prefix length above 128', set(set(v6, 20, 'fe80'), 37, '81')],
+    ['ipv6: the fill bytes', set(v6, 46, '0001')],
+    ['ipx: a socket comparison byte above 4', set(ipx, 29, '07')],
+    ['ipx: a socket without a comparison', set(ipx, 29, '00')],
+    ['ipx: a node without a net', set(ipx, 8, '01')],
+    ['ipx: the fill bytes', set(ipx, 30, '0100')],
+    ['generic: a "more" field other than 0 or 1', set(generic, 8, '0002')],
+    ['generic: a comparison byte other than 0 or 1', set(generic, 22, '02')],
+    ['generic: the fill bytes', set(generic, 25, '01')],
+  ];
+  for (const [what, b] of CASES) test(what, () => assert.equal(decodeAscendFilter(b), undefined));
+
+  test('any filter bytes: no text, or text that encodes to the same bytes', () => {
+    // Mostly zeros and ones; and the filters above with up to two bytes changed, most of which
+    // differ from a filter in one field.
+    const byte = fc.oneof(
+      { weight: 8, arbitrary: fc.constant(0) },
+      { weight: 2, arbitrary: fc.constant(1) },
+      { weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }) },
+    );
+    const random = fc.integer({ min: 0, max: 3 }).chain((type) => {
+      const n = type === 3 ? ASCEND_IPV6_FILTER_LENGTH : ASCEND_FILTER_LENGTH;
+      return fc
+        .array(byte, { minLength: n - 1, maxLength: n - 1 })
+        .map((rest) => Buffer.from([type, ...rest]));
+    });
+    const changed = fc
+      .tuple(
+        fc.constantFrom(...VECTORS.map(([, layout]) => bytes(layout))),
+        fc.array(fc.tuple(fc.nat(), byte), { maxLength: 2 }),
+      )
+      .map(([base, edits]) => {
+        const b = Buffer.from(base);
+        for (const [at, v] of edits) b[1 + (at % (b.length - 1))] = v;
+        return b;
+      });
+    const filter = fc.oneof(random, changed);
+    let texts = 0;
+    fc.assert(
+      fc.property(filter, (b) => {
+        const text = decodeAscendFilter(b);
+        if (text === undefined) return;
+        texts++;
+        assert.deepEqual(encodeAscendFilter(text), b, text);
+      }),
+      { numRuns: 5000 },
+    );
+    assert.ok(texts > 500, `only ${texts} of the filters read as text`);
+  });
+});
+
 describe('abinary attributes in packets', () => {
   // The Ascend vendor space (529) with its filter attribute, and an abinary attribute at the top level.
   const dict = new Dictionary();
@@ -200,6 +278,20 @@ describe('abinary attributes in packets', () => {
       ['Test-Call-Filter', text],
       ['Test-Call-Filter', '0x010203'],
     ]);
+  });
+
+  test('a received filter its text would not give back reads as bytes, and is relayed byte-exact', () => {
+    // ip in drop tcp, a source port comparison of 0x0d (FreeRADIUS: "srcport ?? 0"), dstport > 1023.
+    const odd = bytes(
+      '01 00 01 00 | 00000000 00000000 00 00 06 00 | 0000 03ff 0d 03 | 00000000 000000000000',
+    );
+    const body = h(`1a 28 00000211 f2 22 ${odd.toString('hex')}  f3 22 ${odd.toString('hex')}`);
+    assert.deepEqual(decodeBody(body, dict), [
+      ['Ascend-Data-Filter', `0x${odd.toString('hex')}`],
+      ['Test-Call-Filter', `0x${odd.toString('hex')}`],
+    ]);
+    const again = decodeRequest(SECRET, accessRequest(hex(body)), { dictionary: dict }).encode();
+    assert.equal(again.subarray(20).toString('hex'), body);
   });
 
   test('invalid text is refused when the packet is encoded, naming the attribute and the token', () => {

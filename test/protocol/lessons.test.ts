@@ -478,6 +478,8 @@ describe('IPv6 prefixes (RFC 3162 §2.3, RFC 8044 §3.10)', () => {
         attr(97, hex('00 00')),
         attr(97, hex('00 40 20010db800010002 0000000000000001')),
         attr(97, hex('00 30 20010db80001 0000')),
+        // Fewer octets than the length covers: the rest are zero, as FreeRADIUS reads them.
+        attr(97, hex('00 40 20010db8')),
       ),
       ZERO16,
     );
@@ -487,16 +489,12 @@ describe('IPv6 prefixes (RFC 3162 §2.3, RFC 8044 §3.10)', () => {
       '::/0',
       '2001:db8:1:2::/64',
       '2001:db8:1::/48',
+      '2001:db8::/64',
     ]);
   });
 
-  test('too few bytes for the length, a length over 128 or over 18 bytes: kept raw', () => {
-    const bad = [
-      hex('00 40 20010db8'),
-      hex('00 81 20010db8000000000000000000000001'),
-      hex('00'),
-      Buffer.alloc(19),
-    ];
+  test('a length over 128, one byte, or over 18 bytes: kept raw', () => {
+    const bad = [hex('00 81 20010db8000000000000000000000001'), hex('00'), Buffer.alloc(19)];
     const p = sign(packet(4, 2, ZERO16, ...bad.map((v) => attr(97, v))), ZERO16);
     const got = decodeRequest(SECRET, p);
     assert.equal(got.attributes.has('Framed-IPv6-Prefix'), false);

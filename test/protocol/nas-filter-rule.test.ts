@@ -3,8 +3,8 @@
 // are joined and split on NUL into one value per rule.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InvalidValueError } from '../../src/index.js';
-import { decodeBody, encodeBody, h } from './codec-wire.js';
+import { Dictionary, decodeRequest, InvalidValueError } from '../../src/index.js';
+import { accessRequest, decodeBody, encodeBody, h, hex, SECRET } from './codec-wire.js';
 
 const txt = (s: string) => Buffer.from(s).toString('hex');
 
@@ -142,4 +142,49 @@ describe('NAS-Filter-Rule: attributes joined and split on decode', () => {
   for (const [what, body, want] of CASES) {
     test(what, () => assert.deepEqual(decodeBody(body), want));
   }
+});
+
+describe('NAS-Filter-Rule: only the RFC 4849 attribute is packed and split, not any attribute 92', () => {
+  test('without built-ins, raw Attr-92 values holding NULs decode one per attribute and go back byte-exact', () => {
+    const dict = new Dictionary({ builtin: false });
+    const body = '5c 08 61 00 62 00 00 63  5c 03 64';
+    assert.deepEqual(decodeBody(body, dict), [
+      ['Attr-92', '0x610062000063'],
+      ['Attr-92', '0x64'],
+    ]);
+    const again = decodeRequest(SECRET, accessRequest(hex(body)), { dictionary: dict }).encode();
+    assert.equal(again.subarray(20).toString('hex'), h(body));
+  });
+
+  test('an attribute 92 of another name holds any octets, each value in its own attribute', () => {
+    const dict = new Dictionary({ builtin: false }).loadText('ATTRIBUTE My-Octets-92 92 octets\n');
+    const body = encodeBody(
+      [
+        ['My-Octets-92', hex('00010203')],
+        ['My-Octets-92', hex('ff')],
+      ],
+      dict,
+    );
+    assert.equal(body, h('5c 06 00010203  5c 03 ff'));
+    assert.deepEqual(decodeBody(body, dict), [
+      ['My-Octets-92', '0x00010203'],
+      ['My-Octets-92', '0xff'],
+    ]);
+  });
+
+  test('NAS-Filter-Rule defined by a FreeRADIUS-format dictionary, without built-ins, is packed and split', () => {
+    const dict = new Dictionary({ builtin: false }).loadText('ATTRIBUTE NAS-Filter-Rule 92 string\n');
+    const body = encodeBody(
+      [
+        ['NAS-Filter-Rule', 'a'],
+        ['NAS-Filter-Rule', 'b'],
+      ],
+      dict,
+    );
+    assert.equal(body, h('5c 05 61 00 62'));
+    assert.deepEqual(decodeBody(body, dict), [
+      ['NAS-Filter-Rule', 'a'],
+      ['NAS-Filter-Rule', 'b'],
+    ]);
+  });
 });

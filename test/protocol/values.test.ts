@@ -222,10 +222,40 @@ describe('addresses', () => {
     assert.equal(dec(p, hex('00 09 ffff')), 'ff80::/9');
     assert.equal(dec(p, hex('00 00')), '::/0');
     assert.equal(dec(p, hex('00 10 20010db8')), '2001::/16');
-    assert.equal(dec(p, hex('00 20 2001')), undefined);
     assert.equal(dec(p, hex('00 81')), undefined);
     assert.equal(dec(p, hex('00')), undefined);
     rejects(p, ['2001:db8::/129', '2001:db8::/', '2001:db8::/ 8', '/8', 'x/8', 32], InvalidValueError);
+  });
+
+  test('ipv6prefix: what FreeRADIUS 3.2.1 reads (radclient -x), prefix octets left out read as zero', () => {
+    // RFC 3162 §2.3 / RFC 8044 §3.10: Prefix-Length 0..128, a Prefix of up to 16 octets; none says
+    // the octets the length covers must all be there.
+    const p = def('ipv6prefix');
+    for (const [wire, read] of [
+      ['00 00', '::/0'],
+      ['00 01', '::/1'],
+      ['00 40', '::/64'],
+      ['00 80', '::/128'],
+      ['00 08 20', '2000::/8'],
+      ['00 10 20', '2000::/16'],
+      ['00 11 2001', '2001::/17'],
+      ['00 40 2001', '2001::/64'],
+      ['00 40 20010db8', '2001:db8::/64'],
+      ['00 80 20010db8 00000000 00000000 0000', '2001:db8::/128'],
+      ['00 78 20010db8 00000000 00000000 00ff', '2001:db8::ff:0/120'],
+      ['00 80 20010db8 00000000 00000000 00000001', '2001:db8::1/128'],
+      // The reserved octet is not looked at.
+      ['01 20 20010db8', '2001:db8::/32'],
+      ['ff 20 20010db8', '2001:db8::/32'],
+      // Not a prefix: FreeRADIUS keeps these raw too.
+      ['00', undefined],
+      ['00 81', undefined],
+      ['00 ff', undefined],
+      ['00 81 20010db8 00000000 00000000 00000001', undefined],
+      ['00 80 20010db8 00000000 00000000 00000001 00', undefined],
+    ] as const) {
+      assert.equal(dec(p, hex(wire)), read, wire);
+    }
   });
 });
 
