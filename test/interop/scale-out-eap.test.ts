@@ -247,7 +247,10 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
           keys,
         );
       }
-      // The MD5 and MSCHAPv2 conversations stayed with the instance that began them.
+      // The MD5 and MSCHAPv2 conversations stayed with the instance that began them. The instances'
+      // log lines reach this process a little after the replies: wait for them (bounded).
+      for (let i = 0; i < 100 && count(FORWARDED) - forwarded < 4; i++)
+        await new Promise((r) => setTimeout(r, 50));
       assert.ok(count(FORWARDED) - forwarded >= 4, `forwarded: ${count(FORWARDED) - forwarded}`);
       const after = serves.map(
         (s) => s.logs.filter((l) => typeof l.msg === 'string' && outage.test(l.msg)).length,
