@@ -5,6 +5,7 @@ import {
   type TlsOptions,
   TLSSocket,
 } from 'node:tls';
+import { RadiusBindError } from '../errors.js';
 import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
 import { type PskKeys, pskIdentityOf, serverPskCallback } from './tls-psk.js';
@@ -158,10 +159,13 @@ export class StreamListener {
     server.on('error', (err: Error) => this.onError(err));
   }
 
-  /** Listens on `host:port` (0 picks a free one); resolves with the bound port. */
+  /**
+   * Listens on `host:port` (0 picks a free one); resolves with the bound port, or rejects with
+   * RadiusBindError naming the address and port.
+   */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      const onError = (err: Error) => reject(new RadiusBindError(host, port, this.transport, { cause: err }));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
