@@ -12,6 +12,7 @@ import {
   AccountingRequest,
   decodeResponse,
   type Packet,
+  ConfigError,
   RadiusBindError,
   RadiusClosedError,
   RadiusError,
@@ -276,6 +277,76 @@ describe('binding', () => {
     } finally {
       peer.close();
       await server.close();
+    }
+  });
+});
+
+// Issue 14: each listener is optional. A server with a stream listener opens UDP only when given a
+// port; null leaves a UDP listener out; without streams the defaults stay 1812/1813 (the spec's).
+describe('optional UDP listeners', () => {
+  test('without tcp or tls the UDP ports default to 1812 and 1813', () => {
+    const server = new BothServer('127.0.0.1');
+    assert.equal(server.options.authPort, 1812);
+    assert.equal(server.options.accPort, 1813);
+  });
+
+  for (const streams of ['tls', 'tcp'] as const) {
+    test(`a server given only ${streams} opens no UDP socket`, async () => {
+      const options = streams === 'tls' ? { tls: { port: 0, psk: { nas: PSK } } } : { tcp: { port: 0 } };
+      const server = new BothServer('127.0.0.1', options);
+      assert.equal(server.options.authPort, null);
+      assert.equal(server.options.accPort, null);
+      const before = await udpSockets();
+      try {
+        const info = await server.start();
+        assert.equal(await udpSockets(), before, 'no UDP socket opened');
+        assert.equal(info.authPort, undefined);
+        assert.equal(info.accPort, undefined);
+        assert.ok(((streams === 'tls' ? info.tlsPort : info.tcpPort) as number) > 0);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('with a stream listener, a UDP port given is opened, the other is not', async () => {
+    const server = new BothServer('127.0.0.1', { authPort: 0, tcp: { port: 0 } });
+    const before = await udpSockets();
+    const peer = await Peer.open();
+    try {
+      const info = await server.start();
+      assert.equal(await udpSockets(), before + 2, 'one UDP socket for the server (and the peer)');
+      assert.ok(info.authPort && info.authPort > 0);
+      assert.equal(info.accPort, undefined);
+      assert.equal((await peer.exchange(accessRequest('u'), info.authPort)).code, ACCESS_ACCEPT);
+    } finally {
+      peer.close();
+      await server.close();
+    }
+  });
+
+  test('null leaves a UDP listener out even without streams', async () => {
+    const server = new BothServer('127.0.0.1', { authPort: null, accPort: 0 });
+    const before = await udpSockets();
+    try {
+      const info = await server.start();
+      assert.equal(await udpSockets(), before + 1);
+      assert.equal(info.authPort, undefined);
+      assert.ok(info.accPort && info.accPort > 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no listener left at all refuses to start; a port that is not one is a ConfigError', async () => {
+    const none = new AuthOnlyServer('127.0.0.1', { authPort: null });
+    await assert.rejects(none.start(), (e: RadiusError) => e.code === 'ERR_RADIUS_NO_LISTENER');
+    for (const bad of [-1, 65536, 1.5, Number.NaN, '1812', false]) {
+      assert.throws(
+        () => new AuthOnlyServer('127.0.0.1', { authPort: bad as number }),
+        (e: unknown) => e instanceof ConfigError && e.field === 'authPort',
+        String(bad),
+      );
     }
   });
 });
