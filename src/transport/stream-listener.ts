@@ -8,7 +8,7 @@ import {
 import { RadiusBindError } from '../errors.js';
 import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
-import { type PskKeys, pskIdentityOf, serverPskCallback } from './tls-psk.js';
+import { type PskKeys, pskIdentityOf, serverPskCallback, withPskSuites } from './tls-psk.js';
 
 /** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
 const MIN_LENGTH = 20;
@@ -113,8 +113,12 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
     // tickets (and with no session cache listeners) nothing resumes: every connection negotiates.
     extra.secureOptions = (options.secureOptions ?? 0) | SSL_OP_NO_TICKET;
   }
-  if (psk !== undefined && options.pskCallback === undefined)
+  if (psk !== undefined && options.pskCallback === undefined) {
     extra.pskCallback = serverPskCallback(psk, 'tls options');
+    // TLS 1.2 has no PSK suite in Node's default list: without them a PSK client is refused
+    // (handshake_failure) unless it speaks TLS 1.3. Ciphers given by the caller stay as given.
+    if (options.ciphers === undefined) extra.ciphers = withPskSuites();
+  }
   return createTlsServer({
     minVersion: 'TLSv1.2',
     ...tlsOptions,
