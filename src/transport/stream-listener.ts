@@ -1,4 +1,4 @@
-import type { Server as NetServer, Socket } from 'node:net';
+import { type Server as NetServer, Socket } from 'node:net';
 import {
   createServer as createTlsServer,
   type Server as TlsServer,
@@ -156,10 +156,17 @@ export class StreamListener {
   ) {
     const event = transport === 'tls' ? 'secureConnection' : 'connection';
     server.on(event, (socket: Socket) => this.accept(socket));
-    // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown.
-    server.on('tlsClientError', (err: Error, socket: Socket) => {
-      this.onError(err, remoteOf(socket, transport));
-    });
+    if (transport === 'tls') {
+      // Each connection's peer, noted when it comes in: a TLS socket refused for its certificate is
+      // destroyed before 'tlsClientError', and no longer knows its peer by then.
+      const peers = new WeakMap<Socket, Remote>();
+      server.on('connection', (raw: Socket) => peers.set(raw, remoteOf(raw, transport)));
+      // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown,
+      // with the peer's address and port (issue 12: a drop names its NAS).
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        this.onError(handshakeError(err, socket), peerOf(socket, peers));
+      });
+    }
     server.on('error', (err: Error) => this.onError(err));
   }
 
@@ -267,6 +274,27 @@ export class StreamListener {
     for (const s of this.sockets) s.destroy();
     await stopped;
   }
+}
+
+/**
+ * The peer of a TLS socket whose handshake failed: its own address while it has one, else the one
+ * noted for the TCP connection it wraps (Node keeps that socket as `_parent`, not a public name).
+ */
+function peerOf(socket: TLSSocket, peers: WeakMap<Socket, Remote>): Remote {
+  const remote = remoteOf(socket, 'tls');
+  if (remote.address !== '') return remote;
+  const raw = (socket as unknown as { _parent?: unknown })._parent;
+  return (raw instanceof Socket ? peers.get(raw) : undefined) ?? remote;
+}
+
+/**
+ * A refused client certificate reaches 'tlsClientError' as "socket hang up" (Node destroys the
+ * socket without an alert): name OpenSSL's verification result instead, e.g. a foreign CA.
+ */
+function handshakeError(err: Error, socket: TLSSocket): Error {
+  const reason = socket.authorizationError;
+  if (reason === undefined || reason === null) return err;
+  return new Error(`client certificate refused: ${String(reason)}`, { cause: err });
 }
 
 /** The remote of a connection; over TLS with the client certificate the server verified. */
