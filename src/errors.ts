@@ -147,6 +147,39 @@ export class RadiusConnectionError extends RadiusError {
   }
 }
 
+/** What the usual bind failures mean, for an operator reading the message. */
+const BIND_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use by another socket (EADDRINUSE)',
+  EACCES: 'permission denied (EACCES; ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this host has no such address (EADDRNOTAVAIL)',
+};
+
+/**
+ * A server listener (UDP, TCP or TLS) that could not take its address and port: in use by another
+ * process (EADDRINUSE), a privileged port (EACCES), an address this host does not have
+ * (EADDRNOTAVAIL). `start()` rejects with it; `cause` is the system error.
+ */
+export class RadiusBindError extends RadiusError {
+  readonly address: string;
+  readonly port: number;
+  readonly transport: 'udp' | 'tcp' | 'tls';
+  /** The system error's code (EADDRINUSE...), when it has one. */
+  readonly systemCode: string | undefined;
+  constructor(address: string, port: number, transport: 'udp' | 'tcp' | 'tls', options: { cause: unknown }) {
+    const cause = options.cause as NodeJS.ErrnoException | undefined;
+    const systemCode = typeof cause?.code === 'string' ? cause.code : undefined;
+    const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    const reason =
+      (systemCode !== undefined ? BIND_REASONS[systemCode] : undefined) ??
+      (cause instanceof Error ? cause.message : String(options.cause));
+    super(`cannot listen on ${transport.toUpperCase()} ${where}: ${reason}`, 'ERR_RADIUS_BIND', options);
+    this.address = address;
+    this.port = port;
+    this.transport = transport;
+    this.systemCode = systemCode;
+  }
+}
+
 /** A client or server that was closed while a request was pending. */
 export class RadiusClosedError extends RadiusError {
   constructor(message = 'closed') {

@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { RadiusError, RadiusResponseError } from '../errors.js';
+import { ConfigError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -62,11 +62,19 @@ export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, 
 
 /** Server options. */
 export interface ServerOptions {
-  authPort?: number;
-  accPort?: number;
-  /** Also listen for RADIUS over TCP (RFC 6613). */
+  /**
+   * UDP port for Access-Requests (RFC 2865 §3); 0 picks a free one; null: no UDP authentication
+   * listener. Default 1812, or none when `tcp` or `tls` is given (a RadSec-only server).
+   */
+  authPort?: number | null;
+  /**
+   * UDP port for Accounting-Requests (RFC 2866 §3); 0 picks a free one; null: no UDP accounting
+   * listener. Default 1813, or none when `tcp` or `tls` is given.
+   */
+  accPort?: number | null;
+  /** Listen for RADIUS over TCP (RFC 6613). */
   tcp?: TcpListenerOptions;
-  /** Also listen for RADIUS over TLS (RFC 6614, RadSec). */
+  /** Listen for RADIUS over TLS (RFC 6614, RadSec). */
   tls?: TlsListenerOptions;
   dictionary?: Dictionary;
   logger?: Logger;
@@ -160,9 +168,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
 
   constructor(host: string, options: ServerOptions = {}) {
     super(host, 'radius server', options.logger);
+    // With a stream listener, UDP ports are opened only when given: a RadSec-only server must not
+    // take 1812/1813, nor fail to start because something else holds them.
+    const streams = options.tcp !== undefined || options.tls !== undefined;
     this.options = {
-      authPort: options.authPort ?? 1812,
-      accPort: options.accPort ?? 1813,
+      authPort: udpPort(options.authPort, streams ? null : 1812, 'authPort'),
+      accPort: udpPort(options.accPort, streams ? null : 1813, 'accPort'),
       requireMessageAuthenticator: options.requireMessageAuthenticator ?? 'auto',
       limitProxyState: options.limitProxyState ?? true,
       duplicateTtl: options.duplicateTtl ?? 5,
@@ -241,7 +252,10 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     return this[name] !== AbstractRadiusServer.prototype[name];
   }
 
-  /** Binds the ports of the overridden handlers (the base class starts periodic tasks). */
+  /**
+   * Binds the UDP ports of the overridden handlers (unless null) and the stream listeners (the base
+   * class starts periodic tasks).
+   */
   protected async openEndpoints(): Promise<ListeningInfo> {
     const auth = this.overrides('handleAuthPacket');
     const acct = this.overrides('handleAccPacket');
@@ -249,6 +263,15 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       throw new RadiusError(
         'override handleAuthPacket and/or handleAccPacket: no port to open',
         'ERR_RADIUS_NO_HANDLER',
+      );
+    }
+    const { tcp, tls, authPort, accPort } = this.options;
+    const udpAuth = auth && authPort !== null;
+    const udpAcct = acct && accPort !== null;
+    if (!udpAuth && !udpAcct && tcp === undefined && tls === undefined) {
+      throw new RadiusError(
+        `no listener to open: ${auth ? 'authPort' : 'accPort'} is null and neither tcp nor tls is given`,
+        'ERR_RADIUS_NO_LISTENER',
       );
     }
     const address = await this.resolveAddress();
@@ -266,8 +289,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const info: ListeningInfo = {
       host: this.host,
       address,
-      authPort: auth ? await bindOne(this.options.authPort, AUTH_LISTENER) : undefined,
-      accPort: acct ? await bindOne(this.options.accPort, ACCT_LISTENER) : undefined,
+      authPort: udpAuth ? await bindOne(authPort, AUTH_LISTENER) : undefined,
+      accPort: udpAcct ? await bindOne(accPort, ACCT_LISTENER) : undefined,
     };
     // Streams carry every request the server handles on one port (RFC 6613 §2.2, RFC 6614 §2.1).
     const stream: ListenerSpec<ListenerKind> = {
@@ -275,7 +298,6 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       accepts: (code) =>
         code === STATUS_SERVER || (auth && code === ACCESS_REQUEST) || (acct && code === ACCOUNTING_REQUEST),
     };
-    const { tcp, tls } = this.options;
     const deliver = (data: Buffer, remote: Remote, channel: ReplyChannel) =>
       this.deliver(this.pipeline, data, remote, channel, stream);
     if (tcp) info.tcpPort = await this.listenTcp(address, tcp, deliver);
@@ -518,6 +540,17 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.dasClient ??= new RadiusClient();
     return sendToDas(request, host, port, { ...options, client: this.dasClient });
   }
+}
+
+/** A UDP port option: undefined takes `fallback`, null means no listener; else a port number. */
+function udpPort(value: number | null | undefined, fallback: number | null, field: string): number | null {
+  if (value === undefined) return fallback;
+  if (value === null || (Number.isInteger(value) && value >= 0 && value <= 65535)) return value;
+  throw new ConfigError(
+    'server options',
+    field,
+    `${String(value)} is not a port: give 0..65535, or null for no UDP listener`,
+  );
 }
 
 /** Counts a reply sent, by its code. */

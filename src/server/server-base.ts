@@ -323,7 +323,11 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
         deliver,
         (err, remote) => {
           if (remote)
-            this.drops.report(remote.address, 'connection_error', { transport, error: err.message });
+            this.drops.report(remote.address, 'connection_error', {
+              transport,
+              port: remote.port,
+              error: err.message,
+            });
           else this.socketError(err);
         },
         options,

@@ -1,13 +1,14 @@
-import type { Server as NetServer, Socket } from 'node:net';
+import { type Server as NetServer, Socket } from 'node:net';
 import {
   createServer as createTlsServer,
   type Server as TlsServer,
   type TlsOptions,
   TLSSocket,
 } from 'node:tls';
+import { RadiusBindError } from '../errors.js';
 import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
-import { type PskKeys, pskIdentityOf, serverPskCallback } from './tls-psk.js';
+import { type PskKeys, pskIdentityOf, serverPskCallback, withPskSuites } from './tls-psk.js';
 
 /** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
 const MIN_LENGTH = 20;
@@ -112,8 +113,12 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
     // tickets (and with no session cache listeners) nothing resumes: every connection negotiates.
     extra.secureOptions = (options.secureOptions ?? 0) | SSL_OP_NO_TICKET;
   }
-  if (psk !== undefined && options.pskCallback === undefined)
+  if (psk !== undefined && options.pskCallback === undefined) {
     extra.pskCallback = serverPskCallback(psk, 'tls options');
+    // TLS 1.2 has no PSK suite in Node's default list: without them a PSK client is refused
+    // (handshake_failure) unless it speaks TLS 1.3. Ciphers given by the caller stay as given.
+    if (options.ciphers === undefined) extra.ciphers = withPskSuites();
+  }
   return createTlsServer({
     minVersion: 'TLSv1.2',
     ...tlsOptions,
@@ -151,17 +156,27 @@ export class StreamListener {
   ) {
     const event = transport === 'tls' ? 'secureConnection' : 'connection';
     server.on(event, (socket: Socket) => this.accept(socket));
-    // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown.
-    server.on('tlsClientError', (err: Error, socket: Socket) => {
-      this.onError(err, remoteOf(socket, transport));
-    });
+    if (transport === 'tls') {
+      // Each connection's peer, noted when it comes in: a TLS socket refused for its certificate is
+      // destroyed before 'tlsClientError', and no longer knows its peer by then.
+      const peers = new WeakMap<Socket, Remote>();
+      server.on('connection', (raw: Socket) => peers.set(raw, remoteOf(raw, transport)));
+      // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown,
+      // with the peer's address and port (issue 12: a drop names its NAS).
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        this.onError(handshakeError(err, socket), peerOf(socket, peers));
+      });
+    }
     server.on('error', (err: Error) => this.onError(err));
   }
 
-  /** Listens on `host:port` (0 picks a free one); resolves with the bound port. */
+  /**
+   * Listens on `host:port` (0 picks a free one); resolves with the bound port, or rejects with
+   * RadiusBindError naming the address and port.
+   */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      const onError = (err: Error) => reject(new RadiusBindError(host, port, this.transport, { cause: err }));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
@@ -259,6 +274,27 @@ export class StreamListener {
     for (const s of this.sockets) s.destroy();
     await stopped;
   }
+}
+
+/**
+ * The peer of a TLS socket whose handshake failed: its own address while it has one, else the one
+ * noted for the TCP connection it wraps (Node keeps that socket as `_parent`, not a public name).
+ */
+function peerOf(socket: TLSSocket, peers: WeakMap<Socket, Remote>): Remote {
+  const remote = remoteOf(socket, 'tls');
+  if (remote.address !== '') return remote;
+  const raw = (socket as unknown as { _parent?: unknown })._parent;
+  return (raw instanceof Socket ? peers.get(raw) : undefined) ?? remote;
+}
+
+/**
+ * A refused client certificate reaches 'tlsClientError' as "socket hang up" (Node destroys the
+ * socket without an alert): name OpenSSL's verification result instead, e.g. a foreign CA.
+ */
+function handshakeError(err: Error, socket: TLSSocket): Error {
+  const reason = socket.authorizationError;
+  if (reason === undefined || reason === null) return err;
+  return new Error(`client certificate refused: ${String(reason)}`, { cause: err });
 }
 
 /** The remote of a connection; over TLS with the client certificate the server verified. */

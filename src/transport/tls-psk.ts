@@ -1,8 +1,8 @@
 // TLS-PSK for RADIUS/TLS (RFC 6614 §2.3 allows it; draft-ietf-radext-radiusdtls-bis §2.3 and
 // RFC 9765 §3.4 ask for it): both ends know an identity and a key, and no certificate is needed.
 // TLS 1.3 takes an external PSK with any of its cipher suites; TLS 1.2 needs PSK suites in
-// `ciphers`, which Node leaves out by default.
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+// `ciphers`, which Node leaves out by default (its DEFAULT_CIPHERS ends in !PSK).
+import { type ConnectionOptions, DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import { ConfigError } from '../errors.js';
 
 /** A client's PSK: the identity it sends and the key (bytes, or a string of hex digits). */
@@ -76,13 +76,31 @@ export function serverPskCallback(
   };
 }
 
+/**
+ * TLS 1.2 PSK suites, AEAD only (RFC 9325 §4.2), the one with ephemeral keys first (ECDHE_PSK with
+ * ChaCha20-Poly1305, RFC 7905: forward secrecy, as RFC 9813 recommends for TLS 1.2); the plain
+ * AES-GCM ones (RFC 5487) for NASes without it. OpenSSL 3.0 has no ECDHE-PSK with AES-GCM.
+ */
+const TLS12_PSK_SUITES = ['ECDHE-PSK-CHACHA20-POLY1305', 'PSK-AES128-GCM-SHA256', 'PSK-AES256-GCM-SHA384'];
+
 const PSK_CIPHERS = [
   'TLS_AES_128_GCM_SHA256',
   'TLS_CHACHA20_POLY1305_SHA256',
   'ECDHE-PSK-CHACHA20-POLY1305',
   'DHE-PSK-AES128-GCM-SHA256',
   'PSK-AES128-GCM-SHA256',
+  'PSK-AES256-GCM-SHA384',
 ].join(':');
+
+/**
+ * A listener's cipher list with the TLS 1.2 PSK suites: `base` (Node's default) as it is for
+ * certificates, PSK suites appended. OpenSSL's `!PSK` would delete them for good wherever they are
+ * named, so it becomes `-PSK` (removes those HIGH brought in; later names add them back).
+ */
+export function withPskSuites(base: string = DEFAULT_CIPHERS): string {
+  const kept = base.split(':').map((t) => (/^!(?:a|k)?PSK$/.test(t) ? `-${t.slice(1)}` : t));
+  return [...kept, ...TLS12_PSK_SUITES].join(':');
+}
 
 /** The `tls.connect` options that make a client authenticate with `psk`. */
 export function clientPskOptions(psk: PskCredentials, file: string, field: string): ConnectionOptions {

@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { RadiusBindError } from '../errors.js';
 
 import type { Remote, ReplyChannel } from './remote.js';
 
@@ -60,10 +61,13 @@ export class UdpEndpoint implements ReplyChannel {
     );
   }
 
-  /** Binds to `host:port` (port 0 picks a free one) and resolves with the bound port. */
+  /**
+   * Binds to `host:port` (port 0 picks a free one) and resolves with the bound port; rejects with
+   * RadiusBindError naming the address and port.
+   */
   bind(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      const onError = (err: Error) => reject(new RadiusBindError(host, port, 'udp', { cause: err }));
       this.socket.once('error', onError);
       this.socket.bind(port, host, () => {
         this.socket.off('error', onError);

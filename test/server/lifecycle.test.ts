@@ -2,6 +2,7 @@
 // periodic tasks, sync and async handlers, the handler's context, IPv6 and host names.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import {
   ACCESS_ACCEPT,
@@ -11,6 +12,8 @@ import {
   AccountingRequest,
   decodeResponse,
   type Packet,
+  ConfigError,
+  RadiusBindError,
   RadiusClosedError,
   RadiusError,
 } from '../../src/index.js';
@@ -21,8 +24,18 @@ import { freePort, ipv6LoopbackAvailable } from '../helpers/ports.js';
 
 const SECRET = 'lifecycle-secret';
 const WAIT_MS = 3000;
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A TLS listener with a PSK needs no certificate files. */
+const PSK = Buffer.alloc(32, 0x11);
+
+/**
+ * UDP sockets open in this process (what a server binds, seen from outside it), once sockets
+ * being closed are gone (a handle closes in a later turn of the event loop).
+ */
+async function udpSockets(): Promise<number> {
+  await sleep(20);
+  return process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+}
 
 /** Polls `cond` every few milliseconds; false if it did not become true within `ms`. */
 async function waitFor(cond: () => boolean, ms = WAIT_MS): Promise<boolean> {
@@ -172,15 +185,65 @@ describe('binding', () => {
     await server.close();
   });
 
-  test('a port already in use rejects start() and `listening`', async () => {
+  test('a port already in use rejects start() and `listening` with RadiusBindError naming it', async () => {
     const holder = createSocket('udp4');
     await new Promise<void>((r) => holder.bind(0, '127.0.0.1', r));
-    const server = new AuthOnlyServer('127.0.0.1', { authPort: holder.address().port });
+    const port = holder.address().port;
+    const server = new AuthOnlyServer('127.0.0.1', { authPort: port });
+    const expected = (e: unknown) =>
+      e instanceof RadiusBindError &&
+      e.code === 'ERR_RADIUS_BIND' &&
+      e.address === '127.0.0.1' &&
+      e.port === port &&
+      e.transport === 'udp' &&
+      e.systemCode === 'EADDRINUSE' &&
+      e.message.includes(`UDP 127.0.0.1:${port}`) &&
+      (e.cause as NodeJS.ErrnoException).code === 'EADDRINUSE';
     try {
-      await assert.rejects(server.start(), { code: 'EADDRINUSE' });
-      await assert.rejects(server.listening, { code: 'EADDRINUSE' });
+      await assert.rejects(server.start(), expected);
+      await assert.rejects(server.listening, expected);
       // close() of a server that never started resolves.
       await server.close();
+    } finally {
+      holder.close();
+    }
+  });
+
+  test('a TCP or TLS port in use: RadiusBindError with the transport, and no UDP socket left open', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      for (const [transport, options] of [
+        ['tcp', { authPort: 0, tcp: { port } }],
+        ['tls', { authPort: 0, tls: { port, psk: { nas: PSK } } }],
+      ] as const) {
+        const before = await udpSockets();
+        const server = new AuthOnlyServer('127.0.0.1', options);
+        await assert.rejects(
+          server.start(),
+          (e: unknown) =>
+            e instanceof RadiusBindError &&
+            e.transport === transport &&
+            e.port === port &&
+            e.message.includes(`${transport.toUpperCase()} 127.0.0.1:${port}`),
+        );
+        assert.equal(await udpSockets(), before, 'the UDP port bound before is released');
+      }
+    } finally {
+      holder.close();
+    }
+  });
+
+  test('IPv6: the address is bracketed in the message', async (t) => {
+    if (!(await ipv6LoopbackAvailable())) return t.skip('::1 not available');
+    const holder = createSocket({ type: 'udp6', ipv6Only: true });
+    await new Promise<void>((r) => holder.bind(0, '::1', r));
+    const port = holder.address().port;
+    try {
+      await assert.rejects(new AuthOnlyServer('::1', { authPort: port }).start(), (e: unknown) =>
+        (e as Error).message.includes(`UDP [::1]:${port}`),
+      );
     } finally {
       holder.close();
     }
@@ -214,6 +277,76 @@ describe('binding', () => {
     } finally {
       peer.close();
       await server.close();
+    }
+  });
+});
+
+// Issue 14: each listener is optional. A server with a stream listener opens UDP only when given a
+// port; null leaves a UDP listener out; without streams the defaults stay 1812/1813 (the spec's).
+describe('optional UDP listeners', () => {
+  test('without tcp or tls the UDP ports default to 1812 and 1813', () => {
+    const server = new BothServer('127.0.0.1');
+    assert.equal(server.options.authPort, 1812);
+    assert.equal(server.options.accPort, 1813);
+  });
+
+  for (const streams of ['tls', 'tcp'] as const) {
+    test(`a server given only ${streams} opens no UDP socket`, async () => {
+      const options = streams === 'tls' ? { tls: { port: 0, psk: { nas: PSK } } } : { tcp: { port: 0 } };
+      const server = new BothServer('127.0.0.1', options);
+      assert.equal(server.options.authPort, null);
+      assert.equal(server.options.accPort, null);
+      const before = await udpSockets();
+      try {
+        const info = await server.start();
+        assert.equal(await udpSockets(), before, 'no UDP socket opened');
+        assert.equal(info.authPort, undefined);
+        assert.equal(info.accPort, undefined);
+        assert.ok(((streams === 'tls' ? info.tlsPort : info.tcpPort) as number) > 0);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('with a stream listener, a UDP port given is opened, the other is not', async () => {
+    const server = new BothServer('127.0.0.1', { authPort: 0, tcp: { port: 0 } });
+    const before = await udpSockets();
+    const peer = await Peer.open();
+    try {
+      const info = await server.start();
+      assert.equal(await udpSockets(), before + 2, 'one UDP socket for the server (and the peer)');
+      assert.ok(info.authPort && info.authPort > 0);
+      assert.equal(info.accPort, undefined);
+      assert.equal((await peer.exchange(accessRequest('u'), info.authPort)).code, ACCESS_ACCEPT);
+    } finally {
+      peer.close();
+      await server.close();
+    }
+  });
+
+  test('null leaves a UDP listener out even without streams', async () => {
+    const server = new BothServer('127.0.0.1', { authPort: null, accPort: 0 });
+    const before = await udpSockets();
+    try {
+      const info = await server.start();
+      assert.equal(await udpSockets(), before + 1);
+      assert.equal(info.authPort, undefined);
+      assert.ok(info.accPort && info.accPort > 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no listener left at all refuses to start; a port that is not one is a ConfigError', async () => {
+    const none = new AuthOnlyServer('127.0.0.1', { authPort: null });
+    await assert.rejects(none.start(), (e: RadiusError) => e.code === 'ERR_RADIUS_NO_LISTENER');
+    for (const bad of [-1, 65536, 1.5, Number.NaN, '1812', false]) {
+      assert.throws(
+        () => new AuthOnlyServer('127.0.0.1', { authPort: bad as number }),
+        (e: unknown) => e instanceof ConfigError && e.field === 'authPort',
+        String(bad),
+      );
     }
   });
 });
@@ -417,7 +550,7 @@ describe('close() and run()', () => {
     // The auth port binds, then the accounting port is taken: start() fails.
     const server = new BothServer('127.0.0.1', { authPort, accPort: holder.address().port });
     try {
-      await assert.rejects(server.start(), { code: 'EADDRINUSE' });
+      await assert.rejects(server.start(), { code: 'ERR_RADIUS_BIND', systemCode: 'EADDRINUSE' });
       const again = new AuthOnlyServer('127.0.0.1', { authPort });
       const info = await again.start();
       assert.equal(info.authPort, authPort);

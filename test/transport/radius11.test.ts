@@ -28,6 +28,7 @@ import type { AttributesSet } from '../../src/protocol/attributes.js';
 import type { Packet } from '../../src/protocol/packet.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import type { Remote } from '../../src/transport/remote.js';
+import { radsecConnectOptions } from '../../src/client/stream-connection.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 
 describe('RADIUS/1.1 packet format (RFC 9765 §4-5)', () => {
@@ -376,6 +377,68 @@ describe('RADIUS/1.1 and TLS-PSK between our client and our server', () => {
       await server.close();
     }
   });
+
+  // RFC 9813 / RFC 6614 §2.3: TLS-PSK over TLS 1.2 needs PSK cipher suites on both sides (Node's
+  // default list has none): the listener adds them when given `psk`, the client when given its PSK.
+  for (const withCertificate of [false, true]) {
+    test(`TLS-PSK over TLS 1.2 ${withCertificate ? 'into a listener that also has a certificate' : 'without certificates'}: an ECDHE-PSK suite, the identity in Remote; wrong keys refused`, async () => {
+      const key = Buffer.alloc(32, 0x6c);
+      const psk = { psk: { nas12: key } };
+      const certless = { cert: undefined, key: undefined, ca: undefined };
+      const servers = [
+        await serve(withCertificate ? psk : { ...certless, ...psk }),
+        await serve({ ...(withCertificate ? {} : certless), ...psk, maxVersion: 'TLSv1.2' }),
+      ];
+      const [open, held] = servers;
+      const pskClient = (port: number, identity: string, k: Buffer, extra: Record<string, unknown> = {}) =>
+        new RadiusClient({
+          servers: [
+            { host: '127.0.0.1', port, transport: 'tls', tls: { psk: { identity, key: k }, ...extra } },
+          ],
+          timeout: 2,
+          retries: 0,
+          watchdogInterval: 0,
+        });
+      const clients = [
+        // Our client held to TLS 1.2 against a listener that allows 1.3, and the other way round.
+        pskClient(open.port, 'nas12', key, { maxVersion: 'TLSv1.2' }),
+        pskClient(held.port, 'nas12', key),
+      ];
+      const refused = [
+        pskClient(held.port, 'nas12', Buffer.alloc(32, 0x6d)),
+        pskClient(held.port, 'nobody', key),
+      ];
+      try {
+        for (const [i, c] of clients.entries()) {
+          const server = servers[i].server;
+          assert.equal((await login(c)).code, ACCESS_ACCEPT);
+          assert.equal(server.remotes.at(-1)?.pskIdentity, 'nas12');
+          assert.equal(server.remotes.at(-1)?.peerCertificate, undefined);
+          // RFC 9765 §3.4: RADIUS/1.1 needs TLS 1.3.
+          assert.equal(server.remotes.at(-1)?.radiusVersion, '1.0');
+        }
+        const before = held.server.remotes.length;
+        for (const c of refused) await assert.rejects(login(c), RadiusConnectionError);
+        assert.equal(held.server.remotes.length, before);
+        // What the client's options negotiate: TLS 1.2 with the suite that has ephemeral keys.
+        const { tls: options } = radsecConnectOptions(
+          { psk: { identity: 'nas12', key }, maxVersion: 'TLSv1.2' },
+          'test',
+          'tls',
+        );
+        const socket = await connected(tls.connect({ ...options, host: '127.0.0.1', port: open.port }));
+        try {
+          assert.equal(socket.getProtocol(), 'TLSv1.2');
+          assert.equal(socket.getCipher().name, 'ECDHE-PSK-CHACHA20-POLY1305');
+        } finally {
+          socket.destroy();
+        }
+      } finally {
+        for (const c of [...clients, ...refused]) c.close();
+        for (const s of servers) await s.server.close();
+      }
+    });
+  }
 
   test('a PSK that is short or not hex is a configuration error', () => {
     for (const key of ['abcd', 'not hex at all', Buffer.alloc(8)]) {

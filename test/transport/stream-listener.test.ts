@@ -26,6 +26,7 @@ import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstr
 import { PacketFramer } from '../../src/transport/stream-listener.js';
 import type { Remote } from '../../src/transport/remote.js';
 import { RadiusClient } from '../../src/client/radius-client.js';
+import type { Logger } from '../../src/server/logger.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { startTlsRecordRelay } from '../helpers/tls-record-relay.js';
 
@@ -286,39 +287,70 @@ describe('RADIUS/TLS listener', () => {
     });
   }
 
-  test('a client certificate from a foreign CA is refused at the handshake, and logged', async () => {
-    const warnings: Array<Record<string, unknown>> = [];
-    const logger = {
+  /** A logger keeping each warning's fields and message. */
+  function warnLog(): { logger: Logger; warnings: Array<{ fields: Record<string, unknown>; msg: string }> } {
+    const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+    const logger: Logger = {
       debug() {},
       info() {},
       error() {},
-      warn: (o: object | string) => void warnings.push(o as Record<string, unknown>),
+      warn: (o: object | string, msg?: string) =>
+        void warnings.push({ fields: o as Record<string, unknown>, msg: msg ?? '' }),
     };
-    const { server, tls: port } = await started({ tls: tlsOptions(), logger });
-    const socket = connect(port as number, foreignClient);
-    const reader = new StreamReader(socket);
-    try {
-      socket.once('secureConnect', () =>
-        socket.write(new AccessRequest(SECRET).add('User-Name', 'x').encode()),
-      );
-      assert.equal(await reader.next(), undefined, 'no answer');
-      assert.equal(reader.closed, true, 'the connection is closed');
-      assert.equal(server.remotes.length, 0, 'no request reached validateNas');
-      assert.ok(warnings.some((w) => w.reason === 'connection_error' && w.transport === 'tls'));
-    } finally {
-      socket.destroy();
-      await server.close();
-    }
-  });
+    return { logger, warnings };
+  }
 
-  test('no client certificate at all is refused too', async () => {
-    const { server, tls: port } = await started({ tls: tlsOptions() });
+  // Issue 12: a drop is logged with the NAS. Node destroys a socket refused for its certificate
+  // before reporting it, so the peer is the one noted when the connection came in.
+  for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`a client certificate from a foreign CA is refused at the handshake (${maxVersion}), and logged with the peer's address and port`, async () => {
+      const { logger, warnings } = warnLog();
+      const { server, tls: port } = await started({ tls: tlsOptions(), logger });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: port as number,
+        ca: ca.certPem,
+        cert: foreignClient.certPem,
+        key: foreignClient.keyPem,
+        servername: 'radius-server',
+        maxVersion,
+      });
+      const localPort = new Promise<number>((r) =>
+        socket.once('connect', () => r(socket.localPort as number)),
+      );
+      const reader = new StreamReader(socket);
+      try {
+        socket.once('secureConnect', () =>
+          socket.write(new AccessRequest(SECRET).add('User-Name', 'x').encode()),
+        );
+        assert.equal(await reader.next(), undefined, 'no answer');
+        assert.equal(reader.closed, true, 'the connection is closed');
+        assert.equal(server.remotes.length, 0, 'no request reached validateNas');
+        const refused = warnings.filter((w) => w.fields.reason === 'connection_error');
+        assert.equal(refused.length, 1, JSON.stringify(warnings));
+        const { fields, msg } = refused[0];
+        assert.equal(fields.transport, 'tls');
+        assert.equal(fields.nas, '127.0.0.1');
+        assert.equal(fields.port, await localPort);
+        assert.match(String(fields.error), /client certificate refused: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+        assert.equal(msg, 'connection refused or closed (NAS 127.0.0.1)');
+      } finally {
+        socket.destroy();
+        await server.close();
+      }
+    });
+  }
+
+  test('no client certificate at all is refused too, and logged with the peer', async () => {
+    const { logger, warnings } = warnLog();
+    const { server, tls: port } = await started({ tls: tlsOptions(), logger });
     const socket = tls.connect({
       host: '127.0.0.1',
       port: port as number,
       ca: ca.certPem,
       servername: 'radius-server',
     });
+    const localPort = new Promise<number>((r) => socket.once('connect', () => r(socket.localPort as number)));
     const reader = new StreamReader(socket);
     try {
       socket.once('secureConnect', () =>
@@ -326,6 +358,11 @@ describe('RADIUS/TLS listener', () => {
       );
       assert.equal(await reader.next(), undefined);
       assert.equal(server.remotes.length, 0);
+      const refused = warnings.find((w) => w.fields.reason === 'connection_error');
+      assert.ok(refused, JSON.stringify(warnings));
+      assert.equal(refused.fields.nas, '127.0.0.1');
+      assert.equal(refused.fields.port, await localPort);
+      assert.match(refused.msg, /\(NAS 127\.0\.0\.1\)$/);
     } finally {
       socket.destroy();
       await server.close();
