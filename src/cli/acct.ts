@@ -8,13 +8,12 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
 import { AccountingQueries, type AccountingRecordRow } from '../store/accounting-queries.js';
-import { openDatabase } from '../store/accounting-tables.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { loadConfig } from './config.js';
+import { databaseFailed, openAccountingDatabase } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `Usage:
@@ -177,16 +176,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`aioradius acct: ${prefix}${(err as Error).message}\n`);
     return 2;
   }
-  if (!existsSync(dbPath)) {
-    process.stderr.write(`aioradius acct: no database at ${dbPath}\n`);
-    return 1;
-  }
   let db: Database.Database;
   try {
-    db = openDatabase(dbPath, command !== 'purge', true);
+    db = openAccountingDatabase(dbPath, command !== 'purge');
   } catch (err) {
-    process.stderr.write(`aioradius acct: cannot open database ${dbPath}: ${(err as Error).message}\n`);
-    return 1;
+    return databaseFailed('acct', dbPath, err);
   }
   try {
     const q = new AccountingQueries(db);

@@ -11,7 +11,7 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttributeValue } from '../dictionary/types.js';
 import { Dictionary } from '../dictionary/dictionary.js';
@@ -19,9 +19,9 @@ import { sendToDas } from '../dynauth/das-sender.js';
 import { ConfigError } from '../errors.js';
 import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
-import { openDatabase } from '../store/accounting-tables.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
+import { databaseFailed, openAccountingDatabase } from './database.js';
 
 /** Which request a command sends. */
 export type DynauthKind = 'coa' | 'disconnect';
@@ -142,11 +142,12 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
     process.stderr.write(`${name}: ${prefix}${(err as Error).message}\n`);
     return 2;
   }
-  if (!existsSync(dbPath)) {
-    process.stderr.write(`${name}: no database at ${dbPath}\n`);
-    return 1;
+  let db: Database.Database;
+  try {
+    db = openAccountingDatabase(dbPath, true);
+  } catch (err) {
+    return databaseFailed(kind, dbPath, err);
   }
-  const db = openDatabase(dbPath, true, true);
   let sessions: SessionRow[];
   let q: AccountingQueries;
   try {

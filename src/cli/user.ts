@@ -8,7 +8,6 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
 import {
   type NewPasswordHashScheme,
   hashPassword,
@@ -18,17 +17,10 @@ import {
 import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError } from '../errors.js';
-import { PostgresStore } from '../store/postgres-store.js';
-import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
+import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
-import {
-  attributeProblem,
-  databaseForLog,
-  isPostgresUrl,
-  loadConfig,
-  parseAssignment,
-  type UserConfig,
-} from './config.js';
+import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
+import { databaseFailed, openUserStore } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -232,24 +224,12 @@ export async function run(argv: string[]): Promise<number> {
     return commandFailed('user', new UsageError(`unknown command ${JSON.stringify(command)}`));
   }
   // A mistyped --db must not leave an empty database behind that serve would then use.
-  const postgres = isPostgresUrl(dbPath);
   const mayCreate = command === 'add' && (args.create || args.db === undefined);
-  if (!postgres && !mayCreate && !existsSync(dbPath)) {
-    process.stderr.write(
-      `aioradius user: no database at ${dbPath} (check the path; "user add --create" makes a new one)\n`,
-    );
-    return 1;
-  }
   let store: ServeStore;
   try {
-    store = postgres
-      ? await PostgresStore.open(dbPath, { poolSize: 1 })
-      : new SqliteStore(dbPath, { mustExist: !mayCreate });
+    store = await openUserStore(dbPath, mayCreate);
   } catch (err) {
-    process.stderr.write(
-      `aioradius user: cannot open database ${databaseForLog(dbPath)}: ${(err as Error).message}\n`,
-    );
-    return 1;
+    return databaseFailed('user', dbPath, err, 'check the path; "user add --create" makes a new one');
   }
   try {
     if (user) {
