@@ -16,7 +16,6 @@ import {
 } from '../auth/password-hash.js';
 import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError } from '../errors.js';
 import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
 import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
@@ -177,51 +176,48 @@ function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' |
   };
 }
 
+const COMMANDS = ['add', 'del', 'list'];
+
 /** Entry point of `aioradius user`: returns the exit code (0 done, 1 no such user / exists, 2 usage). */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    return commandFailed('user', err);
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (args.positional.length === 0) return commandFailed('user', new UsageError('expected a command'));
-  const [command, name, ...rest] = args.positional;
-  let dbPath = args.db;
-  let dictionary: Dictionary;
+  let command: string;
+  let name: string;
+  let dbPath: string;
+  let user: UserRecord | undefined;
   let configUserList: UserConfig[] | undefined;
   try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    let rest: string[];
+    [command, name, ...rest] = args.positional;
+    if (command === undefined) throw new UsageError('expected a sub-command: add, del or list');
+    if (!COMMANDS.includes(command))
+      throw new UsageError(`unknown sub-command ${JSON.stringify(command)} (add, del or list)`);
+    if (command === 'list' && name !== undefined) rest = [name, ...rest];
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+    let dictionary: Dictionary;
+    let db = args.db;
     if (args.config) {
       const config = loadConfig(args.config);
-      dbPath ??= config.database;
+      db ??= config.database;
       dictionary = config.dictionary;
       configUserList = config.users;
     } else dictionary = new Dictionary();
     for (const d of args.dictionaries) dictionary.load(d);
-    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+    if (!db) throw new UsageError('--db FILE (or --config FILE) is required');
+    dbPath = db;
     if (command !== 'list' && !name) throw new UsageError(`user ${command} needs a user name`);
-  } catch (err) {
-    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
-    process.stderr.write(`aioradius user: ${prefix}${(err as Error).message}\n`);
-    return 2;
-  }
-  let user: UserRecord | undefined;
-  if (command === 'add') {
-    try {
+    if (command === 'add') {
       user = { name, ...credentials(args), reply: [], check: [] };
       user.reply = attributes(args.reply, '--reply', dictionary);
       user.check = attributes(args.check, '--check', dictionary);
-    } catch (err) {
-      process.stderr.write(`aioradius user: ${(err as Error).message}\n`);
-      return 2;
     }
-  } else if (command !== 'del' && command !== 'list') {
-    return commandFailed('user', new UsageError(`unknown command ${JSON.stringify(command)}`));
+  } catch (err) {
+    return commandFailed('user', err);
   }
   // A mistyped --db must not leave an empty database behind that serve would then use.
   const mayCreate = command === 'add' && (args.create || args.db === undefined);

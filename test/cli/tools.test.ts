@@ -90,6 +90,43 @@ describe('aioradius: dispatcher and usage errors', () => {
     }
   });
 
+  test('user, acct, coa, disconnect: a usage error is one line and the hint to --help', async () => {
+    // Usage is checked before the database is opened: this file need not exist.
+    const db = path.join(path.dirname(MAIN), 'no-such.db');
+    const cases: Array<[string[], RegExp]> = [
+      [['user'], /expected a sub-command: add, del or list/],
+      [['user', 'frob', '--db', db], /unknown sub-command "frob" \(add, del or list\)/],
+      [['user', 'add', '--db', db], /user add needs a user name/],
+      [['user', 'del', '--db', db], /user del needs a user name/],
+      [['user', 'add', 'x', '--db', db], /give --password, --password-hash or --nt-hash/],
+      [['user', 'add', 'x', '--password', 'p', '--scheme', 'md4', '--db', db], /--scheme must be one of/],
+      [['user', 'list'], /--db FILE \(or --config FILE\) is required/],
+      [['user', 'list', 'bob', '--db', db], /unexpected argument "bob"/],
+      [['acct'], /expected a sub-command: sessions, show or purge/],
+      [['acct', 'frob', '--db', db], /unknown sub-command "frob" \(sessions, show or purge\)/],
+      [['acct', 'show', '--db', db], /acct show needs one SESSION/],
+      [['acct', 'sessions'], /--db FILE \(or --config FILE\) is required/],
+      [['acct', 'purge', '--db', db], /acct purge needs --before DATE/],
+      [['coa', '--db', db, '--secret', 'x'], /give one SESSION or --user U/],
+      [['coa', 'S1', '--secret', 'x'], /--db FILE \(or --config FILE\) is required/],
+      [['disconnect', 'S1', '--db', db], /--secret is required without --config/],
+      [['coa', 'S1', '-a', 'Session-Timeout', '--db', db, '--secret', 'x'], /expected Attribute=value/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      const what = `${args.join(' ')}: ${show(r)}`;
+      assert.equal(r.code, 2, what);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^aioradius ${args[0]}: [^\\n]+\\nTry 'aioradius ${args[0]} --help' for the options\\.\\n$`,
+        ),
+        what,
+      );
+      assert.match(r.stderr.split('\n')[0], message, what);
+    }
+  });
+
   test('send: input that does not parse or names unknown attributes sends nothing, exit 2', async () => {
     const port = await freePort();
     for (const input of ['User-Name "x"', 'No-Such-Attribute = 1', 'Acct-Status-Type = Sideways', '']) {
