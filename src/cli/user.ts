@@ -19,7 +19,7 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
 import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
-import { databaseFailed, openUserStore } from './database.js';
+import { databaseFailed, MissingDatabaseError, openUserStore } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -46,7 +46,7 @@ the password itself instead (CHAP needs it). --password-hash stores a hash made 
 (mkpasswd -m sha-512, openssl passwd -6, slappasswd, htpasswd -B, {NT}HEX...). --nt-hash stores an
 NT hash only (MS-CHAP and PAP); it may be given with --password-hash.
 --config takes the database path and dictionaries from a serve config (and list shows its users
-too). A --db file must exist, except with "add --create". Check attributes must be present in the
+too, also before serve has made the database). A --db file must exist, except with "add --create". Check attributes must be present in the
 Access-Request with that value (e.g. --check 'NAS-Identifier=ap1').`;
 
 interface Args {
@@ -141,6 +141,41 @@ function credentialKinds(u: { password?: string; passwordHash?: string; ntHash?:
   return kinds.join('+');
 }
 
+/** Prints `user list`: database and config users by name; never a credential, only its kinds. */
+function printUsers(dbUsers: UserRecord[], configUserList: UserConfig[], json: boolean): void {
+  const configUsers = new Map(configUserList.map((u) => [u.name, u]));
+  const users: ListedUser[] = dbUsers.map((u) => ({
+    name: u.name,
+    source: 'database',
+    credentials: credentialKinds(u),
+    reply: u.reply,
+    check: u.check,
+    ...(configUsers.has(u.name) ? { shadowedBy: 'config' } : {}),
+  }));
+  for (const u of configUsers.values()) {
+    users.push({
+      name: u.name,
+      source: 'config',
+      credentials: credentialKinds(u),
+      reply: u.reply,
+      check: u.check,
+    });
+  }
+  users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.source === 'config' ? -1 : 1));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+    return;
+  }
+  for (const u of users) {
+    const parts = [u.name, u.credentials];
+    if (u.reply.length) parts.push(`reply: ${format(u.reply)}`);
+    if (u.check.length) parts.push(`check: ${format(u.check)}`);
+    if (u.source === 'config') parts.push('(config)');
+    if (u.shadowedBy) parts.push('(shadowed by the config user)');
+    process.stdout.write(`${parts.join('\t')}\n`);
+  }
+}
+
 /** The credentials `user add` stores, from its options. */
 function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' | 'ntHash'> {
   const given = [args.password, args.passwordHash, args.ntHash].filter((v) => v !== undefined).length;
@@ -225,6 +260,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     store = await openUserStore(dbPath, mayCreate);
   } catch (err) {
+    // Before serve has made the database, the config's users are all there are to list.
+    if (command === 'list' && args.db === undefined && err instanceof MissingDatabaseError) {
+      process.stderr.write(`aioradius user: no database at ${dbPath} yet: the config's users only\n`);
+      printUsers([], configUserList ?? [], args.json);
+      return 0;
+    }
     return databaseFailed('user', dbPath, err, 'check the path; "user add --create" makes a new one');
   }
   try {
@@ -244,37 +285,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`deleted ${name}\n`);
       return 0;
     }
-    // Never show credentials: only which kind is stored.
-    const configUsers = new Map((configUserList ?? []).map((u) => [u.name, u]));
-    const users: ListedUser[] = (await store.listUsers()).map((u) => ({
-      name: u.name,
-      source: 'database',
-      credentials: credentialKinds(u),
-      reply: u.reply,
-      check: u.check,
-      ...(configUsers.has(u.name) ? { shadowedBy: 'config' } : {}),
-    }));
-    for (const u of configUsers.values()) {
-      users.push({
-        name: u.name,
-        source: 'config',
-        credentials: credentialKinds(u),
-        reply: u.reply,
-        check: u.check,
-      });
-    }
-    users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.source === 'config' ? -1 : 1));
-    if (args.json) process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
-    else {
-      for (const u of users) {
-        const parts = [u.name, u.credentials];
-        if (u.reply.length) parts.push(`reply: ${format(u.reply)}`);
-        if (u.check.length) parts.push(`check: ${format(u.check)}`);
-        if (u.source === 'config') parts.push('(config)');
-        if (u.shadowedBy) parts.push('(shadowed by the config user)');
-        process.stdout.write(`${parts.join('\t')}\n`);
-      }
-    }
+    printUsers(await store.listUsers(), configUserList ?? [], args.json);
     return 0;
   } finally {
     await store.close();
