@@ -19,6 +19,7 @@ import type { RadsecConnectionOptions } from '../client/stream-connection.js';
 import { keysOf } from './config-schema.js';
 import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
+import { FREERADIUS_DICTIONARY } from './format.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -166,8 +167,7 @@ export interface AccountingConfig {
   duplicateWindow?: number;
 }
 
-/** Where Debian's freeradius-common package puts its dictionaries. */
-export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
+export { FREERADIUS_DICTIONARY };
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TLS_VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];

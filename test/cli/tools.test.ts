@@ -2,11 +2,17 @@
 // process, against a real FreeRADIUS where a server is needed.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../../src/cli/args.js';
-import { parseAttributeText, parseLine } from '../../src/cli/format.js';
+import {
+  dictionaryHint,
+  FREERADIUS_DICTIONARY,
+  parseAttributeText,
+  parseLine,
+} from '../../src/cli/format.js';
 import {
   ACCESS_ACCEPT,
   ACCESS_REJECT,
@@ -176,6 +182,36 @@ describe('aioradius dict', () => {
     assert.equal(j.name, 'Service-Type');
     assert.equal(j.oid, '6');
     assert.equal(j.values['Framed-User'], 2);
+  });
+
+  test("an unknown attribute or vendor: the hint to load FreeRADIUS's dictionaries with -D, where they are", {
+    skip: existsSync(FREERADIUS_DICTIONARY) ? false : `no ${FREERADIUS_DICTIONARY}`,
+  }, async () => {
+    for (const q of ['Cisco-AVPair', '26.9.1', 'Cisco']) {
+      const r = await cli(['dict', q]);
+      assert.equal(r.code, 1, `${q}: ${show(r)}`);
+      assert.equal(
+        r.stderr,
+        `aioradius dict: unknown attribute "${q}" (vendor attributes need their dictionary: -D ${FREERADIUS_DICTIONARY} loads FreeRADIUS's)\n`,
+      );
+      const found = await cli(['dict', q, '-D', FREERADIUS_DICTIONARY]);
+      assert.equal(found.code, 0, `${q} -D: ${show(found)}`);
+    }
+    // With a dictionary loaded, the attribute is simply not in it: no hint.
+    const loaded = await cli(['dict', 'Not-An-Attribute-Anywhere', '-D', FREERADIUS_DICTIONARY]);
+    assert.equal(loaded.code, 1);
+    assert.equal(loaded.stderr, 'aioradius dict: unknown attribute "Not-An-Attribute-Anywhere"\n');
+  });
+
+  test('the hint names a dictionary path only when that file exists', () => {
+    assert.match(
+      dictionaryHint(FREERADIUS_DICTIONARY),
+      existsSync(FREERADIUS_DICTIONARY) ? /-D \/usr\/share/ : /-D PATH/,
+    );
+    assert.equal(
+      dictionaryHint('/nonexistent/freeradius/dictionary'),
+      'vendor attributes need their dictionary: -D PATH loads a FreeRADIUS-format one',
+    );
   });
 
   test('unknown names and oids: exit 1', async () => {
