@@ -228,6 +228,20 @@ export class StoreOpenError extends RadiusError {
   }
 }
 
+/**
+ * A database file the store will not use: not SQLite, or another program's (none of the store's
+ * tables), when the store is asked to open an existing database rather than make one.
+ */
+export class DatabaseError extends RadiusError {
+  readonly file: string;
+  readonly reason: string;
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super(`${file}: ${reason}`, 'ERR_RADIUS_DATABASE', options);
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
 /** A packet that would exceed 4096 bytes (RFC 2865 §3) or an attribute past its length limit. */
 export class PacketTooLargeError extends RadiusError {
   constructor(message: string) {

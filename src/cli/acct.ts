@@ -8,13 +8,11 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { ConfigError } from '../errors.js';
 import { AccountingQueries, type AccountingRecordRow } from '../store/accounting-queries.js';
-import { openDatabase } from '../store/accounting-tables.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { loadConfig } from './config.js';
+import { databaseFailed, openAccountingDatabase } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `Usage:
@@ -145,22 +143,20 @@ const dash = (v: string | number | null) => (v === null ? '-' : String(v));
 /** Entry point of `aioradius acct`: 0 done, 1 nothing found / no database, 2 usage. */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    return commandFailed('acct', err);
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (args.positional.length === 0) return commandFailed('acct', new UsageError('expected a command'));
-  const [command, ...rest] = args.positional;
-  let dbPath = args.db;
+  let command: string;
+  let dbPath: string;
+  let rest: string[];
   let before: number | undefined;
   try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    [command, ...rest] = args.positional;
+    if (command === undefined) throw new UsageError('expected a sub-command: sessions, show or purge');
     if (!['sessions', 'show', 'purge'].includes(command))
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      throw new UsageError(`unknown sub-command ${JSON.stringify(command)} (sessions, show or purge)`);
     if (command === 'show' ? rest.length !== 1 : rest.length !== 0) {
       throw new UsageError(
         command === 'show' ? 'acct show needs one SESSION' : `unexpected argument ${JSON.stringify(rest[0])}`,
@@ -170,23 +166,17 @@ export async function run(argv: string[]): Promise<number> {
       if (args.before === undefined) throw new UsageError('acct purge needs --before DATE');
       before = parseBefore(args.before);
     }
-    if (args.config) dbPath ??= loadConfig(args.config).database;
-    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+    const db = args.db ?? (args.config ? loadConfig(args.config).database : undefined);
+    if (!db) throw new UsageError('--db FILE (or --config FILE) is required');
+    dbPath = db;
   } catch (err) {
-    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
-    process.stderr.write(`aioradius acct: ${prefix}${(err as Error).message}\n`);
-    return 2;
-  }
-  if (!existsSync(dbPath)) {
-    process.stderr.write(`aioradius acct: no database at ${dbPath}\n`);
-    return 1;
+    return commandFailed('acct', err);
   }
   let db: Database.Database;
   try {
-    db = openDatabase(dbPath, command !== 'purge', true);
+    db = openAccountingDatabase(dbPath, command !== 'purge');
   } catch (err) {
-    process.stderr.write(`aioradius acct: cannot open database ${dbPath}: ${(err as Error).message}\n`);
-    return 1;
+    return databaseFailed('acct', dbPath, err);
   }
   try {
     const q = new AccountingQueries(db);

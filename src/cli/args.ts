@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
 
 /** A mistake on the command line: the command prints it with its usage and exits with 2. */
 export class UsageError extends Error {
@@ -10,12 +11,14 @@ export class UsageError extends Error {
 }
 
 /**
- * Reports what stopped a command: the message on one line and, for a command-line mistake, where
- * the options are described (not the whole help text). Returns the exit status, 2.
+ * Reports what stopped a command: the message on one line (a config's mistake after "bad config:")
+ * and, for a command-line mistake, where the options are described (not the whole help text).
+ * Returns the exit status, 2.
  */
 export function commandFailed(command: string, err: unknown): number {
   const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
-  process.stderr.write(`aioradius ${command}: ${message}\n`);
+  const prefix = err instanceof ConfigError ? 'bad config: ' : '';
+  process.stderr.write(`aioradius ${command}: ${prefix}${message}\n`);
   if (err instanceof UsageError) process.stderr.write(`Try 'aioradius ${command} --help' for the options.\n`);
   return 2;
 }

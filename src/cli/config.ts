@@ -20,6 +20,7 @@ import { keysOf } from './config-schema.js';
 import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
 import { urlForLog } from '../store/store-url.js';
+import { FREERADIUS_DICTIONARY } from './format.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -167,8 +168,7 @@ export interface AccountingConfig {
   duplicateWindow?: number;
 }
 
-/** Where Debian's freeradius-common package puts its dictionaries. */
-export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
+export { FREERADIUS_DICTIONARY };
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TLS_VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
@@ -189,6 +189,7 @@ class Walker {
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
   lineOf(node: Node | null | undefined): number | undefined {
@@ -224,11 +225,16 @@ class Walker {
     return node.value;
   }
 
-  /** A string; `required` is the node to blame (the parent) when it is absent. */
+  /**
+   * A string; `required` is the node to blame (the parent) when it is absent. A number or boolean
+   * is refused with the hint to quote it as written (the parsed value may differ: 0x1f, 007, 1e3);
+   * a `hidden` one (a password, a secret) is not repeated in the message.
+   */
   string(
     parts: readonly PathPart[],
     node: Node | null | undefined,
     required: Node | boolean = false,
+    hidden = false,
   ): string | undefined {
     const v = this.scalar(parts, node);
     if (v === null || v === undefined) {
@@ -236,9 +242,24 @@ class Walker {
         this.fail(parts, node ?? (typeof required === 'object' ? required : undefined), 'is required');
       return undefined;
     }
-    if (typeof v !== 'string') this.fail(parts, node, `must be a string, got ${typeof v} ${String(v)}`);
+    if (typeof v !== 'string') {
+      const written = hidden ? undefined : this.sourceOf(node);
+      this.fail(
+        parts,
+        node,
+        written === undefined
+          ? `is a ${typeof v} in YAML: put it in quotes, exactly as written, to make it a string`
+          : `is a ${typeof v} in YAML: quote it (${JSON.stringify(written)}) to make it a string`,
+      );
+    }
     if (required && v === '') this.fail(parts, node, 'must not be empty');
     return v;
+  }
+
+  /** A scalar as written in the file (not as YAML parsed it), or undefined. */
+  private sourceOf(node: Node | null | undefined): string | undefined {
+    const range = node?.range;
+    return range ? this.text.slice(range[0], range[1]).trim() || undefined : undefined;
   }
 
   /**
@@ -273,10 +294,7 @@ class Walker {
       if (text === '') this.fail([...parts, 'file'], m.get('file'), `${abs} is empty`);
       return text;
     }
-    const v = this.scalar(parts, node);
-    if (typeof v === 'number' || typeof v === 'boolean')
-      this.fail(parts, node, `is a ${typeof v} in YAML: quote it ("${String(v)}") to make it a string`);
-    return this.string(parts, node, required);
+    return this.string(parts, node, required, true);
   }
 
   port(parts: readonly PathPart[], node: Node | null | undefined, fallback?: number): number | undefined {
@@ -734,12 +752,13 @@ function parseUser(w: Walker, node: Node, i: number, dictionary: Dictionary): Us
   const parts = ['users', i];
   const m = w.map(parts, node, keysOf('users[]'));
   const name = w.string([...parts, 'name'], m.get('name'), node) as string;
-  const password = w.string([...parts, 'password'], m.get('password'));
-  const hashText = w.string([...parts, 'ntHash'], m.get('ntHash'));
+  // Credentials: an error names the field and line, never the value.
+  const password = w.string([...parts, 'password'], m.get('password'), false, true);
+  const hashText = w.string([...parts, 'ntHash'], m.get('ntHash'), false, true);
   if (hashText !== undefined && !/^[0-9a-f]{32}$/i.test(hashText)) {
     w.fail([...parts, 'ntHash'], m.get('ntHash'), 'must be 32 hex digits (the MD4 of the UTF-16LE password)');
   }
-  const passwordHash = w.string([...parts, 'passwordHash'], m.get('passwordHash'));
+  const passwordHash = w.string([...parts, 'passwordHash'], m.get('passwordHash'), false, true);
   if (passwordHash !== undefined) {
     const problem = passwordHashProblem(passwordHash);
     if (problem) w.fail([...parts, 'passwordHash'], m.get('passwordHash'), problem);
@@ -901,7 +920,7 @@ function parseHttp(
 export function parseConfig(text: string, file: string): ServeConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const w = new Walker(file, lines);
+  const w = new Walker(file, lines, text);
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0].line ?? lines.linePos(yamlError.pos[0]).line;

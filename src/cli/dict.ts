@@ -2,6 +2,7 @@
 import type { AttributeDef, VendorDef } from '../dictionary/definitions.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { commandFailed, parseCommandLine, SHARED_OPTIONS, stringList, UsageError } from './args.js';
+import { dictionaryHint } from './format.js';
 
 /** Help text of `aioradius dict`. */
 export const USAGE = `Usage: aioradius dict NAME|NUMBER|OID... [options]
@@ -34,7 +35,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (positionals.length === 0) throw new UsageError('expected an attribute name, number or oid');
     const dictionary = new Dictionary();
-    for (const p of stringList(values, 'dictionary')) dictionary.load(p);
+    const dictPaths = stringList(values, 'dictionary');
+    for (const p of dictPaths) dictionary.load(p);
     let status = 0;
     for (const query of positionals) {
       const found = findAttribute(dictionary, query);
@@ -51,7 +53,9 @@ export async function run(argv: string[]): Promise<number> {
         );
         continue;
       }
-      process.stderr.write(`aioradius dict: unknown attribute ${JSON.stringify(query)}\n`);
+      // As test and send do: the built-in dictionary has few vendors, FreeRADIUS's has hundreds.
+      const hint = dictPaths.length ? '' : ` (${dictionaryHint()})`;
+      process.stderr.write(`aioradius dict: unknown attribute ${JSON.stringify(query)}${hint}\n`);
       status = 1;
     }
     return status;

@@ -11,17 +11,16 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttributeValue } from '../dictionary/types.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { sendToDas } from '../dynauth/das-sender.js';
-import { ConfigError } from '../errors.js';
 import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
 import { AccountingQueries } from '../store/accounting-queries.js';
-import { openDatabase } from '../store/accounting-tables.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
+import { databaseFailed, openAccountingDatabase } from './database.js';
 
 /** Which request a command sends. */
 export type DynauthKind = 'coa' | 'disconnect';
@@ -106,47 +105,44 @@ function nasIdentification(q: AccountingQueries, s: SessionRow): Array<[string, 
 export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<number> {
   const name = `aioradius ${kind}`;
   let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    return commandFailed(kind, err);
-  }
-  if (args.help) {
-    process.stdout.write(`${usage(kind)}\n`);
-    return 0;
-  }
-  let dbPath = args.db;
+  let dbPath: string;
   let clients: ClientTable | undefined;
   let dictionary = new Dictionary();
   const extra: Array<[string, string]> = [];
   try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${usage(kind)}\n`);
+      return 0;
+    }
     const sessionCount = args.positional.length + (args.user === undefined ? 0 : 1);
     if (sessionCount !== 1) throw new UsageError('give one SESSION or --user U');
+    let db = args.db;
     if (args.config) {
       const config = loadConfig(args.config);
-      dbPath ??= config.database;
+      db ??= config.database;
       clients = new ClientTable(config.clients);
       dictionary = config.dictionary;
     }
-    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+    if (!db) throw new UsageError('--db FILE (or --config FILE) is required');
+    dbPath = db;
     if (!clients && args.secret === undefined) throw new UsageError('--secret is required without --config');
     for (const text of args.attrs) {
       const pair = parseAssignment(text);
-      if (!pair) throw new UsageError(`--attr ${JSON.stringify(text)}: expected Attribute=value`);
+      if (!pair) throw new UsageError(`--attribute ${JSON.stringify(text)}: expected Attribute=value`);
       const problem = attributeProblem(dictionary, pair[0], pair[1]);
-      if (problem) throw new UsageError(`--attr ${JSON.stringify(text)}: ${problem}`);
+      if (problem) throw new UsageError(`--attribute ${JSON.stringify(text)}: ${problem}`);
       extra.push(pair);
     }
   } catch (err) {
-    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
-    process.stderr.write(`${name}: ${prefix}${(err as Error).message}\n`);
-    return 2;
+    return commandFailed(kind, err);
   }
-  if (!existsSync(dbPath)) {
-    process.stderr.write(`${name}: no database at ${dbPath}\n`);
-    return 1;
+  let db: Database.Database;
+  try {
+    db = openAccountingDatabase(dbPath, true);
+  } catch (err) {
+    return databaseFailed(kind, dbPath, err);
   }
-  const db = openDatabase(dbPath, true, true);
   let sessions: SessionRow[];
   let q: AccountingQueries;
   try {

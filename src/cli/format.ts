@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AttributeEntry } from '../protocol/attributes.js';
 import { jsonValue } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
@@ -57,6 +58,19 @@ export function entryName(entry: AttributeEntry): string {
   return entry.tag === undefined ? entry.def.name : `${entry.def.name}:${entry.tag}`;
 }
 
+/** Where Debian's freeradius-common package puts its dictionaries. */
+export const FREERADIUS_DICTIONARY = '/usr/share/freeradius/dictionary';
+
+/**
+ * What an unknown attribute's message adds when no dictionary was loaded: `-D` with FreeRADIUS's
+ * dictionaries where they are installed (a path that is not there would not help), else `-D PATH`.
+ */
+export function dictionaryHint(freeradius = FREERADIUS_DICTIONARY): string {
+  return existsSync(freeradius)
+    ? `vendor attributes need their dictionary: -D ${freeradius} loads FreeRADIUS's`
+    : 'vendor attributes need their dictionary: -D PATH loads a FreeRADIUS-format one';
+}
+
 /**
  * The message of an error building a packet from the command line; an unknown attribute gets the
  * hint that vendor attributes need their dictionary.
@@ -64,7 +78,7 @@ export function entryName(entry: AttributeEntry): string {
 export function attributeErrorText(err: unknown, dictionaryLoaded: boolean): string {
   const message = err instanceof Error ? err.message : String(err);
   if (!(err instanceof UnknownAttributeError) || dictionaryLoaded) return message;
-  return `${message} (vendor attributes need their dictionary: -D /usr/share/freeradius/dictionary loads FreeRADIUS's)`;
+  return `${message} (${dictionaryHint()})`;
 }
 
 /** Names whose values are never printed (secrets). */

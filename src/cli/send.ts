@@ -15,10 +15,12 @@ import {
   commandFailed,
   formatHostPort,
   numberOption,
+  type OptionValues,
   parseCommandLine,
   parseHostPort,
   SHARED_OPTIONS,
   stringList,
+  stringOption,
   triesOption,
   UsageError,
 } from './args.js';
@@ -47,6 +49,7 @@ A cleartext CHAP-Password is turned into a CHAP response.
 Options:
   -f, --file PATH          read packets from PATH instead of stdin (repeatable)
   -n, --count N            send each packet N times (default 1)
+  -c N                     radclient's spelling of -n (send takes no config file)
   -p, --parallel N         requests in flight at once (default 1)
   -r, --retries N          retransmissions after the first try (default 2)
   -t, --timeout SECONDS    wait per try (default 3)
@@ -63,6 +66,8 @@ Exit status: 0 when every request got an answer, 1 when some did not, 2 on bad u
 const OPTIONS = {
   file: { type: 'string', short: 'f', multiple: true },
   count: SHARED_OPTIONS.count,
+  // radclient's `-c count`; elsewhere -c is the config file, which send does not take.
+  'radclient-count': { type: 'string', short: 'c' },
   parallel: SHARED_OPTIONS.parallel,
   retries: SHARED_OPTIONS.retries,
   timeout: SHARED_OPTIONS.timeout,
@@ -134,6 +139,15 @@ async function readInput(files: string[]): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The count of -n, or of -c as radclient spells it; both given must agree. */
+function countText(values: OptionValues): string | undefined {
+  const n = stringOption(values, 'count');
+  const c = stringOption(values, 'radclient-count');
+  if (n !== undefined && c !== undefined && n !== c)
+    throw new UsageError(`-c ${c} and -n ${n} disagree: -c is radclient's spelling of -n, give one`);
+  return n ?? c;
+}
+
 async function runSend(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, OPTIONS);
   if (values.help) {
@@ -144,7 +158,7 @@ async function runSend(argv: string[]): Promise<number> {
   const [serverText, typeWord, secret] = positionals;
   const type = TYPES[typeWord];
   if (!type) throw new UsageError(`unknown packet type ${JSON.stringify(typeWord)}`);
-  const count = numberOption(values, 'count', 1, 1, 1e9);
+  const count = numberOption({ count: countText(values) }, 'count', 1, 1, 1e9);
   const parallel = numberOption(values, 'parallel', 1, 1, 4096);
   const tries = triesOption(values, 2);
   const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);

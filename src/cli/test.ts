@@ -14,6 +14,7 @@ import {
   commandFailed,
   formatHostPort,
   numberOption,
+  type OptionValues,
   parseCommandLine,
   parseHostPort,
   SHARED_OPTIONS,
@@ -46,6 +47,8 @@ IPv6 servers are written in brackets: [::1]:1812.
 Options:
   -m, --method pap|chap|mschap|mschapv2 authentication method (default pap)
   -t, --timeout SECONDS                 wait per try (default 3)
+  -t pap|chap|mschap|mschapv2           radtest's spelling of -m: a method name given to -t
+                                        selects the method, a number stays the timeout
   -r, --retries N                       retransmissions after the first try (default 2)
   -a, --attribute "Name = value"        extra request attribute (repeatable)
   -6, --ipv6                            resolve SERVER to an IPv6 address
@@ -58,7 +61,8 @@ Exit status: 0 Access-Accept, 1 Access-Reject (or Challenge), 2 no answer or err
 
 const OPTIONS = {
   method: { type: 'string', short: 'm' },
-  timeout: SHARED_OPTIONS.timeout,
+  // Repeatable: radtest's `-t chap` may come beside a timeout (`-t chap -t 5`).
+  timeout: { ...SHARED_OPTIONS.timeout, multiple: true },
   retries: SHARED_OPTIONS.retries,
   attribute: SHARED_OPTIONS.attribute,
   ipv6: { type: 'boolean', short: '6' },
@@ -70,6 +74,35 @@ const OPTIONS = {
 
 const METHODS = ['pap', 'chap', 'mschap', 'mschapv2'] as const;
 type Method = (typeof METHODS)[number];
+
+const isMethod = (text: string): text is Method => (METHODS as readonly string[]).includes(text);
+
+/**
+ * The method (-m) and the timeout (-t). radtest spells the method `-t pap|chap|mschap`, while -t is
+ * the timeout in every other command: a -t value that names a method selects it, a number is seconds.
+ */
+function methodAndTimeout(values: OptionValues): { method: Method; timeout: number } {
+  const tValues = stringList(values, 'timeout');
+  const seconds = tValues.filter((t) => !isMethod(t));
+  const named = [stringOption(values, 'method'), ...tValues.filter(isMethod)].filter(
+    (m): m is string => m !== undefined,
+  );
+  for (const m of named) {
+    if (!isMethod(m)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
+  }
+  if (new Set(named).size > 1)
+    throw new UsageError(`two methods given (${[...new Set(named)].join(' and ')}): give one`);
+  for (const t of seconds) {
+    if (!Number.isFinite(Number(t)) || t.trim() === '')
+      throw new UsageError(
+        `--timeout: ${JSON.stringify(t)} is neither seconds nor a method (${METHODS.join(', ')})`,
+      );
+  }
+  return {
+    method: (named[0] ?? 'pap') as Method,
+    timeout: numberOption({ timeout: seconds }, 'timeout', 3, 0.01, 3600, false),
+  };
+}
 
 /** Runs `aioradius test`; returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
@@ -95,10 +128,8 @@ async function runTest(argv: string[]): Promise<number> {
     serverText = '127.0.0.1',
     secret = choice.transport === 'tls' ? 'radsec' : 'testing123',
   ] = positionals;
-  const method = (stringOption(values, 'method') ?? 'pap') as Method;
-  if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
+  const { method, timeout } = methodAndTimeout(values);
   const tries = triesOption(values, 2);
-  const timeout = numberOption(values, 'timeout', 3, 0.01, 3600, false);
   const quiet = values.quiet === true;
   const { host, port } = parseHostPort(serverText, defaultPortFor(choice.transport, 1812));
 

@@ -8,7 +8,6 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import { existsSync } from 'node:fs';
 import {
   type NewPasswordHashScheme,
   hashPassword,
@@ -17,18 +16,10 @@ import {
 } from '../auth/password-hash.js';
 import { ntPasswordHash } from '../auth/nthash.js';
 import { Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError, StoreOpenError } from '../errors.js';
-import { PostgresStore } from '../store/postgres-store.js';
-import { SqliteStore, type StoredValue, type UserRecord } from '../store/sqlite-store.js';
+import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
-import {
-  attributeProblem,
-  databaseForLog,
-  isPostgresUrl,
-  loadConfig,
-  parseAssignment,
-  type UserConfig,
-} from './config.js';
+import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
+import { databaseFailed, MissingDatabaseError, openUserStore } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -55,7 +46,7 @@ the password itself instead (CHAP needs it). --password-hash stores a hash made 
 (mkpasswd -m sha-512, openssl passwd -6, slappasswd, htpasswd -B, {NT}HEX...). --nt-hash stores an
 NT hash only (MS-CHAP and PAP); it may be given with --password-hash.
 --config takes the database path and dictionaries from a serve config (and list shows its users
-too). A --db file must exist, except with "add --create". Check attributes must be present in the
+too, also before serve has made the database). A --db file must exist, except with "add --create". Check attributes must be present in the
 Access-Request with that value (e.g. --check 'NAS-Identifier=ap1').`;
 
 interface Args {
@@ -150,6 +141,41 @@ function credentialKinds(u: { password?: string; passwordHash?: string; ntHash?:
   return kinds.join('+');
 }
 
+/** Prints `user list`: database and config users by name; never a credential, only its kinds. */
+function printUsers(dbUsers: UserRecord[], configUserList: UserConfig[], json: boolean): void {
+  const configUsers = new Map(configUserList.map((u) => [u.name, u]));
+  const users: ListedUser[] = dbUsers.map((u) => ({
+    name: u.name,
+    source: 'database',
+    credentials: credentialKinds(u),
+    reply: u.reply,
+    check: u.check,
+    ...(configUsers.has(u.name) ? { shadowedBy: 'config' } : {}),
+  }));
+  for (const u of configUsers.values()) {
+    users.push({
+      name: u.name,
+      source: 'config',
+      credentials: credentialKinds(u),
+      reply: u.reply,
+      check: u.check,
+    });
+  }
+  users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.source === 'config' ? -1 : 1));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+    return;
+  }
+  for (const u of users) {
+    const parts = [u.name, u.credentials];
+    if (u.reply.length) parts.push(`reply: ${format(u.reply)}`);
+    if (u.check.length) parts.push(`check: ${format(u.check)}`);
+    if (u.source === 'config') parts.push('(config)');
+    if (u.shadowedBy) parts.push('(shadowed by the config user)');
+    process.stdout.write(`${parts.join('\t')}\n`);
+  }
+}
+
 /** The credentials `user add` stores, from its options. */
 function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' | 'ntHash'> {
   const given = [args.password, args.passwordHash, args.ntHash].filter((v) => v !== undefined).length;
@@ -185,74 +211,62 @@ function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' |
   };
 }
 
+const COMMANDS = ['add', 'del', 'list'];
+
 /** Entry point of `aioradius user`: returns the exit code (0 done, 1 no such user / exists, 2 usage). */
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    return commandFailed('user', err);
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (args.positional.length === 0) return commandFailed('user', new UsageError('expected a command'));
-  const [command, name, ...rest] = args.positional;
-  let dbPath = args.db;
-  let dictionary: Dictionary;
+  let command: string;
+  let name: string;
+  let dbPath: string;
+  let user: UserRecord | undefined;
   let configUserList: UserConfig[] | undefined;
   try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    let rest: string[];
+    [command, name, ...rest] = args.positional;
+    if (command === undefined) throw new UsageError('expected a sub-command: add, del or list');
+    if (!COMMANDS.includes(command))
+      throw new UsageError(`unknown sub-command ${JSON.stringify(command)} (add, del or list)`);
+    if (command === 'list' && name !== undefined) rest = [name, ...rest];
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+    let dictionary: Dictionary;
+    let db = args.db;
     if (args.config) {
       const config = loadConfig(args.config);
-      dbPath ??= config.database;
+      db ??= config.database;
       dictionary = config.dictionary;
       configUserList = config.users;
     } else dictionary = new Dictionary();
     for (const d of args.dictionaries) dictionary.load(d);
-    if (!dbPath) throw new UsageError('--db FILE (or --config FILE) is required');
+    if (!db) throw new UsageError('--db FILE (or --config FILE) is required');
+    dbPath = db;
     if (command !== 'list' && !name) throw new UsageError(`user ${command} needs a user name`);
-  } catch (err) {
-    const prefix = err instanceof ConfigError ? 'bad config: ' : '';
-    process.stderr.write(`aioradius user: ${prefix}${(err as Error).message}\n`);
-    return 2;
-  }
-  let user: UserRecord | undefined;
-  if (command === 'add') {
-    try {
+    if (command === 'add') {
       user = { name, ...credentials(args), reply: [], check: [] };
       user.reply = attributes(args.reply, '--reply', dictionary);
       user.check = attributes(args.check, '--check', dictionary);
-    } catch (err) {
-      process.stderr.write(`aioradius user: ${(err as Error).message}\n`);
-      return 2;
     }
-  } else if (command !== 'del' && command !== 'list') {
-    return commandFailed('user', new UsageError(`unknown command ${JSON.stringify(command)}`));
+  } catch (err) {
+    return commandFailed('user', err);
   }
   // A mistyped --db must not leave an empty database behind that serve would then use.
-  const postgres = isPostgresUrl(dbPath);
   const mayCreate = command === 'add' && (args.create || args.db === undefined);
-  if (!postgres && !mayCreate && !existsSync(dbPath)) {
-    process.stderr.write(
-      `aioradius user: no database at ${dbPath} (check the path; "user add --create" makes a new one)\n`,
-    );
-    return 1;
-  }
   let store: ServeStore;
   try {
-    store = postgres
-      ? await PostgresStore.open(dbPath, { poolSize: 1 })
-      : new SqliteStore(dbPath, { mustExist: !mayCreate });
+    store = await openUserStore(dbPath, mayCreate);
   } catch (err) {
-    // A StoreOpenError names the store and its URL (password masked) itself.
-    const reason =
-      err instanceof StoreOpenError
-        ? err.message
-        : `cannot open database ${databaseForLog(dbPath)}: ${(err as Error).message}`;
-    process.stderr.write(`aioradius user: ${reason}\n`);
-    return 1;
+    // Before serve has made the database, the config's users are all there are to list.
+    if (command === 'list' && args.db === undefined && err instanceof MissingDatabaseError) {
+      process.stderr.write(`aioradius user: no database at ${dbPath} yet: the config's users only\n`);
+      printUsers([], configUserList ?? [], args.json);
+      return 0;
+    }
+    return databaseFailed('user', dbPath, err, 'check the path; "user add --create" makes a new one');
   }
   try {
     if (user) {
@@ -271,37 +285,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`deleted ${name}\n`);
       return 0;
     }
-    // Never show credentials: only which kind is stored.
-    const configUsers = new Map((configUserList ?? []).map((u) => [u.name, u]));
-    const users: ListedUser[] = (await store.listUsers()).map((u) => ({
-      name: u.name,
-      source: 'database',
-      credentials: credentialKinds(u),
-      reply: u.reply,
-      check: u.check,
-      ...(configUsers.has(u.name) ? { shadowedBy: 'config' } : {}),
-    }));
-    for (const u of configUsers.values()) {
-      users.push({
-        name: u.name,
-        source: 'config',
-        credentials: credentialKinds(u),
-        reply: u.reply,
-        check: u.check,
-      });
-    }
-    users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.source === 'config' ? -1 : 1));
-    if (args.json) process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
-    else {
-      for (const u of users) {
-        const parts = [u.name, u.credentials];
-        if (u.reply.length) parts.push(`reply: ${format(u.reply)}`);
-        if (u.check.length) parts.push(`check: ${format(u.check)}`);
-        if (u.source === 'config') parts.push('(config)');
-        if (u.shadowedBy) parts.push('(shadowed by the config user)');
-        process.stdout.write(`${parts.join('\t')}\n`);
-      }
-    }
+    printUsers(await store.listUsers(), configUserList ?? [], args.json);
     return 0;
   } finally {
     await store.close();

@@ -1,6 +1,7 @@
 // The accounting tables and their durable writer, shared by the in-process store and its worker.
 import { closeSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { DatabaseError } from '../errors.js';
 import { sqliteDatabase } from './sqlite-module.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
 
@@ -87,12 +88,28 @@ ON CONFLICT (nas, session_id) DO UPDATE SET
 
 /**
  * Opens the database durably: WAL journal with synchronous=FULL, so a committed transaction
- * survives a crash or power loss; creates the tables when missing.
+ * survives a crash or power loss; creates the tables when missing. `readonly` or `mustExist`
+ * open a database that should be the store's already: one that is not SQLite, or holds other
+ * tables and none of the store's, is refused with DatabaseError instead of being changed.
  */
 export function openDatabase(file: string, readonly = false, mustExist = false): Database.Database {
   const Sqlite = sqliteDatabase();
   if (!readonly && !mustExist && file !== ':memory:') createPrivate(file);
   const db = new Sqlite(file, { readonly, fileMustExist: mustExist });
+  if (readonly || mustExist) {
+    let problem: string | undefined;
+    try {
+      problem = storeTablesProblem(db, readonly);
+    } catch (err) {
+      // SQLite reads the file on the first query: "file is not a database" shows here.
+      db.close();
+      throw new DatabaseError(file, (err as Error).message, { cause: err });
+    }
+    if (problem !== undefined) {
+      db.close();
+      throw new DatabaseError(file, problem);
+    }
+  }
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -103,6 +120,30 @@ export function openDatabase(file: string, readonly = false, mustExist = false):
     dropRandomKeyIndexes(db);
   }
   return db;
+}
+
+/** Tables of SCHEMA; a database with other tables and none of these is another program's. */
+const STORE_TABLES: readonly string[] = ['users', 'acct_records', 'acct_sessions'];
+
+/**
+ * Why an existing database is not the store's, or undefined: another program's tables and none of
+ * ours; read-only (nothing can be created), no accounting tables to read. An empty one is fine
+ * to fill.
+ */
+function storeTablesProblem(db: Database.Database, readonly: boolean): string | undefined {
+  const names = db
+    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all();
+  if (names.length > 0 && !names.some((n) => STORE_TABLES.includes(n))) {
+    const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, …` : names.join(', ');
+    return `not an aioradius database (it has tables ${shown}, but none of ${STORE_TABLES.join(', ')})`;
+  }
+  if (readonly) {
+    const missing = ['acct_sessions', 'acct_records'].filter((t) => !names.includes(t));
+    if (missing.length) return `no accounting tables in it (${missing.join(', ')}): serve has not used it`;
+  }
+  return undefined;
 }
 
 /**

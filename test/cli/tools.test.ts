@@ -2,11 +2,25 @@
 // process, against a real FreeRADIUS where a server is needed.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../../src/cli/args.js';
-import { parseAttributeText, parseLine } from '../../src/cli/format.js';
+import {
+  dictionaryHint,
+  FREERADIUS_DICTIONARY,
+  parseAttributeText,
+  parseLine,
+} from '../../src/cli/format.js';
+import {
+  ACCESS_ACCEPT,
+  ACCESS_REJECT,
+  type AttributesSet,
+  authenticate,
+  type RequestContext,
+} from '../../src/index.js';
+import { AbstractRadiusServer } from '../../src/server/abstract-server.js';
 import {
   type FreeradiusPeer,
   type RunResult,
@@ -55,12 +69,15 @@ describe('aioradius: dispatcher and usage errors', () => {
       ['test', 'alice'],
       ['test', 'alice', 'pw', '127.0.0.1', 's', 'extra'],
       ['test', 'alice', 'pw', '-m', 'eap'],
+      ['test', 'alice', 'pw', '-t', 'eap-md5'],
+      ['test', 'alice', 'pw', '-t', 'chap', '-m', 'pap'],
       ['test', 'alice', 'pw', '127.0.0.1:99999'],
       ['test', 'alice', 'pw', '--no-such-option'],
       ['send', '127.0.0.1', 'auth'],
       ['send', '127.0.0.1', 'bogus', 's'],
       ['send', '127.0.0.1', 'acct', 's', '-n', 'x'],
-      ['send', '127.0.0.1', 'acct', 's', '-c', '2'],
+      ['send', '127.0.0.1', 'acct', 's', '-c', 'x'],
+      ['send', '127.0.0.1', 'acct', 's', '-c', '2', '-n', '3'],
       ['dict'],
       ['dict', '--what'],
       ['bench', '127.0.0.1', 'auth'],
@@ -76,6 +93,43 @@ describe('aioradius: dispatcher and usage errors', () => {
         args.join(' '),
       );
       assert.doesNotMatch(r.stderr, /Usage:/, args.join(' '));
+    }
+  });
+
+  test('user, acct, coa, disconnect: a usage error is one line and the hint to --help', async () => {
+    // Usage is checked before the database is opened: this file need not exist.
+    const db = path.join(path.dirname(MAIN), 'no-such.db');
+    const cases: Array<[string[], RegExp]> = [
+      [['user'], /expected a sub-command: add, del or list/],
+      [['user', 'frob', '--db', db], /unknown sub-command "frob" \(add, del or list\)/],
+      [['user', 'add', '--db', db], /user add needs a user name/],
+      [['user', 'del', '--db', db], /user del needs a user name/],
+      [['user', 'add', 'x', '--db', db], /give --password, --password-hash or --nt-hash/],
+      [['user', 'add', 'x', '--password', 'p', '--scheme', 'md4', '--db', db], /--scheme must be one of/],
+      [['user', 'list'], /--db FILE \(or --config FILE\) is required/],
+      [['user', 'list', 'bob', '--db', db], /unexpected argument "bob"/],
+      [['acct'], /expected a sub-command: sessions, show or purge/],
+      [['acct', 'frob', '--db', db], /unknown sub-command "frob" \(sessions, show or purge\)/],
+      [['acct', 'show', '--db', db], /acct show needs one SESSION/],
+      [['acct', 'sessions'], /--db FILE \(or --config FILE\) is required/],
+      [['acct', 'purge', '--db', db], /acct purge needs --before DATE/],
+      [['coa', '--db', db, '--secret', 'x'], /give one SESSION or --user U/],
+      [['coa', 'S1', '--secret', 'x'], /--db FILE \(or --config FILE\) is required/],
+      [['disconnect', 'S1', '--db', db], /--secret is required without --config/],
+      [['coa', 'S1', '-a', 'Session-Timeout', '--db', db, '--secret', 'x'], /expected Attribute=value/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      const what = `${args.join(' ')}: ${show(r)}`;
+      assert.equal(r.code, 2, what);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^aioradius ${args[0]}: [^\\n]+\\nTry 'aioradius ${args[0]} --help' for the options\\.\\n$`,
+        ),
+        what,
+      );
+      assert.match(r.stderr.split('\n')[0], message, what);
     }
   });
 
@@ -128,6 +182,36 @@ describe('aioradius dict', () => {
     assert.equal(j.name, 'Service-Type');
     assert.equal(j.oid, '6');
     assert.equal(j.values['Framed-User'], 2);
+  });
+
+  test("an unknown attribute or vendor: the hint to load FreeRADIUS's dictionaries with -D, where they are", {
+    skip: existsSync(FREERADIUS_DICTIONARY) ? false : `no ${FREERADIUS_DICTIONARY}`,
+  }, async () => {
+    for (const q of ['Cisco-AVPair', '26.9.1', 'Cisco']) {
+      const r = await cli(['dict', q]);
+      assert.equal(r.code, 1, `${q}: ${show(r)}`);
+      assert.equal(
+        r.stderr,
+        `aioradius dict: unknown attribute "${q}" (vendor attributes need their dictionary: -D ${FREERADIUS_DICTIONARY} loads FreeRADIUS's)\n`,
+      );
+      const found = await cli(['dict', q, '-D', FREERADIUS_DICTIONARY]);
+      assert.equal(found.code, 0, `${q} -D: ${show(found)}`);
+    }
+    // With a dictionary loaded, the attribute is simply not in it: no hint.
+    const loaded = await cli(['dict', 'Not-An-Attribute-Anywhere', '-D', FREERADIUS_DICTIONARY]);
+    assert.equal(loaded.code, 1);
+    assert.equal(loaded.stderr, 'aioradius dict: unknown attribute "Not-An-Attribute-Anywhere"\n');
+  });
+
+  test('the hint names a dictionary path only when that file exists', () => {
+    assert.match(
+      dictionaryHint(FREERADIUS_DICTIONARY),
+      existsSync(FREERADIUS_DICTIONARY) ? /-D \/usr\/share/ : /-D PATH/,
+    );
+    assert.equal(
+      dictionaryHint('/nonexistent/freeradius/dictionary'),
+      'vendor attributes need their dictionary: -D PATH loads a FreeRADIUS-format one',
+    );
   });
 
   test('unknown names and oids: exit 1', async () => {
@@ -234,6 +318,111 @@ describe('aioradius test / send with a server whose replies do not verify', () =
   });
 });
 
+/** Accepts alice/alicepw by any method and notes which method each request used. */
+class MethodServer extends AbstractRadiusServer {
+  readonly methods: string[] = [];
+  validateNas() {
+    return SECRET;
+  }
+  override handleAuthPacket(_attributes: AttributesSet, context: RequestContext) {
+    const result = authenticate(context.packet, { password: 'alicepw' });
+    this.methods.push(result.method ?? 'none');
+    return [result.attributes, result.ok ? ACCESS_ACCEPT : ACCESS_REJECT] as const;
+  }
+}
+
+// Issue 7 named radtest's `-t pap|chap|mschap|mschapv2` and radclient's `-c count`; -t is the
+// timeout and -c the config file elsewhere, but both spellings work where they cannot be confused.
+describe("aioradius test / send: radtest's -t METHOD and radclient's -c COUNT", () => {
+  let server: MethodServer;
+  let target: string;
+  before(async () => {
+    server = new MethodServer('127.0.0.1', { authPort: 0 });
+    target = `127.0.0.1:${(await server.start()).authPort}`;
+  });
+  after(async () => server?.close());
+
+  test('test -t METHOD selects the method; a number beside it is still the timeout', async () => {
+    for (const method of ['pap', 'chap', 'mschap', 'mschapv2']) {
+      server.methods.length = 0;
+      const r = await cli(['test', 'alice', 'alicepw', target, SECRET, '-t', method, '-q']);
+      assert.equal(r.code, 0, `-t ${method}: ${show(r)}`);
+      assert.deepEqual(server.methods, [method]);
+    }
+    server.methods.length = 0;
+    const both = await cli(['test', 'alice', 'alicepw', target, SECRET, '-t', 'chap', '--timeout', '2']);
+    assert.equal(both.code, 0, show(both));
+    assert.deepEqual(server.methods, ['chap']);
+    // The same method twice is no conflict; -m and -t naming different ones is.
+    const same = await cli([
+      'test',
+      'alice',
+      'alicepw',
+      target,
+      SECRET,
+      '-t',
+      'mschap',
+      '-m',
+      'mschap',
+      '-q',
+    ]);
+    assert.equal(same.code, 0, show(same));
+    const conflict = await cli(['test', 'alice', 'alicepw', target, SECRET, '-t', 'chap', '-m', 'pap']);
+    assert.equal(conflict.code, 2, show(conflict));
+    assert.match(conflict.stderr, /two methods given \(pap and chap\)/);
+    // A value that is neither: the error names both readings.
+    const neither = await cli(['test', 'alice', 'alicepw', target, SECRET, '-t', 'eap-md5']);
+    assert.equal(neither.code, 2, show(neither));
+    assert.match(neither.stderr, /"eap-md5" is neither seconds nor a method \(pap, chap, mschap, mschapv2\)/);
+    const help = await cli(['test', '--help']);
+    assert.match(help.stdout, /^ {2}-t pap\|chap\|mschap\|mschapv2 +radtest's spelling of -m/m);
+  });
+
+  test('test -t SECONDS is still the timeout: -t 0.2 against a silent port gives up after 0.2 s a try', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const r = await cli([
+        'test',
+        'alice',
+        'alicepw',
+        `127.0.0.1:${silent.address().port}`,
+        SECRET,
+        '-t',
+        'chap',
+        '-t',
+        '0.2',
+        '-r',
+        '0',
+      ]);
+      assert.equal(r.code, 2, show(r));
+      assert.match(r.stderr, /no response from .* after 1 attempt/);
+      assert.match(r.stdout, /CHAP-Password/);
+      // The default timeout is 3 s: well under it, 0.2 s was taken as the timeout.
+      assert.ok(Date.now() - started < 2500, `${Date.now() - started} ms`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  test('send -c N sends each packet N times, as -n does; -c and -n that disagree are refused', async () => {
+    const input = 'User-Name = "alice", User-Password = "alicepw"\n';
+    server.methods.length = 0;
+    const r = await cli(['send', target, 'auth', SECRET, '-c', '3'], input);
+    assert.equal(r.code, 0, show(r));
+    assert.equal((r.stdout.match(/^Received Access-Accept /gm) ?? []).length, 3, r.stdout);
+    assert.deepEqual(server.methods, ['pap', 'pap', 'pap']);
+    const agree = await cli(['send', target, 'auth', SECRET, '-c', '2', '-n', '2', '-q'], input);
+    assert.equal(agree.code, 0, show(agree));
+    const disagree = await cli(['send', target, 'auth', SECRET, '-c', '2', '-n', '3'], input);
+    assert.equal(disagree.code, 2, show(disagree));
+    assert.match(disagree.stderr, /-c 2 and -n 3 disagree/);
+    const help = await cli(['send', '--help']);
+    assert.match(help.stdout, /^ {2}-c N +radclient's spelling of -n/m);
+  });
+});
+
 describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freeradius') }, () => {
   let fr: FreeradiusPeer;
   let v6 = false;
@@ -252,7 +441,7 @@ describe('aioradius test / send against FreeRADIUS', { skip: skipUnless('freerad
   const auth = () => `127.0.0.1:${fr.authPort}`;
 
   for (const method of ['pap', 'chap', 'mschap', 'mschapv2']) {
-    test(`test -t ${method}: Access-Accept with the Reply-Message, exit 0; wrong password exit 1`, async () => {
+    test(`test -m ${method}: Access-Accept with the Reply-Message, exit 0; wrong password exit 1`, async () => {
       const ok = await cli(['test', 'alice', 'alicepw', auth(), SECRET, '-m', method]);
       assert.equal(ok.code, 0, `${show(ok)}\n--- freeradius ---\n${fr.log()}`);
       assert.match(ok.stdout, /^Sent Access-Request Id \d+ to 127\.0\.0\.1:\d+ length \d+$/m);

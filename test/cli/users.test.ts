@@ -184,6 +184,35 @@ describe('user and serve refuse bad input', () => {
     }
   });
 
+  test("user list --config before the database exists: the config's users and a note, nothing created", async () => {
+    const { dir, remove } = await tempDir('aioradius-users-nodb-');
+    try {
+      const file = path.join(dir, 'n.yaml');
+      await writeFile(
+        file,
+        'clients:\n  - { address: 127.0.0.1, secret: s }\nusers:\n  - { name: alice, password: alicepw }\ndatabase: ./n.db\n',
+      );
+      const db = path.join(dir, 'n.db');
+      const r = await runUser(['list', '--config', file]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'alice\tpassword\t(config)\n');
+      assert.equal(r.stderr, `aioradius user: no database at ${db} yet: the config's users only\n`);
+      const j = await runUser(['list', '--json', '--config', file]);
+      assert.equal(j.code, 0, j.stderr);
+      assert.deepEqual(
+        (JSON.parse(j.stdout) as Array<{ name: string; source: string }>).map((u) => [u.name, u.source]),
+        [['alice', 'config']],
+      );
+      assert.equal(existsSync(db), false, 'list created the database');
+      // A --db that names no file is still a mistake, with or without the config.
+      const typo = await runUser(['list', '--config', file, '--db', path.join(dir, 'n.bd')]);
+      assert.equal(typo.code, 1);
+      assert.match(typo.stderr, /no database at .*n\.bd/);
+    } finally {
+      await remove();
+    }
+  });
+
   test('a bad passwordHash in the config fails at start with file, field and reason', async () => {
     const { dir, remove } = await tempDir('aioradius-users-cfg-');
     try {

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { DatabaseError } from '../../src/errors.js';
 import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
 import { createPacket, decodeRequest, type Packet } from '../../src/protocol/packet.js';
 import { type AccountingRecord, accountingRecord, recordKey } from '../../src/store/accounting.js';
 import { INSERT_RECORD } from '../../src/store/accounting-tables.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { openDatabase } from '../../src/store/accounting-tables.js';
 
 const SECRET = 'testing123';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-store-'));
@@ -85,6 +88,45 @@ describe('SqliteStore', () => {
     assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(s.db.pragma('synchronous', { simple: true }), 2);
     await s.close();
+  });
+
+  test('mustExist or readonly: a file that is not SQLite, or holds only other tables, is refused unchanged', async () => {
+    const text = dbFile();
+    writeFileSync(text, 'root:x:0:0:root:/root:/bin/bash\n');
+    const foreign = dbFile();
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE foo (x)');
+    other.close();
+    const before = readFileSync(foreign);
+    const refused = (file: string, reason: RegExp) => (err: unknown) =>
+      err instanceof DatabaseError &&
+      err.code === 'ERR_RADIUS_DATABASE' &&
+      err.file === file &&
+      reason.test(err.reason);
+    for (const open of [
+      () => new SqliteStore(text, { mustExist: true }),
+      () => openDatabase(text, true, true),
+    ])
+      assert.throws(open, refused(text, /^file is not a database$/));
+    for (const open of [
+      () => new SqliteStore(foreign, { mustExist: true }),
+      () => openDatabase(foreign, true, true),
+      () => openDatabase(foreign, false, true),
+    ])
+      assert.throws(
+        open,
+        refused(foreign, /not an aioradius database \(it has tables foo, but none of users/),
+      );
+    assert.deepEqual(readFileSync(foreign), before, "the other program's database is not changed");
+    // An empty file is a database with nothing in it yet: filled when writable, refused read-only
+    // (there is no accounting to read).
+    const empty = dbFile();
+    writeFileSync(empty, '');
+    assert.throws(() => openDatabase(empty, true, true), refused(empty, /no accounting tables/));
+    const filled = new SqliteStore(empty, { mustExist: true });
+    assert.deepEqual(await filled.listUsers(), []);
+    await filled.close();
+    openDatabase(empty, true, true).close();
   });
 
   test('users: add, replace, get, list, delete', async () => {
