@@ -126,24 +126,42 @@ export class RadiusSocketError extends RadiusError {
   }
 }
 
+/** OpenSSL's text of an alert received: `...:tlsv13 alert certificate required:...:SSL alert number 116`. */
+const TLS_ALERT = /(?:sslv3|tlsv1|tlsv13) alert ([a-z0-9 _]+):.*SSL alert number (\d+)/s;
+
 /**
- * A TCP or TLS connection to a server that could not be made: refused, unreachable, or a TLS
+ * A TCP or TLS connection to a server that could not be made: refused, unreachable, a TLS
  * handshake that failed (a server certificate the client's CA did not sign, no common protocol
- * version). The requests it carried fail at once with this error; `cause` is the system or TLS
- * error (its `code`, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE, says which).
+ * version), or the server refusing this client. The requests it carried fail at once with this
+ * error; `cause` is the system or TLS error (its `code`, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * says which), or what the server did.
  */
 export class RadiusConnectionError extends RadiusError {
   readonly server: string;
   readonly transport: 'tcp' | 'tls';
-  constructor(server: string, transport: 'tcp' | 'tls', options: { cause: unknown }) {
-    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+  /**
+   * The server ended the TLS connection during or right after the handshake, before any reply (an
+   * alert, a reset or a close): it refused this client, most often its certificate (another CA,
+   * expired, none) or past a limit of connections. The shared secret plays no part in it.
+   */
+  readonly refusedByServer: boolean;
+  constructor(
+    server: string,
+    transport: 'tcp' | 'tls',
+    options: { cause: unknown; refusedByServer?: boolean },
+  ) {
+    const text = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    const alert = TLS_ALERT.exec(text);
+    const reason = alert === null ? text.trim() : `TLS alert "${alert[1]}" (${alert[2]})`;
+    const refused = options.refusedByServer === true;
     super(
-      `${transport.toUpperCase()} connection to ${server} failed: ${reason}`,
+      `${transport.toUpperCase()} connection to ${server} ${refused ? 'refused by the server' : 'failed'}: ${reason}`,
       'ERR_RADIUS_CONNECTION',
-      options,
+      { cause: options.cause },
     );
     this.server = server;
     this.transport = transport;
+    this.refusedByServer = refused;
   }
 }
 

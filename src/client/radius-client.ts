@@ -610,30 +610,31 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   }
 
   /**
-   * A TCP/TLS connection ended. One that never came up (refused, a failed TLS handshake) fails
-   * the requests it carried at once with RadiusConnectionError (pool requests move to the next
-   * server first). One that was up hands its requests to a new connection, opened after a backoff
-   * when connections keep dropping: they go out again under new identifiers, within their time.
+   * A TCP/TLS connection ended. One that never came up (refused, a failed TLS handshake), or that
+   * the server refused right after its TLS handshake (StreamConnection.refusal), fails the
+   * requests it carried at once with RadiusConnectionError (pool requests move to the next server
+   * first). One that was up hands its requests to a new connection, opened after a backoff when
+   * connections keep dropping: they go out again under new identifiers, within their time.
    */
   onStreamClosed(conn: StreamConnection, error: Error | undefined): void {
     const dest = conn.destination;
-    this.stats.socketErrors += error === undefined ? 0 : 1;
+    const refusal = conn.refusal(error, performance.now());
+    this.stats.socketErrors += error === undefined && refusal === undefined ? 0 : 1;
     const reqs = conn.ids.values();
     if (!conn.retired) this.retire(conn);
     else this.closeIfDone(conn);
     if (this.isClosed) return;
-    // With TLS 1.3 the server judges the client's certificate after the client's handshake is
-    // done: its refusal is an alert on a connection that never carried a reply.
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const refused = !conn.received && typeof code === 'string' && code.startsWith('ERR_SSL_');
-    if (!conn.established || refused) {
+    if (!conn.established || refusal !== undefined) {
       dest.streamFailures++;
-      const cause = error ?? new Error('connection closed before it was established');
+      const cause = refusal ?? error ?? new Error('connection closed before it was established');
+      const failure = new RadiusConnectionError(dest.label, conn.transport, {
+        cause,
+        refusedByServer: refusal !== undefined,
+      });
       this.logger?.warn(
-        { server: dest.label, code: (cause as NodeJS.ErrnoException).code, err: cause.message },
-        `RADIUS client ${conn.transport.toUpperCase()} connection failed`,
+        { server: dest.label, code: (cause as NodeJS.ErrnoException).code, err: failure.message },
+        `RADIUS client ${conn.transport.toUpperCase()} connection ${refusal === undefined ? 'failed' : 'refused by the server'}`,
       );
-      const failure = new RadiusConnectionError(dest.label, conn.transport, { cause });
       for (const req of reqs) this.failOver(req, dest, failure);
     } else {
       if (reqs.length > 0) dest.streamFailures++;
