@@ -80,19 +80,29 @@ export class RadiusResponseError extends RadiusError {
   }
 }
 
-/** A request that got no valid answer after all attempts (0: it waited for the server's window until its time limit). */
+/**
+ * A request that got no valid answer after all attempts. 0 attempts: it was never sent, having
+ * waited for a place in the server's window until its time limit, or until a request sent before
+ * it got no answer at all while the server answered nothing else either (`silentSeconds`).
+ */
 export class RadiusTimeoutError extends RadiusError {
   readonly server: string;
   readonly attempts: number;
-  constructor(server: string, attempts: number) {
+  /** Not sent: the server had answered nothing for this many seconds (-1 when not so). */
+  readonly silentSeconds: number;
+  constructor(server: string, attempts: number, silentSeconds = -1) {
+    const silent = attempts === 0 && silentSeconds >= 0;
     super(
-      attempts === 0
-        ? `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`
-        : `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      attempts !== 0
+        ? `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`
+        : silent
+          ? `no response from ${server}: not sent, the server answered none of the requests before it (nothing for ${silentSeconds.toFixed(1)} s)`
+          : `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`,
       'ERR_RADIUS_TIMEOUT',
     );
     this.server = server;
     this.attempts = attempts;
+    this.silentSeconds = silent ? silentSeconds : -1;
   }
 }
 

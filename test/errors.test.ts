@@ -1,7 +1,7 @@
 // The messages and fields of the typed errors in src/errors.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RadiusConnectionError } from '../src/errors.js';
+import { RadiusConnectionError, RadiusTimeoutError } from '../src/errors.js';
 
 describe('RadiusConnectionError', () => {
   test('a TLS alert from the server is named, not OpenSSL’s whole line; the cause stays the TLS error', () => {
@@ -30,5 +30,26 @@ describe('RadiusConnectionError', () => {
     const err = new RadiusConnectionError('127.0.0.1:2083', 'tcp', { cause: refused });
     assert.equal(err.message, 'TCP connection to 127.0.0.1:2083 failed: connect ECONNREFUSED 127.0.0.1:2083');
     assert.equal(err.refusedByServer, false);
+  });
+});
+
+describe('RadiusTimeoutError', () => {
+  test('attempts made, or why it was never sent: the window until its time limit, or a silent server', () => {
+    const one = new RadiusTimeoutError('127.0.0.1:1812', 1);
+    assert.equal(one.message, 'no response from 127.0.0.1:1812 after 1 attempt');
+    assert.equal(new RadiusTimeoutError('a, b', 4).message, 'no response from a, b after 4 attempts');
+    assert.equal(one.silentSeconds, -1);
+    const waited = new RadiusTimeoutError('127.0.0.1:1812', 0);
+    assert.match(waited.message, /not sent within the time limit/);
+    assert.equal(waited.silentSeconds, -1);
+    const silent = new RadiusTimeoutError('127.0.0.1:1812', 0, 0.5123);
+    assert.equal(
+      silent.message,
+      'no response from 127.0.0.1:1812: not sent, the server answered none of the requests before it (nothing for 0.5 s)',
+    );
+    assert.equal(silent.silentSeconds, 0.5123);
+    assert.equal(silent.code, 'ERR_RADIUS_TIMEOUT');
+    // Only a call never sent carries the silence.
+    assert.equal(new RadiusTimeoutError('x', 2, 1).silentSeconds, -1);
   });
 });

@@ -64,6 +64,8 @@ export interface RadiusClientOptions {
    * Most seconds a request may take on one server, from the call (or the failover to it) to the end
    * of its last wait, time spent waiting for a place in the server's window included (MRD of
    * RFC 5080 §2.2.1); default 30. The request stops at `retries` or here, whichever comes first.
+   * A request still waiting for the window ends sooner when one sent before it got no reply to any
+   * attempt while the server answered nothing else (RadiusTimeoutError with 0 attempts).
    */
   maxDuration?: number;
   /**
@@ -550,15 +552,17 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     // server signing those says nothing of how it answers Access-Requests.
     if (this.autoAccess && packet.code === ACCESS_REQUEST && response.messageAuthenticator)
       this.rememberSigned(signedKey);
+    const now = performance.now();
+    dest.lastReplyAt = now;
     if (!dest.alive) this.markAlive(dest);
     if (dest.streamFailures !== 0) dest.streamFailures = 0;
     if (req.inWindow) {
       const win = dest.window as CongestionWindow;
       win.onReply();
-      if (req.totalAttempts === 1) win.sample(performance.now() - req.lastSent);
+      if (req.totalAttempts === 1) win.sample(now - req.lastSent);
     }
     const resolve = req.resolve;
-    const seconds = (performance.now() - req.firstSent) / 1000;
+    const seconds = (now - req.firstSent) / 1000;
     if (!req.probe) this.stats.recordResponse(seconds);
     this.settle(req);
     this.pump(dest);
@@ -1177,34 +1181,67 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     this.pump(dest);
   }
 
-  /** The request is done with `dest` (attempts or MRD exhausted): next pool server, or a timeout. */
-  private giveUp(req: PendingRequest, dest: Destination): void {
+  /**
+   * The request is done with `dest` (attempts or MRD exhausted): next pool server, or a timeout.
+   * `silentSeconds`: it was never sent, and ends because the server answers nothing (see
+   * releaseQueue).
+   */
+  private giveUp(req: PendingRequest, dest: Destination, silentSeconds = -1): void {
     if (req.probe) {
       this.settle(req);
       this.pump(dest);
       return;
     }
     const sent = req.socket !== undefined;
+    // Sent and unanswered, and nothing else answered since its first transmission either.
+    const now = performance.now();
+    const silence = sent && dest.lastReplyAt < req.firstSentHere ? (now - req.firstSentHere) / 1000 : -1;
     this.leave(req);
     if (sent && dest.pooled) this.markDead(dest, req.secret ?? dest.secret ?? req.ownSecret);
-    if (req.pooled && this.pool) {
-      const next = this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code));
-      if (next !== undefined) {
-        (req.tried ??= []).push(dest);
-        this.stats.failovers++;
-        req.serverStart = performance.now();
-        this.dispatch(req, next);
-        this.pump(dest);
-        return;
-      }
+    const next =
+      req.pooled && this.pool
+        ? this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code))
+        : undefined;
+    if (next !== undefined) {
+      (req.tried ??= []).push(dest);
+      this.stats.failovers++;
+      req.serverStart = now;
+      this.dispatch(req, next);
+      if (silence >= 0) this.releaseQueue(dest, silence);
+      this.pump(dest);
+      return;
     }
     const servers = req.tried ? [...req.tried, dest].map((d) => d.label).join(', ') : dest.label;
     const reject = req.reject;
     this.stats.timeouts++;
-    const attempts = req.totalAttempts;
+    const error = new RadiusTimeoutError(servers, req.totalAttempts, silentSeconds);
     this.settle(req);
+    if (silence >= 0) this.releaseQueue(dest, silence);
     this.pump(dest);
-    reject?.(new RadiusTimeoutError(servers, attempts));
+    reject?.(error);
+  }
+
+  /**
+   * A request got no answer to any of its attempts, and the server answered nothing else since it
+   * was first sent: the calls waiting behind the window would only wait for the same silence,
+   * each until its maxDuration (the window shrinks on every timeout, so a silent server lets a
+   * few through per timeout: 1,000 calls would take 60 times their timeout). They end now, as
+   * that request did: the next pool server, or RadiusTimeoutError without an attempt. Calls
+   * made later wait their turn as before, and a reply ends the silence.
+   */
+  private releaseQueue(dest: Destination, silentSeconds: number): void {
+    if (dest.queued === 0) return;
+    const waiting: PendingRequest[] = [];
+    while (dest.queued > 0) {
+      const req = dest.waiting.shift() as PendingRequest;
+      if (!req.queued) continue;
+      this.unqueue(req, dest);
+      // Its deadline (maxDuration) is not what ends it now.
+      this.scheduler.cancel(req);
+      waiting.push(req);
+    }
+    dest.waiting.drain();
+    for (const req of waiting) if (!req.settled) this.giveUp(req, dest, silentSeconds);
   }
 
   private retransmit(req: PendingRequest, now: number): void {
