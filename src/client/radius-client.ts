@@ -1120,6 +1120,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts = 1;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = initialTimeout(req.timers.initialMs, req.timers.maxMs);
     req.firstSentHere = now;
     const sock = req.socket as ClientChannel;
@@ -1159,6 +1160,11 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       return;
     }
     if (!req.probe) {
+      // Once per transmission: a wait for a free identifier (below) is not another one.
+      if (req.awaitingReply) {
+        req.awaitingReply = false;
+        this.stats.noResponses++;
+      }
       // No reply is the only sign of loss RADIUS has: the window shrinks on it. The request leaves
       // the window if it is still in it: it is most likely not at the server. Its retransmissions
       // are spread by backoff and jitter instead (RFC 5080 §2.2.1).
@@ -1266,6 +1272,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts++;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     const sock = req.socket as ClientChannel;
     sock.send(req.bytes as Buffer);
@@ -1292,6 +1299,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts++;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     sock.send(req.bytes as Buffer);
     const wait = sock.stream ? this.streamSent(req, sock as StreamConnection, now) : this.waitFor(req, now);

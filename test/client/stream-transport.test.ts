@@ -454,6 +454,7 @@ describe('RadiusClient over TCP', () => {
       assert.equal(err.attempts, 1);
       assert.equal(peer.seen.length, 1);
       assert.equal(client.statistics.retransmissions, 0);
+      assert.equal(client.statistics.noResponses, 1);
     } finally {
       client.close();
       await peer.close();
