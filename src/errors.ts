@@ -115,7 +115,9 @@ export class RadiusQueueFullError extends RadiusError {
   readonly maxQueued: number;
   constructor(server: string, maxQueued: number) {
     super(
-      `${maxQueued} request${maxQueued === 1 ? '' : 's'} already wait for ${server}`,
+      maxQueued === 0
+        ? `no request may wait for ${server} (maxQueued 0) and this one cannot go now`
+        : `${maxQueued} request${maxQueued === 1 ? ' already waits' : 's already wait'} for ${server}`,
       'ERR_RADIUS_QUEUE_FULL',
     );
     this.server = server;

@@ -1,7 +1,7 @@
 // The messages and fields of the typed errors in src/errors.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RadiusConnectionError, RadiusTimeoutError } from '../src/errors.js';
+import { RadiusConnectionError, RadiusQueueFullError, RadiusTimeoutError } from '../src/errors.js';
 
 describe('RadiusConnectionError', () => {
   test('a TLS alert from the server is named, not OpenSSL’s whole line; the cause stays the TLS error', () => {
@@ -51,5 +51,27 @@ describe('RadiusTimeoutError', () => {
     assert.equal(silent.code, 'ERR_RADIUS_TIMEOUT');
     // Only a call never sent carries the silence.
     assert.equal(new RadiusTimeoutError('x', 2, 1).silentSeconds, -1);
+  });
+});
+
+describe('RadiusQueueFullError', () => {
+  test('the verb agrees with the count', () => {
+    assert.equal(
+      new RadiusQueueFullError('127.0.0.1:1812', 1).message,
+      '1 request already waits for 127.0.0.1:1812',
+    );
+    assert.equal(
+      new RadiusQueueFullError('127.0.0.1:1812', 2).message,
+      '2 requests already wait for 127.0.0.1:1812',
+    );
+    // maxQueued 0: nothing may wait, and a call that would have to is refused.
+    assert.equal(
+      new RadiusQueueFullError('a', 0).message,
+      'no request may wait for a (maxQueued 0) and this one cannot go now',
+    );
+    const err = new RadiusQueueFullError('a', 65536);
+    assert.equal(err.code, 'ERR_RADIUS_QUEUE_FULL');
+    assert.equal(err.maxQueued, 65536);
+    assert.equal(err.server, 'a');
   });
 });
