@@ -640,6 +640,10 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
         `RADIUS client ${conn.transport.toUpperCase()} connection ${refusal === undefined ? 'failed' : 'refused by the server'}`,
       );
       for (const req of reqs) this.failOver(req, dest, failure);
+      // No other connection to the server is up or on its way: the calls waiting for one would
+      // meet the same end, a window of them per reconnection backoff (a burst would take 30 s).
+      if (dest.sockets.length === 0)
+        for (const req of this.takeWaiting(dest)) this.failOver(req, dest, failure);
     } else {
       if (reqs.length > 0) dest.streamFailures++;
       if (error !== undefined || reqs.length > 0)
@@ -1236,8 +1240,13 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
    * made later wait their turn as before, and a reply ends the silence.
    */
   private releaseQueue(dest: Destination, silentSeconds: number): void {
-    if (dest.queued === 0) return;
+    for (const req of this.takeWaiting(dest)) if (!req.settled) this.giveUp(req, dest, silentSeconds);
+  }
+
+  /** Takes every call waiting for a place in the server's window out of its queue, oldest first. */
+  private takeWaiting(dest: Destination): PendingRequest[] {
     const waiting: PendingRequest[] = [];
+    if (dest.queued === 0) return waiting;
     while (dest.queued > 0) {
       const req = dest.waiting.shift() as PendingRequest;
       if (!req.queued) continue;
@@ -1247,7 +1256,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       waiting.push(req);
     }
     dest.waiting.drain();
-    for (const req of waiting) if (!req.settled) this.giveUp(req, dest, silentSeconds);
+    return waiting;
   }
 
   private retransmit(req: PendingRequest, now: number): void {

@@ -231,6 +231,36 @@ describe('RadiusClient over TLS against our RADIUS/TLS listener', () => {
     }
   });
 
+  test('300 calls at once to a server that refuses the client: all fail with the one refused connection', async () => {
+    // The window sends 32 on the first connection; the others wait for it. Refused, they fail with
+    // it rather than one window per reconnection backoff.
+    const client = new RadiusClient({
+      servers: [
+        {
+          host: '127.0.0.1',
+          port,
+          transport: 'tls',
+          tls: { ca: ca.certPem, cert: strangerCert.certPem, key: strangerCert.keyPem },
+        },
+      ],
+    });
+    const t0 = performance.now();
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 300 }, (_, i) => client.sendPacket(access('radsec', `b${i}`))),
+      );
+      assert.ok(
+        results.every((r) => r.status === 'rejected' && r.reason instanceof RadiusConnectionError),
+        String(results.find((r) => r.status === 'fulfilled' || !(r.reason instanceof RadiusConnectionError))),
+      );
+      assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
+      assert.equal(client.statistics.socketErrors, 1);
+      assert.equal(client.statistics.queued, 0);
+    } finally {
+      client.close();
+    }
+  });
+
   test('past the server’s limit of connections per client: the refused connection fails its calls at once', async () => {
     const limited = await started({
       tls: {
@@ -515,6 +545,15 @@ describe('RadiusClient over TCP', () => {
       );
       assert.ok(err instanceof RadiusConnectionError, String(err));
       assert.equal((err.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+      assert.equal(err.refusedByServer, false);
+      // A burst: the calls waiting behind the window fail with the connection, not one window per
+      // reconnection backoff.
+      const t0 = performance.now();
+      const burst = await Promise.allSettled(
+        Array.from({ length: 300 }, () => client.sendPacket(access('s'))),
+      );
+      assert.ok(burst.every((r) => r.status === 'rejected' && r.reason instanceof RadiusConnectionError));
+      assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
     } finally {
       client.close();
     }
