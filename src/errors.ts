@@ -80,19 +80,29 @@ export class RadiusResponseError extends RadiusError {
   }
 }
 
-/** A request that got no valid answer after all attempts (0: it waited for the server's window until its time limit). */
+/**
+ * A request that got no valid answer after all attempts. 0 attempts: it was never sent, having
+ * waited for a place in the server's window until its time limit, or until a request sent before
+ * it got no answer at all while the server answered nothing else either (`silentSeconds`).
+ */
 export class RadiusTimeoutError extends RadiusError {
   readonly server: string;
   readonly attempts: number;
-  constructor(server: string, attempts: number) {
+  /** Not sent: the server had answered nothing for this many seconds (-1 when not so). */
+  readonly silentSeconds: number;
+  constructor(server: string, attempts: number, silentSeconds = -1) {
+    const silent = attempts === 0 && silentSeconds >= 0;
     super(
-      attempts === 0
-        ? `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`
-        : `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      attempts !== 0
+        ? `no response from ${server} after ${attempts} attempt${attempts === 1 ? '' : 's'}`
+        : silent
+          ? `no response from ${server}: not sent, the server answered none of the requests before it (nothing for ${silentSeconds.toFixed(1)} s)`
+          : `no response from ${server}: not sent within the time limit (requests before it filled the server's window)`,
       'ERR_RADIUS_TIMEOUT',
     );
     this.server = server;
     this.attempts = attempts;
+    this.silentSeconds = silent ? silentSeconds : -1;
   }
 }
 
@@ -105,7 +115,9 @@ export class RadiusQueueFullError extends RadiusError {
   readonly maxQueued: number;
   constructor(server: string, maxQueued: number) {
     super(
-      `${maxQueued} request${maxQueued === 1 ? '' : 's'} already wait for ${server}`,
+      maxQueued === 0
+        ? `no request may wait for ${server} (maxQueued 0) and this one cannot go now`
+        : `${maxQueued} request${maxQueued === 1 ? ' already waits' : 's already wait'} for ${server}`,
       'ERR_RADIUS_QUEUE_FULL',
     );
     this.server = server;
@@ -126,24 +138,42 @@ export class RadiusSocketError extends RadiusError {
   }
 }
 
+/** OpenSSL's text of an alert received: `...:tlsv13 alert certificate required:...:SSL alert number 116`. */
+const TLS_ALERT = /(?:sslv3|tlsv1|tlsv13) alert ([a-z0-9 _]+):.*SSL alert number (\d+)/s;
+
 /**
- * A TCP or TLS connection to a server that could not be made: refused, unreachable, or a TLS
+ * A TCP or TLS connection to a server that could not be made: refused, unreachable, a TLS
  * handshake that failed (a server certificate the client's CA did not sign, no common protocol
- * version). The requests it carried fail at once with this error; `cause` is the system or TLS
- * error (its `code`, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE, says which).
+ * version), or the server refusing this client. The requests it carried fail at once with this
+ * error; `cause` is the system or TLS error (its `code`, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * says which), or what the server did.
  */
 export class RadiusConnectionError extends RadiusError {
   readonly server: string;
   readonly transport: 'tcp' | 'tls';
-  constructor(server: string, transport: 'tcp' | 'tls', options: { cause: unknown }) {
-    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+  /**
+   * The server ended the TLS connection during or right after the handshake, before any reply (an
+   * alert, a reset or a close): it refused this client, most often its certificate (another CA,
+   * expired, none) or past a limit of connections. The shared secret plays no part in it.
+   */
+  readonly refusedByServer: boolean;
+  constructor(
+    server: string,
+    transport: 'tcp' | 'tls',
+    options: { cause: unknown; refusedByServer?: boolean },
+  ) {
+    const text = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    const alert = TLS_ALERT.exec(text);
+    const reason = alert === null ? text.trim() : `TLS alert "${alert[1]}" (${alert[2]})`;
+    const refused = options.refusedByServer === true;
     super(
-      `${transport.toUpperCase()} connection to ${server} failed: ${reason}`,
+      `${transport.toUpperCase()} connection to ${server} ${refused ? 'refused by the server' : 'failed'}: ${reason}`,
       'ERR_RADIUS_CONNECTION',
-      options,
+      { cause: options.cause },
     );
     this.server = server;
     this.transport = transport;
+    this.refusedByServer = refused;
   }
 }
 

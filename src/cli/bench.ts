@@ -86,6 +86,11 @@ export interface BenchSummary {
   requests: number;
   answered: number;
   timeouts: number;
+  /**
+   * Tries that got no reply within the timeout, as RadiusClient's statistics count them: each one
+   * retransmitted, and the last try of each request that timed out.
+   */
+  noResponses: number;
   /** Access-Accept (auth) or Accounting-Response (acct). */
   accepts: number;
   rejects: number;
@@ -123,6 +128,8 @@ export function summarize(server: string, report: LoadReport): BenchSummary {
     requests: report.requests,
     answered: report.answered,
     timeouts: report.timeouts,
+    // A try is only ever resent after its wait ran out unanswered.
+    noResponses: report.transmissions - report.requests + report.timeouts,
     accepts: report.accepts,
     rejects: report.rejects,
     others: report.others,
@@ -143,6 +150,9 @@ export function formatSummary(s: BenchSummary): string {
     `requests   ${s.requests} in ${s.seconds.toFixed(2)} s`,
     `answered   ${s.answered} (${s.requestsPerSecond.toFixed(0)}/s)`,
     `timeouts   ${s.timeouts}`,
+    ...(s.noResponses
+      ? [`no reply   ${s.noResponses} tr${s.noResponses === 1 ? 'y' : 'ies'} unanswered in time`]
+      : []),
     ...(s.type === 'auth' ? [`rejects    ${s.rejects}`] : []),
     ...(s.others ? [`others     ${s.others}`] : []),
     ...(s.bad ? [`bad        ${s.bad} (failed verification)`] : []),

@@ -33,9 +33,9 @@ import {
   transportUsage,
   transportChoice,
 } from './exchange.js';
-import { RadiusTimeoutError } from '../errors.js';
+import { RadiusConnectionError, RadiusTimeoutError } from '../errors.js';
 import { attributeErrorText, formatAttributes, parseAttributeText, type TextPair } from './format.js';
-import { TIMEOUT_HINT } from './timeout-hint.js';
+import { REFUSED_HINT, TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius send`. */
 export const USAGE = `Usage: aioradius send SERVER[:PORT] auth|acct|status|coa|disconnect SECRET [options]
@@ -197,6 +197,7 @@ async function runSend(argv: string[]): Promise<number> {
   let next = 0;
   let failed = 0;
   let timedOut = 0;
+  let refused = 0;
   const out = (s: string) => process.stdout.write(s);
 
   // One client for every lane: it spreads their requests over its sockets (256 identifiers each).
@@ -234,6 +235,7 @@ async function runSend(argv: string[]): Promise<number> {
     } catch (err) {
       failed++;
       if (err instanceof RadiusTimeoutError) timedOut++;
+      else if (err instanceof RadiusConnectionError && err.refusedByServer) refused++;
       const message = (err as Error).message;
       if (json) out(`${JSON.stringify({ packet: n + 1, identifier: request.identifier, error: message })}\n`);
       else process.stderr.write(`(${n + 1}) Id ${request.identifier}: ${message}\n`);
@@ -268,5 +270,6 @@ async function runSend(argv: string[]): Promise<number> {
   if (failed && !json) process.stderr.write(`${failed} of ${total} request(s) got no answer\n`);
   // Every request unanswered: most likely the server drops them all (unknown client, wrong secret).
   if (timedOut === total) process.stderr.write(`${TIMEOUT_HINT}\n`);
+  else if (refused > 0) process.stderr.write(`${REFUSED_HINT}\n`);
   return failed ? 1 : 0;
 }

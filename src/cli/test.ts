@@ -23,7 +23,7 @@ import {
   triesOption,
   UsageError,
 } from './args.js';
-import { RadiusTimeoutError } from '../errors.js';
+import { RadiusConnectionError, RadiusTimeoutError } from '../errors.js';
 import {
   ClientExchanger,
   defaultPortFor,
@@ -34,7 +34,7 @@ import {
   transportChoice,
 } from './exchange.js';
 import { attributeErrorText, formatAttributes, parseLine } from './format.js';
-import { TIMEOUT_HINT } from './timeout-hint.js';
+import { REFUSED_HINT, TIMEOUT_HINT } from './timeout-hint.js';
 
 /** Help text of `aioradius test`. */
 export const USAGE = `Usage: aioradius test USER PASSWORD [SERVER[:PORT]] [SECRET] [options]
@@ -203,6 +203,8 @@ async function runTest(argv: string[]): Promise<number> {
     } catch (err) {
       process.stderr.write(`(0) ${(err as Error).message}\n`);
       if (err instanceof RadiusTimeoutError) process.stderr.write(`${TIMEOUT_HINT}\n`);
+      else if (err instanceof RadiusConnectionError && err.refusedByServer)
+        process.stderr.write(`${REFUSED_HINT}\n`);
       return 2;
     }
     const { reply } = result;

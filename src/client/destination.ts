@@ -87,6 +87,8 @@ export class Destination {
   readonly transport: ClientTransport;
   /** `node:tls` connection options of a 'tls' server. */
   readonly tls: RadsecConnectionOptions | undefined;
+  /** performance.now() of the last verified reply from it (-Infinity: none yet). */
+  lastReplyAt = Number.NEGATIVE_INFINITY;
   /** Connections that failed or dropped with requests on them since the last reply (reconnection backoff). */
   streamFailures = 0;
   /** Free identifiers over all sockets. */

@@ -65,6 +65,8 @@ export class PendingRequest implements Scheduled, SlotHolder<PendingRequest> {
   firstSentHere = -1;
   /** performance.now() of the latest transmission. */
   lastSent = -1;
+  /** The latest transmission still waits for its reply: its deadline passing is a no-response. */
+  awaitingReply = false;
   /** performance.now() when the request was handed to its current server (MRD counts from here). */
   serverStart = 0;
   /** Counted in its destination's window. */

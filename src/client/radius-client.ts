@@ -64,6 +64,8 @@ export interface RadiusClientOptions {
    * Most seconds a request may take on one server, from the call (or the failover to it) to the end
    * of its last wait, time spent waiting for a place in the server's window included (MRD of
    * RFC 5080 §2.2.1); default 30. The request stops at `retries` or here, whichever comes first.
+   * A request still waiting for the window ends sooner when one sent before it got no reply to any
+   * attempt while the server answered nothing else (RadiusTimeoutError with 0 attempts).
    */
   maxDuration?: number;
   /**
@@ -550,15 +552,17 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     // server signing those says nothing of how it answers Access-Requests.
     if (this.autoAccess && packet.code === ACCESS_REQUEST && response.messageAuthenticator)
       this.rememberSigned(signedKey);
+    const now = performance.now();
+    dest.lastReplyAt = now;
     if (!dest.alive) this.markAlive(dest);
     if (dest.streamFailures !== 0) dest.streamFailures = 0;
     if (req.inWindow) {
       const win = dest.window as CongestionWindow;
       win.onReply();
-      if (req.totalAttempts === 1) win.sample(performance.now() - req.lastSent);
+      if (req.totalAttempts === 1) win.sample(now - req.lastSent);
     }
     const resolve = req.resolve;
-    const seconds = (performance.now() - req.firstSent) / 1000;
+    const seconds = (now - req.firstSent) / 1000;
     if (!req.probe) this.stats.recordResponse(seconds);
     this.settle(req);
     this.pump(dest);
@@ -610,31 +614,36 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
   }
 
   /**
-   * A TCP/TLS connection ended. One that never came up (refused, a failed TLS handshake) fails
-   * the requests it carried at once with RadiusConnectionError (pool requests move to the next
-   * server first). One that was up hands its requests to a new connection, opened after a backoff
-   * when connections keep dropping: they go out again under new identifiers, within their time.
+   * A TCP/TLS connection ended. One that never came up (refused, a failed TLS handshake), or that
+   * the server refused right after its TLS handshake (StreamConnection.refusal), fails the
+   * requests it carried at once with RadiusConnectionError (pool requests move to the next server
+   * first). One that was up hands its requests to a new connection, opened after a backoff when
+   * connections keep dropping: they go out again under new identifiers, within their time.
    */
   onStreamClosed(conn: StreamConnection, error: Error | undefined): void {
     const dest = conn.destination;
-    this.stats.socketErrors += error === undefined ? 0 : 1;
+    const refusal = conn.refusal(error, performance.now());
+    this.stats.socketErrors += error === undefined && refusal === undefined ? 0 : 1;
     const reqs = conn.ids.values();
     if (!conn.retired) this.retire(conn);
     else this.closeIfDone(conn);
     if (this.isClosed) return;
-    // With TLS 1.3 the server judges the client's certificate after the client's handshake is
-    // done: its refusal is an alert on a connection that never carried a reply.
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const refused = !conn.received && typeof code === 'string' && code.startsWith('ERR_SSL_');
-    if (!conn.established || refused) {
+    if (!conn.established || refusal !== undefined) {
       dest.streamFailures++;
-      const cause = error ?? new Error('connection closed before it was established');
+      const cause = refusal ?? error ?? new Error('connection closed before it was established');
+      const failure = new RadiusConnectionError(dest.label, conn.transport, {
+        cause,
+        refusedByServer: refusal !== undefined,
+      });
       this.logger?.warn(
-        { server: dest.label, code: (cause as NodeJS.ErrnoException).code, err: cause.message },
-        `RADIUS client ${conn.transport.toUpperCase()} connection failed`,
+        { server: dest.label, code: (cause as NodeJS.ErrnoException).code, err: failure.message },
+        `RADIUS client ${conn.transport.toUpperCase()} connection ${refusal === undefined ? 'failed' : 'refused by the server'}`,
       );
-      const failure = new RadiusConnectionError(dest.label, conn.transport, { cause });
       for (const req of reqs) this.failOver(req, dest, failure);
+      // No other connection to the server is up or on its way: the calls waiting for one would
+      // meet the same end, a window of them per reconnection backoff (a burst would take 30 s).
+      if (dest.sockets.length === 0)
+        for (const req of this.takeWaiting(dest)) this.failOver(req, dest, failure);
     } else {
       if (reqs.length > 0) dest.streamFailures++;
       if (error !== undefined || reqs.length > 0)
@@ -1115,6 +1124,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts = 1;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = initialTimeout(req.timers.initialMs, req.timers.maxMs);
     req.firstSentHere = now;
     const sock = req.socket as ClientChannel;
@@ -1154,6 +1164,11 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
       return;
     }
     if (!req.probe) {
+      // Once per transmission: a wait for a free identifier (below) is not another one.
+      if (req.awaitingReply) {
+        req.awaitingReply = false;
+        this.stats.noResponses++;
+      }
       // No reply is the only sign of loss RADIUS has: the window shrinks on it. The request leaves
       // the window if it is still in it: it is most likely not at the server. Its retransmissions
       // are spread by backoff and jitter instead (RFC 5080 §2.2.1).
@@ -1176,34 +1191,72 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     this.pump(dest);
   }
 
-  /** The request is done with `dest` (attempts or MRD exhausted): next pool server, or a timeout. */
-  private giveUp(req: PendingRequest, dest: Destination): void {
+  /**
+   * The request is done with `dest` (attempts or MRD exhausted): next pool server, or a timeout.
+   * `silentSeconds`: it was never sent, and ends because the server answers nothing (see
+   * releaseQueue).
+   */
+  private giveUp(req: PendingRequest, dest: Destination, silentSeconds = -1): void {
     if (req.probe) {
       this.settle(req);
       this.pump(dest);
       return;
     }
     const sent = req.socket !== undefined;
+    // Sent and unanswered, and nothing else answered since its first transmission either.
+    const now = performance.now();
+    const silence = sent && dest.lastReplyAt < req.firstSentHere ? (now - req.firstSentHere) / 1000 : -1;
     this.leave(req);
     if (sent && dest.pooled) this.markDead(dest, req.secret ?? dest.secret ?? req.ownSecret);
-    if (req.pooled && this.pool) {
-      const next = this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code));
-      if (next !== undefined) {
-        (req.tried ??= []).push(dest);
-        this.stats.failovers++;
-        req.serverStart = performance.now();
-        this.dispatch(req, next);
-        this.pump(dest);
-        return;
-      }
+    const next =
+      req.pooled && this.pool
+        ? this.pool.next(dest, req.tried, kindOf((req.packet as Packet).code))
+        : undefined;
+    if (next !== undefined) {
+      (req.tried ??= []).push(dest);
+      this.stats.failovers++;
+      req.serverStart = now;
+      this.dispatch(req, next);
+      if (silence >= 0) this.releaseQueue(dest, silence);
+      this.pump(dest);
+      return;
     }
     const servers = req.tried ? [...req.tried, dest].map((d) => d.label).join(', ') : dest.label;
     const reject = req.reject;
     this.stats.timeouts++;
-    const attempts = req.totalAttempts;
+    const error = new RadiusTimeoutError(servers, req.totalAttempts, silentSeconds);
     this.settle(req);
+    if (silence >= 0) this.releaseQueue(dest, silence);
     this.pump(dest);
-    reject?.(new RadiusTimeoutError(servers, attempts));
+    reject?.(error);
+  }
+
+  /**
+   * A request got no answer to any of its attempts, and the server answered nothing else since it
+   * was first sent: the calls waiting behind the window would only wait for the same silence,
+   * each until its maxDuration (the window shrinks on every timeout, so a silent server lets a
+   * few through per timeout: 1,000 calls would take 60 times their timeout). They end now, as
+   * that request did: the next pool server, or RadiusTimeoutError without an attempt. Calls
+   * made later wait their turn as before, and a reply ends the silence.
+   */
+  private releaseQueue(dest: Destination, silentSeconds: number): void {
+    for (const req of this.takeWaiting(dest)) if (!req.settled) this.giveUp(req, dest, silentSeconds);
+  }
+
+  /** Takes every call waiting for a place in the server's window out of its queue, oldest first. */
+  private takeWaiting(dest: Destination): PendingRequest[] {
+    const waiting: PendingRequest[] = [];
+    if (dest.queued === 0) return waiting;
+    while (dest.queued > 0) {
+      const req = dest.waiting.shift() as PendingRequest;
+      if (!req.queued) continue;
+      this.unqueue(req, dest);
+      // Its deadline (maxDuration) is not what ends it now.
+      this.scheduler.cancel(req);
+      waiting.push(req);
+    }
+    dest.waiting.drain();
+    return waiting;
   }
 
   private retransmit(req: PendingRequest, now: number): void {
@@ -1228,6 +1281,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts++;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     const sock = req.socket as ClientChannel;
     sock.send(req.bytes as Buffer);
@@ -1254,6 +1308,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     req.attempts++;
     req.totalAttempts++;
     req.lastSent = now;
+    req.awaitingReply = true;
     req.rtMs = nextTimeout(req.rtMs, req.timers.maxMs);
     sock.send(req.bytes as Buffer);
     const wait = sock.stream ? this.streamSent(req, sock as StreamConnection, now) : this.waitFor(req, now);

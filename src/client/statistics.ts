@@ -10,7 +10,10 @@ export interface InvalidResponseCounts {
   badAuthenticator: number;
 }
 
-/** What a RadiusClient counts (the specification's requests, responses, timeouts and response times). */
+/**
+ * What a RadiusClient counts (the specification's requests, responses, timeouts, no responses and
+ * response times).
+ */
 export interface ClientStatistics {
   /** Calls of sendPacket accepted. */
   requests: number;
@@ -18,6 +21,14 @@ export interface ClientStatistics {
   responses: number;
   /** Calls that failed with RadiusTimeoutError. */
   timeouts: number;
+  /**
+   * Transmissions that got no reply within their timeout: each attempt whose wait ran out, whether
+   * a retransmission followed or the call ended (over TCP/TLS, where nothing is resent on a live
+   * connection, each request whose wait ran out). A call answered on its third attempt counts 2,
+   * one that timed out after 4 attempts counts 4. Calls never sent and Status-Server probes are
+   * not counted.
+   */
+  noResponses: number;
   /** Transmissions after the first, on the same server. */
   retransmissions: number;
   /** Requests moved to the next server of the pool after a timeout. */
@@ -50,6 +61,7 @@ export class StatisticsRecorder {
   requests = 0;
   responses = 0;
   timeouts = 0;
+  noResponses = 0;
   retransmissions = 0;
   failovers = 0;
   aborted = 0;
@@ -84,6 +96,7 @@ export class StatisticsRecorder {
       requests: this.requests,
       responses: this.responses,
       timeouts: this.timeouts,
+      noResponses: this.noResponses,
       retransmissions: this.retransmissions,
       failovers: this.failovers,
       aborted: this.aborted,

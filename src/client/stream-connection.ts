@@ -15,6 +15,13 @@ import type { Destination } from './destination.js';
 import { IdentifierPool } from './identifier-pool.js';
 import type { PendingRequest } from './pending-request.js';
 
+/**
+ * How soon after its TLS handshake a connection closed by the server, before any reply, counts as
+ * the server's refusal of this client: at least this many ms, or twice the time connecting took
+ * (the refusal comes one round trip after the client's Finished; connecting took two).
+ */
+export const REFUSAL_WINDOW_MS = 1000;
+
 /** How a client reaches a server: datagrams, or a stream (RFC 6613 TCP, RFC 6614 TLS). */
 export type ClientTransport = 'udp' | 'tcp' | 'tls';
 
@@ -187,6 +194,37 @@ export class StreamConnection implements ClientChannel, ConnectionEvents {
     this.stopWatchdog();
     this.outbox = [];
     this.receiver.onStreamClosed(this, error);
+  }
+
+  /**
+   * When this connection ended as the server refusing this client (a certificate from another CA,
+   * expired or missing; a limit on connections), the reason; else undefined. During a TLS
+   * handshake that is an alert or a reset. After it too: under TLS 1.3 the client's Finished goes
+   * out before the server has checked the client's certificate (RFC 8446 §2, §4.4.2.4), so the
+   * refusal ends a connection that is up, with an alert (OpenSSL's servers) or a plain close or
+   * reset (Node's and FreeRADIUS's): it counts when nothing was received on it and it came soon
+   * after the handshake. Over TCP the same end is a dropped connection: nothing tells a refusal
+   * from a server that drops what it cannot handle.
+   */
+  refusal(error: Error | undefined, now: number): Error | undefined {
+    const c = this.connection;
+    if (this.transport !== 'tls' || this.received || c.droppedHere) return undefined;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (!c.established)
+      return code === 'ECONNRESET' || (typeof code === 'string' && code.includes('_ALERT_'))
+        ? error
+        : undefined;
+    const after = now - c.upAt;
+    if (after > Math.max(REFUSAL_WINDOW_MS, 2 * c.connectMs)) return undefined;
+    if (error === undefined)
+      return new Error(
+        `closed by the server ${Math.round(after)} ms after the TLS handshake, before any reply`,
+      );
+    return code === 'ECONNRESET' ||
+      code === 'EPIPE' ||
+      (typeof code === 'string' && code.startsWith('ERR_SSL_'))
+      ? error
+      : undefined;
   }
 
   private stopWatchdog(): void {

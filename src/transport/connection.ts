@@ -4,6 +4,7 @@
 // on it.
 import { createSocket, type RemoteInfo, type Socket as DatagramSocket } from 'node:dgram';
 import { connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { onePacketPerRecord, PacketFramer } from './stream-listener.js';
 import { numericLookup } from './udp.js';
@@ -194,6 +195,13 @@ export class FramedStream implements Connection {
   readonly transport: 'tcp' | 'tls';
   /** Connected (TCP) or handshake done (TLS). */
   established = false;
+  /** performance.now() when it came up (-1: not yet). */
+  upAt = -1;
+  /** Milliseconds from the start of connecting to being up: about two round trips over TLS (-1: not up). */
+  connectMs = -1;
+  /** destroy() ended it: a decision of the owner (or of the framing), not the peer's. */
+  droppedHere = false;
+  private startedAt = 0;
   private socket: Socket | undefined;
   private closed = false;
   private outbox: Buffer[] = [];
@@ -231,6 +239,7 @@ export class FramedStream implements Connection {
   private connect(): void {
     this.connectTimer = undefined;
     if (this.closed) return;
+    this.startedAt = performance.now();
     const { transport, tls, localAddress } = this.options;
     let socket: Socket;
     try {
@@ -270,6 +279,8 @@ export class FramedStream implements Connection {
     if (this.closed) return;
     const socket = this.socket as Socket;
     this.established = true;
+    this.upAt = performance.now();
+    this.connectMs = this.upAt - this.startedAt;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const list = this.outbox;
@@ -347,6 +358,7 @@ export class FramedStream implements Connection {
   /** Drops the connection as failed: `onClosed` is called with `error`. */
   destroy(error: Error): void {
     if (this.closed) return;
+    this.droppedHere = true;
     this.failure ??= error;
     if (this.socket === undefined) {
       this.closed = true;

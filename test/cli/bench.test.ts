@@ -424,6 +424,7 @@ describe('aioradius bench: replies that do not verify, timeouts, retries', () =>
       assert.equal(r.code, 0, show(r));
       const s = summaryOf(r);
       assert.deepEqual([s.requests, s.answered, s.retransmissions, s.timeouts], [30, 30, 30, 0]);
+      assert.equal(s.noResponses, 30, 'each first try went unanswered');
       assert.equal(peer.received, 60);
     } finally {
       await peer.close();
@@ -436,6 +437,7 @@ describe('aioradius bench: replies that do not verify, timeouts, retries', () =>
       const r = await cli([`127.0.0.1:${peer.port}`, 'acct', SECRET, '-n', '6', '-t', '0.05', '-r', '2']);
       assert.equal(r.code, 1, show(r));
       assert.match(r.stdout, /^timeouts +6$/m);
+      assert.match(r.stdout, /^no reply +18 tries unanswered in time$/m);
       assert.match(r.stdout, /^resent +12$/m);
       assert.equal(peer.received, 18);
     } finally {

@@ -108,6 +108,53 @@ describe('aioradius test/send --transport tcp|tls against our listeners', () => 
     assert.match(r.stderr, /TLS connection to .* failed/);
   });
 
+  test('test --transport tls with a client certificate the server refuses: its refusal, a hint that is not the secret', async () => {
+    // The server's CA did sign the server, not the client: under TLS 1.3 the server closes right
+    // after the handshake.
+    const r = await cli([
+      'test',
+      'alice',
+      'alicepw',
+      `127.0.0.1:${tlsPort}`,
+      '--transport',
+      'tls',
+      '--ca',
+      ca.cert,
+      '--cert',
+      stranger.cert,
+      '--key',
+      stranger.key,
+    ]);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /TLS connection to .* refused by the server/);
+    assert.match(r.stderr, /hint: .*refused this client.*--cert/);
+    assert.doesNotMatch(r.stderr, /secret may be wrong/);
+    assert.doesNotMatch(r.stdout, /Received/);
+    const sent = await cli(
+      [
+        'send',
+        `127.0.0.1:${tlsPort}`,
+        'auth',
+        'radsec',
+        '-n',
+        '3',
+        '--transport',
+        'tls',
+        '--ca',
+        ca.cert,
+        '--cert',
+        stranger.cert,
+        '--key',
+        stranger.key,
+      ],
+      'User-Name = "alice", User-Password = "alicepw"\n',
+    );
+    assert.equal(sent.code, 1, show(sent));
+    assert.equal(sent.stderr.match(/refused by the server/g)?.length, 3, show(sent));
+    assert.match(sent.stderr, /hint: .*refused this client/);
+    assert.doesNotMatch(sent.stderr, /secret may be wrong/);
+  });
+
   test('test --transport tcp prints Access-Accept', async () => {
     const r = await cli([
       'test',

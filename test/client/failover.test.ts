@@ -103,6 +103,37 @@ test('failover: when every server is silent, RadiusTimeoutError names them all',
   }
 });
 
+test('failover: the calls waiting behind a silent server’s window move on with the first to time out', async () => {
+  const silent = await TestServer.start({ handler: () => null });
+  const backup = await TestServer.start();
+  const client = new RadiusClient({
+    servers: [
+      { name: 'silent', host: '127.0.0.1', authPort: silent.port },
+      { name: 'backup', host: '127.0.0.1', authPort: backup.port },
+    ],
+    timeout: 0.3,
+    retries: 0,
+  });
+  try {
+    // Calls made at once all pick the first server; its window takes 32. Without moving the
+    // others on together, they would reach the backup a few per timeout as its window shrinks.
+    const t0 = performance.now();
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => client.sendPacket(accessRequest(`f${i}`))),
+    );
+    const elapsed = performance.now() - t0;
+    assert.ok(replies.every(([r]) => r.code === ACCESS_ACCEPT));
+    assert.ok(elapsed < 5000, `${elapsed} ms`);
+    assert.equal(client.statistics.failovers, 300);
+    assert.equal(count(backup, ACCESS_REQUEST), 300);
+    assert.ok(count(silent, ACCESS_REQUEST) < 300, `${count(silent, ACCESS_REQUEST)} sent to the silent one`);
+  } finally {
+    client.close();
+    silent.close();
+    backup.close();
+  }
+});
+
 test('round-robin spreads requests; `server` picks one by name', async () => {
   const a = await TestServer.start();
   const b = await TestServer.start();

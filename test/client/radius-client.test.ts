@@ -260,7 +260,12 @@ describe('retransmission and timeouts', () => {
         assert.deepEqual(s.raw, first.raw, 'retransmissions resend the same bytes');
         assert.equal(s.remote.port, first.remote.port);
       }
-      assert.equal(client.statistics.retransmissions, 2);
+      const stats = client.statistics;
+      assert.equal(stats.retransmissions, 2);
+      // The specification's "no responses": the two transmissions whose wait ran out.
+      assert.equal(stats.noResponses, 2);
+      assert.equal(stats.responses, 1);
+      assert.equal(stats.timeouts, 0);
     } finally {
       client.close();
       server.close();
@@ -281,6 +286,7 @@ describe('retransmission and timeouts', () => {
       );
       assert.equal(server.seen.length, 3);
       assert.equal(client.statistics.timeouts, 1);
+      assert.equal(client.statistics.noResponses, 3, 'each attempt, the last one too');
       assert.equal(client.statistics.pending, 0);
     } finally {
       client.close();
@@ -535,6 +541,44 @@ describe('Accounting-Request retransmission (RFC 2866 §5.2)', () => {
       assert.notEqual(second.packet.identifier, first.packet.identifier);
       assert.ok((second.packet.get('Acct-Delay-Time') as number) >= 1);
       assert.equal(first.packet.get('Acct-Delay-Time'), 0);
+      // One transmission went unanswered; the aborted holders' waits never ran out.
+      assert.equal(client.statistics.noResponses, 1);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test('noResponses counts a transmission once: the wait for a free identifier that follows is not another', async () => {
+    // As above, but the identifiers stay taken: the changed retransmission never goes out, and
+    // maxDuration ends the call while it waits.
+    const server = await TestServer.start({ handler: () => null });
+    const client = new RadiusClient({
+      timeout: 10,
+      retries: 0,
+      maxSockets: 1,
+      maxInFlight: 256,
+      adaptiveWindow: false,
+    });
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    try {
+      const holder = new AbortController();
+      const holders = Array.from({ length: 255 }, (_, i) =>
+        client.sendPacket(accessRequest(`h${i}`), { ...opts, signal: holder.signal }),
+      );
+      for (const h of holders) h.catch(() => {});
+      const acct = new AccountingRequest(SECRET).addAttributes(
+        ['Acct-Status-Type', 'Interim-Update'],
+        ['Acct-Session-Id', 'sess-wait'],
+        ['Acct-Delay-Time', 0],
+      );
+      await assert.rejects(
+        client.sendPacket(acct, { ...opts, timeout: 0.6, retries: 3, maxDuration: 1.5 }),
+        (err: unknown) => err instanceof RadiusTimeoutError && err.attempts === 1,
+      );
+      assert.equal(server.seen.filter((s) => s.packet.code === 4).length, 1);
+      assert.equal(client.statistics.noResponses, 1);
+      holder.abort();
     } finally {
       client.close();
       server.close();

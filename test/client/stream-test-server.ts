@@ -1,6 +1,8 @@
-// A small RADIUS/TCP server for client tests: node:net, PacketFramer and the codec, with a
-// decision per request (answer, stay silent, or drop the connection), on loopback.
+// A small RADIUS/TCP (or RADIUS/TLS) server for client tests: node:net or node:tls, PacketFramer
+// and the codec, with a decision per request (answer, stay silent, or drop the connection), on
+// loopback.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { decodeRequest, type Packet } from '../../src/protocol/packet.js';
 import { PacketFramer } from '../../src/transport/stream-listener.js';
 import { type Answer, defaultAnswer } from './udp-test-server.js';
@@ -24,8 +26,13 @@ export class StreamTestServer {
     private readonly secret: string,
     private readonly handler: StreamHandler = (s) =>
       defaultAnswer({ packet: s.packet, raw: Buffer.alloc(0), remote: undefined as never }),
+    /** RADIUS/TLS with these `node:tls` server options (client certificates not asked for). */
+    tls?: TlsOptions,
   ) {
-    this.server = createServer((socket) => this.accept(socket));
+    this.server =
+      tls === undefined
+        ? createServer((socket) => this.accept(socket))
+        : createTlsServer(tls, (socket) => this.accept(socket));
   }
 
   /** Connections accepted so far. */

@@ -24,9 +24,10 @@ import {
 } from '../../src/index.js';
 import { sendToDas } from '../../src/dynauth/das-sender.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
+import { REFUSAL_WINDOW_MS } from '../../src/client/stream-connection.js';
 import { AbstractRadiusServer, type ServerOptions } from '../../src/server/abstract-server.js';
 import type { Remote } from '../../src/transport/remote.js';
-import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { type CertFiles, makeCa, makeCert, makeExpiredCert } from '../helpers/certs.js';
 import { StreamTestServer, waitFor } from './stream-test-server.js';
 
 class Server extends AbstractRadiusServer {
@@ -191,6 +192,167 @@ describe('RadiusClient over TLS against our RADIUS/TLS listener', () => {
     }
   });
 
+  test('a client certificate the server refuses (another CA, expired), TLS 1.3 and 1.2: RadiusConnectionError at once', async () => {
+    // Under TLS 1.3 the server judges the client's certificate once the client's handshake is done,
+    // and Node's server then only closes: a refusal, not a dropped connection to reconnect to. With
+    // the default timers a reconnecting client would give up only at maxDuration (30 s).
+    const expired = makeExpiredCert(dir, ca, 'nas-expired');
+    for (const cert of [strangerCert, expired]) {
+      for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+        const label = `${path.basename(cert.cert)} ${version}`;
+        const client = new RadiusClient({
+          servers: [
+            {
+              host: '127.0.0.1',
+              port,
+              transport: 'tls',
+              tls: { ca: ca.certPem, cert: cert.certPem, key: cert.keyPem, maxVersion: version },
+            },
+          ],
+        });
+        const t0 = performance.now();
+        try {
+          const err = await client.sendPacket(access('radsec')).then(
+            () => assert.fail(`${label}: accepted`),
+            (e: unknown) => e,
+          );
+          assert.ok(err instanceof RadiusConnectionError, `${label}: ${String(err)}`);
+          assert.equal(err.refusedByServer, true, label);
+          assert.match(err.message, /refused by the server/, label);
+          assert.ok(performance.now() - t0 < 5000, `${label}: ${performance.now() - t0} ms`);
+          const stats = client.statistics;
+          assert.equal(stats.socketErrors, 1, label);
+          assert.equal(stats.timeouts, 0, label);
+          assert.equal(stats.sockets, 0, label);
+        } finally {
+          client.close();
+        }
+      }
+    }
+  });
+
+  test('300 calls at once to a server that refuses the client: all fail with the one refused connection', async () => {
+    // The window sends 32 on the first connection; the others wait for it. Refused, they fail with
+    // it rather than one window per reconnection backoff.
+    const client = new RadiusClient({
+      servers: [
+        {
+          host: '127.0.0.1',
+          port,
+          transport: 'tls',
+          tls: { ca: ca.certPem, cert: strangerCert.certPem, key: strangerCert.keyPem },
+        },
+      ],
+    });
+    const t0 = performance.now();
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 300 }, (_, i) => client.sendPacket(access('radsec', `b${i}`))),
+      );
+      assert.ok(
+        results.every((r) => r.status === 'rejected' && r.reason instanceof RadiusConnectionError),
+        String(results.find((r) => r.status === 'fulfilled' || !(r.reason instanceof RadiusConnectionError))),
+      );
+      assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
+      assert.equal(client.statistics.socketErrors, 1);
+      assert.equal(client.statistics.queued, 0);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('past the server’s limit of connections per client: the refused connection fails its calls at once', async () => {
+    const limited = await started({
+      tls: {
+        port: 0,
+        cert: serverCert.certPem,
+        key: serverCert.keyPem,
+        ca: ca.certPem,
+        maxConnectionsPerClient: 1,
+      },
+    });
+    const config = {
+      servers: [{ host: '127.0.0.1', port: limited.tls, transport: 'tls' as const, tls: tls() }],
+    };
+    const holder = new RadiusClient(config);
+    const second = new RadiusClient(config);
+    try {
+      // The holder's connection stays open (socketIdleTimeout): the server's one for this address.
+      assert.equal((await holder.sendPacket(access('radsec')))[0].code, ACCESS_ACCEPT);
+      const t0 = performance.now();
+      const err = await second.sendPacket(access('radsec')).then(
+        () => assert.fail('accepted past the limit'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof RadiusConnectionError, String(err));
+      assert.equal(err.refusedByServer, true);
+      assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
+      assert.equal(second.statistics.socketErrors, 1);
+      assert.equal((await holder.sendPacket(access('radsec')))[0].code, ACCESS_ACCEPT);
+    } finally {
+      holder.close();
+      second.close();
+      await limited.server.close();
+    }
+  });
+
+  test('a TLS connection that answered, then drops: not a refusal, its call goes out again on a new one', async () => {
+    const peer = await new StreamTestServer(
+      'radsec',
+      (seen) =>
+        seen.connection === 0 && seen.packet.get('User-Name') === 'second'
+          ? 'drop'
+          : seen.packet.createReply(ACCESS_ACCEPT),
+      { cert: serverCert.certPem, key: serverCert.keyPem },
+    ).listen();
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: peer.port, transport: 'tls', tls: { ca: ca.certPem } }],
+      timeout: 10,
+      retries: 0,
+    });
+    try {
+      assert.equal((await client.sendPacket(access('radsec', 'first')))[0].code, ACCESS_ACCEPT);
+      assert.equal((await client.sendPacket(access('radsec', 'second')))[0].code, ACCESS_ACCEPT);
+      assert.equal(peer.connections, 2);
+      assert.deepEqual(
+        peer.seen.map((s) => [s.connection, s.packet.get('User-Name')]),
+        [
+          [0, 'first'],
+          [0, 'second'],
+          [1, 'second'],
+        ],
+      );
+    } finally {
+      client.close();
+      await peer.close();
+    }
+  });
+
+  test('a TLS connection dropped unanswered, but not right after the handshake: resent on a new one', async () => {
+    const peer = await new StreamTestServer(
+      'radsec',
+      (seen, srv) => {
+        if (seen.connection > 0) return seen.packet.createReply(ACCESS_ACCEPT);
+        const socket = srv.sockets[0];
+        setTimeout(() => socket.destroy(), REFUSAL_WINDOW_MS + 500);
+        return null;
+      },
+      { cert: serverCert.certPem, key: serverCert.keyPem },
+    ).listen();
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: peer.port, transport: 'tls', tls: { ca: ca.certPem } }],
+      timeout: 10,
+      retries: 0,
+    });
+    try {
+      assert.equal((await client.sendPacket(access('radsec')))[0].code, ACCESS_ACCEPT);
+      assert.equal(peer.connections, 2);
+    } finally {
+      client.close();
+      await peer.close();
+    }
+  });
+
   test('a host name that is not in the certificate is refused', async () => {
     const client = new RadiusClient({
       servers: [
@@ -322,6 +484,7 @@ describe('RadiusClient over TCP', () => {
       assert.equal(err.attempts, 1);
       assert.equal(peer.seen.length, 1);
       assert.equal(client.statistics.retransmissions, 0);
+      assert.equal(client.statistics.noResponses, 1);
     } finally {
       client.close();
       await peer.close();
@@ -382,6 +545,15 @@ describe('RadiusClient over TCP', () => {
       );
       assert.ok(err instanceof RadiusConnectionError, String(err));
       assert.equal((err.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+      assert.equal(err.refusedByServer, false);
+      // A burst: the calls waiting behind the window fail with the connection, not one window per
+      // reconnection backoff.
+      const t0 = performance.now();
+      const burst = await Promise.allSettled(
+        Array.from({ length: 300 }, () => client.sendPacket(access('s'))),
+      );
+      assert.ok(burst.every((r) => r.status === 'rejected' && r.reason instanceof RadiusConnectionError));
+      assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
     } finally {
       client.close();
     }

@@ -161,6 +161,68 @@ describe('the window of requests in flight', () => {
   });
 });
 
+describe('a server that answers nothing', () => {
+  test('the calls waiting behind the window end once one sent before them got no answer at all', async () => {
+    const server = await TestServer.start({ handler: () => null });
+    // maxDuration (30 s by default) would otherwise end the waiting calls, a few per timeout.
+    const client = new RadiusClient({ timeout: 0.3, retries: 1 });
+    try {
+      const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+      const t0 = performance.now();
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) => client.sendPacket(accessRequest(`s${i}`), opts)),
+      );
+      const elapsed = performance.now() - t0;
+      const errors = results.map((r) => (r.status === 'rejected' ? r.reason : r.value));
+      assert.ok(errors.every((e) => e instanceof RadiusTimeoutError));
+      const sent = (errors as RadiusTimeoutError[]).filter((e) => e.attempts > 0);
+      const unsent = (errors as RadiusTimeoutError[]).filter((e) => e.attempts === 0);
+      assert.ok(sent.length >= 32 && unsent.length > 0, `${sent.length} sent, ${unsent.length} not`);
+      assert.ok(sent.every((e) => e.attempts === 2 && e.silentSeconds === -1));
+      // No later than the last call sent gives up: two of its waits (0.3 and 0.6 s) after going out.
+      assert.ok(elapsed < 5000, `${elapsed} ms`);
+      assert.equal(server.seen.length, sent.length * 2);
+      const stats = client.statistics;
+      assert.equal(stats.queued, 0);
+      assert.equal(stats.timeouts, 200);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  test('a server that answers other calls: one unanswered call does not end those waiting', async () => {
+    // Every other request goes unanswered; the answers to the rest show the server is there. (With
+    // a window so small that only unanswered requests fill it for a whole timeout, the server
+    // would look silent, and the calls behind them would end.)
+    const server = await TestServer.start({
+      handler: (seen) =>
+        Number(String(seen.packet.get('User-Name')).slice(1)) % 2 === 0
+          ? seen.packet.createReply(ACCESS_ACCEPT)
+          : null,
+    });
+    const client = new RadiusClient({ timeout: 0.2, retries: 0 });
+    try {
+      const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+      const results = await Promise.allSettled(
+        Array.from({ length: 400 }, (_, i) => client.sendPacket(accessRequest(`a${i}`), opts)),
+      );
+      results.forEach((r, i) => {
+        if (i % 2 === 0) assert.equal(r.status, 'fulfilled', `a${i}`);
+        else
+          assert.ok(
+            r.status === 'rejected' && r.reason instanceof RadiusTimeoutError && r.reason.attempts === 1,
+            `a${i}: ${r.status === 'rejected' ? r.reason : 'answered'}`,
+          );
+      });
+      assert.equal(server.seen.length, 400);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});
+
 describe('the queue behind the window (maxQueued)', () => {
   test('past maxQueued waiting calls, sendPacket rejects at once with RadiusQueueFullError', async () => {
     const server = await TestServer.start({ delayMs: 100 });

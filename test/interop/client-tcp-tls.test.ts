@@ -35,6 +35,35 @@ function start(session: string): AccountingRequest {
   );
 }
 
+/**
+ * Sends with a client certificate `peer` must refuse, under TLS 1.3 and 1.2, with the default
+ * timers: each call must end at once as the server's refusal, not after maxDuration (30 s).
+ */
+async function assertRefused(
+  port: number,
+  tls: { ca: Buffer; cert: Buffer; key: Buffer },
+  log: () => string,
+) {
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    const c = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port, transport: 'tls', tls: { ...tls, maxVersion: version } }],
+    });
+    const t0 = performance.now();
+    try {
+      const err = await c.sendPacket(alice()).then(
+        () => assert.fail(`${version}: accepted`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof RadiusConnectionError, `${version}: ${String(err)}\n${log()}`);
+      assert.equal(err.refusedByServer, true, `${version}: ${err.message}`);
+      assert.ok(performance.now() - t0 < 5000, `${version}: ${performance.now() - t0} ms`);
+      assert.equal(c.statistics.socketErrors, 1);
+    } finally {
+      c.close();
+    }
+  }
+}
+
 describe('RadiusClient over TCP and TLS against FreeRADIUS and radsecproxy', {
   skip: skipUnless('freeradius'),
 }, () => {
@@ -136,6 +165,13 @@ describe('RadiusClient over TCP and TLS against FreeRADIUS and radsecproxy', {
     }
   });
 
+  test('TLS client with a certificate FreeRADIUS does not trust (another CA), TLS 1.3 and 1.2: refused at once', async () => {
+    // FreeRADIUS closes without an alert: under TLS 1.3 after the client's handshake is done.
+    const other = makeCa(dir, 'fr-foreign-ca');
+    const stranger = makeCert(dir, other, 'fr-stranger');
+    await assertRefused(tlsPort, { ca: ca.certPem, cert: stranger.certPem, key: stranger.keyPem }, fr.log);
+  });
+
   describe('through radsecproxy (TLS in, UDP out)', { skip: skipUnless('radsecproxy') }, () => {
     let proxy: RadsecproxyPeer;
     let proxyPort: number;
@@ -201,6 +237,17 @@ realm * {
       } finally {
         c.close();
       }
+    });
+
+    test('a client certificate radsecproxy does not trust (another CA), TLS 1.3 and 1.2: refused at once', async () => {
+      // radsecproxy answers with the alert unknown_ca: under TLS 1.3 after the client's handshake.
+      const other = makeCa(dir, 'rsp-foreign-ca');
+      const stranger = makeCert(dir, other, 'rsp-stranger');
+      await assertRefused(
+        proxyPort,
+        { ca: ca.certPem, cert: stranger.certPem, key: stranger.keyPem },
+        proxy.output,
+      );
     });
 
     test('RADIUS/1.1 offered (the default) falls back to RADIUS/TLS; required, the proxy is refused', async () => {

@@ -1,6 +1,6 @@
 // Lesson "retries": a reply signed with the wrong secret never completes a call nor keeps it alive,
-// and timeouts of parallel calls run side by side. Retries 0 and the 1,000-call count are in
-// test/client/radius-client.test.ts.
+// and timeouts of parallel calls run side by side, with the default window too. Retries 0 and the
+// 1,000-call count are in test/client/radius-client.test.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -51,6 +51,47 @@ describe('lesson: retries', { timeout: 60_000 }, () => {
       assert.equal(stats.pending, 0);
     } finally {
       client.close();
+      server.close();
+    }
+  });
+
+  test('1,000 timeouts in parallel with the default window finish in about one timeout', async () => {
+    let received = 0;
+    const server = await UdpPeer.open(() => {
+      received++;
+    });
+    const opts = { remoteHost: '127.0.0.1', remotePort: server.port };
+    try {
+      // Default options but the timers: the adaptive window holds most calls back. Once the
+      // first calls got no answer at all, those waiting behind them end too, not at maxDuration.
+      for (const retries of [0, 1]) {
+        const client = new RadiusClient({ timeout: 0.5, retries });
+        const t0 = performance.now();
+        try {
+          const results = await Promise.allSettled(
+            Array.from({ length: 1000 }, (_, i) =>
+              client.sendPacket(new AccessRequest(SECRET).add('User-Name', `d${i}`), opts),
+            ),
+          );
+          const elapsed = performance.now() - t0;
+          const errors = results.map((r) => (r.status === 'rejected' ? r.reason : undefined));
+          assert.ok(
+            errors.every((e) => e instanceof RadiusTimeoutError),
+            `retries ${retries}: ${errors.find((e) => !(e instanceof RadiusTimeoutError))}`,
+          );
+          // One call takes 0.5 s (retries 0) or about 1.5 s (retries 1): a generous bound.
+          assert.ok(elapsed < 5000 * (retries + 1), `retries ${retries}: ${elapsed} ms`);
+          const unsent = (errors as RadiusTimeoutError[]).filter((e) => e.attempts === 0);
+          assert.ok(unsent.length > 0, 'the window held calls back');
+          assert.ok(unsent.every((e) => e.silentSeconds >= 0.4 && /answered none/.test(e.message)));
+          assert.equal(client.statistics.timeouts, 1000);
+          assert.equal(client.statistics.pending, 0);
+        } finally {
+          client.close();
+        }
+      }
+      assert.ok(received < 2000, `${received} transmissions`);
+    } finally {
       server.close();
     }
   });

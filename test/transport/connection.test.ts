@@ -166,6 +166,34 @@ describe('FramedStream (TCP)', () => {
     }
   });
 
+  test('who ended it: the peer (droppedHere false) or this side (a Length outside 20..4096); when it came up', async () => {
+    // The first connection is closed by the server; the second gets a bad Length.
+    let connections = 0;
+    const server = net.createServer((s) => {
+      if (connections++ === 0) s.end();
+      else s.write(Buffer.from([2, 0, 0, 5]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const byPeer = new Recorder();
+      const before = performance.now();
+      const a = new FramedStream({ transport: 'tcp', address: '127.0.0.1', port }, byPeer);
+      await until(() => byPeer.closed.length > 0);
+      assert.deepEqual(byPeer.closed, [undefined]);
+      assert.equal(a.droppedHere, false);
+      assert.ok(a.upAt >= before && a.upAt <= performance.now(), String(a.upAt));
+      assert.ok(a.connectMs >= 0 && a.connectMs <= a.upAt - before, String(a.connectMs));
+      const byUs = new Recorder();
+      const b = new FramedStream({ transport: 'tcp', address: '127.0.0.1', port }, byUs);
+      await until(() => byUs.closed.length > 0);
+      assert.match(String(byUs.closed[0]), /invalid packet length 5/);
+      assert.equal(b.droppedHere, true);
+    } finally {
+      server.close();
+    }
+  });
+
   test('a refused connection is reported once, with the system error', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
