@@ -546,6 +546,9 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     } catch (err) {
       if (err instanceof AuthenticatorError) invalid.badAuthenticator++;
       else invalid.malformed++;
+      // RFC 6613 §2.6.4: over a stream, a reply that does not verify or parse ends the connection;
+      // what it carried goes out again on a new one.
+      if (sock.stream) (sock as StreamConnection).destroy(err as Error);
       return;
     }
     // Learnt from Access-* replies only: Status-Server replies always carry one (RFC 5997), and a

@@ -140,6 +140,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     } catch (err) {
       this.count(receiver.clientCounters(remote.address, false), 'malformed');
       this.host.drops.report(remote.address, 'malformed', { error: (err as Error).message });
+      channel.abandon?.();
       return undefined;
     }
     if (!listener.accepts(scan.code)) {
@@ -154,20 +155,21 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     try {
       r = receiver.identify(remote);
     } catch (err) {
-      this.unknownClient(remote, err);
+      this.unknownClient(remote, channel, err);
       return undefined;
     }
     if (r instanceof Promise) {
       return this.host.timeBox(r, 'validateNas').then(
         (config) => this.fromKnownClient(config, data, scan, remote, channel, listener),
-        (err: unknown) => this.unknownClient(remote, err),
+        (err: unknown) => this.unknownClient(remote, channel, err),
       );
     }
     return this.fromKnownClient(r, data, scan, remote, channel, listener);
   }
 
-  private unknownClient(remote: Remote, err: unknown): undefined {
+  private unknownClient(remote: Remote, channel: ReplyChannel, err: unknown): undefined {
     this.receiver.counters.unknownNas++;
+    channel.abandon?.();
     this.host.drops.report(
       remote.address,
       err instanceof RadiusResponseError ? 'unknown_nas' : 'nas_lookup_failed',
@@ -206,6 +208,8 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       this.host.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
         error: (err as Error).message,
       });
+      // RFC 6613 §2.6.4: over a stream, a request that does not verify or parse ends the connection.
+      channel.abandon?.();
       return undefined;
     }
     const refused = receiver.admit(request, scan, config, remote, counters);

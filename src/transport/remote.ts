@@ -32,4 +32,9 @@ export interface Remote {
 /** Something that can send reply bytes back to a remote peer: a UDP socket, a TCP or TLS connection. */
 export interface ReplyChannel {
   send(data: Buffer, remote: Remote): void;
+  /**
+   * Ends the connection a request that must not be answered came on (RFC 6613 §2.6.4: over a
+   * stream, "silently discard" means discard and close); datagrams have none.
+   */
+  abandon?(): void;
 }

@@ -241,6 +241,9 @@ export class StreamListener {
         }
         socket.write(data);
       },
+      abandon(): void {
+        socket.destroy();
+      },
     };
     socket.on('data', (chunk: Buffer) => {
       let packets: Buffer[];

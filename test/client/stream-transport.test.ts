@@ -491,6 +491,37 @@ describe('RadiusClient over TCP', () => {
     }
   });
 
+  test('RFC 6613 §2.6.4: a reply that does not verify, or does not parse, ends the connection; the call goes out again on a new one', async () => {
+    for (const [name, spoil] of [
+      ['a bad Response Authenticator', (b: Buffer) => (b.writeUInt8(b[4] ^ 1, 4), b)],
+      // An attribute of Length 0 after the header (Length fixed up, the authenticator then wrong too).
+      ['an attribute of Length 0', (b: Buffer) => Buffer.concat([b, Buffer.from([18, 0])])],
+    ] as const) {
+      // The first connection's replies are spoiled; later ones are good.
+      const peer = await new StreamTestServer('s', (seen) => {
+        const reply = seen.packet.createReply(ACCESS_ACCEPT).encode();
+        if (seen.connection > 0) return reply;
+        const bad = spoil(Buffer.from(reply));
+        bad.writeUInt16BE(bad.length, 2);
+        return bad;
+      }).listen();
+      const client = new RadiusClient({
+        servers: [{ host: '127.0.0.1', port: peer.port, transport: 'tcp', secret: 's' }],
+        timeout: 30,
+        retries: 0,
+      });
+      try {
+        const [reply] = await client.sendPacket(access('s'));
+        assert.equal(reply.code, ACCESS_ACCEPT, name);
+        assert.equal(peer.connections, 2, name);
+        assert.equal(client.statistics.invalidResponses, 1, name);
+      } finally {
+        client.close();
+        await peer.close();
+      }
+    }
+  });
+
   test('a dropped connection: the requests in flight go out again on a new one', async () => {
     // The first connection is dropped on its first request; later ones are answered.
     const peer = await new StreamTestServer('s', (seen) =>

@@ -18,6 +18,7 @@ import {
   DISCONNECT_ACK,
   DisconnectRequest,
   DynamicAuthorizationServer,
+  RadiusResponseError,
   decodeResponse,
   StatusServer,
 } from '../../src/index.js';
@@ -191,6 +192,66 @@ describe('RADIUS/TCP listener', () => {
       await server.close();
     }
   });
+});
+
+describe('RFC 6613 §2.6.4: over a stream, a request that must be discarded ends its connection', () => {
+  /** A request whose authenticator verifies, with `mangle` applied to its bytes after signing. */
+  const signed = (mangle: (b: Buffer) => Buffer) =>
+    mangle(new AccountingRequest(SECRET).add('Acct-Status-Type', 'Start').add('User-Name', 'x').encode());
+  const cases: Array<[string, () => Buffer, string?]> = [
+    ['a bad Request Authenticator', () => signed((b) => (b.writeUInt8(b[4] ^ 1, 4), b))],
+    [
+      'a bad Message-Authenticator',
+      () => {
+        const b = new AccessRequest(SECRET).add('User-Name', 'x').encode();
+        b[b.length - 1] ^= 1;
+        return b;
+      },
+    ],
+    [
+      'an attribute of Length 0',
+      () => {
+        const b = Buffer.from([4, 7, 0, 24, ...Buffer.alloc(16), 1, 0, 0, 0]);
+        return b;
+      },
+    ],
+    [
+      'attributes that do not fill the packet',
+      () => Buffer.from([1, 8, 0, 25, ...Buffer.alloc(16), 1, 7, 0x61, 0x62, 0x63]),
+    ],
+    ['an unknown client', () => new AccessRequest('other').add('User-Name', 'x').encode(), 'unknown'],
+  ];
+  for (const [name, bytes, unknown] of cases) {
+    test(`${name}: dropped, and the connection closed; other connections keep being served`, async () => {
+      class Picky extends Server {
+        override validateNas(remote: Remote) {
+          if (unknown) throw new RadiusResponseError('not a client');
+          return super.validateNas(remote);
+        }
+      }
+      const server = new Picky('127.0.0.1', { authPort: 0, accPort: 0, tcp: { port: 0 } });
+      const tcp = (await server.start()).tcpPort as number;
+      server.registerHandleException = () => undefined;
+      try {
+        const bad = net.connect({ host: '127.0.0.1', port: tcp });
+        const badReader = new StreamReader(bad);
+        await new Promise((r) => bad.once('connect', r));
+        bad.write(bytes());
+        assert.equal(await badReader.next(), undefined);
+        assert.equal(badReader.closed, true, 'the connection was closed');
+        if (!unknown) {
+          const good = net.connect({ host: '127.0.0.1', port: tcp });
+          const reader = new StreamReader(good);
+          await new Promise((r) => good.once('connect', r));
+          good.write(new AccessRequest(SECRET).add('User-Name', 'bob').encode());
+          assert.equal((await reader.next())?.[0], ACCESS_ACCEPT);
+          good.destroy();
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
 
 describe('RADIUS/TLS listener', () => {
