@@ -49,6 +49,8 @@ export class MemorySessionStore<S extends StoredSession = StoredSession> impleme
   private readonly maxSessions: number;
   private readonly idleMs: number;
   private readonly now: () => number;
+  /** Sweeps the expired while sessions are held: with no traffic, nothing else would free them. */
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.maxSessions = Math.max(1, options.maxSessions ?? 10_000);
@@ -76,6 +78,12 @@ export class MemorySessionStore<S extends StoredSession = StoredSession> impleme
     if (old && old.session !== session) old.session.dispose();
     while (this.entries.size >= this.maxSessions) this.entries.shift()?.session.dispose();
     this.entries.set(key, { session, touched: now });
+    if (this.sweeper === undefined) {
+      // A quarter of the lifetime (at least a second): a session outlives its lifetime by that much at most.
+      this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 4));
+      // The store must not keep a process alive.
+      this.sweeper.unref();
+    }
   }
 
   delete(key: string): void {
@@ -84,6 +92,17 @@ export class MemorySessionStore<S extends StoredSession = StoredSession> impleme
 
   clear(): void {
     for (const entry of this.entries.clear()) entry.session.dispose();
+    this.stopSweeping();
+  }
+
+  private sweep(): void {
+    this.expire(this.now());
+    if (this.entries.size === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   private expire(now: number): void {

@@ -41,6 +41,16 @@ test('a session idle for its lifetime expires and is disposed; a touched one liv
   assert.equal(Counted.disposed, 2);
 });
 
+test('with no traffic at all, the expired are still disposed (a sweep every quarter lifetime, at least 1 s)', async () => {
+  Counted.disposed = 0;
+  const store = new MemorySessionStore<Counted>({ idleLifetime: 0.05 });
+  for (let i = 0; i < 100; i++) store.set(`s${i}`, new Counted());
+  // Nothing calls the store again: only its own sweep can free them (bounded wait).
+  for (let i = 0; i < 100 && store.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(store.size, 0);
+  assert.equal(Counted.disposed, 100);
+});
+
 test('delete and clear dispose', () => {
   Counted.disposed = 0;
   const store = new MemorySessionStore<Counted>();
