@@ -269,18 +269,19 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     remote: Remote,
     channel: ReplyChannel,
     listener: ListenerSpec<K>,
-  ): void {
-    if (this.state !== 'running') return;
+  ): Promise<void> | undefined {
+    if (this.state !== 'running') return undefined;
     let pending: Promise<void> | undefined;
     try {
       pending = pipeline.receive(data, remote, channel, listener);
     } catch (e) {
       this.reportError(e);
-      return;
+      return undefined;
     }
-    if (pending === undefined) return;
+    if (pending === undefined) return undefined;
     this.working++;
     pending.then(this.workDone, this.workFailed);
+    return pending;
   }
 
   /** Opens a RADIUS/TCP listener (RFC 6613) handing its requests to `deliver`; resolves with its port. */

@@ -130,7 +130,12 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
 }
 
 /** What a stream listener hands on: one packet, where it came from, and where its reply goes. */
-export type StreamRequestHandler = (data: Buffer, remote: Remote, channel: ReplyChannel) => void;
+/** Hands on one request; returns a promise when its answer is still to come (none: answered). */
+export type StreamRequestHandler = (
+  data: Buffer,
+  remote: Remote,
+  channel: ReplyChannel,
+) => Promise<void> | undefined;
 
 /**
  * A TCP (RFC 6613) or TLS (RFC 6614) listener: accepts connections on a `net.Server` or
@@ -216,10 +221,22 @@ export class StreamListener {
     const share = this.transport === 'tcp' || this.options.shareRecords === true;
     if (!share) onePacketPerRecord(socket);
     socket.setNoDelay(true);
-    socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, () => socket.end());
+    // Requests of this connection still being answered: ending it (idle, lifetime) waits for them,
+    // reading nothing more meanwhile; the client sends what else it had on a new connection.
+    let answering = 0;
+    let ending = false;
+    const end = (): void => {
+      ending = true;
+      socket.pause();
+      if (answering === 0) socket.end();
+    };
+    const answered = (): void => {
+      if (--answering === 0 && ending) socket.end();
+    };
+    socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, end);
     const lifetime = this.options.lifetime ?? 0;
     if (lifetime > 0) {
-      const timer = setTimeout(() => socket.end(), lifetime * 1000);
+      const timer = setTimeout(end, lifetime * 1000);
       timer.unref();
       socket.once('close', () => clearTimeout(timer));
     }
@@ -255,7 +272,14 @@ export class StreamListener {
         socket.destroy();
         return;
       }
-      for (const p of packets) this.onRequest(p, remote, channel);
+      for (const p of packets) {
+        if (ending) return;
+        const pending = this.onRequest(p, remote, channel);
+        if (pending !== undefined) {
+          answering++;
+          pending.then(answered, answered);
+        }
+      }
     });
     socket.on('error', (err) => this.onError(err, remote));
     socket.once('close', () => {

@@ -173,6 +173,42 @@ describe('RADIUS/TCP listener', () => {
     }
   });
 
+  test('lifetime with slow handlers: the connection ends once their replies are out, so no request is handled twice', async () => {
+    const handled: string[] = [];
+    class Slow extends AbstractRadiusServer {
+      validateNas() {
+        return SECRET;
+      }
+      override async handleAccPacket(attributes: AttributesSet) {
+        handled.push(String(attributes.get('Acct-Session-Id')));
+        await new Promise((r) => setTimeout(r, 400));
+        return [[], null] as const;
+      }
+    }
+    const server = new Slow('127.0.0.1', { authPort: 0, accPort: 0, tcp: { port: 0, lifetime: 0.5 } });
+    const tcp = (await server.start()).tcpPort as number;
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: tcp, transport: 'tcp', secret: SECRET }],
+      timeout: 10,
+    });
+    try {
+      const calls: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 12; i++) {
+        const acct = new AccountingRequest(SECRET)
+          .add('Acct-Status-Type', 'Start')
+          .add('Acct-Session-Id', `s${i}`);
+        calls.push(client.sendPacket(acct));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const replies = await Promise.all(calls);
+      assert.equal(replies.length, 12);
+      assert.deepEqual([...handled].sort(), [...Array(12).keys()].map((i) => `s${i}`).sort());
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
   test('a bad Length closes the connection; the server keeps serving others', async () => {
     const { server, tcp } = await started({ tcp: { port: 0 } });
     try {
