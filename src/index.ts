@@ -155,6 +155,7 @@ export {
   type SendOptions,
   type SendResult,
   type ServerStatus,
+  type UnverifiedReply,
 } from './client/radius-client.js';
 export type { FailoverPolicy, ServerConfig } from './client/server-pool.js';
 export { RADSEC_PORT, RADSEC_SECRET } from './client/server-pool.js';

@@ -241,6 +241,16 @@ export class ServeMetrics {
           for (const s of homeServers()) if (s.kind === 'auth') this.set({ server: s.name }, s.inFlight);
         },
       });
+      new Counter({
+        name: 'radius_proxy_home_server_invalid_replies_total',
+        help: 'Replies from a home server dropped because they failed verification (a shared secret not the same on both sides?)',
+        labelNames: ['server', 'kind'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const s of homeServers()) this.inc({ server: s.name, kind: s.kind }, s.invalidReplies);
+        },
+      });
     }
     if (cluster !== undefined)
       new Counter({

@@ -66,6 +66,8 @@ export class Destination {
   readonly kind: ServiceKind;
   /** For errors and status: the server's name, or `host:port`. */
   readonly label: string;
+  /** The name of the pool server this port belongs to; undefined for a request sent to an address. */
+  readonly server: string | undefined;
   /** The pool server's own shared secret, which replaces the packet's. */
   readonly secret: Buffer | undefined;
   /** True for a server of the failover pool (health tracked and probed). */
@@ -123,6 +125,7 @@ export class Destination {
     kind: ServiceKind,
     options: {
       label?: string;
+      server?: string;
       secret?: Buffer;
       pooled?: boolean;
       transport?: ClientTransport;
@@ -133,6 +136,7 @@ export class Destination {
     this.port = port;
     this.kind = kind;
     this.label = options.label ?? formatHostPort(host, port);
+    this.server = options.server;
     this.secret = options.secret;
     this.pooled = options.pooled ?? false;
     this.transport = options.transport ?? 'udp';

@@ -39,6 +39,17 @@ import { checkPort, type FailoverPolicy, type ServerConfig, ServerPool } from '.
 import { type ClientStatistics, StatisticsRecorder } from './statistics.js';
 import { StreamConnection, type StreamReceiver } from './stream-connection.js';
 
+/** A reply dropped because it failed verification, as `onUnverifiedReply` reports it. */
+export interface UnverifiedReply {
+  /** The pool server it came from; undefined for a request sent to an address. */
+  server: string | undefined;
+  /** The service of the request it answered (a Status-Server: of the port it went to). */
+  kind: ServiceKind;
+  host: string;
+  port: number;
+  error: AuthenticatorError;
+}
+
 /** Options of a RadiusClient (the specification's default_server, default_port, client_identifier, and more). */
 export interface RadiusClientOptions {
   /** Host for requests without `remoteHost` when no `servers` pool is configured; default 'localhost'. */
@@ -95,6 +106,12 @@ export interface RadiusClientOptions {
   localAddress?: string;
   /** Told of socket errors (a failed bind, failed sends) and of failed host lookups; default none. */
   logger?: Logger;
+  /**
+   * Told of each reply that fails verification (Response Authenticator or Message-Authenticator,
+   * RFC 2865 §3, RFC 3579 §3.2), most often a shared secret that differs between the two sides.
+   * The reply is dropped and counted in `statistics.invalid.badAuthenticator` either way.
+   */
+  onUnverifiedReply?: (reply: UnverifiedReply) => void;
   /**
    * A failover pool: requests without `remoteHost`/`remotePort` go to these servers. Their UDP
    * sockets are connected (the kernel delivers only the server's datagrams, and keeps the route).
@@ -266,6 +283,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
 
   private readonly timers: Timers;
   private readonly logger: Logger | undefined;
+  private readonly onUnverifiedReply: ((reply: UnverifiedReply) => void) | undefined;
   private lastSendErrorLog = Number.NEGATIVE_INFINITY;
   private unloggedSendErrors = 0;
   private readonly probeIntervalMs: number;
@@ -321,6 +339,7 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     if (this.localAddress !== undefined && isIP(this.localAddress) === 0)
       throw new ConfigError(file, 'localAddress', `${String(this.localAddress)} is not an IP address`);
     this.logger = options.logger;
+    this.onUnverifiedReply = options.onUnverifiedReply;
     this.probeIntervalMs = checkSeconds(options.probeInterval ?? 10, 'probeInterval', file);
     this.healthChecks = options.healthChecks !== false;
     this.idleMs = checkSeconds(options.socketIdleTimeout ?? 30, 'socketIdleTimeout', file);
@@ -544,8 +563,16 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
           : DEFERRED_DECODE;
       response = decodeResponse(req.secret as Buffer, data, packet, options);
     } catch (err) {
-      if (err instanceof AuthenticatorError) invalid.badAuthenticator++;
-      else invalid.malformed++;
+      if (err instanceof AuthenticatorError) {
+        invalid.badAuthenticator++;
+        this.onUnverifiedReply?.({
+          server: dest.server,
+          kind: packet.code === STATUS_SERVER ? dest.kind : kindOf(packet.code),
+          host: dest.host,
+          port: dest.port,
+          error: err,
+        });
+      } else invalid.malformed++;
       // RFC 6613 §2.6.4: over a stream, a reply that does not verify or parse ends the connection;
       // what it carried goes out again on a new one.
       if (sock.stream) (sock as StreamConnection).destroy(err as Error);

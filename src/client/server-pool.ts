@@ -109,6 +109,7 @@ export class PoolServer {
         label: stream
           ? `${this.name} (${transport} port ${ports[kind]})`
           : `${this.name} (${kind} port ${ports[kind]})`,
+        server: this.name,
         secret,
         pooled: true,
         transport,

@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import type { AttributesSet } from '../protocol/attributes.js';
+import type { AttributeEntry, AttributesSet } from '../protocol/attributes.js';
 import { COA_ACK, COA_NAK, DISCONNECT_ACK, DISCONNECT_NAK } from '../protocol/codes.js';
 
 /** Error-Cause values of RFC 5176 §3.5 (attribute 101). */
@@ -70,14 +70,19 @@ export function errorCauses(attributes: AttributesSet): number[] {
   const out: number[] = [];
   for (const e of attributes.entries) {
     if (e.def !== def) continue;
-    const v = e.value;
-    if (typeof v === 'number') out.push(v);
-    else if (typeof v === 'string') {
-      const named = def.values.get(v.toLowerCase());
-      if (named !== undefined) out.push(Number(named.value));
-    }
+    const v = errorCauseNumber(e);
+    if (v !== undefined) out.push(v);
   }
   return out;
+}
+
+/** The number of one Error-Cause entry (its name mapped back through its definition), or undefined. */
+export function errorCauseNumber(entry: AttributeEntry): number | undefined {
+  const v = entry.value;
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const named = entry.def.values.get(v.toLowerCase());
+  return named === undefined ? undefined : Number(named.value);
 }
 
 /** The name the dictionary gives an Error-Cause value (`Missing-Attribute`), or `Error-Cause-N`. */

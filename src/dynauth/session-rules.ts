@@ -12,7 +12,13 @@ import {
   DISCONNECT_NAK,
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
-import { ERROR_CAUSE, type ErrorCause, errorCauseRefusal, errorCauses } from './error-cause.js';
+import {
+  ERROR_CAUSE,
+  type ErrorCause,
+  errorCauseNumber,
+  errorCauseRefusal,
+  errorCauses,
+} from './error-cause.js';
 
 // Attribute numbers used below (RFC 2865, 2866, 2869, 3162, 4372, 5176).
 const USER_NAME = 1;
@@ -156,6 +162,39 @@ const REPLY_TABLE: Readonly<Record<number, ReadonlyMap<number, number>>> = {
     [ERROR_CAUSE_ATTR, Infinity],
   ]),
 };
+
+/**
+ * Removes from a reply what RFC 5176 §3.6 (and §3.5 for Error-Cause values) does not allow in it:
+ * attributes its column lists as 0, those beyond their count, and Error-Causes of another kind of
+ * reply. Returns what was removed (`Filter-Id`, `Error-Cause 201`), empty when the reply may go
+ * as it is. A proxy relaying a NAS's verdict uses it: the verdict stands, the extras do not.
+ */
+export function dropForbiddenReplyAttributes(code: number, attributes: AttributesSet): string[] {
+  const table = REPLY_TABLE[code];
+  const dropped: string[] = [];
+  if (!table) return dropped;
+  const counts = new Map<number, number>();
+  const kept: AttributeEntry[] = [];
+  for (const e of attributes.entries) {
+    const type = wireType(e.def);
+    const n = (counts.get(type) ?? 0) + 1;
+    counts.set(type, n);
+    if (n > (table.get(type) ?? 0)) {
+      dropped.push(e.def.name);
+      continue;
+    }
+    if (type === ERROR_CAUSE_ATTR) {
+      const v = errorCauseNumber(e);
+      if (v === undefined || errorCauseRefusal(code, v) !== undefined) {
+        dropped.push(`${e.def.name} ${v ?? String(e.value)}`);
+        continue;
+      }
+    }
+    kept.push(e);
+  }
+  if (dropped.length) attributes.entries.splice(0, attributes.entries.length, ...kept);
+  return dropped;
+}
 
 /** The identity of the NAS receiving requests; a NAS identification attribute must match it (§3). */
 export interface NasIdentification {

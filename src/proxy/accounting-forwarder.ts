@@ -32,6 +32,8 @@ export interface AccountingForwarderOptions {
   duplicateWindowMs: number;
   /** Told whether each record was answered (home-server health); `sentAt` is performance.now(). */
   onOutcome?: (server: string, answered: boolean, sentAt: number) => void;
+  /** A reply from `server` whose Response Authenticator does not verify (RFC 2866 §3) was dropped. */
+  onInvalidReply?: (server: string) => void;
   logger?: Logger;
 }
 
@@ -303,7 +305,10 @@ export class AccountingForwarder {
     if (p === undefined) return;
     const length = data.readUInt16BE(2);
     // RFC 2866 §3: the Response Authenticator over the request's authenticator and our shared secret.
-    if (!verifyReplyBytes(data, length, p.wire, link.target.secret)) return;
+    if (!verifyReplyBytes(data, length, p.wire, link.target.secret)) {
+      this.options.onInvalidReply?.(link.target.name);
+      return;
+    }
     link.pending.delete(data[1]);
     if (p.timer) clearTimeout(p.timer);
     p.resolve();

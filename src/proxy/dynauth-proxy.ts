@@ -9,9 +9,10 @@ import {
   type DynauthRequestContext,
 } from '../dynauth/dynamic-authorization-server.js';
 import { ERROR_CAUSE } from '../dynauth/error-cause.js';
+import { dropForbiddenReplyAttributes } from '../dynauth/session-rules.js';
 import { RadiusResponseError, RadiusTimeoutError } from '../errors.js';
-import type { AttributesSet } from '../protocol/attributes.js';
-import { COA_NAK, COA_REQUEST, DISCONNECT_NAK } from '../protocol/codes.js';
+import { AttributesSet, type ReplyAttributes } from '../protocol/attributes.js';
+import { COA_NAK, COA_REQUEST, codeName, DISCONNECT_NAK } from '../protocol/codes.js';
 import { RecencyMap } from '../store/recency-map.js';
 import type { Remote } from '../transport/remote.js';
 import type { NasTarget, RadiusProxy } from './radius-proxy.js';
@@ -117,6 +118,8 @@ export class DynauthProxy extends DynamicAuthorizationServer {
   private readonly dasOptions: DynauthProxyOptions;
   private readonly drop: boolean;
   private homes: Promise<Map<string, string | Buffer>> | undefined;
+  /** NASes already warned about replies carrying attributes §3.6 forbids (one warning each). */
+  private readonly warnedNases = new Set<string>();
 
   constructor(
     proxy: RadiusProxy,
@@ -160,12 +163,34 @@ export class DynauthProxy extends DynamicAuthorizationServer {
       return [[['Error-Cause', ERROR_CAUSE.REQUEST_NOT_ROUTABLE]], nak];
     }
     try {
-      return await this.proxy.forwardToNas(request, nas);
+      const [attributes, code] = await this.proxy.forwardToNas(request, nas);
+      return this.verdict(attributes, code, nas);
     } catch (err) {
       if (!(err instanceof RadiusTimeoutError) || this.drop) throw err;
       this.logger.warn({ nas: nas.name ?? nas.host, kind: context.kind }, 'NAS did not answer');
       return [[['Error-Cause', ERROR_CAUSE.OTHER_PROXY_PROCESSING_ERROR]], nak];
     }
+  }
+
+  /**
+   * The NAS's reply as the DAS may hear it. The NAS acted on the request, so its ACK or NAK is
+   * relayed even when it carries what RFC 5176 §3.6 forbids there (Reply-Message in a CoA-ACK):
+   * those attributes are dropped, and said so once per NAS.
+   */
+  private verdict(attributes: ReplyAttributes, code: number, nas: NasTarget): DynauthHandlerResult {
+    const set = new AttributesSet(this.dictionary);
+    set.addPairs(attributes);
+    const dropped = dropForbiddenReplyAttributes(code, set);
+    if (dropped.length === 0) return [attributes, code];
+    const name = nas.name ?? nas.host;
+    if (!this.warnedNases.has(name)) {
+      this.warnedNases.add(name);
+      this.logger.warn(
+        { nas: name, code: codeName(code), dropped },
+        `NAS reply carried attributes RFC 5176 §3.6 does not allow in a ${codeName(code)}: dropped, the reply relayed without them (said once per NAS)`,
+      );
+    }
+    return [set, code];
   }
 
   /** The secret of the home server at `address` (host names looked up once). */

@@ -1,3 +1,4 @@
+import type { Logger } from '../server/logger.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ServiceKind } from '../client/destination.js';
@@ -37,6 +38,11 @@ export interface HomeServerStatus {
   window: number;
   /** Requests waiting for a place in the window. */
   waiting: number;
+  /**
+   * Replies from this port dropped because they failed verification (RFC 2865 §3, RFC 3579 §3.2):
+   * most often a shared secret that is not the same on both sides.
+   */
+  invalidReplies: number;
 }
 
 /** How home servers' health is kept (the RadiusProxy options of the same names). */
@@ -53,6 +59,8 @@ export interface HomeHealthOptions {
   reviveInterval?: number;
   /** Seconds a probe waits for its answer; default the smaller of 1 and `probeInterval`. */
   probeTimeout?: number;
+  /** Told of home servers whose replies fail verification; default none. */
+  logger?: Logger;
 }
 
 /** What the health keeper needs to know of a home server. */
@@ -83,6 +91,8 @@ interface PortHealth {
   probeTimer: NodeJS.Timeout | undefined;
   /** Zombie → dead at the end of the zombie period; dead → alive after revive_interval. */
   stateTimer: NodeJS.Timeout | undefined;
+  /** Replies that failed verification. */
+  invalidReplies: number;
 }
 
 interface ServerWindow {
@@ -97,7 +107,14 @@ interface ServerEntry {
   sendOptions: SendOptions;
   window: ServerWindow;
   ports: Record<ServiceKind, PortHealth>;
+  /** performance.now() of the last warning about replies failing verification (-Infinity: none). */
+  invalidWarnedAt: number;
+  /** Replies failing verification since that warning, not logged. */
+  invalidUnlogged: number;
 }
+
+/** One warning per home server per minute about replies that fail verification. */
+const INVALID_WARN_MS = 60_000;
 
 const KINDS: readonly ServiceKind[] = ['auth', 'acct', 'coa'];
 
@@ -129,6 +146,7 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
   private readonly probeTimeout: number;
   private readonly reviveAnswers: number;
   private readonly reviveMs: number;
+  private readonly logger: Logger | undefined;
   private closed = false;
 
   constructor(client: RadiusClient, servers: readonly HealthServer[], options: HomeHealthOptions = {}) {
@@ -144,6 +162,7 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
     if (!Number.isInteger(n) || n < 1 || n > 100)
       throw new ConfigError('RadiusProxy options', 'reviveAnswers', `${String(n)} is not an integer 1..100`);
     this.reviveAnswers = n;
+    this.logger = options.logger;
     for (const [i, s] of servers.entries()) {
       if (!Number.isInteger(s.window) || s.window < 1)
         throw new ConfigError(
@@ -160,12 +179,15 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
         probing: false,
         probeTimer: undefined,
         stateTimer: undefined,
+        invalidReplies: 0,
       });
       this.entries.set(s.name, {
         server: s,
         sendOptions: { server: s.name },
         window: { inFlight: 0, size: s.window, waiting: new Fifo() },
         ports: { auth: port('auth'), acct: port('acct'), coa: port('coa') },
+        invalidWarnedAt: Number.NEGATIVE_INFINITY,
+        invalidUnlogged: 0,
       });
     }
   }
@@ -209,6 +231,7 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
           inFlight: w.inFlight,
           window: w.size,
           waiting: w.waiting.size,
+          invalidReplies: ports[kind].invalidReplies,
         });
       }
     }
@@ -294,6 +317,29 @@ export class HomeHealth extends EventEmitter<{ state: [HomeStateChange] }> {
   record(server: string, kind: ServiceKind, answered: boolean, sentAt: number): void {
     const p = this.entries.get(server)?.ports[kind];
     if (p !== undefined) this.recordPort(p, answered, sentAt);
+  }
+
+  /**
+   * A reply from `server`'s `kind` port was dropped: its Response Authenticator or
+   * Message-Authenticator did not verify (RFC 2865 §3, RFC 3579 §3.2). Counted, and said at most
+   * once a minute per server: to the operator it otherwise looks like a server that does not answer.
+   */
+  invalidReply(server: string, kind: ServiceKind): void {
+    const e = this.entries.get(server);
+    if (e === undefined) return;
+    e.ports[kind].invalidReplies++;
+    const now = performance.now();
+    if (now - e.invalidWarnedAt < INVALID_WARN_MS) {
+      e.invalidUnlogged++;
+      return;
+    }
+    const suppressed = e.invalidUnlogged;
+    e.invalidWarnedAt = now;
+    e.invalidUnlogged = 0;
+    this.logger?.warn(
+      { server, kind, suppressed },
+      `reply from home server ${server} failed verification (is the shared secret the same on both sides?)`,
+    );
   }
 
   private recordPort(p: PortHealth, answered: boolean, sentAt: number): void {

@@ -236,6 +236,9 @@ export class RadiusProxy {
       probeInterval: options.probeInterval ?? 10,
       maxInFlight: options.maxInFlight ?? 128,
       logger: options.logger,
+      onUnverifiedReply: (r) => {
+        if (r.server !== undefined) this.health.invalidReply(r.server, r.kind);
+      },
       // Health is kept here, with FreeRADIUS's zombie and dead states.
       healthChecks: false,
     });
@@ -280,6 +283,7 @@ export class RadiusProxy {
         retries: options.retries ?? 2,
         duplicateWindowMs: (options.accounting.duplicateWindow ?? 5) * 1000,
         onOutcome: (server, answered, sentAt) => this.health.record(server, 'acct', answered, sentAt),
+        onInvalidReply: (server) => this.health.invalidReply(server, 'acct'),
         logger: options.logger,
       });
       this.queue = queue;

@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
-import { RadiusClient } from '../../src/client/radius-client.js';
+import { RadiusClient, type UnverifiedReply } from '../../src/client/radius-client.js';
 import { ConfigError, RadiusAbortError, RadiusClosedError, RadiusTimeoutError } from '../../src/errors.js';
 import { signPacket } from '../../src/protocol/authenticator.js';
 import {
@@ -380,13 +380,20 @@ describe('replies that must be ignored', () => {
         return null;
       },
     });
-    const client = new RadiusClient({ timeout: 3, retries: 0 });
+    const unverified: UnverifiedReply[] = [];
+    const client = new RadiusClient({ timeout: 3, retries: 0, onUnverifiedReply: (r) => unverified.push(r) });
     try {
       const [response] = await client.sendPacket(accessRequest(), {
         remoteHost: '127.0.0.1',
         remotePort: server.port,
       });
       assert.equal(response.get('Reply-Message'), 'genuine');
+      // Those failing verification (2, 3, 5) are reported, for the address they were sent to.
+      assert.equal(unverified.length, 3);
+      for (const r of unverified) {
+        assert.deepEqual([r.server, r.kind, r.host, r.port], [undefined, 'auth', '127.0.0.1', server.port]);
+        assert.equal(r.error.name, 'AuthenticatorError');
+      }
       const stats = client.statistics;
       assert.deepEqual(stats.invalid, {
         wrongSource: 1,

@@ -4,6 +4,7 @@ import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
 import { InvalidValueError } from '../../src/errors.js';
 import {
   checkDynauthRequest,
+  dropForbiddenReplyAttributes,
   isAuthorizeOnly,
   type SessionRuleOptions,
   SessionRules,
@@ -386,4 +387,33 @@ describe('SessionRules.checkReply (RFC 5176 §3.5, §3.6)', () => {
   ];
   for (const [name, code, pairs] of bad)
     test(`${name} is refused`, () => assert.ok(rules.checkReply(code, attrs(...pairs))));
+
+  // A proxy relays a NAS's verdict without what §3.6 forbids: what is left always passes checkReply.
+  for (const [name, code, pairs] of ok)
+    test(`dropForbiddenReplyAttributes keeps a ${name} whole`, () => {
+      const set = attrs(...pairs);
+      assert.deepEqual(dropForbiddenReplyAttributes(code, set), []);
+      assert.equal(set.size, pairs.length);
+    });
+  for (const [name, code, pairs] of bad)
+    test(`dropForbiddenReplyAttributes makes a ${name} sendable`, () => {
+      const set = attrs(...pairs);
+      assert.ok(dropForbiddenReplyAttributes(code, set).length > 0);
+      assert.equal(rules.checkReply(code, set), undefined);
+    });
+  test('dropForbiddenReplyAttributes names what it drops and keeps the rest in order', () => {
+    const set = attrs(
+      ['Proxy-State', Buffer.from('p')],
+      ['Reply-Message', 'hi'],
+      ['Error-Cause', 201],
+      ['Event-Timestamp', new Date(0)],
+      ['Filter-Id', 'gold'],
+    );
+    assert.deepEqual(dropForbiddenReplyAttributes(COA_ACK, set), [
+      'Reply-Message',
+      'Error-Cause 201',
+      'Filter-Id',
+    ]);
+    assert.deepEqual(set.keys(), ['Proxy-State', 'Event-Timestamp']);
+  });
 });

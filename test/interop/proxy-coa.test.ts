@@ -102,5 +102,6 @@ describe('radclient (DAS) → serve (proxy) → FreeRADIUS (NAS) CoA/Disconnect'
     assert.match(text, /radius_proxy_home_server_state\{server="home",kind="acct",state="alive"\} 0/);
     assert.match(text, /radius_proxy_home_server_state\{server="home",kind="acct",state="zombie"\} 1/);
     assert.match(text, /radius_proxy_home_server_in_flight\{server="home"\} \d+/);
+    assert.match(text, /radius_proxy_home_server_invalid_replies_total\{server="home",kind="auth"\} 0/);
   });
 });

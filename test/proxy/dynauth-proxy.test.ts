@@ -2,18 +2,22 @@
 // forwards to the NAS holding the session (a DynamicAuthorizationServer here, so that what arrives
 // can be seen) and relays its ACK or NAK; Error-Cause 502 when no NAS is known (§3.6).
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import {
   type AttributesSet,
   COA_ACK,
   COA_NAK,
   CoARequest,
+  decodeRequest,
   DISCONNECT_ACK,
   DISCONNECT_NAK,
   DisconnectRequest,
   DynamicAuthorizationServer,
   type DynauthHandlerResult,
   DynauthProxy,
+  type Logger,
   NasDirectory,
   RadiusClient,
   RadiusProxy,
@@ -162,5 +166,83 @@ describe('DynauthProxy between a DAS and a NAS', () => {
       ),
       /no response/,
     );
+  });
+});
+
+/**
+ * A NAS on a bare UDP socket answering every CoA-Request with a CoA-ACK that carries what RFC 5176
+ * §3.6 does not allow in one (Reply-Message, Filter-Id, Error-Cause 201), as some NASes do.
+ */
+async function chattyNas() {
+  const sock = createSocket('udp4');
+  sock.on('message', (data, rinfo) => {
+    const req = decodeRequest(NAS_SECRET, data);
+    const reply = req.createReply(COA_ACK, [
+      ['Reply-Message', 'changed'],
+      ['Filter-Id', 'gold'],
+      ['Error-Cause', 201],
+      ['Event-Timestamp', 1_700_000_000],
+    ]);
+    sock.send(reply.encode(), rinfo.port, rinfo.address);
+  });
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  return { port: sock.address().port, close: () => sock.close() };
+}
+
+describe('DynauthProxy and a NAS whose ACK carries attributes RFC 5176 §3.6 forbids', () => {
+  test('the DAS hears the ACK without them, with its Proxy-State; one warning per NAS names them', async () => {
+    const nas = await chattyNas();
+    const warnings: Array<{ obj: unknown; msg: string | undefined }> = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (obj, msg) => warnings.push({ obj, msg }),
+      error() {},
+    };
+    const proxy = new RadiusProxy({
+      homeServers: [{ name: 'home', host: '127.0.0.1', auth: 1, secret: DAS_SECRET }],
+      pools: [{ name: 'p', servers: ['home'] }],
+      realms: [{ name: 'example.com', pool: 'p' }],
+      timeout: 0.5,
+      retries: 0,
+    });
+    const known = new Map([['127.0.0.1', { secret: NAS_SECRET, coaPort: nas.port, name: 'chatty' }]]);
+    const dynauth = new DynauthProxy(proxy, '127.0.0.1', {
+      port: 0,
+      logger,
+      nases: new NasDirectory({ byAddress: (a) => known.get(a) }),
+    });
+    const port = (await dynauth.start()).port;
+    const das = new RadiusClient({ timeout: 1, retries: 0 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const [reply] = await das.sendPacket(
+          new CoARequest(DAS_SECRET).addAttributes(
+            ['NAS-IP-Address', '127.0.0.1'],
+            ['User-Name', 'alice'],
+            ['Proxy-State', Buffer.from(`das-${i}`)],
+          ),
+          { remoteHost: '127.0.0.1', remotePort: port },
+        );
+        assert.equal(reply.code, COA_ACK);
+        assert.deepEqual(reply.getAll('Proxy-State'), [Buffer.from(`das-${i}`)]);
+        assert.equal(reply.get('Reply-Message'), undefined);
+        assert.equal(reply.get('Filter-Id'), undefined);
+        assert.equal(reply.get('Error-Cause'), undefined);
+        // What §3.6 allows in a CoA-ACK is relayed.
+        assert.equal(reply.get('Event-Timestamp') instanceof Date, true);
+      }
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      const text = JSON.stringify(warnings[0]);
+      for (const name of ['chatty', 'Reply-Message', 'Filter-Id', 'Error-Cause', '5176']) {
+        assert.ok(text.includes(name), `${name} in ${text}`);
+      }
+    } finally {
+      das.close();
+      await dynauth.close();
+      await proxy.close();
+      nas.close();
+    }
   });
 });

@@ -7,10 +7,13 @@ import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import {
   ACCESS_ACCEPT,
+  ACCESS_REJECT,
   AccessRequest,
   createRadiusServer,
   decodeRequest,
+  type HomeServerStatus,
   type HomeStateChange,
+  type Logger,
   RadiusClient,
   RadiusProxy,
   type RadiusProxyOptions,
@@ -26,7 +29,16 @@ const HOME_SECRET = 'home-secret';
  */
 async function rawHome(name: string, holdMs = 0) {
   const sock = createSocket('udp4');
-  const state = { answering: true, dropNext: 0, held: 0, maxHeld: 0, requests: 0, statusAnswered: 0 };
+  const state = {
+    answering: true,
+    dropNext: 0,
+    held: 0,
+    maxHeld: 0,
+    requests: 0,
+    statusAnswered: 0,
+    /** Signs Access-Request replies with this secret instead of the shared one (a misconfigured home server). */
+    replySecret: undefined as string | undefined,
+  };
   let closed = false;
   sock.on('message', (data, rinfo) => {
     if (!state.answering) return;
@@ -49,12 +61,10 @@ async function rawHome(name: string, holdMs = 0) {
     state.maxHeld = Math.max(state.maxHeld, ++state.held);
     setTimeout(() => {
       state.held--;
-      if (!closed)
-        sock.send(
-          req.createReply(ACCESS_ACCEPT, [['Reply-Message', name]]).encode(),
-          rinfo.port,
-          rinfo.address,
-        );
+      if (closed) return;
+      const reply = req.createReply(ACCESS_ACCEPT, [['Reply-Message', name]]);
+      if (state.replySecret !== undefined) reply.secret = Buffer.from(state.replySecret);
+      sock.send(reply.encode(), rinfo.port, rinfo.address);
     }, holdMs);
   });
   sock.bind(0, '127.0.0.1');
@@ -250,6 +260,37 @@ describe('home server window', () => {
       assert.ok(replies.every((r) => r.code === ACCESS_ACCEPT));
       assert.equal(h1.state.requests, 12);
       assert.equal(h1.state.maxHeld, 2);
+    } finally {
+      await f.close();
+      h1.close();
+    }
+  });
+});
+
+describe('replies that fail verification', () => {
+  test('counted per home server port in status(), and one warning naming the server and the shared secret', async () => {
+    const h1 = await rawHome('h1');
+    h1.state.replySecret = 'not-the-home-secret';
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (obj, msg) => warnings.push(JSON.stringify({ obj, msg })),
+      error() {},
+    };
+    const f = await front([h1], { logger });
+    try {
+      // RFC 2865 §3: a reply whose Response Authenticator does not verify is dropped; the NAS gets
+      // the Access-Reject of a home server that did not answer.
+      assert.equal((await ask(f.port)).code, ACCESS_REJECT);
+      assert.equal((await ask(f.port)).code, ACCESS_REJECT);
+      const row = f.proxy.status().find((s) => s.name === 'h1' && s.kind === 'auth') as HomeServerStatus;
+      assert.equal(row.invalidReplies, 2);
+      assert.equal(f.proxy.status().find((s) => s.name === 'h1' && s.kind === 'acct')?.invalidReplies, 0);
+      const about = warnings.filter((w) => w.includes('failed verification'));
+      assert.equal(about.length, 1, warnings.join('\n'));
+      assert.match(about[0], /h1/);
+      assert.match(about[0], /shared secret/);
     } finally {
       await f.close();
       h1.close();

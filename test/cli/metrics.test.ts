@@ -1,0 +1,29 @@
+// What serve's /metrics shows of the proxy's home servers, read from RadiusProxy.status().
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ServeMetrics } from '../../src/cli/metrics.js';
+import { createRadiusServer, type HomeServerStatus } from '../../src/index.js';
+
+const row = (kind: HomeServerStatus['kind'], invalidReplies: number): HomeServerStatus => ({
+  name: 'home',
+  host: '127.0.0.1',
+  kind,
+  port: 1812,
+  state: 'alive',
+  alive: true,
+  inFlight: 0,
+  window: 10,
+  waiting: 0,
+  invalidReplies,
+});
+
+describe('ServeMetrics of home servers', () => {
+  test('replies that failed verification, per home server port', async () => {
+    const server = createRadiusServer('127.0.0.1', { secret: 's', auth: () => [[], 3] }, { authPort: 0 });
+    const rows = [row('auth', 4), row('acct', 0)];
+    const metrics = new ServeMetrics(server, () => undefined, { homeServers: () => rows });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /radius_proxy_home_server_invalid_replies_total\{server="home",kind="auth"\} 4/);
+    assert.match(text, /radius_proxy_home_server_invalid_replies_total\{server="home",kind="acct"\} 0/);
+  });
+});
