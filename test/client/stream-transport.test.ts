@@ -30,6 +30,12 @@ import type { Remote } from '../../src/transport/remote.js';
 import { type CertFiles, makeCa, makeCert, makeExpiredCert } from '../helpers/certs.js';
 import { StreamTestServer, waitFor } from './stream-test-server.js';
 
+/** `b` with the bits of its octet at `at` flipped. */
+function flipByte(b: Buffer, at: number): Buffer {
+  b[at] ^= 1;
+  return b;
+}
+
 class Server extends AbstractRadiusServer {
   remotes: Remote[] = [];
   accounting: string[] = [];
@@ -493,7 +499,7 @@ describe('RadiusClient over TCP', () => {
 
   test('RFC 6613 §2.6.4: a reply that does not verify, or does not parse, ends the connection; the call goes out again on a new one', async () => {
     for (const [name, spoil] of [
-      ['a bad Response Authenticator', (b: Buffer) => (b.writeUInt8(b[4] ^ 1, 4), b)],
+      ['a bad Response Authenticator', (b: Buffer) => flipByte(b, 4)],
       // An attribute of Length 0 after the header (Length fixed up, the authenticator then wrong too).
       ['an attribute of Length 0', (b: Buffer) => Buffer.concat([b, Buffer.from([18, 0])])],
     ] as const) {

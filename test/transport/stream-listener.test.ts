@@ -31,6 +31,12 @@ import type { Logger } from '../../src/server/logger.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { startTlsRecordRelay } from '../helpers/tls-record-relay.js';
 
+/** `b` with the bits of its octet at `at` flipped. */
+function flipByte(b: Buffer, at: number): Buffer {
+  b[at] ^= 1;
+  return b;
+}
+
 const SECRET = 'radsec';
 
 class Server extends AbstractRadiusServer {
@@ -235,7 +241,7 @@ describe('RFC 6613 §2.6.4: over a stream, a request that must be discarded ends
   const signed = (mangle: (b: Buffer) => Buffer) =>
     mangle(new AccountingRequest(SECRET).add('Acct-Status-Type', 'Start').add('User-Name', 'x').encode());
   const cases: Array<[string, () => Buffer, string?]> = [
-    ['a bad Request Authenticator', () => signed((b) => (b.writeUInt8(b[4] ^ 1, 4), b))],
+    ['a bad Request Authenticator', () => signed((b) => flipByte(b, 4))],
     [
       'a bad Message-Authenticator',
       () => {
