@@ -12,6 +12,7 @@ export type DropReason =
   | 'proxy_state'
   | 'stale_timestamp'
   | 'handler_failed'
+  | 'bad_handler_result'
   | 'connection_error';
 
 /** What to tell the operator for each reason: the message, and a hint of what to check. */
@@ -43,6 +44,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
     "check the NAS's clock (RFC 5176 section 6.3)",
   ],
   handler_failed: ['request dropped: its handler failed or timed out', 'see registerHandleException'],
+  bad_handler_result: [
+    'request dropped: its handler returned a reply that cannot be sent',
+    'fix the handler: a reply code this request may not get, or a reply attribute that cannot be encoded (see error)',
+  ],
   connection_error: [
     'connection refused or closed',
     'over TLS: is the client certificate signed by the configured CA, and not expired? Over TCP/TLS: a bad packet length closes the connection',
