@@ -13,6 +13,7 @@ export type DropReason =
   | 'stale_timestamp'
   | 'handler_failed'
   | 'bad_handler_result'
+  | 'eap_discarded'
   | 'connection_error';
 
 /** What to tell the operator for each reason: the message, and a hint of what to check. */
@@ -47,6 +48,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
   bad_handler_result: [
     'request dropped: its handler returned a reply that cannot be sent',
     'fix the handler: a reply code this request may not get, or a reply attribute that cannot be encoded (see error)',
+  ],
+  eap_discarded: [
+    'EAP Response discarded (RFC 3748 section 4.1)',
+    "usually an EAP peer's retransmission or a stale round (wrong Identifier, a State reused); nothing to fix unless it persists",
   ],
   connection_error: [
     'connection refused or closed',

@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError, RadiusError, RadiusResponseError } from '../errors.js';
+import { ConfigError, EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -481,7 +481,9 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     remote: Remote,
     reason: DropReason = 'handler_failed',
   ): undefined {
-    this.count(nas, 'handlerErrors');
+    // RFC 3748 §4.1: a Response silently discarded is the protocol at work, not a failing handler.
+    if (err instanceof EapDiscardError) reason = 'eap_discarded';
+    else this.count(nas, 'handlerErrors');
     this.count(nas, 'dropped');
     this.drops.report(remote.address, reason, {
       error: err instanceof Error ? err.message : String(err),

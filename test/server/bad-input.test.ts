@@ -12,6 +12,7 @@ import {
   AccountingRequest,
   decodeRequest,
   decodeResponse,
+  EapDiscardError,
   type Packet,
   RadiusError,
   RadiusResponseError,
@@ -128,6 +129,8 @@ class TestServer extends AbstractRadiusServer {
     switch (attrs.get('User-Name')) {
       case 'throws':
         throw new Error('the handler broke');
+      case 'eap-discard':
+        throw new EapDiscardError('Identifier 5, expected 4');
       case 'hangs':
         return new Promise<never>((resolve) => this.hanging.push(resolve as () => void));
       case 'bad-code':
@@ -419,6 +422,19 @@ describe('bad input against a running server', () => {
     assert.deepEqual(d.nas, { requests: 1, accessRequests: 1, handlerErrors: 1, dropped: 1 });
     assert.equal(server.errors.length, errors0 + 1);
     assert.match((server.errors.at(-1) as Error).message, /the handler broke/);
+  });
+
+  test('an EAP Response discarded on purpose: dropped and logged as such, not a handler error', async () => {
+    const warnings0 = warnings.length;
+    const d = await fire([goodAccess('eap-discard').encode(), goodAccess('eap-discard').encode()]);
+    assert.deepEqual(d.total, { requests: 2, accessRequests: 2, dropped: 2 });
+    assert.deepEqual(d.nas, { requests: 2, accessRequests: 2, dropped: 2 });
+    const lines = warnings.slice(warnings0);
+    assert.equal(lines.length, 1, 'the second is counted for the next line, not logged');
+    assert.equal(lines[0].fields.reason, 'eap_discarded');
+    assert.match(String(lines[0].fields.error), /Identifier 5, expected 4/);
+    assert.match(String(lines[0].fields.hint), /retransmission/);
+    assert.doesNotMatch(String(lines[0].fields.hint), /registerHandleException/);
   });
 
   test('a handler that never resolves is abandoned after handlerTimeout', async () => {
