@@ -7,6 +7,7 @@ export type DropReason =
   | 'unexpected_code'
   | 'unknown_nas'
   | 'nas_lookup_failed'
+  | 'nas_no_secret'
   | 'bad_authenticator'
   | 'blastradius'
   | 'proxy_state'
@@ -28,6 +29,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
     'add a client entry for this address, or check that the NAS sends from the address you configured',
   ],
   nas_lookup_failed: ['request dropped: the NAS lookup failed or took too long', 'check validateNas'],
+  nas_no_secret: [
+    'request dropped: the NAS lookup returned no secret',
+    'validateNas must return a non-empty string or Buffer (or { secret }) on every path, or throw RadiusResponseError',
+  ],
   bad_authenticator: [
     'request dropped: its authenticator does not verify',
     'check the shared secret configured for this NAS: it differs from the one the NAS uses',
