@@ -272,6 +272,31 @@ export class DatabaseError extends RadiusError {
   }
 }
 
+/**
+ * `validateNas` (a secret lookup) returned something that holds no secret: undefined (a forgotten
+ * return), a number, an empty string or Buffer. The server's own mistake, not the NAS's.
+ */
+export class NasSecretError extends RadiusError {
+  /** The address the lookup was for. */
+  readonly address: string;
+  constructor(address: string, returned: unknown) {
+    super(
+      `validateNas returned no secret for ${address} (got ${describe(returned)}): return a non-empty string or Buffer, or an object with one as secret`,
+      'ERR_RADIUS_NO_SECRET',
+    );
+    this.address = address;
+  }
+}
+
+/** A short description of a value that should have been a secret (never the value of one). */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return 'an empty string';
+  if (Buffer.isBuffer(value)) return 'an empty Buffer';
+  if (typeof value === 'object') return 'an object without a secret';
+  return `a ${typeof value}`;
+}
+
 /** A packet that would exceed 4096 bytes (RFC 2865 §3) or an attribute past its length limit. */
 export class PacketTooLargeError extends RadiusError {
   constructor(message: string) {

@@ -57,6 +57,7 @@ export {
 } from './server/create-server.js';
 export { type ServerCounters, newCounters } from './server/counters.js';
 export { DuplicateCache } from './server/duplicate-cache.js';
+export type { RadiusServerEvents } from './server/server-base.js';
 export { type Logger, silentLogger } from './server/logger.js';
 export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
 export type { Remote, ReplyChannel, Transport } from './transport/remote.js';

@@ -338,9 +338,6 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
       const r = handler.call(this, request.attributes, context);
       result = (r instanceof Promise ? await this.timeBox(r) : r) as DynauthHandlerResult;
-      if (!Array.isArray(result) || result.length !== 2) {
-        throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
-      }
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
@@ -351,13 +348,20 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       return undefined;
     }
     try {
+      if (!Array.isArray(result) || result.length !== 2) {
+        throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
+      }
       const reply = this.buildReply(request, result, authorizeOnly);
       const bytes = reply.encode();
       this.count(client, reply.code === COA_ACK || reply.code === DISCONNECT_ACK ? 'acks' : 'naks');
       return bytes;
     } catch (err) {
+      // A code or attributes the reply may not have (RFC 5176 §3): the handler's mistake.
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
+      this.drops.report(remote.address, 'bad_handler_result', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       this.reportError(err);
       return undefined;
     }

@@ -7,11 +7,14 @@ export type DropReason =
   | 'unexpected_code'
   | 'unknown_nas'
   | 'nas_lookup_failed'
+  | 'nas_no_secret'
   | 'bad_authenticator'
   | 'blastradius'
   | 'proxy_state'
   | 'stale_timestamp'
   | 'handler_failed'
+  | 'bad_handler_result'
+  | 'eap_discarded'
   | 'connection_error';
 
 /** What to tell the operator for each reason: the message, and a hint of what to check. */
@@ -26,6 +29,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
     'add a client entry for this address, or check that the NAS sends from the address you configured',
   ],
   nas_lookup_failed: ['request dropped: the NAS lookup failed or took too long', 'check validateNas'],
+  nas_no_secret: [
+    'request dropped: the NAS lookup returned no secret',
+    'validateNas must return a non-empty string or Buffer (or { secret }) on every path, or throw RadiusResponseError',
+  ],
   bad_authenticator: [
     'request dropped: its authenticator does not verify',
     'check the shared secret configured for this NAS: it differs from the one the NAS uses',
@@ -43,6 +50,14 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
     "check the NAS's clock (RFC 5176 section 6.3)",
   ],
   handler_failed: ['request dropped: its handler failed or timed out', 'see registerHandleException'],
+  bad_handler_result: [
+    'request dropped: its handler returned a reply that cannot be sent',
+    'fix the handler: a reply code this request may not get, or a reply attribute that cannot be encoded (see error)',
+  ],
+  eap_discarded: [
+    'EAP Response discarded (RFC 3748 section 4.1)',
+    "usually an EAP peer's retransmission or a stale round (wrong Identifier, a State reused); nothing to fix unless it persists",
+  ],
   connection_error: [
     'connection refused or closed',
     'over TLS: is the client certificate signed by the configured CA, and not expired? Over TCP/TLS: a bad packet length closes the connection',
@@ -50,6 +65,8 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
 };
 
 interface Entry {
+  nas: string;
+  reason: DropReason;
   /** When the current interval began (ms). */
   since: number;
   /** Occurrences not logged since then. */
@@ -58,16 +75,19 @@ interface Entry {
 
 /** How many (NAS, reason) pairs are remembered; spoofed sources cannot grow it past this. */
 const MAX_ENTRIES = 4096;
+/** Entries the flush timer looks at per tick: a full log never stalls the event loop. */
+const FLUSH_SLICE = 256;
 
 /**
  * Logs dropped requests at `warn`, rate-limited per NAS and reason: the first occurrence at once,
  * then at most one line per interval that says how many were dropped meanwhile. A silent drop
  * leaves the user waiting for a timeout; an unbounded log lets anyone who can send datagrams fill
- * the disk.
+ * the disk. One timer per log writes the counts no later drop came to write.
  */
 export class DropLog {
-  /** In the order of their last log line: a flood of spoofed sources evicts the oldest, cheaply. */
+  /** In the order of their last log line (oldest first): a flood evicts the oldest, cheaply. */
   private readonly entries = new RecencyMap<Entry>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly logger: () => Logger,
@@ -80,25 +100,68 @@ export class DropLog {
     const entry = this.entries.peek(key);
     if (entry !== undefined && now - entry.since < this.intervalMs) {
       entry.suppressed++;
+      this.schedule(now);
       return;
     }
+    if (entry === undefined && this.entries.size >= MAX_ENTRIES) this.entries.shift();
+    // set() makes it the newest: the order is that of last logging.
+    this.entries.set(key, { nas, reason, since: now, suppressed: 0 });
+    this.write(nas, reason, entry, now, detail);
+  }
+
+  /** Forgets every entry and stops the timer (the server closed). */
+  clear(): void {
+    this.entries.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private write(
+    nas: string,
+    reason: DropReason,
+    previous: Entry | undefined,
+    now: number,
+    detail?: Record<string, unknown>,
+  ): void {
     const [message, hint] = TEXT[reason];
     const fields: Record<string, unknown> = { ...detail, nas, reason, hint };
-    if (entry !== undefined) {
-      // set() below makes it the newest: the order is that of last logging.
-      if (entry.suppressed > 0) {
-        fields.droppedSinceLastLog = entry.suppressed;
-        fields.intervalSeconds = Math.round((now - entry.since) / 1000);
-      }
-    } else if (this.entries.size >= MAX_ENTRIES) {
-      this.entries.shift();
+    if (previous !== undefined && previous.suppressed > 0) {
+      fields.droppedSinceLastLog = previous.suppressed;
+      fields.intervalSeconds = Math.round((now - previous.since) / 1000);
     }
-    this.entries.set(key, { since: now, suppressed: 0 });
     this.logger().warn(fields, `${message} (NAS ${nas})`);
   }
 
-  /** Forgets every entry (the server closed). */
-  clear(): void {
-    this.entries.clear();
+  /** Arms the flush timer for when the oldest entry's interval ends (if not armed). */
+  private schedule(now: number): void {
+    if (this.timer !== undefined) return;
+    const oldest = this.entries.oldest();
+    if (oldest === undefined) return;
+    const delay = Math.max(0, oldest.since + this.intervalMs - now);
+    // unref: a pending count never keeps the process alive.
+    this.timer = setTimeout(() => this.flush(), delay).unref();
+  }
+
+  /**
+   * Writes the counts of entries whose interval has passed and forgets those with none (the next
+   * drop is a first occurrence again). Oldest first, at most FLUSH_SLICE per tick.
+   */
+  private flush(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    for (let i = 0; i < FLUSH_SLICE; i++) {
+      const entry = this.entries.oldest();
+      if (entry === undefined || now - entry.since < this.intervalMs) break;
+      const key = `${entry.reason} ${entry.nas}`;
+      if (entry.suppressed === 0) {
+        this.entries.delete(key);
+        continue;
+      }
+      // A new interval begins with this line: later drops are counted for the next one.
+      this.entries.set(key, { nas: entry.nas, reason: entry.reason, since: now, suppressed: 0 });
+      this.write(entry.nas, entry.reason, entry, now);
+    }
+    // Until every entry has had its interval: each is written or forgotten once per interval.
+    this.schedule(now);
   }
 }

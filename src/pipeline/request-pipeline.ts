@@ -1,5 +1,5 @@
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { AuthenticatorError, RadiusResponseError } from '../errors.js';
+import { AuthenticatorError, NasSecretError, RadiusResponseError } from '../errors.js';
 import { codeName } from '../protocol/codes.js';
 import {
   type DecodeOptions,
@@ -172,7 +172,11 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     channel.abandon?.();
     this.host.drops.report(
       remote.address,
-      err instanceof RadiusResponseError ? 'unknown_nas' : 'nas_lookup_failed',
+      err instanceof RadiusResponseError
+        ? 'unknown_nas'
+        : err instanceof NasSecretError
+          ? 'nas_no_secret'
+          : 'nas_lookup_failed',
       { error: err instanceof Error ? err.message : String(err) },
     );
     this.host.reportError(err);
@@ -187,10 +191,13 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     channel: ReplyChannel,
     listener: ListenerSpec<K>,
   ): Promise<void> | undefined {
+    const secret = this.secretOf(config);
+    // JavaScript (or a cast) lets a lookup return anything: no secret is the server's mistake.
+    if (secret === undefined)
+      return this.unknownClient(remote, channel, new NasSecretError(remote.address, config));
     const receiver = this.receiver;
     const counters = receiver.clientCounters(remote.address, true) as PipelineCounters;
     counters.requests++;
-    const secret = this.secretOf(config);
     let request: Packet;
     try {
       const o = receiver.decodeOptions(config);
@@ -336,11 +343,14 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     if (client) client[name]++;
   }
 
-  /** The secret bytes of what `identify` returned. */
-  private secretOf(config: ClientLookup<C>): Buffer {
-    if (typeof config === 'string') return this.secretBytes(config);
-    if (Buffer.isBuffer(config)) return config;
-    return typeof config.secret === 'string' ? this.secretBytes(config.secret) : config.secret;
+  /** The secret bytes of what `identify` returned; undefined when it holds no non-empty secret. */
+  private secretOf(config: ClientLookup<C>): Buffer | undefined {
+    if (typeof config === 'string') return config.length > 0 ? this.secretBytes(config) : undefined;
+    if (Buffer.isBuffer(config)) return config.length > 0 ? config : undefined;
+    if (typeof config !== 'object' || config === null) return undefined;
+    const secret: unknown = config.secret;
+    if (typeof secret === 'string') return secret.length > 0 ? this.secretBytes(secret) : undefined;
+    return Buffer.isBuffer(secret) && secret.length > 0 ? secret : undefined;
   }
 
   // identify usually returns the same string every time: encode it once, not per request.

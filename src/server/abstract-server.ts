@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError, RadiusError, RadiusResponseError } from '../errors.js';
+import { ConfigError, EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -474,10 +474,18 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     return this.answer(request, nas, isAuth, r, remote);
   }
 
-  private handlerFailed(nas: ServerCounters, err: unknown, remote: Remote): undefined {
-    this.count(nas, 'handlerErrors');
+  /** No reply: counted, logged as a drop under `reason`, and reported to registerHandleException. */
+  private handlerFailed(
+    nas: ServerCounters,
+    err: unknown,
+    remote: Remote,
+    reason: DropReason = 'handler_failed',
+  ): undefined {
+    // RFC 3748 §4.1: a Response silently discarded is the protocol at work, not a failing handler.
+    if (err instanceof EapDiscardError) reason = 'eap_discarded';
+    else this.count(nas, 'handlerErrors');
     this.count(nas, 'dropped');
-    this.drops.report(remote.address, 'handler_failed', {
+    this.drops.report(remote.address, reason, {
       error: err instanceof Error ? err.message : String(err),
     });
     this.reportError(err);
@@ -498,17 +506,19 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         nas,
         new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT'),
         remote,
+        'bad_handler_result',
       );
     }
     const [attrs, code] = result;
     let replyCode: number;
     if (isAuth) {
       if (code !== ACCESS_ACCEPT && code !== ACCESS_REJECT && code !== ACCESS_CHALLENGE) {
-        this.count(nas, 'handlerErrors');
-        this.reportError(
+        return this.handlerFailed(
+          nas,
           new RadiusError(`handleAuthPacket returned code ${code}`, 'ERR_RADIUS_HANDLER_RESULT'),
+          remote,
+          'bad_handler_result',
         );
-        return undefined;
       }
       replyCode = code;
     } else replyCode = ACCOUNTING_RESPONSE;
@@ -518,9 +528,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       countReply(nas, replyCode);
       return bytes;
     } catch (err) {
-      this.count(nas, 'handlerErrors');
-      this.reportError(err);
-      return undefined;
+      // Reply attributes that cannot be encoded: the handler's mistake, not the NAS's.
+      return this.handlerFailed(nas, err, remote, 'bad_handler_result');
     }
   }
 

@@ -11,7 +11,10 @@ export interface ServerCounters {
   duplicates: number;
   malformed: number;
   badAuthenticators: number;
-  /** Dropped for policy: BlastRADIUS rules, wrong port, unknown code, handler failure or timeout. */
+  /**
+   * Dropped for policy: BlastRADIUS rules, wrong port, unknown code, handler failure or timeout, a
+   * handler result that cannot be sent, an EAP Response discarded (RFC 3748 §4.1).
+   */
   dropped: number;
   unknownNas: number;
   handlerErrors: number;

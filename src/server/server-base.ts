@@ -41,13 +41,19 @@ export interface LifecycleOptions {
   readonly closeTimeout: number;
 }
 
+/** The events a server emits and their arguments: 'listening' with what was bound, then 'close'. */
+export type RadiusServerEvents<Info> = {
+  listening: [info: Info];
+  close: [];
+};
+
 /**
  * What every server shares, whatever it speaks and over whatever transport: its endpoints, its
  * lifecycle (start, run, close, the `listening` promise and the 'listening' and 'close' events), the
  * requests in flight, the `@periodicTask` methods, error reporting and the handler time limit.
  * A subclass opens its endpoints in {@link openEndpoints} and decides what a request gets.
  */
-export abstract class RadiusServerBase<Info extends object> extends EventEmitter {
+export abstract class RadiusServerBase<Info extends object> extends EventEmitter<RadiusServerEvents<Info>> {
   readonly host: string;
   logger: Logger;
   /** A promise resolved with what was bound once listening (rejected if the server cannot start). */
@@ -175,7 +181,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     this.state = 'running';
     this.logger.info(info, `${this.logLabel} listening`);
     this.resolveListening(info);
-    this.emitSafely('listening', info);
+    this.emitSafely(() => this.emit('listening', info));
     return info;
   }
 
@@ -216,13 +222,13 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
     this.state = 'closed';
     this.logger.info(`${this.logLabel} closed`);
     this.resolveClosed();
-    this.emitSafely('close');
+    this.emitSafely(() => this.emit('close'));
   }
 
   /** Emits an event; a listener that throws is reported, and does not stop start() or close(). */
-  private emitSafely(event: string, ...args: unknown[]): void {
+  private emitSafely(emit: () => void): void {
     try {
-      this.emit(event, ...args);
+      emit();
     } catch (err) {
       this.reportError(err);
     }

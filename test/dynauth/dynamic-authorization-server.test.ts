@@ -389,11 +389,43 @@ describe('DynamicAuthorizationServer over UDP', () => {
       ['bad-code', /returned code 41/],
     ] as const) {
       const n = das.counters.handlerErrors;
+      const dropped = das.counters.dropped;
       assert.equal(await dac.exchange(coa(['User-Name', user]).encode(), port, 300), undefined, user);
       await waitFor(() => das.counters.handlerErrors === n + 1);
+      assert.equal(das.counters.dropped, dropped + 1, user);
       const err = das.errors.at(-1);
       assert.ok(err instanceof RadiusError);
       assert.match(err.message, why);
+    }
+  });
+
+  test('a handler reply that cannot be sent is in the drop log, with a hint', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const saved = das.logger;
+    das.logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(obj) {
+        if (typeof obj === 'object') logged.push(obj as Record<string, unknown>);
+      },
+    };
+    try {
+      // From another source address: a NAS and reason not logged by the tests before.
+      const other = createSocket('udp4');
+      await new Promise<void>((r) => other.bind(0, '127.0.0.2', r));
+      try {
+        other.send(coa(['User-Name', 'bad-code']).encode(), port, '127.0.0.1');
+        await waitFor(() => logged.some((l) => l.reason === 'bad_handler_result'));
+      } finally {
+        other.close();
+      }
+      const line = logged.find((l) => l.reason === 'bad_handler_result');
+      assert.equal(line?.nas, '127.0.0.2');
+      assert.match(String(line?.error), /returned code 41/);
+      assert.match(String(line?.hint), /handler/);
+    } finally {
+      das.logger = saved;
     }
   });
 

@@ -7,10 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import {
   ACCESS_ACCEPT,
   ACCESS_REQUEST,
+  ACCOUNTING_RESPONSE,
   AccessRequest,
   AccountingRequest,
   decodeRequest,
   decodeResponse,
+  EapDiscardError,
   type Packet,
   RadiusError,
   RadiusResponseError,
@@ -26,6 +28,16 @@ import {
 import type { ServerCounters } from '../../src/server/counters.js';
 
 const SECRET = 'bad-input-secret';
+/** What the server logged at warn: the drop log's lines. */
+const warnings: Array<{ fields: Record<string, unknown>; message: string | undefined }> = [];
+const logger = {
+  debug() {},
+  info() {},
+  error() {},
+  warn(obj: object | string, msg?: string) {
+    if (typeof obj === 'object') warnings.push({ fields: obj as Record<string, unknown>, message: msg });
+  },
+};
 const WAIT_MS = 3000;
 const NAS = '127.0.0.1';
 
@@ -117,6 +129,8 @@ class TestServer extends AbstractRadiusServer {
     switch (attrs.get('User-Name')) {
       case 'throws':
         throw new Error('the handler broke');
+      case 'eap-discard':
+        throw new EapDiscardError('Identifier 5, expected 4');
       case 'hangs':
         return new Promise<never>((resolve) => this.hanging.push(resolve as () => void));
       case 'bad-code':
@@ -125,6 +139,12 @@ class TestServer extends AbstractRadiusServer {
         return [[['No-Such-Attribute', 'x']], ACCESS_ACCEPT] as const;
       case 'not-a-tuple':
         return 'accept' as unknown as readonly [[], 2];
+      case 'accounting-code':
+        return [[], ACCOUNTING_RESPONSE] as const;
+      case 'not-an-integer':
+        return [[['Session-Timeout', 'abc']], ACCESS_ACCEPT] as const;
+      case 'too-long':
+        return [[['Reply-Message', 'x'.repeat(300)]], ACCESS_ACCEPT] as const;
       default:
         return [[['Reply-Message', 'ok']], ACCESS_ACCEPT] as const;
     }
@@ -189,6 +209,7 @@ describe('bad input against a running server', () => {
       accPort: 0,
       handlerTimeout: 0.2,
       requireMessageAuthenticator: false,
+      logger,
     });
     info = await server.start();
     authPort = info.authPort!;
@@ -403,6 +424,19 @@ describe('bad input against a running server', () => {
     assert.match((server.errors.at(-1) as Error).message, /the handler broke/);
   });
 
+  test('an EAP Response discarded on purpose: dropped and logged as such, not a handler error', async () => {
+    const warnings0 = warnings.length;
+    const d = await fire([goodAccess('eap-discard').encode(), goodAccess('eap-discard').encode()]);
+    assert.deepEqual(d.total, { requests: 2, accessRequests: 2, dropped: 2 });
+    assert.deepEqual(d.nas, { requests: 2, accessRequests: 2, dropped: 2 });
+    const lines = warnings.slice(warnings0);
+    assert.equal(lines.length, 1, 'the second is counted for the next line, not logged');
+    assert.equal(lines[0].fields.reason, 'eap_discarded');
+    assert.match(String(lines[0].fields.error), /Identifier 5, expected 4/);
+    assert.match(String(lines[0].fields.hint), /retransmission/);
+    assert.doesNotMatch(String(lines[0].fields.hint), /registerHandleException/);
+  });
+
   test('a handler that never resolves is abandoned after handlerTimeout', async () => {
     const errors0 = server.errors.length;
     const total0 = { ...server.counters };
@@ -427,18 +461,29 @@ describe('bad input against a running server', () => {
     assert.equal(server.inFlightCount, 0);
   });
 
-  test('a handler result that cannot be sent: bad code, unknown attribute, not a pair', async () => {
+  test('a handler result that cannot be sent: counted as dropped, reported and logged', async () => {
     const errors0 = server.errors.length;
-    const d = await fire([
-      goodAccess('bad-code').encode(),
-      goodAccess('bad-attribute').encode(),
-      goodAccess('not-a-tuple').encode(),
-    ]);
-    assert.equal(d.total.accessRequests, 3);
-    assert.equal(d.total.handlerErrors, 3);
-    assert.equal(d.total.accepts, undefined);
-    assert.equal(server.errors.length, errors0 + 3);
+    const warnings0 = warnings.length;
+    const names = [
+      'bad-code',
+      'bad-attribute',
+      'not-a-tuple',
+      'accounting-code',
+      'not-an-integer',
+      'too-long',
+    ];
+    const d = await fire(names.map((n) => goodAccess(n).encode()));
+    const n = names.length;
+    assert.deepEqual(d.total, { requests: n, accessRequests: n, handlerErrors: n, dropped: n });
+    assert.deepEqual(d.nas, { requests: n, accessRequests: n, handlerErrors: n, dropped: n });
+    assert.equal(server.errors.length, errors0 + n);
     assert.ok(server.errors.slice(errors0).every((e) => e instanceof RadiusError));
+    // The drop log: the first of this NAS and reason is written, with a hint naming the problem.
+    const lines = warnings.slice(warnings0).filter((w) => w.fields.reason === 'bad_handler_result');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].fields.nas, NAS);
+    assert.match(String(lines[0].fields.hint), /handler/);
+    assert.match(String(lines[0].fields.error), /returned code 99/);
   });
 
   test('2,000 random and mutated datagrams, then it still answers', async () => {

@@ -132,6 +132,25 @@ describe('RadiusServerBase', () => {
     assert.deepEqual(events, ['listening 2', 'close'], 'close() is idempotent');
   });
 
+  test("'listening' and 'close' are typed: the payload is the server's Info, other names do not compile", async () => {
+    const server = new MemoryServer();
+    const seen: number[] = [];
+    // Inferred, not annotated: `info` is MemoryInfo.
+    server.once('listening', (info) => seen.push(info.endpoints));
+    const closed = () => seen.push(-1);
+    server.on('close', closed);
+    // @ts-expect-error a property MemoryInfo does not have
+    server.on('listening', (info) => info.nonexistent);
+    // @ts-expect-error 'close' has no payload
+    server.on('close', (info: MemoryInfo) => info.endpoints);
+    // @ts-expect-error an event the server does not emit
+    server.on('lisening', () => {});
+    await server.start();
+    await server.close();
+    server.off('close', closed);
+    assert.deepEqual(seen, [2, -1]);
+  });
+
   test('a failed start closes what was opened and rejects `listening`', async () => {
     const server = new MemoryServer();
     server.failSecond = true;
