@@ -3,8 +3,9 @@
 // test/protocol/lessons.test.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACCESS_ACCEPT, AbstractRadiusServer, type AttributesSet } from '../../src/index.js';
-import { radclient, skipUnless } from '../helpers/peers.js';
+import { ACCESS_ACCEPT } from '../../src/index.js';
+import { skipUnless } from '../helpers/peers.js';
+import { radclientExchange } from './radclient-exchange.js';
 
 const SECRET = 'ipv6-prefix-secret';
 
@@ -23,44 +24,23 @@ describe('lesson: IPv6 prefixes', { timeout: 60_000 }, () => {
     skip: skipUnless('radclient'),
   }, async () => {
     let received: unknown[] = [];
-    class PrefixServer extends AbstractRadiusServer {
-      validateNas() {
-        return SECRET;
-      }
-      override handleAuthPacket(attrs: AttributesSet) {
+    const r = await radclientExchange(
+      SECRET,
+      ['User-Name = "v6"', ...PREFIXES.map(([sent]) => `Framed-IPv6-Prefix = ${sent}`)],
+      (attrs) => {
         received = attrs.getAll('Framed-IPv6-Prefix');
-        return [
-          PREFIXES.map(([sent]) => ['Framed-IPv6-Prefix', sent] as [string, string]),
-          ACCESS_ACCEPT,
-        ] as const;
-      }
-    }
-    const server = new PrefixServer('127.0.0.1', { authPort: 0 });
-    const port = (await server.start()).authPort as number;
-    try {
-      const r = await radclient({
-        host: '127.0.0.1',
-        port,
-        type: 'auth',
-        secret: SECRET,
-        input: [
-          'User-Name = "v6"',
-          ...PREFIXES.map(([sent]) => `Framed-IPv6-Prefix = ${sent}`),
-          'Message-Authenticator = 0x00',
-        ].join('\n'),
-      });
-      assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
-      assert.deepEqual(
-        received,
-        PREFIXES.map(([, read]) => read),
-      );
-      assert.deepEqual(
-        r.replies[0].attributes.filter(([n]) => n === 'Framed-IPv6-Prefix').map(([, v]) => v),
-        PREFIXES.map(([, read]) => read),
-      );
-    } finally {
-      await server.close();
-    }
+        return [PREFIXES.map(([sent]) => ['Framed-IPv6-Prefix', sent] as [string, string]), ACCESS_ACCEPT];
+      },
+    );
+    assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
+    assert.deepEqual(
+      received,
+      PREFIXES.map(([, read]) => read),
+    );
+    assert.deepEqual(
+      r.replies[0].attributes.filter(([n]) => n === 'Framed-IPv6-Prefix').map(([, v]) => v),
+      PREFIXES.map(([, read]) => read),
+    );
   });
 
   test('radclient: the same bytes read the same by FreeRADIUS and by us, short prefixes included', {
@@ -91,40 +71,19 @@ describe('lesson: IPv6 prefixes', { timeout: 60_000 }, () => {
     const all = [...CASES.map(([b]) => b), ...HOST_BITS.map(([b]) => b)];
     const shown = (v: unknown) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : String(v));
     let ours: string[] = [];
-    class RawServer extends AbstractRadiusServer {
-      validateNas() {
-        return SECRET;
-      }
-      override handleAuthPacket(attrs: AttributesSet) {
+    const r = await radclientExchange(
+      SECRET,
+      ['User-Name = "v6"', ...all.map((b) => `Attr-97 = 0x${b}`)],
+      (attrs) => {
         ours = attrs.entries.filter((e) => e.def.number === 97).map((e) => shown(e.value));
-        return [
-          all.map((b) => ['Attr-97', Buffer.from(b, 'hex')] as [string, Buffer]),
-          ACCESS_ACCEPT,
-        ] as const;
-      }
-    }
-    const server = new RawServer('127.0.0.1', { authPort: 0 });
-    const port = (await server.start()).authPort as number;
-    try {
-      const r = await radclient({
-        host: '127.0.0.1',
-        port,
-        type: 'auth',
-        secret: SECRET,
-        input: [
-          'User-Name = "v6"',
-          ...all.map((b) => `Attr-97 = 0x${b}`),
-          'Message-Authenticator = 0x00',
-        ].join('\n'),
-      });
-      assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
-      const theirs = r.replies[0].attributes
-        .filter(([n]) => n === 'Framed-IPv6-Prefix' || n === 'Attr-97')
-        .map(([, v]) => v);
-      assert.deepEqual(theirs, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, , fr]) => fr)]);
-      assert.deepEqual(ours, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, read]) => read)]);
-    } finally {
-      await server.close();
-    }
+        return [all.map((b) => ['Attr-97', Buffer.from(b, 'hex')] as [string, Buffer]), ACCESS_ACCEPT];
+      },
+    );
+    assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
+    const theirs = r.replies[0].attributes
+      .filter(([n]) => n === 'Framed-IPv6-Prefix' || n === 'Attr-97')
+      .map(([, v]) => v);
+    assert.deepEqual(theirs, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, , fr]) => fr)]);
+    assert.deepEqual(ours, [...CASES.map(([, read]) => read), ...HOST_BITS.map(([, read]) => read)]);
   });
 });

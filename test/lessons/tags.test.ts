@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   ACCESS_ACCEPT,
-  AbstractRadiusServer,
   AccessRequest,
   type AttributesSet,
   decodeRequest,
@@ -13,7 +12,8 @@ import {
   InvalidValueError,
   type Packet,
 } from '../../src/index.js';
-import { radclient, skipUnless } from '../helpers/peers.js';
+import { skipUnless } from '../helpers/peers.js';
+import { radclientExchange } from './radclient-exchange.js';
 import { accessRequest, hex } from '../protocol/codec-wire.js';
 
 const SECRET = 'tags-lesson-secret';
@@ -106,11 +106,17 @@ describe('lesson: tags', { timeout: 60_000 }, () => {
     skip: skipUnless('radclient'),
   }, async () => {
     let seen: Array<[string, unknown, number | undefined]> = [];
-    class TagServer extends AbstractRadiusServer {
-      validateNas() {
-        return SECRET;
-      }
-      override handleAuthPacket(attrs: AttributesSet) {
+    const r = await radclientExchange(
+      SECRET,
+      [
+        'User-Name = "tags"',
+        'Tunnel-Type:3 = VLAN',
+        'Tunnel-Medium-Type = IEEE-802',
+        'Tunnel-Private-Group-Id = "none"',
+        'Tunnel-Private-Group-Id:5 = "five"',
+        'Tunnel-Server-Endpoint:31 = "srv"',
+      ],
+      (attrs) => {
         seen = attrs.entries
           .filter((e) => e.def.name.startsWith('Tunnel-'))
           .map((e) => [e.def.name, e.value, e.tag] as [string, unknown, number | undefined]);
@@ -123,84 +129,45 @@ describe('lesson: tags', { timeout: 60_000 }, () => {
             ['Tunnel-Private-Group-Id:31', 'thirty-one'],
           ],
           ACCESS_ACCEPT,
-        ] as const;
-      }
-    }
-    const server = new TagServer('127.0.0.1', { authPort: 0 });
-    const port = (await server.start()).authPort as number;
-    try {
-      const r = await radclient({
-        host: '127.0.0.1',
-        port,
-        type: 'auth',
-        secret: SECRET,
-        input: [
-          'User-Name = "tags"',
-          'Tunnel-Type:3 = VLAN',
-          'Tunnel-Medium-Type = IEEE-802',
-          'Tunnel-Private-Group-Id = "none"',
-          'Tunnel-Private-Group-Id:5 = "five"',
-          'Tunnel-Server-Endpoint:31 = "srv"',
-          'Message-Authenticator = 0x00',
-        ].join('\n'),
-      });
-      assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
-      // FreeRADIUS writes a zero tag byte for an untagged integer, none for an untagged string.
-      assert.deepEqual(seen, [
-        ['Tunnel-Type', 'VLAN', 3],
-        ['Tunnel-Medium-Type', 'IEEE-802', 0],
-        ['Tunnel-Private-Group-ID', 'none', undefined],
-        ['Tunnel-Private-Group-ID', 'five', 5],
-        ['Tunnel-Server-Endpoint', 'srv', 31],
-      ]);
-      // FreeRADIUS prints an absent tag as :0.
-      assert.deepEqual(
-        r.replies[0].attributes.filter(([n]) => n.startsWith('Tunnel-')),
-        [
-          ['Tunnel-Type:0', 'VLAN'],
-          ['Tunnel-Medium-Type:0', 'IEEE-802'],
-          ['Tunnel-Private-Group-Id:0', 'zero'],
-          ['Tunnel-Private-Group-Id:5', 'five'],
-          ['Tunnel-Private-Group-Id:31', 'thirty-one'],
-        ],
-      );
-    } finally {
-      await server.close();
-    }
+        ];
+      },
+    );
+    assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
+    // FreeRADIUS writes a zero tag byte for an untagged integer, none for an untagged string.
+    assert.deepEqual(seen, [
+      ['Tunnel-Type', 'VLAN', 3],
+      ['Tunnel-Medium-Type', 'IEEE-802', 0],
+      ['Tunnel-Private-Group-ID', 'none', undefined],
+      ['Tunnel-Private-Group-ID', 'five', 5],
+      ['Tunnel-Server-Endpoint', 'srv', 31],
+    ]);
+    // FreeRADIUS prints an absent tag as :0.
+    assert.deepEqual(
+      r.replies[0].attributes.filter(([n]) => n.startsWith('Tunnel-')),
+      [
+        ['Tunnel-Type:0', 'VLAN'],
+        ['Tunnel-Medium-Type:0', 'IEEE-802'],
+        ['Tunnel-Private-Group-Id:0', 'zero'],
+        ['Tunnel-Private-Group-Id:5', 'five'],
+        ['Tunnel-Private-Group-Id:31', 'thirty-one'],
+      ],
+    );
   });
 
   test('radclient: a tag byte above 0x1F sent either way is no tag, the four bytes the value', {
     skip: skipUnless('radclient'),
   }, async () => {
     let seen: Array<[string, unknown]> = [];
-    class BigServer extends AbstractRadiusServer {
-      validateNas() {
-        return SECRET;
-      }
-      override handleAuthPacket(attrs: AttributesSet) {
-        seen = [...attrs].filter(([n]) => n.startsWith('Tunnel-'));
-        return [[['Tunnel-Type', 3841982467]], ACCESS_ACCEPT] as const;
-      }
-    }
-    const server = new BigServer('127.0.0.1', { authPort: 0 });
-    const port = (await server.start()).authPort as number;
-    try {
-      const r = await radclient({
-        host: '127.0.0.1',
-        port,
-        type: 'auth',
-        secret: SECRET,
-        // Raw bytes of attribute 64: FreeRADIUS sends them as they are.
-        input: ['User-Name = "big"', 'Attr-64 = 0xe5000003', 'Message-Authenticator = 0x00'].join('\n'),
-      });
-      assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
-      assert.deepEqual(seen, [['Tunnel-Type', 3841982467]]);
-      assert.deepEqual(
-        r.replies[0].attributes.filter(([n]) => n.startsWith('Tunnel-')),
-        [['Tunnel-Type:0', '3841982467']],
-      );
-    } finally {
-      await server.close();
-    }
+    // Raw bytes of attribute 64: FreeRADIUS sends them as they are.
+    const r = await radclientExchange(SECRET, ['User-Name = "big"', 'Attr-64 = 0xe5000003'], (attrs) => {
+      seen = [...attrs].filter(([n]) => n.startsWith('Tunnel-'));
+      return [[['Tunnel-Type', 3841982467]], ACCESS_ACCEPT];
+    });
+    assert.equal(r.replies[0]?.code, 'Access-Accept', r.stdout + r.stderr);
+    assert.deepEqual(seen, [['Tunnel-Type', 3841982467]]);
+    assert.deepEqual(
+      r.replies[0].attributes.filter(([n]) => n.startsWith('Tunnel-')),
+      [['Tunnel-Type:0', '3841982467']],
+    );
   });
 });
