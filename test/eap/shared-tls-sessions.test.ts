@@ -9,26 +9,10 @@ import { describe, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { TlsEndpointKind } from '../../src/eap/tls-config.js';
-import type { SharedTlsSessions } from '../../src/store/store.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
+import { MapTlsSessions } from '../helpers/map-tls-sessions.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 import { playHandshake, tlsEngineSuite } from '../helpers/tls-engine-suite.js';
-
-/** Sessions in a Map, as Redis would hold them; `down` makes every call fail. */
-class MapTlsSessions implements SharedTlsSessions {
-  readonly data = new Map<string, Buffer>();
-  down = false;
-  lookups = 0;
-  async get(id: Buffer): Promise<Buffer | undefined> {
-    this.lookups++;
-    if (this.down) throw new Error('down');
-    return this.data.get(id.toString('hex'));
-  }
-  async set(id: Buffer, session: Buffer): Promise<void> {
-    if (this.down) throw new Error('down');
-    this.data.set(id.toString('hex'), session);
-  }
-}
 
 describe('TLS sessions shared by instances', () => {
   const suite = tlsEngineSuite('shared-tls');
