@@ -88,9 +88,13 @@ export interface TlsEndpointOptions
   /** Whether EAP-TLS facts carry the client certificate (authorizeCertificate wants it). */
   keepCertificate: boolean;
   keyLog?: (line: Buffer) => void;
-  /** Told of every session the endpoints make (worker threads and other instances share them). */
+  /**
+   * Told of every session the endpoints make (worker threads and other instances share them), and
+   * of a tunnel's session again once it stands for an identity: `data` is then its record with the
+   * identity (tls-session-record.ts), for other instances to resume EAP-TTLS as that identity.
+   */
   onSession?: (kind: TlsEndpointKind, id: Buffer, data: Buffer) => void;
-  /** Looks up an offered session the endpoint's cache lacks (another instance made it). */
+  /** Looks up an offered session the endpoint's cache lacks (another instance made it): its record. */
   lookupSession?: (ids: readonly Buffer[]) => Promise<Buffer | undefined>;
 }
 
@@ -125,6 +129,8 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
         : undefined;
     const handling: HandlingSlot = { verified: undefined, made: undefined };
     const stripsCertificates = requestCert && !keepCertificate;
+    const onSession = options.onSession;
+    const shareSession = onSession && ((id: Buffer, data: Buffer) => onSession(kind, id, data));
     // Sockets emit 'newSession' on the server they name; this one only holds that listener.
     const server = new tls.Server();
     server.on('newSession', (id: Buffer, made: Buffer, done: () => void) => {
@@ -134,8 +140,8 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       if (!requestCert || handling.verified?.() === true) {
         const data = stripsCertificates ? (withoutPeerCertificate(made) ?? made) : made;
         sessions?.set(id, data);
-        handling.made?.(id);
-        options.onSession?.(kind, id, data);
+        handling.made?.(id, data);
+        shareSession?.(id, data);
       }
       done();
     });
@@ -145,6 +151,7 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
       requestCert,
       sessions,
       identities,
+      shareSession,
       lookupSession: options.lookupSession,
       keyLog: options.keyLog,
       keepCertificate,

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { BytePipe } from './byte-pipe.js';
 import { offeredSessionIds } from './client-hello.js';
 import type { TlsSessionCache } from './tls-session-cache.js';
+import { readSessionRecord, withIdentity } from './tls-session-record.js';
 
 /** What a completed handshake settled. */
 export interface TlsFacts {
@@ -96,7 +97,8 @@ export interface TlsChannel {
   /**
    * The method authenticated `identity` over this session: the sessions it made (and the one it
    * resumed) then stand for that identity, and a conversation opened with `authenticatedOnly`
-   * may resume them.
+   * may resume them, here or (the sessions it made, shared again with the identity) on another
+   * instance.
    */
   authenticated(identity: string): void;
   /** Frees the TLS session. */
@@ -116,8 +118,13 @@ export interface TlsEndpoint {
   /** Who the method authenticated over each session (tunnels), by session ID. */
   readonly identities: TlsSessionCache<string> | undefined;
   /**
+   * Told of each session kept, and of a tunnel's session again once it stands for an identity
+   * (its record then carries it, see tls-session-record.ts): other instances share them.
+   */
+  readonly shareSession: ((id: Buffer, record: Buffer) => void) | undefined;
+  /**
    * Where a session `sessions` lacks is looked for next (made by another instance, in a shared
-   * store): the first of `ids` found; rejects when the store cannot answer.
+   * store): the record of the first of `ids` found; rejects when the store cannot answer.
    */
   readonly lookupSession: ((ids: readonly Buffer[]) => Promise<Buffer | undefined>) | undefined;
   /** Receives NSS key log lines, when debugging asks for them. */
@@ -137,8 +144,8 @@ export interface TlsEndpoint {
 /** Asks the engine OpenSSL is working for whether its client's certificate was verified. */
 export interface HandlingSlot {
   verified: (() => boolean) | undefined;
-  /** Told the ID of each session kept. */
-  made: ((id: Buffer) => void) | undefined;
+  /** Told the ID and data of each session kept. */
+  made: ((id: Buffer, data: Buffer) => void) | undefined;
 }
 
 /**
@@ -193,8 +200,10 @@ export class TlsEngine implements TlsChannel {
   private loaded = false;
   /** The ID of the session handed to OpenSSL, when it came from this endpoint's cache. */
   private loadedId: Buffer | undefined;
-  /** The IDs of the sessions this conversation made. */
-  private madeIds: Buffer[] = [];
+  /** Whom that session stands for (`authenticatedOnly`: it is resumed only then). */
+  private loadedIdentity: string | undefined;
+  /** The sessions this conversation made. */
+  private madeSessions: Array<{ id: Buffer; data: Buffer }> = [];
   /** What the handshake settled, once established. */
   facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */
@@ -283,31 +292,45 @@ export class TlsEngine implements TlsChannel {
     if (this.output.length === before && this.appData.length === appBefore && !this.error) await tick();
   }
 
-  /** The session the ClientHello offers: from this endpoint's cache, else from the shared store. */
+  /**
+   * The session the ClientHello offers: from this endpoint's cache, else from the shared store;
+   * with `authenticatedOnly`, one that stands for an identity.
+   */
   private async offeredSession(ids: Buffer[]): Promise<Buffer | undefined> {
     const sessions = this.endpoint.sessions;
     if (ids.length === 0 || !sessions) return undefined;
-    if (this.authenticatedOnly) {
-      // Only this endpoint knows whom a session stands for: no shared store.
-      const identities = this.endpoint.identities;
-      for (const id of ids) {
-        if (identities?.find([id]) === undefined) continue;
-        const data = sessions.find([id]);
-        if (data) {
-          this.loadedId = id;
-          return data;
-        }
-      }
-      return undefined;
-    }
-    const local = sessions.find(ids);
+    const local = this.authenticatedOnly ? this.authenticatedSession(ids, sessions) : sessions.find(ids);
     if (local || !this.endpoint.lookupSession) return local;
+    let record: Buffer | undefined;
     try {
-      return await this.endpoint.lookupSession(ids);
+      record = await this.endpoint.lookupSession(ids);
     } catch {
       // The store cannot answer (it logs that): a full handshake.
       return undefined;
     }
+    if (!record) return undefined;
+    const { session, identity } = readSessionRecord(record);
+    if (!this.authenticatedOnly) return session;
+    // Made by another instance: its record says whom it stands for, if anyone.
+    if (identity === undefined) return undefined;
+    this.loadedIdentity = identity;
+    return session;
+  }
+
+  /** The first of `ids` this endpoint holds and knows whom it stands for. */
+  private authenticatedSession(ids: Buffer[], sessions: TlsSessionCache): Buffer | undefined {
+    const identities = this.endpoint.identities;
+    for (const id of ids) {
+      const identity = identities?.find([id]);
+      if (identity === undefined) continue;
+      const data = sessions.find([id]);
+      if (data) {
+        this.loadedId = id;
+        this.loadedIdentity = identity;
+        return data;
+      }
+    }
+    return undefined;
   }
 
   /** Writes application data into the tunnel; resolves when its records are in the output. */
@@ -354,8 +377,8 @@ export class TlsEngine implements TlsChannel {
     }
   }
 
-  private readonly made = (id: Buffer): void => {
-    this.madeIds.push(id);
+  private readonly made = (id: Buffer, data: Buffer): void => {
+    this.madeSessions.push({ id, data });
   };
 
   private readonly verified = (): boolean =>
@@ -393,10 +416,7 @@ export class TlsEngine implements TlsChannel {
       reused: this.socket.isSessionReused(),
       peerCertificate: this.endpoint.keepCertificate ? this.socket.getPeerCertificate() : undefined,
       finished: this.finishWritten,
-      resumedIdentity:
-        this.loadedId && this.socket.isSessionReused()
-          ? this.endpoint.identities?.find([this.loadedId])
-          : undefined,
+      resumedIdentity: this.socket.isSessionReused() ? this.loadedIdentity : undefined,
     };
     this.secure = true;
   }
@@ -421,8 +441,13 @@ export class TlsEngine implements TlsChannel {
   authenticated(identity: string): void {
     const identities = this.endpoint.identities;
     if (!identities || !this.secure) return;
-    // TLS 1.3 makes new sessions as it resumes one (its tickets); TLS 1.2 resumes the same one.
-    for (const id of this.madeIds) identities.set(id, identity);
+    // TLS 1.3 makes new sessions as it resumes one (its tickets); TLS 1.2 resumes the same one,
+    // whose record (when it came from the shared store) names its identity already.
+    for (const { id, data } of this.madeSessions) {
+      identities.set(id, identity);
+      const record = this.endpoint.shareSession && withIdentity(data, identity);
+      if (record) this.endpoint.shareSession?.(id, record);
+    }
     if (this.loadedId && this.facts?.reused) identities.set(this.loadedId, identity);
   }
 

@@ -11,7 +11,7 @@ const SEQUENCE = 0x30;
 const PEER_CERTIFICATE = 0xa3;
 
 /** A DER length at `at`: [length, where the content starts], or undefined past the end. */
-function readLength(der: Buffer, at: number): [number, number] | undefined {
+export function readLength(der: Buffer, at: number): [number, number] | undefined {
   if (at >= der.length) return undefined;
   const first = der[at];
   if (first < 0x80) return [first, at + 1];
@@ -23,7 +23,8 @@ function readLength(der: Buffer, at: number): [number, number] | undefined {
   return [length, at + 1 + octets];
 }
 
-function encodeLength(length: number): Buffer {
+/** A DER length, short or long form (up to 2^24 - 1). */
+export function encodeLength(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);
   if (length < 0x100) return Buffer.from([0x81, length]);
   if (length < 0x10000) return Buffer.from([0x82, length >> 8, length & 0xff]);

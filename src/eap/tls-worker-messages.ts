@@ -37,7 +37,10 @@ export type FromWorker =
       error?: string;
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
-  /** A session it made: its ID, and its data when this thread shares sessions (WorkerOptions.share). */
+  /**
+   * A session it made: its ID, and its data when this thread shares sessions (WorkerOptions.share);
+   * a tunnel's session again once it stands for an identity (the data is then its record with it).
+   */
   | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data?: Uint8Array }
   | { op: 'keylog'; line: Uint8Array }
   | { op: 'lookup'; lookup: number; ids: Uint8Array[] }

@@ -30,9 +30,9 @@ export class RedisSessionStore implements SharedSessionStore {
 }
 
 /**
- * TLS sessions by session ID (or TLS 1.3 stateful ticket ID) under `<prefix>tls:<id>`. No ticket
- * keys: the EapServer issues no stateless tickets (SSL_OP_NO_TICKET), so an ID is all a peer
- * brings back.
+ * TLS sessions by session ID (or TLS 1.3 stateful ticket ID) under `<prefix>tls:<id>`, base64 (a
+ * TTLS session's with the identity authenticated over it, once there is one). No ticket keys: the
+ * EapServer issues no stateless tickets (SSL_OP_NO_TICKET), so an ID is all a peer brings back.
  */
 export class RedisTlsSessions implements SharedTlsSessions {
   constructor(private readonly redis: RedisSharedState) {}

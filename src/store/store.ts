@@ -102,10 +102,12 @@ export interface SharedSessionStore {
 /**
  * TLS session resumption data shared by instances, by session ID (RFC 5246 §7.4.1.2) or TLS 1.3
  * stateful ticket ID (RFC 8446 §4.6.1), so that a peer resumes on whichever instance its next
- * authentication reaches.
+ * authentication reaches. The bytes are opaque here: a serialized session, which an EAP-TTLS
+ * session's owner stores again, the identity appended, once someone is authenticated over it.
  */
 export interface SharedTlsSessions {
-  /** The serialized session of an ID, or undefined. */
+  /** The session data stored last under an ID, or undefined. */
   get(id: Buffer): Promise<Buffer | undefined>;
+  /** Stores (or replaces) the data of an ID for `ttlMs`. */
   set(id: Buffer, session: Buffer, ttlMs: number): Promise<void>;
 }

@@ -3,32 +3,18 @@
 // ClientHello offers loads it from there before it answers, in its own thread or in worker
 // threads. A node:tls client (OpenSSL) is the peer; the store is a Map that can be taken down.
 // Which sessions are kept: EAP-TLS keeps verified clients' only, without their certificate unless
-// authorizeCertificate needs it on resumption.
+// authorizeCertificate needs it on resumption. A tunnel's session carries the identity a method
+// authenticated over it, for EAP-TTLS (test/eap/shared-ttls-resumption.test.ts drives that whole).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
+import { EAP_TYPE } from '../../src/eap/codes.js';
 import type { TlsEndpointKind } from '../../src/eap/tls-config.js';
-import type { SharedTlsSessions } from '../../src/store/store.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
+import { MapTlsSessions } from '../helpers/map-tls-sessions.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 import { playHandshake, tlsEngineSuite } from '../helpers/tls-engine-suite.js';
-
-/** Sessions in a Map, as Redis would hold them; `down` makes every call fail. */
-class MapTlsSessions implements SharedTlsSessions {
-  readonly data = new Map<string, Buffer>();
-  down = false;
-  lookups = 0;
-  async get(id: Buffer): Promise<Buffer | undefined> {
-    this.lookups++;
-    if (this.down) throw new Error('down');
-    return this.data.get(id.toString('hex'));
-  }
-  async set(id: Buffer, session: Buffer): Promise<void> {
-    if (this.down) throw new Error('down');
-    this.data.set(id.toString('hex'), session);
-  }
-}
 
 describe('TLS sessions shared by instances', () => {
   const suite = tlsEngineSuite('shared-tls');
@@ -129,6 +115,44 @@ describe('TLS sessions shared by instances', () => {
       assert.ok(store.lookups > lookups, 'it was looked up');
       assert.equal(r.reused, false);
       assert.equal(r.authorized, true, 'the client certificate was checked');
+    });
+  }
+
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: a tunnel's session that stands for an identity resumes on another instance, for TTLS as that identity`, async () => {
+      const store = new MapTlsSessions();
+      const a = instance({ sharedSessions: store });
+      const b = instance({ sharedSessions: store });
+      const ttls = { type: EAP_TYPE.TTLS, tls12Label: 'ttls keying material' };
+      /** A login on `config` offering `session`; `authenticatedOnly` as EAP-TTLS opens it. */
+      const login = async (
+        config: ReturnType<typeof instance>,
+        authenticatedOnly: boolean,
+        session?: Buffer,
+      ) => {
+        const p = peer('tunnel', version, session);
+        const channel = config.open('tunnel', true, ttls, authenticatedOnly);
+        await playHandshake(channel, p);
+        assert.ok(channel.established, String(channel.error));
+        assert.equal(p.socket.isSessionReused(), channel.facts?.reused);
+        return { channel, p };
+      };
+      const first = await login(a, true);
+      const session = await first.p.session;
+      first.channel.authenticated('alice');
+      first.channel.destroy();
+      first.p.destroy();
+      // PEAP asks the inner method again: the session as any other, standing for nobody.
+      const peap = await login(b, false, session);
+      assert.equal(peap.channel.facts?.reused, true);
+      assert.equal(peap.channel.facts?.resumedIdentity, undefined);
+      const resumed = await login(b, true, session);
+      assert.equal(resumed.channel.facts?.reused, true);
+      assert.equal(resumed.channel.facts?.resumedIdentity, 'alice');
+      for (const { channel, p } of [peap, resumed]) {
+        channel.destroy();
+        p.destroy();
+      }
     });
   }
 

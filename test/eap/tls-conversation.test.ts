@@ -8,106 +8,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type tls from 'node:tls';
-import { EAP_FAILURE, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
+import { EAP_FAILURE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer, type EapServerOptions, type EapSession } from '../../src/eap/eap-server.js';
-import { decodeEap, type EapPacket, encodeEap } from '../../src/eap/packet.js';
+import { decodeEap, type EapPacket } from '../../src/eap/packet.js';
 import { encodeAvp } from '../../src/eap/methods/ttls.js';
 import { MemorySessionStore } from '../../src/eap/session-store.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
-import { AccessRequest } from '../../src/protocol/packet.js';
 import type { HandlerResult } from '../../src/server/abstract-server.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { attribute, Conversation } from '../helpers/eap-conversation.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 
 const L = 0x80;
 const M = 0x40;
-
-function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
-  for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
-  return undefined;
-}
-
-/** One EAP conversation from the peer's side, through EapServer.handle. */
-class Conversation {
-  state: Buffer | undefined;
-  last: EapPacket | undefined;
-  result: HandlerResult<number> | undefined;
-  /** The TLS bytes of the server's current message, from its fragments. */
-  private inbound: Buffer[] = [];
-
-  constructor(
-    readonly eap: EapServer,
-    readonly type: number = EAP_TYPE.TLS,
-  ) {}
-
-  async respond(
-    type: number,
-    data: Buffer,
-    identifier = this.last?.identifier ?? 0,
-  ): Promise<HandlerResult<number>> {
-    const attributes: Array<[string, Buffer]> = [
-      ['EAP-Message', encodeEap(EAP_RESPONSE, identifier, type, data)],
-    ];
-    if (this.state) attributes.push(['State', this.state]);
-    const result = await this.eap.handle(new AccessRequest('s', { attributes }));
-    this.result = result;
-    if (result[1] === ACCESS_CHALLENGE) {
-      this.state = attribute(result, 'State');
-      this.last = decodeEap(attribute(result, 'EAP-Message') as Buffer);
-    }
-    return result;
-  }
-
-  /** Sends a TLS message, cut into `size`-byte fragments (L on the first), waiting for each ACK. */
-  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerResult<number>> {
-    if (bytes.length <= size) return this.respond(this.type, Buffer.concat([Buffer.from([0]), bytes]));
-    const head = Buffer.alloc(5);
-    head[0] = L | M;
-    head.writeUInt32BE(bytes.length, 1);
-    let r = await this.respond(this.type, Buffer.concat([head, bytes.subarray(0, size)]));
-    for (let at = size; at < bytes.length; at += size) {
-      if (r[1] !== ACCESS_CHALLENGE) return r;
-      const more = at + size < bytes.length;
-      r = await this.respond(
-        EAP_TYPE.TLS,
-        Buffer.concat([Buffer.from([more ? M : 0]), bytes.subarray(at, at + size)]),
-      );
-    }
-    return r;
-  }
-
-  /** The server's last Request: whether it is a fragment with more to come; its TLS bytes are kept. */
-  readRequest(): { more: boolean; ack: boolean } {
-    const data = (this.last as EapPacket).data;
-    const flags = data[0];
-    const payload = flags & L ? data.subarray(5) : data.subarray(1);
-    if (payload.length > 0) this.inbound.push(payload);
-    return { more: (flags & M) !== 0, ack: payload.length === 0 };
-  }
-
-  /** Plays one round: ACK a fragment, or hand the server's flight to the peer and send its answer. */
-  async step(peer: TlsPeer, size?: number): Promise<HandlerResult<number>> {
-    const { more } = this.readRequest();
-    if (more) return this.respond(this.type, Buffer.from([0]));
-    if (this.inbound.length > 0) peer.give(Buffer.concat(this.inbound));
-    this.inbound = [];
-    const out = await peer.take();
-    return out.length === 0 ? this.respond(this.type, Buffer.from([0])) : this.sendTls(out, size);
-  }
-
-  /** Identity, then rounds until the server ends the conversation; at most `rounds` rounds. */
-  async run(
-    peer: TlsPeer,
-    options: { size?: number; rounds?: number; identity?: string } = {},
-  ): Promise<HandlerResult<number>> {
-    let r =
-      this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from(options.identity ?? 'client'), 0));
-    for (let i = 0; r[1] === ACCESS_CHALLENGE && i < (options.rounds ?? 100); i++)
-      r = await this.step(peer, options.size);
-    return r;
-  }
-}
 
 describe('EAP-TLS in-process against a node:tls peer', () => {
   let dir = '';

@@ -2,14 +2,17 @@
 // consecutive rounds of one conversation reach different instances. A round of a TLS-based
 // conversation is handed to the instance that owns it (the owner is named in the State); MD5 and
 // MSCHAPv2 conversations live in Redis, so any instance continues them; TLS sessions resume on
-// whichever instance the next authentication reaches (sessions in Redis). The second instance runs
-// its TLS in a worker thread, whose lookups of Redis go through the main thread.
+// whichever instance the next authentication reaches (sessions in Redis), a TTLS one as the identity
+// authenticated over it (a relay sends the first login to one instance, the second to the other).
+// The second instance runs its TLS in a worker thread, whose lookups of Redis go through the main
+// thread.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { type EapolResult, eapolTest, tailOf } from '../helpers/eapol.js';
+import { startLoginRelay } from '../helpers/login-relay.js';
 import { type NginxPeer, nginxMissing, startNginxUdp } from '../helpers/nginx.js';
 import { radclient, runCommand, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
@@ -69,6 +72,8 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
   let tmp: { dir: string; remove(): Promise<void> };
   const serves: ServeProcess[] = [];
   let front = 0;
+  /** The instances' own auth ports. */
+  let authPorts: number[] = [];
   let metricsPorts: number[] = [];
   let peap: Record<string, string>;
   let eapTls: (v13: boolean) => Record<string, string>;
@@ -83,6 +88,7 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
     });
     assert.equal(made.code, 0, made.stderr);
     const links = [ports[4], ports[5]];
+    authPorts = [ports[0], ports[2]];
     const files = [0, 1].map((i) => path.join(tmp.dir, `serve${i}.yaml`));
     await Promise.all(
       // The first instance knows both from its config, the second finds the first in Redis and
@@ -225,6 +231,37 @@ describe('EAP through a round-robin balancer to two serve instances', { skip }, 
         s.logs.some((l) => l.msg === FORWARDED),
         `instance ${i} handed no round over`,
       );
+    }
+  });
+
+  test('eapol_test -r 1, TTLS/PAP: authenticated on one instance, resumed on the other as that identity', async () => {
+    const ttls = { ...peap, eap: 'TTLS', phase1: '', phase2: 'auth=PAP' };
+    /** The users of the Access-Accepts each instance logged so far. */
+    const accepted = () =>
+      serves.map((s) => s.logs.filter((l) => l.msg === 'Access-Accept').map((l) => String(l.user)));
+    // Both ways: the second instance runs its TLS in a worker thread, the first in its own.
+    for (const order of [
+      [0, 1],
+      [1, 0],
+    ]) {
+      const before = accepted().map((users) => users.length);
+      const relay = await startLoginRelay(order.map((i) => authPorts[i]));
+      try {
+        const r = await eapolTest(ttls, relay.port, SECRET, { reauths: 1 });
+        const name = `TTLS/PAP -r 1, instance ${order[0]} then ${order[1]}`;
+        succeeded(r, name, 2);
+        assert.deepEqual(relay.logins, [1, 1], `${name}: one login on each`);
+        const handshakes = [...r.stdout.matchAll(/Handshake finished - resumed=(\d)/g)].map((m) => m[1]);
+        assert.deepEqual(handshakes, ['0', '1'], `${name}: full, then resumed\n${tailOf(r)}`);
+      } finally {
+        await relay.close();
+      }
+      // Each instance accepted alice once (the log lines reach this process a little after the
+      // replies: wait for them, bounded).
+      const added = () => accepted().map((users, i) => users.slice(before[i]));
+      for (let i = 0; i < 40 && added().some((users) => users.length < 1); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(added(), [['alice'], ['alice']]);
     }
   });
 
