@@ -15,6 +15,7 @@ import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
+import { udpPort } from '../server/udp-port.js';
 import { RecencyMap } from '../store/recency-map.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
@@ -60,11 +61,14 @@ export type DynauthHandlerResult = readonly [ReplyAttributes, number];
 
 /** Options of a DynamicAuthorizationServer. */
 export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
-  /** UDP port, default 3799 (RFC 5176 §2.3); 0 picks a free one. */
-  port?: number;
-  /** Also take CoA/Disconnect over TCP (RFC 6613). */
+  /**
+   * UDP port; 0 picks a free one; null: no UDP listener. Default 3799 (RFC 5176 §2.3), or none when
+   * `tcp` or `tls` is given (a NAS reached over RadSec only).
+   */
+  port?: number | null;
+  /** Take CoA/Disconnect over TCP (RFC 6613). */
   tcp?: TcpListenerOptions;
-  /** Also take CoA/Disconnect over TLS (RFC 6614 §2.1 carries them like any other packet). */
+  /** Take CoA/Disconnect over TLS (RFC 6614 §2.1 carries them like any other packet). */
   tls?: TlsListenerOptions;
   dictionary?: Dictionary;
   logger?: Logger;
@@ -95,14 +99,18 @@ export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
 export interface DynauthListeningInfo {
   host: string;
   address: string;
-  port: number;
+  /** The UDP port; undefined when no UDP listener was opened. */
+  port?: number;
+  /** The RADIUS/TCP port, when `tcp` was given. */
   tcpPort?: number;
+  /** The RADIUS/TLS port, when `tls` was given. */
   tlsPort?: number;
 }
 
 /** The options in effect (defaults applied), as `server.options`. */
 export type ResolvedDynauthOptions = Readonly<{
-  port: number;
+  /** null: no UDP listener. */
+  port: number | null;
   tcp?: TcpListenerOptions;
   tls?: TlsListenerOptions;
   /** Seconds; undefined when Event-Timestamp is not checked. */
@@ -155,8 +163,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         errorCauseRefusal(COA_NAK, defaultErrorCause) ?? errorCauseRefusal(DISCONNECT_NAK, defaultErrorCause);
       if (refusal) throw new InvalidValueError('defaultErrorCause', `${refusal} (it must suit both NAKs)`);
     }
+    // As the RADIUS server: with a stream listener, UDP only when a port is given, so that a
+    // RadSec-only NAS neither takes 3799 nor fails to start because something else holds it.
+    const streams = options.tcp !== undefined || options.tls !== undefined;
     this.options = {
-      port: options.port ?? 3799,
+      port: udpPort(options.port, streams ? null : 3799, 'dynamic authorization server options', 'port'),
       tcp: options.tcp,
       tls: options.tls,
       eventTimestampWindow: window,
@@ -243,7 +254,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     return this[name] !== DynamicAuthorizationServer.prototype[name];
   }
 
-  /** Binds the port (the base class starts periodic tasks). */
+  /** Binds the UDP port (unless null) and the stream listeners (the base class starts periodic tasks). */
   protected async openEndpoints(): Promise<DynauthListeningInfo> {
     if (!this.overrides('handleCoaPacket') && !this.overrides('handleDisconnectPacket')) {
       throw new RadiusError(
@@ -251,23 +262,29 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         'ERR_RADIUS_NO_HANDLER',
       );
     }
+    const { port, tcp, tls } = this.options;
+    if (port === null && tcp === undefined && tls === undefined) {
+      throw new RadiusError(
+        'no listener to open: port is null and neither tcp nor tls is given',
+        'ERR_RADIUS_NO_LISTENER',
+      );
+    }
     const address = await this.resolveAddress();
-    const ep = this.addEndpoint(
-      new UdpEndpoint(
-        familyOf(address),
-        (data, remote) => this.deliver(this.pipeline, data, remote, ep, COA_LISTENER),
-        (err) => this.socketError(err),
-      ),
-    );
-    const info: DynauthListeningInfo = {
-      host: this.host,
-      address,
-      port: await ep.bind(address, this.options.port),
-    };
+    const info: DynauthListeningInfo = { host: this.host, address };
+    if (port !== null) {
+      const ep = this.addEndpoint(
+        new UdpEndpoint(
+          familyOf(address),
+          (data, remote) => this.deliver(this.pipeline, data, remote, ep, COA_LISTENER),
+          (err) => this.socketError(err),
+        ),
+      );
+      info.port = await ep.bind(address, port);
+    }
     const deliver = (data: Buffer, remote: Remote, channel: ReplyChannel) =>
       this.deliver(this.pipeline, data, remote, channel, COA_LISTENER);
-    if (this.options.tcp) info.tcpPort = await this.listenTcp(address, this.options.tcp, deliver);
-    if (this.options.tls) info.tlsPort = await this.listenTls(address, this.options.tls, deliver);
+    if (tcp) info.tcpPort = await this.listenTcp(address, tcp, deliver);
+    if (tls) info.tlsPort = await this.listenTls(address, tls, deliver);
     return info;
   }
 

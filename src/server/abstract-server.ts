@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError, EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
+import { EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -32,6 +32,7 @@ import { RecencyMap } from '../store/recency-map.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
+import { udpPort } from './udp-port.js';
 
 /** BlastRADIUS (CVE-2024-3596) policy for Message-Authenticator in Access-Requests. */
 export type RequireMessageAuthenticator = boolean | 'auto';
@@ -172,8 +173,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     // take 1812/1813, nor fail to start because something else holds them.
     const streams = options.tcp !== undefined || options.tls !== undefined;
     this.options = {
-      authPort: udpPort(options.authPort, streams ? null : 1812, 'authPort'),
-      accPort: udpPort(options.accPort, streams ? null : 1813, 'accPort'),
+      authPort: udpPort(options.authPort, streams ? null : 1812, 'server options', 'authPort'),
+      accPort: udpPort(options.accPort, streams ? null : 1813, 'server options', 'accPort'),
       requireMessageAuthenticator: options.requireMessageAuthenticator ?? 'auto',
       limitProxyState: options.limitProxyState ?? true,
       duplicateTtl: options.duplicateTtl ?? 5,
@@ -549,17 +550,6 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.dasClient ??= new RadiusClient();
     return sendToDas(request, host, port, { ...options, client: this.dasClient });
   }
-}
-
-/** A UDP port option: undefined takes `fallback`, null means no listener; else a port number. */
-function udpPort(value: number | null | undefined, fallback: number | null, field: string): number | null {
-  if (value === undefined) return fallback;
-  if (value === null || (Number.isInteger(value) && value >= 0 && value <= 65535)) return value;
-  throw new ConfigError(
-    'server options',
-    field,
-    `${String(value)} is not a port: give 0..65535, or null for no UDP listener`,
-  );
 }
 
 /** Counts a reply sent, by its code. */
