@@ -752,7 +752,7 @@ async function serve(argv: string[]): Promise<number> {
   if (args.check) {
     const l = config.listen;
     process.stdout.write(
-      `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth}, acct ${l.acct}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,
+      `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth ?? 'off'}, acct ${l.acct ?? 'off'}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,
     );
     return 0;
   }
