@@ -11,6 +11,7 @@ import {
 } from '../protocol/codes.js';
 import type { DecodeOptions, Packet } from '../protocol/packet.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
+import { isThenable } from '../pipeline/thenable.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
@@ -209,32 +210,37 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   /**
-   * Returns the shared secret of the Dynamic Authorization Client at `remote` (or a DacConfig), or
-   * throws RadiusResponseError to discard its requests (RFC 5176 §6.1: untrusted sources).
+   * Returns the shared secret of the Dynamic Authorization Client at `remote` (or a DacConfig, or a
+   * promise of either: any PromiseLike), or throws RadiusResponseError to discard its requests
+   * (RFC 5176 §6.1: untrusted sources).
    */
-  abstract validateNas(remote: Remote): string | Buffer | DacConfig | Promise<string | Buffer | DacConfig>;
+  abstract validateNas(
+    remote: Remote,
+  ): string | Buffer | DacConfig | PromiseLike<string | Buffer | DacConfig>;
 
   /**
-   * Decides a CoA-Request: `[replyAttributes, COA_ACK | COA_NAK]`. Not overridden: every CoA-Request
-   * gets a CoA-NAK with Error-Cause 406 (Unsupported Extension).
+   * Decides a CoA-Request: `[replyAttributes, COA_ACK | COA_NAK]`, or a promise of it (any
+   * PromiseLike). Not overridden: every CoA-Request gets a CoA-NAK with Error-Cause 406
+   * (Unsupported Extension).
    */
   handleCoaPacket(
     attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+  ): DynauthHandlerResult | PromiseLike<DynauthHandlerResult> {
     void attributes;
     void context;
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], COA_NAK] as const;
   }
 
   /**
-   * Decides a Disconnect-Request: `[replyAttributes, DISCONNECT_ACK | DISCONNECT_NAK]`. Not
-   * overridden: every Disconnect-Request gets a Disconnect-NAK with Error-Cause 406.
+   * Decides a Disconnect-Request: `[replyAttributes, DISCONNECT_ACK | DISCONNECT_NAK]`, or a promise
+   * of it (any PromiseLike). Not overridden: every Disconnect-Request gets a Disconnect-NAK with
+   * Error-Cause 406.
    */
   handleDisconnectPacket(
     attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+  ): DynauthHandlerResult | PromiseLike<DynauthHandlerResult> {
     void attributes;
     void context;
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
@@ -354,7 +360,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     try {
       const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
       const r = handler.call(this, request.attributes, context);
-      result = (r instanceof Promise ? await this.timeBox(r) : r) as DynauthHandlerResult;
+      result = (isThenable(r) ? await this.timeBox(Promise.resolve(r)) : r) as DynauthHandlerResult;
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');

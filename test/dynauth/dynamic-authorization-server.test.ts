@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   type DynamicAuthorizationServerOptions,
   DynamicAuthorizationServer,
+  type DynauthHandlerResult,
   type DynauthRequestContext,
 } from '../../src/dynauth/dynamic-authorization-server.js';
 import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
@@ -31,6 +32,7 @@ import {
 import { periodicTask } from '../../src/server/periodic-task.js';
 import type { Remote } from '../../src/transport/udp.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { fulfilsLater, rejectsLater } from '../helpers/thenables.js';
 import { udpSocketsOpen } from '../helpers/udp-sockets.js';
 
 const SECRET = 'dynauth-s3cret';
@@ -895,6 +897,38 @@ describe('optional UDP listener', () => {
         (e: unknown) => e instanceof ConfigError && e.field === 'port',
         String(bad),
       );
+    }
+  });
+});
+
+describe('thenables from user code', () => {
+  test('a thenable (not a native promise) from validateNas or a handler is awaited; one that rejects is a handler error', async () => {
+    class Thenables extends DynamicAuthorizationServer {
+      readonly errors: unknown[] = [];
+      validateNas(): PromiseLike<string> {
+        return fulfilsLater(SECRET);
+      }
+      override handleCoaPacket(attributes: AttributesSet): PromiseLike<DynauthHandlerResult> {
+        if (attributes.get('User-Name') === 'fails') return rejectsLater(new Error('thenable rejected'));
+        return fulfilsLater([[], COA_ACK] as const);
+      }
+      override registerHandleException(error: unknown) {
+        this.errors.push(error);
+      }
+    }
+    const das = new Thenables('127.0.0.1', { port: 0 });
+    const port = (await das.start()).port as number;
+    const dac = await Dac.open();
+    try {
+      assert.equal((await ask(dac, port, coa(['User-Name', 'alice']))).code, COA_ACK);
+      assert.equal(das.counters.acks, 1);
+      assert.equal(await dac.exchange(coa(['User-Name', 'fails']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.handlerErrors === 1);
+      assert.equal(das.counters.dropped, 1);
+      assert.ok(das.errors.some((e) => e instanceof Error && e.message === 'thenable rejected'));
+    } finally {
+      dac.close();
+      await das.close();
     }
   });
 });

@@ -14,13 +14,20 @@ import {
   type Packet,
   ConfigError,
   RadiusBindError,
+  RadiusClient,
   RadiusClosedError,
   RadiusError,
+  RadiusTimeoutError,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
-import { AbstractRadiusServer, type RequestContext } from '../../src/server/abstract-server.js';
+import {
+  AbstractRadiusServer,
+  type HandlerResult,
+  type RequestContext,
+} from '../../src/server/abstract-server.js';
 import { periodicTask } from '../../src/server/periodic-task.js';
 import { freePort, ipv6LoopbackAvailable } from '../helpers/ports.js';
+import { fulfilsLater, rejectsLater } from '../helpers/thenables.js';
 import { udpSocketsOpen } from '../helpers/udp-sockets.js';
 
 const SECRET = 'lifecycle-secret';
@@ -376,6 +383,45 @@ describe('handlers', () => {
       assert.equal(server.counters.accountingResponses, 1);
     } finally {
       peer.close();
+      await server.close();
+    }
+  });
+
+  // A PromiseLike from another promise library is awaited as a native promise is.
+  test('thenables (not native promises) from validateNas and handlers are awaited', async () => {
+    const errors: unknown[] = [];
+    class Thenables extends AbstractRadiusServer {
+      validateNas(): PromiseLike<string> {
+        return fulfilsLater(SECRET);
+      }
+      override handleAuthPacket(attrs: AttributesSet): PromiseLike<HandlerResult<number>> {
+        if (attrs.get('User-Name') === 'fails') return rejectsLater(new Error('thenable rejected'));
+        return fulfilsLater([[['Reply-Message', 'from a thenable']], ACCESS_ACCEPT] as const);
+      }
+      override registerHandleException(error: unknown) {
+        errors.push(error);
+      }
+    }
+    const server = new Thenables('127.0.0.1', { authPort: 0 });
+    const info = await server.start();
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: info.authPort as number, secret: SECRET }],
+      timeout: 1,
+      retries: 0,
+    });
+    try {
+      const [accept] = await client.sendPacket(accessRequest('alice'));
+      assert.equal(accept.code, ACCESS_ACCEPT);
+      assert.equal(accept.get('Reply-Message'), 'from a thenable');
+      assert.equal(server.counters.accepts, 1);
+      assert.equal(server.counters.unknownNas, 0);
+      // Rejected: no reply, counted and reported as a rejected promise is.
+      await assert.rejects(client.sendPacket(accessRequest('fails')), RadiusTimeoutError);
+      assert.equal(server.counters.handlerErrors, 1);
+      assert.equal(server.counters.dropped, 1);
+      assert.ok(errors.some((e) => e instanceof Error && e.message === 'thenable rejected'));
+    } finally {
+      client.close();
       await server.close();
     }
   });
