@@ -29,17 +29,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     path: 'listen.auth',
-    type: 'port',
+    type: 'port | null',
     default: '1812',
     reload: false,
-    doc: 'Authentication port (UDP); 0 picks a free one.',
+    doc: 'Authentication port (UDP); 0 picks a free one; `null` (or `~`, `false`) opens no UDP authentication listener (a RadSec-only server). At least one listener must remain: `listen.auth`, `listen.acct`, `listen.tcp` or `listen.tls`.',
   },
   {
     path: 'listen.acct',
-    type: 'port',
+    type: 'port | null',
     default: '1813',
     reload: false,
-    doc: 'Accounting port (UDP); must differ from `listen.auth`.',
+    doc: 'Accounting port (UDP); must differ from `listen.auth`; `null` (or `~`, `false`) opens no UDP accounting listener.',
   },
   {
     path: 'listen.coa',

@@ -47,8 +47,10 @@ export interface TlsListenConfig {
 /** Where the server listens. */
 export interface ListenConfig {
   host: string;
-  auth: number;
-  acct: number;
+  /** UDP authentication port; null: no UDP authentication listener. */
+  auth: number | null;
+  /** UDP accounting port; null: no UDP accounting listener. */
+  acct: number | null;
   /** Dynamic Authorization (RFC 5176) port: CoA/Disconnect proxying, with a `proxy` section. */
   coa?: number;
   /** RADIUS over TCP (RFC 6613). */
@@ -916,6 +918,23 @@ function parseHttp(
   };
 }
 
+/**
+ * listen.auth or listen.acct: its default when absent, null when turned off (YAML null, `~`, an
+ * empty value, or false), else a port.
+ */
+function udpListen(
+  w: Walker,
+  lm: Map<string, Node | null>,
+  key: 'auth' | 'acct',
+  fallback: number,
+): number | null {
+  if (!lm.has(key)) return fallback;
+  const node = lm.get(key);
+  const v = w.scalar(['listen', key], node);
+  if (v === null || v === false) return null;
+  return w.port(['listen', key], node) as number;
+}
+
 /** Parses and validates config text; throws ConfigError (file, dotted field, reason, line). */
 export function parseConfig(text: string, file: string): ServeConfig {
   const lines = new LineCounter();
@@ -935,8 +954,8 @@ export function parseConfig(text: string, file: string): ServeConfig {
     w.fail(['listen', 'host'], lm.get('host'), 'not an address');
   const listen: ListenConfig = {
     host,
-    auth: w.port(['listen', 'auth'], lm.get('auth'), 1812) as number,
-    acct: w.port(['listen', 'acct'], lm.get('acct'), 1813) as number,
+    auth: udpListen(w, lm, 'auth', 1812),
+    acct: udpListen(w, lm, 'acct', 1813),
     coa: w.port(['listen', 'coa'], lm.get('coa')),
   };
   if (lm.has('tcp')) {
@@ -945,8 +964,15 @@ export function parseConfig(text: string, file: string): ServeConfig {
     listen.tcp = { port: w.port(['listen', 'tcp', 'port'], tm.get('port')) as number };
   }
   if (lm.has('tls')) listen.tls = parseTls(w, lm.get('tls'), base);
-  if (listen.auth !== 0 && listen.auth === listen.acct) {
+  if (listen.auth !== null && listen.auth !== 0 && listen.auth === listen.acct) {
     w.fail(['listen', 'acct'], lm.get('acct'), 'must differ from listen.auth');
+  }
+  if (listen.auth === null && listen.acct === null && !listen.tcp && !listen.tls) {
+    w.fail(
+      ['listen'],
+      top.get('listen'),
+      'no listener left: listen.auth and listen.acct are off, and neither listen.tcp nor listen.tls is given',
+    );
   }
 
   const dictionary = new Dictionary();

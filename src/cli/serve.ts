@@ -25,6 +25,7 @@ import {
   type RequestContext,
 } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
+import { isThenable } from '../pipeline/thenable.js';
 import type { Remote } from '../transport/remote.js';
 import { accountingRecord } from '../store/accounting.js';
 import type { EapMethodName } from '../eap/codes.js';
@@ -368,7 +369,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   override handleAuthPacket(
     attributes: AttributesSet,
     context: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+  ): HandlerResult<number> | PromiseLike<HandlerResult<number>> {
     const metrics = this.metrics;
     // A proxied realm goes to its pool, EAP included; the rest is answered here.
     const decide = () =>
@@ -376,7 +377,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     if (metrics === undefined) return decide();
     const t0 = performance.now();
     const done = () => metrics.latency.record('auth', (performance.now() - t0) / 1000);
-    let result: HandlerResult<number> | Promise<HandlerResult<number>>;
+    let result: HandlerResult<number> | PromiseLike<HandlerResult<number>>;
     try {
       result = decide();
     } catch (err) {
@@ -385,7 +386,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     }
     // Config and database users with non-bcrypt credentials are decided synchronously: no
     // promise on the common path.
-    if (result instanceof Promise) return result.finally(done);
+    if (isThenable(result)) return Promise.resolve(result).finally(done);
     done();
     return result;
   }
@@ -752,7 +753,7 @@ async function serve(argv: string[]): Promise<number> {
   if (args.check) {
     const l = config.listen;
     process.stdout.write(
-      `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth}, acct ${l.acct}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,
+      `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth ?? 'off'}, acct ${l.acct ?? 'off'}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,
     );
     return 0;
   }

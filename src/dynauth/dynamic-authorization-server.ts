@@ -11,10 +11,12 @@ import {
 } from '../protocol/codes.js';
 import type { DecodeOptions, Packet } from '../protocol/packet.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
+import { isThenable } from '../pipeline/thenable.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
+import { udpPort } from '../server/udp-port.js';
 import { RecencyMap } from '../store/recency-map.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
@@ -60,11 +62,14 @@ export type DynauthHandlerResult = readonly [ReplyAttributes, number];
 
 /** Options of a DynamicAuthorizationServer. */
 export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
-  /** UDP port, default 3799 (RFC 5176 §2.3); 0 picks a free one. */
-  port?: number;
-  /** Also take CoA/Disconnect over TCP (RFC 6613). */
+  /**
+   * UDP port; 0 picks a free one; null: no UDP listener. Default 3799 (RFC 5176 §2.3), or none when
+   * `tcp` or `tls` is given (a NAS reached over RadSec only).
+   */
+  port?: number | null;
+  /** Take CoA/Disconnect over TCP (RFC 6613). */
   tcp?: TcpListenerOptions;
-  /** Also take CoA/Disconnect over TLS (RFC 6614 §2.1 carries them like any other packet). */
+  /** Take CoA/Disconnect over TLS (RFC 6614 §2.1 carries them like any other packet). */
   tls?: TlsListenerOptions;
   dictionary?: Dictionary;
   logger?: Logger;
@@ -95,14 +100,18 @@ export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
 export interface DynauthListeningInfo {
   host: string;
   address: string;
-  port: number;
+  /** The UDP port; undefined when no UDP listener was opened. */
+  port?: number;
+  /** The RADIUS/TCP port, when `tcp` was given. */
   tcpPort?: number;
+  /** The RADIUS/TLS port, when `tls` was given. */
   tlsPort?: number;
 }
 
 /** The options in effect (defaults applied), as `server.options`. */
 export type ResolvedDynauthOptions = Readonly<{
-  port: number;
+  /** null: no UDP listener. */
+  port: number | null;
   tcp?: TcpListenerOptions;
   tls?: TlsListenerOptions;
   /** Seconds; undefined when Event-Timestamp is not checked. */
@@ -155,8 +164,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         errorCauseRefusal(COA_NAK, defaultErrorCause) ?? errorCauseRefusal(DISCONNECT_NAK, defaultErrorCause);
       if (refusal) throw new InvalidValueError('defaultErrorCause', `${refusal} (it must suit both NAKs)`);
     }
+    // As the RADIUS server: with a stream listener, UDP only when a port is given, so that a
+    // RadSec-only NAS neither takes 3799 nor fails to start because something else holds it.
+    const streams = options.tcp !== undefined || options.tls !== undefined;
     this.options = {
-      port: options.port ?? 3799,
+      port: udpPort(options.port, streams ? null : 3799, 'dynamic authorization server options', 'port'),
       tcp: options.tcp,
       tls: options.tls,
       eventTimestampWindow: window,
@@ -198,32 +210,37 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   /**
-   * Returns the shared secret of the Dynamic Authorization Client at `remote` (or a DacConfig), or
-   * throws RadiusResponseError to discard its requests (RFC 5176 §6.1: untrusted sources).
+   * Returns the shared secret of the Dynamic Authorization Client at `remote` (or a DacConfig, or a
+   * promise of either: any PromiseLike), or throws RadiusResponseError to discard its requests
+   * (RFC 5176 §6.1: untrusted sources).
    */
-  abstract validateNas(remote: Remote): string | Buffer | DacConfig | Promise<string | Buffer | DacConfig>;
+  abstract validateNas(
+    remote: Remote,
+  ): string | Buffer | DacConfig | PromiseLike<string | Buffer | DacConfig>;
 
   /**
-   * Decides a CoA-Request: `[replyAttributes, COA_ACK | COA_NAK]`. Not overridden: every CoA-Request
-   * gets a CoA-NAK with Error-Cause 406 (Unsupported Extension).
+   * Decides a CoA-Request: `[replyAttributes, COA_ACK | COA_NAK]`, or a promise of it (any
+   * PromiseLike). Not overridden: every CoA-Request gets a CoA-NAK with Error-Cause 406
+   * (Unsupported Extension).
    */
   handleCoaPacket(
     attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+  ): DynauthHandlerResult | PromiseLike<DynauthHandlerResult> {
     void attributes;
     void context;
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], COA_NAK] as const;
   }
 
   /**
-   * Decides a Disconnect-Request: `[replyAttributes, DISCONNECT_ACK | DISCONNECT_NAK]`. Not
-   * overridden: every Disconnect-Request gets a Disconnect-NAK with Error-Cause 406.
+   * Decides a Disconnect-Request: `[replyAttributes, DISCONNECT_ACK | DISCONNECT_NAK]`, or a promise
+   * of it (any PromiseLike). Not overridden: every Disconnect-Request gets a Disconnect-NAK with
+   * Error-Cause 406.
    */
   handleDisconnectPacket(
     attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): DynauthHandlerResult | Promise<DynauthHandlerResult> {
+  ): DynauthHandlerResult | PromiseLike<DynauthHandlerResult> {
     void attributes;
     void context;
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
@@ -243,7 +260,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     return this[name] !== DynamicAuthorizationServer.prototype[name];
   }
 
-  /** Binds the port (the base class starts periodic tasks). */
+  /** Binds the UDP port (unless null) and the stream listeners (the base class starts periodic tasks). */
   protected async openEndpoints(): Promise<DynauthListeningInfo> {
     if (!this.overrides('handleCoaPacket') && !this.overrides('handleDisconnectPacket')) {
       throw new RadiusError(
@@ -251,23 +268,29 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
         'ERR_RADIUS_NO_HANDLER',
       );
     }
+    const { port, tcp, tls } = this.options;
+    if (port === null && tcp === undefined && tls === undefined) {
+      throw new RadiusError(
+        'no listener to open: port is null and neither tcp nor tls is given',
+        'ERR_RADIUS_NO_LISTENER',
+      );
+    }
     const address = await this.resolveAddress();
-    const ep = this.addEndpoint(
-      new UdpEndpoint(
-        familyOf(address),
-        (data, remote) => this.deliver(this.pipeline, data, remote, ep, COA_LISTENER),
-        (err) => this.socketError(err),
-      ),
-    );
-    const info: DynauthListeningInfo = {
-      host: this.host,
-      address,
-      port: await ep.bind(address, this.options.port),
-    };
+    const info: DynauthListeningInfo = { host: this.host, address };
+    if (port !== null) {
+      const ep = this.addEndpoint(
+        new UdpEndpoint(
+          familyOf(address),
+          (data, remote) => this.deliver(this.pipeline, data, remote, ep, COA_LISTENER),
+          (err) => this.socketError(err),
+        ),
+      );
+      info.port = await ep.bind(address, port);
+    }
     const deliver = (data: Buffer, remote: Remote, channel: ReplyChannel) =>
       this.deliver(this.pipeline, data, remote, channel, COA_LISTENER);
-    if (this.options.tcp) info.tcpPort = await this.listenTcp(address, this.options.tcp, deliver);
-    if (this.options.tls) info.tlsPort = await this.listenTls(address, this.options.tls, deliver);
+    if (tcp) info.tcpPort = await this.listenTcp(address, tcp, deliver);
+    if (tls) info.tlsPort = await this.listenTls(address, tls, deliver);
     return info;
   }
 
@@ -337,7 +360,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     try {
       const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
       const r = handler.call(this, request.attributes, context);
-      result = (r instanceof Promise ? await this.timeBox(r) : r) as DynauthHandlerResult;
+      result = (isThenable(r) ? await this.timeBox(Promise.resolve(r)) : r) as DynauthHandlerResult;
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');

@@ -23,10 +23,13 @@ export type MethodStep =
   /** Drop the Response as if it never came (RFC 3748 §4.1: silently discard). */
   | { readonly kind: 'discard'; readonly reason: string };
 
-/** Looks up a user's credentials (what `authenticate` takes), or nothing for an unknown user. */
+/**
+ * Looks up a user's credentials (what `authenticate` takes), or nothing for an unknown user; may
+ * return a promise (any PromiseLike).
+ */
 export type CredentialsLookup = (
   identity: string,
-) => Credentials | undefined | null | Promise<Credentials | undefined | null>;
+) => Credentials | undefined | null | PromiseLike<Credentials | undefined | null>;
 
 /** What a method instance gets to work with. */
 export interface MethodContext {

@@ -35,9 +35,9 @@ export interface EapTlsOptions {
   tunnelMaxVersion?: SecureVersion;
   /**
    * Decides whether a verified client certificate may log in as `identity` (EAP-TLS); default:
-   * any certificate the CA signed. May answer later (a user database).
+   * any certificate the CA signed. May answer later (a user database), with any PromiseLike.
    */
-  authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean | Promise<boolean>;
+  authorizeCertificate?: (certificate: PeerCertificate, identity: string) => boolean | PromiseLike<boolean>;
   /**
    * Whether `identity` may resume a TLS session (default: everyone); refused, the peer gets a full
    * handshake.
@@ -72,7 +72,7 @@ export interface TlsEngineConfig {
     authenticatedOnly?: boolean,
   ) => TlsChannel;
   readonly authorizeCertificate:
-    | ((certificate: PeerCertificate, identity: string) => boolean | Promise<boolean>)
+    | ((certificate: PeerCertificate, identity: string) => boolean | PromiseLike<boolean>)
     | undefined;
   readonly allowResumption: ((identity: string) => boolean) | undefined;
   /** Frees what the sessions share (worker threads). */

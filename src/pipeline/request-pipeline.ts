@@ -9,6 +9,7 @@ import {
   scanPacket,
 } from '../protocol/packet.js';
 import { DuplicateTable } from './duplicate-table.js';
+import { isThenable } from './thenable.js';
 import type { DropLog, DropReason } from './drop-log.js';
 import type { DuplicateClaim, SharedDuplicateStore } from '../store/store.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
@@ -39,15 +40,20 @@ export interface ListenerSpec<K extends string> {
 
 /**
  * What a receiver (the RADIUS server, the CoA/Disconnect server) decides: the pipeline does the
- * rest. `C` is the receiver's per-client configuration, `K` its listener kinds.
+ * rest. `C` is the receiver's per-client configuration, `K` its listener kinds. `identify` passes
+ * on what user code returned (any thenable); `admit` and `respond` return native promises, the
+ * receiver having turned its handlers' thenables into them.
  */
 export interface Receiver<C extends { secret: string | Buffer }, K extends string> {
   /** Totals over every client. */
   readonly counters: PipelineCounters;
   /** The counters of the client at `address`, made on first use when `create` is set. */
   clientCounters(address: string, create: boolean): PipelineCounters | undefined;
-  /** The client's secret or configuration; throws RadiusResponseError to ignore the client. */
-  identify(remote: Remote): ClientLookup<C> | Promise<ClientLookup<C>>;
+  /**
+   * The client's secret or configuration, or a promise (any thenable) of it; throws RadiusResponseError
+   * to ignore the client.
+   */
+  identify(remote: Remote): ClientLookup<C> | PromiseLike<ClientLookup<C>>;
   /** How this client's requests are verified beyond the authenticators. */
   decodeOptions(config: ClientLookup<C>): DecodeOptions;
   /**
@@ -151,15 +157,15 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       });
       return undefined;
     }
-    let r: ClientLookup<C> | Promise<ClientLookup<C>>;
+    let r: ClientLookup<C> | PromiseLike<ClientLookup<C>>;
     try {
       r = receiver.identify(remote);
     } catch (err) {
       this.unknownClient(remote, channel, err);
       return undefined;
     }
-    if (r instanceof Promise) {
-      return this.host.timeBox(r, 'validateNas').then(
+    if (isThenable(r)) {
+      return this.host.timeBox(Promise.resolve(r), 'validateNas').then(
         (config) => this.fromKnownClient(config, data, scan, remote, channel, listener),
         (err: unknown) => this.unknownClient(remote, channel, err),
       );

@@ -99,10 +99,11 @@ export interface DynauthProxyOptions extends DynamicAuthorizationServerOptions {
   /** Where the sessions' NASes are. */
   nases: NasDirectory;
   /**
-   * The secret of the DAS at `remote`, or throw RadiusResponseError to ignore it. Default: the
-   * proxy's home server at that address (the first one, when several share it).
+   * The secret of the DAS at `remote` (or a promise of it, any PromiseLike), or throw
+   * RadiusResponseError to ignore it. Default: the proxy's home server at that address (the first
+   * one, when several share it).
    */
-  validateDas?(remote: Remote): string | Buffer | DacConfig | Promise<string | Buffer | DacConfig>;
+  validateDas?(remote: Remote): string | Buffer | DacConfig | PromiseLike<string | Buffer | DacConfig>;
 }
 
 /**
@@ -135,7 +136,9 @@ export class DynauthProxy extends DynamicAuthorizationServer {
     this.drop = noResponse === 'drop';
   }
 
-  override validateNas(remote: Remote): string | Buffer | DacConfig | Promise<string | Buffer | DacConfig> {
+  override validateNas(
+    remote: Remote,
+  ): string | Buffer | DacConfig | PromiseLike<string | Buffer | DacConfig> {
     if (this.dasOptions.validateDas) return this.dasOptions.validateDas(remote);
     return this.homeSecret(remote.address);
   }

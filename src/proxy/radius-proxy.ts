@@ -310,8 +310,8 @@ export class RadiusProxy {
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
-    ) => HandlerResult<number> | Promise<HandlerResult<number>>,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+    ) => HandlerResult<number> | PromiseLike<HandlerResult<number>>,
+  ): HandlerResult<number> | PromiseLike<HandlerResult<number>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
     // The forward's own promise, not one more wrapped around it: this is the per-request path.
@@ -325,8 +325,8 @@ export class RadiusProxy {
     local?: (
       attributes: AttributesSet,
       context: RequestContext,
-    ) => HandlerResult<null> | Promise<HandlerResult<null>>,
-  ): HandlerResult<null> | Promise<HandlerResult<null>> {
+    ) => HandlerResult<null> | PromiseLike<HandlerResult<null>>,
+  ): HandlerResult<null> | PromiseLike<HandlerResult<null>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
     return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<null>>;

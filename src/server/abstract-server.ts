@@ -1,5 +1,5 @@
 import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
-import { ConfigError, EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
+import { EapDiscardError, RadiusError, RadiusResponseError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
   ACCESS_ACCEPT,
@@ -31,7 +31,9 @@ import { MAX_SIGNING_NASES, MemoryBlastRadiusState } from '../store/blastradius-
 import { RecencyMap } from '../store/recency-map.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
+import { isThenable } from '../pipeline/thenable.js';
 import { RadiusServerBase } from './server-base.js';
+import { udpPort } from './udp-port.js';
 
 /** BlastRADIUS (CVE-2024-3596) policy for Message-Authenticator in Access-Requests. */
 export type RequireMessageAuthenticator = boolean | 'auto';
@@ -172,8 +174,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     // take 1812/1813, nor fail to start because something else holds them.
     const streams = options.tcp !== undefined || options.tls !== undefined;
     this.options = {
-      authPort: udpPort(options.authPort, streams ? null : 1812, 'authPort'),
-      accPort: udpPort(options.accPort, streams ? null : 1813, 'accPort'),
+      authPort: udpPort(options.authPort, streams ? null : 1812, 'server options', 'authPort'),
+      accPort: udpPort(options.accPort, streams ? null : 1813, 'server options', 'accPort'),
       requireMessageAuthenticator: options.requireMessageAuthenticator ?? 'auto',
       limitProxyState: options.limitProxyState ?? true,
       duplicateTtl: options.duplicateTtl ?? 5,
@@ -206,24 +208,32 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     );
   }
 
-  /** Returns the shared secret for a NAS (or NasConfig), or throws RadiusResponseError to ignore it. */
-  abstract validateNas(remote: Remote): string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
+  /**
+   * Returns the shared secret for a NAS (or NasConfig), or a promise of it (any PromiseLike), or
+   * throws RadiusResponseError to ignore it.
+   */
+  abstract validateNas(
+    remote: Remote,
+  ): string | Buffer | NasConfig | PromiseLike<string | Buffer | NasConfig>;
 
-  /** Decides an Access-Request: `[replyAttributes, ACCESS_ACCEPT | ACCESS_REJECT | ACCESS_CHALLENGE]`. */
+  /**
+   * Decides an Access-Request: `[replyAttributes, ACCESS_ACCEPT | ACCESS_REJECT | ACCESS_CHALLENGE]`,
+   * or a promise of it (any PromiseLike).
+   */
   handleAuthPacket(
     attributes: AttributesSet,
     context?: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+  ): HandlerResult<number> | PromiseLike<HandlerResult<number>> {
     void attributes;
     void context;
     throw new RadiusResponseError('handleAuthPacket is not implemented by this server');
   }
 
-  /** Handles an Accounting-Request: `[replyAttributes, null]` → Accounting-Response. */
+  /** Handles an Accounting-Request: `[replyAttributes, null]` (or a promise of it) → Accounting-Response. */
   handleAccPacket(
     attributes: AttributesSet,
     context?: RequestContext,
-  ): HandlerResult<null> | Promise<HandlerResult<null>> {
+  ): HandlerResult<null> | PromiseLike<HandlerResult<null>> {
     void attributes;
     void context;
     throw new RadiusResponseError('handleAccPacket is not implemented by this server');
@@ -373,7 +383,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     }
     const shared = this.sharedSigning;
     if (policy === 'auto' && shared !== undefined) {
-      let signs: boolean | Promise<boolean>;
+      let signs: boolean | PromiseLike<boolean>;
       try {
         signs = shared.signs(address);
       } catch (err) {
@@ -388,10 +398,10 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         this.count(nas, 'dropped');
         return 'blastradius';
       };
-      if (!(signs instanceof Promise)) return decide(signs);
+      if (!isThenable(signs)) return decide(signs);
       // Degraded: this instance's own memory decides. The store reports its outage itself (once,
       // for RedisSharedState), not once per request.
-      return signs.then(decide, () => this.limitProxyState(scan, nasConfig, nas));
+      return Promise.resolve(signs).then(decide, () => this.limitProxyState(scan, nasConfig, nas));
     }
     return this.limitProxyState(scan, nasConfig, nas);
   }
@@ -419,7 +429,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     try {
       const r = shared.markSigning(address);
       // Not recorded yet (the store reports its outage): tried again with the NAS's next request.
-      if (r instanceof Promise) r.then(done, () => undefined);
+      if (isThenable(r)) Promise.resolve(r).then(done, () => undefined);
       else done();
     } catch (err) {
       this.reportError(err);
@@ -464,9 +474,9 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     } catch (err) {
       return this.handlerFailed(nas, err, remote);
     }
-    if (r instanceof Promise) {
+    if (isThenable(r)) {
       return this.timeBoxThen(
-        r,
+        Promise.resolve(r),
         (result) => this.answer(request, nas, isAuth, result, remote),
         (err: unknown) => this.handlerFailed(nas, err, remote),
       );
@@ -549,17 +559,6 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.dasClient ??= new RadiusClient();
     return sendToDas(request, host, port, { ...options, client: this.dasClient });
   }
-}
-
-/** A UDP port option: undefined takes `fallback`, null means no listener; else a port number. */
-function udpPort(value: number | null | undefined, fallback: number | null, field: string): number | null {
-  if (value === undefined) return fallback;
-  if (value === null || (Number.isInteger(value) && value >= 0 && value <= 65535)) return value;
-  throw new ConfigError(
-    'server options',
-    field,
-    `${String(value)} is not a port: give 0..65535, or null for no UDP listener`,
-  );
 }
 
 /** Counts a reply sent, by its code. */

@@ -8,17 +8,20 @@ import {
   type ServerOptions,
 } from './abstract-server.js';
 
-/** The secret source of a server made by {@link createRadiusServer}. */
+/** The secret source of a server made by {@link createRadiusServer}; a function may return a promise (any PromiseLike). */
 export type SecretSource =
   | string
   | Buffer
-  | ((remote: Remote) => string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>);
+  | ((remote: Remote) => string | Buffer | NasConfig | PromiseLike<string | Buffer | NasConfig>);
 
-/** A handler of one request kind: it gets the attributes and the request context, returns the answer. */
+/**
+ * A handler of one request kind: it gets the attributes and the request context, returns the
+ * answer or a promise of it (any PromiseLike).
+ */
 export type RequestHandler<C extends number | null> = (
   attributes: AttributesSet,
   context: RequestContext,
-) => HandlerResult<C> | Promise<HandlerResult<C>>;
+) => HandlerResult<C> | PromiseLike<HandlerResult<C>>;
 
 /** What a server made by {@link createRadiusServer} does: a secret source and a handler per port. */
 export interface RadiusServerHandlers {
@@ -48,7 +51,7 @@ export function createRadiusServer(
 class FunctionServer extends AbstractRadiusServer {
   private readonly secretOf: (
     remote: Remote,
-  ) => string | Buffer | NasConfig | Promise<string | Buffer | NasConfig>;
+  ) => string | Buffer | NasConfig | PromiseLike<string | Buffer | NasConfig>;
   private readonly onError: ((error: unknown) => void) | undefined;
 
   constructor(host: string, handlers: RadiusServerHandlers, options?: ServerOptions) {
@@ -61,7 +64,7 @@ class FunctionServer extends AbstractRadiusServer {
     if (acct) this.handleAccPacket = (attributes, context) => acct(attributes, context as RequestContext);
   }
 
-  validateNas(remote: Remote): string | Buffer | NasConfig | Promise<string | Buffer | NasConfig> {
+  validateNas(remote: Remote): string | Buffer | NasConfig | PromiseLike<string | Buffer | NasConfig> {
     return this.secretOf(remote);
   }
 

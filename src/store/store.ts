@@ -73,10 +73,10 @@ export interface SharedDuplicateStore {
  * decides.
  */
 export interface BlastRadiusState {
-  /** Whether the NAS at `address` is known to sign its Access-Requests. */
-  signs(address: string): MaybePromise<boolean>;
+  /** Whether the NAS at `address` is known to sign its Access-Requests (or a promise, any PromiseLike). */
+  signs(address: string): boolean | PromiseLike<boolean>;
   /** Records that the NAS at `address` signs (called after a verified signed Access-Request). */
-  markSigning(address: string): MaybePromise<void>;
+  markSigning(address: string): void | PromiseLike<void>;
 }
 
 /** A JSON value: what a shared session holds. */

@@ -69,7 +69,7 @@ database: ./acct.db
       assert.equal(r.replies[0]?.code, 'Accounting-Response', r.stdout + r.stderr);
     }
     nas = new Nas('127.0.0.1', { port: 0 });
-    dasPort = (await nas.start()).port;
+    dasPort = (await nas.start()).port as number;
     if (skipUnless('tshark') === false) capture = await startCapture([dasPort]);
   });
 

@@ -129,6 +129,34 @@ describe('serve config', () => {
     }
   });
 
+  test('listen.auth / listen.acct: null, ~ or false turn a UDP listener off; absent takes 1812/1813', () => {
+    const listen = (lines: string) =>
+      parseConfig(GOOD.replace('  auth: 11812\n  acct: 11813', lines), 'test.yaml').listen;
+    assert.deepEqual(listen(''), { host: '127.0.0.1', auth: 1812, acct: 1813, coa: undefined });
+    assert.equal(listen('  auth: null\n  acct: 11813').auth, null);
+    assert.equal(listen('  auth: ~').auth, null);
+    assert.equal(listen('  auth: ~').acct, 1813);
+    assert.equal(listen('  auth: 11812\n  acct: false').acct, null);
+    assert.equal(listen('  auth:\n  acct: 11813').auth, null, 'an empty value is YAML null');
+    // Both off: "must differ" does not compare two absent ports, a stream listener remains.
+    const tcpOnly = listen('  auth: null\n  acct: null\n  tcp:\n    port: 0');
+    assert.deepEqual([tcpOnly.auth, tcpOnly.acct, tcpOnly.tcp?.port], [null, null, 0]);
+    assert.equal(configError(GOOD.replace('auth: 11812', 'auth: true')).field, 'listen.auth');
+    assert.match(configError(GOOD.replace('acct: 11813', 'acct: 11812')).reason, /must differ/);
+  });
+
+  test('a config with every listener off fails, naming listen and why', () => {
+    for (const off of ['null', '~', 'false']) {
+      const err = configError(
+        GOOD.replace('auth: 11812', `auth: ${off}`).replace('acct: 11813', 'acct: null'),
+      );
+      assert.equal(err.field, 'listen', err.message);
+      assert.match(err.reason, /no listener left/);
+      assert.match(err.reason, /listen\.tcp|listen\.tls/);
+      assert.equal(err.line, 2, "the listen section's first line");
+    }
+  });
+
   test('YAML syntax errors and empty configs are ConfigErrors', () => {
     assert.equal(configError('clients: [\n').field, '(yaml)');
     assert.equal(configError('').field, 'clients');

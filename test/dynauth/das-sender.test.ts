@@ -46,7 +46,7 @@ describe('sendToDas', () => {
   before(async () => {
     // The NAS checks Event-Timestamp: the sender's own one must be current.
     nas = new Nas('127.0.0.1', { port: 0, eventTimestampWindow: 300, requireEventTimestamp: true });
-    port = (await nas.start()).port;
+    port = (await nas.start()).port as number;
   });
   after(() => nas.close());
 

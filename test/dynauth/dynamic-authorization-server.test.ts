@@ -1,14 +1,25 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   type DynamicAuthorizationServerOptions,
   DynamicAuthorizationServer,
+  type DynauthHandlerResult,
   type DynauthRequestContext,
 } from '../../src/dynauth/dynamic-authorization-server.js';
 import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
-import { InvalidValueError, RadiusClosedError, RadiusError, RadiusResponseError } from '../../src/errors.js';
+import { sendToDas } from '../../src/dynauth/das-sender.js';
+import {
+  ConfigError,
+  InvalidValueError,
+  RadiusClosedError,
+  RadiusError,
+  RadiusResponseError,
+} from '../../src/errors.js';
 import type { AttributePair, AttributesSet } from '../../src/protocol/attributes.js';
 import { COA_ACK, COA_NAK, DISCONNECT_ACK, DISCONNECT_NAK } from '../../src/protocol/codes.js';
 import {
@@ -20,6 +31,9 @@ import {
 } from '../../src/protocol/packet.js';
 import { periodicTask } from '../../src/server/periodic-task.js';
 import type { Remote } from '../../src/transport/udp.js';
+import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
+import { fulfilsLater, rejectsLater } from '../helpers/thenables.js';
+import { udpSocketsOpen } from '../helpers/udp-sockets.js';
 
 const SECRET = 'dynauth-s3cret';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -147,7 +161,7 @@ async function ask(dac: Dac, port: number, request: Packet): Promise<Packet> {
 async function startDas(options: DynamicAuthorizationServerOptions = {}): Promise<[TestDas, number]> {
   const das = new TestDas('127.0.0.1', { port: 0, ...options });
   const info = await das.start();
-  return [das, info.port];
+  return [das, info.port as number];
 }
 
 describe('DynamicAuthorizationServer over UDP', () => {
@@ -577,7 +591,7 @@ describe('lifecycle and options', () => {
       }
     }
     const das = new CoaOnly('127.0.0.1', { port: 0 });
-    const { port } = await das.start();
+    const port = (await das.start()).port as number;
     const dac = await Dac.open();
     try {
       const reply = await ask(dac, port, disconnect(['User-Name', 'alice']));
@@ -658,7 +672,7 @@ describe('duplicate detection after verification (RFC 5176 §2.3)', () => {
       }
     }
     const das = new Gated('127.0.0.1', { port: 0 });
-    const { port } = await das.start();
+    const port = (await das.start()).port as number;
     const dac = await Dac.open();
     try {
       const request = coa(['User-Name', 'alice']);
@@ -721,13 +735,13 @@ describe('lifecycle shared with the RADIUS server', () => {
   test('run() resolves after close(), with the listening and close events', async () => {
     const das = new TestDas('127.0.0.1', { port: 0 });
     const events: string[] = [];
-    das.on('listening', (info) => events.push(`listening ${info.port > 0}`));
+    das.on('listening', (info) => events.push(`listening ${(info.port ?? 0) > 0}`));
     das.on('close', () => events.push('close'));
     const running = das.run();
     const info = await das.listening;
     const dac = await Dac.open();
     try {
-      assert.equal((await ask(dac, info.port, coa(['User-Name', 'alice']))).code, COA_ACK);
+      assert.equal((await ask(dac, info.port as number, coa(['User-Name', 'alice']))).code, COA_ACK);
       await das.close();
       await running;
       assert.deepEqual(events, ['listening true', 'close']);
@@ -800,5 +814,121 @@ describe('lifecycle shared with the RADIUS server', () => {
     const ticks = das.ticks;
     await sleep(50);
     assert.equal(das.ticks, ticks);
+  });
+});
+
+// Like the RADIUS server's authPort/accPort: a DAS given a stream listener opens UDP only when
+// given a port, and null leaves UDP out; without streams the default stays 3799 (RFC 5176 §2.3).
+describe('optional UDP listener', () => {
+  let dir: string;
+  let ca: CertFiles;
+  let serverCert: CertFiles;
+  let clientCert: CertFiles;
+
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'aioradius-das-listen-'));
+    ca = makeCa(dir, 'ca');
+    serverCert = makeCert(dir, ca, 'das');
+    clientCert = makeCert(dir, ca, 'dac');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const stream of ['tls', 'tcp'] as const) {
+    test(`a DAS given only ${stream} opens no UDP socket and answers over ${stream}`, async () => {
+      const options: DynamicAuthorizationServerOptions =
+        stream === 'tls'
+          ? { tls: { port: 0, cert: serverCert.certPem, key: serverCert.keyPem, ca: ca.certPem } }
+          : { tcp: { port: 0 } };
+      const das = new TestDas('127.0.0.1', options);
+      assert.equal(das.options.port, null);
+      const before = await udpSocketsOpen();
+      try {
+        const info = await das.start();
+        assert.equal(await udpSocketsOpen(), before, 'no UDP socket opened (3799 left alone)');
+        assert.equal(info.port, undefined);
+        const port = stream === 'tls' ? info.tlsPort : info.tcpPort;
+        assert.ok(port !== undefined && port > 0);
+        const request = new CoARequest(SECRET).addAttributes(['User-Name', 'alice']);
+        const tls = { ca: ca.certPem, cert: clientCert.certPem, key: clientCert.keyPem };
+        const [reply] = await sendToDas(request, '127.0.0.1', port, {
+          transport: stream,
+          tls: stream === 'tls' ? tls : undefined,
+        });
+        assert.equal(reply.code, COA_ACK);
+        assert.equal(das.calls.at(-1)?.context.remote.transport, stream);
+      } finally {
+        await das.close();
+      }
+    });
+  }
+
+  test('with a stream listener, a UDP port given is opened; null leaves it out', async () => {
+    const both = new TestDas('127.0.0.1', { port: 0, tcp: { port: 0 } });
+    const before = await udpSocketsOpen();
+    const dac = await Dac.open();
+    try {
+      const info = await both.start();
+      assert.equal(await udpSocketsOpen(), before + 2, 'one UDP socket for the DAS (and the DAC)');
+      assert.ok(info.port !== undefined && info.port > 0);
+      assert.equal((await ask(dac, info.port, coa(['User-Name', 'alice']))).code, COA_ACK);
+    } finally {
+      dac.close();
+      await both.close();
+    }
+    const tcpOnly = new TestDas('127.0.0.1', { port: null, tcp: { port: 0 } });
+    const count = await udpSocketsOpen();
+    try {
+      const info = await tcpOnly.start();
+      assert.equal(await udpSocketsOpen(), count);
+      assert.equal(info.port, undefined);
+      assert.ok(info.tcpPort !== undefined && info.tcpPort > 0);
+    } finally {
+      await tcpOnly.close();
+    }
+  });
+
+  test('no listener at all refuses to start; a port that is not one is a ConfigError', async () => {
+    const none = new TestDas('127.0.0.1', { port: null });
+    await assert.rejects(none.start(), (e: RadiusError) => e.code === 'ERR_RADIUS_NO_LISTENER');
+    await none.close();
+    for (const bad of [-1, 65536, 1.5, Number.NaN, '3799', false]) {
+      assert.throws(
+        () => new TestDas('127.0.0.1', { port: bad as number }),
+        (e: unknown) => e instanceof ConfigError && e.field === 'port',
+        String(bad),
+      );
+    }
+  });
+});
+
+describe('thenables from user code', () => {
+  test('a thenable (not a native promise) from validateNas or a handler is awaited; one that rejects is a handler error', async () => {
+    class Thenables extends DynamicAuthorizationServer {
+      readonly errors: unknown[] = [];
+      validateNas(): PromiseLike<string> {
+        return fulfilsLater(SECRET);
+      }
+      override handleCoaPacket(attributes: AttributesSet): PromiseLike<DynauthHandlerResult> {
+        if (attributes.get('User-Name') === 'fails') return rejectsLater(new Error('thenable rejected'));
+        return fulfilsLater([[], COA_ACK] as const);
+      }
+      override registerHandleException(error: unknown) {
+        this.errors.push(error);
+      }
+    }
+    const das = new Thenables('127.0.0.1', { port: 0 });
+    const port = (await das.start()).port as number;
+    const dac = await Dac.open();
+    try {
+      assert.equal((await ask(dac, port, coa(['User-Name', 'alice']))).code, COA_ACK);
+      assert.equal(das.counters.acks, 1);
+      assert.equal(await dac.exchange(coa(['User-Name', 'fails']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.handlerErrors === 1);
+      assert.equal(das.counters.dropped, 1);
+      assert.ok(das.errors.some((e) => e instanceof Error && e.message === 'thenable rejected'));
+    } finally {
+      dac.close();
+      await das.close();
+    }
   });
 });

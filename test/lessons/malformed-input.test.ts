@@ -75,7 +75,7 @@ class Nas extends DynamicAuthorizationServer {
 describe('lesson: malformed input', { timeout: 60_000 }, () => {
   test('2,000 random and mutated datagrams against a Dynamic Authorization Server: it keeps answering', async () => {
     const das = new Nas('127.0.0.1', { port: 0 });
-    const { port } = await das.start();
+    const port = (await das.start()).port as number;
     const peer = await UdpPeer.open();
     const rand = xorshift(SEED);
     const mutate = mutator(rand);

@@ -161,7 +161,7 @@ describe('lesson: verify the received bytes', { timeout: 60_000 }, () => {
       }
     }
     const das = new Nas('127.0.0.1', { port: 0 });
-    const port = (await das.start()).port;
+    const port = (await das.start()).port as number;
     const peer = await UdpPeer.open();
     try {
       // RFC 5176 §3.5: Message-Authenticator over a zero header field, then the Request Authenticator.

@@ -53,7 +53,7 @@ describe('DynauthProxy between a DAS and a NAS', () => {
   const das = new RadiusClient({ timeout: 2, retries: 0 });
   before(async () => {
     nasServer = new TestNas('127.0.0.1', { port: 0 });
-    nasPort = (await nasServer.start()).port;
+    nasPort = (await nasServer.start()).port as number;
     proxy = new RadiusProxy({
       // The DAS is this home server: its requests are verified with its secret.
       homeServers: [{ name: 'home', host: '127.0.0.1', auth: 1, secret: DAS_SECRET }],
@@ -71,7 +71,7 @@ describe('DynauthProxy between a DAS and a NAS', () => {
         byIdentifier: (id) => (id === 'nas-one' ? '127.0.0.1' : undefined),
       }),
     });
-    port = (await dynauth.start()).port;
+    port = (await dynauth.start()).port as number;
   });
   after(async () => {
     das.close();

@@ -10,6 +10,7 @@ import {
   RadiusClient,
   RadiusResponseError,
 } from '../../src/index.js';
+import { fulfilsLater } from '../helpers/thenables.js';
 
 describe('createRadiusServer', () => {
   test('handler functions and a secret function: Accept, Reject, accounting; a refused NAS gets nothing', async () => {
@@ -61,6 +62,39 @@ describe('createRadiusServer', () => {
       );
       assert.ok(errors.some((e) => e instanceof RadiusResponseError));
       assert.equal(server.counters.accepts, 1);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test('a secret function and handlers may return any PromiseLike, not only native promises', async () => {
+    const server = createRadiusServer(
+      '127.0.0.1',
+      {
+        secret: () => fulfilsLater('fn-secret'),
+        auth: () => fulfilsLater([[['Reply-Message', 'later']], ACCESS_ACCEPT] as const),
+        acct: () => fulfilsLater([[], null] as const),
+      },
+      { authPort: 0, accPort: 0 },
+    );
+    const info = await server.start();
+    const client = new RadiusClient({ timeout: 1, retries: 0 });
+    try {
+      const [ok] = await client.sendPacket(
+        new AccessRequest('fn-secret').addAttributes(['User-Name', 'bob'], ['User-Password', 'pw']),
+        { remoteHost: '127.0.0.1', remotePort: info.authPort },
+      );
+      assert.equal(ok.code, ACCESS_ACCEPT);
+      assert.equal(ok.get('Reply-Message'), 'later');
+      const [acct] = await client.sendPacket(
+        new AccountingRequest('fn-secret').addAttributes(
+          ['Acct-Status-Type', 'Start'],
+          ['Acct-Session-Id', 't1'],
+        ),
+        { remoteHost: '127.0.0.1', remotePort: info.accPort },
+      );
+      assert.equal(acct.codeName, 'Accounting-Response');
     } finally {
       client.close();
       await server.close();

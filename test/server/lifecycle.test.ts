@@ -14,28 +14,27 @@ import {
   type Packet,
   ConfigError,
   RadiusBindError,
+  RadiusClient,
   RadiusClosedError,
   RadiusError,
+  RadiusTimeoutError,
 } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
-import { AbstractRadiusServer, type RequestContext } from '../../src/server/abstract-server.js';
+import {
+  AbstractRadiusServer,
+  type HandlerResult,
+  type RequestContext,
+} from '../../src/server/abstract-server.js';
 import { periodicTask } from '../../src/server/periodic-task.js';
 import { freePort, ipv6LoopbackAvailable } from '../helpers/ports.js';
+import { fulfilsLater, rejectsLater } from '../helpers/thenables.js';
+import { udpSocketsOpen } from '../helpers/udp-sockets.js';
 
 const SECRET = 'lifecycle-secret';
 const WAIT_MS = 3000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** A TLS listener with a PSK needs no certificate files. */
 const PSK = Buffer.alloc(32, 0x11);
-
-/**
- * UDP sockets open in this process (what a server binds, seen from outside it), once sockets
- * being closed are gone (a handle closes in a later turn of the event loop).
- */
-async function udpSockets(): Promise<number> {
-  await sleep(20);
-  return process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
-}
 
 /** Polls `cond` every few milliseconds; false if it did not become true within `ms`. */
 async function waitFor(cond: () => boolean, ms = WAIT_MS): Promise<boolean> {
@@ -218,7 +217,7 @@ describe('binding', () => {
         ['tcp', { authPort: 0, tcp: { port } }],
         ['tls', { authPort: 0, tls: { port, psk: { nas: PSK } } }],
       ] as const) {
-        const before = await udpSockets();
+        const before = await udpSocketsOpen();
         const server = new AuthOnlyServer('127.0.0.1', options);
         await assert.rejects(
           server.start(),
@@ -228,7 +227,7 @@ describe('binding', () => {
             e.port === port &&
             e.message.includes(`${transport.toUpperCase()} 127.0.0.1:${port}`),
         );
-        assert.equal(await udpSockets(), before, 'the UDP port bound before is released');
+        assert.equal(await udpSocketsOpen(), before, 'the UDP port bound before is released');
       }
     } finally {
       holder.close();
@@ -296,10 +295,10 @@ describe('optional UDP listeners', () => {
       const server = new BothServer('127.0.0.1', options);
       assert.equal(server.options.authPort, null);
       assert.equal(server.options.accPort, null);
-      const before = await udpSockets();
+      const before = await udpSocketsOpen();
       try {
         const info = await server.start();
-        assert.equal(await udpSockets(), before, 'no UDP socket opened');
+        assert.equal(await udpSocketsOpen(), before, 'no UDP socket opened');
         assert.equal(info.authPort, undefined);
         assert.equal(info.accPort, undefined);
         assert.ok(((streams === 'tls' ? info.tlsPort : info.tcpPort) as number) > 0);
@@ -311,11 +310,11 @@ describe('optional UDP listeners', () => {
 
   test('with a stream listener, a UDP port given is opened, the other is not', async () => {
     const server = new BothServer('127.0.0.1', { authPort: 0, tcp: { port: 0 } });
-    const before = await udpSockets();
+    const before = await udpSocketsOpen();
     const peer = await Peer.open();
     try {
       const info = await server.start();
-      assert.equal(await udpSockets(), before + 2, 'one UDP socket for the server (and the peer)');
+      assert.equal(await udpSocketsOpen(), before + 2, 'one UDP socket for the server (and the peer)');
       assert.ok(info.authPort && info.authPort > 0);
       assert.equal(info.accPort, undefined);
       assert.equal((await peer.exchange(accessRequest('u'), info.authPort)).code, ACCESS_ACCEPT);
@@ -327,10 +326,10 @@ describe('optional UDP listeners', () => {
 
   test('null leaves a UDP listener out even without streams', async () => {
     const server = new BothServer('127.0.0.1', { authPort: null, accPort: 0 });
-    const before = await udpSockets();
+    const before = await udpSocketsOpen();
     try {
       const info = await server.start();
-      assert.equal(await udpSockets(), before + 1);
+      assert.equal(await udpSocketsOpen(), before + 1);
       assert.equal(info.authPort, undefined);
       assert.ok(info.accPort && info.accPort > 0);
     } finally {
@@ -384,6 +383,45 @@ describe('handlers', () => {
       assert.equal(server.counters.accountingResponses, 1);
     } finally {
       peer.close();
+      await server.close();
+    }
+  });
+
+  // A PromiseLike from another promise library is awaited as a native promise is.
+  test('thenables (not native promises) from validateNas and handlers are awaited', async () => {
+    const errors: unknown[] = [];
+    class Thenables extends AbstractRadiusServer {
+      validateNas(): PromiseLike<string> {
+        return fulfilsLater(SECRET);
+      }
+      override handleAuthPacket(attrs: AttributesSet): PromiseLike<HandlerResult<number>> {
+        if (attrs.get('User-Name') === 'fails') return rejectsLater(new Error('thenable rejected'));
+        return fulfilsLater([[['Reply-Message', 'from a thenable']], ACCESS_ACCEPT] as const);
+      }
+      override registerHandleException(error: unknown) {
+        errors.push(error);
+      }
+    }
+    const server = new Thenables('127.0.0.1', { authPort: 0 });
+    const info = await server.start();
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: info.authPort as number, secret: SECRET }],
+      timeout: 1,
+      retries: 0,
+    });
+    try {
+      const [accept] = await client.sendPacket(accessRequest('alice'));
+      assert.equal(accept.code, ACCESS_ACCEPT);
+      assert.equal(accept.get('Reply-Message'), 'from a thenable');
+      assert.equal(server.counters.accepts, 1);
+      assert.equal(server.counters.unknownNas, 0);
+      // Rejected: no reply, counted and reported as a rejected promise is.
+      await assert.rejects(client.sendPacket(accessRequest('fails')), RadiusTimeoutError);
+      assert.equal(server.counters.handlerErrors, 1);
+      assert.equal(server.counters.dropped, 1);
+      assert.ok(errors.some((e) => e instanceof Error && e.message === 'thenable rejected'));
+    } finally {
+      client.close();
       await server.close();
     }
   });
