@@ -249,6 +249,12 @@ export {
 export type { AccountingStore, MaybePromise, ServeStore, UserStore } from './store/store.js';
 export { ACCT_STATUS, type AccountingRecord, accountingRecord, recordKey } from './store/accounting.js';
 export { GroupCommit, type GroupCommitOptions } from './store/group-commit.js';
+export type {
+  AccountingQueries,
+  AccountingRecordRow,
+  PurgeResult,
+  SessionFilter,
+} from './store/accounting-queries.js';
 export {
   type SessionRow,
   SqliteStore,

@@ -1,5 +1,5 @@
-// `aioradius acct sessions|show|purge`: reads and trims the accounting tables of the SQLite store
-// `serve` writes (like FreeRADIUS's radwho/radlast, over the database).
+// `aioradius acct sessions|show|purge`: reads and trims the accounting tables `serve` writes, in
+// SQLite or PostgreSQL (like FreeRADIUS's radwho/radlast, over the database).
 import {
   commandFailed,
   type OptionSpec,
@@ -8,23 +8,23 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import type Database from 'better-sqlite3';
-import { AccountingQueries, type AccountingRecordRow } from '../store/accounting-queries.js';
+import type { AccountingRecordRow } from '../store/accounting-queries.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { loadConfig } from './config.js';
-import { databaseFailed, openAccountingDatabase } from './database.js';
+import { type CommandStore, databaseFailed, openStore } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `Usage:
-  aioradius acct sessions [--active] [--user U] [--nas ADDR] [--limit N] [--json] (--db FILE | --config FILE)
-  aioradius acct show SESSION [--nas ADDR] [--json] (--db FILE | --config FILE)
-  aioradius acct purge --before DATE [--dry-run] (--db FILE | --config FILE)
+  aioradius acct sessions [--active] [--user U] [--nas ADDR] [--limit N] [--json] (--db FILE|URL | --config FILE)
+  aioradius acct show SESSION [--nas ADDR] [--json] (--db FILE|URL | --config FILE)
+  aioradius acct purge --before DATE [--dry-run] (--db FILE|URL | --config FILE)
 
 sessions lists sessions, most recently updated first (status active, stale or stopped); show
 prints one session (Acct-Session-Id) with every stored record; purge deletes records received
 before DATE and the closed (stopped or stale) sessions last updated before it; open sessions
 stay. DATE is an ISO 8601 date or time (2026-01-31, 2026-01-31T12:00:00Z) or an age such as 30d
-or 12h. --config takes the database path from a serve config.`;
+or 12h. --db takes a SQLite file or a postgres:// URL (as database: in the serve config); --config
+takes the database from a serve config.`;
 
 interface Args {
   positional: string[];
@@ -172,16 +172,15 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return commandFailed('acct', err);
   }
-  let db: Database.Database;
+  let store: CommandStore;
   try {
-    db = openAccountingDatabase(dbPath, command !== 'purge');
+    store = await openStore(dbPath, { readonly: command !== 'purge' });
   } catch (err) {
     return databaseFailed('acct', dbPath, err);
   }
   try {
-    const q = new AccountingQueries(db);
     if (command === 'sessions') {
-      const sessions = q.listSessions({
+      const sessions = await store.listSessions({
         active: args.active,
         user: args.user,
         nas: args.nas,
@@ -214,17 +213,19 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'show') {
-      const sessions = q.listSessions({ sessionId: rest[0], nas: args.nas });
+      const sessions = await store.listSessions({ sessionId: rest[0], nas: args.nas });
       if (sessions.length === 0) {
         process.stderr.write(
           `aioradius acct: no session ${JSON.stringify(rest[0])}${args.nas ? ` from ${args.nas}` : ''}\n`,
         );
         return 1;
       }
-      const shown = sessions.map((s) => ({
-        ...sessionJson(s),
-        recordsStored: q.records(s.nas, s.session_id).map(recordJson),
-      }));
+      const shown = await Promise.all(
+        sessions.map(async (s) => ({
+          ...sessionJson(s),
+          recordsStored: (await store.sessionRecords(s.nas, s.session_id)).map(recordJson),
+        })),
+      );
       if (args.json) {
         process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         return 0;
@@ -243,13 +244,13 @@ export async function run(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const result = q.purge(before as number, args.dryRun);
+    const result = await store.purgeAccounting(before as number, args.dryRun);
     process.stdout.write(
       `${args.dryRun ? 'would delete' : 'deleted'} ${result.records} records and ${result.sessions} closed sessions before ${iso(before as number)}\n`,
     );
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

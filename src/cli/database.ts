@@ -1,9 +1,8 @@
-// Opening the store's database for the commands that read or manage it (`user`, `acct`, `coa`,
-// `disconnect`): the same checks, and the same one line when it cannot be used, in all of them.
+// Opening the store for the commands that read or manage it (`user`, `acct`, `coa`, `disconnect`),
+// SQLite or PostgreSQL alike: the same checks, and the same one line when it cannot be used.
 import { existsSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import { DatabaseError, StoreOpenError } from '../errors.js';
-import { openDatabase } from '../store/accounting-tables.js';
+import type { AccountingQueries } from '../store/accounting-queries.js';
 import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
@@ -16,25 +15,26 @@ export class MissingDatabaseError extends DatabaseError {
   }
 }
 
-/**
- * Opens the accounting tables `serve` wrote (SQLite), read-only or, for purging, writable. Throws
- * MissingDatabaseError, or DatabaseError for a file that is not the store's.
- */
-export function openAccountingDatabase(file: string, readonly: boolean): Database.Database {
-  if (isPostgresUrl(file))
-    throw new DatabaseError(databaseForLog(file), 'this command reads the SQLite store only');
-  if (!existsSync(file)) throw new MissingDatabaseError(file);
-  return openDatabase(file, readonly, true);
+/** The store as the commands use it: users, and the accounting queries of `acct`, `coa`, `disconnect`. */
+export type CommandStore = ServeStore & AccountingQueries;
+
+/** How a command opens the store. */
+export interface OpenStoreOptions {
+  /** Make a missing SQLite file (`user add --create`); otherwise it must exist. */
+  create?: boolean;
+  /** Open SQLite read-only: then it must hold the accounting tables. PostgreSQL ignores it. */
+  readonly?: boolean;
 }
 
 /**
- * Opens the users store, SQLite or PostgreSQL. An SQLite file must exist unless `create`. Throws
- * MissingDatabaseError, DatabaseError, or what the driver throws.
+ * Opens the store `serve` uses, SQLite (a file) or PostgreSQL (a postgres:// URL, migrated as
+ * `serve` would). Throws MissingDatabaseError, DatabaseError, StoreOpenError, or what the driver
+ * throws.
  */
-export async function openUserStore(file: string, create: boolean): Promise<ServeStore> {
+export async function openStore(file: string, options: OpenStoreOptions = {}): Promise<CommandStore> {
   if (isPostgresUrl(file)) return PostgresStore.open(file, { poolSize: 1 });
-  if (!create && !existsSync(file)) throw new MissingDatabaseError(file);
-  return new SqliteStore(file, { mustExist: !create });
+  if (!options.create && !existsSync(file)) throw new MissingDatabaseError(file);
+  return new SqliteStore(file, { mustExist: !options.create, readonly: options.readonly ?? false });
 }
 
 /**

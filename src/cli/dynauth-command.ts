@@ -11,16 +11,14 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
-import type Database from 'better-sqlite3';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttributeValue } from '../dictionary/types.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { sendToDas } from '../dynauth/das-sender.js';
 import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
-import { AccountingQueries } from '../store/accounting-queries.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
-import { databaseFailed, openAccountingDatabase } from './database.js';
+import { type CommandStore, databaseFailed, openStore } from './database.js';
 
 /** Which request a command sends. */
 export type DynauthKind = 'coa' | 'disconnect';
@@ -28,7 +26,7 @@ export type DynauthKind = 'coa' | 'disconnect';
 function usage(kind: DynauthKind): string {
   return `usage:
   aioradius ${kind} (SESSION | --user U) [--nas ADDR] [-a 'Attr=value']... [--port P]
-                  [--secret S] [-t SECONDS] [-r RETRANSMISSIONS] (-c FILE | --db FILE)
+                  [--secret S] [-t SECONDS] [-r RETRANSMISSIONS] (-c FILE | --db FILE|URL)
 
 Looks the session up in the accounting store (SESSION is its Acct-Session-Id; --user sends to
 each active session of U), then sends a ${kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request'} to the NAS it came from
@@ -85,8 +83,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The NAS-identifying attributes the session's newest record carried (RFC 5176 §3). */
-function nasIdentification(q: AccountingQueries, s: SessionRow): Array<[string, AttributeValue]> {
-  const records = q.records(s.nas, s.session_id);
+async function nasIdentification(
+  store: CommandStore,
+  s: SessionRow,
+): Promise<Array<[string, AttributeValue]>> {
+  const records = await store.sessionRecords(s.nas, s.session_id);
   const last = records.at(-1)?.attributes ?? {};
   const out: Array<[string, AttributeValue]> = [];
   for (const name of ['NAS-IP-Address', 'NAS-IPv6-Address', 'NAS-Identifier']) {
@@ -137,20 +138,17 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
   } catch (err) {
     return commandFailed(kind, err);
   }
-  let db: Database.Database;
+  let store: CommandStore;
   try {
-    db = openAccountingDatabase(dbPath, true);
+    store = await openStore(dbPath, { readonly: true });
   } catch (err) {
     return databaseFailed(kind, dbPath, err);
   }
-  let sessions: SessionRow[];
-  let q: AccountingQueries;
   try {
-    q = new AccountingQueries(db);
-    sessions =
+    const sessions =
       args.user !== undefined
-        ? q.listSessions({ user: args.user, nas: args.nas, active: true })
-        : q.listSessions({ sessionId: args.positional[0], nas: args.nas });
+        ? await store.listSessions({ user: args.user, nas: args.nas, active: true })
+        : await store.listSessions({ sessionId: args.positional[0], nas: args.nas });
     if (sessions.length === 0) {
       const what =
         args.user !== undefined
@@ -174,7 +172,7 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
         continue;
       }
       const attributes: Array<[string, AttributeValue]> = [
-        ...nasIdentification(q, s),
+        ...(await nasIdentification(store, s)),
         ['Acct-Session-Id', s.session_id],
       ];
       if (s.user_name !== null) attributes.push(['User-Name', s.user_name]);
@@ -201,6 +199,6 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
     }
     return failures === 0 ? 0 : 1;
   } finally {
-    db.close();
+    await store.close();
   }
 }

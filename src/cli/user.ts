@@ -19,7 +19,7 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
 import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
-import { databaseFailed, MissingDatabaseError, openUserStore } from './database.js';
+import { databaseFailed, MissingDatabaseError, openStore } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -258,7 +258,7 @@ export async function run(argv: string[]): Promise<number> {
   const mayCreate = command === 'add' && (args.create || args.db === undefined);
   let store: ServeStore;
   try {
-    store = await openUserStore(dbPath, mayCreate);
+    store = await openStore(dbPath, { create: mayCreate });
   } catch (err) {
     // Before serve has made the database, the config's users are all there are to list.
     if (command === 'list' && args.db === undefined && err instanceof MissingDatabaseError) {

@@ -4,6 +4,20 @@
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { RadiusError } from '../errors.js';
 import { ACCT_STATUS, type AccountingRecord } from './accounting.js';
+import {
+  type AccountingQueries,
+  type AccountingRecordRow,
+  markStaleQuery,
+  POSTGRES_DIALECT,
+  type PurgeResult,
+  purgeTargets,
+  type Query,
+  type RawRecordRow,
+  recordsQuery,
+  type SessionFilter,
+  sessionsQuery,
+  toRecordRow,
+} from './accounting-queries.js';
 import { DEFAULT_DUPLICATE_WINDOW } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
@@ -192,7 +206,7 @@ function retryable(err: unknown): boolean {
  * (advisory locks on the record's identity), and Start and Stop fold into one session whichever
  * instance receives them. Open with {@link PostgresStore.open}, which applies the migrations.
  */
-export class PostgresStore implements ServeStore {
+export class PostgresStore implements ServeStore, AccountingQueries {
   readonly kind = 'postgres';
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
   private readonly windowMs: number;
@@ -318,11 +332,45 @@ export class PostgresStore implements ServeStore {
 
   /** Marks active sessions with no update for `staleAfterMs` as stale; resolves with how many. */
   async markStale(staleAfterMs: number, now = Date.now()): Promise<number> {
-    const res = await this.read(
-      "UPDATE acct_sessions SET status = 'stale' WHERE status = 'active' AND last_update < $1",
-      [now - staleAfterMs],
-    );
+    const q = markStaleQuery(staleAfterMs, now, POSTGRES_DIALECT);
+    const res = await this.read(q.text, q.values);
     return res.rowCount ?? 0;
+  }
+
+  /** Sessions matching `filter`, most recently updated first. */
+  async listSessions(filter: SessionFilter = {}): Promise<SessionRow[]> {
+    const q = sessionsQuery(filter, POSTGRES_DIALECT);
+    return (await this.read<SessionRow>(q.text, q.values)).rows;
+  }
+
+  /** The stored records of one session, in the order received. */
+  async sessionRecords(nas: string, sessionId: string): Promise<AccountingRecordRow[]> {
+    const q = recordsQuery(nas, sessionId, POSTGRES_DIALECT);
+    return (await this.read<RawRecordRow>(q.text, q.values)).rows.map(toRecordRow);
+  }
+
+  /** Deletes (or with `dryRun` counts) old records and closed sessions; see AccountingQueries. */
+  async purgeAccounting(before: number, dryRun = false): Promise<PurgeResult> {
+    const { records, sessions } = purgeTargets(before, POSTGRES_DIALECT);
+    if (dryRun) {
+      const count = async (q: Query) =>
+        (await this.read<{ n: number }>(`SELECT COUNT(*) AS n ${q.text}`, q.values)).rows[0].n;
+      return { records: await count(records), sessions: await count(sessions) };
+    }
+    const client = await this.begin();
+    let broken = false;
+    try {
+      const remove = async (q: Query) => (await client.query(`DELETE ${q.text}`, q.values)).rowCount ?? 0;
+      const result = { records: await remove(records), sessions: await remove(sessions) };
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**

@@ -2,6 +2,20 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AccountingRecord } from './accounting.js';
+import {
+  type AccountingQueries,
+  type AccountingRecordRow,
+  markStaleQuery,
+  type PurgeResult,
+  purgeTargets,
+  type Query,
+  type RawRecordRow,
+  recordsQuery,
+  type SessionFilter,
+  SQLITE_DIALECT,
+  sessionsQuery,
+  toRecordRow,
+} from './accounting-queries.js';
 import { AccountingTables, openDatabase, recordRow } from './accounting-tables.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import type { ServeStore } from './store.js';
@@ -112,11 +126,12 @@ class WorkerWriter {
  * Users and accounting in SQLite, durable: WAL journal with synchronous=FULL, so a committed
  * transaction survives a crash or power loss. Accounting goes through a group commit.
  */
-export class SqliteStore implements ServeStore {
+export class SqliteStore implements ServeStore, AccountingQueries {
   readonly kind = 'sqlite';
   readonly db: Database.Database;
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
-  private readonly getUserStmt: Database.Statement<[string], UserRow>;
+  // Prepared on first use: a read-only database may hold the accounting tables alone.
+  private getUserStmt: Database.Statement<[string], UserRow> | undefined;
   private tables: AccountingTables | undefined;
   private writer: WorkerWriter | undefined;
 
@@ -125,7 +140,6 @@ export class SqliteStore implements ServeStore {
     options: SqliteStoreOptions = {},
   ) {
     this.db = openDatabase(file, options.readonly ?? false, options.mustExist ?? false);
-    this.getUserStmt = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
     const useWorker = options.worker ?? false;
     this.commit = new GroupCommit((records) => {
       if (useWorker) {
@@ -139,6 +153,7 @@ export class SqliteStore implements ServeStore {
 
   /** A user by name, or undefined. */
   getUser(name: string): UserRecord | undefined {
+    this.getUserStmt ??= this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
     const row = this.getUserStmt.get(name);
     return row ? toUser(row) : undefined;
   }
@@ -194,9 +209,35 @@ export class SqliteStore implements ServeStore {
 
   /** Marks active sessions with no update for `staleAfterMs` as stale; returns how many. */
   markStale(staleAfterMs: number, now = Date.now()): number {
+    const q = markStaleQuery(staleAfterMs, now, SQLITE_DIALECT);
+    return this.db.prepare(q.text).run(...q.values).changes;
+  }
+
+  /** Sessions matching `filter`, most recently updated first. */
+  listSessions(filter: SessionFilter = {}): SessionRow[] {
+    const q = sessionsQuery(filter, SQLITE_DIALECT);
+    return this.db.prepare<unknown[], SessionRow>(q.text).all(...q.values);
+  }
+
+  /** The stored records of one session, in the order received. */
+  sessionRecords(nas: string, sessionId: string): AccountingRecordRow[] {
+    const q = recordsQuery(nas, sessionId, SQLITE_DIALECT);
     return this.db
-      .prepare("UPDATE acct_sessions SET status = 'stale' WHERE status = 'active' AND last_update < ?")
-      .run(now - staleAfterMs).changes;
+      .prepare<unknown[], RawRecordRow>(q.text)
+      .all(...q.values)
+      .map(toRecordRow);
+  }
+
+  /** Deletes (or with `dryRun` counts) old records and closed sessions; see AccountingQueries. */
+  purgeAccounting(before: number, dryRun = false): PurgeResult {
+    const { records, sessions } = purgeTargets(before, SQLITE_DIALECT);
+    if (dryRun) {
+      const count = (q: Query) =>
+        this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n ${q.text}`).get(...q.values)?.n ?? 0;
+      return { records: count(records), sessions: count(sessions) };
+    }
+    const remove = (q: Query) => this.db.prepare(`DELETE ${q.text}`).run(...q.values).changes;
+    return this.db.transaction(() => ({ records: remove(records), sessions: remove(sessions) }))();
   }
 
   /** Writes what is queued, stops the writer and closes the database. */

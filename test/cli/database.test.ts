@@ -1,12 +1,14 @@
 // Every command that opens the store's database (user, acct, coa, disconnect) says on one line why
-// it cannot use one: a missing file, a file that is not SQLite, another program's SQLite database.
-// No stack trace, exit 1, and the other program's file is left as it was.
+// it cannot use one: a missing file, a file that is not SQLite, another program's SQLite database,
+// a PostgreSQL server that cannot be reached. No stack trace, no password, exit 1, and the other
+// program's file is left as it was.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RunResult } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 import { runAcct, runDynauthCommand, runUser, tempDir } from './serve-helpers.js';
 
 /** Each command that opens the database, as [name, runner, arguments before --db]. */
@@ -72,5 +74,28 @@ describe('commands on a database they cannot use', () => {
       expectOneLine(r, command, /no database at \S+radius\.bd( \(check the path.*\))?/, args.join(' '));
     }
     assert.throws(() => readFileSync(file), /ENOENT/);
+  });
+
+  test('a PostgreSQL URL nothing answers at: "cannot open the PostgreSQL store at URL: reason", password masked', async () => {
+    const port = await freePort();
+    const url = `postgres://rad:S3cret@127.0.0.1:${port}/radius`;
+    const config = path.join(dir, 'pg.yaml');
+    writeFileSync(
+      config,
+      `listen: { host: 127.0.0.1, auth: 1812, acct: 1813 }\nclients: [ { address: 127.0.0.0/8, secret: s } ]\ndatabase: ${url}\n`,
+    );
+    const line = new RegExp(
+      `cannot open the PostgreSQL store at postgres://rad:\\*\\*\\*@127\\.0\\.0\\.1:${port}/radius: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`,
+    );
+    for (const [command, run, args] of COMMANDS) {
+      for (const where of [
+        ['--db', url],
+        ['--config', config],
+      ]) {
+        const r = await run([...args, ...where]);
+        expectOneLine(r, command, line, [...args, where[0]].join(' '));
+        assert.doesNotMatch(r.stderr, /S3cret/);
+      }
+    }
   });
 });

@@ -9,8 +9,7 @@ import Database from 'better-sqlite3';
 import { ACCOUNTING_REQUEST } from '../../src/protocol/codes.js';
 import { createPacket, decodeRequest } from '../../src/protocol/packet.js';
 import { accountingRecord } from '../../src/store/accounting.js';
-import { AccountingQueries } from '../../src/store/accounting-queries.js';
-import { AccountingTables, openDatabase } from '../../src/store/accounting-tables.js';
+import { AccountingTables } from '../../src/store/accounting-tables.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 const SECRET = 'testing123';
@@ -31,10 +30,9 @@ function write(
 }
 
 describe('accounting sessions', () => {
-  test("Accounting-Off closes the NAS's open sessions that began before it, with NAS-Request and a session time", () => {
-    const db = openDatabase(dbFile());
-    const t = new AccountingTables(db);
-    const q = new AccountingQueries(db);
+  test("Accounting-Off closes the NAS's open sessions that began before it, with NAS-Request and a session time", async () => {
+    const q = new SqliteStore(dbFile());
+    const t = new AccountingTables(q.db);
     const t0 = 1_800_000_000_000;
     write(t, '10.0.0.1', t0, [
       ['Acct-Status-Type', 'Start'],
@@ -58,13 +56,12 @@ describe('accounting sessions', () => {
     assert.equal(byId.a.session_time, 60);
     assert.equal(byId.b.status, 'active', 'another NAS');
     assert.equal(byId.late.status, 'active');
-    db.close();
+    await q.close();
   });
 
-  test('stale: active sessions without updates; an update revives them; purge keeps open sessions', () => {
-    const db = openDatabase(dbFile());
-    const t = new AccountingTables(db);
-    const q = new AccountingQueries(db);
+  test('stale: active sessions without updates; an update revives them; purge keeps open sessions', async () => {
+    const q = new SqliteStore(dbFile());
+    const t = new AccountingTables(q.db);
     const now = 1_800_000_000_000;
     write(t, 'n', now - 7_200_000, [
       ['Acct-Status-Type', 'Start'],
@@ -94,8 +91,8 @@ describe('accounting sessions', () => {
       ['Acct-Session-Time', 7200],
     ]);
     assert.equal(q.listSessions({ sessionId: 'old' })[0].status, 'active');
-    assert.deepEqual(q.purge(now - 3_600_000, true), { records: 3, sessions: 1 });
-    assert.deepEqual(q.purge(now - 3_600_000), { records: 3, sessions: 1 });
+    assert.deepEqual(q.purgeAccounting(now - 3_600_000, true), { records: 3, sessions: 1 });
+    assert.deepEqual(q.purgeAccounting(now - 3_600_000), { records: 3, sessions: 1 });
     assert.deepEqual(
       q
         .listSessions()
@@ -103,8 +100,8 @@ describe('accounting sessions', () => {
         .sort(),
       ['new', 'old'],
     );
-    assert.equal(q.records('n', 'old').length, 1, 'the old Start record went, the session stays');
-    db.close();
+    assert.equal(q.sessionRecords('n', 'old').length, 1, 'the old Start record went, the session stays');
+    await q.close();
   });
 });
 

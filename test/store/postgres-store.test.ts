@@ -366,6 +366,89 @@ describe('PostgresStore', { skip: postgresMissing() }, () => {
     await s.close();
   });
 
+  test('the accounting queries of acct, coa and disconnect answer as SQLite: filters, order, records, purge', async () => {
+    const admin = await PostgresStore.open(pg.url);
+    // A locale that sorts "a" before "B" where ICU is built in: the order must still be bytewise.
+    await admin.pool
+      .query("CREATE DATABASE acct_queries TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+      .catch(() => admin.pool.query('CREATE DATABASE acct_queries'));
+    await admin.close();
+    const pgStore = await PostgresStore.open(pg.url.replace(/\/postgres$/, '/acct_queries'));
+    const sqlite = new SqliteStore(path.join(tmp, 'queries.db'));
+    const start = (nas: string, id: string, user: string, at: number) =>
+      record(nas, at, [
+        ['Acct-Status-Type', 'Start'],
+        ['Acct-Session-Id', id],
+        ['User-Name', user],
+      ]);
+    const batches: AccountingRecord[][] = [
+      [
+        start('10.3.0.1', 'a', 'ann', T0),
+        start('10.3.0.1', 'B', 'ann', T0),
+        start('10.3.0.2', 'a', 'bo', T0),
+      ],
+      [
+        record('10.3.0.2', T0 + 60_000, [
+          ['Acct-Status-Type', 'Interim-Update'],
+          ['Acct-Session-Id', 'a'],
+          ['Acct-Session-Time', 60],
+          ['Acct-Input-Octets', 70],
+        ]),
+      ],
+      [start('10.3.0.2', 'c', 'cy', T0 + 10_000)],
+      [
+        record('10.3.0.2', T0 + 20_000, [
+          ['Acct-Status-Type', 'Stop'],
+          ['Acct-Session-Id', 'c'],
+          ['Acct-Session-Time', 10],
+          ['Acct-Terminate-Cause', 'Idle-Timeout'],
+        ]),
+      ],
+    ];
+    for (const batch of batches) {
+      await Promise.all(batch.map((r) => pgStore.recordAccounting(r)));
+      await Promise.all(batch.map((r) => sqlite.recordAccounting(r)));
+    }
+    const sameSessions = async (filter: Parameters<SqliteStore['listSessions']>[0]) => {
+      const want = sqlite.listSessions(filter).map((s) => ({ ...s }));
+      const got = (await pgStore.listSessions(filter)).map((s) => ({ ...s }));
+      assert.deepEqual(got, want, JSON.stringify(filter));
+      return got.map((s) => `${s.nas} ${s.session_id}`);
+    };
+    // Newest first; the two of the same moment and NAS bytewise ("B" before "a").
+    assert.deepEqual(await sameSessions({}), ['10.3.0.2 a', '10.3.0.2 c', '10.3.0.1 B', '10.3.0.1 a']);
+    for (const filter of [
+      { active: true },
+      { user: 'ann' },
+      { nas: '10.3.0.2' },
+      { sessionId: 'a' },
+      { sessionId: 'a', nas: '10.3.0.2' },
+      { active: true, user: 'ann', limit: 1 },
+      { user: 'nobody' },
+    ]) {
+      await sameSessions(filter);
+    }
+    const withoutIds = (rows: Array<{ id: number }>) => rows.map(({ id: _id, ...r }) => r);
+    assert.deepEqual(
+      withoutIds(await pgStore.sessionRecords('10.3.0.2', 'a')),
+      withoutIds(sqlite.sessionRecords('10.3.0.2', 'a')),
+    );
+    assert.deepEqual(
+      (await pgStore.sessionRecords('10.3.0.2', 'a')).map((r) => r.attributes['Acct-Input-Octets']),
+      [undefined, [70]],
+    );
+    assert.deepEqual(await pgStore.sessionRecords('10.3.0.1', 'none'), []);
+    assert.equal(await pgStore.markStale(30_000, T0 + 40_000), 2);
+    assert.equal(sqlite.markStale(30_000, T0 + 40_000), 2);
+    await sameSessions({});
+    const before = T0 + 30_000;
+    assert.deepEqual(await pgStore.purgeAccounting(before, true), sqlite.purgeAccounting(before, true));
+    assert.deepEqual(await pgStore.purgeAccounting(before), { records: 5, sessions: 3 });
+    assert.deepEqual(sqlite.purgeAccounting(before), { records: 5, sessions: 3 });
+    assert.deepEqual(await sameSessions({}), ['10.3.0.2 a']);
+    await Promise.all([pgStore.close(), sqlite.close()]);
+  });
+
   test('values with quotes and the batch quote tag in them are stored as sent', async () => {
     const store = await PostgresStore.open(pg.url);
     const nas = '10.6.0.1';
