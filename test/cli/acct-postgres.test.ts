@@ -96,7 +96,7 @@ database: ${database}
       }
     }
     nas = new Nas('127.0.0.1', { port: 0 });
-    dasPort = (await nas.start()).port;
+    dasPort = (await nas.start()).port as number;
   });
 
   after(async () => {
