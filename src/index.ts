@@ -42,6 +42,7 @@ export type { LoadOptions } from './dictionary/parser.js';
 export {
   AbstractRadiusServer,
   type HandlerResult,
+  type HandlerTuple,
   type ListenerKind,
   type ListeningInfo,
   type NasConfig,
@@ -125,6 +126,7 @@ export {
   DynamicAuthorizationServer,
   type DynamicAuthorizationServerOptions,
   type DynauthHandlerResult,
+  type DynauthHandlerTuple,
   type DynauthListeningInfo,
   type DynauthRequestContext,
   type ResolvedDynauthOptions,

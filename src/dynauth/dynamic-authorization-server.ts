@@ -55,8 +55,15 @@ export interface DynauthRequestContext {
   authorizeOnly: boolean;
 }
 
-/** A handler's answer: reply attributes and COA_ACK / COA_NAK (or DISCONNECT_ACK / DISCONNECT_NAK). */
-export type DynauthHandlerResult = readonly [ReplyAttributes, number];
+/** A handler's answer as documented: reply attributes and COA_ACK / COA_NAK (or DISCONNECT_ACK / DISCONNECT_NAK). */
+export type DynauthHandlerTuple = readonly [ReplyAttributes, number];
+
+/**
+ * What a handler may return: {@link DynauthHandlerTuple}, or the array TypeScript makes of a literal
+ * returned without `as const` or a return type (`[[], COA_ACK]` becomes `(number | never[])[]`), which
+ * the server checks at run time like any result: two elements, the attributes then the code.
+ */
+export type DynauthHandlerResult = DynauthHandlerTuple | readonly (ReplyAttributes | number)[];
 
 /** Options of a DynamicAuthorizationServer. */
 export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
@@ -333,11 +340,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       kind: coa ? 'coa' : 'disconnect',
       authorizeOnly,
     };
-    let result: DynauthHandlerResult;
+    let result: unknown;
     try {
       const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
       const r = handler.call(this, request.attributes, context);
-      result = (r instanceof Promise ? await this.timeBox(r) : r) as DynauthHandlerResult;
+      result = r instanceof Promise ? await this.timeBox(r) : r;
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
@@ -348,7 +355,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       return undefined;
     }
     try {
-      if (!Array.isArray(result) || result.length !== 2) {
+      if (!isResultPair(result)) {
         throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
       }
       const reply = this.buildReply(request, result, authorizeOnly);
@@ -381,7 +388,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   /** The reply for a handler's result, checked against RFC 5176 §3.2, §3.3, §3.5 and §3.6. */
-  private buildReply(request: Packet, result: DynauthHandlerResult, authorizeOnly: boolean): Packet {
+  private buildReply(request: Packet, result: DynauthHandlerTuple, authorizeOnly: boolean): Packet {
     const [attrs, code] = result;
     const coa = request.code === COA_REQUEST;
     const ack = coa ? COA_ACK : DISCONNECT_ACK;
@@ -423,6 +430,14 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 }
 
 /** Removes every top-level attribute of a type. */
+/**
+ * Whether a handler returned two elements, in either form of {@link DynauthHandlerResult}; the code
+ * and the attributes are checked when the reply is built.
+ */
+function isResultPair(result: unknown): result is DynauthHandlerTuple {
+  return Array.isArray(result) && result.length === 2;
+}
+
 function removeType(attributes: AttributesSet, type: number): void {
   const list = attributes.entries;
   for (let i = list.length - 1; i >= 0; i--) {

@@ -21,7 +21,7 @@ import {
   relayableRequest,
   relayedAttributes,
 } from '../protocol/relay.js';
-import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
+import type { HandlerResult, HandlerTuple, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
 import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
@@ -315,7 +315,7 @@ export class RadiusProxy {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
     // The forward's own promise, not one more wrapped around it: this is the per-request path.
-    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<number>>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerTuple<number>>;
   }
 
   /** A handler for Accounting-Requests: forwards to the realm's pool; LOCAL (or none) goes to `local`. */
@@ -329,7 +329,7 @@ export class RadiusProxy {
   ): HandlerResult<null> | Promise<HandlerResult<null>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
-    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<null>>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerTuple<null>>;
   }
 
   /**
@@ -337,7 +337,7 @@ export class RadiusProxy {
    * returns it. Rejects with ProxyLoopError, ProxyRouteError, or (accounting, or `noResponse`
    * 'drop') the client's RadiusTimeoutError: a rejected handler sends nothing.
    */
-  forward(context: RequestContext, options: ForwardOptions = {}): Promise<HandlerResult<number | null>> {
+  forward(context: RequestContext, options: ForwardOptions = {}): Promise<HandlerTuple<number | null>> {
     const match = this.route(context.packet.attributes);
     return this.forwardMatched(context, match, options);
   }
@@ -360,7 +360,7 @@ export class RadiusProxy {
     context: RequestContext,
     match: RealmMatch | undefined,
     options: ForwardOptions,
-  ): Promise<HandlerResult<number | null>> {
+  ): Promise<HandlerTuple<number | null>> {
     try {
       return this.startForward(context, match, options);
     } catch (err) {
@@ -372,7 +372,7 @@ export class RadiusProxy {
     context: RequestContext,
     match: RealmMatch | undefined,
     options: ForwardOptions,
-  ): Promise<HandlerResult<number | null>> {
+  ): Promise<HandlerTuple<number | null>> {
     const request = context.packet;
     const poolName = options.pool ?? match?.pool;
     if (poolName === undefined) throw new ProxyRouteError('no realm or pool for this request');
@@ -432,7 +432,7 @@ export class RadiusProxy {
     userName: string | undefined,
     pool: HomePool,
     nas: string,
-  ): Promise<HandlerResult<null>> {
+  ): Promise<HandlerTuple<null>> {
     const queued = rebuildRequest(request, userName, undefined);
     queued.secret = QUEUE_KEY;
     const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
@@ -618,9 +618,9 @@ interface ForwardHost {
     onError: (error: unknown) => void,
   ): void;
   /** The handler's answer for a home server's reply; may throw (a filterReply hook). */
-  answer(f: HomeForward, reply: Packet, server: string): HandlerResult<number | null>;
+  answer(f: HomeForward, reply: Packet, server: string): HandlerTuple<number | null>;
   /** The handler's answer when no candidate answered; throws to send nothing. */
-  unanswered(f: HomeForward, lastError: unknown): HandlerResult<number | null>;
+  unanswered(f: HomeForward, lastError: unknown): HandlerTuple<number | null>;
 }
 
 /**
@@ -640,7 +640,7 @@ class HomeForward {
     readonly ours: Buffer,
     readonly match: RealmMatch | undefined,
     readonly pool: string,
-    private readonly resolve: (result: HandlerResult<number | null>) => void,
+    private readonly resolve: (result: HandlerTuple<number | null>) => void,
     private readonly reject: (error: unknown) => void,
   ) {}
 

@@ -57,8 +57,16 @@ export interface RequestContext {
   port: 'auth' | 'acct';
 }
 
-/** A handler's answer: reply attributes and the reply code (null: the default for the port). */
-export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, C];
+/** A handler's answer as documented: `[replyAttributes, code]` (null code: the default for the port). */
+export type HandlerTuple<C extends number | null> = readonly [ReplyAttributes, C];
+
+/**
+ * What a handler may return: {@link HandlerTuple}, or the array TypeScript makes of a literal returned
+ * without `as const` or a return type (an override's return is not typed from the base method):
+ * `[[['Reply-Message', 'hi']], ACCESS_ACCEPT]` becomes `(number | string[][])[]`. The server checks
+ * either at run time: two elements, the attributes then the code; anything else is dropped and counted.
+ */
+export type HandlerResult<C extends number | null> = HandlerTuple<C> | readonly (ReplyAttributes | C)[];
 
 /** Server options. */
 export interface ServerOptions {
@@ -500,8 +508,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     r: unknown,
     remote: Remote,
   ): Buffer | undefined {
-    const result = r as HandlerResult<number | null>;
-    if (!Array.isArray(result) || result.length !== 2) {
+    if (!Array.isArray(r) || r.length !== 2) {
       return this.handlerFailed(
         nas,
         new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT'),
@@ -509,7 +516,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         'bad_handler_result',
       );
     }
-    const [attrs, code] = result;
+    // Two elements, either form of HandlerResult: the code is checked below, the attributes by encodeReply.
+    const [attrs, code]: readonly unknown[] = r;
     let replyCode: number;
     if (isAuth) {
       if (code !== ACCESS_ACCEPT && code !== ACCESS_REJECT && code !== ACCESS_CHALLENGE) {
@@ -523,7 +531,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       replyCode = code;
     } else replyCode = ACCOUNTING_RESPONSE;
     try {
-      const bytes = encodeReply(request, replyCode, attrs);
+      const bytes = encodeReply(request, replyCode, attrs as ReplyAttributes);
       countReply(this.counters, replyCode);
       countReply(nas, replyCode);
       return bytes;

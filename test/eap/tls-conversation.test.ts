@@ -16,14 +16,14 @@ import { MemorySessionStore } from '../../src/eap/session-store.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
-import type { HandlerResult } from '../../src/server/abstract-server.js';
+import type { HandlerTuple } from '../../src/server/abstract-server.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
 
 const L = 0x80;
 const M = 0x40;
 
-function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+function attribute(result: HandlerTuple<number>, name: string): Buffer | undefined {
   for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
   return undefined;
 }
@@ -32,7 +32,7 @@ function attribute(result: HandlerResult<number>, name: string): Buffer | undefi
 class Conversation {
   state: Buffer | undefined;
   last: EapPacket | undefined;
-  result: HandlerResult<number> | undefined;
+  result: HandlerTuple<number> | undefined;
   /** The TLS bytes of the server's current message, from its fragments. */
   private inbound: Buffer[] = [];
 
@@ -45,7 +45,7 @@ class Conversation {
     type: number,
     data: Buffer,
     identifier = this.last?.identifier ?? 0,
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     const attributes: Array<[string, Buffer]> = [
       ['EAP-Message', encodeEap(EAP_RESPONSE, identifier, type, data)],
     ];
@@ -60,7 +60,7 @@ class Conversation {
   }
 
   /** Sends a TLS message, cut into `size`-byte fragments (L on the first), waiting for each ACK. */
-  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerResult<number>> {
+  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerTuple<number>> {
     if (bytes.length <= size) return this.respond(this.type, Buffer.concat([Buffer.from([0]), bytes]));
     const head = Buffer.alloc(5);
     head[0] = L | M;
@@ -87,7 +87,7 @@ class Conversation {
   }
 
   /** Plays one round: ACK a fragment, or hand the server's flight to the peer and send its answer. */
-  async step(peer: TlsPeer, size?: number): Promise<HandlerResult<number>> {
+  async step(peer: TlsPeer, size?: number): Promise<HandlerTuple<number>> {
     const { more } = this.readRequest();
     if (more) return this.respond(this.type, Buffer.from([0]));
     if (this.inbound.length > 0) peer.give(Buffer.concat(this.inbound));
@@ -100,7 +100,7 @@ class Conversation {
   async run(
     peer: TlsPeer,
     options: { size?: number; rounds?: number; identity?: string } = {},
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     let r =
       this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from(options.identity ?? 'client'), 0));
     for (let i = 0; r[1] === ACCESS_CHALLENGE && i < (options.rounds ?? 100); i++)
@@ -362,7 +362,7 @@ describe('EAP-TTLS in-process against a node:tls peer: what Windows and Android 
   });
 
   /** A TTLS login whose peer sends `avps` through the tunnel once the handshake is done. */
-  async function login(avps: Buffer): Promise<HandlerResult<number>> {
+  async function login(avps: Buffer): Promise<HandlerTuple<number>> {
     const p = new TlsPeer({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
     p.socket.once('secureConnect', () => p.socket.write(avps));
     try {
