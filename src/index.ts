@@ -61,7 +61,7 @@ export { DuplicateCache } from './server/duplicate-cache.js';
 export type { RadiusServerEvents } from './server/server-base.js';
 export { type Logger, silentLogger } from './server/logger.js';
 export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
-export type { Remote, ReplyChannel, Transport } from './transport/remote.js';
+export type { Remote, RemoteInfo, ReplyChannel, Transport } from './transport/remote.js';
 export {
   PacketFramer,
   type StreamListenerOptions,

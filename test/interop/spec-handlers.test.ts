@@ -18,15 +18,20 @@ import {
   RadiusClient,
   RadiusResponseError,
   type Remote,
+  type RemoteInfo,
   sendToDas,
 } from '../../src/index.js';
 import { radclient, skipUnless } from '../helpers/peers.js';
 
 const SECRET = 'spec-handlers-s3cret';
 
+// The specification writes `validateNas(remote: RemoteInfo)`: the same type as Remote.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const remoteInfoIsRemote: Same<RemoteInfo, Remote> = true;
+
 class RealRadiusServer extends AbstractRadiusServer {
   readonly seen: unknown[] = [];
-  validateNas(remote: Remote) {
+  validateNas(remote: RemoteInfo) {
     if (remote.address !== '127.0.0.1') throw new RadiusResponseError('unknown NAS');
     return SECRET;
   }

@@ -80,10 +80,10 @@ describe('README', () => {
 const SPEC_SNIPPETS = new Map([
   [
     'server.ts',
-    `import { AbstractRadiusServer, ACCESS_ACCEPT, periodicTask, type AttributesSet, type Remote } from 'aioradius';
+    `import { AbstractRadiusServer, ACCESS_ACCEPT, periodicTask, type AttributesSet, type RemoteInfo } from 'aioradius';
 
 class RealRadiusServer extends AbstractRadiusServer {
-  validateNas(remote: Remote) { return 'testing123'; /* or throw RadiusResponseError */ }
+  validateNas(remote: RemoteInfo) { return 'testing123'; /* or throw RadiusResponseError */ }
   async handleAuthPacket(attributes: AttributesSet) { return [[['Reply-Message', 'hi']], ACCESS_ACCEPT]; }
   handleAccPacket(attributes: AttributesSet) { return [[], null]; }
   registerHandleException(error: unknown) { /* log it */ }
