@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RadiusClient, type SendResult } from '../client/radius-client.js';
-import { RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
+import { RADSEC_PORT, RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
 import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
 import type { ServiceKind } from '../client/destination.js';
 import { ConfigError, RadiusError } from '../errors.js';
@@ -207,7 +207,8 @@ export class RadiusProxy {
         transport: h.transport,
         tls: h.tls,
         authPort: h.auth,
-        acctPort: h.acct,
+        // Explicit: the proxy's default accounting port is 1813 (HomeServerConfig), not auth + 1.
+        acctPort: h.acct ?? (h.transport === 'tls' ? RADSEC_PORT : 1813),
         coaPort: h.coa,
       };
     });
