@@ -10,12 +10,12 @@ import {
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import type { DecodeOptions, Packet } from '../protocol/packet.js';
+import { ClientCounterTable } from '../pipeline/client-counters.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
-import { RecencyMap } from '../store/recency-map.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
@@ -28,7 +28,6 @@ const STATE = 24;
 const SERVICE_TYPE = 6;
 const EVENT_TIMESTAMP = 55;
 const ERROR_CAUSE_ATTR = 101;
-const MAX_CLIENT_ENTRIES = 10000;
 const ZERO_COUNTERS = newDynauthCounters();
 
 /** What `validateNas` may return for a Dynamic Authorization Client: its secret, or the secret with options. */
@@ -147,7 +146,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   readonly counters: DynauthCounters = newDynauthCounters();
 
   private readonly rules: SessionRules;
-  private readonly clients = new RecencyMap<DynauthCounters>();
+  private readonly clients = new ClientCounterTable<DynauthCounters>(newDynauthCounters);
   private readonly pipeline: RequestPipeline<DacConfig, 'coa'>;
 
   constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
@@ -181,7 +180,8 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       {
         counters: this.counters,
         clientCounters: (address, create) =>
-          create ? this.clientCounters(address) : this.clients.peek(address),
+          create ? this.clients.client(address) : this.clients.peek(address),
+        refusedCounters: (address) => this.clients.refusedSource(address),
         identify: (remote) => this.validateNas(remote),
         // RFC 5176 §3.4: Message-Authenticator is optional unless this client is told to send it.
         decodeOptions: (config) =>
@@ -236,14 +236,20 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
   }
 
-  /** Counters of one client by address (zeros if never seen). */
+  /**
+   * Counters of one address (zeros if never seen): a client's, or a source `validateNas` refused (its
+   * `unknownNas`; the last 1,024 such sources are kept).
+   */
   dacCounters(address: string): Readonly<DynauthCounters> {
     return this.clients.peek(address) ?? ZERO_COUNTERS;
   }
 
-  /** Every client seen, with its counters. */
+  /**
+   * Every client seen (10,000 at the most, the first seen goes first), with its counters. Sources
+   * `validateNas` refused are not listed: ask `dacCounters(address)`.
+   */
   dacList(): Array<{ address: string; counters: Readonly<DynauthCounters> }> {
-    return [...this.clients.entries()].map(([address, counters]) => ({ address, counters }));
+    return [...this.clients.clients()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleCoaPacket' | 'handleDisconnectPacket'): boolean {
@@ -285,17 +291,6 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 
   protected override countSocketError(): void {
     this.counters.socketErrors++;
-  }
-
-  private clientCounters(address: string): DynauthCounters {
-    let c = this.clients.peek(address);
-    if (!c) {
-      // The first seen goes first (spoofed sources reach this: eviction stays O(1)).
-      if (this.clients.size >= MAX_CLIENT_ENTRIES) this.clients.shift();
-      c = newDynauthCounters();
-      this.clients.set(address, c);
-    }
-    return c;
   }
 
   private count(client: DynauthCounters | undefined, name: keyof DynauthCounters): void {

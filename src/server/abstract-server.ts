@@ -28,7 +28,7 @@ import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import type { BlastRadiusState, SharedDuplicateStore } from '../store/store.js';
 import { MAX_SIGNING_NASES, MemoryBlastRadiusState } from '../store/blastradius-state.js';
-import { RecencyMap } from '../store/recency-map.js';
+import { ClientCounterTable } from '../pipeline/client-counters.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { RadiusServerBase } from './server-base.js';
@@ -124,8 +124,6 @@ export interface ListeningInfo {
 
 type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknown;
 
-/** NASes whose counters are kept; past it the oldest entry goes (counters only, never policy). */
-const MAX_NAS_ENTRIES = 10000;
 const ZERO_COUNTERS = newCounters();
 const DEFER_ATTRIBUTES: DecodeOptions = { deferAttributes: true };
 
@@ -163,7 +161,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
 
-  private readonly nas = new RecencyMap<ServerCounters>();
+  private readonly nas = new ClientCounterTable<ServerCounters>(newCounters);
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
   private readonly signingNases = new MemoryBlastRadiusState();
   /** The same, shared with other instances (undefined: this instance only). */
@@ -196,7 +194,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
       {
         counters: this.counters,
-        clientCounters: (address, create) => (create ? this.nasCountersFor(address) : this.nas.peek(address)),
+        clientCounters: (address, create) => (create ? this.nas.client(address) : this.nas.peek(address)),
+        refusedCounters: (address) => this.nas.refusedSource(address),
         identify: (remote) => this.validateNas(remote),
         decodeOptions: () => DEFER_ATTRIBUTES,
         admit: (request, scan, config, remote, counters) =>
@@ -246,14 +245,20 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.deliver(this.pipeline, data, remote, channel, listener === 'auth' ? AUTH_LISTENER : ACCT_LISTENER);
   }
 
-  /** Counters of one NAS by address (zeros if never seen). */
+  /**
+   * Counters of one address (zeros if never seen): a NAS's, or a source `validateNas` refused (its
+   * `unknownNas`; the last 1,024 such sources are kept).
+   */
   nasCounters(address: string): Readonly<ServerCounters> {
     return this.nas.peek(address) ?? ZERO_COUNTERS;
   }
 
-  /** Every NAS seen, with its counters. */
+  /**
+   * Every NAS seen (10,000 at the most, the first seen goes first), with its counters. Sources
+   * `validateNas` refused are not listed (nor exported as metrics): ask `nasCounters(address)`.
+   */
   nasList(): Array<{ address: string; counters: Readonly<ServerCounters> }> {
-    return [...this.nas.entries()].map(([address, counters]) => ({ address, counters }));
+    return [...this.nas.clients()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
@@ -333,17 +338,6 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
    */
   nasSignsRequests(address: string): boolean {
     return this.signingNases.signs(address);
-  }
-
-  private nasCountersFor(address: string): ServerCounters {
-    let c = this.nas.peek(address);
-    if (!c) {
-      // The first seen goes first (each NAS keeps its place: its counters are not reordered).
-      if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.shift();
-      c = newCounters();
-      this.nas.set(address, c);
-    }
-    return c;
   }
 
   private count(nas: ServerCounters | undefined, name: keyof ServerCounters): void {
