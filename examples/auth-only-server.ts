@@ -22,9 +22,7 @@ export class AuthOnlyRadiusServer extends AbstractRadiusServer {
   override async handleAuthPacket(attributes: AttributesSet) {
     const user = String(attributes.get('User-Name') ?? '');
     const ok = USERS.get(user) === attributes.get('User-Password');
-    return ok
-      ? ([[['Reply-Message', `Hello ${user}`]], ACCESS_ACCEPT] as const)
-      : ([[], ACCESS_REJECT] as const);
+    return ok ? [[['Reply-Message', `Hello ${user}`]], ACCESS_ACCEPT] : [[], ACCESS_REJECT];
   }
 }
 

@@ -22,14 +22,14 @@ export class RealRadiusServer extends AbstractRadiusServer {
   override async handleAuthPacket(attributes: AttributesSet, context?: RequestContext) {
     const user = String(attributes.get('User-Name') ?? '');
     if (this.users.get(user) !== attributes.get('User-Password'))
-      return [[['Reply-Message', 'Access denied']], ACCESS_REJECT] as const;
+      return [[['Reply-Message', 'Access denied']], ACCESS_REJECT];
     return [
       [
         ['Reply-Message', `Hello ${user} from ${context?.remote.address}`],
         ['Session-Timeout', 3600],
       ],
       ACCESS_ACCEPT,
-    ] as const;
+    ];
   }
 
   override handleAccPacket(attributes: AttributesSet) {
@@ -38,7 +38,7 @@ export class RealRadiusServer extends AbstractRadiusServer {
     if (status === 'Start')
       this.sessions.set(id, { user: String(attributes.get('User-Name')), started: Date.now() });
     if (status === 'Stop') this.sessions.delete(id);
-    return [[], null] as const;
+    return [[], null];
   }
 
   override registerHandleException(error: unknown) {

@@ -42,6 +42,7 @@ export type { LoadOptions } from './dictionary/parser.js';
 export {
   AbstractRadiusServer,
   type HandlerResult,
+  type HandlerTuple,
   type ListenerKind,
   type ListeningInfo,
   type NasConfig,
@@ -60,7 +61,7 @@ export { DuplicateCache } from './server/duplicate-cache.js';
 export type { RadiusServerEvents } from './server/server-base.js';
 export { type Logger, silentLogger } from './server/logger.js';
 export { type PeriodicTaskOptions, periodicTask } from './server/periodic-task.js';
-export type { Remote, ReplyChannel, Transport } from './transport/remote.js';
+export type { Remote, RemoteInfo, ReplyChannel, Transport } from './transport/remote.js';
 export {
   PacketFramer,
   type StreamListenerOptions,
@@ -125,6 +126,7 @@ export {
   DynamicAuthorizationServer,
   type DynamicAuthorizationServerOptions,
   type DynauthHandlerResult,
+  type DynauthHandlerTuple,
   type DynauthListeningInfo,
   type DynauthRequestContext,
   type ResolvedDynauthOptions,

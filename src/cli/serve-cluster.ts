@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ClusterLink, type PeerDirectory } from '../cluster/cluster-link.js';
 import { routeEapRound } from '../cluster/eap-routing.js';
 import type { EapServer } from '../eap/eap-server.js';
-import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
+import type { HandlerTuple, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { RedisPeerRegistry } from '../store/redis-eap-state.js';
 import type { RedisSharedState } from '../store/redis-shared-state.js';
@@ -111,7 +111,7 @@ export class ServeCluster {
   }
 
   /** The owner's answer when this round belongs to another instance (see routeEapRound). */
-  async route(eap: EapServer, context: RequestContext): Promise<HandlerResult<number> | undefined> {
+  async route(eap: EapServer, context: RequestContext): Promise<HandlerTuple<number> | undefined> {
     const before = this.link.counters.forwarded;
     const result = await routeEapRound(this.link, eap, context);
     if (this.link.counters.forwarded !== before)

@@ -21,6 +21,7 @@ import { writeValue } from '../protocol/values.js';
 import {
   AbstractRadiusServer,
   type HandlerResult,
+  type HandlerTuple,
   type NasConfig,
   type RequestContext,
 } from '../server/abstract-server.js';
@@ -395,7 +396,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly local = (
     attributes: AttributesSet,
     context: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> =>
+  ): HandlerTuple<number> | Promise<HandlerTuple<number>> =>
     attributes.has('EAP-Message')
       ? this.eap
         ? this.decideEap(this.eap, attributes, context)
@@ -406,7 +407,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
    * EAP without an eap section: whoever the outer identity names (PEAP's is usually anonymous),
    * Access-Reject with EAP-Failure (RFC 3579 §2.6.3), and a log line that says why.
    */
-  private refuseEap(attributes: AttributesSet, context: RequestContext): HandlerResult<number> {
+  private refuseEap(attributes: AttributesSet, context: RequestContext): HandlerTuple<number> {
     const eap = attributes.get('EAP-Message');
     const identifier = Buffer.isBuffer(eap) && eap.length >= 2 ? eap[1] : 0;
     return this.reject(
@@ -424,7 +425,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     eap: EapServer,
     attributes: AttributesSet,
     context: RequestContext,
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     const nas = context.remote.address;
     // A round of a conversation another instance owns is answered by it (its reply, relayed).
     const routed = await this.cluster?.route(eap, context);
@@ -443,7 +444,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     }
     // RFC 3579 §2.6.3: a Reject carries EAP-Failure, with the Identifier of the Success it replaces.
     const success = [...result[0]].find((pair) => pair[0] === 'EAP-Message')?.[1] as Buffer;
-    const refuse = (reason: string): HandlerResult<number> => {
+    const refuse = (reason: string): HandlerTuple<number> => {
       this.logger.info({ user: name, nas, method: 'eap', result: 'reject', reason }, 'Access-Reject');
       return [[['EAP-Message', Buffer.from([4, success[1], 0, 4])]], ACCESS_REJECT];
     };
@@ -459,14 +460,14 @@ export class ConfiguredServer extends AbstractRadiusServer {
   override async handleAccPacket(
     attributes: AttributesSet,
     context: RequestContext,
-  ): Promise<HandlerResult<null>> {
+  ): Promise<HandlerTuple<null>> {
     const t0 = performance.now();
     try {
       const proxy = this.proxy;
       if (proxy !== undefined && proxy.route(attributes)?.pool !== undefined) {
         // Which NAS holds a session: the fallback of CoA proxying when a DAS names none.
         this.dynauth?.nases.noteAccounting(attributes, context.remote.address);
-        return (await proxy.forward(context)) as HandlerResult<null>;
+        return (await proxy.forward(context)) as HandlerTuple<null>;
       }
       const record = accountingRecord(context.packet, context.remote.address);
       // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
@@ -504,8 +505,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
 
   private reject(
     fields: Record<string, unknown>,
-    attributes: HandlerResult<number>[0] = [],
-  ): HandlerResult<number> {
+    attributes: HandlerTuple<number>[0] = [],
+  ): HandlerTuple<number> {
     this.logger.info({ ...fields, result: 'reject' }, 'Access-Reject');
     return [attributes, ACCESS_REJECT];
   }
@@ -514,7 +515,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private decide(
     attributes: AttributesSet,
     context: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+  ): HandlerTuple<number> | Promise<HandlerTuple<number>> {
     const rawName = attributes.get('User-Name');
     const name = typeof rawName === 'string' ? rawName : undefined;
     if (name === undefined)
@@ -539,7 +540,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     name: string,
     attributes: AttributesSet,
     context: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+  ): HandlerTuple<number> | Promise<HandlerTuple<number>> {
     if (local) return this.decideFor(local[0], local[1], attributes, context);
     if (this.sources.length === 0) {
       return this.reject({ user: name, nas: context.remote.address, reason: 'unknown user' });
@@ -551,7 +552,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     name: string,
     attributes: AttributesSet,
     context: RequestContext,
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     const nas = context.remote.address;
     for (const source of this.sources) {
       let found: SourceUser | undefined;
@@ -575,7 +576,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     source: string,
     attributes: AttributesSet,
     context: RequestContext,
-  ): HandlerResult<number> | Promise<HandlerResult<number>> {
+  ): HandlerTuple<number> | Promise<HandlerTuple<number>> {
     const nas = context.remote.address;
     const name = user.name;
     const failedCheck = user.check.find(([attr, want]) => !this.checkMatches(attributes, attr, want));
@@ -619,7 +620,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
       : { ok: false, method, attributes: [], reason: failure };
   }
 
-  private conclude(user: SourceUser, source: string, nas: string, result: AuthResult): HandlerResult<number> {
+  private conclude(user: SourceUser, source: string, nas: string, result: AuthResult): HandlerTuple<number> {
     if (!result.ok) {
       return this.reject(
         { user: user.name, nas, source, method: result.method, reason: result.reason },

@@ -35,7 +35,13 @@ import { Destination, type ServiceKind } from './destination.js';
 import { HostCache } from './host-cache.js';
 import { IDENTIFIERS_PER_SOCKET } from './identifier-pool.js';
 import { type AbortReceiver, PendingRequest, type SendResult, type Timers } from './pending-request.js';
-import { checkPort, type FailoverPolicy, type ServerConfig, ServerPool } from './server-pool.js';
+import {
+  accountingPortAfter,
+  checkPort,
+  type FailoverPolicy,
+  type ServerConfig,
+  ServerPool,
+} from './server-pool.js';
 import { type ClientStatistics, StatisticsRecorder } from './statistics.js';
 import { StreamConnection, type StreamReceiver } from './stream-connection.js';
 
@@ -56,7 +62,10 @@ export interface RadiusClientOptions {
   defaultServer?: string;
   /** Port for Access-Request and Status-Server without `remotePort`; default 1812. */
   defaultPort?: number;
-  /** Port for Accounting-Request without `remotePort`; default 1813. */
+  /**
+   * Port for Accounting-Request without `remotePort`; default `defaultPort + 1` when `defaultPort` is
+   * given (1812/1813, 1645/1646: the specification's client has `default_port` alone), else 1813.
+   */
   defaultAcctPort?: number;
   /** Port for CoA-Request and Disconnect-Request without `remotePort`; default 3799 (RFC 5176 §3). */
   defaultCoaPort?: number;
@@ -313,7 +322,13 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
     const file = 'RadiusClient options';
     this.defaultServer = options.defaultServer ?? 'localhost';
     this.defaultPort = checkPort(options.defaultPort ?? 1812, 'defaultPort');
-    this.defaultAcctPort = checkPort(options.defaultAcctPort ?? 1813, 'defaultAcctPort');
+    // The specification's client has one port option: with it alone, accounting takes the next port.
+    this.defaultAcctPort =
+      options.defaultAcctPort !== undefined
+        ? checkPort(options.defaultAcctPort, 'defaultAcctPort')
+        : options.defaultPort !== undefined
+          ? accountingPortAfter(this.defaultPort, 'defaultAcctPort')
+          : 1813;
     this.defaultCoaPort = checkPort(options.defaultCoaPort ?? 3799, 'defaultCoaPort');
     this.ports = { auth: this.defaultPort, acct: this.defaultAcctPort, coa: this.defaultCoaPort };
     this.clientIdentifier = options.clientIdentifier;

@@ -43,7 +43,10 @@ export interface ServerConfig {
   port?: number;
   /** Port for Access-Request and Status-Server; default: the client's `defaultPort`. */
   authPort?: number;
-  /** Port for Accounting-Request; default: the client's `defaultAcctPort`. */
+  /**
+   * Port for Accounting-Request; default: `authPort + 1` when `authPort` is given (1812/1813,
+   * 1645/1646), else `port`, else the client's `defaultAcctPort`.
+   */
   acctPort?: number;
   /** Port for CoA-Request and Disconnect-Request; default: the client's `defaultCoaPort`. */
   coaPort?: number;
@@ -89,9 +92,17 @@ export class PoolServer {
       radsecConnectOptions(config.tls, 'RadiusClient options', `servers[${index}].tls`);
     const port = config.port === undefined ? undefined : checkPort(config.port, `servers[${index}].port`);
     const all = port ?? (transport === 'tls' ? RADSEC_PORT : undefined);
+    const auth = checkPort(config.authPort ?? all ?? defaults.auth, `servers[${index}].authPort`);
     const ports: ServicePorts = {
-      auth: checkPort(config.authPort ?? all ?? defaults.auth, `servers[${index}].authPort`),
-      acct: checkPort(config.acctPort ?? all ?? defaults.acct, `servers[${index}].acctPort`),
+      auth,
+      acct:
+        config.acctPort !== undefined
+          ? checkPort(config.acctPort, `servers[${index}].acctPort`)
+          : (all ??
+            // An authentication port alone: accounting takes the next one.
+            (config.authPort !== undefined
+              ? accountingPortAfter(auth, `servers[${index}].acctPort`)
+              : defaults.acct)),
       coa: checkPort(config.coaPort ?? all ?? defaults.coa, `servers[${index}].coaPort`),
     };
     this.host = config.host;
@@ -120,6 +131,21 @@ export class PoolServer {
     };
     this.destinations = { auth: make('auth'), acct: make('acct'), coa: make('coa') };
   }
+}
+
+/**
+ * The accounting port of a server whose authentication port alone is given: the next one, as 1812/1813
+ * (RFC 2865 §3, RFC 2866 §3) and the old 1645/1646 pair go, and as FreeRADIUS's `auth+acct` home
+ * servers take it. `field` names the option that needs setting when there is no next port.
+ */
+export function accountingPortAfter(authPort: number, field: string, file = 'RadiusClient options'): number {
+  if (authPort >= 65535)
+    throw new ConfigError(
+      file,
+      field,
+      `no port after ${authPort} for accounting (the authentication port + 1): give it`,
+    );
+  return authPort + 1;
 }
 
 /** Validates a UDP port number. */

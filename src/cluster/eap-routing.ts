@@ -5,7 +5,7 @@ import type { EapServer } from '../eap/eap-server.js';
 import { ClusterForwardError } from '../errors.js';
 import { decodeResponse } from '../protocol/packet.js';
 import { relayedAttributes } from '../protocol/relay.js';
-import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
+import type { HandlerTuple, RequestContext } from '../server/abstract-server.js';
 import type { ClusterLink } from './cluster-link.js';
 import { stateOwner } from './state-owner.js';
 
@@ -19,7 +19,7 @@ export async function routeEapRound(
   link: ClusterLink,
   eap: EapServer,
   context: RequestContext,
-): Promise<HandlerResult<number> | undefined> {
+): Promise<HandlerTuple<number> | undefined> {
   const { remote, packet } = context;
   // Streams (TCP, TLS) keep a NAS on one connection, hence on one instance.
   if (remote.forwardedBy !== undefined || remote.transport !== 'udp' || packet.raw === undefined)

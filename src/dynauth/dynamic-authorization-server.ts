@@ -10,6 +10,7 @@ import {
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import type { DecodeOptions, Packet } from '../protocol/packet.js';
+import { ClientCounterTable } from '../pipeline/client-counters.js';
 import { type ListenerSpec, RequestPipeline } from '../pipeline/request-pipeline.js';
 import { isThenable } from '../pipeline/thenable.js';
 import type { DropReason } from '../pipeline/drop-log.js';
@@ -17,7 +18,6 @@ import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from '../server/logger.js';
 import { RadiusServerBase } from '../server/server-base.js';
 import { udpPort } from '../server/udp-port.js';
-import { RecencyMap } from '../store/recency-map.js';
 import type { Remote, ReplyChannel } from '../transport/remote.js';
 import type { TcpListenerOptions, TlsListenerOptions } from '../transport/stream-listener.js';
 import { familyOf, UdpEndpoint } from '../transport/udp.js';
@@ -30,7 +30,6 @@ const STATE = 24;
 const SERVICE_TYPE = 6;
 const EVENT_TIMESTAMP = 55;
 const ERROR_CAUSE_ATTR = 101;
-const MAX_CLIENT_ENTRIES = 10000;
 const ZERO_COUNTERS = newDynauthCounters();
 
 /** What `validateNas` may return for a Dynamic Authorization Client: its secret, or the secret with options. */
@@ -57,8 +56,15 @@ export interface DynauthRequestContext {
   authorizeOnly: boolean;
 }
 
-/** A handler's answer: reply attributes and COA_ACK / COA_NAK (or DISCONNECT_ACK / DISCONNECT_NAK). */
-export type DynauthHandlerResult = readonly [ReplyAttributes, number];
+/** A handler's answer as documented: reply attributes and COA_ACK / COA_NAK (or DISCONNECT_ACK / DISCONNECT_NAK). */
+export type DynauthHandlerTuple = readonly [ReplyAttributes, number];
+
+/**
+ * What a handler may return: {@link DynauthHandlerTuple}, or the array TypeScript makes of a literal
+ * returned without `as const` or a return type (`[[], COA_ACK]` becomes `(number | never[])[]`), which
+ * the server checks at run time like any result: two elements, the attributes then the code.
+ */
+export type DynauthHandlerResult = DynauthHandlerTuple | readonly (ReplyAttributes | number)[];
 
 /** Options of a DynamicAuthorizationServer. */
 export interface DynamicAuthorizationServerOptions extends SessionRuleOptions {
@@ -149,7 +155,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   readonly counters: DynauthCounters = newDynauthCounters();
 
   private readonly rules: SessionRules;
-  private readonly clients = new RecencyMap<DynauthCounters>();
+  private readonly clients = new ClientCounterTable<DynauthCounters>(newDynauthCounters);
   private readonly pipeline: RequestPipeline<DacConfig, 'coa'>;
 
   constructor(host: string, options: DynamicAuthorizationServerOptions = {}) {
@@ -186,7 +192,8 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       {
         counters: this.counters,
         clientCounters: (address, create) =>
-          create ? this.clientCounters(address) : this.clients.peek(address),
+          create ? this.clients.client(address) : this.clients.peek(address),
+        refusedCounters: (address) => this.clients.refusedSource(address),
         identify: (remote) => this.validateNas(remote),
         // RFC 5176 §3.4: Message-Authenticator is optional unless this client is told to send it.
         decodeOptions: (config) =>
@@ -246,14 +253,20 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     return [[['Error-Cause', ERROR_CAUSE.UNSUPPORTED_EXTENSION]], DISCONNECT_NAK] as const;
   }
 
-  /** Counters of one client by address (zeros if never seen). */
+  /**
+   * Counters of one address (zeros if never seen): a client's, or a source `validateNas` refused (its
+   * `unknownNas`; the last 1,024 such sources are kept).
+   */
   dacCounters(address: string): Readonly<DynauthCounters> {
     return this.clients.peek(address) ?? ZERO_COUNTERS;
   }
 
-  /** Every client seen, with its counters. */
+  /**
+   * Every client seen (10,000 at the most, the first seen goes first), with its counters. Sources
+   * `validateNas` refused are not listed: ask `dacCounters(address)`.
+   */
   dacList(): Array<{ address: string; counters: Readonly<DynauthCounters> }> {
-    return [...this.clients.entries()].map(([address, counters]) => ({ address, counters }));
+    return [...this.clients.clients()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleCoaPacket' | 'handleDisconnectPacket'): boolean {
@@ -303,17 +316,6 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
     this.counters.socketErrors++;
   }
 
-  private clientCounters(address: string): DynauthCounters {
-    let c = this.clients.peek(address);
-    if (!c) {
-      // The first seen goes first (spoofed sources reach this: eviction stays O(1)).
-      if (this.clients.size >= MAX_CLIENT_ENTRIES) this.clients.shift();
-      c = newDynauthCounters();
-      this.clients.set(address, c);
-    }
-    return c;
-  }
-
   private count(client: DynauthCounters | undefined, name: keyof DynauthCounters): void {
     this.counters[name]++;
     if (client) client[name]++;
@@ -356,11 +358,11 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       kind: coa ? 'coa' : 'disconnect',
       authorizeOnly,
     };
-    let result: DynauthHandlerResult;
+    let result: unknown;
     try {
       const handler = (coa ? this.handleCoaPacket : this.handleDisconnectPacket) as AnyHandler;
       const r = handler.call(this, request.attributes, context);
-      result = (isThenable(r) ? await this.timeBox(Promise.resolve(r)) : r) as DynauthHandlerResult;
+      result = isThenable(r) ? await this.timeBox(Promise.resolve(r)) : r;
     } catch (err) {
       this.count(client, 'handlerErrors');
       this.count(client, 'dropped');
@@ -371,7 +373,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
       return undefined;
     }
     try {
-      if (!Array.isArray(result) || result.length !== 2) {
+      if (!isResultPair(result)) {
         throw new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT');
       }
       const reply = this.buildReply(request, result, authorizeOnly);
@@ -404,7 +406,7 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
   }
 
   /** The reply for a handler's result, checked against RFC 5176 §3.2, §3.3, §3.5 and §3.6. */
-  private buildReply(request: Packet, result: DynauthHandlerResult, authorizeOnly: boolean): Packet {
+  private buildReply(request: Packet, result: DynauthHandlerTuple, authorizeOnly: boolean): Packet {
     const [attrs, code] = result;
     const coa = request.code === COA_REQUEST;
     const ack = coa ? COA_ACK : DISCONNECT_ACK;
@@ -446,6 +448,14 @@ export abstract class DynamicAuthorizationServer extends RadiusServerBase<Dynaut
 }
 
 /** Removes every top-level attribute of a type. */
+/**
+ * Whether a handler returned two elements, in either form of {@link DynauthHandlerResult}; the code
+ * and the attributes are checked when the reply is built.
+ */
+function isResultPair(result: unknown): result is DynauthHandlerTuple {
+  return Array.isArray(result) && result.length === 2;
+}
+
 function removeType(attributes: AttributesSet, type: number): void {
   const list = attributes.entries;
   for (let i = list.length - 1; i >= 0; i--) {

@@ -8,7 +8,7 @@ import { EapDiscardError, InvalidValueError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import type { Packet } from '../protocol/packet.js';
-import type { HandlerResult } from '../server/abstract-server.js';
+import type { HandlerTuple } from '../server/abstract-server.js';
 import { type Logger, silentLogger } from '../server/logger.js';
 import {
   EAP_FAILURE,
@@ -96,9 +96,9 @@ export class EapSession implements StoredSession {
   readonly offered = new Set<number>();
   /** The last Response handled and our answer to it, for retransmissions. */
   lastResponseId = -1;
-  lastAnswer: HandlerResult<number> | undefined;
+  lastAnswer: HandlerTuple<number> | undefined;
   /** The answer being computed, when a retransmission arrives meanwhile. */
-  pending: { id: number; answer: Promise<HandlerResult<number>> } | undefined;
+  pending: { id: number; answer: Promise<HandlerTuple<number>> } | undefined;
   finished = false;
   /** The NAS's Framed-MTU, when it sent one (RFC 3579 §2.4). */
   framedMtu: number | undefined;
@@ -172,7 +172,7 @@ export class EapSession implements StoredSession {
 }
 
 /** An answer kept for retransmissions, as JSON: octet values in base64. */
-function saveAnswer(answer: HandlerResult<number>): JsonValue[] {
+function saveAnswer(answer: HandlerTuple<number>): JsonValue[] {
   const pairs: JsonValue[] = [];
   for (const pair of answer[0]) {
     const [name, value] = pair as readonly [string, unknown];
@@ -181,7 +181,7 @@ function saveAnswer(answer: HandlerResult<number>): JsonValue[] {
   return [pairs, answer[1]];
 }
 
-function restoreAnswer(data: JsonValue[]): HandlerResult<number> {
+function restoreAnswer(data: JsonValue[]): HandlerTuple<number> {
   const pairs = (data[0] as string[][]).map(
     ([name, kind, value]) => [name, kind === 'b' ? Buffer.from(value, 'base64') : value] as const,
   );
@@ -264,7 +264,7 @@ export class EapServer {
    * Answers one Access-Request carrying EAP-Message: `[attributes, code]` as a handler returns.
    * Throws EapDiscardError for a Response that must go unanswered (the handler's throw drops it).
    */
-  handle(request: Packet): Promise<HandlerResult<number>> {
+  handle(request: Packet): Promise<HandlerTuple<number>> {
     const message = request.get('EAP-Message');
     if (!Buffer.isBuffer(message)) return Promise.resolve(reject(undefined));
     const stateValue = request.get('State');
@@ -295,7 +295,7 @@ export class EapServer {
   }
 
   /** A round of a conversation this process does not hold: looked up in the shared store. */
-  private async sharedRound(state: Buffer, eap: EapPacket, request: Packet): Promise<HandlerResult<number>> {
+  private async sharedRound(state: Buffer, eap: EapPacket, request: Packet): Promise<HandlerTuple<number>> {
     const data = await this.loadShared(state);
     if (!data) {
       this.logger.info({ identifier: eap.identifier }, 'EAP: unknown or expired State');
@@ -377,10 +377,10 @@ export class EapServer {
     return session;
   }
 
-  private identityRequest(): HandlerResult<number> | Promise<HandlerResult<number>> {
+  private identityRequest(): HandlerTuple<number> | Promise<HandlerTuple<number>> {
     const session = this.newSession();
     session.requestId = randomOctets(1)[0];
-    const result: HandlerResult<number> = [
+    const result: HandlerTuple<number> = [
       [
         ['EAP-Message', encodeEap(EAP_REQUEST, session.requestId, EAP_TYPE.IDENTITY, Buffer.alloc(0))],
         ['State', session.state],
@@ -390,7 +390,7 @@ export class EapServer {
     return this.sharedStore ? this.persist(session).then(() => result) : result;
   }
 
-  private round(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
+  private round(session: EapSession, eap: EapPacket): Promise<HandlerTuple<number>> {
     // A retransmitted Response (same State, same Identifier) gets the same answer (RFC 3748 §4.1).
     if (session.pending) {
       if (session.pending.id === eap.identifier) return session.pending.answer;
@@ -423,7 +423,7 @@ export class EapServer {
     return answer;
   }
 
-  private async advance(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
+  private async advance(session: EapSession, eap: EapPacket): Promise<HandlerTuple<number>> {
     const type = eap.type as number;
     let step: MethodStep;
     if (!session.method && type === EAP_TYPE.IDENTITY) {
@@ -485,7 +485,7 @@ export class EapServer {
     };
   }
 
-  private answer(session: EapSession, step: MethodStep, responseId: number): HandlerResult<number> {
+  private answer(session: EapSession, step: MethodStep, responseId: number): HandlerTuple<number> {
     switch (step.kind) {
       case 'request': {
         const id = (responseId + 1) & 0xff;
@@ -538,7 +538,7 @@ function noteFramedMtu(session: EapSession, request: Packet): void {
 }
 
 /** Access-Reject with EAP-Failure (RFC 3579 §2.6.3), or without when there was no EAP to answer. */
-function reject(identifier: number | undefined): HandlerResult<number> {
+function reject(identifier: number | undefined): HandlerTuple<number> {
   if (identifier === undefined) return [[], ACCESS_REJECT];
   return [[['EAP-Message', encodeEapResult(EAP_FAILURE, identifier)]], ACCESS_REJECT];
 }

@@ -49,6 +49,8 @@ export interface Receiver<C extends { secret: string | Buffer }, K extends strin
   readonly counters: PipelineCounters;
   /** The counters of the client at `address`, made on first use when `create` is set. */
   clientCounters(address: string, create: boolean): PipelineCounters | undefined;
+  /** The counters of a source `identify` refused (bounded: spoofed sources cost a sender nothing). */
+  refusedCounters(address: string): PipelineCounters;
   /**
    * The client's secret or configuration, or a promise (any thenable) of it; throws RadiusResponseError
    * to ignore the client.
@@ -175,6 +177,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
 
   private unknownClient(remote: Remote, channel: ReplyChannel, err: unknown): undefined {
     this.receiver.counters.unknownNas++;
+    this.receiver.refusedCounters(remote.address).unknownNas++;
     channel.abandon?.();
     this.host.drops.report(
       remote.address,

@@ -4,7 +4,7 @@
 // (48 for IPv6). The text form is the one FreeRADIUS parses in its users files and prints in
 // radclient -x, so that operators can move filters between the two unchanged:
 //
-//   ip   in|out forward|drop [srcip A.B.C.D[/N]] [dstip A.B.C.D[/N]] [PROTO]
+//   ip   in|out forward|drop [srcip A.B.C.D[/N]] [dstip A.B.C.D[/N]] [PROTO]   (also A[.B[.C]]/N, /N)
 //        [srcport CMP PORT] [dstport CMP PORT] [est]
 //   ipv6 in|out forward|drop [srcip ADDR[/N]] [dstip ADDR[/N]] [PROTO] [srcport ...] [dstport ...] [est]
 //   ipx  in|out forward|drop [srcipxnet NET srcipxnode NODE [srcipxsock CMP SOCK]] [dstipxnet ...]
@@ -210,17 +210,21 @@ function parsePort(token: string | undefined): number {
 }
 
 // `A.B.C.D[/N]`; without /N the length is the address's class (A /8, B /16, C /24, else /32; 0.0.0.0
-// is /0), as the filter syntax has always read it.
+// is /0), as the filter syntax has always read it. With /N the address may be short, its missing
+// trailing bytes zero (`10/8` is 10.0.0.0/8), or absent (`/24`: address 0, length 24), as FreeRADIUS
+// reads it. A short address without /N is refused: FreeRADIUS would drop its last byte unsaid.
 function parseIPv4Prefix(text: string, out: Buffer, off: number): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text);
-  if (!m) fail(text, 'an IPv4 address is A.B.C.D or A.B.C.D/N');
+  const m = /^(\d{1,3}(?:\.\d{1,3}){0,3})?(?:\/(\d{1,2}))?$/.exec(text);
+  const bytes = m?.[1]?.split('.') ?? [];
+  if (!m || (m[2] === undefined && bytes.length !== 4))
+    fail(text, 'an IPv4 address is A.B.C.D or A.B.C.D/N (A/N, A.B/N, A.B.C/N and /N leave the rest 0)');
   for (let k = 0; k < 4; k++) {
-    const n = Number(m[k + 1]);
+    const n = k < bytes.length ? Number(bytes[k]) : 0;
     if (n > 255) fail(text, 'an address byte is 0..255');
     out[off + k] = n;
   }
-  if (m[5] !== undefined) {
-    const bits = Number(m[5]);
+  if (m[2] !== undefined) {
+    const bits = Number(m[2]);
     if (bits > 32) fail(text, 'an IPv4 prefix length is 0..32');
     return bits;
   }

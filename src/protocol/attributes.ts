@@ -1,5 +1,5 @@
 import type { AttributeDef } from '../dictionary/definitions.js';
-import { defaultDictionary, type Dictionary } from '../dictionary/dictionary.js';
+import { Dictionary, defaultDictionary } from '../dictionary/dictionary.js';
 import type { AttributeInput, AttributeValue } from '../dictionary/types.js';
 import { InvalidValueError } from '../errors.js';
 import { NEEDS_FULL_DECODE, type RawAttributes } from './decode-attributes.js';
@@ -49,9 +49,40 @@ export class AttributesSet implements Iterable<[string, AttributeValue]> {
   // does not show it, and it holds the shared secret.
   #raw: RawAttributes | undefined;
 
-  constructor(dictionary: Dictionary = defaultDictionary, pairs?: Iterable<AttributePair>) {
-    this.dictionary = dictionary;
-    if (pairs) for (const [name, value] of pairs) this.add(name, value);
+  /** A set of `pairs` (as a Map takes its entries), on the default dictionary. */
+  constructor(pairs: Iterable<AttributePair>);
+  /** An empty set, or one of `pairs`, on `dictionary` (default: the built-in one). */
+  constructor(dictionary?: Dictionary, pairs?: Iterable<AttributePair>);
+  constructor(first?: Dictionary | Iterable<AttributePair>, pairs?: Iterable<AttributePair>) {
+    // Checked here: from JavaScript, anything else would make a set that fails on first use.
+    if (first === undefined || first instanceof Dictionary) {
+      this.dictionary = first ?? defaultDictionary;
+    } else if (isIterableObject(first) && pairs === undefined) {
+      this.dictionary = defaultDictionary;
+      pairs = first;
+    } else {
+      throw new InvalidValueError(
+        'AttributesSet',
+        pairs === undefined
+          ? `the first argument is a Dictionary or [name, value] pairs, not ${kindOf(first)}`
+          : 'with pairs, the Dictionary comes first: new AttributesSet(dictionary, pairs)',
+      );
+    }
+    if (pairs !== undefined) {
+      if (!isIterableObject(pairs))
+        throw new InvalidValueError(
+          'AttributesSet',
+          `pairs must be [name, value] pairs, not ${kindOf(pairs)}`,
+        );
+      for (const pair of pairs) {
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string')
+          throw new InvalidValueError(
+            'AttributesSet',
+            `each pair must be [name, value], not ${kindOf(pair)}`,
+          );
+        this.add(pair[0], pair[1]);
+      }
+    }
   }
 
   /** The entries in order; exposed for codecs and advanced use. */
@@ -310,4 +341,16 @@ export function jsonValue(v: AttributeValue): JsonAttributeValue {
  */
 function sameDef(a: AttributeDef, b: AttributeDef): boolean {
   return a === b || (a.oid === b.oid && a.name === b.name && a.name.startsWith('Attr-'));
+}
+
+/** Whether `value` is an object (an array, a Map...) that can be iterated; strings are not. */
+function isIterableObject(value: unknown): value is Iterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.iterator in value;
+}
+
+/** A short description of a wrong argument for an error message. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  return typeof value === 'string' ? `the string "${value}"` : typeof value;
 }

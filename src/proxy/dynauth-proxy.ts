@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import {
   type DacConfig,
   type DynamicAuthorizationServerOptions,
-  type DynauthHandlerResult,
+  type DynauthHandlerTuple,
   DynamicAuthorizationServer,
   type DynauthRequestContext,
 } from '../dynauth/dynamic-authorization-server.js';
@@ -146,18 +146,18 @@ export class DynauthProxy extends DynamicAuthorizationServer {
   override handleCoaPacket(
     _attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): Promise<DynauthHandlerResult> {
+  ): Promise<DynauthHandlerTuple> {
     return this.relay(context);
   }
 
   override handleDisconnectPacket(
     _attributes: AttributesSet,
     context: DynauthRequestContext,
-  ): Promise<DynauthHandlerResult> {
+  ): Promise<DynauthHandlerTuple> {
     return this.relay(context);
   }
 
-  private async relay(context: DynauthRequestContext): Promise<DynauthHandlerResult> {
+  private async relay(context: DynauthRequestContext): Promise<DynauthHandlerTuple> {
     const request = context.packet;
     const nak = request.code === COA_REQUEST ? COA_NAK : DISCONNECT_NAK;
     const nas = this.nases.find(request.attributes);
@@ -180,7 +180,7 @@ export class DynauthProxy extends DynamicAuthorizationServer {
    * relayed even when it carries what RFC 5176 §3.6 forbids there (Reply-Message in a CoA-ACK):
    * those attributes are dropped, and said so once per NAS.
    */
-  private verdict(attributes: ReplyAttributes, code: number, nas: NasTarget): DynauthHandlerResult {
+  private verdict(attributes: ReplyAttributes, code: number, nas: NasTarget): DynauthHandlerTuple {
     const set = new AttributesSet(this.dictionary);
     set.addPairs(attributes);
     const dropped = dropForbiddenReplyAttributes(code, set);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RadiusClient, type SendResult } from '../client/radius-client.js';
-import { RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
+import { RADSEC_PORT, RADSEC_SECRET, type ServerConfig } from '../client/server-pool.js';
 import type { ClientTransport, RadsecConnectionOptions } from '../client/stream-connection.js';
 import type { ServiceKind } from '../client/destination.js';
 import { ConfigError, RadiusError } from '../errors.js';
@@ -21,7 +21,7 @@ import {
   relayableRequest,
   relayedAttributes,
 } from '../protocol/relay.js';
-import type { HandlerResult, RequestContext } from '../server/abstract-server.js';
+import type { HandlerResult, HandlerTuple, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
 import { AccountingForwarder, type ForwarderTarget } from './accounting-forwarder.js';
 import { AccountingQueue, type AccountingQueueOptions, type QueuedRequest } from './accounting-queue.js';
@@ -207,7 +207,8 @@ export class RadiusProxy {
         transport: h.transport,
         tls: h.tls,
         authPort: h.auth,
-        acctPort: h.acct,
+        // Explicit: the proxy's default accounting port is 1813 (HomeServerConfig), not auth + 1.
+        acctPort: h.acct ?? (h.transport === 'tls' ? RADSEC_PORT : 1813),
         coaPort: h.coa,
       };
     });
@@ -315,7 +316,7 @@ export class RadiusProxy {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], ACCESS_REJECT];
     // The forward's own promise, not one more wrapped around it: this is the per-request path.
-    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<number>>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerTuple<number>>;
   }
 
   /** A handler for Accounting-Requests: forwards to the realm's pool; LOCAL (or none) goes to `local`. */
@@ -329,7 +330,7 @@ export class RadiusProxy {
   ): HandlerResult<null> | PromiseLike<HandlerResult<null>> {
     const match = this.route(attributes);
     if (match?.pool === undefined) return local ? local(attributes, context) : [[], null];
-    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerResult<null>>;
+    return this.forwardMatched(context, match, NO_FORWARD_OPTIONS) as Promise<HandlerTuple<null>>;
   }
 
   /**
@@ -337,7 +338,7 @@ export class RadiusProxy {
    * returns it. Rejects with ProxyLoopError, ProxyRouteError, or (accounting, or `noResponse`
    * 'drop') the client's RadiusTimeoutError: a rejected handler sends nothing.
    */
-  forward(context: RequestContext, options: ForwardOptions = {}): Promise<HandlerResult<number | null>> {
+  forward(context: RequestContext, options: ForwardOptions = {}): Promise<HandlerTuple<number | null>> {
     const match = this.route(context.packet.attributes);
     return this.forwardMatched(context, match, options);
   }
@@ -360,7 +361,7 @@ export class RadiusProxy {
     context: RequestContext,
     match: RealmMatch | undefined,
     options: ForwardOptions,
-  ): Promise<HandlerResult<number | null>> {
+  ): Promise<HandlerTuple<number | null>> {
     try {
       return this.startForward(context, match, options);
     } catch (err) {
@@ -372,7 +373,7 @@ export class RadiusProxy {
     context: RequestContext,
     match: RealmMatch | undefined,
     options: ForwardOptions,
-  ): Promise<HandlerResult<number | null>> {
+  ): Promise<HandlerTuple<number | null>> {
     const request = context.packet;
     const poolName = options.pool ?? match?.pool;
     if (poolName === undefined) throw new ProxyRouteError('no realm or pool for this request');
@@ -432,7 +433,7 @@ export class RadiusProxy {
     userName: string | undefined,
     pool: HomePool,
     nas: string,
-  ): Promise<HandlerResult<null>> {
+  ): Promise<HandlerTuple<null>> {
     const queued = rebuildRequest(request, userName, undefined);
     queued.secret = QUEUE_KEY;
     const key = `${request.identifier} ${request.authenticator.toString('hex')}`;
@@ -618,9 +619,9 @@ interface ForwardHost {
     onError: (error: unknown) => void,
   ): void;
   /** The handler's answer for a home server's reply; may throw (a filterReply hook). */
-  answer(f: HomeForward, reply: Packet, server: string): HandlerResult<number | null>;
+  answer(f: HomeForward, reply: Packet, server: string): HandlerTuple<number | null>;
   /** The handler's answer when no candidate answered; throws to send nothing. */
-  unanswered(f: HomeForward, lastError: unknown): HandlerResult<number | null>;
+  unanswered(f: HomeForward, lastError: unknown): HandlerTuple<number | null>;
 }
 
 /**
@@ -640,7 +641,7 @@ class HomeForward {
     readonly ours: Buffer,
     readonly match: RealmMatch | undefined,
     readonly pool: string,
-    private readonly resolve: (result: HandlerResult<number | null>) => void,
+    private readonly resolve: (result: HandlerTuple<number | null>) => void,
     private readonly reject: (error: unknown) => void,
   ) {}
 

@@ -28,7 +28,7 @@ import { newCounters, type ServerCounters } from './counters.js';
 import type { DropReason } from '../pipeline/drop-log.js';
 import type { BlastRadiusState, SharedDuplicateStore } from '../store/store.js';
 import { MAX_SIGNING_NASES, MemoryBlastRadiusState } from '../store/blastradius-state.js';
-import { RecencyMap } from '../store/recency-map.js';
+import { ClientCounterTable } from '../pipeline/client-counters.js';
 import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
 import type { Logger } from './logger.js';
 import { isThenable } from '../pipeline/thenable.js';
@@ -59,8 +59,16 @@ export interface RequestContext {
   port: 'auth' | 'acct';
 }
 
-/** A handler's answer: reply attributes and the reply code (null: the default for the port). */
-export type HandlerResult<C extends number | null> = readonly [ReplyAttributes, C];
+/** A handler's answer as documented: `[replyAttributes, code]` (null code: the default for the port). */
+export type HandlerTuple<C extends number | null> = readonly [ReplyAttributes, C];
+
+/**
+ * What a handler may return: {@link HandlerTuple}, or the array TypeScript makes of a literal returned
+ * without `as const` or a return type (an override's return is not typed from the base method):
+ * `[[['Reply-Message', 'hi']], ACCESS_ACCEPT]` becomes `(number | string[][])[]`. The server checks
+ * either at run time: two elements, the attributes then the code; anything else is dropped and counted.
+ */
+export type HandlerResult<C extends number | null> = HandlerTuple<C> | readonly (ReplyAttributes | C)[];
 
 /** Server options. */
 export interface ServerOptions {
@@ -118,8 +126,6 @@ export interface ListeningInfo {
 
 type AnyHandler = (attributes: AttributesSet, context: RequestContext) => unknown;
 
-/** NASes whose counters are kept; past it the oldest entry goes (counters only, never policy). */
-const MAX_NAS_ENTRIES = 10000;
 const ZERO_COUNTERS = newCounters();
 const DEFER_ATTRIBUTES: DecodeOptions = { deferAttributes: true };
 
@@ -157,7 +163,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
 
-  private readonly nas = new RecencyMap<ServerCounters>();
+  private readonly nas = new ClientCounterTable<ServerCounters>(newCounters);
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
   private readonly signingNases = new MemoryBlastRadiusState();
   /** The same, shared with other instances (undefined: this instance only). */
@@ -190,7 +196,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
       {
         counters: this.counters,
-        clientCounters: (address, create) => (create ? this.nasCountersFor(address) : this.nas.peek(address)),
+        clientCounters: (address, create) => (create ? this.nas.client(address) : this.nas.peek(address)),
+        refusedCounters: (address) => this.nas.refusedSource(address),
         identify: (remote) => this.validateNas(remote),
         decodeOptions: () => DEFER_ATTRIBUTES,
         admit: (request, scan, config, remote, counters) =>
@@ -248,14 +255,20 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.deliver(this.pipeline, data, remote, channel, listener === 'auth' ? AUTH_LISTENER : ACCT_LISTENER);
   }
 
-  /** Counters of one NAS by address (zeros if never seen). */
+  /**
+   * Counters of one address (zeros if never seen): a NAS's, or a source `validateNas` refused (its
+   * `unknownNas`; the last 1,024 such sources are kept).
+   */
   nasCounters(address: string): Readonly<ServerCounters> {
     return this.nas.peek(address) ?? ZERO_COUNTERS;
   }
 
-  /** Every NAS seen, with its counters. */
+  /**
+   * Every NAS seen (10,000 at the most, the first seen goes first), with its counters. Sources
+   * `validateNas` refused are not listed (nor exported as metrics): ask `nasCounters(address)`.
+   */
   nasList(): Array<{ address: string; counters: Readonly<ServerCounters> }> {
-    return [...this.nas.entries()].map(([address, counters]) => ({ address, counters }));
+    return [...this.nas.clients()].map(([address, counters]) => ({ address, counters }));
   }
 
   private overrides(name: 'handleAuthPacket' | 'handleAccPacket'): boolean {
@@ -335,17 +348,6 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
    */
   nasSignsRequests(address: string): boolean {
     return this.signingNases.signs(address);
-  }
-
-  private nasCountersFor(address: string): ServerCounters {
-    let c = this.nas.peek(address);
-    if (!c) {
-      // The first seen goes first (each NAS keeps its place: its counters are not reordered).
-      if (this.nas.size >= MAX_NAS_ENTRIES) this.nas.shift();
-      c = newCounters();
-      this.nas.set(address, c);
-    }
-    return c;
   }
 
   private count(nas: ServerCounters | undefined, name: keyof ServerCounters): void {
@@ -510,8 +512,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     r: unknown,
     remote: Remote,
   ): Buffer | undefined {
-    const result = r as HandlerResult<number | null>;
-    if (!Array.isArray(result) || result.length !== 2) {
+    if (!Array.isArray(r) || r.length !== 2) {
       return this.handlerFailed(
         nas,
         new RadiusError('a handler must return [attributes, code]', 'ERR_RADIUS_HANDLER_RESULT'),
@@ -519,7 +520,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
         'bad_handler_result',
       );
     }
-    const [attrs, code] = result;
+    // Two elements, either form of HandlerResult: the code is checked below, the attributes by encodeReply.
+    const [attrs, code]: readonly unknown[] = r;
     let replyCode: number;
     if (isAuth) {
       if (code !== ACCESS_ACCEPT && code !== ACCESS_REJECT && code !== ACCESS_CHALLENGE) {
@@ -533,7 +535,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
       replyCode = code;
     } else replyCode = ACCOUNTING_RESPONSE;
     try {
-      const bytes = encodeReply(request, replyCode, attrs);
+      const bytes = encodeReply(request, replyCode, attrs as ReplyAttributes);
       countReply(this.counters, replyCode);
       countReply(nas, replyCode);
       return bytes;

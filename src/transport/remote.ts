@@ -29,6 +29,9 @@ export interface Remote {
   forwardedBy?: string;
 }
 
+/** `validateNas(remote: RemoteInfo)`, as the specification names it: the same type as {@link Remote}. */
+export type RemoteInfo = Remote;
+
 /** Something that can send reply bytes back to a remote peer: a UDP socket, a TCP or TLS connection. */
 export interface ReplyChannel {
   send(data: Buffer, remote: Remote): void;

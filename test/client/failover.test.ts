@@ -205,6 +205,7 @@ test('ServerPool: ordered picks the first live server; next() skips dead and tri
   b.alive = false;
   c.alive = false;
   assert.equal(pool.pick('auth'), a, 'all dead: the first anyway');
-  assert.equal(pool.servers[0].destinations.acct.port, 1813);
+  // An authentication port alone: accounting on the next one; CoA on the client's default.
+  assert.equal(pool.servers[0].destinations.acct.port, 2);
   assert.equal(pool.servers[0].destinations.coa.port, 3799);
 });

@@ -26,6 +26,19 @@ function accessRequest(user = 'alice', password = 'alicepw'): packet.Packet {
   return request;
 }
 
+/** Two test servers on consecutive ports P and P + 1 (in 45000-45999), as a NAS's 1812/1813. */
+async function consecutivePair(): Promise<[TestServer, TestServer]> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 45000 + 2 * Math.floor(Math.random() * 500);
+    const first = await TestServer.start({ port }).catch(() => undefined);
+    if (first === undefined) continue;
+    const second = await TestServer.start({ port: port + 1 }).catch(() => undefined);
+    if (second !== undefined) return [first, second];
+    first.close();
+  }
+  throw new Error('no two consecutive free ports in 45000-45999');
+}
+
 describe('sendPacket basics', () => {
   test('resolves [response, responseTime] with the verified reply; the identifier is the client’s', async () => {
     const server = await TestServer.start();
@@ -165,6 +178,92 @@ describe('sendPacket basics', () => {
     } finally {
       client.close();
       for (const s of [auth, acct, coa]) s.close();
+    }
+  });
+
+  test('defaultPort alone: accounting goes to defaultPort + 1, CoA stays on 3799', async () => {
+    const [auth, acct] = await consecutivePair();
+    const client = new RadiusClient({ defaultServer: '127.0.0.1', defaultPort: auth.port, timeout: 1 });
+    try {
+      assert.equal(client.defaultAcctPort, auth.port + 1);
+      assert.equal(client.defaultCoaPort, 3799);
+      const [a] = await client.sendPacket(accessRequest());
+      const [b] = await client.sendPacket(
+        new AccountingRequest(SECRET).addAttributes(['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 'p1']),
+      );
+      assert.equal(a.code, ACCESS_ACCEPT);
+      assert.equal(b.code, ACCOUNTING_RESPONSE);
+      assert.deepEqual(
+        [auth.seen.map((s) => s.packet.codeName), acct.seen.map((s) => s.packet.codeName)],
+        [['Access-Request'], ['Accounting-Request']],
+      );
+    } finally {
+      client.close();
+      auth.close();
+      acct.close();
+    }
+  });
+
+  test('the ports given win; neither given: 1812, 1813 and 3799', () => {
+    const plain = new RadiusClient();
+    const given = new RadiusClient({ defaultPort: 11812, defaultAcctPort: 21813, defaultCoaPort: 23799 });
+    try {
+      assert.deepEqual([plain.defaultPort, plain.defaultAcctPort, plain.defaultCoaPort], [1812, 1813, 3799]);
+      assert.deepEqual(
+        [given.defaultPort, given.defaultAcctPort, given.defaultCoaPort],
+        [11812, 21813, 23799],
+      );
+      // 65535 has no port after it: accounting's port must then be given.
+      assert.throws(() => new RadiusClient({ defaultPort: 65535 }), ConfigError);
+      new RadiusClient({ defaultPort: 65535, defaultAcctPort: 1813 }).close();
+    } finally {
+      plain.close();
+      given.close();
+    }
+  });
+
+  test('a pool server with authPort alone: its accounting goes to authPort + 1', async () => {
+    const [auth, acct] = await consecutivePair();
+    const other = await TestServer.start();
+    const client = new RadiusClient({
+      servers: [
+        { name: 'nas-pair', host: '127.0.0.1', authPort: auth.port },
+        // acctPort given: kept; port given: every packet type.
+        { name: 'explicit', host: '127.0.0.1', authPort: auth.port, acctPort: other.port },
+        { name: 'single', host: '127.0.0.1', port: other.port },
+      ],
+      timeout: 1,
+    });
+    try {
+      const ports = (name: string) =>
+        client
+          .serverStatus()
+          .filter((s) => s.name === name)
+          .map((s) => [s.kind, s.port]);
+      assert.deepEqual(ports('nas-pair'), [
+        ['auth', auth.port],
+        ['acct', auth.port + 1],
+        ['coa', 3799],
+      ]);
+      assert.deepEqual(ports('explicit'), [
+        ['auth', auth.port],
+        ['acct', other.port],
+        ['coa', 3799],
+      ]);
+      assert.deepEqual(ports('single'), [
+        ['auth', other.port],
+        ['acct', other.port],
+        ['coa', other.port],
+      ]);
+      const [b] = await client.sendPacket(
+        new AccountingRequest(SECRET).addAttributes(['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 'p2']),
+      );
+      assert.equal(b.code, ACCOUNTING_RESPONSE);
+      assert.equal(acct.seen.length, 1);
+      assert.equal(auth.seen.length, 0);
+    } finally {
+      client.close();
+      for (const s of [auth, acct, other]) s.close();
     }
   });
 

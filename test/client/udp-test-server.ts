@@ -121,9 +121,14 @@ export class TestServer {
   static async start(opts: TestServerOptions = {}): Promise<TestServer> {
     const s = new TestServer(opts);
     await new Promise<void>((resolve, reject) => {
-      s.socket.once('error', reject);
+      // A port in use: nothing stays open.
+      const failed = (err: Error) => {
+        s.socket.close();
+        reject(err);
+      };
+      s.socket.once('error', failed);
       s.socket.bind(s.bindPort, s.host, () => {
-        s.socket.off('error', reject);
+        s.socket.off('error', failed);
         resolve();
       });
     });

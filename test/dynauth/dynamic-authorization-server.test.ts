@@ -93,9 +93,9 @@ class Dac {
     });
   }
 
-  static async open(): Promise<Dac> {
+  static async open(address = '127.0.0.1'): Promise<Dac> {
     const sock = createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => sock.bind(0, address, r));
     return new Dac(sock);
   }
 
@@ -354,6 +354,21 @@ describe('DynamicAuthorizationServer over UDP', () => {
       assert.equal(await stranger.exchange(coa(['User-Name', 'alice']).encode(), port, 300), undefined);
       await waitFor(() => das.counters.unknownNas === n + 1);
       assert.ok(das.errors.slice(errors).some((e) => e instanceof RadiusResponseError));
+    } finally {
+      stranger.close();
+    }
+  });
+
+  test('an unknown client is counted by its address too, and not listed among the clients', async () => {
+    const stranger = await Dac.open('127.0.0.9');
+    try {
+      das.refusedPorts.add(stranger.port);
+      const n = das.counters.unknownNas;
+      assert.equal(await stranger.exchange(coa(['User-Name', 'alice']).encode(), port, 300), undefined);
+      await waitFor(() => das.counters.unknownNas === n + 1);
+      assert.equal(das.dacCounters('127.0.0.9').unknownNas, 1);
+      assert.equal(das.dacCounters('127.0.0.9').coaRequests, 0);
+      assert.ok(!das.dacList().some((c) => c.address === '127.0.0.9'));
     } finally {
       stranger.close();
     }

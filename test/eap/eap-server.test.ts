@@ -10,7 +10,7 @@ import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
-import type { HandlerResult } from '../../src/server/abstract-server.js';
+import type { HandlerTuple } from '../../src/server/abstract-server.js';
 
 const users = new Map([['alice', { password: 'alicepw' }]]);
 const newServer = (options: Partial<ConstructorParameters<typeof EapServer>[0]> = {}) =>
@@ -22,12 +22,12 @@ function request(eap: Buffer, state?: Buffer): AccessRequest {
   return new AccessRequest('secret', { attributes });
 }
 
-function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+function attribute(result: HandlerTuple<number>, name: string): Buffer | undefined {
   for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
   return undefined;
 }
 
-function eapOf(result: HandlerResult<number>): EapPacket {
+function eapOf(result: HandlerTuple<number>): EapPacket {
   return decodeEap(attribute(result, 'EAP-Message') as Buffer);
 }
 

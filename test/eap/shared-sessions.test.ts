@@ -15,7 +15,7 @@ import { generateNtResponse } from '../../src/auth/mschapv2.js';
 import { ntPasswordHash } from '../../src/auth/nthash.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
-import type { HandlerResult } from '../../src/server/abstract-server.js';
+import type { HandlerTuple } from '../../src/server/abstract-server.js';
 import type { SessionData, SharedSessionStore } from '../../src/store/store.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
 
@@ -56,12 +56,12 @@ function request(eap: Buffer, state?: Buffer): AccessRequest {
   return new AccessRequest('secret', { attributes });
 }
 
-function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+function attribute(result: HandlerTuple<number>, name: string): Buffer | undefined {
   for (const p of result[0]) if (p[0] === name) return p[1] as Buffer;
   return undefined;
 }
 
-const eapOf = (result: HandlerResult<number>): EapPacket =>
+const eapOf = (result: HandlerTuple<number>): EapPacket =>
   decodeEap(attribute(result, 'EAP-Message') as Buffer);
 const identity = (id: number) => encodeEap(EAP_RESPONSE, id, EAP_TYPE.IDENTITY, Buffer.from('alice'));
 

@@ -15,7 +15,7 @@ import { encodeAvp } from '../../src/eap/methods/ttls.js';
 import { MemorySessionStore } from '../../src/eap/session-store.js';
 import { EapDiscardError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
-import type { HandlerResult } from '../../src/server/abstract-server.js';
+import type { HandlerTuple } from '../../src/server/abstract-server.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { attribute, Conversation } from '../helpers/eap-conversation.js';
 import { MemoryTlsPeer as TlsPeer } from '../helpers/memory-tls-peer.js';
@@ -276,7 +276,7 @@ describe('EAP-TTLS in-process against a node:tls peer: what Windows and Android 
   });
 
   /** A TTLS login whose peer sends `avps` through the tunnel once the handshake is done. */
-  async function login(avps: Buffer): Promise<HandlerResult<number>> {
+  async function login(avps: Buffer): Promise<HandlerTuple<number>> {
     const p = new TlsPeer({ ca: ca.certPem, maxVersion: 'TLSv1.2' });
     p.socket.once('secureConnect', () => p.socket.write(avps));
     try {

@@ -6,7 +6,7 @@ import type { EapServer } from '../../src/eap/eap-server.js';
 import { decodeEap, type EapPacket, encodeEap } from '../../src/eap/packet.js';
 import { ACCESS_CHALLENGE } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
-import type { HandlerResult } from '../../src/server/abstract-server.js';
+import type { HandlerTuple } from '../../src/server/abstract-server.js';
 import type { MemoryTlsPeer as TlsPeer } from './memory-tls-peer.js';
 
 // RFC 5216 §3.1: Length included, More fragments.
@@ -14,7 +14,7 @@ const L = 0x80;
 const M = 0x40;
 
 /** The first value of `name` in a handler result, as bytes. */
-export function attribute(result: HandlerResult<number>, name: string): Buffer | undefined {
+export function attribute(result: HandlerTuple<number>, name: string): Buffer | undefined {
   for (const pair of result[0]) if (pair[0] === name) return pair[1] as Buffer;
   return undefined;
 }
@@ -23,7 +23,7 @@ export function attribute(result: HandlerResult<number>, name: string): Buffer |
 export class Conversation {
   state: Buffer | undefined;
   last: EapPacket | undefined;
-  result: HandlerResult<number> | undefined;
+  result: HandlerTuple<number> | undefined;
   /** The TLS bytes of the server's current message, from its fragments. */
   private inbound: Buffer[] = [];
 
@@ -36,7 +36,7 @@ export class Conversation {
     type: number,
     data: Buffer,
     identifier = this.last?.identifier ?? 0,
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     const attributes: Array<[string, Buffer]> = [
       ['EAP-Message', encodeEap(EAP_RESPONSE, identifier, type, data)],
     ];
@@ -51,7 +51,7 @@ export class Conversation {
   }
 
   /** Sends a TLS message, cut into `size`-byte fragments (L on the first), waiting for each ACK. */
-  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerResult<number>> {
+  async sendTls(bytes: Buffer, size = 4096): Promise<HandlerTuple<number>> {
     if (bytes.length <= size) return this.respond(this.type, Buffer.concat([Buffer.from([0]), bytes]));
     const head = Buffer.alloc(5);
     head[0] = L | M;
@@ -78,7 +78,7 @@ export class Conversation {
   }
 
   /** Plays one round: ACK a fragment, or hand the server's flight to the peer and send its answer. */
-  async step(peer: TlsPeer, size?: number): Promise<HandlerResult<number>> {
+  async step(peer: TlsPeer, size?: number): Promise<HandlerTuple<number>> {
     const { more } = this.readRequest();
     if (more) return this.respond(this.type, Buffer.from([0]));
     if (this.inbound.length > 0) peer.give(Buffer.concat(this.inbound));
@@ -91,7 +91,7 @@ export class Conversation {
   async run(
     peer: TlsPeer,
     options: { size?: number; rounds?: number; identity?: string } = {},
-  ): Promise<HandlerResult<number>> {
+  ): Promise<HandlerTuple<number>> {
     let r =
       this.result ?? (await this.respond(EAP_TYPE.IDENTITY, Buffer.from(options.identity ?? 'client'), 0));
     for (let i = 0; r[1] === ACCESS_CHALLENGE && i < (options.rounds ?? 100); i++)

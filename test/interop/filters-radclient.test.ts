@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ACCESS_ACCEPT, Dictionary } from '../../src/index.js';
+import { ACCESS_ACCEPT, Dictionary, decodeAscendFilter, encodeAscendFilter } from '../../src/index.js';
 import type { AttributesSet } from '../../src/protocol/attributes.js';
 import type { AttributeValue } from '../../src/dictionary/types.js';
 import { AbstractRadiusServer } from '../../src/server/abstract-server.js';
@@ -26,6 +26,14 @@ const IP_FILTERS = [
 // FreeRADIUS 3.2 encodes a generic filter like ours, but prints only its header ("generic in forward"):
 // this one is checked in the direction where radclient sends it.
 const GENERIC_FILTER = 'generic in forward 10 ffff00000000 0a0b00000000 != more';
+// FreeRADIUS's short forms: missing trailing address bytes are zero, a bare /N is address 0.
+const SHORT_FILTERS = [
+  'ip in drop srcip 10/8',
+  'ip in drop srcip 10.20/16',
+  'ip in drop srcip 10.20.30/24',
+  'ip out forward srcip 172.16/12 dstip 192.168.7/24 tcp dstport = 443',
+  'ip in drop dstip /24',
+];
 const RULES = [
   'permit in ip from any to 10.1.1.1',
   'deny in tcp from any to any 23',
@@ -124,5 +132,21 @@ describe('Ascend-Data-Filter and NAS-Filter-Rule with radclient', { skip }, () =
     const values = (name: string): AttributeValue[] => attrs.getAll(name);
     assert.deepEqual(values('Ascend-Data-Filter'), filters);
     assert.deepEqual(values('NAS-Filter-Rule'), RULES);
+  });
+
+  test('short addresses radclient sends decode to what we encode from the same text', async () => {
+    const before = server.received.length;
+    await send([
+      line('User-Name', 'carol'),
+      ...SHORT_FILTERS.map((f) => line('Ascend-Data-Filter', f, '+=')),
+    ]);
+    const got = server.received[before].getAll('Ascend-Data-Filter');
+    // Text where the text can say it; the bytes otherwise (address 0 with a length).
+    const ours = SHORT_FILTERS.map((f) => {
+      const b = encodeAscendFilter(f);
+      return decodeAscendFilter(b) ?? b;
+    });
+    assert.deepEqual(got, ours);
+    assert.equal(got[0], 'ip in drop srcip 10.0.0.0/8 0');
   });
 });

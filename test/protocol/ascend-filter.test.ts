@@ -104,6 +104,50 @@ describe('Ascend filters: other spellings read to the canonical text', () => {
   }
 });
 
+describe('Ascend filters: short IPv4 addresses with /N, and a bare /N, as FreeRADIUS reads them', () => {
+  // Missing trailing bytes are zero (10/8 is 10.0.0.0/8); a bare /N is address 0 with length N.
+  const CASES: Array<[string, string, string | undefined]> = [
+    [
+      'ip in drop srcip 10/8',
+      '01 00 01 00 | 0a000000 00000000 08 00 00 00 | 0000 0000 00 00 | 00000000 000000000000',
+      'ip in drop srcip 10.0.0.0/8 0',
+    ],
+    [
+      'ip in drop srcip 10.20/16',
+      '01 00 01 00 | 0a140000 00000000 10 00 00 00 | 0000 0000 00 00 | 00000000 000000000000',
+      'ip in drop srcip 10.20.0.0/16 0',
+    ],
+    [
+      'ip in drop srcip 10.20.30/24',
+      '01 00 01 00 | 0a141e00 00000000 18 00 00 00 | 0000 0000 00 00 | 00000000 000000000000',
+      'ip in drop srcip 10.20.30.0/24 0',
+    ],
+    [
+      'ip out forward srcip 172.16/12 dstip 192.168.7/24 tcp dstport = 443',
+      '01 01 00 00 | ac100000 c0a80700 0c 18 06 00 | 0000 01bb 00 02 | 00000000 000000000000',
+      'ip out forward srcip 172.16.0.0/12 dstip 192.168.7.0/24 tcp dstport = 443',
+    ],
+    [
+      // "Any" address with a length: the text has no form for it (0 is left out), so it reads as bytes.
+      'ip in drop dstip /24',
+      '01 00 01 00 | 00000000 00000000 00 18 00 00 | 0000 0000 00 00 | 00000000 000000000000',
+      undefined,
+    ],
+    [
+      'ip in drop srcip /0 udp',
+      '01 00 01 00 | 00000000 00000000 00 00 11 00 | 0000 0000 00 00 | 00000000 000000000000',
+      'ip in drop udp',
+    ],
+  ];
+  for (const [text, layout, decoded] of CASES) {
+    test(`"${text}"`, () => {
+      const b = encodeAscendFilter(text);
+      assert.deepEqual(b, bytes(layout));
+      assert.equal(decodeAscendFilter(b), decoded);
+    });
+  }
+});
+
 describe('Ascend filters: invalid text is an InvalidValueError naming the token', () => {
   const CASES: Array<[string, string]> = [
     ['ipv5 in forward', '"ipv5"'],
@@ -112,6 +156,14 @@ describe('Ascend filters: invalid text is an InvalidValueError naming the token'
     ['ip in', 'ends too early'],
     ['', 'ends too early'],
     ['ip in forward srcip 1.2.3', '"1.2.3"'],
+    // A short address needs its length: FreeRADIUS would read 1.2 without one as 1.0.0.0/8.
+    ['ip in forward srcip 1.2', '"1.2"'],
+    ['ip in forward srcip 10', '"10"'],
+    ['ip in forward srcip 10/33', '"10/33"'],
+    ['ip in forward srcip 256/8', '"256/8"'],
+    ['ip in forward srcip 1.2.3.4.5/8', '"1.2.3.4.5/8"'],
+    ['ip in forward dstip /', '"/"'],
+    ['ip in forward dstip 10./8', '"10./8"'],
     ['ip in forward srcip 1.2.3.256', '"1.2.3.256"'],
     ['ip in forward dstip 1.2.3.4/33', '"1.2.3.4/33"'],
     ['ip in forward srcip', 'ends too early'],

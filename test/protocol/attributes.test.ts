@@ -31,6 +31,57 @@ describe('AttributesSet', () => {
     assert.equal(new AttributesSet(dict).dictionary, dict);
   });
 
+  test('pairs alone, as a Map takes its entries: on the default dictionary', () => {
+    const set = new AttributesSet([
+      ['User-Name', 'q'],
+      ['NAS-Port', 5],
+    ]);
+    assert.equal(set.dictionary, defaultDictionary);
+    assert.deepEqual(
+      [...set],
+      [
+        ['User-Name', 'q'],
+        ['NAS-Port', 5],
+      ],
+    );
+    set.add('Reply-Message', 'more');
+    assert.equal(set.size, 3);
+    // Any iterable of pairs, an empty one included.
+    const fromMap = new AttributesSet(new Map([['Filter-Id', 'gold']]));
+    assert.equal(fromMap.get('Filter-Id'), 'gold');
+    assert.equal(new AttributesSet([]).size, 0);
+  });
+
+  test('a first argument that is neither a Dictionary nor pairs is an InvalidValueError', () => {
+    // JavaScript callers (or a cast) can pass anything: none of these makes a set that fails later.
+    const wrong: unknown[] = [
+      42,
+      'User-Name',
+      null,
+      {},
+      { attribute: 1 },
+      [['User-Name']],
+      ['User-Name', 'q'],
+      [[7, 'x']],
+    ];
+    for (const first of wrong) {
+      assert.throws(
+        () => new AttributesSet(first as Dictionary),
+        InvalidValueError,
+        `new AttributesSet(${JSON.stringify(first)})`,
+      );
+    }
+    // Pairs first and then a dictionary: the dictionary goes first.
+    assert.throws(
+      () =>
+        new (AttributesSet as new (...a: unknown[]) => AttributesSet)(
+          [['User-Name', 'q']],
+          defaultDictionary,
+        ),
+      InvalidValueError,
+    );
+  });
+
   test('add appends in order and returns the set; get gives the first, getAll every value', () => {
     const set = new AttributesSet();
     assert.equal(set.add('Reply-Message', 'one'), set);
