@@ -1100,6 +1100,14 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
   const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
   const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base) : undefined;
+  if (proxy && proxy.storeAndForward !== false && isPostgresUrl(database)) {
+    const pm = w.map(['proxy'], top.get('proxy'), keysOf('proxy'));
+    w.fail(
+      ['proxy', 'storeAndForward'],
+      pm.get('storeAndForward') ?? top.get('proxy'),
+      'queues proxied accounting in an SQLite database, and database is a postgres:// URL: set storeAndForward: false (proxied accounting is then forwarded as it arrives and acknowledged by the home server)',
+    );
+  }
   return {
     file,
     listen,

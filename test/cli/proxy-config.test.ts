@@ -93,6 +93,19 @@ describe('serve config: proxy', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('store-and-forward with a PostgreSQL database is refused at its field (the queue is SQLite only)', () => {
+    const pg = `${BASE}database: postgres://rad:S3cret@127.0.0.1:5432/radius\n`;
+    // Before, serve accepted it and crashed at start opening the URL as an SQLite file.
+    const e = failure(pg + PROXY);
+    assert.equal(e.field, 'proxy.storeAndForward');
+    assert.match(e.reason, /SQLite/);
+    assert.doesNotMatch(e.message, /S3cret/);
+    assert.equal(failure(`${pg + PROXY}  storeAndForward: true\n`).line, 14);
+    assert.equal(
+      parseConfig(`${pg + PROXY}  storeAndForward: false\n`, 'serve.yaml').proxy?.storeAndForward,
+      false,
+    );
+  });
   test("README's proxy example is a valid config", () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
