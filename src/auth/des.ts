@@ -4,8 +4,9 @@
  * Why it exists: OpenSSL 3, which Node 17+ links, moved single DES to its "legacy" provider, so
  * `createCipheriv('des-ecb', ...)` throws on stock Node 20/22 unless the process runs with
  * --openssl-legacy-provider. MS-CHAP v1/v2 compute their challenge responses with DES
- * (RFC 2433 §A.5, RFC 2759 §8.5-8.6). That is its only use here: DES is far too weak for
- * confidentiality, and this code makes no attempt at speed or side-channel resistance.
+ * (RFC 2433 §A.5, RFC 2759 §8.5-8.6), and DES-based crypt(3) checks stored passwords with a
+ * salt-perturbed DES no library offers (desCryptBlock). Those are its only uses here: DES is far
+ * too weak for confidentiality, and this code makes no attempt at speed or side-channel resistance.
  *
  * OpenSSL's triple DES stays in its default provider, and with one key three times it is single
  * DES (encrypt, decrypt, encrypt with K: the last two cancel out): desEncryptBlock uses it when this
@@ -195,9 +196,16 @@ function roundKeys(key: Uint8Array): number[][] {
   return keys;
 }
 
-/** FIPS 46-3 cipher function f(R, K): expand, mix in the round key, substitute, permute. */
-function feistel(right: readonly number[], roundKey: readonly number[]): number[] {
-  const mixed = permute(right, E).map((bit, i) => bit ^ roundKey[i]);
+/**
+ * FIPS 46-3 cipher function f(R, K): expand (by `expansion`, E unless crypt(3) salted it), mix in
+ * the round key, substitute, permute.
+ */
+function feistel(
+  right: readonly number[],
+  roundKey: readonly number[],
+  expansion: readonly number[],
+): number[] {
+  const mixed = permute(right, expansion).map((bit, i) => bit ^ roundKey[i]);
   const substituted: number[] = [];
   for (let box = 0; box < 8; box++) {
     const six = mixed.slice(box * 6, box * 6 + 6);
@@ -248,16 +256,47 @@ function checkOpensslDes(): boolean {
 
 /** One block by the standard's description (the fallback). Exported for the tests. */
 export function jsBlock(block: Uint8Array, key: Uint8Array): Buffer {
-  const keys = roundKeys(key);
-  const permuted = permute(toBits(block), IP);
+  return fromBits(encryptBits(toBits(block), roundKeys(key), E));
+}
+
+/** The 16 rounds between IP and IP^-1 on a block of bits (FIPS 46-3), with E as given. */
+function encryptBits(
+  block: readonly number[],
+  keys: readonly number[][],
+  expansion: readonly number[],
+): number[] {
+  const permuted = permute(block, IP);
   let left = permuted.slice(0, 32);
   let right = permuted.slice(32);
   for (const roundKey of keys) {
-    const f = feistel(right, roundKey);
+    const f = feistel(right, roundKey, expansion);
     [left, right] = [right, left.map((bit, i) => bit ^ f[i])];
   }
   // The last round's halves are not swapped back: the output is R16 || L16.
-  return fromBits(permute([...right, ...left], IP_INVERSE));
+  return permute([...right, ...left], IP_INVERSE);
+}
+
+/**
+ * crypt(3)'s DES: `count` encryptions in a row of `block` under `key` (parity bits ignored), with
+ * E's output bits i and i+24 exchanged for every bit i set in `saltBits` (the salt of traditional
+ * crypt has 12 bits, extended crypt's 24). With saltBits 0 and count 1 this is desEncryptBlock.
+ */
+export function desCryptBlock(block: Uint8Array, key: Uint8Array, saltBits: number, count: number): Buffer {
+  if (block.length !== 8) throw new InvalidValueError('DES block', 'expected 8 bytes');
+  if (key.length !== 8) throw new InvalidValueError('DES key', 'expected 8 bytes');
+  if (!Number.isInteger(saltBits) || saltBits < 0 || saltBits >= 1 << 24) {
+    throw new InvalidValueError('crypt salt', 'expected 0 to 24 bits');
+  }
+  if (!Number.isInteger(count) || count < 1) throw new InvalidValueError('crypt count', 'expected 1 or more');
+  // OpenSSL's DES has no salt, so crypt(3) always takes the code above.
+  const expansion = [...E];
+  for (let i = 0; i < 24; i++) {
+    if ((saltBits >>> i) & 1) [expansion[i], expansion[i + 24]] = [E[i + 24], E[i]];
+  }
+  const keys = roundKeys(key);
+  let bits = toBits(block);
+  for (let n = 0; n < count; n++) bits = encryptBits(bits, keys, expansion);
+  return fromBits(bits);
 }
 
 /**

@@ -1,14 +1,19 @@
-// Stored password hashes as FreeRADIUS's pap module reads them from a users file: crypt(3) MD5 and
-// SHA-2 (Drepper's SHA-crypt), bcrypt, {SSHA}-style salted digests (hex or base64), NT hashes, and
-// cleartext. Hashes are verified in constant time; salts come from node:crypto.
+// Stored password hashes as FreeRADIUS's pap module reads them from a users file: crypt(3) DES
+// (traditional and extended), MD5 and SHA-2 (Drepper's SHA-crypt), bcrypt, {SSHA}-style salted
+// digests (hex or base64), NT hashes, and cleartext. Hashes are verified in constant time; salts
+// come from node:crypto.
 import { hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { InvalidValueError } from '../errors.js';
+import { BIG_CRYPT, BSDI_CRYPT, DES_CRYPT, desCrypt } from './des-crypt.js';
 import { ntPasswordHash } from './nthash.js';
 
 /** The stored forms `verifyPasswordHash` understands. */
 export type PasswordHashScheme =
   | 'cleartext'
+  | 'crypt-des'
+  | 'crypt-bigcrypt'
+  | 'crypt-bsdi'
   | 'crypt-md5'
   | 'crypt-sha256'
   | 'crypt-sha512'
@@ -96,8 +101,9 @@ function decodeDigest(text: string, length: number): Buffer | undefined {
 
 /**
  * Identifies a stored password: `{SSHA}...`, `{SHA256}...`, `{NT}...`, `{CRYPT}$6$...`,
- * `{CLEARTEXT}...`, a bare crypt string (`$1$`, `$5$`, `$6$`, `$3$$` NT) or bcrypt (`$2a$`,
- * `$2b$`, `$2y$`).
+ * `{CLEARTEXT}...`, a bare crypt string (`$1$`, `$5$`, `$6$`, `$3$$` NT, 13 characters of
+ * traditional DES, 2+11n of bigcrypt, `_` and 19 of extended DES) or bcrypt (`$2a$`, `$2b$`,
+ * `$2y$`).
  * Returns undefined for text that is none of these (it may be a cleartext password).
  */
 export function parsePasswordHash(stored: string): ParsedPasswordHash | undefined {
@@ -129,6 +135,10 @@ function parseCrypt(value: string): ParsedPasswordHash | undefined {
   const nt = /^\$3\$\$([0-9a-f]{32})$/i.exec(value);
   if (nt) return { scheme: 'nt', value, digest: Buffer.from(nt[1], 'hex') };
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(value)) return { scheme: 'bcrypt', value };
+  // radcrypt's default, and what crypt(3) made before $id$ strings existed.
+  if (DES_CRYPT.test(value)) return { scheme: 'crypt-des', value };
+  if (BIG_CRYPT.test(value)) return { scheme: 'crypt-bigcrypt', value };
+  if (BSDI_CRYPT.test(value)) return { scheme: 'crypt-bsdi', value };
   const c = /^\$([156])\$(rounds=\d+\$)?([^$]{0,16})\$([./0-9A-Za-z]+)$/.exec(value);
   if (!c) return undefined;
   const scheme = c[1] === '1' ? 'crypt-md5' : c[1] === '5' ? 'crypt-sha256' : 'crypt-sha512';
@@ -143,7 +153,7 @@ export function passwordHashProblem(stored: string): string | undefined {
   if (/^\$(y|7|gy|argon2)/.test(stored)) {
     return 'yescrypt/scrypt/argon2 crypt strings are not supported: use SHA-512 crypt ($6$, e.g. mkpasswd -m sha-512) or bcrypt';
   }
-  return 'not a recognised hash: expected $6$/$5$/$1$ crypt, $2b$ bcrypt, {SSHA}/{SSHA256}/{SSHA512}, {SHA}, {SMD5}, {MD5}, {NT} or {CLEARTEXT}';
+  return 'not a recognised hash: expected $6$/$5$/$1$ crypt, DES crypt (13 characters; bigcrypt, _ extended), $2b$ bcrypt, {SSHA}/{SSHA256}/{SSHA512}, {SHA}, {SMD5}, {MD5}, {NT} or {CLEARTEXT}';
 }
 
 /** Constant-time equality of two strings' UTF-8 bytes (length differences return false). */
@@ -182,6 +192,9 @@ function verifyParsed(password: string, p: ParsedPasswordHash): boolean {
   switch (p.scheme) {
     case 'cleartext':
       return sameText(password, p.value);
+    case 'crypt-des':
+    case 'crypt-bigcrypt':
+    case 'crypt-bsdi':
     case 'crypt-md5':
     case 'crypt-sha256':
     case 'crypt-sha512':
@@ -259,12 +272,14 @@ function cryptSalt(n: number): string {
 }
 
 /**
- * crypt(3) for `$1$` (MD5-crypt), `$5$` and `$6$` (SHA-crypt): the full string for `password`
- * with the method, rounds and salt of `setting` (a full hash or just its `$id$[rounds=N$]salt`).
+ * crypt(3) for `$1$` (MD5-crypt), `$5$` and `$6$` (SHA-crypt), and DES (2 salt characters, or
+ * `_` with count and salt): the full string for `password` with the method, rounds and salt of
+ * `setting` (a full hash or just its `$id$[rounds=N$]salt`, `ab` or `_CCCCSSSS`).
  */
 export function crypt(password: string, setting: string): string {
+  if (/^[./0-9A-Za-z_]/.test(setting)) return desCrypt(password, setting);
   const m = /^\$([156])\$(?:rounds=(\d+)\$)?([^$]*)/.exec(setting);
-  if (!m) throw new InvalidValueError('setting', 'expected $1$, $5$ or $6$');
+  if (!m) throw new InvalidValueError('setting', 'expected $1$, $5$, $6$, 2 DES salt characters or _');
   const key = Buffer.from(password, 'utf8');
   if (m[1] === '1') return md5Crypt(key, m[3].slice(0, 8));
   return shaCrypt(key, m[3].slice(0, 16), m[2], m[1] === '5' ? 'sha256' : 'sha512');

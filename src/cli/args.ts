@@ -10,13 +10,18 @@ export class UsageError extends Error {
   }
 }
 
+/** An error's message on one line (a message of several lines would read as several errors). */
+export function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+}
+
 /**
  * Reports what stopped a command: the message on one line (a config's mistake after "bad config:")
  * and, for a command-line mistake, where the options are described (not the whole help text).
  * Returns the exit status, 2.
  */
 export function commandFailed(command: string, err: unknown): number {
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+  const message = oneLine(err);
   const prefix = err instanceof ConfigError ? 'bad config: ' : '';
   process.stderr.write(`aioradius ${command}: ${prefix}${message}\n`);
   if (err instanceof UsageError) process.stderr.write(`Try 'aioradius ${command} --help' for the options.\n`);

@@ -614,7 +614,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'true | false',
     default: 'true',
     reload: false,
-    doc: 'Acknowledge proxied accounting once queued in the database, then forward it.',
+    doc: 'Acknowledge proxied accounting once queued in the database, then forward it (an SQLite database only: with a postgres:// database it must be false).',
   },
   {
     path: 'proxy.duplicateWindow',

@@ -21,6 +21,7 @@ import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
 import { urlForLog } from '../store/store-url.js';
 import { FREERADIUS_DICTIONARY } from './format.js';
+import { type TlsMaterial, tlsMaterialProblem } from './tls-material.js';
 
 /** An attribute value as written in a config or given on the command line. */
 export type ConfigValue = string | number;
@@ -594,6 +595,26 @@ function readPem(
   }
 }
 
+/**
+ * Fails on the first PEM file of a TLS section that cannot make the TLS context the server will
+ * build (see tlsMaterialProblem), and on a certificate without its key or a key without its
+ * certificate.
+ */
+function checkTlsMaterial(
+  w: Walker,
+  parts: readonly PathPart[],
+  node: Node | null | undefined,
+  m: Map<string, Node | null>,
+  material: TlsMaterial,
+): void {
+  if ((material.cert === undefined) !== (material.key === undefined)) {
+    const missing = material.cert === undefined ? 'certificate' : 'privateKey';
+    w.fail([...parts, missing], node, 'is required with the other (a certificate and its private key)');
+  }
+  const problem = tlsMaterialProblem(material);
+  if (problem) w.fail([...parts, problem.field], m.get(problem.field) ?? node, problem.reason);
+}
+
 function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsListenConfig {
   const parts = ['listen', 'tls'];
   const m = w.map(parts, node, keysOf('listen.tls'));
@@ -616,6 +637,13 @@ function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsLi
   if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
     w.fail([...parts, 'minVersion'], m.get('minVersion'), 'must be TLSv1.2 or TLSv1.3');
   }
+  checkTlsMaterial(w, parts, node, m, {
+    cert,
+    key,
+    ca: caPem,
+    crl: crlEntry?.[1],
+    files: { certificate, privateKey, ca, crl: crlEntry?.[0] },
+  });
   return {
     port: w.port([...parts, 'port'], m.get('port'), 2083) as number,
     certificate,
@@ -677,6 +705,13 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
   const [privateKey, key] = pem('privateKey');
   const [ca, caPem] = pem('ca');
   const [crl, crlPem] = pem('crl');
+  checkTlsMaterial(w, parts, node, m, {
+    cert,
+    key,
+    ca: caPem,
+    crl: crlPem,
+    files: { certificate, privateKey, ca, crl },
+  });
   let methods: EapMethodName[] | undefined;
   if (m.has('methods')) {
     const known = Object.keys(EAP_METHOD_NAMES);
@@ -815,6 +850,7 @@ function parseLdap(
   let ca: string | undefined;
   let caPem: Buffer | undefined;
   if (m.has('ca')) [ca, caPem] = readPem(w, [...parts, 'ca'], m.get('ca'), base);
+  checkTlsMaterial(w, parts, node, m, { ca: caPem, files: { ca } });
   const reply: Record<string, string> = {};
   const replyNode = m.get('reply');
   if (replyNode !== null && replyNode !== undefined) {
@@ -1090,6 +1126,14 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
   const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
   const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base) : undefined;
+  if (proxy && proxy.storeAndForward !== false && isPostgresUrl(database)) {
+    const pm = w.map(['proxy'], top.get('proxy'), keysOf('proxy'));
+    w.fail(
+      ['proxy', 'storeAndForward'],
+      pm.get('storeAndForward') ?? top.get('proxy'),
+      'queues proxied accounting in an SQLite database, and database is a postgres:// URL: set storeAndForward: false (proxied accounting is then forwarded as it arrives and acknowledged by the home server)',
+    );
+  }
   return {
     file,
     listen,
@@ -1121,13 +1165,16 @@ function parseHomeTls(
   base: string,
 ): RadsecConnectionOptions {
   const m = w.map(parts, node, keysOf('proxy.homeServers[].tls'));
-  const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base)[1] : undefined);
-  const cert = pem('certificate');
-  const key = pem('privateKey');
-  if ((cert === undefined) !== (key === undefined)) {
-    const missing = cert === undefined ? 'certificate' : 'privateKey';
-    w.fail([...parts, missing], node, 'is required with the other (our certificate and its key)');
-  }
+  const pem = (key: string) => (m.has(key) ? readPem(w, [...parts, key], m.get(key), base) : []);
+  const [certFile, cert] = pem('certificate');
+  const [keyFile, key] = pem('privateKey');
+  const [caFile, ca] = pem('ca');
+  checkTlsMaterial(w, parts, node, m, {
+    cert,
+    key,
+    ca,
+    files: { certificate: certFile, privateKey: keyFile, ca: caFile },
+  });
   const minVersion = w.string([...parts, 'minVersion'], m.get('minVersion'));
   if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3')
     w.fail([...parts, 'minVersion'], m.get('minVersion'), 'must be TLSv1.2 or TLSv1.3');
@@ -1137,7 +1184,6 @@ function parseHomeTls(
   const tls: RadsecConnectionOptions = {};
   if (cert !== undefined) tls.cert = cert;
   if (key !== undefined) tls.key = key;
-  const ca = pem('ca');
   if (ca !== undefined) tls.ca = ca;
   const serverName = w.string([...parts, 'serverName'], m.get('serverName'));
   if (serverName !== undefined) tls.servername = serverName;

@@ -50,7 +50,6 @@ export async function runPrimary(
   let failed = false;
   cluster.setupPrimary({ args: process.argv.slice(2) });
   const fork = () => cluster.fork({ [WORKER_ENV]: '1' });
-  for (let i = 0; i < workers; i++) fork();
   const aggregator = new AggregatorRegistry();
   let srv: http.Server | undefined;
   if (metrics) {
@@ -70,6 +69,8 @@ export async function runPrimary(
       server.listen(metrics.port, metrics.host, () => resolve());
     });
   }
+  // Forked once the metrics port is ours: a port taken fails the start with no worker running.
+  for (let i = 0; i < workers; i++) fork();
   const forward = (signal: NodeJS.Signals) => () => {
     if (signal !== 'SIGHUP') stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);

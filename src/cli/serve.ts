@@ -2,7 +2,7 @@
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
 // The global `performance` is a getter: the import is a plain binding on the hot path.
 import { performance } from 'node:perf_hooks';
-import { commandFailed, parseCommandLine, stringOption, UsageError } from './args.js';
+import { commandFailed, oneLine, parseCommandLine, stringOption, UsageError } from './args.js';
 import { pino } from 'pino';
 import {
   type AuthResult,
@@ -749,7 +749,8 @@ async function serve(argv: string[]): Promise<number> {
       process.stderr.write(`aioradius serve: bad config: ${err.message}\n`);
       return 2;
     }
-    throw err;
+    process.stderr.write(`aioradius serve: cannot ${args.check ? 'check' : 'start'}: ${oneLine(err)}\n`);
+    return 1;
   }
   if (args.check) {
     const l = config.listen;
@@ -772,8 +773,28 @@ async function serve(argv: string[]): Promise<number> {
       );
     // A round of an EAP conversation that lands on another worker is handed to its owner.
     if (config.eap) prepareWorkerCluster();
-    return runPrimary(chosen, config.metrics, logger);
+    try {
+      return await runPrimary(chosen, config.metrics, logger);
+    } catch (err) {
+      logger.error({ err: oneLine(err) }, 'cannot start');
+      process.stderr.write(`aioradius serve: cannot start: ${oneLine(err)}\n`);
+      return 1;
+    }
   }
+  // What has been opened, closed in reverse order when the start fails: anything left open (a
+  // database pool, the cluster link's socket) would keep the process alive with nothing listening.
+  const opened: Array<() => unknown> = [];
+  const startFailed = async (line: string, code: number): Promise<number> => {
+    process.stderr.write(`aioradius serve: ${line}\n`);
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // Closing what did not start: its error adds nothing to the one reported.
+      }
+    }
+    return code;
+  };
   let store: ServeStore;
   try {
     store = isPostgresUrl(config.database)
@@ -790,28 +811,25 @@ async function serve(argv: string[]): Promise<number> {
     const reason =
       err instanceof StoreOpenError
         ? err.message
-        : `cannot open ${databaseForLog(config.database)}: ${(err as Error).message}`;
-    process.stderr.write(`aioradius serve: ${config.file}: database: ${reason}\n`);
-    return 1;
+        : `cannot open ${databaseForLog(config.database)}: ${oneLine(err)}`;
+    return startFailed(`${config.file}: database: ${reason}`, 1);
   }
+  opened.push(() => store.close());
   // Redis down at start is no reason not to start: the instance works alone meanwhile.
   let shared: RedisSharedState | undefined;
   try {
     shared = config.sharedState ? await RedisSharedState.open(config.sharedState, { logger }) : undefined;
   } catch (err) {
-    process.stderr.write(`aioradius serve: ${config.file}: sharedState: ${(err as Error).message}\n`);
-    await store.close();
-    return 1;
+    return startFailed(`${config.file}: sharedState: ${oneLine(err)}`, 1);
   }
+  opened.push(() => shared?.close());
   let cluster: ServeCluster | undefined;
   try {
     cluster = await ServeCluster.open(config, shared, logger);
   } catch (err) {
-    process.stderr.write(`aioradius serve: cannot open the cluster link: ${(err as Error).message}\n`);
-    await store.close();
-    await shared?.close();
-    return 1;
+    return startFailed(`cannot open the cluster link: ${oneLine(err)}`, 1);
   }
+  opened.push(() => cluster?.close());
   let server: ConfiguredServer;
   try {
     server = new ConfiguredServer(
@@ -823,18 +841,17 @@ async function serve(argv: string[]): Promise<number> {
       cluster,
     );
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
     // What only opening could tell (eap.tls.keyLogFile): as a bad config.
-    process.stderr.write(`aioradius serve: bad config: ${err.message}\n`);
-    await cluster?.close();
-    await store.close();
-    await shared?.close();
-    return 2;
+    if (err instanceof ConfigError) return startFailed(`bad config: ${err.message}`, 2);
+    return startFailed(`cannot start: ${oneLine(err)}`, 1);
   }
+  opened.push(() => server.closeSources());
+  opened.push(() => server.close());
   cluster?.link.attach(server);
   let metrics: ServeMetrics | undefined;
   let metricsPort: number | undefined;
   let ports: { authPort?: number; accPort?: number; tcpPort?: number; tlsPort?: number } = {};
+  let coaPort: number | undefined;
   try {
     ports = await server.start();
     if (config.metrics) {
@@ -846,40 +863,26 @@ async function serve(argv: string[]): Promise<number> {
         homeServers: proxy ? () => proxy.status() : undefined,
         cluster: link ? () => link.counters : undefined,
       });
+      const m = metrics;
+      opened.push(() => m.close());
       server.metrics = metrics;
       // A worker's metrics are summed and served by the primary.
       if (worker) reportMetricsTo(metrics.registry);
       else metricsPort = await metrics.listen(config.metrics.host, config.metrics.port);
     }
-  } catch (err) {
-    logger.error({ err: (err as Error).message }, 'cannot start');
-    process.stderr.write(`aioradius serve: cannot start: ${(err as Error).message}\n`);
-    await server.close();
-    await metrics?.close();
-    await store.close();
-    await cluster?.close();
-    await shared?.close();
-    return 1;
-  }
-  let coaPort: number | undefined;
-  if (server.dynauth !== undefined) {
-    try {
-      coaPort = (await server.dynauth.start()).port;
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'cannot start the CoA listener');
-      process.stderr.write(`aioradius serve: cannot start: ${(err as Error).message}\n`);
-      await server.close();
-      await server.closeSources();
-      await metrics?.close();
-      await store.close();
-      await shared?.close();
-      return 1;
+    if (server.dynauth !== undefined) {
+      const dynauth = server.dynauth;
+      opened.push(() => dynauth.close());
+      coaPort = (await dynauth.start()).port;
+    } else if (config.listen.coa !== undefined) {
+      logger.warn(
+        { port: config.listen.coa },
+        'listen.coa: Dynamic Authorization is only served as a proxy (a proxy section is needed)',
+      );
     }
-  } else if (config.listen.coa !== undefined) {
-    logger.warn(
-      { port: config.listen.coa },
-      'listen.coa: Dynamic Authorization is only served as a proxy (a proxy section is needed)',
-    );
+  } catch (err) {
+    logger.error({ err: oneLine(err) }, 'cannot start');
+    return startFailed(`cannot start: ${oneLine(err)}`, 1);
   }
   const onHangup = () => {
     try {

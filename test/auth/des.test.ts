@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, getCiphers, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { desEncrypt, desEncryptBlock, expandDesKey, jsBlock } from '../../src/auth/des.js';
+import { desCryptBlock, desEncrypt, desEncryptBlock, expandDesKey, jsBlock } from '../../src/auth/des.js';
 import { InvalidValueError } from '../../src/errors.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -122,5 +122,22 @@ describe('desEncrypt (7-byte key)', () => {
       desEncrypt(block, hex('FC156AF7EDCD6C')),
       desEncryptBlock(block, hex('FD0B5B5E7F6E34D9')),
     );
+  });
+});
+
+describe('desCryptBlock (crypt(3): salted E, repeated)', () => {
+  test('with no salt and one encryption it is DES (FIPS 46-3)', () => {
+    const key = Buffer.from('0123456789abcdef', 'hex');
+    const block = Buffer.from('4e6f772069732074', 'hex');
+    assert.deepEqual(desCryptBlock(block, key, 0, 1), desEncryptBlock(block, key));
+    const twice = desEncryptBlock(desEncryptBlock(block, key), key);
+    assert.deepEqual(desCryptBlock(block, key, 0, 2), twice);
+  });
+
+  test('a salt changes the result; bits past 24 are refused', () => {
+    const key = Buffer.alloc(8, 0x5a);
+    const zero = Buffer.alloc(8);
+    assert.notDeepEqual(desCryptBlock(zero, key, 1, 1), desCryptBlock(zero, key, 0, 1));
+    assert.throws(() => desCryptBlock(zero, key, 1 << 24, 1), InvalidValueError);
   });
 });

@@ -112,6 +112,36 @@ describe('password hashes from other tools', () => {
     }
   });
 
+  test("DES crypt: radcrypt's default, mkpasswd descrypt/bsdicrypt, slappasswd {CRYPT} (bigcrypt); wrong passwords refused", {
+    skip: missing('radcrypt') || missing('mkpasswd') || missing('slappasswd'),
+  }, async () => {
+    for (const pw of ['rcpw', 'Hello world!', 'pässwörd€', 'x'.repeat(128)]) {
+      const made: Array<[string, string]> = [
+        [tool('radcrypt', [pw]), 'crypt-des'],
+        [tool('mkpasswd', ['-m', 'descrypt', pw]), 'crypt-des'],
+        [tool('mkpasswd', ['-m', 'bsdicrypt', pw]), 'crypt-bsdi'],
+        // slappasswd's {CRYPT} is bigcrypt past 8 characters (libxcrypt reads its long salt so).
+        [
+          tool('slappasswd', ['-h', '{CRYPT}', '-s', pw]),
+          Buffer.byteLength(pw) > 8 ? 'crypt-bigcrypt' : 'crypt-des',
+        ],
+      ];
+      for (const [h, scheme] of made) {
+        assert.equal(parsePasswordHash(h)?.scheme, scheme, h);
+        assert.equal(passwordHashProblem(h), undefined, h);
+        assert.ok(verifyPasswordHash(pw, h), `${pw}: ${h}`);
+        assert.ok(await verifyPasswordHashAsync(pw, h), `${pw}: ${h} (async)`);
+        // Wrong within the first 8 characters: traditional DES reads no further.
+        assert.ok(!verifyPasswordHash(`Q${pw.slice(1)}`, h), `${h} accepted a wrong password`);
+        const wrong = `${pw.slice(0, 4)}Q${pw.slice(5)}`;
+        assert.ok(!(await verifyPasswordHashAsync(wrong, h)), `${h} accepted a wrong password`);
+        assert.equal(ntHashFromStored(h), undefined);
+      }
+      const bare = tool('radcrypt', [pw]);
+      assert.ok(verifyPasswordHash(pw, `{crypt}${bare}`));
+    }
+  });
+
   test('our hashes verify with crypt(3) through radcrypt --check', { skip: missing('radcrypt') }, () => {
     for (const pw of PASSWORDS) {
       for (const scheme of ['crypt-sha512', 'crypt-sha256', 'bcrypt'] as const) {
@@ -150,7 +180,19 @@ describe('password hash forms', () => {
 
   test('unrecognised and truncated hashes never match and are explained', () => {
     const good = hashPassword('pw');
-    for (const bad of [good.slice(0, -1), '{SSHA}AAAA', '{SHA}x', '$y$j9T$abc$def', 'plain', '{NT}1234']) {
+    const des = 'abzp3RXJm5gNA';
+    for (const bad of [
+      good.slice(0, -1),
+      '{SSHA}AAAA',
+      '{SHA}x',
+      '$y$j9T$abc$def',
+      'plain',
+      '{NT}1234',
+      des.slice(0, -1),
+      `${des}A`,
+      'ab!p3RXJm5gNA',
+      '_J9..abcd5WNy9VUCfA',
+    ]) {
       assert.equal(verifyPasswordHash('pw', bad), false, bad);
       assert.ok(passwordHashProblem(bad), bad);
     }

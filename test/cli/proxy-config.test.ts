@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/cli/config.js';
 import { ConfigError } from '../../src/index.js';
+import { makeCa, makeCert } from '../helpers/certs.js';
 
 const BASE = 'clients:\n  - address: 127.0.0.1\n    secret: s\n';
 const PROXY =
@@ -49,7 +50,8 @@ describe('serve config: proxy', () => {
   test('a TLS home server: certificate, key, CA and PSK from the YAML; misplaced or half keys fail', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-proxy-tls-'));
     try {
-      for (const f of ['me.pem', 'me.key', 'ca.pem']) writeFileSync(path.join(dir, f), `${f}\n`);
+      // Real certificates: the config's TLS material is checked when it loads.
+      const me = makeCert(dir, makeCa(dir, 'ca'), 'me');
       const tls =
         '    - name: t2\n      host: 127.0.0.1\n      transport: tls\n      tls:\n' +
         '        certificate: me.pem\n        privateKey: me.key\n        ca: ca.pem\n' +
@@ -57,9 +59,9 @@ describe('serve config: proxy', () => {
       const text = BASE + PROXY.replace('  pools:', `${tls}  pools:`);
       const c = parseConfig(text, path.join(dir, 'serve.yaml'));
       const t2 = c.proxy?.homeServers[2].tls;
-      assert.equal(String(t2?.cert), 'me.pem\n');
-      assert.equal(String(t2?.key), 'me.key\n');
-      assert.equal(String(t2?.ca), 'ca.pem\n');
+      assert.deepEqual(t2?.cert, me.certPem);
+      assert.deepEqual(t2?.key, me.keyPem);
+      assert.deepEqual(t2?.ca, readFileSync(path.join(dir, 'ca.pem')));
       assert.equal(t2?.servername, 'home.example');
       assert.equal(t2?.radiusVersion, '1.1');
       const psk =
@@ -91,6 +93,19 @@ describe('serve config: proxy', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('store-and-forward with a PostgreSQL database is refused at its field (the queue is SQLite only)', () => {
+    const pg = `${BASE}database: postgres://rad:S3cret@127.0.0.1:5432/radius\n`;
+    // Before, serve accepted it and crashed at start opening the URL as an SQLite file.
+    const e = failure(pg + PROXY);
+    assert.equal(e.field, 'proxy.storeAndForward');
+    assert.match(e.reason, /SQLite/);
+    assert.doesNotMatch(e.message, /S3cret/);
+    assert.equal(failure(`${pg + PROXY}  storeAndForward: true\n`).line, 14);
+    assert.equal(
+      parseConfig(`${pg + PROXY}  storeAndForward: false\n`, 'serve.yaml').proxy?.storeAndForward,
+      false,
+    );
+  });
   test("README's proxy example is a valid config", () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -101,7 +116,7 @@ describe('serve config: proxy', () => {
     process.env.HOME_A_SECRET = 'from-env';
     try {
       writeFileSync(path.join(dir, 'home-b.secret'), 'from-file\n');
-      for (const f of ['proxy.pem', 'proxy.key', 'home-ca.pem']) writeFileSync(path.join(dir, f), f);
+      makeCert(dir, makeCa(dir, 'home-ca'), 'proxy');
       const c = parseConfig(BASE + yaml, path.join(dir, 'serve.yaml'));
       assert.deepEqual(
         c.proxy?.homeServers.map((h) => h.secret),

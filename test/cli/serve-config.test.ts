@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ClientTable, parseCidr, parseConfig } from '../../src/cli/config.js';
 import { ConfigError } from '../../src/errors.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, freePorts } from '../helpers/ports.js';
 import { runServe, tempDir } from './serve-helpers.js';
 
 const GOOD = `listen:
@@ -232,6 +234,61 @@ describe('serve with a bad config (child process)', () => {
     assert.match(r.stderr, /database: cannot open the PostgreSQL store at postgres:\/\/rad:\*\*\*@/);
     assert.match(r.stdout, /a worker stopped before it was ready/);
     assert.doesNotMatch(r.stdout + r.stderr, /S3cret/);
+  });
+
+  test('a start failure after the cluster link opened (the CoA port taken): one line, exit 1, and the process ends', async () => {
+    const [auth, acct, coa, link] = await freePorts(4);
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(coa, '127.0.0.1', resolve));
+    try {
+      const file = path.join(dir, 'coa-taken.yaml');
+      await writeFile(
+        file,
+        `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct}, coa: ${coa} }
+clients: [ { address: 127.0.0.0/8, secret: testing123 } ]
+database: ./coa-taken.db
+cluster: { listen: "127.0.0.1:${link}", key: 0123456789abcdef0123 }
+eap: { methods: [md5] }
+proxy:
+  homeServers: [ { name: h, host: 127.0.0.1, secret: s } ]
+  pools: [ { name: p, servers: [h] } ]
+  realms: [ { name: example.com, pool: p } ]
+`,
+      );
+      // Before, the cluster link's socket stayed open and kept the process alive.
+      const r = await runServe(['--config', file, '--log-level', 'silent']);
+      assert.equal(r.timedOut, false, 'serve did not exit');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^aioradius serve: cannot start: .*127\\.0\\.0\\.1:${coa}.*in use`));
+    } finally {
+      taken.close();
+    }
+  });
+
+  test('with --workers 2 and the metrics port taken: one line, exit 1, no worker left running', async () => {
+    const [auth, acct, port] = await freePorts(3, { tcp: true });
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      const file = path.join(dir, 'metrics-taken.yaml');
+      await writeFile(
+        file,
+        GOOD.replace('auth: 11812', `auth: ${auth}`)
+          .replace('acct: 11813', `acct: ${acct}`)
+          .replace('  port: 0', `  port: ${port}`)
+          .replace('./x.db', './metrics-taken.db'),
+      );
+      // Before, the primary forked its workers first, then threw with a stack trace and stayed up.
+      const r = await runServe(['--config', file, '--workers', '2', '--log-level', 'silent']);
+      assert.equal(r.timedOut, false, 'serve did not exit');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^aioradius serve: cannot start: .*EADDRINUSE.*${port}`));
+      assert.equal(existsSync(path.join(dir, 'metrics-taken.db')), false, 'a worker started');
+    } finally {
+      taken.close();
+    }
   });
 
   test('a missing config file and a missing --config are errors', async () => {

@@ -18,7 +18,7 @@ function tool(cmd: string, args: string[]): string {
   return r.stdout.trim();
 }
 
-const needTools = ['openssl', 'slappasswd', 'mkpasswd'].filter((t) => !findBinary(t));
+const needTools = ['openssl', 'slappasswd', 'mkpasswd', 'radcrypt'].filter((t) => !findBinary(t));
 
 describe('serve with hashed passwords and users from config and database', {
   skip: skipUnless('radtest') || (needTools.length ? `missing ${needTools.join(', ')}` : false),
@@ -41,6 +41,8 @@ describe('serve with hashed passwords and users from config and database', {
     db = path.join(dir, 'radius.db');
     const sha512 = tool('openssl', ['passwd', '-6', 'opensslpw']);
     const ssha = tool('slappasswd', ['-s', 'slappw']);
+    // FreeRADIUS's radcrypt makes a traditional DES crypt by default (13 characters).
+    const des = tool('radcrypt', ['rcpw']);
     await writeFile(
       configFile,
       `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
@@ -53,6 +55,8 @@ users:
     passwordHash: '${ssha}'
   - name: sam
     password: sam-config-pw
+  - name: rc
+    passwordHash: '${des}'
 database: ./radius.db
 `,
     );
@@ -65,6 +69,10 @@ database: ./radius.db
     await add('bc', '--password', 'bcpw', '--scheme', 'bcrypt');
     await add('mk', '--password-hash', tool('mkpasswd', ['-m', 'sha-256', 'mkpw']));
     await add('sam', '--password', 'sam-db-pw');
+    await add('rcdb', '--password-hash', tool('radcrypt', ['--des', 'rcdbpw']));
+    await add('bsdi', '--password-hash', tool('mkpasswd', ['-m', 'bsdicrypt', 'bsdipw']));
+    const check = await runServe(['--check', '--config', configFile]);
+    assert.equal(check.code, 0, check.stderr);
     serve = await startServe(configFile);
   });
 
@@ -73,8 +81,11 @@ database: ./radius.db
     await remove?.();
   });
 
-  test('PAP accepts hashes from openssl, slappasswd, mkpasswd and user add (SHA-512 crypt, bcrypt)', async () => {
+  test('PAP accepts hashes from openssl, slappasswd, mkpasswd, radcrypt (DES crypt) and user add (SHA-512 crypt, bcrypt)', async () => {
     for (const [user, pw] of [
+      ['rc', 'rcpw'],
+      ['rcdb', 'rcdbpw'],
+      ['bsdi', 'bsdipw'],
       ['osl', 'opensslpw'],
       ['sly', 'slappw'],
       ['mk', 'mkpw'],
@@ -129,6 +140,9 @@ database: ./radius.db
     assert.match(r.stdout, /^sam\tcrypt-sha512\t\(shadowed by the config user\)$/m);
     assert.match(r.stdout, /^ms\tcrypt-sha512\+nt-hash$/m);
     assert.match(r.stdout, /^bc\tbcrypt$/m);
+    assert.match(r.stdout, /^rc\tcrypt-des\t\(config\)$/m);
+    assert.match(r.stdout, /^rcdb\tcrypt-des$/m);
+    assert.match(r.stdout, /^bsdi\tcrypt-bsdi$/m);
     const j = await runUser(['list', '--json', '--config', configFile]);
     const users = JSON.parse(j.stdout) as Array<{ name: string; source: string; shadowedBy?: string }>;
     assert.deepEqual(
