@@ -18,6 +18,8 @@ import {
   EAP_SUCCESS,
   EAP_TYPE,
   type EapMethodName,
+  type EapMethodSpelling,
+  eapMethodName,
 } from './codes.js';
 import type { CredentialsLookup, EapMethod, MethodContext, MethodInstance, MethodStep } from './method.js';
 import { gtcMethod } from './methods/gtc.js';
@@ -45,12 +47,18 @@ const METHODS: Record<EapMethodName, EapMethod> = {
 
 const TLS_BASED = new Set<number>([EAP_TYPE.TLS, EAP_TYPE.PEAP, EAP_TYPE.TTLS]);
 
+/** EAP methods by name (see {@link EapMethodSpelling}) or as method objects, or one name alone. */
+export type EapMethodList = ReadonlyArray<EapMethodSpelling | EapMethod> | EapMethodSpelling;
+
 /** Options of `new EapServer()`. */
 export interface EapServerOptions {
-  /** Methods offered, most preferred first (default: every method the configuration allows). */
-  methods?: ReadonlyArray<EapMethodName | EapMethod>;
-  /** Methods run inside PEAP and TTLS's EAP (default mschapv2, gtc, md5). */
-  innerMethods?: ReadonlyArray<EapMethodName | EapMethod>;
+  /**
+   * Methods offered, most preferred first (default: every method the configuration allows); names in
+   * any case, with or without `EAP-` ('PEAP', 'EAP-TLS'); one name alone is a list of one.
+   */
+  methods?: EapMethodList;
+  /** Methods run inside PEAP and TTLS's EAP (default mschapv2, gtc, md5); named as `methods`. */
+  innerMethods?: EapMethodList;
   /** Certificates and TLS versions, needed by tls, peap and ttls. */
   tls?: EapTlsOptions;
   /** A user's credentials (`{ password }` or `{ ntHash }`), or nothing for an unknown user. */
@@ -188,17 +196,29 @@ function restoreAnswer(data: JsonValue[]): HandlerResult<number> {
   return [pairs, Number(data[1])];
 }
 
-function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: string): EapMethod[] {
-  return list.map((m) => {
-    if (typeof m !== 'string') return m;
-    const method = METHODS[m];
-    if (!method)
-      throw new InvalidValueError(
-        what,
-        `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
-      );
-    return method;
-  });
+function resolveMethods(list: EapMethodList, what: string): EapMethod[] {
+  // One name alone, as a YAML or JSON habit writes it, is a list of one.
+  const items: unknown = typeof list === 'string' ? [list] : list;
+  if (!Array.isArray(items)) {
+    throw new InvalidValueError(what, 'expected a list of EAP method names, e.g. ["peap", "ttls"]');
+  }
+  const methods: EapMethod[] = [];
+  for (const m of items as unknown[]) {
+    let method: EapMethod;
+    if (typeof m === 'string') {
+      const name = eapMethodName(m);
+      if (!name)
+        throw new InvalidValueError(
+          what,
+          `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
+        );
+      method = METHODS[name];
+    } else if (typeof (m as EapMethod | null)?.create === 'function') method = m as EapMethod;
+    else throw new InvalidValueError(what, `expected EAP method names, not a ${typeof m}`);
+    // Two spellings of one method ('PEAP', 'peap') offer it once, in its first place.
+    if (!methods.some((x) => x.type === method.type)) methods.push(method);
+  }
+  return methods;
 }
 
 /**

@@ -326,6 +326,22 @@ describe('the eap section of the config', () => {
     assert.equal(check('  tls:\n    checkIdentity: false\n')?.checkIdentity, false);
   });
 
+  test('method names in any case, with or without EAP-, or one name alone: the canonical names', () => {
+    const methods = (list: string) =>
+      parseConfig(`${base}eap:\n  methods: ${list}\n`, '/nowhere/x.yaml').eap?.methods;
+    assert.deepEqual(methods('[MSCHAPv2, EAP-MD5, Gtc, eap-gtc]'), ['mschapv2', 'md5', 'gtc', 'gtc']);
+    assert.deepEqual(methods('EAP-MSCHAPv2'), ['mschapv2']);
+    // Named any way, PEAP still needs its certificate; an unknown name still names its place.
+    fails('eap:\n  methods: [EAP-PEAP]\n', 'eap.certificate', 5, /required for tls, peap and ttls/);
+    fails(
+      'eap:\n  methods: [MD5, EAP-LEAP]\n',
+      'eap.methods[1]',
+      5,
+      /one of md5, gtc, tls, ttls, peap, mschapv2/,
+    );
+    fails('eap:\n  methods: {md5: 1}\n', 'eap.methods', 5, /list/);
+  });
+
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {
     fails('eap:\n  methods: [peap]\n', 'eap.certificate', 5, /required for tls, peap and ttls/);
     assert.throws(

@@ -2,15 +2,19 @@
 // would: Identity, NAK, State, retransmitted rounds, wrong Identifiers, unknown State, bounds.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer } from '../../src/eap/eap-server.js';
 import { MethodMemory } from '../../src/eap/method-memory.js';
 import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
-import { EapDiscardError } from '../../src/errors.js';
+import { EapDiscardError, InvalidValueError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
 import type { HandlerResult } from '../../src/server/abstract-server.js';
+import { makeCa, makeCert } from '../helpers/certs.js';
 
 const users = new Map([['alice', { password: 'alicepw' }]]);
 const newServer = (options: Partial<ConstructorParameters<typeof EapServer>[0]> = {}) =>
@@ -237,4 +241,54 @@ test('TLS-based methods without certificates, unknown names and tiny fragment si
   const bad = { cert: 'not a certificate', key: 'not a key' };
   assert.throws(() => newServer({ methods: ['peap'], tls: { ...bad, workers: 2 } }));
   assert.throws(() => newServer({ methods: ['md5'], tls: { ...bad, workers: -1 } }), /tls.workers/);
+});
+
+test('method names in any case, with or without an EAP- prefix; logs and the API keep the canonical ones', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-names-'));
+  try {
+    const ca = makeCa(dir, 'names-ca');
+    const cert = makeCert(dir, ca, 'names-server');
+    const eap = newServer({
+      methods: ['PEAP', 'EAP-TTLS', 'EAP-TLS', 'eap-mschapv2', 'MSCHAPv2', 'Eap-Md5', 'GTC'],
+      innerMethods: ['EAP-MSCHAPV2', 'gtc'],
+      tls: { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem },
+    });
+    // The same method twice is offered once, in its first place.
+    assert.deepEqual(
+      eap.methods.map((m) => m.name),
+      ['peap', 'ttls', 'tls', 'mschapv2', 'md5', 'gtc'],
+    );
+    assert.deepEqual(
+      eap.innerMethods.map((m) => m.name),
+      ['mschapv2', 'gtc'],
+    );
+    eap.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('methods given as one name is a list of one; anything else that is not a list names `methods`', () => {
+  assert.deepEqual(
+    newServer({ methods: 'MD5' }).methods.map((m) => m.name),
+    ['md5'],
+  );
+  for (const methods of [42, { md5: true }, true]) {
+    assert.throws(
+      () => newServer({ methods: methods as unknown as 'md5' }),
+      (err: unknown) =>
+        err instanceof InvalidValueError &&
+        err.attribute === 'methods' &&
+        /list of EAP method names/.test(err.message),
+    );
+  }
+  // Unknown names keep their error, with the names we know.
+  assert.throws(
+    () => newServer({ methods: ['EAP-LEAP'] }),
+    (err: unknown) =>
+      err instanceof InvalidValueError &&
+      err.attribute === 'methods' &&
+      /unknown EAP method EAP-LEAP \(md5, gtc, tls, ttls, peap, mschapv2\)/.test(err.message),
+  );
+  assert.throws(() => newServer({ innerMethods: 'pap' }), /innerMethods: unknown EAP method pap/);
 });
