@@ -86,6 +86,12 @@ export {
   verifyPap,
 } from './auth/authenticate.js';
 export {
+  credentialsCleartext,
+  credentialsNtHash,
+  type UsableCredentials,
+  usableCredentials,
+} from './auth/credentials.js';
+export {
   addChap,
   addMsChapV1,
   addMsChapV2,

@@ -4,7 +4,8 @@
  * together by the State attribute.
  */
 
-import { EapDiscardError, InvalidValueError } from '../errors.js';
+import { tryUsableCredentials, type UsableCredentials } from '../auth/credentials.js';
+import { EapDiscardError, InvalidValueError, UnusableCredentialsError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import type { Packet } from '../protocol/packet.js';
@@ -444,27 +445,53 @@ export class EapServer {
   }
 
   private async advance(session: EapSession, eap: EapPacket): Promise<HandlerResult<number>> {
-    const type = eap.type as number;
     let step: MethodStep;
+    try {
+      step = await this.step(session, eap);
+    } catch (err) {
+      // Credentials no method can use end this login (credentialsOf warned), not the request.
+      if (!(err instanceof UnusableCredentialsError)) throw err;
+      step = { kind: 'failure', reason: err.message };
+    }
+    return this.answer(session, step, eap.identifier);
+  }
+
+  /** The method's move for one Response: Identity and NAK pick a method, the rest go to it. */
+  private async step(session: EapSession, eap: EapPacket): Promise<MethodStep> {
+    const type = eap.type as number;
     if (!session.method && type === EAP_TYPE.IDENTITY) {
       // RFC 3748 §5.1: the identity selects nothing by itself; it is who the methods check.
       session.identity = eap.data.toString('utf8');
-      step = await this.startMethod(session, this.firstMethod(session.identity), eap.identifier);
-    } else if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
+      return this.startMethod(session, this.firstMethod(session.identity), eap.identifier);
+    }
+    if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
       // RFC 3748 §5.3.1: the peer lists the types it wants; take our first one it accepts.
       const wanted = new Set(eap.data);
       const next = this.methods.find((m) => wanted.has(m.type) && !session.offered.has(m.type));
-      if (!next) {
-        this.logger.info({ identity: session.identity, wanted: [...wanted] }, 'EAP: no common method');
-        step = { kind: 'failure', reason: 'no common method' };
-      } else step = await this.startMethod(session, next, eap.identifier);
-    } else if (session.method && type === session.methodType) {
-      session.methodAnswered = true;
-      step = await session.method.process(eap.data, eap.identifier);
-    } else {
-      step = { kind: 'discard', reason: `unexpected EAP type ${type}` };
+      if (next) return this.startMethod(session, next, eap.identifier);
+      this.logger.info({ identity: session.identity, wanted: [...wanted] }, 'EAP: no common method');
+      return { kind: 'failure', reason: 'no common method' };
     }
-    return this.answer(session, step, eap.identifier);
+    if (session.method && type === session.methodType) {
+      session.methodAnswered = true;
+      return session.method.process(eap.data, eap.identifier);
+    }
+    return { kind: 'discard', reason: `unexpected EAP type ${type}` };
+  }
+
+  /** `identity`'s credentials as the methods use them; ones no method can use are warned of and thrown. */
+  private async credentialsOf(identity: string): Promise<UsableCredentials | undefined> {
+    const given = await this.getCredentials(identity);
+    if (given === undefined || given === null) return undefined;
+    const usable = tryUsableCredentials(given);
+    if (usable instanceof UnusableCredentialsError) {
+      this.logger.warn(
+        { identity, reason: usable.message },
+        'EAP: getCredentials gave credentials no method can use',
+      );
+      throw usable;
+    }
+    return usable;
   }
 
   /** The method to offer first: the one this identity last succeeded with, else our first. */
@@ -496,7 +523,7 @@ export class EapServer {
         : this.fragmentSize;
     return {
       identity,
-      getCredentials: this.getCredentials,
+      getCredentials: (identity) => this.credentialsOf(identity),
       serverName: this.serverName,
       tls: this.tls,
       fragmentSize,

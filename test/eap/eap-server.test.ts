@@ -10,6 +10,10 @@ import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '.
 import { EapServer } from '../../src/eap/eap-server.js';
 import { MethodMemory } from '../../src/eap/method-memory.js';
 import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
+import type { Credentials } from '../../src/auth/authenticate.js';
+import { mppeKeysV2 } from '../../src/auth/mppe.js';
+import { generateNtResponse } from '../../src/auth/mschapv2.js';
+import { ntPasswordHash } from '../../src/auth/nthash.js';
 import { EapDiscardError, InvalidValueError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
@@ -291,4 +295,100 @@ test('methods given as one name is a list of one; anything else that is not a li
       /unknown EAP method EAP-LEAP \(md5, gtc, tls, ttls, peap, mschapv2\)/.test(err.message),
   );
   assert.throws(() => newServer({ innerMethods: 'pap' }), /innerMethods: unknown EAP method pap/);
+});
+
+/** The peer's EAP-MSCHAPv2 Response to a Challenge Request (draft-kamath §2.2). */
+function msChapV2Response(req: EapPacket, name: string, password: string): Buffer {
+  const challenge = req.data.subarray(5, 21);
+  const peerChallenge = Buffer.alloc(16, 7);
+  const nt = generateNtResponse(challenge, peerChallenge, name, password);
+  const value = Buffer.concat([peerChallenge, Buffer.alloc(8), nt, Buffer.from([0])]);
+  const body = Buffer.concat([Buffer.from([2, req.data[1], 0, 0, 49]), value, Buffer.from(name)]);
+  body.writeUInt16BE(body.length, 2);
+  return encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.MSCHAPV2, body);
+}
+
+/** A logger that keeps what it is given, by level. */
+function recordingLogger() {
+  const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push(
+        typeof obj === 'string'
+          ? { level, fields: {}, msg: obj }
+          : { level, fields: { ...obj }, msg: msg ?? '' },
+      );
+    };
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
+/** One EAP-MSCHAPv2 login through EapServer.handle: identity, Response, then the peer's answer to the result. */
+async function msChapV2Login(eap: EapServer, name: string, password: string) {
+  const first = await eap.handle(request(identity(1, name)));
+  const state = attribute(first, 'State');
+  const response = msChapV2Response(eapOf(first), name, password);
+  // The NT-Response (RFC 2759 §4): after the EAP header, OpCode, MS-CHAPv2-ID, MS-Length, Value-Size,
+  // Peer-Challenge and 8 reserved octets.
+  const nt = decodeEap(response).data.subarray(29, 53);
+  const second = await eap.handle(request(response, state));
+  if (second[1] !== ACCESS_CHALLENGE) return { nt, second, last: second };
+  // The peer acknowledges Success or Failure with the same OpCode (draft-kamath §2.4, §2.5).
+  const result = eapOf(second);
+  const ack = encodeEap(EAP_RESPONSE, result.identifier, EAP_TYPE.MSCHAPV2, Buffer.from([result.data[0]]));
+  return { nt, second, last: await eap.handle(request(ack, state)) };
+}
+
+test('EAP-MSCHAPv2: an NT hash as 32 hex digits, in either case, logs in with the keys its 16 bytes give', async () => {
+  const hash = ntPasswordHash('alicepw');
+  for (const ntHash of [hash, hash.toString('hex'), hash.toString('hex').toUpperCase()]) {
+    const eap = new EapServer({ methods: ['mschapv2'], getCredentials: () => ({ ntHash }) });
+    const { nt, last } = await msChapV2Login(eap, 'alice', 'alicepw');
+    assert.equal(last[1], ACCESS_ACCEPT);
+    assert.equal(eapOf(last).code, EAP_SUCCESS);
+    // RFC 3079 §3: the keys the peer derives from its password and NT-Response.
+    const keys = mppeKeysV2('alicepw', nt);
+    assert.deepEqual(attribute(last, 'MS-MPPE-Recv-Key'), keys.recvKey);
+    assert.deepEqual(attribute(last, 'MS-MPPE-Send-Key'), keys.sendKey);
+  }
+});
+
+test('credentials no method can use end the login in Reject with EAP-Failure and a warning, never a dropped request', async () => {
+  const unusable: unknown[] = [
+    { ntHash: 'xyz' },
+    { ntHash: 'AB'.repeat(17) },
+    { ntHash: 12 },
+    { password: Buffer.from('alicepw') },
+    'alicepw',
+  ];
+  for (const credentials of unusable) {
+    for (const method of ['mschapv2', 'md5', 'gtc'] as const) {
+      const { lines, logger } = recordingLogger();
+      const eap = new EapServer({
+        methods: [method],
+        getCredentials: () => credentials as Credentials,
+        logger,
+      });
+      const first = await eap.handle(request(identity(1)));
+      const req = eapOf(first);
+      const answer =
+        method === 'mschapv2'
+          ? msChapV2Response(req, 'alice', 'alicepw')
+          : method === 'md5'
+            ? md5Response(req, 'alicepw')
+            : encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.GTC, Buffer.from('alicepw'));
+      const done = await eap.handle(request(answer, attribute(first, 'State')));
+      const what = `${method} ${JSON.stringify(credentials)}`;
+      assert.equal(done[1], ACCESS_REJECT, what);
+      assert.equal(eapOf(done).code, EAP_FAILURE, what);
+      const warning = lines.find((l) => l.level === 'warn');
+      assert.equal(warning?.msg, 'EAP: getCredentials gave credentials no method can use', what);
+      assert.equal(warning?.fields.identity, 'alice', what);
+      assert.match(
+        String(warning?.fields.reason),
+        /^unusable credentials: (ntHash|password|credentials)/,
+        what,
+      );
+    }
+  }
 });

@@ -16,6 +16,9 @@ const SECRET = 'eap-tunnels-s3cret';
 const USERS = new Map([
   ['alice', { password: 'alicepw' }],
   ['carol', { ntHash: ntPasswordHash('carolpw') }],
+  // The NT hash as text, as plain-JS lookups and serve's YAML give it; and one no method can use.
+  ['dave', { ntHash: ntPasswordHash('davepw').toString('hex') }],
+  ['eve', { ntHash: 'not-an-nt-hash' }],
 ]);
 
 const PHASE2: Array<[string, EapolNetwork]> = [
@@ -188,5 +191,20 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     assert.ok(pap.success, tailOf(pap));
     const wrong = await run(PHASE2[2][1], 'carol', 'not-carolpw');
     assert.ok(!wrong.success, tailOf(wrong));
+  });
+
+  test('an NT hash as 32 hex digits serves every method that takes an NT hash; an unusable one gets Reject with EAP-Failure', async () => {
+    for (const [name, phase] of PHASE2.filter(([n]) => n !== 'TTLS/CHAP' && n !== 'TTLS/EAP-MD5')) {
+      const r = await run(phase, 'dave', 'davepw');
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.equal(r.mppeOk, 1, name);
+      assert.equal(r.mppeMismatch, 0, name);
+    }
+    for (const [name, phase] of [PHASE2[0], PHASE2[1], PHASE2[2], PHASE2[5]]) {
+      const r = await run(phase, 'eve', 'evepw');
+      assert.ok(!r.success, name);
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/, `${name}\n${tailOf(r)}`);
+      assert.match(r.stdout, /EAP: Received EAP-Failure/, name);
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 
 import { randomOctets } from '../random-octets.js';
-import { ntPasswordHash } from '../../auth/nthash.js';
+import { credentialsNtHash } from '../../auth/credentials.js';
 import { mppeKeysV2 } from '../../auth/mppe.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
 import { EAP_TYPE } from '../codes.js';
@@ -83,9 +83,7 @@ class MsChapV2Conversation implements MethodInstance {
     const ntResponse = response.subarray(24, 48);
     const user = bareName(data.subarray(54));
     const credentials = await this.ctx.getCredentials(this.ctx.identity);
-    const ntHash =
-      credentials?.ntHash ??
-      (credentials?.password !== undefined ? ntPasswordHash(credentials.password) : undefined);
+    const ntHash = credentials && credentialsNtHash(credentials);
     if (!ntHash || !verifyNtResponse(this.challenge, peerChallenge, user, { ntHash }, ntResponse)) {
       this.phase = 'failure-sent';
       // RFC 2759 §6: E=691 authentication failure, no retry.

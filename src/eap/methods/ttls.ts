@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkPlainPassword } from '../../auth/authenticate.js';
 import { verifyNtChallengeResponse } from '../../auth/mschap.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
-import { ntPasswordHash } from '../../auth/nthash.js';
+import { credentialsCleartext, credentialsNtHash } from '../../auth/credentials.js';
 import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../codes.js';
 import { InnerEap } from '../inner-eap.js';
 import type { EapMethod, MethodContext, MethodStep } from '../method.js';
@@ -156,8 +156,8 @@ class TtlsConversation extends TlsConversation {
     if (!userName || userName.length === 0) return { kind: 'failure', reason: 'no User-Name in the tunnel' };
     this.identity = userName.toString('utf8');
     const credentials = await this.ctx.getCredentials(this.identity);
-    const password = credentials?.password;
-    const ntHash = credentials?.ntHash ?? (password !== undefined ? ntPasswordHash(password) : undefined);
+    const password = credentials && credentialsCleartext(credentials);
+    const ntHash = credentials && credentialsNtHash(credentials);
 
     const userPassword = find(avps, USER_PASSWORD);
     if (userPassword) {
