@@ -130,6 +130,41 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     }
   });
 
+  test('an unknown user is logged as "unknown user" by every method, at the default level; a wrong password as one', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const plain = { identity: 'nobody', password: 'x' };
+    const tunnel = { ...plain, anonymous_identity: 'anonymous', ca_cert: ca };
+    const cases: Array<[string, Record<string, string>]> = [
+      ['EAP-MD5', { ...plain, eap: 'MD5' }],
+      ['EAP-GTC', { ...plain, eap: 'GTC' }],
+      ['EAP-MSCHAPv2', { ...plain, eap: 'MSCHAPV2' }],
+      ['PEAP/MSCHAPv2', { ...tunnel, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2' }],
+      ['PEAP/GTC', { ...tunnel, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=GTC' }],
+      ['TTLS/PAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=PAP' }],
+      ['TTLS/CHAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=CHAP' }],
+      ['TTLS/MS-CHAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=MSCHAP' }],
+      ['TTLS/MS-CHAPv2', { ...tunnel, eap: 'TTLS', phase2: 'auth=MSCHAPV2' }],
+      ['TTLS/EAP-MSCHAPv2', { ...tunnel, eap: 'TTLS', phase2: 'autheap=MSCHAPV2' }],
+      ['TTLS/EAP-MD5', { ...tunnel, eap: 'TTLS', phase2: 'autheap=MD5' }],
+    ];
+    const failure = async (network: Record<string, string>) => {
+      const from = serve?.logs.length ?? 0;
+      const r = await eapolTest(network, auth, 'testing123', { keys: false });
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/, tailOf(r));
+      assert.match(r.stdout, /EAP: Received EAP-Failure/);
+      return serve?.waitForLog('EAP: authentication failed', 5000, from);
+    };
+    for (const [name, network] of cases) {
+      const line = await failure(network);
+      assert.equal(line?.reason, 'unknown user', name);
+      assert.equal(line?.level, 30, name);
+    }
+    for (const [name, network] of cases.filter(([n]) => /MSCHAPv2|MD5/.test(n))) {
+      const line = await failure({ ...network, identity: 'alice' });
+      assert.equal(line?.reason, 'wrong password', name);
+    }
+  });
+
   test("a user's reply attributes reach the Accept; a failed check turns EAP success into Reject", async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peap = {

@@ -392,3 +392,45 @@ test('credentials no method can use end the login in Reject with EAP-Failure and
     }
   }
 });
+
+test('an unknown user is logged as one by every method, and answered as a wrong password is', async () => {
+  const failures = (lines: ReturnType<typeof recordingLogger>['lines']) =>
+    lines.filter((l) => l.msg === 'EAP: authentication failed').map((l) => l.fields.reason);
+  const { lines, logger } = recordingLogger();
+  const eap = new EapServer({
+    methods: ['mschapv2', 'md5', 'gtc'],
+    getCredentials: (id) => users.get(id),
+    logger,
+  });
+  // EAP-MSCHAPv2 runs to its Failure Request either way (E=691): the peer cannot tell the two apart.
+  const nobody = await msChapV2Login(eap, 'mallory', 'x');
+  const wrong = await msChapV2Login(eap, 'alice', 'x');
+  for (const { second, last } of [nobody, wrong]) {
+    assert.equal(second[1], ACCESS_CHALLENGE);
+    assert.equal(eapOf(second).data[0], 4);
+    assert.match(
+      eapOf(second).data.toString('latin1', 4),
+      /^E=691 R=0 C=[0-9A-F]{32} V=3 M=Authentication failed$/,
+    );
+    assert.equal(last[1], ACCESS_REJECT);
+    assert.equal(eapOf(last).code, EAP_FAILURE);
+  }
+  assert.deepEqual(failures(lines), ['unknown user', 'wrong password']);
+  // MD5 and GTC (reached by NAK, as the peer would) fail alike, logged as unknown.
+  for (const type of [EAP_TYPE.MD5, EAP_TYPE.GTC]) {
+    lines.length = 0;
+    const first = await eap.handle(request(identity(1, 'mallory')));
+    const state = attribute(first, 'State');
+    const nak = await eap.handle(
+      request(encodeEap(EAP_RESPONSE, eapOf(first).identifier, EAP_TYPE.NAK, Buffer.from([type])), state),
+    );
+    const req = eapOf(nak);
+    const answer =
+      type === EAP_TYPE.MD5
+        ? md5Response(req, 'x')
+        : encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.GTC, Buffer.from('x'));
+    const done = await eap.handle(request(answer, state));
+    assert.equal(done[1], ACCESS_REJECT);
+    assert.deepEqual(failures(lines), ['unknown user'], `type ${type}`);
+  }
+});

@@ -21,7 +21,8 @@ class Md5Conversation implements MethodInstance {
   async process(data: Buffer, identifier: number): Promise<MethodStep> {
     if (data.length < 17 || data[0] !== 16) return { kind: 'failure', reason: 'malformed EAP-MD5 response' };
     const credentials = await this.ctx.getCredentials(this.ctx.identity);
-    const secret = credentials && credentialsCleartext(credentials);
+    if (!credentials) return { kind: 'failure', reason: 'unknown user' };
+    const secret = credentialsCleartext(credentials);
     if (secret === undefined) return { kind: 'failure', reason: 'EAP-MD5 needs a cleartext password' };
     // RFC 1994 §4.1: MD5(Identifier || secret || Challenge).
     const expected = createHash('md5')
