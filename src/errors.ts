@@ -297,6 +297,19 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/**
+ * Credentials user code gave that no check can use (an NT hash that is neither 16 bytes nor 32 hex
+ * digits, a password that is not a string): the login fails with this reason, the server goes on.
+ * Names the field, never its value.
+ */
+export class UnusableCredentialsError extends RadiusError {
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super(`unusable credentials: ${field}: ${reason}`, 'ERR_RADIUS_UNUSABLE_CREDENTIALS');
+    this.field = field;
+  }
+}
+
 /** A packet that would exceed 4096 bytes (RFC 2865 §3) or an attribute past its length limit. */
 export class PacketTooLargeError extends RadiusError {
   constructor(message: string) {

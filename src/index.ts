@@ -87,6 +87,12 @@ export {
   verifyPap,
 } from './auth/authenticate.js';
 export {
+  credentialsCleartext,
+  credentialsNtHash,
+  type UsableCredentials,
+  usableCredentials,
+} from './auth/credentials.js';
+export {
   addChap,
   addMsChapV1,
   addMsChapV2,
@@ -172,7 +178,7 @@ export {
 export type { PskCredentials, PskKeys } from './transport/tls-psk.js';
 export type { ClientStatistics, InvalidResponseCounts } from './client/statistics.js';
 export type { ServiceKind } from './client/destination.js';
-export { EapServer, type EapServerOptions, EapSession } from './eap/eap-server.js';
+export { type EapMethodList, EapServer, type EapServerOptions, EapSession } from './eap/eap-server.js';
 export {
   EAP_FAILURE,
   EAP_METHOD_NAMES,
@@ -181,6 +187,8 @@ export {
   EAP_SUCCESS,
   EAP_TYPE,
   type EapMethodName,
+  type EapMethodSpelling,
+  eapMethodName,
 } from './eap/codes.js';
 export { decodeEap, encodeEap, encodeEapResult, type EapPacket } from './eap/packet.js';
 export type {

@@ -1,41 +1,26 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AttributeValue } from '../dictionary/types.js';
-import { InvalidValueError } from '../errors.js';
 import type { AttributesSet } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
 import { randomBytesPooled } from '../protocol/random.js';
 import { verifyChapPassword } from './chap.js';
+import {
+  type Credentials,
+  credentialsCleartext,
+  credentialsNtHash,
+  tryUsableCredentials,
+  type UsableCredentials,
+} from './credentials.js';
 import { mppeKeysV2, msChapMppeKeys } from './mppe.js';
 import { verifyNtChallengeResponse } from './mschap.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from './mschapv2.js';
 import { ntPasswordHash } from './nthash.js';
-import {
-  ntHashFromStored,
-  parsePasswordHash,
-  verifyPasswordHash,
-  verifyPasswordHashAsync,
-} from './password-hash.js';
+import { verifyPasswordHash, verifyPasswordHashAsync } from './password-hash.js';
+
+export type { Credentials } from './credentials.js';
 
 /** The authentication methods a RADIUS Access-Request can carry without EAP. */
 export type AuthMethod = 'pap' | 'chap' | 'mschap' | 'mschapv2';
-
-/**
- * What the server knows of a user: a cleartext password, a stored password hash and/or an NT hash.
- * PAP works with any of them; CHAP needs the cleartext; MS-CHAP the NT hash or the cleartext.
- */
-export interface Credentials {
-  password?: string;
-  /** MD4 of the UTF-16LE password (16 bytes), e.g. from `ntPasswordHash`. */
-  ntHash?: Buffer;
-  /** A stored hash in one of `parsePasswordHash`'s forms (`$6$...`, `{SSHA}...`, `$2b$...`, `{NT}...`). */
-  passwordHash?: string;
-  /**
-   * A check of a plain-text password kept elsewhere (an LDAP bind as the user): resolves with why
-   * it failed, or undefined when it matched. Serves PAP and the plain-text methods inside a TLS
-   * tunnel (EAP-GTC, EAP-TTLS/PAP).
-   */
-  verifyPassword?(password: string): Promise<string | undefined>;
-}
 
 /**
  * Checks a plain-text password (PAP, or one carried inside a TLS tunnel: EAP-GTC, EAP-TTLS/PAP)
@@ -43,9 +28,11 @@ export interface Credentials {
  * the source's own check. Resolves with undefined when it matches, else the reason (no password in it).
  */
 export async function checkPlainPassword(
-  credentials: Credentials,
+  given: Credentials | UsableCredentials,
   password: string,
 ): Promise<string | undefined> {
+  const credentials = tryUsableCredentials(given);
+  if (credentials instanceof Error) return credentials.message;
   if (credentials.password !== undefined) {
     const a = Buffer.from(password, 'utf8');
     const b = Buffer.from(credentials.password, 'utf8');
@@ -54,10 +41,7 @@ export async function checkPlainPassword(
   if (credentials.passwordHash !== undefined)
     return (await verifyPasswordHashAsync(password, credentials.passwordHash)) ? undefined : 'wrong password';
   if (credentials.ntHash !== undefined) {
-    const h = ntPasswordHash(password);
-    return h.length === credentials.ntHash.length && timingSafeEqual(h, credentials.ntHash)
-      ? undefined
-      : 'wrong password';
+    return timingSafeEqual(ntPasswordHash(password), credentials.ntHash) ? undefined : 'wrong password';
   }
   if (credentials.verifyPassword) return credentials.verifyPassword(password);
   return 'no password, hash or password check for this user';
@@ -158,23 +142,6 @@ export function verifyChap(request: Packet, password: string): boolean {
   return verifyChapPassword(chap, password, challenge);
 }
 
-function ntHashOf(credentials: Credentials): Buffer | undefined {
-  if (credentials.ntHash) {
-    if (credentials.ntHash.length !== 16) throw new InvalidValueError('ntHash', 'an NT hash is 16 bytes');
-    return credentials.ntHash;
-  }
-  if (credentials.password !== undefined) return ntPasswordHash(credentials.password);
-  return credentials.passwordHash === undefined ? undefined : ntHashFromStored(credentials.passwordHash);
-}
-
-/** The cleartext CHAP needs: the password, or a `{CLEARTEXT}` stored form. */
-function cleartextOf(credentials: Credentials): string | undefined {
-  if (credentials.password !== undefined) return credentials.password;
-  if (credentials.passwordHash === undefined) return undefined;
-  const p = parsePasswordHash(credentials.passwordHash);
-  return p?.scheme === 'cleartext' ? p.value : undefined;
-}
-
 const NO_NT_HASH = 'MS-CHAP needs the NT hash or the cleartext password; the user has only a password hash';
 
 /** The received PAP password as text (the codec reveals it as a string; raw bytes read as UTF-8). */
@@ -187,15 +154,14 @@ function papPassword(attributes: AttributesSet): string | undefined {
 /** PAP against a hash (stored hash or NT hash): the checks that cannot use verifyPap's cleartext path. */
 function verifyPapHashed(
   attributes: AttributesSet,
-  credentials: Credentials,
+  credentials: UsableCredentials,
   check: (password: string, stored: string) => boolean | Promise<boolean>,
 ): boolean | Promise<boolean> {
   const got = papPassword(attributes);
   if (got === undefined) return false;
   if (credentials.passwordHash !== undefined) return check(got, credentials.passwordHash);
   // RFC 2865 §5.2 PAP against an NT hash: hash what arrived and compare in constant time.
-  const nt = credentials.ntHash as Buffer;
-  return nt.length === 16 && timingSafeEqual(ntPasswordHash(got), nt);
+  return timingSafeEqual(ntPasswordHash(got), credentials.ntHash as Buffer);
 }
 
 function octets(v: AttributeValue | undefined): Buffer | undefined {
@@ -221,10 +187,12 @@ function msChapError(ident: number, code: number, v2: boolean): [string, Attribu
  * MS-CHAPv1 (RFC 2433, attributes of RFC 2548): checks the NT-Response against MS-CHAP-Challenge;
  * on success the reply carries MS-CHAP-MPPE-Keys and the MPPE policy.
  */
-export function verifyMsChapV1(request: Packet, credentials: Credentials): AuthResult {
+export function verifyMsChapV1(request: Packet, given: Credentials): AuthResult {
+  const credentials = tryUsableCredentials(given);
+  if (credentials instanceof Error) return unusable('mschap', credentials);
   const challenge = octets(request.get('MS-CHAP-Challenge'));
   const response = octets(request.get('MS-CHAP-Response'));
-  const hash = ntHashOf(credentials);
+  const hash = credentialsNtHash(credentials);
   if (challenge?.length !== 8 || response?.length !== 50) {
     return { ok: false, method: 'mschap', attributes: [], reason: 'malformed MS-CHAP attributes' };
   }
@@ -264,10 +232,12 @@ export function verifyMsChapV1(request: Packet, credentials: Credentials): AuthR
  * MS-CHAP2-Success (mutual authentication) and MS-MPPE-Send/Recv-Key (RFC 3079), hidden by the codec
  * with the request's authenticator (RFC 2548 §2.4.2).
  */
-export function verifyMsChapV2(request: Packet, credentials: Credentials): AuthResult {
+export function verifyMsChapV2(request: Packet, given: Credentials): AuthResult {
+  const credentials = tryUsableCredentials(given);
+  if (credentials instanceof Error) return unusable('mschapv2', credentials);
   const authChallenge = octets(request.get('MS-CHAP-Challenge'));
   const response = octets(request.get('MS-CHAP2-Response'));
-  const hash = ntHashOf(credentials);
+  const hash = credentialsNtHash(credentials);
   if (authChallenge?.length !== 16 || response?.length !== 50) {
     return { ok: false, method: 'mschapv2', attributes: [], reason: 'malformed MS-CHAP2 attributes' };
   }
@@ -315,8 +285,10 @@ const PAP_NOTHING = 'the user has no password, password hash or NT hash';
  * NT hash or the cleartext. A bcrypt hash is checked synchronously here: servers use
  * `authenticateAsync`.
  */
-export function authenticate(request: Packet, credentials: Credentials): AuthResult {
+export function authenticate(request: Packet, given: Credentials): AuthResult {
   const method = detectMethod(request.attributes);
+  const credentials = tryUsableCredentials(given);
+  if (credentials instanceof Error) return unusable(method, credentials);
   if (method === 'pap' && credentials.password === undefined) {
     if (credentials.passwordHash === undefined && credentials.ntHash === undefined)
       return { ok: false, method, attributes: [], reason: PAP_NOTHING };
@@ -326,14 +298,21 @@ export function authenticate(request: Packet, credentials: Credentials): AuthRes
 }
 
 /** `authenticate`, with a bcrypt hash computed without blocking the event loop. */
-export async function authenticateAsync(request: Packet, credentials: Credentials): Promise<AuthResult> {
+export async function authenticateAsync(request: Packet, given: Credentials): Promise<AuthResult> {
   const method = detectMethod(request.attributes);
+  const credentials = tryUsableCredentials(given);
+  if (credentials instanceof Error) return unusable(method, credentials);
   if (method === 'pap' && credentials.password === undefined) {
     if (credentials.passwordHash === undefined && credentials.ntHash === undefined)
       return { ok: false, method, attributes: [], reason: PAP_NOTHING };
     return papResult(await verifyPapHashed(request.attributes, credentials, verifyPasswordHashAsync));
   }
   return authenticateCleartext(request, credentials, method);
+}
+
+/** Credentials no check can use: the request fails with why (the field), never the server. */
+function unusable(method: AuthMethod | undefined, err: Error): AuthResult {
+  return { ok: false, method, attributes: [], reason: err.message };
 }
 
 function papResult(ok: boolean): AuthResult {
@@ -344,14 +323,14 @@ function papResult(ok: boolean): AuthResult {
 
 function authenticateCleartext(
   request: Packet,
-  credentials: Credentials,
+  credentials: UsableCredentials,
   method: AuthMethod | undefined,
 ): AuthResult {
   switch (method) {
     case 'pap':
       return papResult(verifyPap(request.attributes, credentials.password as string));
     case 'chap': {
-      const cleartext = cleartextOf(credentials);
+      const cleartext = credentialsCleartext(credentials);
       if (cleartext === undefined)
         return {
           ok: false,

@@ -325,7 +325,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'list of md5, gtc, mschapv2, tls, peap, ttls',
     default: 'peap, ttls, tls (with a ca), mschapv2, gtc, md5',
     reload: false,
-    doc: 'Methods offered, preferred first.',
+    doc: 'Methods offered, preferred first; any case, `EAP-` allowed (PEAP, EAP-TLS); one name alone is a list of one.',
   },
   {
     path: 'eap.fragmentSize',

@@ -17,7 +17,7 @@ import type { RadiusVersion } from '../transport/radius-version.js';
 import { pskKeyBytes } from '../transport/tls-psk.js';
 import type { RadsecConnectionOptions } from '../client/stream-connection.js';
 import { keysOf } from './config-schema.js';
-import { EAP_METHOD_NAMES, type EapMethodName } from '../eap/codes.js';
+import { EAP_METHOD_NAMES, type EapMethodName, eapMethodName } from '../eap/codes.js';
 import { splitHostPort } from '../cluster/address-bytes.js';
 import { urlForLog } from '../store/store-url.js';
 import { FREERADIUS_DICTIONARY } from './format.js';
@@ -715,11 +715,15 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
   let methods: EapMethodName[] | undefined;
   if (m.has('methods')) {
     const known = Object.keys(EAP_METHOD_NAMES);
-    const nodes = w.seq([...parts, 'methods'], m.get('methods'));
-    if (nodes.length === 0) w.fail([...parts, 'methods'], m.get('methods'), 'must name at least one method');
+    const node = m.get('methods');
+    // One name alone (`methods: peap`) is a list of one.
+    const one = isScalar(node) && typeof node.value === 'string';
+    const nodes = one ? [node] : w.seq([...parts, 'methods'], node);
+    if (nodes.length === 0) w.fail([...parts, 'methods'], node, 'must name at least one method');
     methods = nodes.map((n, i) => {
-      const name = w.string([...parts, 'methods', i], n, true) as string;
-      if (!known.includes(name)) w.fail([...parts, 'methods', i], n, `must be one of ${known.join(', ')}`);
+      const at = one ? [...parts, 'methods'] : [...parts, 'methods', i];
+      const name = eapMethodName(w.string(at, n, true) as string);
+      if (!name) w.fail(at, n, `must be one of ${known.join(', ')} (any case, EAP- prefix allowed)`);
       return name as EapMethodName;
     });
   }

@@ -33,3 +33,12 @@ export const EAP_METHOD_NAMES = {
 
 /** An EAP method a server may offer. */
 export type EapMethodName = keyof typeof EAP_METHOD_NAMES;
+
+/** A method's name as people write it: any case, with or without `EAP-` ('PEAP', 'EAP-TLS', 'MSCHAPv2'). */
+export type EapMethodSpelling = EapMethodName | (string & {});
+
+/** The name of the method `spelling` names ('EAP-TLS' is tls), or undefined when it names none we know. */
+export function eapMethodName(spelling: string): EapMethodName | undefined {
+  const name = spelling.toLowerCase().replace(/^eap-/, '');
+  return Object.hasOwn(EAP_METHOD_NAMES, name) ? (name as EapMethodName) : undefined;
+}

@@ -4,7 +4,8 @@
  * together by the State attribute.
  */
 
-import { EapDiscardError, InvalidValueError } from '../errors.js';
+import { tryUsableCredentials, type UsableCredentials } from '../auth/credentials.js';
+import { EapDiscardError, InvalidValueError, UnusableCredentialsError } from '../errors.js';
 import type { ReplyAttributePair } from '../protocol/attributes.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../protocol/codes.js';
 import type { Packet } from '../protocol/packet.js';
@@ -18,6 +19,8 @@ import {
   EAP_SUCCESS,
   EAP_TYPE,
   type EapMethodName,
+  type EapMethodSpelling,
+  eapMethodName,
 } from './codes.js';
 import type { CredentialsLookup, EapMethod, MethodContext, MethodInstance, MethodStep } from './method.js';
 import { gtcMethod } from './methods/gtc.js';
@@ -45,12 +48,18 @@ const METHODS: Record<EapMethodName, EapMethod> = {
 
 const TLS_BASED = new Set<number>([EAP_TYPE.TLS, EAP_TYPE.PEAP, EAP_TYPE.TTLS]);
 
+/** EAP methods by name (see {@link EapMethodSpelling}) or as method objects, or one name alone. */
+export type EapMethodList = ReadonlyArray<EapMethodSpelling | EapMethod> | EapMethodSpelling;
+
 /** Options of `new EapServer()`. */
 export interface EapServerOptions {
-  /** Methods offered, most preferred first (default: every method the configuration allows). */
-  methods?: ReadonlyArray<EapMethodName | EapMethod>;
-  /** Methods run inside PEAP and TTLS's EAP (default mschapv2, gtc, md5). */
-  innerMethods?: ReadonlyArray<EapMethodName | EapMethod>;
+  /**
+   * Methods offered, most preferred first (default: every method the configuration allows); names in
+   * any case, with or without `EAP-` ('PEAP', 'EAP-TLS'); one name alone is a list of one.
+   */
+  methods?: EapMethodList;
+  /** Methods run inside PEAP and TTLS's EAP (default mschapv2, gtc, md5); named as `methods`. */
+  innerMethods?: EapMethodList;
   /** Certificates and TLS versions, needed by tls, peap and ttls. */
   tls?: EapTlsOptions;
   /** A user's credentials (`{ password }` or `{ ntHash }`), or nothing for an unknown user. */
@@ -188,17 +197,29 @@ function restoreAnswer(data: JsonValue[]): HandlerTuple<number> {
   return [pairs, Number(data[1])];
 }
 
-function resolveMethods(list: ReadonlyArray<EapMethodName | EapMethod>, what: string): EapMethod[] {
-  return list.map((m) => {
-    if (typeof m !== 'string') return m;
-    const method = METHODS[m];
-    if (!method)
-      throw new InvalidValueError(
-        what,
-        `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
-      );
-    return method;
-  });
+function resolveMethods(list: EapMethodList, what: string): EapMethod[] {
+  // One name alone, as a YAML or JSON habit writes it, is a list of one.
+  const items: unknown = typeof list === 'string' ? [list] : list;
+  if (!Array.isArray(items)) {
+    throw new InvalidValueError(what, 'expected a list of EAP method names, e.g. ["peap", "ttls"]');
+  }
+  const methods: EapMethod[] = [];
+  for (const m of items as unknown[]) {
+    let method: EapMethod;
+    if (typeof m === 'string') {
+      const name = eapMethodName(m);
+      if (!name)
+        throw new InvalidValueError(
+          what,
+          `unknown EAP method ${m} (${Object.keys(EAP_METHOD_NAMES).join(', ')})`,
+        );
+      method = METHODS[name];
+    } else if (typeof (m as EapMethod | null)?.create === 'function') method = m as EapMethod;
+    else throw new InvalidValueError(what, `expected EAP method names, not a ${typeof m}`);
+    // Two spellings of one method ('PEAP', 'peap') offer it once, in its first place.
+    if (!methods.some((x) => x.type === method.type)) methods.push(method);
+  }
+  return methods;
 }
 
 /**
@@ -424,27 +445,53 @@ export class EapServer {
   }
 
   private async advance(session: EapSession, eap: EapPacket): Promise<HandlerTuple<number>> {
-    const type = eap.type as number;
     let step: MethodStep;
+    try {
+      step = await this.step(session, eap);
+    } catch (err) {
+      // Credentials no method can use end this login (credentialsOf warned), not the request.
+      if (!(err instanceof UnusableCredentialsError)) throw err;
+      step = { kind: 'failure', reason: err.message };
+    }
+    return this.answer(session, step, eap.identifier);
+  }
+
+  /** The method's move for one Response: Identity and NAK pick a method, the rest go to it. */
+  private async step(session: EapSession, eap: EapPacket): Promise<MethodStep> {
+    const type = eap.type as number;
     if (!session.method && type === EAP_TYPE.IDENTITY) {
       // RFC 3748 §5.1: the identity selects nothing by itself; it is who the methods check.
       session.identity = eap.data.toString('utf8');
-      step = await this.startMethod(session, this.firstMethod(session.identity), eap.identifier);
-    } else if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
+      return this.startMethod(session, this.firstMethod(session.identity), eap.identifier);
+    }
+    if (session.method && type === EAP_TYPE.NAK && !session.methodAnswered) {
       // RFC 3748 §5.3.1: the peer lists the types it wants; take our first one it accepts.
       const wanted = new Set(eap.data);
       const next = this.methods.find((m) => wanted.has(m.type) && !session.offered.has(m.type));
-      if (!next) {
-        this.logger.info({ identity: session.identity, wanted: [...wanted] }, 'EAP: no common method');
-        step = { kind: 'failure', reason: 'no common method' };
-      } else step = await this.startMethod(session, next, eap.identifier);
-    } else if (session.method && type === session.methodType) {
-      session.methodAnswered = true;
-      step = await session.method.process(eap.data, eap.identifier);
-    } else {
-      step = { kind: 'discard', reason: `unexpected EAP type ${type}` };
+      if (next) return this.startMethod(session, next, eap.identifier);
+      this.logger.info({ identity: session.identity, wanted: [...wanted] }, 'EAP: no common method');
+      return { kind: 'failure', reason: 'no common method' };
     }
-    return this.answer(session, step, eap.identifier);
+    if (session.method && type === session.methodType) {
+      session.methodAnswered = true;
+      return session.method.process(eap.data, eap.identifier);
+    }
+    return { kind: 'discard', reason: `unexpected EAP type ${type}` };
+  }
+
+  /** `identity`'s credentials as the methods use them; ones no method can use are warned of and thrown. */
+  private async credentialsOf(identity: string): Promise<UsableCredentials | undefined> {
+    const given = await this.getCredentials(identity);
+    if (given === undefined || given === null) return undefined;
+    const usable = tryUsableCredentials(given);
+    if (usable instanceof UnusableCredentialsError) {
+      this.logger.warn(
+        { identity, reason: usable.message },
+        'EAP: getCredentials gave credentials no method can use',
+      );
+      throw usable;
+    }
+    return usable;
   }
 
   /** The method to offer first: the one this identity last succeeded with, else our first. */
@@ -476,7 +523,7 @@ export class EapServer {
         : this.fragmentSize;
     return {
       identity,
-      getCredentials: this.getCredentials,
+      getCredentials: (identity) => this.credentialsOf(identity),
       serverName: this.serverName,
       tls: this.tls,
       fragmentSize,

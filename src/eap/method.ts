@@ -3,7 +3,7 @@
  * per-conversation state machines that build Requests and process Responses.
  */
 
-import type { Credentials } from '../auth/authenticate.js';
+import type { Credentials, UsableCredentials } from '../auth/credentials.js';
 import type { SessionData } from '../store/store.js';
 import type { TlsEngineConfig } from './tls-config.js';
 
@@ -35,7 +35,11 @@ export type CredentialsLookup = (
 export interface MethodContext {
   /** The identity the peer announced (RFC 3748 §5.1); for tunnels, the outer one. */
   readonly identity: string;
-  readonly getCredentials: CredentialsLookup;
+  /**
+   * A user's credentials as the checks use them (the NT hash as 16 bytes), or undefined for an
+   * unknown user; rejects with UnusableCredentialsError for ones no method can use (the login fails).
+   */
+  readonly getCredentials: (identity: string) => Promise<UsableCredentials | undefined>;
   /** The server's name in MS-CHAPv2 challenges. */
   readonly serverName: string;
   /** TLS settings for TLS-based methods. */

@@ -9,6 +9,7 @@ import {
   addPap,
   authenticate,
   authenticateAsync,
+  type Credentials,
   decodeRequest,
   hashPassword,
   decodeResponse,
@@ -160,5 +161,49 @@ describe('authenticate() with stored hashes', () => {
       authenticate(v1, { passwordHash: `{NT}${ntPasswordHash('hashpw').toString('hex')}` }).ok,
       true,
     );
+  });
+
+  test('an NT hash given as 32 hex digits, in either case, serves PAP, MS-CHAP and MS-CHAPv2 as its 16 bytes do', async () => {
+    const hex = ntPasswordHash('hashpw').toString('hex');
+    const requests = [
+      roundTrip((r) => addPap(r, 'u', 'hashpw')).received,
+      roundTrip((r) => addMsChapV1(r, 'u', 'hashpw')).received,
+      roundTrip((r) => addMsChapV2(r, 'u', 'hashpw')).received,
+    ];
+    for (const request of requests) {
+      for (const ntHash of [hex, hex.toUpperCase()]) {
+        const r = authenticate(request, { ntHash });
+        assert.equal(r.ok, true, `${r.method} ${r.reason}`);
+        assert.equal((await authenticateAsync(request, { ntHash })).ok, true);
+      }
+      assert.equal(authenticate(request, { ntHash: ntPasswordHash('other') }).ok, false);
+    }
+  });
+
+  test('credentials no check can use fail the request with the reason, never throw', async () => {
+    const requests = [
+      roundTrip((r) => addPap(r, 'u', 'pw')).received,
+      roundTrip((r) => addChap(r, 'u', 'pw')).received,
+      roundTrip((r) => addMsChapV1(r, 'u', 'pw')).received,
+      roundTrip((r) => addMsChapV2(r, 'u', 'pw')).received,
+    ];
+    const unusable: Array<[unknown, RegExp]> = [
+      [{ ntHash: 'not hex' }, /ntHash: expected 16 bytes or 32 hex digits/],
+      [{ ntHash: 'ab'.repeat(15) }, /ntHash: expected 16 bytes or 32 hex digits/],
+      [{ ntHash: Buffer.alloc(15) }, /ntHash: expected 16 bytes or 32 hex digits/],
+      [{ ntHash: 42 }, /ntHash: expected 16 bytes or 32 hex digits/],
+      [{ password: Buffer.from('pw') }, /password: expected a string/],
+      [{ passwordHash: 7 }, /passwordHash: expected a string/],
+      ['pw', /expected an object/],
+    ];
+    for (const request of requests) {
+      for (const [credentials, reason] of unusable) {
+        const r = authenticate(request, credentials as Credentials);
+        assert.equal(r.ok, false);
+        assert.match(r.reason as string, reason, `${r.method} ${JSON.stringify(credentials)}`);
+        assert.match(r.reason as string, /^unusable credentials: /);
+        assert.match((await authenticateAsync(request, credentials as Credentials)).reason as string, reason);
+      }
+    }
   });
 });

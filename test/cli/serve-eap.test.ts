@@ -130,6 +130,41 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     }
   });
 
+  test('an unknown user is logged as "unknown user" by every method, at the default level; a wrong password as one', async () => {
+    const ca = path.join(tmp.dir, 'ca.pem');
+    const plain = { identity: 'nobody', password: 'x' };
+    const tunnel = { ...plain, anonymous_identity: 'anonymous', ca_cert: ca };
+    const cases: Array<[string, Record<string, string>]> = [
+      ['EAP-MD5', { ...plain, eap: 'MD5' }],
+      ['EAP-GTC', { ...plain, eap: 'GTC' }],
+      ['EAP-MSCHAPv2', { ...plain, eap: 'MSCHAPV2' }],
+      ['PEAP/MSCHAPv2', { ...tunnel, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=MSCHAPV2' }],
+      ['PEAP/GTC', { ...tunnel, eap: 'PEAP', phase1: 'peapver=0', phase2: 'auth=GTC' }],
+      ['TTLS/PAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=PAP' }],
+      ['TTLS/CHAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=CHAP' }],
+      ['TTLS/MS-CHAP', { ...tunnel, eap: 'TTLS', phase2: 'auth=MSCHAP' }],
+      ['TTLS/MS-CHAPv2', { ...tunnel, eap: 'TTLS', phase2: 'auth=MSCHAPV2' }],
+      ['TTLS/EAP-MSCHAPv2', { ...tunnel, eap: 'TTLS', phase2: 'autheap=MSCHAPV2' }],
+      ['TTLS/EAP-MD5', { ...tunnel, eap: 'TTLS', phase2: 'autheap=MD5' }],
+    ];
+    const failure = async (network: Record<string, string>) => {
+      const from = serve?.logs.length ?? 0;
+      const r = await eapolTest(network, auth, 'testing123', { keys: false });
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/, tailOf(r));
+      assert.match(r.stdout, /EAP: Received EAP-Failure/);
+      return serve?.waitForLog('EAP: authentication failed', 5000, from);
+    };
+    for (const [name, network] of cases) {
+      const line = await failure(network);
+      assert.equal(line?.reason, 'unknown user', name);
+      assert.equal(line?.level, 30, name);
+    }
+    for (const [name, network] of cases.filter(([n]) => /MSCHAPv2|MD5/.test(n))) {
+      const line = await failure({ ...network, identity: 'alice' });
+      assert.equal(line?.reason, 'wrong password', name);
+    }
+  });
+
   test("a user's reply attributes reach the Accept; a failed check turns EAP success into Reject", async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     const peap = {
@@ -324,6 +359,22 @@ describe('the eap section of the config', () => {
       parseConfig(`${base}eap:\n  methods: [md5]\n${text}`, '/x/x.yaml').eap?.tls;
     assert.equal(check('')?.checkIdentity, true);
     assert.equal(check('  tls:\n    checkIdentity: false\n')?.checkIdentity, false);
+  });
+
+  test('method names in any case, with or without EAP-, or one name alone: the canonical names', () => {
+    const methods = (list: string) =>
+      parseConfig(`${base}eap:\n  methods: ${list}\n`, '/nowhere/x.yaml').eap?.methods;
+    assert.deepEqual(methods('[MSCHAPv2, EAP-MD5, Gtc, eap-gtc]'), ['mschapv2', 'md5', 'gtc', 'gtc']);
+    assert.deepEqual(methods('EAP-MSCHAPv2'), ['mschapv2']);
+    // Named any way, PEAP still needs its certificate; an unknown name still names its place.
+    fails('eap:\n  methods: [EAP-PEAP]\n', 'eap.certificate', 5, /required for tls, peap and ttls/);
+    fails(
+      'eap:\n  methods: [MD5, EAP-LEAP]\n',
+      'eap.methods[1]',
+      5,
+      /one of md5, gtc, tls, ttls, peap, mschapv2/,
+    );
+    fails('eap:\n  methods: {md5: 1}\n', 'eap.methods', 5, /list/);
   });
 
   test('TLS-based methods need a certificate and a key; EAP-TLS a CA; PEM paths are read', () => {

@@ -2,15 +2,23 @@
 // would: Identity, NAK, State, retransmitted rounds, wrong Identifiers, unknown State, bounds.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer } from '../../src/eap/eap-server.js';
 import { MethodMemory } from '../../src/eap/method-memory.js';
 import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
-import { EapDiscardError } from '../../src/errors.js';
+import type { Credentials } from '../../src/auth/authenticate.js';
+import { mppeKeysV2 } from '../../src/auth/mppe.js';
+import { generateNtResponse } from '../../src/auth/mschapv2.js';
+import { ntPasswordHash } from '../../src/auth/nthash.js';
+import { EapDiscardError, InvalidValueError } from '../../src/errors.js';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT } from '../../src/protocol/codes.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
 import type { HandlerTuple } from '../../src/server/abstract-server.js';
+import { makeCa, makeCert } from '../helpers/certs.js';
 
 const users = new Map([['alice', { password: 'alicepw' }]]);
 const newServer = (options: Partial<ConstructorParameters<typeof EapServer>[0]> = {}) =>
@@ -237,4 +245,192 @@ test('TLS-based methods without certificates, unknown names and tiny fragment si
   const bad = { cert: 'not a certificate', key: 'not a key' };
   assert.throws(() => newServer({ methods: ['peap'], tls: { ...bad, workers: 2 } }));
   assert.throws(() => newServer({ methods: ['md5'], tls: { ...bad, workers: -1 } }), /tls.workers/);
+});
+
+test('method names in any case, with or without an EAP- prefix; logs and the API keep the canonical ones', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-names-'));
+  try {
+    const ca = makeCa(dir, 'names-ca');
+    const cert = makeCert(dir, ca, 'names-server');
+    const eap = newServer({
+      methods: ['PEAP', 'EAP-TTLS', 'EAP-TLS', 'eap-mschapv2', 'MSCHAPv2', 'Eap-Md5', 'GTC'],
+      innerMethods: ['EAP-MSCHAPV2', 'gtc'],
+      tls: { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem },
+    });
+    // The same method twice is offered once, in its first place.
+    assert.deepEqual(
+      eap.methods.map((m) => m.name),
+      ['peap', 'ttls', 'tls', 'mschapv2', 'md5', 'gtc'],
+    );
+    assert.deepEqual(
+      eap.innerMethods.map((m) => m.name),
+      ['mschapv2', 'gtc'],
+    );
+    eap.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('methods given as one name is a list of one; anything else that is not a list names `methods`', () => {
+  assert.deepEqual(
+    newServer({ methods: 'MD5' }).methods.map((m) => m.name),
+    ['md5'],
+  );
+  for (const methods of [42, { md5: true }, true]) {
+    assert.throws(
+      () => newServer({ methods: methods as unknown as 'md5' }),
+      (err: unknown) =>
+        err instanceof InvalidValueError &&
+        err.attribute === 'methods' &&
+        /list of EAP method names/.test(err.message),
+    );
+  }
+  // Unknown names keep their error, with the names we know.
+  assert.throws(
+    () => newServer({ methods: ['EAP-LEAP'] }),
+    (err: unknown) =>
+      err instanceof InvalidValueError &&
+      err.attribute === 'methods' &&
+      /unknown EAP method EAP-LEAP \(md5, gtc, tls, ttls, peap, mschapv2\)/.test(err.message),
+  );
+  assert.throws(() => newServer({ innerMethods: 'pap' }), /innerMethods: unknown EAP method pap/);
+});
+
+/** The peer's EAP-MSCHAPv2 Response to a Challenge Request (draft-kamath §2.2). */
+function msChapV2Response(req: EapPacket, name: string, password: string): Buffer {
+  const challenge = req.data.subarray(5, 21);
+  const peerChallenge = Buffer.alloc(16, 7);
+  const nt = generateNtResponse(challenge, peerChallenge, name, password);
+  const value = Buffer.concat([peerChallenge, Buffer.alloc(8), nt, Buffer.from([0])]);
+  const body = Buffer.concat([Buffer.from([2, req.data[1], 0, 0, 49]), value, Buffer.from(name)]);
+  body.writeUInt16BE(body.length, 2);
+  return encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.MSCHAPV2, body);
+}
+
+/** A logger that keeps what it is given, by level. */
+function recordingLogger() {
+  const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push(
+        typeof obj === 'string'
+          ? { level, fields: {}, msg: obj }
+          : { level, fields: { ...obj }, msg: msg ?? '' },
+      );
+    };
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
+/** One EAP-MSCHAPv2 login through EapServer.handle: identity, Response, then the peer's answer to the result. */
+async function msChapV2Login(eap: EapServer, name: string, password: string) {
+  const first = await eap.handle(request(identity(1, name)));
+  const state = attribute(first, 'State');
+  const response = msChapV2Response(eapOf(first), name, password);
+  // The NT-Response (RFC 2759 §4): after the EAP header, OpCode, MS-CHAPv2-ID, MS-Length, Value-Size,
+  // Peer-Challenge and 8 reserved octets.
+  const nt = decodeEap(response).data.subarray(29, 53);
+  const second = await eap.handle(request(response, state));
+  if (second[1] !== ACCESS_CHALLENGE) return { nt, second, last: second };
+  // The peer acknowledges Success or Failure with the same OpCode (draft-kamath §2.4, §2.5).
+  const result = eapOf(second);
+  const ack = encodeEap(EAP_RESPONSE, result.identifier, EAP_TYPE.MSCHAPV2, Buffer.from([result.data[0]]));
+  return { nt, second, last: await eap.handle(request(ack, state)) };
+}
+
+test('EAP-MSCHAPv2: an NT hash as 32 hex digits, in either case, logs in with the keys its 16 bytes give', async () => {
+  const hash = ntPasswordHash('alicepw');
+  for (const ntHash of [hash, hash.toString('hex'), hash.toString('hex').toUpperCase()]) {
+    const eap = new EapServer({ methods: ['mschapv2'], getCredentials: () => ({ ntHash }) });
+    const { nt, last } = await msChapV2Login(eap, 'alice', 'alicepw');
+    assert.equal(last[1], ACCESS_ACCEPT);
+    assert.equal(eapOf(last).code, EAP_SUCCESS);
+    // RFC 3079 §3: the keys the peer derives from its password and NT-Response.
+    const keys = mppeKeysV2('alicepw', nt);
+    assert.deepEqual(attribute(last, 'MS-MPPE-Recv-Key'), keys.recvKey);
+    assert.deepEqual(attribute(last, 'MS-MPPE-Send-Key'), keys.sendKey);
+  }
+});
+
+test('credentials no method can use end the login in Reject with EAP-Failure and a warning, never a dropped request', async () => {
+  const unusable: unknown[] = [
+    { ntHash: 'xyz' },
+    { ntHash: 'AB'.repeat(17) },
+    { ntHash: 12 },
+    { password: Buffer.from('alicepw') },
+    'alicepw',
+  ];
+  for (const credentials of unusable) {
+    for (const method of ['mschapv2', 'md5', 'gtc'] as const) {
+      const { lines, logger } = recordingLogger();
+      const eap = new EapServer({
+        methods: [method],
+        getCredentials: () => credentials as Credentials,
+        logger,
+      });
+      const first = await eap.handle(request(identity(1)));
+      const req = eapOf(first);
+      const answer =
+        method === 'mschapv2'
+          ? msChapV2Response(req, 'alice', 'alicepw')
+          : method === 'md5'
+            ? md5Response(req, 'alicepw')
+            : encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.GTC, Buffer.from('alicepw'));
+      const done = await eap.handle(request(answer, attribute(first, 'State')));
+      const what = `${method} ${JSON.stringify(credentials)}`;
+      assert.equal(done[1], ACCESS_REJECT, what);
+      assert.equal(eapOf(done).code, EAP_FAILURE, what);
+      const warning = lines.find((l) => l.level === 'warn');
+      assert.equal(warning?.msg, 'EAP: getCredentials gave credentials no method can use', what);
+      assert.equal(warning?.fields.identity, 'alice', what);
+      assert.match(
+        String(warning?.fields.reason),
+        /^unusable credentials: (ntHash|password|credentials)/,
+        what,
+      );
+    }
+  }
+});
+
+test('an unknown user is logged as one by every method, and answered as a wrong password is', async () => {
+  const failures = (lines: ReturnType<typeof recordingLogger>['lines']) =>
+    lines.filter((l) => l.msg === 'EAP: authentication failed').map((l) => l.fields.reason);
+  const { lines, logger } = recordingLogger();
+  const eap = new EapServer({
+    methods: ['mschapv2', 'md5', 'gtc'],
+    getCredentials: (id) => users.get(id),
+    logger,
+  });
+  // EAP-MSCHAPv2 runs to its Failure Request either way (E=691): the peer cannot tell the two apart.
+  const nobody = await msChapV2Login(eap, 'mallory', 'x');
+  const wrong = await msChapV2Login(eap, 'alice', 'x');
+  for (const { second, last } of [nobody, wrong]) {
+    assert.equal(second[1], ACCESS_CHALLENGE);
+    assert.equal(eapOf(second).data[0], 4);
+    assert.match(
+      eapOf(second).data.toString('latin1', 4),
+      /^E=691 R=0 C=[0-9A-F]{32} V=3 M=Authentication failed$/,
+    );
+    assert.equal(last[1], ACCESS_REJECT);
+    assert.equal(eapOf(last).code, EAP_FAILURE);
+  }
+  assert.deepEqual(failures(lines), ['unknown user', 'wrong password']);
+  // MD5 and GTC (reached by NAK, as the peer would) fail alike, logged as unknown.
+  for (const type of [EAP_TYPE.MD5, EAP_TYPE.GTC]) {
+    lines.length = 0;
+    const first = await eap.handle(request(identity(1, 'mallory')));
+    const state = attribute(first, 'State');
+    const nak = await eap.handle(
+      request(encodeEap(EAP_RESPONSE, eapOf(first).identifier, EAP_TYPE.NAK, Buffer.from([type])), state),
+    );
+    const req = eapOf(nak);
+    const answer =
+      type === EAP_TYPE.MD5
+        ? md5Response(req, 'x')
+        : encodeEap(EAP_RESPONSE, req.identifier, EAP_TYPE.GTC, Buffer.from('x'));
+    const done = await eap.handle(request(answer, state));
+    assert.equal(done[1], ACCESS_REJECT);
+    assert.deepEqual(failures(lines), ['unknown user'], `type ${type}`);
+  }
 });

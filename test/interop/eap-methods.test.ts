@@ -12,6 +12,10 @@ const USERS = new Map([
   ['alice', { password: 'alicepw' }],
   // Only an NT hash: enough for MS-CHAPv2, not for MD5 or GTC.
   ['carol', { ntHash: ntPasswordHash('carolpw') }],
+  // The NT hash as text, as plain-JS lookups and serve's YAML give it.
+  ['dave', { ntHash: ntPasswordHash('davepw').toString('hex').toUpperCase() }],
+  // One no method can use.
+  ['eve', { ntHash: 'not-an-nt-hash' }],
 ]);
 
 describe('eapol_test against EapServer: EAP-MD5, EAP-MSCHAPv2, EAP-GTC', {
@@ -51,10 +55,11 @@ describe('eapol_test against EapServer: EAP-MD5, EAP-MSCHAPv2, EAP-GTC', {
     });
   }
 
-  test('EAP-MSCHAPv2: SUCCESS and MPPE keys OK: 1 mismatch: 0 (password and NT hash users)', async () => {
+  test('EAP-MSCHAPv2: SUCCESS and MPPE keys OK: 1 mismatch: 0 (password and NT hash users, as bytes or hex)', async () => {
     for (const [identity, password] of [
       ['alice', 'alicepw'],
       ['carol', 'carolpw'],
+      ['dave', 'davepw'],
     ]) {
       const r = await eapolTest({ eap: 'MSCHAPV2', identity, password }, port, SECRET);
       assert.ok(r.success, tailOf(r));
@@ -75,5 +80,16 @@ describe('eapol_test against EapServer: EAP-MD5, EAP-MSCHAPv2, EAP-GTC', {
     const r = await eapolTest({ eap: 'MSCHAPV2', identity: 'mallory', password: 'x' }, port, SECRET);
     assert.ok(!r.success);
     assert.match(r.stdout, /code=3 \(Access-Reject\)/);
+  });
+
+  test('credentials no method can use: Access-Reject with EAP-Failure, not silence', async () => {
+    for (const method of ['MSCHAPV2', 'MD5', 'GTC']) {
+      const r = await eapolTest({ eap: method, identity: 'eve', password: 'evepw' }, port, SECRET, {
+        keys: method === 'MSCHAPV2',
+      });
+      assert.ok(!r.success, method);
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/, `${method}\n${tailOf(r)}`);
+      assert.match(r.stdout, /EAP: Received EAP-Failure/, method);
+    }
   });
 });

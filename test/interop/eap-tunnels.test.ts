@@ -16,6 +16,9 @@ const SECRET = 'eap-tunnels-s3cret';
 const USERS = new Map([
   ['alice', { password: 'alicepw' }],
   ['carol', { ntHash: ntPasswordHash('carolpw') }],
+  // The NT hash as text, as plain-JS lookups and serve's YAML give it; and one no method can use.
+  ['dave', { ntHash: ntPasswordHash('davepw').toString('hex') }],
+  ['eve', { ntHash: 'not-an-nt-hash' }],
 ]);
 
 const PHASE2: Array<[string, EapolNetwork]> = [
@@ -76,29 +79,34 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     });
   }
 
-  test('PEAP crypto binding ([MS-PEAP] §3.1.5.5): off, optional, required; the bound MSK matches', async () => {
-    for (const [binding, auth] of [
-      ['0', 'MSCHAPV2'],
-      ['1', 'MSCHAPV2'],
-      ['2', 'MSCHAPV2'],
-      ['2', 'GTC'],
-    ]) {
-      const r = await eapolTest(
-        {
-          eap: 'PEAP',
-          identity: 'alice',
-          password: 'alicepw',
-          ca_cert: ca.cert,
-          phase1: `peapver=0 crypto_binding=${binding}`,
-          phase2: `auth=${auth}`,
-        },
-        port,
-        SECRET,
-      );
-      assert.ok(r.success, `crypto_binding=${binding} ${auth}\n${tailOf(r)}`);
-      assert.equal(r.mppeOk, 1, `crypto_binding=${binding} ${auth}`);
-      assert.equal(r.mppeMismatch, 0);
-      if (binding !== '0') assert.match(r.stdout, /Valid cryptobinding TLV received/);
+  test('PEAP crypto binding ([MS-PEAP] §3.1.5.5) over TLS 1.2 and 1.3: off, optional, required; the bound MSK matches', async () => {
+    for (const version of ['1.2', '1.3'] as const) {
+      for (const [binding, auth] of [
+        ['0', 'MSCHAPV2'],
+        ['1', 'MSCHAPV2'],
+        ['2', 'MSCHAPV2'],
+        ['2', 'GTC'],
+      ]) {
+        const name = `TLS ${version} crypto_binding=${binding} ${auth}`;
+        const r = await eapolTest(
+          {
+            eap: 'PEAP',
+            identity: 'alice',
+            password: 'alicepw',
+            ca_cert: ca.cert,
+            phase1: `peapver=0 crypto_binding=${binding} tls_disable_tlsv1_3=${version === '1.3' ? 0 : 1}`,
+            phase2: `auth=${auth}`,
+          },
+          version === '1.3' ? tls13Port : port,
+          SECRET,
+        );
+        assert.ok(r.success, `${name}\n${tailOf(r)}`);
+        const used = version === '1.3' ? /Using TLS version TLSv1\.3/ : /Using TLS version TLSv1\.2/;
+        assert.match(r.stdout, used, name);
+        assert.equal(r.mppeOk, 1, name);
+        assert.equal(r.mppeMismatch, 0, name);
+        if (binding !== '0') assert.match(r.stdout, /Valid cryptobinding TLV received/, name);
+      }
     }
   });
 
@@ -141,6 +149,7 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
       [PHASE2[6], port, false],
       [PHASE2[2], tls13Port, true],
       [PHASE2[0], port, false],
+      [PHASE2[0], tls13Port, true],
     ] as const) {
       const r = await eapolTest(
         {
@@ -149,7 +158,8 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
           anonymous_identity: 'anonymous',
           password: 'alicepw',
           ca_cert: ca.cert,
-          ...(tls13 ? { phase1: 'tls_disable_tlsv1_3=0' } : {}),
+          // PEAP over TLS 1.3 binds the resumed tunnel too.
+          ...(tls13 ? { phase1: 'tls_disable_tlsv1_3=0 crypto_binding=2' } : {}),
         },
         target,
         SECRET,
@@ -158,6 +168,9 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
       assert.ok(r.success, `${name}\n${tailOf(r)}`);
       assert.match(r.stdout, /Handshake finished - resumed=1/, name);
       if (name.startsWith('TTLS')) assert.match(r.stdout, /EAP-TTLS: fast reauth - may skip Phase 2/, name);
+      if (name.startsWith('PEAP') && tls13) {
+        assert.equal(r.stdout.match(/Valid cryptobinding TLV received/g)?.length, 2, name);
+      }
       assert.equal(r.mppeOk, 2, `${name}\n${tailOf(r)}`);
       assert.equal(r.mppeMismatch, 0);
     }
@@ -178,5 +191,20 @@ describe('eapol_test PEAP and EAP-TTLS against EapServer', { skip: skipUnless('e
     assert.ok(pap.success, tailOf(pap));
     const wrong = await run(PHASE2[2][1], 'carol', 'not-carolpw');
     assert.ok(!wrong.success, tailOf(wrong));
+  });
+
+  test('an NT hash as 32 hex digits serves every method that takes an NT hash; an unusable one gets Reject with EAP-Failure', async () => {
+    for (const [name, phase] of PHASE2.filter(([n]) => n !== 'TTLS/CHAP' && n !== 'TTLS/EAP-MD5')) {
+      const r = await run(phase, 'dave', 'davepw');
+      assert.ok(r.success, `${name}\n${tailOf(r)}`);
+      assert.equal(r.mppeOk, 1, name);
+      assert.equal(r.mppeMismatch, 0, name);
+    }
+    for (const [name, phase] of [PHASE2[0], PHASE2[1], PHASE2[2], PHASE2[5]]) {
+      const r = await run(phase, 'eve', 'evepw');
+      assert.ok(!r.success, name);
+      assert.match(r.stdout, /code=3 \(Access-Reject\)/, `${name}\n${tailOf(r)}`);
+      assert.match(r.stdout, /EAP: Received EAP-Failure/, name);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /** EAP-MD5 (RFC 3748 §5.4): CHAP over EAP (RFC 1994); derives no keys. */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { credentialsCleartext } from '../../auth/credentials.js';
 import { randomOctets } from '../random-octets.js';
 import { EAP_TYPE } from '../codes.js';
 import type { SessionData } from '../../store/store.js';
@@ -20,12 +21,13 @@ class Md5Conversation implements MethodInstance {
   async process(data: Buffer, identifier: number): Promise<MethodStep> {
     if (data.length < 17 || data[0] !== 16) return { kind: 'failure', reason: 'malformed EAP-MD5 response' };
     const credentials = await this.ctx.getCredentials(this.ctx.identity);
-    if (credentials?.password === undefined)
-      return { kind: 'failure', reason: 'EAP-MD5 needs a cleartext password' };
+    if (!credentials) return { kind: 'failure', reason: 'unknown user' };
+    const secret = credentialsCleartext(credentials);
+    if (secret === undefined) return { kind: 'failure', reason: 'EAP-MD5 needs a cleartext password' };
     // RFC 1994 §4.1: MD5(Identifier || secret || Challenge).
     const expected = createHash('md5')
       .update(Buffer.from([identifier]))
-      .update(credentials.password, 'utf8')
+      .update(secret, 'utf8')
       .update(this.challenge)
       .digest();
     return timingSafeEqual(expected, data.subarray(1, 17))

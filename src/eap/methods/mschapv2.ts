@@ -4,7 +4,7 @@
  */
 
 import { randomOctets } from '../random-octets.js';
-import { ntPasswordHash } from '../../auth/nthash.js';
+import { credentialsNtHash } from '../../auth/credentials.js';
 import { mppeKeysV2 } from '../../auth/mppe.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
 import { EAP_TYPE } from '../codes.js';
@@ -39,6 +39,8 @@ class MsChapV2Conversation implements MethodInstance {
   private readonly challenge: Buffer;
   private readonly msId: number;
   private phase: Phase = 'challenge';
+  /** Why the Failure Request was sent, for the log once the peer acknowledges it. */
+  private failure = 'wrong password';
   private keys: { recvKey: Buffer; sendKey: Buffer } | undefined;
 
   constructor(
@@ -49,6 +51,7 @@ class MsChapV2Conversation implements MethodInstance {
     this.msId = saved ? Number(saved.msId) : randomOctets(1)[0];
     if (saved) {
       this.phase = saved.phase as Phase;
+      if (typeof saved.failure === 'string') this.failure = saved.failure;
       if (typeof saved.recvKey === 'string' && typeof saved.sendKey === 'string') {
         this.keys = {
           recvKey: Buffer.from(saved.recvKey, 'hex'),
@@ -74,7 +77,7 @@ class MsChapV2Conversation implements MethodInstance {
         ? { kind: 'success', keys: this.keys }
         : { kind: 'failure', reason: 'no MS-CHAPv2 Success Response' };
     }
-    if (this.phase === 'failure-sent') return { kind: 'failure', reason: 'wrong password' };
+    if (this.phase === 'failure-sent') return { kind: 'failure', reason: this.failure };
     if (opCode !== RESPONSE || data.length < 4 + 1 + 49 || data[4] !== 49) {
       return { kind: 'failure', reason: 'malformed EAP-MSCHAPv2 response' };
     }
@@ -83,11 +86,15 @@ class MsChapV2Conversation implements MethodInstance {
     const ntResponse = response.subarray(24, 48);
     const user = bareName(data.subarray(54));
     const credentials = await this.ctx.getCredentials(this.ctx.identity);
-    const ntHash =
-      credentials?.ntHash ??
-      (credentials?.password !== undefined ? ntPasswordHash(credentials.password) : undefined);
+    const ntHash = credentials && credentialsNtHash(credentials);
     if (!ntHash || !verifyNtResponse(this.challenge, peerChallenge, user, { ntHash }, ntResponse)) {
       this.phase = 'failure-sent';
+      // The peer gets the same Failure either way; only the log tells an unknown user apart.
+      this.failure = !credentials
+        ? 'unknown user'
+        : !ntHash
+          ? 'EAP-MSCHAPv2 needs the NT hash or the cleartext password'
+          : 'wrong password';
       // RFC 2759 §6: E=691 authentication failure, no retry.
       const text = `E=691 R=0 C=${randomOctets(16).toString('hex').toUpperCase()} V=3 M=Authentication failed`;
       return { kind: 'request', data: message(FAILURE, data[1], Buffer.from(text, 'latin1')) };
@@ -116,6 +123,7 @@ class MsChapV2Conversation implements MethodInstance {
       challenge: this.challenge.toString('hex'),
       msId: this.msId,
       phase: this.phase,
+      failure: this.failure,
       ...(this.keys
         ? { recvKey: this.keys.recvKey.toString('hex'), sendKey: this.keys.sendKey.toString('hex') }
         : {}),

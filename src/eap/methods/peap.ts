@@ -163,7 +163,7 @@ class PeapConversation extends TlsConversation {
   }
 
   /**
-   * The EAP-TLV Request ending phase 2: the Result TLV and, after a success under TLS 1.2, a
+   * The EAP-TLV Request ending phase 2: the Result TLV and, after a success (TLS 1.2 or 1.3), a
    * Crypto-Binding TLV ([MS-PEAP] §3.1.5.5) the peer may answer to bind the tunnel to the inner method.
    */
   private async resultPacket(
@@ -173,12 +173,13 @@ class PeapConversation extends TlsConversation {
   ): Promise<Buffer> {
     const result = Buffer.from([0x80, RESULT_TLV, 0, 2, 0, success ? RESULT_SUCCESS : RESULT_FAILURE]);
     const parts: Buffer[] = [result];
-    if (success && this.engine.established && this.engine.facts?.protocol !== 'TLSv1.3') {
+    if (success && this.engine.established) {
       // ISK: the inner method's MSK (MS-CHAPv2: Recv-Key | Send-Key), zeros for GTC and MD5.
       const isk = Buffer.alloc(32);
       if (innerKeys) Buffer.concat([innerKeys.recvKey, innerKeys.sendKey]).copy(isk);
-      // TempKey: the first 40 octets of the 'client EAP encryption' export. The TLS 1.2 PRF is a
-      // stream (RFC 5246 §5), so they are those of the method's 128 octets of keying material.
+      // TempKey: the first 40 octets of the TK, the method's 128 octets of keying material ([MS-PEAP]
+      // §3.1.5.5.2.1): 'client EAP encryption' under TLS 1.2, the RFC 9427 §2.1 exporter under 1.3
+      // (§2.5; wpa_supplicant takes the TK from the 128-octet export, whose prefix depends on the length).
       const tempKey = (await this.engine.methodKeyingMaterial()).subarray(0, 40);
       const imck = peapPrfPlus(tempKey, Buffer.concat([IMCK_LABEL, isk]), 60);
       this.binding = { nonce: randomBytes(32), ipmk: imck.subarray(0, 40), cmk: imck.subarray(40, 60) };

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkPlainPassword } from '../../auth/authenticate.js';
 import { verifyNtChallengeResponse } from '../../auth/mschap.js';
 import { generateAuthenticatorResponse, verifyNtResponse } from '../../auth/mschapv2.js';
-import { ntPasswordHash } from '../../auth/nthash.js';
+import { credentialsCleartext, credentialsNtHash } from '../../auth/credentials.js';
 import { EAP_REQUEST, EAP_RESPONSE, EAP_TYPE } from '../codes.js';
 import { InnerEap } from '../inner-eap.js';
 import type { EapMethod, MethodContext, MethodStep } from '../method.js';
@@ -156,8 +156,13 @@ class TtlsConversation extends TlsConversation {
     if (!userName || userName.length === 0) return { kind: 'failure', reason: 'no User-Name in the tunnel' };
     this.identity = userName.toString('utf8');
     const credentials = await this.ctx.getCredentials(this.identity);
-    const password = credentials?.password;
-    const ntHash = credentials?.ntHash ?? (password !== undefined ? ntPasswordHash(password) : undefined);
+    const password = credentials && credentialsCleartext(credentials);
+    const ntHash = credentials && credentialsNtHash(credentials);
+    // The peer learns nothing more than from a wrong password; the log says which it was.
+    const lacking = (reason: string): MethodStep => ({
+      kind: 'failure',
+      reason: credentials ? reason : 'unknown user',
+    });
 
     const userPassword = find(avps, USER_PASSWORD);
     if (userPassword) {
@@ -181,7 +186,7 @@ class TtlsConversation extends TlsConversation {
       ) {
         return { kind: 'failure', reason: 'CHAP challenge not from the tunnel' };
       }
-      if (password === undefined) return { kind: 'failure', reason: 'CHAP needs a cleartext password' };
+      if (password === undefined) return lacking('CHAP needs a cleartext password');
       const digest = createHash('md5')
         .update(chapPassword.subarray(0, 1))
         .update(password, 'utf8')
@@ -204,8 +209,8 @@ class TtlsConversation extends TlsConversation {
       ) {
         return { kind: 'failure', reason: 'MS-CHAP challenge not from the tunnel' };
       }
-      if (!ntHash || (msResponse[1] & 1) === 0)
-        return { kind: 'failure', reason: 'no NT hash or no NT-Response' };
+      if (!ntHash) return lacking('MS-CHAP needs the NT hash or the cleartext password');
+      if ((msResponse[1] & 1) === 0) return { kind: 'failure', reason: 'no NT-Response (LM only)' };
       return verifyNtChallengeResponse(msChallenge, { ntHash }, msResponse.subarray(26, 50))
         ? this.success()
         : { kind: 'failure', reason: 'wrong password' };
@@ -226,7 +231,8 @@ class TtlsConversation extends TlsConversation {
       const ntResponse = ms2Response.subarray(26, 50);
       const slash = this.identity.lastIndexOf('\\');
       const user = slash >= 0 ? this.identity.slice(slash + 1) : this.identity;
-      if (!ntHash || !verifyNtResponse(msChallenge, peerChallenge, user, { ntHash }, ntResponse)) {
+      if (!ntHash) return lacking('MS-CHAPv2 needs the NT hash or the cleartext password');
+      if (!verifyNtResponse(msChallenge, peerChallenge, user, { ntHash }, ntResponse)) {
         return { kind: 'failure', reason: 'wrong password' };
       }
       const response = generateAuthenticatorResponse(
