@@ -357,20 +357,10 @@ export class PostgresStore implements ServeStore, AccountingQueries {
         (await this.read<{ n: number }>(`SELECT COUNT(*) AS n ${q.text}`, q.values)).rows[0].n;
       return { records: await count(records), sessions: await count(sessions) };
     }
-    const client = await this.begin();
-    let broken = false;
-    try {
+    return this.inTransaction(async (client) => {
       const remove = async (q: Query) => (await client.query(`DELETE ${q.text}`, q.values)).rowCount ?? 0;
-      const result = { records: await remove(records), sessions: await remove(sessions) };
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      return { records: await remove(records), sessions: await remove(sessions) };
+    });
   }
 
   /**
@@ -459,18 +449,23 @@ export class PostgresStore implements ServeStore, AccountingQueries {
   }
 
   private async writeOnce(records: AccountingRecord[], json: string): Promise<boolean[]> {
+    return this.inTransaction(async (client) => {
+      await client.query({ ...LOCK_KEYS, values: [records.map((r) => `${r.nas} ${r.key}`)] });
+      if (distinctSessions(records)) return this.writeDistinct(client, records, json);
+      const results = await this.insertRecords(client, records, json);
+      await this.foldSessions(client, records, results, json);
+      return results;
+    });
+  }
+
+  /** Runs `work` inside BEGIN … COMMIT, or ROLLBACK when it fails. */
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.begin();
     let broken = false;
     try {
-      await client.query({ ...LOCK_KEYS, values: [records.map((r) => `${r.nas} ${r.key}`)] });
-      let results: boolean[];
-      if (distinctSessions(records)) results = await this.writeDistinct(client, records, json);
-      else {
-        results = await this.insertRecords(client, records, json);
-        await this.foldSessions(client, records, results, json);
-      }
+      const result = await work(client);
       await client.query('COMMIT');
-      return results;
+      return result;
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
