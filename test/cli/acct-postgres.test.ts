@@ -5,37 +5,13 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  type DynauthRequestContext,
-  DynamicAuthorizationServer,
-} from '../../src/dynauth/dynamic-authorization-server.js';
-import type { AttributesSet } from '../../src/protocol/attributes.js';
-import { COA_ACK, DISCONNECT_ACK } from '../../src/protocol/codes.js';
 import { radclient, type RunResult, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
+import { RecordingNas } from '../helpers/recording-nas.js';
 import { type PostgresPeer, postgresMissing, startPostgres } from '../helpers/postgres.js';
 import { runAcct, runDynauthCommand, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const SECRET = 'acct-pg-s3cret';
-
-/** A NAS that ACKs everything and keeps what it was sent. */
-class Nas extends DynamicAuthorizationServer {
-  readonly seen: Array<{ kind: string; attrs: Record<string, unknown[]> }> = [];
-
-  validateNas() {
-    return { secret: SECRET };
-  }
-
-  override handleCoaPacket(attributes: AttributesSet, _c: DynauthRequestContext) {
-    this.seen.push({ kind: 'coa', attrs: attributes.toJSON() });
-    return [[], COA_ACK] as const;
-  }
-
-  override handleDisconnectPacket(attributes: AttributesSet, _c: DynauthRequestContext) {
-    this.seen.push({ kind: 'disconnect', attrs: attributes.toJSON() });
-    return [[], DISCONNECT_ACK] as const;
-  }
-}
 
 /**
  * `acct show` with what is not the store's doing blanked: each record's arrival time and its
@@ -53,7 +29,7 @@ describe('aioradius acct / coa / disconnect on PostgreSQL', {
   let dir: string;
   let remove: () => Promise<void>;
   const serves: ServeProcess[] = [];
-  let nas: Nas;
+  let nas: RecordingNas;
   let dasPort: number;
   let pgConfig: string;
   let sqliteConfig: string;
@@ -95,7 +71,7 @@ database: ${database}
         assert.equal(r.replies[0]?.code, 'Accounting-Response', `${config}: ${r.stdout}${r.stderr}`);
       }
     }
-    nas = new Nas('127.0.0.1', { port: 0 });
+    nas = new RecordingNas('127.0.0.1', SECRET);
     dasPort = (await nas.start()).port as number;
   });
 

@@ -4,45 +4,18 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  type DynauthRequestContext,
-  DynamicAuthorizationServer,
-} from '../../src/dynauth/dynamic-authorization-server.js';
-import { ERROR_CAUSE } from '../../src/dynauth/error-cause.js';
-import type { AttributesSet } from '../../src/protocol/attributes.js';
-import { COA_ACK, COA_NAK, DISCONNECT_ACK } from '../../src/protocol/codes.js';
 import { type Capture, dissect, radclient, skipUnless, startCapture } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
+import { RecordingNas } from '../helpers/recording-nas.js';
 import { runDynauthCommand, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const SECRET = 'dynauth-cmd-s3cret';
-
-/** A NAS: records what arrives, NAKs user carl. */
-class Nas extends DynamicAuthorizationServer {
-  readonly seen: Array<{ kind: string; attrs: Record<string, unknown[]> }> = [];
-
-  validateNas() {
-    return { secret: SECRET };
-  }
-
-  override handleCoaPacket(attributes: AttributesSet, _c: DynauthRequestContext) {
-    this.seen.push({ kind: 'coa', attrs: attributes.toJSON() });
-    if (attributes.get('User-Name') === 'carl')
-      return [[['Error-Cause', ERROR_CAUSE.SESSION_CONTEXT_NOT_FOUND]], COA_NAK] as const;
-    return [[], COA_ACK] as const;
-  }
-
-  override handleDisconnectPacket(attributes: AttributesSet, _c: DynauthRequestContext) {
-    this.seen.push({ kind: 'disconnect', attrs: attributes.toJSON() });
-    return [[], DISCONNECT_ACK] as const;
-  }
-}
 
 describe('aioradius coa / disconnect', { skip: skipUnless('radclient') }, () => {
   let dir: string;
   let remove: () => Promise<void>;
   let serve: ServeProcess;
-  let nas: Nas;
+  let nas: RecordingNas;
   let dasPort: number;
   let configFile: string;
   let capture: Capture | undefined;
@@ -68,7 +41,7 @@ database: ./acct.db
       const r = await radclient({ host: '127.0.0.1', port: acct, type: 'acct', secret: SECRET, input });
       assert.equal(r.replies[0]?.code, 'Accounting-Response', r.stdout + r.stderr);
     }
-    nas = new Nas('127.0.0.1', { port: 0 });
+    nas = new RecordingNas('127.0.0.1', SECRET, 'carl');
     dasPort = (await nas.start()).port as number;
     if (skipUnless('tshark') === false) capture = await startCapture([dasPort]);
   });
