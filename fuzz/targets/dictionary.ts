@@ -1,7 +1,7 @@
 // Fuzz target: the FreeRADIUS-format dictionary parser (loadDictionaryText) on arbitrary text,
 // on top of the built-in dictionary. `$INCLUDE`s are confined to an empty directory, so the
 // input cannot make the parser read the machine's files.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dictionary } from '../../src/dictionary/dictionary.js';
@@ -10,6 +10,8 @@ import { typed } from './common.js';
 
 const root = mkdtempSync(join(tmpdir(), 'aioradius-fuzz-dict-'));
 const file = join(root, 'dictionary');
+// The directory stays empty; it goes when the fuzzing process ends.
+process.once('exit', () => rmSync(root, { recursive: true, force: true }));
 
 export function fuzz(input: Buffer): void {
   const dict = new Dictionary();

@@ -2,7 +2,7 @@
 // committed docs/configuration.md must be what the schema generates, and every key the loader
 // takes must be documented (a key missing from the schema is refused as unknown).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -31,13 +31,17 @@ describe('configuration reference', () => {
   test('a key the schema does not list is refused with the keys it does', () => {
     const file = path.join(os.tmpdir(), `aioradius-ref-${process.pid}.yaml`);
     writeFileSync(file, 'clients:\n  - address: 127.0.0.1\n    secret: s\n    colour: blue\n');
-    assert.throws(
-      () => loadConfig(file),
-      (err: unknown) =>
-        err instanceof ConfigError &&
-        /clients\[0\]\.colour: unknown key \(expected one of: address, secret, name, requireMessageAuthenticator/.test(
-          err.message,
-        ),
-    );
+    try {
+      assert.throws(
+        () => loadConfig(file),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          /clients\[0\]\.colour: unknown key \(expected one of: address, secret, name, requireMessageAuthenticator/.test(
+            err.message,
+          ),
+      );
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
