@@ -2,8 +2,9 @@
  * EAP benchmark: full 802.1X logins per second and server CPU per login, for EAP-TLS over TLS 1.3
  * and 1.2, PEAP/MSCHAPv2, and EAP-TLS with resumption (eapol_test -r), of the library example
  * server (examples/eap-server.ts, a child process) beside FreeRADIUS 3.2 (its eap module with the
- * same certificates), both driven by the same parallel eapol_test loops in one run. Contenders
- * alternate round by round; figures are medians over rounds.
+ * same certificates), both driven by the same parallel eapol_test loops in one run. Each round
+ * measures every scenario in turn, contenders alternating round by round; figures are medians
+ * over rounds.
  *
  * CPU per login is the server process's user+system time (/proc/PID/stat) over the logins it
  * completed. The eapol_test processes share the machine: on few cores the rate is bounded by them
@@ -24,7 +25,7 @@
  * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
  * server may answer an offered session with a full handshake. When a full scenario and its resumed
  * one both ran (tls12 and resumed12, tls13 and resumed13), a line gives each server's resumed rate
- * over its own full-handshake rate.
+ * over its own full-handshake rate: the median of that ratio taken round by round, and its range.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,26 +319,25 @@ async function main(): Promise<void> {
         'failed',
       ],
     ];
-    // Median logins/s and server CPU per login by scenario key and contender, for the resumed/full lines.
-    const rates = new Map<string, Map<string, number>>();
-    const cpus = new Map<string, Map<string, number>>();
+    // Each scenario's measurements by contender, a value per round (same index, same round).
+    type Results = Map<
+      string,
+      {
+        rate: number[];
+        cpu: number[];
+        resumed: number[];
+        driver: number[];
+        idle: number[];
+        steal: number[];
+        failed: number;
+      }
+    >;
     const warmup = Number(process.env.BENCH_WARMUP ?? 15);
     const startLoad = os.loadavg();
-    for (const [key, scenario] of scenarios) {
-      const conf = path.join(dir, 'bench.conf');
+    const runs = scenarios.map(([key, scenario]) => {
+      // One eapol_test configuration per scenario: the rounds below take turns between scenarios.
+      const conf = path.join(dir, `bench-${key}.conf`);
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
-      const results = new Map<
-        string,
-        {
-          rate: number[];
-          cpu: number[];
-          resumed: number[];
-          driver: number[];
-          idle: number[];
-          steal: number[];
-          failed: number;
-        }
-      >();
       const run = (c: Contender, secs: number): Promise<DriveResult> =>
         peers && scenario.md5
           ? peers.drive({
@@ -379,8 +379,14 @@ async function main(): Promise<void> {
               : drive(conf, c.port, secs, loops, scenario.reauths);
       const resumes = scenario.reauths > 0 || scenario.resume === true;
       const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
-      if (warmup > 0) for (const c of these) await run(c, warmup);
-      for (let round = 0; round < rounds; round++) {
+      return { key, scenario, run, these, results: new Map() as Results };
+    });
+    for (const { run, these } of runs) if (warmup > 0) for (const c of these) await run(c, warmup);
+    // Round-major: each round measures every scenario in turn, so that a change in the machine
+    // (another tenant, the CPU's clock) falls on all scenarios alike, and the ratios between two
+    // scenarios (resumed over full) can be taken round by round.
+    for (let round = 0; round < rounds; round++) {
+      for (const { run, these, results } of runs) {
         // Alternate who goes first, round by round.
         const order = round % 2 === 0 ? these : [...these].reverse();
         for (const c of order) {
@@ -415,15 +421,11 @@ async function main(): Promise<void> {
           results.set(c.name, r);
         }
       }
+    }
+    for (const { scenario, results } of runs) {
       const frCpu = results.get('FreeRADIUS 3.2');
-      const byName = new Map<string, number>();
-      const cpuByName = new Map<string, number>();
-      rates.set(key, byName);
-      cpus.set(key, cpuByName);
       for (const [name, r] of results) {
         const cpu = median(r.cpu);
-        byName.set(name, median(r.rate));
-        cpuByName.set(name, cpu);
         rows.push([
           scenario.name,
           name,
@@ -443,24 +445,32 @@ async function main(): Promise<void> {
       }
     }
     console.log(table(rows));
-    // What resumption buys each server: its resumed rate over its own full-handshake rate.
+    // What resumption buys each server: its resumed rate over its own full-handshake rate, taken
+    // round by round (the two measured minutes apart at most) and the median of those given, with
+    // the lowest and highest round.
+    const byKey = new Map(runs.map((r) => [r.key, r.results]));
     for (const [full, resumed, label] of [
       ['tls12', 'resumed12', 'TLS 1.2'],
       ['tls13', 'resumed13', 'TLS 1.3'],
     ]) {
-      const ratios = (f: Map<string, number>, r: Map<string, number>) =>
+      const f = byKey.get(full);
+      const r = byKey.get(resumed);
+      if (!f || !r) continue;
+      const ratios = (pick: 'rate' | 'cpu', inverse: boolean) =>
         contenders
-          .map((c) => `${c.name} ${fmtRatio((r.get(c.name) ?? Number.NaN) / (f.get(c.name) ?? Number.NaN))}`)
+          .map((c) => {
+            const a = f.get(c.name)?.[pick] ?? [];
+            const b = r.get(c.name)?.[pick] ?? [];
+            const each = a.map((x, i) => (inverse ? x / b[i] : b[i] / x)).filter(Number.isFinite);
+            if (each.length === 0) return `${c.name} n/a`;
+            const range = `${fmtRatio(Math.min(...each))}-${fmtRatio(Math.max(...each))}`;
+            return `${c.name} ${fmtRatio(median(each))} (rounds ${range})`;
+          })
           .join(', ');
-      const f = rates.get(full);
-      const r = rates.get(resumed);
-      const fCpu = cpus.get(full);
-      const rCpu = cpus.get(resumed);
-      if (!f || !r || !fCpu || !rCpu) continue;
-      console.log(`resumed/full rate, ${label}: ${ratios(f, r)}`);
+      console.log(`resumed/full rate, ${label}: ${ratios('rate', false)}`);
       // The same ratio for a server alone on its cores, where its CPU is the bound: the peers here
       // pay for each login too (node peers about 2x more for a full TLS 1.3 login than a resumed one).
-      console.log(`resumed/full by server CPU per login, ${label}: ${ratios(rCpu, fCpu)}`);
+      console.log(`resumed/full by server CPU per login, ${label}: ${ratios('cpu', true)}`);
     }
     const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
     console.log(`load average at the start: ${load(startLoad)}; at the end: ${load(os.loadavg())}`);
