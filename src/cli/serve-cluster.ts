@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { ClusterLink, type PeerDirectory } from '../cluster/cluster-link.js';
 import { routeEapRound } from '../cluster/eap-routing.js';
+import { hostSiblingTlsSessions, SiblingTlsSessions } from '../cluster/sibling-tls-sessions.js';
 import type { EapServer } from '../eap/eap-server.js';
 import type { HandlerTuple, RequestContext } from '../server/abstract-server.js';
 import type { Logger } from '../server/logger.js';
@@ -58,6 +59,11 @@ class ServePeers implements PeerDirectory {
 export class ServeCluster {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly onMessage: ((m: unknown) => void) | undefined;
+  /**
+   * In a worker of `--workers N`: the TLS sessions of all the workers, kept by the primary, so that
+   * a peer resumes whichever worker its next login reaches (Redis, when configured, does this too).
+   */
+  readonly tlsSessions: SiblingTlsSessions | undefined;
 
   private constructor(
     readonly link: ClusterLink,
@@ -80,6 +86,7 @@ export class ServeCluster {
       };
       process.on('message', this.onMessage);
       process.send?.({ aioradiusClusterLink: link.address } satisfies PeerMessage);
+      this.tlsSessions = new SiblingTlsSessions();
     }
   }
 
@@ -123,6 +130,7 @@ export class ServeCluster {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.onMessage) process.off('message', this.onMessage);
+    this.tlsSessions?.close();
     await this.registry?.unregister(this.link.address).catch(() => undefined);
     await this.link.close();
   }
@@ -130,11 +138,12 @@ export class ServeCluster {
 
 /**
  * In the primary, before it forks: gives the workers a cluster key of this run (through their
- * environment, unless the config names one) and tells every worker the cluster addresses of all
- * of them, each time one opens its link or dies.
+ * environment, unless the config names one), tells every worker the cluster addresses of all
+ * of them, each time one opens its link or dies, and keeps their TLS sessions.
  */
 export function prepareWorkerCluster(): void {
   process.env[KEY_ENV] ??= randomBytes(32).toString('base64');
+  hostSiblingTlsSessions();
   const links = new Map<number, string>();
   const broadcast = () => {
     const peers = [...links.values()];

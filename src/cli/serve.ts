@@ -236,8 +236,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
                   (await this.localUser(identity)) === undefined ||
                   certificateNamesIdentity(certificate, identity)
               : undefined,
-            // Resumption data in Redis: a peer resumes on any instance.
-            sharedSessions: redis ? new RedisTlsSessions(redis) : undefined,
+            // Resumption data in Redis: a peer resumes on any instance; else, with --workers, on
+            // any worker (the primary keeps their sessions).
+            sharedSessions: redis ? new RedisTlsSessions(redis) : this.cluster?.tlsSessions,
           }
         : undefined;
     // Without a CA no client certificate can be verified: EAP-TLS is then not offered.

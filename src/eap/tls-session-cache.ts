@@ -40,14 +40,14 @@ export class TlsSessionCache<T = Buffer> {
     return this.sessions.size;
   }
 
-  /** Keeps a session the server just made. */
-  set(id: Buffer, data: T): void {
+  /** Keeps a session the server just made (for `lifetimeMs` when given, else the cache's lifetime). */
+  set(id: Buffer, data: T, lifetimeMs = this.lifetimeMs): void {
     const now = this.now();
     for (let oldest = this.sessions.oldest(); oldest; oldest = this.sessions.oldest()) {
       if (this.sessions.size < this.maxSessions && oldest.expires > now) break;
       this.sessions.shift();
     }
-    this.sessions.set(id.toString('hex'), { data, expires: now + this.lifetimeMs });
+    this.sessions.set(id.toString('hex'), { data, expires: now + lifetimeMs });
   }
 
   /** The first live session among `ids` (what a ClientHello offers, most specific first). */

@@ -127,3 +127,13 @@ test('TlsSessionCache: bounded in count, forgets expired sessions', () => {
   now = 10_000;
   assert.equal(cache.find([id(4)]), undefined, 'expired');
 });
+
+test('TlsSessionCache: a session stored with its own lifetime expires with it', () => {
+  let now = 0;
+  const cache = new TlsSessionCache<string>({ maxSessions: 3, lifetime: 10, now: () => now });
+  cache.set(Buffer.from([1]), 'short', 2000);
+  cache.set(Buffer.from([2]), 'default');
+  now = 2000;
+  assert.equal(cache.find([Buffer.from([1])]), undefined);
+  assert.equal(cache.find([Buffer.from([2])]), 'default');
+});
