@@ -11,7 +11,7 @@ import {
 import type { AccountingRecordRow } from '../store/accounting-queries.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { loadConfig } from './config.js';
-import { type CommandStore, databaseFailed, openStore } from './database.js';
+import { type CommandStore, databaseFailed, openStore, queryFailed } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `Usage:
@@ -249,6 +249,8 @@ export async function run(argv: string[]): Promise<number> {
       `${args.dryRun ? 'would delete' : 'deleted'} ${result.records} records and ${result.sessions} closed sessions before ${iso(before as number)}\n`,
     );
     return 0;
+  } catch (err) {
+    return queryFailed('acct', dbPath, err);
   } finally {
     await store.close();
   }

@@ -58,3 +58,15 @@ export function databaseFailed(command: string, file: string, err: unknown, hint
   );
   return 1;
 }
+
+/**
+ * Prints why a query of a command failed once the store was open (a login that may not write, a
+ * server that went away), on one line, and returns the exit status, 1.
+ */
+export function queryFailed(command: string, file: string, err: unknown): number {
+  const reason = err instanceof DatabaseError ? err.reason : err instanceof Error ? err.message : String(err);
+  process.stderr.write(
+    `aioradius ${command}: database ${databaseForLog(file)}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`,
+  );
+  return 1;
+}

@@ -18,7 +18,7 @@ import { sendToDas } from '../dynauth/das-sender.js';
 import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
-import { type CommandStore, databaseFailed, openStore } from './database.js';
+import { type CommandStore, databaseFailed, openStore, queryFailed } from './database.js';
 
 /** Which request a command sends. */
 export type DynauthKind = 'coa' | 'disconnect';
@@ -198,6 +198,8 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
       }
     }
     return failures === 0 ? 0 : 1;
+  } catch (err) {
+    return queryFailed(kind, dbPath, err);
   } finally {
     await store.close();
   }

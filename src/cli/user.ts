@@ -19,7 +19,7 @@ import { Dictionary } from '../dictionary/dictionary.js';
 import type { StoredValue, UserRecord } from '../store/sqlite-store.js';
 import type { ServeStore } from '../store/store.js';
 import { attributeProblem, loadConfig, parseAssignment, type UserConfig } from './config.js';
-import { databaseFailed, MissingDatabaseError, openStore } from './database.js';
+import { databaseFailed, MissingDatabaseError, openStore, queryFailed } from './database.js';
 import { runIfMain } from './run-main.js';
 
 const SCHEMES: readonly NewPasswordHashScheme[] = [
@@ -287,6 +287,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     printUsers(await store.listUsers(), configUserList ?? [], args.json);
     return 0;
+  } catch (err) {
+    return queryFailed('user', dbPath, err);
   } finally {
     await store.close();
   }

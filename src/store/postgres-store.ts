@@ -259,7 +259,9 @@ export class PostgresStore implements ServeStore, AccountingQueries {
     // and without a listener the event would be thrown as an uncaught exception.
     pool.on('connect', (client) => client.on('error', () => undefined));
     try {
-      await migrate(pool);
+      // Read first: a database that has every migration is not written to (nor locked), so a
+      // login that may only SELECT (a reporting role for `acct`) opens it too.
+      if (!(await migrated(pool))) await migrate(pool);
     } catch (err) {
       await pool.end();
       throw storeOpenFailed(STORE_NAME, url, err);
@@ -599,6 +601,19 @@ function distinctSessions(records: AccountingRecord[]): boolean {
     seen.add(id);
   }
   return true;
+}
+
+/** Whether the database has every migration (found out by reading only). */
+async function migrated(pool: Pool): Promise<boolean> {
+  try {
+    const { rows } = await pool.query<{ version: number }>('SELECT version FROM aioradius_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    return POSTGRES_MIGRATIONS.every((m) => done.has(m.version));
+  } catch (err) {
+    // 42P01, undefined_table: nothing set up yet.
+    if ((err as { code?: string }).code === '42P01') return false;
+    throw err;
+  }
 }
 
 /** Applies the migrations not yet recorded, one transaction each, under an advisory lock. */

@@ -127,6 +127,32 @@ database: ${database}
     assert.match(text.stdout, /^127\.0\.0\.1\s+p1\s+alice\s+active\s/m);
   });
 
+  // A reporting login granted SELECT only: reading must not try to create or migrate the schema
+  // (which `serve` does); a write (`acct purge`) is refused by PostgreSQL, on one line.
+  test('acct sessions / show read through a role that may only SELECT; purge is refused on one line', async () => {
+    const pgModule = (await import('pg')).default;
+    const admin = new pgModule.Client({ connectionString: pg.url });
+    await admin.connect();
+    try {
+      await admin.query('CREATE ROLE reporter LOGIN');
+      await admin.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporter');
+      await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    } finally {
+      await admin.end();
+    }
+    const reader = pg.url.replace('postgres://postgres@', 'postgres://reporter@');
+    const sessions = await runAcct(['sessions', '--json', '--db', reader]);
+    assert.equal(sessions.code, 0, sessions.stderr);
+    const byConfig = await runAcct(['sessions', '--json', '--config', pgConfig]);
+    assert.equal(sessions.stdout, byConfig.stdout);
+    const show = await runAcct(['show', 'p1', '--db', reader]);
+    assert.equal(show.code, 0, show.stderr);
+    const purge = await runAcct(['purge', '--before', '2000-01-01', '--db', reader]);
+    assert.equal(purge.code, 1, purge.stdout);
+    assert.match(purge.stderr, /^aioradius acct: .*permission denied/);
+    assert.equal(purge.stderr.trim().split('\n').length, 1, purge.stderr);
+  });
+
   test('acct show: the session with every stored record; no such session exits 1', async () => {
     const json = await same(['show', 'p1', '--json'], showNormalised);
     assert.equal(json.code, 0, json.stderr);
