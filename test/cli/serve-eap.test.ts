@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/cli/config.js';
-import { eapolTest, tailOf } from '../helpers/eapol.js';
+import { eapolTest, readEapolNetwork, tailOf } from '../helpers/eapol.js';
 import { runCommand, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import { runUser, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
@@ -74,17 +74,7 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
 
   test('the PEAP, TTLS and TLS configs it wrote: SUCCESS with MPPE keys OK: 1 mismatch: 0', async () => {
     for (const name of ['peap.conf', 'ttls.conf', 'tls.conf']) {
-      const conf = readFileSync(path.join(tmp.dir, name), 'utf8');
-      const network = Object.fromEntries(
-        conf
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l.includes('=') && !l.startsWith('network'))
-          .map((l) => {
-            const eq = l.indexOf('=');
-            return [l.slice(0, eq), l.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
-          }),
-      );
+      const network = readEapolNetwork(path.join(tmp.dir, name));
       const r = await eapolTest(network, auth, 'testing123');
       assert.ok(r.success, `${name}\n${tailOf(r)}`);
       assert.equal(r.mppeOk, 1, name);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { RadiusClient } from '../../src/client/radius-client.js';
 import { AccessRequest } from '../../src/protocol/packet.js';
-import { eapolTest, tailOf } from '../helpers/eapol.js';
+import { type EapolNetwork, eapolTest, readEapolNetwork, tailOf } from '../helpers/eapol.js';
 import { runCommand, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import { startServe, tempDir } from './serve-helpers.js';
@@ -18,7 +18,7 @@ const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..',
 /** `aioradius certs` in a fresh directory, `serve --workers 2` on its config, both workers ready. */
 async function startWorkers(): Promise<{
   auth: number;
-  network: (name: string) => Record<string, string>;
+  network: (name: string) => EapolNetwork;
   serve: Awaited<ReturnType<typeof startServe>>;
   close: () => Promise<void>;
 }> {
@@ -34,17 +34,7 @@ async function startWorkers(): Promise<{
   const serve = await startServe(file, 20_000, ['--workers', '2']);
   // Both workers, and both their cluster links, are up before the first conversation.
   await serve.waitForLog(() => serve.logs.filter((l) => l.msg === 'aioradius ready').length >= 2, 20_000);
-  const network = (name: string) =>
-    Object.fromEntries(
-      readFileSync(path.join(dir, name), 'utf8')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l.includes('=') && !l.startsWith('network'))
-        .map((l) => {
-          const eq = l.indexOf('=');
-          return [l.slice(0, eq), l.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
-        }),
-    );
+  const network = (name: string) => readEapolNetwork(path.join(dir, name));
   return {
     auth,
     network,
@@ -90,7 +80,7 @@ test('serve --workers 2: eapol_test -r 1 resumes every EAP-TLS (TLS 1.3 and 1.2)
   const { auth, network, close } = await startWorkers();
   try {
     const tls12 = { ...network('tls.conf'), phase1: 'tls_disable_tlsv1_3=1' };
-    const runs: Array<[string, Record<string, string>]> = [
+    const runs: Array<[string, EapolNetwork]> = [
       ['EAP-TLS 1.3', network('tls.conf')],
       ['EAP-TLS 1.2', tls12],
       ['TTLS', network('ttls.conf')],

@@ -1,6 +1,6 @@
 // Runs eapol_test (wpa_supplicant's EAP test client, Debian eapoltest) against a RADIUS server on
 // loopback: one private config file per run, a hard timeout, and the lines the tests check parsed.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from './peers.js';
@@ -62,4 +62,18 @@ export async function eapolTest(
 /** The end of eapol_test's output, for assertion messages. */
 export function tailOf(r: EapolResult, lines = 40): string {
   return r.stdout.split('\n').slice(-lines).join('\n');
+}
+
+/** The `key=value` lines of the network block in a wpa_supplicant file (`aioradius certs` writes some), unquoted. */
+export function readEapolNetwork(file: string): EapolNetwork {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.includes('=') && !l.startsWith('network'))
+      .map((l) => {
+        const eq = l.indexOf('=');
+        return [l.slice(0, eq), l.slice(eq + 1).replace(/^"(.*)"$/, '$1')];
+      }),
+  );
 }
