@@ -1339,13 +1339,16 @@ export function databaseForLog(database: string): string {
   return urlForLog(database);
 }
 
-/** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
-export function loadConfig(file: string): ServeConfig {
-  let text: string;
+/** A config file's text; a missing or unreadable file is a ConfigError. */
+export function readConfigFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, '(file)', (err as Error).message);
   }
-  return parseConfig(text, file);
+}
+
+/** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
+export function loadConfig(file: string): ServeConfig {
+  return parseConfig(readConfigFile(file), file);
 }

@@ -1,5 +1,6 @@
 // `aioradius serve --config FILE`: a ready RADIUS server from a YAML config, with users in the
 // config and in SQLite, durable accounting, JSON logs and Prometheus metrics.
+import cluster from 'node:cluster';
 // The global `performance` is a getter: the import is a plain binding on the hot path.
 import { performance } from 'node:perf_hooks';
 import { commandFailed, oneLine, parseCommandLine, stringOption, UsageError } from './args.js';
@@ -55,12 +56,21 @@ import {
   LOG_LEVELS,
   type LogLevel,
   loadConfig,
+  parseConfig,
+  readConfigFile,
   type ServeConfig,
 } from './config.js';
 import { type LogFormat, prettyDestination } from './log-format.js';
 import { ServeMetrics } from './metrics.js';
 import { runIfMain } from './run-main.js';
-import { defaultWorkers, isServeWorker, reportMetricsTo, runPrimary } from './serve-workers.js';
+import {
+  type ConfigTexts,
+  configFromPrimary,
+  defaultWorkers,
+  isServeWorker,
+  reportMetricsTo,
+  runPrimary,
+} from './serve-workers.js';
 import { prepareWorkerCluster, ServeCluster } from './serve-cluster.js';
 import { RedisSessionStore, RedisTlsSessions } from '../store/redis-eap-state.js';
 import { availableParallelism } from 'node:os';
@@ -726,7 +736,11 @@ export async function run(argv: string[]): Promise<number> {
   const code = await serve(argv);
   // The IPC channel to the primary would keep a worker that could not start alive: nothing
   // listening, and the primary waiting for it (runPrimary then stops, with this failure).
-  if (code !== 0 && isServeWorker()) process.disconnect?.();
+  // Through the cluster's worker: a bare process.disconnect() makes node:cluster exit with 0.
+  if (code !== 0 && isServeWorker()) {
+    process.exitCode = code;
+    cluster.worker?.disconnect();
+  }
   return code;
 }
 
@@ -742,9 +756,15 @@ async function serve(argv: string[]): Promise<number> {
     return commandFailed('serve', err);
   }
   const file = args.config;
+  const worker = isServeWorker();
+  // A worker of `--workers` starts from the text the server started with and reloads the last one
+  // a SIGHUP found valid, as the primary keeps them: not from whatever the file holds now.
+  const texts = worker ? await configFromPrimary() : undefined;
   let config: ServeConfig;
+  let text: string;
   try {
-    config = loadConfig(file);
+    text = texts?.start ?? readConfigFile(file);
+    config = parseConfig(text, file);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`aioradius serve: bad config: ${err.message}\n`);
@@ -764,7 +784,6 @@ async function serve(argv: string[]): Promise<number> {
     { level: args.logLevel ?? config.logLevel, base: { pid: process.pid }, name: 'aioradius' },
     args.logFormat === 'pretty' ? prettyDestination(process.stdout) : undefined,
   );
-  const worker = isServeWorker();
   const chosen = args.workers ?? defaultWorkers(config.database, availableParallelism()).workers;
   if (chosen > 1 && !worker) {
     if (!isPostgresUrl(config.database))
@@ -774,8 +793,20 @@ async function serve(argv: string[]): Promise<number> {
       );
     // A round of an EAP conversation that lands on another worker is handed to its owner.
     if (config.eap) prepareWorkerCluster();
+    const running: ConfigTexts = { start: text, running: text };
+    // The workers check the file again themselves (and log why it is refused): here only the
+    // text a replacement is to reload is kept.
+    const onHangup = () => {
+      try {
+        const next = readConfigFile(file);
+        parseConfig(next, file);
+        running.running = next;
+      } catch {
+        // Refused by the workers too; the running text stays.
+      }
+    };
     try {
-      return await runPrimary(chosen, config.metrics, logger);
+      return await runPrimary(chosen, config.metrics, logger, { config: running, onHangup });
     } catch (err) {
       logger.error({ err: oneLine(err) }, 'cannot start');
       process.stderr.write(`aioradius serve: cannot start: ${oneLine(err)}\n`);
@@ -885,9 +916,10 @@ async function serve(argv: string[]): Promise<number> {
     logger.error({ err: oneLine(err) }, 'cannot start');
     return startFailed(`cannot start: ${oneLine(err)}`, 1);
   }
-  const onHangup = () => {
+  // SIGHUP: the file again; a worker that replaced another: the text the others reloaded.
+  const reload = (load: () => ServeConfig) => {
     try {
-      const next = loadConfig(file);
+      const next = load();
       if (next.dictionaries.join('\n') !== config.dictionaries.join('\n')) {
         throw new ConfigError(
           file,
@@ -916,6 +948,7 @@ async function serve(argv: string[]): Promise<number> {
       logger.error({ err: (err as Error).message }, 'reload failed: keeping the running configuration');
     }
   };
+  const onHangup = () => reload(() => loadConfig(file));
   // Sessions no NAS has updated for accounting.staleAfter seconds are marked stale: at start, on
   // each reload, and periodically.
   const sweepStale = () => {
@@ -941,6 +974,9 @@ async function serve(argv: string[]): Promise<number> {
   );
   staleTimer.unref();
   process.on('SIGHUP', onHangup);
+  // A replacement worker: what the running workers reloaded since the start, it reloads too.
+  const reloaded = texts && texts.running !== texts.start ? texts.running : undefined;
+  if (reloaded !== undefined) reload(() => parseConfig(reloaded, file));
   logger.info(
     {
       auth: ports.authPort,

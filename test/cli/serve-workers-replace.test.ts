@@ -1,0 +1,114 @@
+// `serve --workers 2` replacing a worker that died: the replacement runs what the other workers run
+// (the config the server started with, and what a SIGHUP reloaded since), not whatever the file
+// holds now; one that cannot start is tried again while the other worker serves.
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { radtest, skipUnless } from '../helpers/peers.js';
+import { freePorts } from '../helpers/ports.js';
+import { type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+
+const readyPids = (serve: ServeProcess) =>
+  serve.logs.filter((l) => l.msg === 'aioradius ready').map((l) => l.pid as number);
+
+/** `serve --workers 2` on a PAP config in a fresh directory, both workers ready. */
+async function startTwo(): Promise<{
+  file: string;
+  dir: string;
+  auth: number;
+  serve: ServeProcess;
+  remove: () => Promise<void>;
+}> {
+  const { dir, remove } = await tempDir('aioradius-workers-replace-');
+  const [auth, acct] = await freePorts(2);
+  const file = path.join(dir, 'c.yaml');
+  await writeFile(
+    file,
+    `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+clients: [ { address: 127.0.0.0/8, secret: testing123 } ]
+users: [ { name: alice, password: alicepw } ]
+log: { level: info }
+database: ./radius.db
+`,
+  );
+  const serve = await startServe(file, 20_000, ['--workers', '2']);
+  await serve.waitForLog(() => readyPids(serve).length >= 2, 20_000);
+  return { file, dir, auth, serve, remove };
+}
+
+async function accepted(auth: number, password: string, times: number): Promise<string[]> {
+  const codes: string[] = [];
+  for (let i = 0; i < times; i++) {
+    const r = await radtest({ user: 'alice', password, host: '127.0.0.1', port: auth, secret: 'testing123' });
+    codes.push(r.replyCode ?? 'no reply');
+  }
+  return codes;
+}
+
+test('a worker that dies is replaced by one running the reloaded config, though the file is now half-edited', {
+  skip: skipUnless('radtest'),
+}, async () => {
+  const { file, auth, serve, remove } = await startTwo();
+  try {
+    // A reloadable change (a password) and one that waits for a restart (the auth port).
+    const [otherPort] = await freePorts(1);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('alicepw', 'newpw').replace(`auth: ${auth}`, `auth: ${otherPort}`));
+    serve.child.kill('SIGHUP');
+    await serve.waitForLog(
+      () => serve.logs.filter((l) => l.msg === 'configuration reloaded').length >= 2,
+      10_000,
+    );
+    // An edit in progress, never reloaded.
+    await appendFile(file, 'users: [\n');
+    const [victim] = readyPids(serve);
+    const before = serve.logs.length;
+    process.kill(victim, 'SIGKILL');
+    const ready = await serve.waitForLog('aioradius ready', 15_000, before);
+    assert.notEqual(ready.pid, victim);
+    // It listens where the server listens, and knows the reloaded password.
+    assert.equal(ready.auth, auth, JSON.stringify(ready));
+    const reloaded = serve.logs.slice(before).find((l) => l.msg === 'configuration reloaded');
+    assert.equal(reloaded?.pid, ready.pid, 'the replacement reloaded what the others run');
+    assert.deepEqual(await accepted(auth, 'newpw', 8), Array(8).fill('Access-Accept'));
+    assert.equal(serve.child.exitCode, null, 'the server is still running');
+    assert.equal(await serve.stop('SIGTERM'), 0);
+  } finally {
+    await serve.stop('SIGKILL').catch(() => undefined);
+    await remove();
+  }
+});
+
+test('a replacement that cannot start is tried again while the other worker serves', {
+  skip: skipUnless('radtest'),
+}, async () => {
+  const { dir, auth, serve, remove } = await startTwo();
+  const db = path.join(dir, 'radius.db');
+  try {
+    // The database cannot be opened by a new process for a while (the running worker keeps its
+    // file open): a directory where the file was.
+    renameSync(db, `${db}.away`);
+    mkdirSync(db);
+    const [victim] = readyPids(serve);
+    const before = serve.logs.length;
+    process.kill(victim, 'SIGKILL');
+    const retry = await serve.waitForLog(
+      'a replacement worker could not start: trying again',
+      15_000,
+      before,
+    );
+    assert.equal(retry.retryIn, 1);
+    assert.deepEqual(await accepted(auth, 'alicepw', 3), Array(3).fill('Access-Accept'));
+    assert.equal(serve.child.exitCode, null, 'the server is still running');
+    rmdirSync(db);
+    renameSync(`${db}.away`, db);
+    const ready = await serve.waitForLog('aioradius ready', 40_000, before);
+    assert.notEqual(ready.pid, victim);
+    assert.equal(await serve.stop('SIGTERM'), 0);
+  } finally {
+    await serve.stop('SIGKILL').catch(() => undefined);
+    await remove();
+  }
+});
