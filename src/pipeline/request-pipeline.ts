@@ -47,6 +47,12 @@ export interface ListenerSpec<K extends string> {
 export interface Receiver<C extends { secret: string | Buffer }, K extends string> {
   /** Totals over every client. */
   readonly counters: PipelineCounters;
+  /**
+   * Where a request another instance handed over (`remote.forwardedBy`) is counted instead of the
+   * totals and its client's counters: the instance the NAS sent it to counts it, request and reply
+   * (summed metrics would count it twice). Its values are never reported.
+   */
+  readonly uncounted?: PipelineCounters;
   /** The counters of the client at `address`, made on first use when `create` is set. */
   clientCounters(address: string, create: boolean): PipelineCounters | undefined;
   /** The counters of a source `identify` refused (bounded: spoofed sources cost a sender nothing). */
@@ -141,7 +147,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     listener: ListenerSpec<K>,
   ): Promise<void> | undefined {
     const receiver = this.receiver;
-    receiver.counters.requests++;
+    if (remote.forwardedBy === undefined) receiver.counters.requests++;
     let scan: PacketScan;
     try {
       scan = scanPacket(data);
@@ -205,7 +211,10 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     if (secret === undefined)
       return this.unknownClient(remote, channel, new NasSecretError(remote.address, config));
     const receiver = this.receiver;
-    const counters = receiver.clientCounters(remote.address, true) as PipelineCounters;
+    const counters =
+      remote.forwardedBy !== undefined && receiver.uncounted
+        ? receiver.uncounted
+        : (receiver.clientCounters(remote.address, true) as PipelineCounters);
     counters.requests++;
     let request: Packet;
     try {
@@ -348,7 +357,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
   }
 
   private count(client: PipelineCounters | undefined, name: keyof PipelineCounters): void {
-    this.receiver.counters[name]++;
+    if (client === undefined || client !== this.receiver.uncounted) this.receiver.counters[name]++;
     if (client) client[name]++;
   }
 

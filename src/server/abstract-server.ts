@@ -162,6 +162,8 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   readonly dictionary: Dictionary;
   /** Totals over every NAS. */
   readonly counters: ServerCounters = newCounters();
+  /** Where requests other instances handed over count (never reported: see Receiver.uncounted). */
+  private readonly uncounted: ServerCounters = newCounters();
 
   private readonly nas = new ClientCounterTable<ServerCounters>(newCounters);
   /** Addresses of NASes that sent a verified Access-Request with Message-Authenticator ('auto'). */
@@ -196,6 +198,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.pipeline = new RequestPipeline<NasConfig, ListenerKind>(
       {
         counters: this.counters,
+        uncounted: this.uncounted,
         clientCounters: (address, create) => (create ? this.nas.client(address) : this.nas.peek(address)),
         refusedCounters: (address) => this.nas.refusedSource(address),
         identify: (remote) => this.validateNas(remote),
@@ -351,8 +354,13 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
   }
 
   private count(nas: ServerCounters | undefined, name: keyof ServerCounters): void {
-    this.counters[name]++;
+    this.totalsOf(nas)[name]++;
     if (nas) nas[name]++;
+  }
+
+  /** The totals a request counts in: none that are reported for one another instance handed over. */
+  private totalsOf(nas: ServerCounters | undefined): ServerCounters {
+    return nas === this.uncounted ? this.uncounted : this.counters;
   }
 
   /**
@@ -462,11 +470,12 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     const isAuth = code === ACCESS_REQUEST;
     // Per-request counters are named, not passed by name to count(): a property name in a variable
     // makes every increment a generic keyed access.
+    const totals = this.totalsOf(nas);
     if (isAuth) {
-      this.counters.accessRequests++;
+      totals.accessRequests++;
       nas.accessRequests++;
     } else {
-      this.counters.accountingRequests++;
+      totals.accountingRequests++;
       nas.accountingRequests++;
     }
     let r: unknown;
@@ -536,7 +545,7 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     } else replyCode = ACCOUNTING_RESPONSE;
     try {
       const bytes = encodeReply(request, replyCode, attrs as ReplyAttributes);
-      countReply(this.counters, replyCode);
+      countReply(this.totalsOf(nas), replyCode);
       countReply(nas, replyCode);
       return bytes;
     } catch (err) {

@@ -3,6 +3,7 @@
 // the round to the one that does (over the cluster link, keyed by the primary), and relays its reply.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -15,21 +16,39 @@ import { startServe, tempDir } from './serve-helpers.js';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
+function getMetrics(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
 /** `aioradius certs` in a fresh directory, `serve --workers 2` on its config, both workers ready. */
 async function startWorkers(): Promise<{
   auth: number;
+  metrics: number;
   network: (name: string) => EapolNetwork;
   serve: Awaited<ReturnType<typeof startServe>>;
   close: () => Promise<void>;
 }> {
   const { dir, remove } = await tempDir('aioradius-workers-eap-');
-  const [auth, acct] = await freePorts(2);
+  const [auth, acct, metrics] = await freePorts(3);
   const made = await runCommand(process.execPath, [MAIN, 'certs', dir, '--auth', String(auth)], {
     timeoutMs: 60_000,
   });
   assert.equal(made.code, 0, made.stderr);
   const file = path.join(dir, 'aioradius.yaml');
-  const text = readFileSync(file, 'utf8').replace(/acct: \d+/, `acct: ${acct}\nlog: { level: debug }`);
+  const text = readFileSync(file, 'utf8').replace(
+    /acct: \d+/,
+    `acct: ${acct}\nlog: { level: debug }\nmetrics: { port: ${metrics} }`,
+  );
   writeFileSync(file, text);
   const serve = await startServe(file, 20_000, ['--workers', '2']);
   // Both workers, and both their cluster links, are up before the first conversation.
@@ -37,6 +56,7 @@ async function startWorkers(): Promise<{
   const network = (name: string) => readEapolNetwork(path.join(dir, name));
   return {
     auth,
+    metrics,
     network,
     serve,
     close: async () => {
@@ -49,14 +69,16 @@ async function startWorkers(): Promise<{
 test('serve --workers 2: PEAP/MSCHAPv2 and EAP-TLS succeed with MPPE keys though rounds land on both workers', {
   skip: skipUnless('eapol_test'),
 }, async () => {
-  const { auth, network, serve, close } = await startWorkers();
+  const { auth, metrics, network, serve, close } = await startWorkers();
   try {
+    let rounds = 0;
     for (let i = 0; i < 3; i++) {
       for (const name of ['peap.conf', 'tls.conf']) {
         const r = await eapolTest(network(name), auth, 'testing123');
         assert.ok(r.success, `${name} #${i + 1}\n${tailOf(r)}`);
         assert.equal(r.mppeOk, 1, name);
         assert.equal(r.mppeMismatch, 0, name);
+        rounds += r.stdout.match(/Received RADIUS message/g)?.length ?? 0;
       }
     }
     const forwarded = serve.logs.filter((l) => l.msg === 'EAP round answered by the instance that owns it');
@@ -66,6 +88,13 @@ test('serve --workers 2: PEAP/MSCHAPv2 and EAP-TLS succeed with MPPE keys though
       forwarded.length > 0,
       `rounds handed to their owner: ${forwarded.length}, accepts by ${[...answeredBy]}`,
     );
+    // The metrics summed over the workers count each round once, though two workers handled the
+    // rounds handed over (the one the NAS sent it to counts it).
+    const text = await getMetrics(metrics);
+    const value = (line: RegExp) => Number(text.match(line)?.[1]);
+    assert.equal(value(/^radius_requests_total\{type="access"\} (\d+)/m), rounds, text);
+    assert.equal(value(/^radius_replies_total\{code="Access-Accept"\} (\d+)/m), 6, text);
+    assert.equal(value(/^radius_replies_total\{code="Access-Challenge"\} (\d+)/m), rounds - 6, text);
   } finally {
     await close();
   }
