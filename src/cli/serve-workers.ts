@@ -3,7 +3,8 @@
 // worker), forwards SIGTERM/SIGINT/SIGHUP to them, and serves the metrics of all of them summed.
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
 import type { Logger } from '../server/logger.js';
 import { isPostgresUrl } from './config.js';
 
@@ -71,11 +72,9 @@ export function isServeWorker(): boolean {
   return cluster.isWorker && process.env[WORKER_ENV] === '1';
 }
 
-/** In a worker: the registries the primary aggregates when it is scraped. */
+/** In a worker: the registry the primary sums when it is scraped. */
 export function reportMetricsTo(registry: Registry): void {
-  // Constructing one installs prom-client's listener for the primary's requests (in a worker too).
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
+  answerMetricsRequests(registry);
 }
 
 /** What the primary does beside forking. */
@@ -104,7 +103,7 @@ export async function runPrimary(
   let failed = false;
   cluster.setupPrimary({ args: process.argv.slice(2) });
   const fork = () => cluster.fork({ [WORKER_ENV]: '1' });
-  const aggregator = new AggregatorRegistry();
+  const aggregator = new ClusterMetrics();
   let srv: http.Server | undefined;
   if (metrics) {
     srv = http.createServer((req, res) => {
@@ -112,7 +111,7 @@ export async function runPrimary(
         res.writeHead(404).end();
         return;
       }
-      aggregator.clusterMetrics().then(
+      aggregator.text().then(
         (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(String(err)),
       );
@@ -194,6 +193,7 @@ export async function runPrimary(
   });
   for (const [s, h] of handlers) process.off(s, h);
   cluster.off('message', onConfigRequest);
+  aggregator.close();
   const closing = srv;
   if (closing) {
     closing.closeAllConnections();

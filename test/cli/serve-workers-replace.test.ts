@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { radtest, skipUnless } from '../helpers/peers.js';
@@ -13,16 +14,31 @@ import { type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 const readyPids = (serve: ServeProcess) =>
   serve.logs.filter((l) => l.msg === 'aioradius ready').map((l) => l.pid as number);
 
-/** `serve --workers 2` on a PAP config in a fresh directory, both workers ready. */
+function getMetrics(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+/** `serve --workers 2` on a PAP config in a fresh directory (metrics on), both workers ready. */
 async function startTwo(): Promise<{
   file: string;
   dir: string;
   auth: number;
+  metrics: number;
   serve: ServeProcess;
   remove: () => Promise<void>;
 }> {
   const { dir, remove } = await tempDir('aioradius-workers-replace-');
-  const [auth, acct] = await freePorts(2);
+  const [auth, acct, metrics] = await freePorts(3);
   const file = path.join(dir, 'c.yaml');
   await writeFile(
     file,
@@ -30,12 +46,13 @@ async function startTwo(): Promise<{
 clients: [ { address: 127.0.0.0/8, secret: testing123 } ]
 users: [ { name: alice, password: alicepw } ]
 log: { level: info }
+metrics: { port: ${metrics} }
 database: ./radius.db
 `,
   );
   const serve = await startServe(file, 20_000, ['--workers', '2']);
   await serve.waitForLog(() => readyPids(serve).length >= 2, 20_000);
-  return { file, dir, auth, serve, remove };
+  return { file, dir, auth, metrics, serve, remove };
 }
 
 async function accepted(auth: number, password: string, times: number): Promise<string[]> {
@@ -106,6 +123,32 @@ test('a replacement that cannot start is tried again while the other worker serv
     renameSync(`${db}.away`, db);
     const ready = await serve.waitForLog('aioradius ready', 40_000, before);
     assert.notEqual(ready.pid, victim);
+    assert.equal(await serve.stop('SIGTERM'), 0);
+  } finally {
+    await serve.stop('SIGKILL').catch(() => undefined);
+    await remove();
+  }
+});
+
+// Prometheus reads a counter that went down as a restart from zero: rate() would jump by the whole
+// total. The primary keeps a stopped worker's counters as it last reported them.
+test('the summed counters do not go down when a worker dies', { skip: skipUnless('radtest') }, async () => {
+  const { auth, metrics, serve, remove } = await startTwo();
+  try {
+    assert.deepEqual(await accepted(auth, 'alicepw', 6), Array(6).fill('Access-Accept'));
+    const count = (text: string) => Number(text.match(/^radius_requests_total\{type="access"\} (\d+)/m)?.[1]);
+    assert.equal(count(await getMetrics(metrics)), 6);
+    // A worker that answered some of them.
+    const victim = serve.logs.find((l) => l.msg === 'Access-Accept')?.pid as number;
+    const before = serve.logs.length;
+    process.kill(victim, 'SIGKILL');
+    await serve.waitForLog('aioradius ready', 15_000, before);
+    const after = await getMetrics(metrics);
+    assert.equal(count(after), 6, after);
+    // Gauges are the live workers' only.
+    assert.match(after, /^process_resident_memory_bytes \d+/m);
+    assert.deepEqual(await accepted(auth, 'alicepw', 2), Array(2).fill('Access-Accept'));
+    assert.equal(count(await getMetrics(metrics)), 8);
     assert.equal(await serve.stop('SIGTERM'), 0);
   } finally {
     await serve.stop('SIGKILL').catch(() => undefined);
