@@ -793,6 +793,13 @@ async function serve(argv: string[]): Promise<number> {
       );
     // A round of an EAP conversation that lands on another worker is handed to its owner.
     if (config.eap) prepareWorkerCluster();
+    // Workers share the config but not a port: each binds one of its own (see ServeCluster.open).
+    const listen = config.cluster?.listen;
+    if (listen !== undefined && !/:0$/.test(listen))
+      logger.warn(
+        { listen },
+        'cluster.listen: with --workers each worker binds a port of its own on that address; other machines find them through sharedState (Redis), not cluster.peers',
+      );
     const running: ConfigTexts = { start: text, running: text };
     // The workers check the file again themselves (and log why it is refused): here only the
     // text a replacement is to reload is kept.

@@ -137,18 +137,44 @@ test('the summed counters do not go down when a worker dies', { skip: skipUnless
   try {
     assert.deepEqual(await accepted(auth, 'alicepw', 6), Array(6).fill('Access-Accept'));
     const count = (text: string) => Number(text.match(/^radius_requests_total\{type="access"\} (\d+)/m)?.[1]);
-    assert.equal(count(await getMetrics(metrics)), 6);
+    // Six at least (a retransmission radtest sent to the other worker counts there too).
+    const before = count(await getMetrics(metrics));
+    assert.ok(before >= 6, String(before));
     // A worker that answered some of them.
     const victim = serve.logs.find((l) => l.msg === 'Access-Accept')?.pid as number;
-    const before = serve.logs.length;
+    const logged = serve.logs.length;
     process.kill(victim, 'SIGKILL');
-    await serve.waitForLog('aioradius ready', 15_000, before);
+    await serve.waitForLog('aioradius ready', 15_000, logged);
     const after = await getMetrics(metrics);
-    assert.equal(count(after), 6, after);
+    assert.equal(count(after), before, after);
     // Gauges are the live workers' only.
     assert.match(after, /^process_resident_memory_bytes \d+/m);
     assert.deepEqual(await accepted(auth, 'alicepw', 2), Array(2).fill('Access-Accept'));
-    assert.equal(count(await getMetrics(metrics)), 8);
+    assert.ok(count(await getMetrics(metrics)) >= before + 2);
+    assert.equal(await serve.stop('SIGTERM'), 0);
+  } finally {
+    await serve.stop('SIGKILL').catch(() => undefined);
+    await remove();
+  }
+});
+
+test('cluster.listen with a port and --workers: the primary says the workers bind ports of their own', async () => {
+  const { dir, remove } = await tempDir('aioradius-workers-listen-');
+  const [auth, acct, link] = await freePorts(3);
+  const file = path.join(dir, 'c.yaml');
+  await writeFile(
+    file,
+    `listen: { host: 127.0.0.1, auth: ${auth}, acct: ${acct} }
+clients: [ { address: 127.0.0.0/8, secret: testing123 } ]
+cluster: { listen: "127.0.0.1:${link}", key: a-cluster-key-of-some-length }
+log: { level: info }
+database: ./radius.db
+`,
+  );
+  const serve = await startServe(file, 20_000, ['--workers', '2']);
+  try {
+    const line = await serve.waitForLog(/^cluster\.listen: with --workers/, 5000);
+    assert.equal(line.listen, `127.0.0.1:${link}`);
     assert.equal(await serve.stop('SIGTERM'), 0);
   } finally {
     await serve.stop('SIGKILL').catch(() => undefined);
