@@ -60,7 +60,7 @@ export interface RequestContext {
 }
 
 /** A handler's answer as documented: `[replyAttributes, code]` (null code: the default for the port). */
-export type HandlerTuple<C extends number | null> = readonly [ReplyAttributes, C];
+export type HandlerTuple<C extends number | null = number | null> = readonly [ReplyAttributes, C];
 
 /**
  * What a handler may return: {@link HandlerTuple}, or the array TypeScript makes of a literal returned
@@ -68,7 +68,9 @@ export type HandlerTuple<C extends number | null> = readonly [ReplyAttributes, C
  * `[[['Reply-Message', 'hi']], ACCESS_ACCEPT]` becomes `(number | string[][])[]`. The server checks
  * either at run time: two elements, the attributes then the code; anything else is dropped and counted.
  */
-export type HandlerResult<C extends number | null> = HandlerTuple<C> | readonly (ReplyAttributes | C)[];
+export type HandlerResult<C extends number | null = number | null> =
+  | HandlerTuple<C>
+  | readonly (ReplyAttributes | C)[];
 
 /** Server options. */
 export interface ServerOptions {

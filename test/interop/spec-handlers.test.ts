@@ -15,6 +15,8 @@ import {
   DisconnectRequest,
   DynamicAuthorizationServer,
   ERROR_CAUSE,
+  type HandlerResult,
+  type HandlerTuple,
   RadiusClient,
   RadiusResponseError,
   type Remote,
@@ -24,6 +26,10 @@ import {
 import { radclient, skipUnless } from '../helpers/peers.js';
 
 const SECRET = 'spec-handlers-s3cret';
+
+// README names the handler result types without a type argument.
+export const namedTuple: HandlerTuple = [[], ACCESS_ACCEPT];
+export const namedResult: HandlerResult = [[], null];
 
 // The specification writes `validateNas(remote: RemoteInfo)`: the same type as Remote.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
