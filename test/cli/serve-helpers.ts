@@ -1,4 +1,5 @@
 // Runs `aioradius serve` / `aioradius user` as child processes for the CLI tests.
+import http from 'node:http';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -160,4 +161,19 @@ export async function startServe(
     throw e;
   }
   return proc;
+}
+
+/** The body of GET `urlPath` (default /metrics) on 127.0.0.1:`port`. */
+export function httpGet(port: number, urlPath = '/metrics'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
 }

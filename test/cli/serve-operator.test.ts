@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AccessRequest } from '../../src/index.js';
 import { radclient, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
-import { type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+import { httpGet, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const SECRET = 'operator-secret';
 
@@ -43,20 +42,6 @@ async function sendFrom(source: string, port: number, bytes: Buffer): Promise<vo
   await new Promise<void>((resolve) => sock.bind(0, source, resolve));
   await new Promise<void>((resolve) => sock.send(bytes, port, '127.0.0.1', () => resolve()));
   sock.close();
-}
-
-function get(port: number, urlPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
 }
 
 describe('aioradius serve: what the operator sees', { skip: skipUnless('radclient') }, () => {
@@ -110,7 +95,7 @@ describe('aioradius serve: what the operator sees', { skip: skipUnless('radclien
     // Each attempt is counted (polled: the last datagrams may still be on their way).
     let body = '';
     for (let i = 0; i < 100 && !/bad_authenticator"\} 3/.test(body); i++) {
-      body = await get(metrics, '/metrics');
+      body = await httpGet(metrics, '/metrics');
       if (!/bad_authenticator"\} 3/.test(body)) await new Promise((r) => setTimeout(r, 30));
     }
     assert.match(body, /radius_drops_total\{reason="bad_authenticator"\} 3/, 'each attempt counted');
@@ -143,7 +128,7 @@ describe('aioradius serve: what the operator sees', { skip: skipUnless('radclien
   });
 
   test('the drops are counted in the metrics by reason', async () => {
-    const body = await get(metrics, '/metrics');
+    const body = await httpGet(metrics, '/metrics');
     const value = (reason: string) =>
       Number(body.match(new RegExp(`radius_drops_total\\{reason="${reason}"\\} (\\d+)`))?.[1] ?? -1);
     assert.ok(value('bad_authenticator') >= 3, body);

@@ -3,7 +3,6 @@
 // the round to the one that does (over the cluster link, keyed by the primary), and relays its reply.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -12,23 +11,9 @@ import { AccessRequest } from '../../src/protocol/packet.js';
 import { type EapolNetwork, eapolTest, readEapolNetwork, tailOf } from '../helpers/eapol.js';
 import { runCommand, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
-import { startServe, tempDir } from './serve-helpers.js';
+import { httpGet, startServe, tempDir } from './serve-helpers.js';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
-
-function getMetrics(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** `aioradius certs` in a fresh directory, `serve --workers 2` on its config, both workers ready. */
 async function startWorkers(): Promise<{
@@ -90,7 +75,7 @@ test('serve --workers 2: PEAP/MSCHAPv2 and EAP-TLS succeed with MPPE keys though
     );
     // The metrics summed over the workers count each round once, though two workers handled the
     // rounds handed over (the one the NAS sent it to counts it).
-    const text = await getMetrics(metrics);
+    const text = await httpGet(metrics);
     const value = (line: RegExp) => Number(text.match(line)?.[1]);
     assert.equal(value(/^radius_requests_total\{type="access"\} (\d+)/m), rounds, text);
     assert.equal(value(/^radius_replies_total\{code="Access-Accept"\} (\d+)/m), 6, text);

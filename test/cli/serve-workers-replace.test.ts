@@ -4,29 +4,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { radtest, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
-import { type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+import { httpGet, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const readyPids = (serve: ServeProcess) =>
   serve.logs.filter((l) => l.msg === 'aioradius ready').map((l) => l.pid as number);
-
-function getMetrics(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** `serve --workers 2` on a PAP config in a fresh directory (metrics on), both workers ready. */
 async function startTwo(): Promise<{
@@ -138,19 +123,19 @@ test('the summed counters do not go down when a worker dies', { skip: skipUnless
     assert.deepEqual(await accepted(auth, 'alicepw', 6), Array(6).fill('Access-Accept'));
     const count = (text: string) => Number(text.match(/^radius_requests_total\{type="access"\} (\d+)/m)?.[1]);
     // Six at least (a retransmission radtest sent to the other worker counts there too).
-    const before = count(await getMetrics(metrics));
+    const before = count(await httpGet(metrics));
     assert.ok(before >= 6, String(before));
     // A worker that answered some of them.
     const victim = serve.logs.find((l) => l.msg === 'Access-Accept')?.pid as number;
     const logged = serve.logs.length;
     process.kill(victim, 'SIGKILL');
     await serve.waitForLog('aioradius ready', 15_000, logged);
-    const after = await getMetrics(metrics);
+    const after = await httpGet(metrics);
     assert.equal(count(after), before, after);
     // Gauges are the live workers' only.
     assert.match(after, /^process_resident_memory_bytes \d+/m);
     assert.deepEqual(await accepted(auth, 'alicepw', 2), Array(2).fill('Access-Accept'));
-    assert.ok(count(await getMetrics(metrics)) >= before + 2);
+    assert.ok(count(await httpGet(metrics)) >= before + 2);
     assert.equal(await serve.stop('SIGTERM'), 0);
   } finally {
     await serve.stop('SIGKILL').catch(() => undefined);

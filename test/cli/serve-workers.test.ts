@@ -1,7 +1,6 @@
 // `serve --workers 2`: two processes share the ports, and the primary serves their metrics summed.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,21 +8,7 @@ import { defaultWorkers } from '../../src/cli/serve-workers.js';
 import { radtest, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import { postgresMissing, startPostgres } from '../helpers/postgres.js';
-import { startServe, tempDir } from './serve-helpers.js';
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
+import { httpGet, startServe, tempDir } from './serve-helpers.js';
 
 test('serve --workers 2: both workers answer, metrics are summed by the primary, SIGTERM stops all', {
   skip: skipUnless('radtest'),
@@ -58,7 +43,7 @@ database: ./radius.db
       });
       assert.equal(r.replyCode, 'Access-Accept', r.stdout);
     }
-    const text = await get(metrics);
+    const text = await httpGet(metrics);
     assert.match(text, /radius_requests_total\{type="access"\} 6\b/, text);
     const pids = new Set(serve.logs.filter((l) => l.msg === 'aioradius ready').map((l) => l.pid));
     assert.equal(pids.size, 2, 'two worker processes');
