@@ -111,15 +111,47 @@ export function openDatabase(file: string, readonly = false, mustExist = false):
     }
   }
   if (!readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    dropPermanentUniqueness(db);
-    db.exec(SCHEMA);
-    addPasswordHashColumn(db);
-    dropRandomKeyIndexes(db);
+    try {
+      // Several processes may set up a new file at once (`serve --workers` on a fresh database).
+      whileBusy(() => {
+        db.pragma('busy_timeout = 5000');
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        dropPermanentUniqueness(db);
+        db.exec(SCHEMA);
+        addPasswordHashColumn(db);
+        dropRandomKeyIndexes(db);
+      });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
   return db;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `setUp` again while SQLite answers SQLITE_BUSY, for 10 s at most. The busy timeout covers
+ * most waits, but SQLite gives up at once where waiting cannot help the statement it runs (a
+ * connection whose snapshot another one changed, WAL recovery in progress): the step is then
+ * taken again after a short pause (set-up steps are idempotent).
+ */
+export function whileBusy(setUp: () => void): void {
+  const deadline = Date.now() + 10_000;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+    try {
+      setUp();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() + wait > deadline)
+        throw err;
+      // A synchronous pause: the store is opened synchronously, before the server serves.
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
 }
 
 /** Tables of SCHEMA; a database with other tables and none of these is another program's. */

@@ -10,6 +10,7 @@ import { createPacket, decodeRequest, type Packet } from '../../src/protocol/pac
 import { type AccountingRecord, accountingRecord, recordKey } from '../../src/store/accounting.js';
 import { INSERT_RECORD } from '../../src/store/accounting-tables.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
+import { whileBusy } from '../../src/store/accounting-tables.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { openDatabase } from '../../src/store/accounting-tables.js';
 
@@ -445,4 +446,56 @@ describe('SqliteStore', () => {
     assert.equal(count.n, 2);
     await s.close();
   });
+});
+
+// Two processes opening a new database at once (`serve --workers 2` on a fresh file): the second
+// waits for the first's lock rather than failing with "database is locked" (the journal mode is
+// switched to WAL under an exclusive lock, so the busy timeout must be set before).
+test('opening a database another process holds locked waits for the lock', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-sqlite-lock-'));
+  const file = path.join(dir, 'locked.db');
+  try {
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(file)});
+         db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => holder.once('exit', resolve));
+    await Promise.race([
+      new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve())),
+      exited.then((code) => {
+        throw new Error(`the lock holder exited (${code})`);
+      }),
+    ]);
+    const store = new SqliteStore(file);
+    await store.close();
+    assert.equal(await exited, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('setting a database up is taken again while SQLite answers SQLITE_BUSY; other errors at once', () => {
+  let calls = 0;
+  whileBusy(() => {
+    calls++;
+    if (calls < 3) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY_SNAPSHOT' });
+  });
+  assert.equal(calls, 3);
+  let others = 0;
+  assert.throws(
+    () =>
+      whileBusy(() => {
+        others++;
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      }),
+    /disk I\/O error/,
+  );
+  assert.equal(others, 1);
 });
