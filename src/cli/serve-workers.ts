@@ -128,7 +128,10 @@ export async function runPrimary(
   };
   cluster.on('message', onConfigRequest);
   // Forked once the metrics port is ours: a port taken fails the start with no worker running.
-  for (let i = 0; i < workers; i++) fork();
+  // One first, the others once it listens: a new database is then set up by one process (SQLite
+  // changes its journal under an exclusive lock) and a bad config fails once.
+  fork();
+  let forkedAll = workers <= 1;
   let retry: NodeJS.Timeout | undefined;
   let retrySeconds = 1;
   const alive = () => Object.keys(cluster.workers ?? {}).length;
@@ -154,6 +157,10 @@ export async function runPrimary(
   let started = false;
   cluster.on('listening', (worker) => {
     ready.add(worker.id);
+    if (!forkedAll && !stopping) {
+      forkedAll = true;
+      for (let i = 1; i < workers; i++) fork();
+    }
     if (ready.size >= workers) started = true;
     retrySeconds = 1;
   });
