@@ -10,7 +10,8 @@
 // inputs earlier runs found (build/fuzz-corpus/<target>, where new ones are written); a finding is
 // written to build/fuzz-findings/<target>/ and makes the command fail. A summary table closes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const TARGETS = ['decode-request', 'decode-response', 'dictionary', 'attribute-list'];
@@ -83,8 +84,14 @@ for (const target of chosen.length ? chosen : TARGETS) {
   ];
   console.log(`\nfuzz: ${target}: node ${jazzerArgs.join(' ')}`);
   const started = Date.now();
+  // A private directory for a target that needs one (dictionary: its $INCLUDE root), removed here:
+  // libFuzzer ends the process without running its exit handlers.
+  const scratch = mkdtempSync(join(tmpdir(), `aioradius-fuzz-${target}-`));
   const result = await new Promise((resolve) => {
-    const child = spawn(process.execPath, jazzerArgs, { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, jazzerArgs, {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, AIORADIUS_FUZZ_SCRATCH: scratch },
+    });
     let tail = '';
     child.stderr.on('data', (chunk) => {
       process.stderr.write(chunk);
@@ -92,6 +99,7 @@ for (const target of chosen.length ? chosen : TARGETS) {
     });
     child.on('close', (code, signal) => resolve({ code: code ?? 128, signal, tail }));
   });
+  rmSync(scratch, { recursive: true, force: true });
   const seconds = (Date.now() - started) / 1000;
   const stat = (key) => result.tail.match(new RegExp(`stat::${key}:\\s+(\\d+)`))?.[1];
   const lastLine = [...result.tail.matchAll(/^#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/gm)].pop();

@@ -8,10 +8,12 @@ import { Dictionary } from '../../src/dictionary/dictionary.js';
 import { loadDictionaryText } from '../../src/dictionary/parser.js';
 import { typed } from './common.js';
 
-const root = mkdtempSync(join(tmpdir(), 'aioradius-fuzz-dict-'));
+// Under `npm run fuzz` a directory fuzz/run.mjs made (and removes: libFuzzer ends the process
+// without exit handlers); loaded by a test, one of its own, removed when the process exits.
+const given = process.env.AIORADIUS_FUZZ_SCRATCH;
+const root = given ?? mkdtempSync(join(tmpdir(), 'aioradius-fuzz-dict-'));
 const file = join(root, 'dictionary');
-// The directory stays empty; it goes when the fuzzing process ends.
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+if (given === undefined) process.once('exit', () => rmSync(root, { recursive: true, force: true }));
 
 export function fuzz(input: Buffer): void {
   const dict = new Dictionary();
