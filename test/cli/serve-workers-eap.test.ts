@@ -35,9 +35,18 @@ async function startWorkers(): Promise<{
     `acct: ${acct}\nlog: { level: debug }\nmetrics: { port: ${metrics} }`,
   );
   writeFileSync(file, text);
-  const serve = await startServe(file, 20_000, ['--workers', '2']);
+  const serve = await startServe(file, 20_000, ['--workers', '2']).catch(async (err: unknown) => {
+    await remove();
+    throw err;
+  });
   // Both workers, and both their cluster links, are up before the first conversation.
-  await serve.waitForLog(() => serve.logs.filter((l) => l.msg === 'aioradius ready').length >= 2, 20_000);
+  await serve
+    .waitForLog(() => serve.logs.filter((l) => l.msg === 'aioradius ready').length >= 2, 20_000)
+    .catch(async (err: unknown) => {
+      await serve.stop('SIGKILL');
+      await remove();
+      throw err;
+    });
   const network = (name: string) => readEapolNetwork(path.join(dir, name));
   return {
     auth,

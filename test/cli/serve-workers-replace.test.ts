@@ -35,8 +35,17 @@ metrics: { port: ${metrics} }
 database: ./radius.db
 `,
   );
-  const serve = await startServe(file, 20_000, ['--workers', '2']);
-  await serve.waitForLog(() => readyPids(serve).length >= 2, 20_000);
+  const serve = await startServe(file, 20_000, ['--workers', '2']).catch(async (err: unknown) => {
+    await remove();
+    throw err;
+  });
+  await serve
+    .waitForLog(() => readyPids(serve).length >= 2, 20_000)
+    .catch(async (err: unknown) => {
+      await serve.stop('SIGKILL');
+      await remove();
+      throw err;
+    });
   return { file, dir, auth, metrics, serve, remove };
 }
 
@@ -156,7 +165,10 @@ log: { level: info }
 database: ./radius.db
 `,
   );
-  const serve = await startServe(file, 20_000, ['--workers', '2']);
+  const serve = await startServe(file, 20_000, ['--workers', '2']).catch(async (err: unknown) => {
+    await remove();
+    throw err;
+  });
   try {
     const line = await serve.waitForLog(/^cluster\.listen: with --workers/, 5000);
     assert.equal(line.listen, `127.0.0.1:${link}`);
