@@ -3,6 +3,7 @@
 // then jumps by the whole total): the counters and histograms of a worker that stopped are kept,
 // as it last reported them, and added to the sum of the live workers.
 import cluster, { type Worker } from 'node:cluster';
+import { PendingReplies } from '../cluster/pending-replies.js';
 import {
   AggregatorRegistry,
   type MetricObjectWithValues,
@@ -35,8 +36,7 @@ export function answerMetricsRequests(registry: Registry): void {
 
 /** In the primary: the metrics of all the workers, summed. */
 export class ClusterMetrics {
-  private next = 0;
-  private readonly waiting = new Map<number, (metrics: Metrics | undefined) => void>();
+  private readonly waiting = new PendingReplies<Metrics>();
   /** Each live worker's last answer. */
   private readonly last = new Map<number, Metrics>();
   /** The counters and histograms of the workers that stopped, summed. */
@@ -45,7 +45,7 @@ export class ClusterMetrics {
     const message = m as MetricsMessage | null;
     const n = message?.aioradiusMetrics;
     if (typeof n !== 'number') return;
-    this.waiting.get(n)?.(message?.metrics);
+    this.waiting.settle(n, message?.metrics);
   };
   private readonly onExit = (worker: Worker): void => {
     const last = this.last.get(worker.id);
@@ -80,27 +80,20 @@ export class ClusterMetrics {
   close(): void {
     cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
-    for (const done of this.waiting.values()) done(undefined);
+    this.waiting.clear();
   }
 
   /** A worker's metrics now; its last answer if it gives none in time. */
-  private ask(worker: Worker): Promise<Metrics | undefined> {
-    const n = this.next++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(undefined), ANSWER_TIMEOUT_MS);
-      const done = (metrics: Metrics | undefined) => {
-        clearTimeout(timer);
-        this.waiting.delete(n);
-        if (metrics) this.last.set(worker.id, metrics);
-        resolve(metrics ?? this.last.get(worker.id));
-      };
-      this.waiting.set(n, done);
-      try {
-        worker.send({ aioradiusMetricsRequest: n } satisfies MetricsMessage);
-      } catch {
-        done(undefined);
-      }
-    });
+  private async ask(worker: Worker): Promise<Metrics | undefined> {
+    const { n, reply } = this.waiting.open(ANSWER_TIMEOUT_MS);
+    try {
+      worker.send({ aioradiusMetricsRequest: n } satisfies MetricsMessage);
+    } catch {
+      this.waiting.settle(n, undefined);
+    }
+    const metrics = await reply;
+    if (metrics) this.last.set(worker.id, metrics);
+    return metrics ?? this.last.get(worker.id);
   }
 }
 

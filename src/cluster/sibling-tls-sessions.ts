@@ -5,6 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { MAX_CACHED_TLS_SESSIONS, TlsSessionCache } from '../eap/tls-session-cache.js';
 import type { SharedTlsSessions } from '../store/store.js';
+import { PendingReplies } from './pending-replies.js';
 
 /** A worker's message to the primary: a session to keep, or one to look up (answered by `n`). */
 type ToPrimary =
@@ -31,16 +32,12 @@ const MAX_PENDING = 10_000;
 
 /** A worker's view of the sessions the primary keeps for all of them. */
 export class SiblingTlsSessions implements SharedTlsSessions {
-  private next = 0;
-  private readonly pending = new Map<number, (data: Buffer | undefined) => void>();
+  private readonly pending = new PendingReplies<Buffer>();
   private readonly onMessage = (m: unknown): void => {
     const n = (m as ToWorker | null)?.aioradiusTlsSessionFound;
     if (typeof n !== 'number') return;
-    const resolve = this.pending.get(n);
-    if (!resolve) return;
-    this.pending.delete(n);
     const data = (m as ToWorker).data;
-    resolve(typeof data === 'string' ? Buffer.from(data, 'base64') : undefined);
+    this.pending.settle(n, typeof data === 'string' ? Buffer.from(data, 'base64') : undefined);
   };
 
   constructor(private readonly channel: SiblingChannel = process) {
@@ -49,20 +46,10 @@ export class SiblingTlsSessions implements SharedTlsSessions {
 
   get(id: Buffer): Promise<Buffer | undefined> {
     if (!this.channel.send || this.pending.size >= MAX_PENDING) return Promise.resolve(undefined);
-    const n = this.next++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(n);
-        resolve(undefined);
-      }, LOOKUP_TIMEOUT_MS);
-      timer.unref();
-      this.pending.set(n, (data) => {
-        clearTimeout(timer);
-        resolve(data);
-      });
-      const sent = this.send({ aioradiusTlsSession: 'get', id: id.toString('hex'), n });
-      if (!sent) this.pending.get(n)?.(undefined);
-    });
+    const { n, reply } = this.pending.open(LOOKUP_TIMEOUT_MS);
+    if (!this.send({ aioradiusTlsSession: 'get', id: id.toString('hex'), n }))
+      this.pending.settle(n, undefined);
+    return reply;
   }
 
   async set(id: Buffer, session: Buffer, ttlMs: number): Promise<void> {
@@ -77,7 +64,6 @@ export class SiblingTlsSessions implements SharedTlsSessions {
   /** Stops listening; lookups still waiting miss. */
   close(): void {
     this.channel.off('message', this.onMessage);
-    for (const resolve of this.pending.values()) resolve(undefined);
     this.pending.clear();
   }
 
