@@ -82,7 +82,21 @@ export class AttributeDef {
 
   /** Adds (or replaces) a named value. */
   addValue(name: string, value: number | bigint): void {
-    this.values.set(name.toLowerCase(), { name, value });
+    const key = name.toLowerCase();
+    const old = this.values.get(key);
+    this.values.set(key, { name, value });
+    if (old && old.value !== value && this.valueNames.get(old.value) === old.name) {
+      // The name moved to another number (FreeRADIUS's dictionary.microsoft renumbers
+      // MS-MPPE-Encryption-Types): the old number no longer decodes to it, or a decoded value would
+      // re-encode as the new one. Another name for the old number, if any, takes its place.
+      this.valueNames.delete(old.value);
+      for (const v of this.values.values()) {
+        if (v.value === old.value) {
+          this.valueNames.set(v.value, v.name);
+          break;
+        }
+      }
+    }
     // The first name given to a number wins for printing, as FreeRADIUS does.
     if (!this.valueNames.has(value)) this.valueNames.set(value, name);
   }

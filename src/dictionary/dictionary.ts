@@ -156,12 +156,38 @@ export class Dictionary {
     if (previous?.children && def.children) for (const [k, v] of previous.children) def.children.set(k, v);
     if (previous?.evsVendors && def.evsVendors)
       for (const [k, v] of previous.evsVendors) def.evsVendors.set(k, v);
+    if (old && old.oid !== oid) this.vacate(old);
     if (space) space.set(number, def);
     else if (internal) this.internal.set(number, def);
     else this.standard[number] = def;
     this.byName.set(spec.name, def);
     this.byLowerName.set(spec.name.toLowerCase(), def);
     return def;
+  }
+
+  /**
+   * A name moved to another number (FreeRADIUS's tree names Digest-Response 103 in rfc5090, then
+   * 206 in iana): its old number no longer decodes under it, or a decoded packet would re-encode
+   * it elsewhere. The number is then unknown, kept raw and re-encoded byte-exact, as FreeRADIUS
+   * does. A container keeps its place: the attributes defined inside it still encode there.
+   */
+  private vacate(old: AttributeDef): void {
+    if (old.isContainer) return;
+    const parent = old.parent;
+    const space = parent?.evsVendors
+      ? parent.evsVendors.get(old.vendor?.id ?? -1)
+      : parent
+        ? parent.children
+        : old.vendor
+          ? old.vendor.attributes
+          : old.number > 255
+            ? this.internal
+            : undefined;
+    if (space) {
+      if (space.get(old.number) === old) space.delete(old.number);
+    } else if (this.standard[old.number] === old) {
+      this.standard[old.number] = undefined;
+    }
   }
 
   /** Adds a named value to an attribute. */

@@ -7,7 +7,7 @@ import type { AttributeDef } from '../../src/dictionary/definitions.js';
 import { Dictionary } from '../../src/dictionary/dictionary.js';
 import { loadDictionaryFile, loadDictionaryText } from '../../src/dictionary/parser.js';
 import { DictionaryError } from '../../src/errors.js';
-import { AccessRequest, decodeRequest } from '../../src/protocol/packet.js';
+import { AccessRequest, decodeRequest, type Packet } from '../../src/protocol/packet.js';
 
 const TEXT = 'test.dict';
 
@@ -607,6 +607,78 @@ describe('redefinitions', () => {
     );
     assert.equal(def(dict, 'Digest-Response').oid, '206');
     assert.equal(def(dict, 'Service-Type').values.get('login-user')?.value, 1);
+  });
+
+  test('a name moved to another number leaves its old number unknown: decoded, it re-encodes byte-exact', () => {
+    // FreeRADIUS's tree: rfc5090 names Digest-Response 103, iana then 206. Decoding 103 as
+    // Digest-Response re-encoded it as 206; Digest-URI (109, then 1066 internal) was not sent at all.
+    const dict = load(
+      [
+        'ATTRIBUTE Digest-Response 103 string',
+        'ATTRIBUTE Digest-URI 109 string',
+        'ATTRIBUTE Digest-Response 206 string',
+        'ATTRIBUTE Digest-URI 1066 string',
+        'VENDOR V 9999',
+        'ATTRIBUTE V-Old 26.9999.1 string',
+        'ATTRIBUTE V-Old 26.9999.2 string',
+      ].join('\n'),
+    );
+    assert.equal(dict.attributeByCode(103), undefined);
+    assert.equal(dict.attributeByCode(109), undefined);
+    assert.equal(dict.vendorAttribute(9999, 1), undefined);
+    assert.equal(dict.vendorAttribute(9999, 2)?.name, 'V-Old');
+    // Sent by number (a peer whose dictionary names them otherwise).
+    const request = new AccessRequest('s3cret', { dictionary: dict });
+    request.addAttributes(
+      ['Attr-103', Buffer.from('abc')],
+      ['Attr-109', Buffer.from('def')],
+      ['Attr-26.9999.1', Buffer.from('ghi')],
+    );
+    const decoded = decodeRequest('s3cret', request.encode(), { dictionary: dict });
+    // Message-Authenticator (80) is not in this small dictionary.
+    const sent = (p: Packet) => p.attributes.entries.filter((e) => e.def.oid !== '80');
+    assert.deepEqual(
+      sent(decoded).map((e) => e.def.name),
+      ['Attr-103', 'Attr-109', 'Attr-26.9999.1'],
+    );
+    const again = sent(decodeRequest('s3cret', decoded.encode(), { dictionary: dict }));
+    assert.deepEqual(
+      again.map((e) => [e.def.oid, Buffer.from(e.value as Buffer).toString()]),
+      [
+        ['103', 'abc'],
+        ['109', 'def'],
+        ['26.9999.1', 'ghi'],
+      ],
+    );
+  });
+
+  test('a VALUE name moved to another number: the old number no longer decodes to it', () => {
+    // The built-in RFC 2548 values of MS-MPPE-Encryption-Types are 2, 4 and 6; FreeRADIUS's
+    // dictionary.microsoft renumbers the first two to 1 and 2. 4 decoded as RC4-128bit-Allowed,
+    // which re-encoded as 2.
+    const dict = new Dictionary();
+    const types = def(dict, 'MS-MPPE-Encryption-Types');
+    assert.equal(types.valueNames.get(4), 'RC4-128bit-Allowed');
+    dict.loadText(
+      [
+        'VALUE MS-MPPE-Encryption-Types RC4-40bit-Allowed 1',
+        'VALUE MS-MPPE-Encryption-Types RC4-128bit-Allowed 2',
+        'VALUE MS-MPPE-Encryption-Types RC4-40or128-bit-Allowed 6',
+        'VALUE MS-MPPE-Encryption-Types Also-Four 4',
+        'VALUE MS-MPPE-Encryption-Types Four 4',
+        'VALUE MS-MPPE-Encryption-Types Also-Four 8',
+      ].join('\n'),
+      TEXT,
+    );
+    const after = def(dict, 'MS-MPPE-Encryption-Types');
+    for (const [number, name] of after.valueNames) {
+      assert.equal(after.values.get(name.toLowerCase())?.value, number, `${number} decodes to ${name}`);
+    }
+    assert.equal(after.valueNames.get(1), 'RC4-40bit-Allowed');
+    assert.equal(after.valueNames.get(2), 'RC4-128bit-Allowed');
+    // Also-Four left 4: the other name 4 has takes its place.
+    assert.equal(after.valueNames.get(4), 'Four');
+    assert.equal(after.valueNames.get(8), 'Also-Four');
   });
 
   test('a container redefined under another name keeps the children already in it', () => {

@@ -278,4 +278,32 @@ describe('every attribute of the FreeRADIUS dictionaries round-trips', { skip },
     const reply = req.createReply(ACCESS_ACCEPT, [[def.name, value]]);
     assert.deepEqual(decodeResponse(SECRET, reply.encode(), req, { dictionary: dict }).get(def.name), value);
   });
+
+  test('what decoding finds at every number encodes back to that number, and every value name to its value', () => {
+    // Each attribute decoding can find at a place on the wire, and each value name it can print,
+    // must be the one encoding uses for that name: otherwise a decoded packet, sent on, changes
+    // (FreeRADIUS's tree moves Digest-Response from 103 to 206, and MS-MPPE-Encryption-Types'
+    // value names from 2 and 4 to 1 and 2).
+    const dict = freeradius();
+    const failures: string[] = [];
+    let seen = 0;
+    const visit = (def: AttributeDef | undefined): void => {
+      if (!def) return;
+      seen++;
+      const named = dict.attribute(def.name);
+      if (named?.oid !== def.oid)
+        failures.push(`${def.oid} decodes as ${def.name}, which encodes as ${named?.oid}`);
+      for (const [number, name] of def.valueNames) {
+        const value = def.values.get(name.toLowerCase())?.value;
+        if (value !== number)
+          failures.push(`${def.name} ${number} decodes as ${name}, which encodes as ${value}`);
+      }
+      for (const child of def.children?.values() ?? []) visit(child);
+      for (const space of def.evsVendors?.values() ?? []) for (const child of space.values()) visit(child);
+    };
+    for (let code = 1; code < 256; code++) visit(dict.attributeByCode(code));
+    for (const vendor of dict.vendors.values()) for (const def of vendor.attributes.values()) visit(def);
+    assert.ok(seen > 5000, `${seen} attributes reached`);
+    assert.deepEqual(failures, []);
+  });
 });
