@@ -702,7 +702,7 @@ export function decodeResponse(
     if (!verifyMessageAuthenticator(data, length, maOffset, request.authenticator, key)) {
       throw new AuthenticatorError('Message-Authenticator of the reply does not verify');
     }
-  } else if (options.requireMessageAuthenticator ?? requestHasEap(request)) {
+  } else if (options.requireMessageAuthenticator ?? replyNeedsSignature(code, scan.hasEapMessage, request)) {
     throw new AuthenticatorError(`${codeName(code)} without Message-Authenticator`);
   }
   const packet = createPacket(code, key, {
@@ -760,6 +760,18 @@ function copy16(data: Buffer, at: number): Buffer {
   const out = Buffer.allocUnsafe(16);
   for (let i = 0; i < 16; i++) out[i] = data[at + i];
   return out;
+}
+
+/**
+ * Whether a reply must carry Message-Authenticator unless told otherwise: one carrying EAP-Message
+ * (RFC 3579 §3.2), and an Access-Accept or Access-Challenge to an EAP request (an unsigned Accept
+ * would let a forger skip the EAP method). An Access-Reject without EAP-Message is taken: it
+ * grants nothing, and servers send one unsigned when they refuse before EAP starts (FreeRADIUS,
+ * when the EAP identity does not match User-Name); dropped, it made a proxy count a healthy
+ * home server as one that does not answer.
+ */
+function replyNeedsSignature(code: number, hasEapMessage: boolean, request: Packet): boolean {
+  return hasEapMessage || (code !== ACCESS_REJECT && requestHasEap(request));
 }
 
 function requestHasEap(request: Packet): boolean {

@@ -6,6 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   ACCESS_ACCEPT,
+  ACCESS_CHALLENGE,
   ACCESS_REJECT,
   ACCOUNTING_RESPONSE,
   AccessRequest,
@@ -786,5 +787,24 @@ describe('BlastRADIUS (codec side)', () => {
     const eapReply = eap.createReply(ACCESS_ACCEPT);
     eapReply.messageAuthenticator = false;
     assert.throws(() => decodeResponse(SECRET, eapReply.encode(), eap), AuthenticatorError);
+    const challenge = eap.createReply(ACCESS_CHALLENGE);
+    challenge.messageAuthenticator = false;
+    assert.throws(() => decodeResponse(SECRET, challenge.encode(), eap), AuthenticatorError);
+    // An Access-Reject grants nothing: taken unsigned when it carries no EAP-Message (FreeRADIUS
+    // refuses so when the EAP identity does not match User-Name), unless required.
+    const reject = eap.createReply(ACCESS_REJECT);
+    reject.messageAuthenticator = false;
+    assert.equal(decodeResponse(SECRET, reject.encode(), eap).code, ACCESS_REJECT);
+    assert.throws(
+      () => decodeResponse(SECRET, reject.encode(), eap, { requireMessageAuthenticator: true }),
+      AuthenticatorError,
+    );
+    const eapReject = eap.createReply(ACCESS_REJECT, [['EAP-Message', hex('04010004')]]);
+    eapReject.messageAuthenticator = false;
+    assert.throws(() => decodeResponse(SECRET, eapReject.encode(), eap), AuthenticatorError);
+    // RFC 3579 §3.2: EAP-Message in a reply needs Message-Authenticator, whatever the request held.
+    const stray = bare.createReply(ACCESS_REJECT, [['EAP-Message', hex('04010004')]]);
+    stray.messageAuthenticator = false;
+    assert.throws(() => decodeResponse(SECRET, stray.encode(), bare), AuthenticatorError);
   });
 });

@@ -14,6 +14,7 @@ import {
   AccountingRequest,
   type AttributesSet,
   createRadiusServer,
+  decodeRequest,
   decodeResponse,
   type HandlerResult,
   RadiusClient,
@@ -211,6 +212,41 @@ describe('RadiusProxy between a NAS and two home servers', () => {
     } finally {
       rr.proxy.close();
       await rr.server.close();
+    }
+  });
+});
+
+describe('RadiusProxy and an unsigned Access-Reject to an EAP request', () => {
+  test('passed to the NAS at once; the home server stays alive, no reply counted as failing verification', async () => {
+    // FreeRADIUS refuses unsigned when the EAP identity does not match User-Name (a realm that
+    // strips it): dropped, the proxy retried, blamed the shared secret and took the pool down.
+    const home = createSocket('udp4');
+    let received = 0;
+    home.on('message', (data, rinfo) => {
+      received++;
+      const reply = decodeRequest(HOME_SECRET, data).createReply(ACCESS_REJECT);
+      reply.messageAuthenticator = false;
+      home.send(reply.encode(), rinfo.port, rinfo.address);
+    });
+    home.bind(0, '127.0.0.1');
+    await once(home, 'listening');
+    const port = home.address().port;
+    const p = await startProxy([{ auth: port, acct: port } as Home], { noResponse: 'drop' });
+    try {
+      const eap = new AccessRequest(NAS_SECRET).addAttributes(
+        ['User-Name', 'eve@example.com'],
+        ['EAP-Message', Buffer.from([2, 1, 0, 4])],
+      );
+      const [reply] = await nas.sendPacket(eap, { remoteHost: '127.0.0.1', remotePort: p.auth });
+      assert.equal(reply.code, ACCESS_REJECT);
+      assert.equal(received, 1);
+      const [status] = p.proxy.status().filter((s) => s.kind === 'auth');
+      assert.equal(status.invalidReplies, 0);
+      assert.equal(status.state, 'alive');
+    } finally {
+      p.proxy.close();
+      await p.server.close();
+      home.close();
     }
   });
 });
