@@ -9,6 +9,7 @@ export type DropReason =
   | 'nas_lookup_failed'
   | 'nas_no_secret'
   | 'bad_authenticator'
+  | 'no_message_authenticator'
   | 'blastradius'
   | 'proxy_state'
   | 'stale_timestamp'
@@ -36,6 +37,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
   bad_authenticator: [
     'request dropped: its authenticator does not verify',
     'check the shared secret configured for this NAS: it differs from the one the NAS uses',
+  ],
+  no_message_authenticator: [
+    'request without Message-Authenticator dropped',
+    'EAP-Message and Status-Server need one (RFC 3579 section 3.2, RFC 5997), and so does every Access-Request where requireMessageAuthenticator is true: configure the NAS to send it',
   ],
   blastradius: [
     'Access-Request without Message-Authenticator dropped (BlastRADIUS policy)',

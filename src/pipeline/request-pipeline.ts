@@ -1,6 +1,6 @@
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { AuthenticatorError, NasSecretError, RadiusResponseError } from '../errors.js';
-import { codeName } from '../protocol/codes.js';
+import { ACCESS_REQUEST, codeName, STATUS_SERVER } from '../protocol/codes.js';
 import {
   type DecodeOptions,
   decodeRequest,
@@ -230,9 +230,15 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     } catch (err) {
       const bad = err instanceof AuthenticatorError;
       this.count(counters, bad ? 'badAuthenticators' : 'malformed');
-      this.host.drops.report(remote.address, bad ? 'bad_authenticator' : 'malformed', {
-        error: (err as Error).message,
-      });
+      // An Access-Request or Status-Server has nothing else to verify: refused for want of a
+      // Message-Authenticator, which no shared secret would fix.
+      const unsigned =
+        bad && scan.maOffset < 0 && (scan.code === ACCESS_REQUEST || scan.code === STATUS_SERVER);
+      this.host.drops.report(
+        remote.address,
+        unsigned ? 'no_message_authenticator' : bad ? 'bad_authenticator' : 'malformed',
+        { error: (err as Error).message },
+      );
       // RFC 6613 §2.6.4: over a stream, a request that does not verify or parse ends the connection.
       channel.abandon?.();
       return undefined;

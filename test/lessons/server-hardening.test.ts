@@ -186,6 +186,21 @@ describe('lesson: server hardening', { timeout: 120_000 }, () => {
       assert.ok(await waitFor(() => lines.some((l) => l.obj.reason === 'bad_authenticator')));
       const bad = lines.find((l) => l.obj.reason === 'bad_authenticator');
       assert.match(String(bad?.obj.hint), /shared secret/);
+      // EAP without Message-Authenticator (RFC 3579 §3.2): no secret would fix that, and the line
+      // does not say one would.
+      server.lookup = () => SECRET;
+      const unsigned = new AccessRequest(SECRET, { identifier: 60, messageAuthenticator: false });
+      unsigned.addAttributes(
+        ['User-Name', 'alice'],
+        ['EAP-Message', Buffer.from([2, 1, 0, 10, 1, 0x61, 0x6c, 0x69, 0x63, 0x65])],
+      );
+      nas.send(unsigned.encode(), auth);
+      assert.ok(await waitFor(() => lines.some((l) => l.obj.reason === 'no_message_authenticator')));
+      const missing = lines.find((l) => l.obj.reason === 'no_message_authenticator');
+      assert.match(String(missing?.msg), /without Message-Authenticator/);
+      assert.match(String(missing?.obj.hint), /RFC 3579/);
+      assert.doesNotMatch(String(missing?.obj.hint), /shared secret/);
+      assert.equal(lines.filter((l) => l.obj.reason === 'bad_authenticator').length, 1);
       assert.ok(!JSON.stringify(lines).includes(SECRET), 'no secret in the log');
     } finally {
       nas.close();
