@@ -92,6 +92,7 @@ const ATTEMPT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
  * marked goes out again exactly as before (see AccountingForwarder).
  */
 export class AccountingQueue {
+  /** @internal The SQLite handle; its type comes from an optional package, so it is not in the typings. */
   readonly db: Database.Database;
   private readonly commit: GroupCommit<Incoming, boolean>;
   private readonly attemptCommit: GroupCommit<SentAttempt, undefined>;

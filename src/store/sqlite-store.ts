@@ -128,6 +128,7 @@ class WorkerWriter {
  */
 export class SqliteStore implements ServeStore, AccountingQueries {
   readonly kind = 'sqlite';
+  /** @internal The SQLite handle; its type comes from an optional package, so it is not in the typings. */
   readonly db: Database.Database;
   private readonly commit: GroupCommit<AccountingRecord, boolean>;
   // Prepared on first use: a read-only database may hold the accounting tables alone.

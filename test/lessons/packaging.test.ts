@@ -1,11 +1,12 @@
 // Lesson "packaging": what `npm pack` would publish, installed into a throwaway consumer project
 // outside this repository, loads with `require()` and `import`, and type-checks from its own
-// declarations (NodeNext, ESM and CommonJS consumers). test/package/exports.test.ts checks the
+// declarations (NodeNext, ESM and CommonJS consumers) with only the package's dependencies installed
+// (a declaration naming its optional peer better-sqlite3 failed to compile). test/package/exports.test.ts checks the
 // same package from inside the repository.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -84,6 +85,16 @@ describe('lesson: packaging', { skip, timeout: 180_000 }, () => {
       await mkdir(dirname(join(pkgDir, file)), { recursive: true });
       await cp(join(root, file), join(pkgDir, file));
     }
+    // As npm installs it: the package's dependencies beside it, and the consumer's @types/node; not
+    // its optional peer (better-sqlite3) or anything else of this repository's node_modules.
+    const own = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const name of [...Object.keys(own.dependencies ?? {}), '@types/node']) {
+      const target = join(dir, 'node_modules', name);
+      await mkdir(dirname(target), { recursive: true });
+      await symlink(join(root, 'node_modules', name), target, 'dir');
+    }
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     await writeFile(join(dir, 'use.cjs'), USE_CJS);
     await writeFile(join(dir, 'use.mjs'), USE_ESM);
@@ -100,7 +111,6 @@ describe('lesson: packaging', { skip, timeout: 180_000 }, () => {
           noEmit: true,
           skipLibCheck: false,
           types: ['node'],
-          typeRoots: [join(root, 'node_modules', '@types')],
         },
         files: ['check.mts', 'check.cts'],
       }),
