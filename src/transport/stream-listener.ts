@@ -51,11 +51,25 @@ export function onePacketPerRecord(socket: Socket): void {
   (socket as unknown as { _writev: unknown })._writev = null;
 }
 
+/** Milliseconds a TLS client has to complete its handshake (`handshakeTimeout` overrides). */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Milliseconds a connection the server ended (idle, lifetime) may take to close: a peer that never
+ * closes its side would otherwise hold it, and its place under maxConnectionsPerClient, for ever.
+ */
+const CLOSE_GRACE_MS = 10_000;
+
 /** How a stream listener treats its connections. */
 export interface StreamListenerOptions {
-  /** Seconds a connection may stay without a request before it is closed; default 120. */
+  /**
+   * Seconds a connection may stay without a request (a whole packet; bytes trickling in do not
+   * count) before it is closed; default 120.
+   */
   idleTimeout?: number;
-  /** Connections open at once from one address; more are refused; default 64. */
+  /**
+   * Connections open at once from one address, counted from the TCP connection (before the TLS
+   * handshake); more are refused; default 64.
+   */
   maxConnectionsPerClient?: number;
   /**
    * Seconds a connection may live, busy or not; then it is ended (replies already written still go
@@ -121,6 +135,8 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
   }
   return createTlsServer({
     minVersion: 'TLSv1.2',
+    // Node's default is 120 s: a host opening connections and sending no ClientHello held each that long.
+    handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS,
     ...tlsOptions,
     ...extra,
     // RFC 6614 §2.3: both sides authenticate, with certificates (or a pre-shared key).
@@ -146,6 +162,8 @@ export type StreamRequestHandler = (
  */
 export class StreamListener {
   private readonly sockets = new Set<Socket>();
+  /** Every TCP connection open, handshake done or not (TLS sockets wrap theirs). */
+  private readonly connections = new Set<Socket>();
   private readonly perClient = new Map<string, number>();
   private closed = false;
 
@@ -159,17 +177,24 @@ export class StreamListener {
       shareRecords?: boolean;
     } = {},
   ) {
-    const event = transport === 'tls' ? 'secureConnection' : 'connection';
-    server.on(event, (socket: Socket) => this.accept(socket));
+    // Each connection counts against its address's limit from the moment it is accepted: over
+    // TLS, a handshake that never ends would otherwise hold a socket uncounted.
+    const peers = new WeakMap<Socket, Remote>();
+    server.on('connection', (raw: Socket) => {
+      const remote = remoteOf(raw, transport);
+      peers.set(raw, remote);
+      this.count(raw, remote);
+      if (transport === 'tcp' && !raw.destroyed) this.accept(raw, remote);
+    });
     if (transport === 'tls') {
-      // Each connection's peer, noted when it comes in: a TLS socket refused for its certificate is
-      // destroyed before 'tlsClientError', and no longer knows its peer by then.
-      const peers = new WeakMap<Socket, Remote>();
-      server.on('connection', (raw: Socket) => peers.set(raw, remoteOf(raw, transport)));
-      // A handshake that fails (a certificate from a foreign CA, no certificate): reported, not thrown,
-      // with the peer's address and port (issue 12: a drop names its NAS).
+      server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, remoteOf(socket, transport)));
+      // A handshake that fails (a certificate from a foreign CA, no certificate, a timeout): reported,
+      // not thrown, with the peer's address and port (issue 12: a drop names its NAS); the peer's
+      // socket is noted when it comes in, as one refused for its certificate no longer knows its
+      // peer. Node leaves a timed-out socket open: closed here.
       server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
         this.onError(handshakeError(err, socket), peerOf(socket, peers));
+        socket.destroy();
       });
     }
     server.on('error', (err: Error) => this.onError(err));
@@ -191,12 +216,33 @@ export class StreamListener {
     });
   }
 
-  private accept(socket: Socket): void {
+  /** Counts a new connection against its address; refuses it past maxConnectionsPerClient. */
+  private count(raw: Socket, remote: Remote): void {
+    if (this.closed) {
+      raw.destroy();
+      return;
+    }
+    const count = this.perClient.get(remote.address) ?? 0;
+    if (count >= (this.options.maxConnectionsPerClient ?? 64)) {
+      this.onError(new Error(`too many connections from ${remote.address}`), remote);
+      raw.destroy();
+      return;
+    }
+    this.perClient.set(remote.address, count + 1);
+    this.connections.add(raw);
+    raw.once('close', () => {
+      this.connections.delete(raw);
+      const n = (this.perClient.get(remote.address) ?? 1) - 1;
+      if (n > 0) this.perClient.set(remote.address, n);
+      else this.perClient.delete(remote.address);
+    });
+  }
+
+  private accept(socket: Socket, remote: Remote): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
-    const remote = remoteOf(socket, this.transport);
     if (socket instanceof TLSSocket) {
       const v = negotiatedVersion(
         this.options.radiusVersion ?? '1.0,1.1',
@@ -210,13 +256,6 @@ export class StreamListener {
       }
       remote.radiusVersion = v;
     }
-    const count = this.perClient.get(remote.address) ?? 0;
-    if (count >= (this.options.maxConnectionsPerClient ?? 64)) {
-      this.onError(new Error(`too many connections from ${remote.address}`), remote);
-      socket.destroy();
-      return;
-    }
-    this.perClient.set(remote.address, count + 1);
     this.sockets.add(socket);
     const share = this.transport === 'tcp' || this.options.shareRecords === true;
     if (!share) onePacketPerRecord(socket);
@@ -225,21 +264,40 @@ export class StreamListener {
     // reading nothing more meanwhile; the client sends what else it had on a new connection.
     let answering = 0;
     let ending = false;
+    // One timer at a time: the idle watch, then (once ending) the grace before destroy; the
+    // lifetime's beside it.
+    let timer: NodeJS.Timeout | undefined;
+    let lifeTimer: NodeJS.Timeout | undefined;
+    const later = (fn: () => void, ms: number): NodeJS.Timeout => setTimeout(fn, ms).unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      clearTimeout(lifeTimer);
+    });
+    const finish = (): void => {
+      socket.end();
+      clearTimeout(timer);
+      timer = later(() => socket.destroy(), CLOSE_GRACE_MS);
+    };
     const end = (): void => {
+      if (ending) return;
       ending = true;
       socket.pause();
-      if (answering === 0) socket.end();
+      if (answering === 0) finish();
     };
     const answered = (): void => {
-      if (--answering === 0 && ending) socket.end();
+      if (--answering === 0 && ending) finish();
     };
-    socket.setTimeout((this.options.idleTimeout ?? 120) * 1000, end);
+    // Idle is measured from the last whole request: a peer trickling a byte at a time is idle.
+    const idleMs = (this.options.idleTimeout ?? 120) * 1000;
+    let lastRequest = performance.now();
+    const watchIdle = (): void => {
+      const quiet = performance.now() - lastRequest;
+      if (quiet >= idleMs) end();
+      else timer = later(watchIdle, idleMs - quiet);
+    };
+    timer = later(watchIdle, idleMs);
     const lifetime = this.options.lifetime ?? 0;
-    if (lifetime > 0) {
-      const timer = setTimeout(end, lifetime * 1000);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    }
+    if (lifetime > 0) lifeTimer = later(end, lifetime * 1000);
     const framer = new PacketFramer();
     // Where replies may share a segment (TCP) or a record (TLS, opt-in), those of one event-loop
     // turn leave together: the socket is corked at the first and uncorked on the next tick.
@@ -272,6 +330,7 @@ export class StreamListener {
         socket.destroy();
         return;
       }
+      if (packets.length > 0) lastRequest = performance.now();
       for (const p of packets) {
         if (ending) return;
         const pending = this.onRequest(p, remote, channel);
@@ -282,12 +341,7 @@ export class StreamListener {
       }
     });
     socket.on('error', (err) => this.onError(err, remote));
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      const n = (this.perClient.get(remote.address) ?? 1) - 1;
-      if (n > 0) this.perClient.set(remote.address, n);
-      else this.perClient.delete(remote.address);
-    });
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
   /** Stops accepting, ends every connection (replies already written still go out), and closes. */
@@ -299,6 +353,8 @@ export class StreamListener {
     const deadline = Date.now() + waitMs;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of this.sockets) s.destroy();
+    // Those still in their TLS handshake.
+    for (const raw of this.connections) raw.destroy();
     await stopped;
   }
 }

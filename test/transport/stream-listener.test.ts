@@ -234,6 +234,55 @@ describe('RADIUS/TCP listener', () => {
       await server.close();
     }
   });
+
+  test('idleTimeout counts from the last whole request: a peer trickling a byte at a time is closed', async () => {
+    const { server, tcp } = await started({ tcp: { port: 0, idleTimeout: 0.3 } });
+    const socket = net.connect({ host: '127.0.0.1', port: tcp as number });
+    const reader = new StreamReader(socket);
+    try {
+      await new Promise((r) => socket.once('connect', r));
+      const request = new AccessRequest(SECRET).add('User-Name', 'slow').encode();
+      // A byte every 100 ms: every byte reset Node's socket timeout, so this was never idle.
+      let sent = 0;
+      while (!reader.closed && sent < request.length - 1) {
+        socket.write(request.subarray(sent, sent + 1));
+        sent++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(reader.closed, true, `closed after ${sent} of ${request.length} bytes`);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  test("a peer that ignores the server's close loses its place: maxConnectionsPerClient counts it only for a grace period", async () => {
+    const { server, tcp } = await started({ tcp: { port: 0, idleTimeout: 0.2, maxConnectionsPerClient: 1 } });
+    // Never ends its side: the server's FIN alone left the connection (and the address's one place) held.
+    const stubborn = net.connect({ host: '127.0.0.1', port: tcp as number, allowHalfOpen: true });
+    const stubbornReader = new StreamReader(stubborn);
+    try {
+      await new Promise((r) => stubborn.once('connect', r));
+      await new Promise((r) => stubborn.once('end', r));
+      assert.equal(stubbornReader.closed, false, 'half-closed only');
+      // Within the grace (10 s) the place is freed: a new connection is then answered.
+      let answered = false;
+      for (let i = 0; i < 30 && !answered; i++) {
+        const good = net.connect({ host: '127.0.0.1', port: tcp as number });
+        const reader = new StreamReader(good);
+        await new Promise((r) => good.once('connect', r));
+        good.write(new AccessRequest(SECRET).add('User-Name', 'next').encode());
+        answered = (await reader.next(500))?.[0] === ACCESS_ACCEPT;
+        good.destroy();
+        if (!answered) await new Promise((r) => setTimeout(r, 500));
+      }
+      // The place is freed when the server's socket closes: the stubborn connection is gone there.
+      assert.equal(answered, true);
+    } finally {
+      stubborn.destroy();
+      await server.close();
+    }
+  });
 });
 
 describe('RFC 6613 §2.6.4: over a stream, a request that must be discarded ends its connection', () => {
@@ -443,6 +492,44 @@ describe('RADIUS/TLS listener', () => {
       }
     });
   }
+
+  test('handshakes that never finish: closed after handshakeTimeout, and counted against maxConnectionsPerClient meanwhile', async () => {
+    const { logger, warnings } = warnLog();
+    const { server, tls: port } = await started({
+      tls: { ...tlsOptions(), handshakeTimeout: 400, maxConnectionsPerClient: 3 },
+      logger,
+    });
+    // The first bytes of a ClientHello, then nothing. Node's tls.Server reported the timeout and
+    // left the socket open; and only connections past their handshake were counted.
+    const hanging: net.Socket[] = [];
+    const closed: Array<Promise<void>> = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const socket = net.connect({ host: '127.0.0.1', port: port as number });
+        socket.on('error', () => {});
+        hanging.push(socket);
+        closed.push(new Promise((r) => socket.once('close', () => r())));
+        await new Promise((r) => {
+          socket.once('connect', r);
+          socket.once('close', r);
+        });
+        if (!socket.destroyed) socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x50, 0x01]));
+      }
+      // The fourth is refused at once, the others closed at the handshake timeout (a bound, not a timing).
+      const all = await Promise.race([
+        Promise.all(closed).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 8000)),
+      ]);
+      assert.equal(all, true, 'every connection closed');
+      assert.ok(
+        warnings.some((w) => /too many connections/.test(String(w.fields.error ?? w.msg))),
+        JSON.stringify(warnings),
+      );
+    } finally {
+      for (const s of hanging) s.destroy();
+      await server.close();
+    }
+  });
 
   test('no client certificate at all is refused too, and logged with the peer', async () => {
     const { logger, warnings } = warnLog();
