@@ -42,7 +42,18 @@ export interface TlsListenConfig {
   radiusVersion: RadiusVersion;
   /** Replies of one event-loop turn may share a TLS record (clients that read the stream). */
   shareRecords: boolean;
+  /** Seconds a client has to complete its TLS handshake (default 10). */
+  handshakeTimeout?: number;
+  /** Connection limits, as for TCP. */
+  limits: ConnectionLimits;
   pem: { cert?: Buffer; key?: Buffer; ca?: Buffer; crl?: Buffer };
+}
+
+/** Limits of a TCP or TLS listener's connections (StreamListenerOptions); absent: the defaults. */
+export interface ConnectionLimits {
+  idleTimeout?: number;
+  lifetime?: number;
+  maxConnectionsPerClient?: number;
 }
 
 /** Where the server listens. */
@@ -55,7 +66,7 @@ export interface ListenConfig {
   /** Dynamic Authorization (RFC 5176) port: CoA/Disconnect proxying, with a `proxy` section. */
   coa?: number;
   /** RADIUS over TCP (RFC 6613). */
-  tcp?: { port: number };
+  tcp?: { port: number; limits: ConnectionLimits };
   /** RADIUS over TLS (RFC 6614). */
   tls?: TlsListenConfig;
 }
@@ -646,6 +657,8 @@ function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsLi
   });
   return {
     port: w.port([...parts, 'port'], m.get('port'), 2083) as number,
+    handshakeTimeout: w.positive([...parts, 'handshakeTimeout'], m.get('handshakeTimeout'), 600),
+    limits: connectionLimits(w, parts, m),
     certificate,
     privateKey,
     ca,
@@ -655,6 +668,22 @@ function parseTls(w: Walker, node: Node | null | undefined, base: string): TlsLi
     shareRecords: w.boolean([...parts, 'shareRecords'], m.get('shareRecords')) ?? false,
     pem: { cert, key, ca: caPem, crl: crlEntry?.[1] },
   };
+}
+
+/** listen.tcp's and listen.tls's connection limits. */
+function connectionLimits(
+  w: Walker,
+  parts: readonly PathPart[],
+  m: Map<string, Node | null>,
+): ConnectionLimits {
+  const limits: ConnectionLimits = {};
+  const idle = w.positive([...parts, 'idleTimeout'], m.get('idleTimeout'), 86_400);
+  if (idle !== undefined) limits.idleTimeout = idle;
+  const lifetime = w.positive([...parts, 'lifetime'], m.get('lifetime'), 7 * 86_400);
+  if (lifetime !== undefined) limits.lifetime = lifetime;
+  const max = w.count([...parts, 'maxConnectionsPerClient'], m.get('maxConnectionsPerClient'), 1, 65_535);
+  if (max !== undefined) limits.maxConnectionsPerClient = max;
+  return limits;
 }
 
 /** listen.tls needs its PEM files unless every TLS client authenticates with a PSK. */
@@ -1001,7 +1030,10 @@ export function parseConfig(text: string, file: string): ServeConfig {
   if (lm.has('tcp')) {
     const tm = w.map(['listen', 'tcp'], lm.get('tcp'), keysOf('listen.tcp'));
     if (!tm.has('port')) w.fail(['listen', 'tcp', 'port'], lm.get('tcp'), 'is required');
-    listen.tcp = { port: w.port(['listen', 'tcp', 'port'], tm.get('port')) as number };
+    listen.tcp = {
+      port: w.port(['listen', 'tcp', 'port'], tm.get('port')) as number,
+      limits: connectionLimits(w, ['listen', 'tcp'], tm),
+    };
   }
   if (lm.has('tls')) listen.tls = parseTls(w, lm.get('tls'), base);
   if (listen.auth !== null && listen.auth !== 0 && listen.auth === listen.acct) {

@@ -145,7 +145,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
     super(config.listen.host, {
       authPort: config.listen.auth,
       accPort: config.listen.acct,
-      tcp: tcp ? { port: tcp.port } : undefined,
+      tcp: tcp ? { port: tcp.port, ...tcp.limits } : undefined,
       // RFC 6614: a TLS client presents a certificate signed by `ca` (checked by the listener).
       tls: tls
         ? {
@@ -157,6 +157,8 @@ export class ConfiguredServer extends AbstractRadiusServer {
             minVersion: tls.minVersion,
             radiusVersion: tls.radiusVersion,
             shareRecords: tls.shareRecords,
+            ...tls.limits,
+            ...(tls.handshakeTimeout !== undefined ? { handshakeTimeout: tls.handshakeTimeout * 1000 } : {}),
             // PSK clients are looked up in the current table (a SIGHUP may change them).
             psk: (identity: string) => current.table?.pskKey(identity),
           }

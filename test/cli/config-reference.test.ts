@@ -24,7 +24,7 @@ describe('configuration reference', () => {
       assert.ok(k.type.length > 0 && k.doc.length > 0, k.path);
       assert.ok(!(k.required && k.default !== undefined), `${k.path}: required with a default`);
     }
-    assert.deepEqual(keysOf('listen.tcp'), ['port']);
+    assert.deepEqual(keysOf('listen.tcp'), ['port', 'idleTimeout', 'lifetime', 'maxConnectionsPerClient']);
     assert.ok(keysOf('clients[]').includes('psk'));
   });
 

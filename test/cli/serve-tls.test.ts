@@ -3,8 +3,10 @@
 // (-P tcp) and by radsecproxy (UDP in, TLS out); bad TLS settings fail at start with the field.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AccessRequest } from '../../src/index.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { radclient, type RadsecproxyPeer, skipUnless, startRadsecproxyBridge } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
@@ -151,5 +153,59 @@ describe('aioradius serve over TCP and TLS', { skip: skipUnless('radclient', 'ra
     await writeFile(file, configText(ports, TLS_FILES).replace('transport: tls', 'transport: dtls'));
     const r = await runServe(['--config', file]);
     assert.match(r.stderr, /clients\[1\]\.transport: must be one of udp, tcp, tls/);
+  });
+});
+
+describe('aioradius serve: connection limits of listen.tcp and listen.tls', () => {
+  test('idleTimeout, maxConnectionsPerClient and handshakeTimeout from the YAML take effect; a bad one fails with its field', async () => {
+    const { dir, remove } = await tempDir('aioradius-serve-limits-');
+    let serve: ServeProcess | undefined;
+    try {
+      const ca = makeCa(dir, 'ca');
+      makeCert(dir, ca, 'server');
+      const ports = await freePorts(4, { tcp: true });
+      const limits = `${TLS_FILES}\n    handshakeTimeout: 0.5\n    maxConnectionsPerClient: 2`;
+      const text = configText(ports, limits).replace(
+        `  tcp:\n    port: ${ports[2]}\n`,
+        `  tcp:\n    port: ${ports[2]}\n    idleTimeout: 0.5\n    maxConnectionsPerClient: 1\n`,
+      );
+      const bad = path.join(dir, 'bad.yaml');
+      await writeFile(bad, text.replace('maxConnectionsPerClient: 1', 'maxConnectionsPerClient: 0'));
+      const refused = await runServe(['--config', bad, '--check']);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /bad\.yaml:\d+: listen\.tcp\.maxConnectionsPerClient: must be an integer 1\.\.65535/,
+      );
+      const file = path.join(dir, 'aioradius.yaml');
+      await writeFile(file, text);
+      serve = await startServe(file);
+      // TCP: one connection per address; it is closed once idle.
+      const first = net.connect({ host: '127.0.0.1', port: ports[2] });
+      const firstClosed = new Promise<void>((r) => first.once('close', () => r()));
+      first.on('error', () => {});
+      await new Promise((r) => first.once('connect', r));
+      const second = net.connect({ host: '127.0.0.1', port: ports[2] });
+      second.on('error', () => {});
+      const secondData: Buffer[] = [];
+      second.on('data', (d: Buffer) => secondData.push(d));
+      second.once('connect', () =>
+        second.write(new AccessRequest(SECRET).add('User-Name', 'alice').encode()),
+      );
+      await new Promise<void>((r) => second.once('close', () => r()));
+      assert.equal(secondData.length, 0, 'the second connection is refused');
+      // TLS: a handshake that never completes is closed.
+      const hanging = net.connect({ host: '127.0.0.1', port: ports[3] });
+      hanging.on('error', () => {});
+      const hangingClosed = new Promise<void>((r) => hanging.once('close', () => r()));
+      hanging.once('connect', () => hanging.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x50, 0x01])));
+      const bounded = (p: Promise<void>) =>
+        Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 8000))]);
+      assert.equal(await bounded(firstClosed), true, 'the idle TCP connection is closed');
+      assert.equal(await bounded(hangingClosed), true, 'the unfinished TLS handshake is closed');
+    } finally {
+      await serve?.stop('SIGKILL');
+      await remove();
+    }
   });
 });
