@@ -1307,6 +1307,8 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
       fallback,
     };
   });
+  // Realm names are matched without case: two that differ only in case cannot both be meant.
+  const realmNames = new Set<string>();
   const realms = w.seq([...parts, 'realms'], m.get('realms')).map((n, i) => {
     const rp = [...parts, 'realms', i];
     const r = w.map(rp, n, keysOf('proxy.realms[]'));
@@ -1327,6 +1329,11 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
       isScalar(nameNode) && nameNode.value === null && nameNode.source === 'NULL'
         ? 'NULL'
         : (w.string([...rp, 'name'], nameNode, n) as string);
+    if (regex === undefined) {
+      if (realmNames.has(name.toLowerCase()))
+        w.fail([...rp, 'name'], nameNode, `duplicate realm ${name} (realm names are matched without case)`);
+      realmNames.add(name.toLowerCase());
+    }
     return {
       name,
       regex,

@@ -67,7 +67,10 @@ export interface RadiusProxyOptions extends Omit<HomeHealthOptions, 'probeInterv
   timeout?: number;
   /** Retransmissions to one home server before it is marked dead and the next one tried; default 2. */
   retries?: number;
-  /** Most seconds a request spends on one home server; default 5. */
+  /**
+   * Most seconds a request spends on one home server; default: what `timeout` and `retries` take
+   * (each wait doubling, up to 16 s, +10% jitter), at least 5.
+   */
   maxDuration?: number;
   /** Seconds between Status-Server probes of a zombie or dead home server (RFC 5997); default 10. */
   probeInterval?: number;
@@ -233,7 +236,7 @@ export class RadiusProxy {
       servers,
       timeout: options.timeout ?? 1,
       retries: options.retries ?? 2,
-      maxDuration: options.maxDuration ?? 5,
+      maxDuration: options.maxDuration ?? retryBudget(options.timeout ?? 1, options.retries ?? 2),
       probeInterval: options.probeInterval ?? 10,
       maxInFlight: options.maxInFlight ?? 128,
       logger: options.logger,
@@ -670,4 +673,15 @@ class HomeForward {
     this.lastError = error;
     this.next();
   };
+}
+
+/**
+ * Seconds a request's transmissions to one home server take: each wait doubling from `timeout` up
+ * to the client's 16 s cap, with its 10% jitter (RFC 5080 §2.2.1), and at least 5. A fixed 5 s cut
+ * `retries` short (timeout 2, retries 2: the third transmission, due at 6 s, was never sent).
+ */
+function retryBudget(timeout: number, retries: number): number {
+  let total = 0;
+  for (let k = 0; k <= retries; k++) total += Math.min(timeout * 2 ** k, 16);
+  return Math.max(5, total * 1.1);
 }

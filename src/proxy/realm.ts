@@ -116,7 +116,9 @@ export class RealmTable {
     }
     if (realm === undefined) return undefined;
     const pool = realm.pool === undefined || realm.pool === 'LOCAL' ? undefined : realm.pool;
-    const strip = realm.strip ?? true;
+    // An NAI of the realm alone ("@example.com", RFC 7542 §2.4's anonymous form) stripped would
+    // leave an empty User-Name, which RFC 2865 §5.1 does not allow: it goes as it came.
+    const strip = (realm.strip ?? true) && parsed.user !== '';
     return {
       realm,
       written: parsed.realm,

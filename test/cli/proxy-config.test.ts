@@ -39,6 +39,14 @@ describe('serve config: proxy', () => {
     assert.equal(e.field, 'proxy.pools[0].servers[1]');
     assert.equal(e.line, 9);
   });
+  test('two realms whose names differ only in case fail at the second one (serve --check said OK, serve refused)', () => {
+    const e = failure(
+      BASE + PROXY.replace('    - { name: NULL', '    - { name: EXAMPLE.COM, pool: p }\n    - { name: NULL'),
+    );
+    assert.equal(e.field, 'proxy.realms[1].name');
+    assert.equal(e.line, 12);
+    assert.match(e.message, /duplicate realm EXAMPLE\.COM/);
+  });
   test('a realm naming an unknown pool, a bad balance, a missing secret', () => {
     assert.equal(failure(BASE + PROXY.replace('pool: p,', 'pool: q,')).field, 'proxy.realms[0].pool');
     assert.equal(

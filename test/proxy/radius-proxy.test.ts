@@ -251,6 +251,48 @@ describe('RadiusProxy and an unsigned Access-Reject to an EAP request', () => {
   });
 });
 
+describe('RadiusProxy retransmissions to a silent home server', () => {
+  test('retries are all sent: maxDuration defaults to what timeout and retries take (a fixed 5 s cut the third)', async () => {
+    const home = createSocket('udp4');
+    let received = 0;
+    home.on('message', (data) => {
+      // Access-Requests only (a zombie is also probed with Status-Server).
+      if (data[0] === 1) received++;
+    });
+    home.bind(0, '127.0.0.1');
+    await once(home, 'listening');
+    const port = home.address().port;
+    // Transmissions at 0, 2 and about 6 s (the wait doubles): the last after 5 s.
+    const proxy = new RadiusProxy({
+      homeServers: [{ name: 'silent', host: '127.0.0.1', auth: port, acct: port, secret: HOME_SECRET }],
+      pools: [{ name: 'p', servers: ['silent'] }],
+      realms: [{ name: 'example.com', pool: 'p' }],
+      timeout: 2,
+      retries: 2,
+      noResponse: 'drop',
+    });
+    const server = createRadiusServer(
+      '127.0.0.1',
+      { secret: NAS_SECRET, auth: (attributes, context) => proxy.handleAuth(attributes, context) },
+      { authPort: 0, accPort: 0 },
+    );
+    const info = await server.start();
+    const client = new RadiusClient({ timeout: 10, retries: 0 });
+    try {
+      void client
+        .sendPacket(alice(), { remoteHost: '127.0.0.1', remotePort: info.authPort as number })
+        .catch(() => undefined);
+      for (let i = 0; i < 100 && received < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(received, 3, 'the first transmission and both retransmissions');
+    } finally {
+      client.close();
+      proxy.close();
+      await server.close();
+      home.close();
+    }
+  });
+});
+
 describe('RadiusProxy when home servers fail', () => {
   test('first home server gone: the second answers; the first is probed and revived', async () => {
     const h1 = await startHome('h1');

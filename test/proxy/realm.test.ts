@@ -44,6 +44,11 @@ describe('RealmTable', () => {
     assert.equal(table.match('example.com/alice')?.userName, 'alice');
     assert.equal(table.match('example.com\\alice')?.userName, 'alice');
   });
+  test('the realm alone (RFC 7542 §2.4 "@realm") is forwarded as it came: stripped, User-Name would be empty', () => {
+    assert.equal(table.match('@example.com')?.userName, '@example.com');
+    assert.equal(table.match('example.com/')?.userName, 'example.com/');
+    assert.equal(table.match('@example.com')?.pool, 'ex');
+  });
   test('DEFAULT catches other realms; NULL and LOCAL are handled here', () => {
     assert.equal(table.match('x@elsewhere.org')?.pool, 'roaming');
     const none = table.match('alice');
