@@ -702,6 +702,13 @@ export class RadiusClient implements StreamReceiver, AbortReceiver {
           this.settle(req);
           continue;
         }
+        // Each sending on a new connection is a retransmission: `retries` bounds them (MRC, RFC 5080
+        // §2.2.1; one is always allowed), or a server that keeps dropping connections got the request
+        // (an accounting record: a new one each time) again and again until maxDuration.
+        if (req.attempts >= Math.max(2, req.attemptsPerServer)) {
+          this.giveUp(req, dest);
+          continue;
+        }
         // Keeps its identifier on the dropped connection (its deadline is there) until a new one
         // gives it another.
         req.needsId = true;

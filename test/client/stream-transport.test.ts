@@ -567,6 +567,28 @@ describe('RadiusClient over TCP', () => {
     }
   });
 
+  test('resending on new connections counts as retransmissions: retries 2 sends a request three times, then RadiusTimeoutError', async () => {
+    const peer = await new StreamTestServer('s', () => 'drop').listen();
+    const client = new RadiusClient({
+      servers: [{ host: '127.0.0.1', port: peer.port, transport: 'tcp', secret: 's' }],
+      timeout: 30,
+      retries: 2,
+      maxDuration: 10,
+    });
+    try {
+      const refused = await client.sendPacket(access('s')).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(refused instanceof RadiusTimeoutError, String(refused));
+      assert.equal(refused.attempts, 3);
+      assert.equal(peer.seen.length, 3, `${peer.seen.length} transmissions`);
+    } finally {
+      client.close();
+      await peer.close();
+    }
+  });
+
   test('connection refused: RadiusConnectionError at once, not a timeout', async () => {
     const peer = await new StreamTestServer('s').listen();
     const port = peer.port;
