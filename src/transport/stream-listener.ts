@@ -5,7 +5,7 @@ import {
   type TlsOptions,
   TLSSocket,
 } from 'node:tls';
-import { RadiusBindError } from '../errors.js';
+import { ConfigError, RadiusBindError } from '../errors.js';
 import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
 import type { Remote, ReplyChannel, Transport } from './remote.js';
 import { type PskKeys, pskIdentityOf, serverPskCallback, withPskSuites } from './tls-psk.js';
@@ -132,6 +132,19 @@ export function createRadsecServer(options: TlsListenerOptions): TlsServer {
     // TLS 1.2 has no PSK suite in Node's default list: without them a PSK client is refused
     // (handshake_failure) unless it speaks TLS 1.3. Ciphers given by the caller stay as given.
     if (options.ciphers === undefined) extra.ciphers = withPskSuites();
+  }
+  const certificates = options.rejectUnauthorized !== false && options.secureContext === undefined;
+  if (certificates && options.ca === undefined) {
+    // Without a CA, Node verifies client certificates against the system's public CAs: any
+    // certificate one of them signed would be a NAS.
+    if (psk === undefined && options.pskCallback === undefined)
+      throw new ConfigError(
+        'tls options',
+        'ca',
+        'is required: client certificates are verified against it (RFC 6614 §2.3), not against public CAs',
+      );
+    // PSK clients only: a certificate is verified against no CA at all.
+    extra.ca = [];
   }
   return createTlsServer({
     minVersion: 'TLSv1.2',

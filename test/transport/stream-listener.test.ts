@@ -2,18 +2,21 @@
 // node:net and node:tls sockets: length framing, the transport and certificate in `Remote`, a
 // client certificate from a foreign CA refused.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import {
   ACCESS_ACCEPT,
   ACCOUNTING_RESPONSE,
   AccessRequest,
   AccountingRequest,
   COA_ACK,
+  ConfigError,
   CoARequest,
   DISCONNECT_ACK,
   DisconnectRequest,
@@ -351,13 +354,14 @@ describe('RADIUS/TLS listener', () => {
   let serverCert: CertFiles;
   let clientCert: CertFiles;
   let foreignClient: CertFiles;
+  let foreignCa: CertFiles;
 
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-tls-'));
     ca = makeCa(dir, 'test-ca');
     serverCert = makeCert(dir, ca, 'radius-server');
     clientCert = makeCert(dir, ca, 'nas-one');
-    const foreignCa = makeCa(dir, 'foreign-ca');
+    foreignCa = makeCa(dir, 'foreign-ca');
     foreignClient = makeCert(dir, foreignCa, 'intruder');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -528,6 +532,60 @@ describe('RADIUS/TLS listener', () => {
     } finally {
       for (const s of hanging) s.destroy();
       await server.close();
+    }
+  });
+
+  test('without ca: refused at start, and with PSK clients only no certificate is trusted (not the public CAs)', async () => {
+    const server = new Server('127.0.0.1', {
+      authPort: 0,
+      accPort: 0,
+      tls: { port: 0, cert: serverCert.certPem, key: serverCert.keyPem },
+    });
+    await assert.rejects(server.start(), (err: unknown) => err instanceof ConfigError && err.field === 'ca');
+    await server.close();
+    // A CA the process trusts as public (NODE_EXTRA_CA_CERTS is read at start: a child process).
+    const script = path.join(dir, 'psk-only.mjs');
+    const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/index.js');
+    writeFileSync(
+      script,
+      `import { AbstractRadiusServer, ACCESS_ACCEPT } from ${JSON.stringify(index)};
+class S extends AbstractRadiusServer {
+  validateNas() { return 'radsec'; }
+  handleAuthPacket() { return [[], ACCESS_ACCEPT]; }
+}
+const s = new S('127.0.0.1', { authPort: 0, accPort: 0, tls: { port: 0, cert: process.env.CERT, key: process.env.KEY, psk: { nas: 'aabbccddeeff00112233445566778899' } } });
+const info = await s.start();
+console.log(info.tlsPort);
+process.stdin.resume();
+process.stdin.on('end', () => s.close().then(() => process.exit(0)));
+`,
+    );
+    const child = spawn(process.execPath, [script], {
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: foreignCa.cert,
+        CERT: serverCert.certPem.toString(),
+        KEY: serverCert.keyPem.toString(),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const socket = connect(port, foreignClient);
+      socket.on('error', () => {});
+      const reader = new StreamReader(socket);
+      socket.once('secureConnect', () =>
+        socket.write(new AccessRequest(SECRET).add('User-Name', 'x').encode()),
+      );
+      assert.equal(await reader.next(), undefined, 'a certificate from a "public" CA is not a NAS');
+      socket.destroy();
+    } finally {
+      child.stdin?.end();
+      await exited;
     }
   });
 
