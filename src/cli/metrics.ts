@@ -23,6 +23,7 @@ const DROP_REASONS: Partial<Record<CounterName, string>> = {
   duplicates: 'duplicate',
   dropped: 'policy',
   handlerErrors: 'handler_error',
+  connectionErrors: 'connection_error',
 };
 
 const REPLY_CODES: Partial<Record<CounterName, string>> = {
@@ -47,6 +48,7 @@ const ALL_COUNTERS: CounterName[] = [
   'dropped',
   'unknownNas',
   'handlerErrors',
+  'connectionErrors',
 ];
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];

@@ -344,6 +344,10 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     this.counters.socketErrors++;
   }
 
+  protected override countConnectionError(): void {
+    this.counters.connectionErrors++;
+  }
+
   /**
    * Whether the 'auto' policy requires Message-Authenticator from this NAS: this instance has seen it
    * send a verified one (or found it in the shared `blastRadiusState`). Kept per address for the

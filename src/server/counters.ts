@@ -20,6 +20,11 @@ export interface ServerCounters {
   handlerErrors: number;
   /** Errors on the server's sockets after binding (totals only). */
   socketErrors: number;
+  /**
+   * TCP/TLS connections refused or closed for an error: a failed TLS handshake (a certificate, a
+   * timeout), too many from one address, a bad Length (totals only).
+   */
+  connectionErrors: number;
 }
 
 /** A zeroed counter set. */
@@ -40,6 +45,7 @@ export function newCounters(): ServerCounters {
     unknownNas: 0,
     handlerErrors: 0,
     socketErrors: 0,
+    connectionErrors: 0,
   };
 }
 

@@ -329,6 +329,7 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
         transport,
         deliver,
         (err, remote) => {
+          if (remote) this.countConnectionError();
           if (remote)
             this.drops.report(remote.address, 'connection_error', {
               transport,
@@ -345,6 +346,9 @@ export abstract class RadiusServerBase<Info extends object> extends EventEmitter
 
   /** Counts a socket error in the subclass's counters. */
   protected countSocketError(): void {}
+
+  /** Counts a TCP/TLS connection refused or closed for an error, where the subclass counts them. */
+  protected countConnectionError(): void {}
 
   /**
    * An error on a bound socket (a failed send, an ICMP error the kernel reported): counted, and

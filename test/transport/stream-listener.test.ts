@@ -525,6 +525,8 @@ describe('RADIUS/TLS listener', () => {
         new Promise<boolean>((r) => setTimeout(() => r(false), 8000)),
       ]);
       assert.equal(all, true, 'every connection closed');
+      // Counted (radius_drops_total{reason="connection_error"} in serve's metrics): 3 timeouts, 1 refused.
+      assert.ok(server.counters.connectionErrors >= 4, JSON.stringify(server.counters));
       assert.ok(
         warnings.some((w) => /too many connections/.test(String(w.fields.error ?? w.msg))),
         JSON.stringify(warnings),
