@@ -1,6 +1,6 @@
 // The YAML configuration of `aioradius serve`: schema, validation with file/field/line, and the
 // client table (NAS address or CIDR → secret and BlastRADIUS options).
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
@@ -793,7 +793,12 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
   };
   const keyLogFile = w.string([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'));
   if (keyLogFile === '') w.fail([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'), 'must not be empty');
-  if (keyLogFile !== undefined) tls.keyLogFile = path.resolve(base, keyLogFile);
+  if (keyLogFile !== undefined) {
+    tls.keyLogFile = path.resolve(base, keyLogFile);
+    // Opened at start; what can be known now fails here, with its line (--check included).
+    const problem = keyLogProblem(tls.keyLogFile);
+    if (problem) w.fail([...parts, 'tls', 'keyLogFile'], tm.get('keyLogFile'), problem);
+  }
   if (tm.has('workers')) {
     const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {
@@ -1390,4 +1395,18 @@ export function readConfigFile(file: string): string {
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
 export function loadConfig(file: string): ServeConfig {
   return parseConfig(readConfigFile(file), file);
+}
+
+/** Why a key log file could not be opened for appending, where that shows before opening it. */
+function keyLogProblem(file: string): string | undefined {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return `${file} is a directory`;
+    const dir = path.dirname(file);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      return `cannot open ${file}: no directory ${dir}`;
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    return `cannot open ${file}: ${(err as Error).message}`;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
 // with file, field and line like the rest of the config.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -251,7 +252,7 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
       timeoutMs: 30_000,
     });
     assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /tunnel13\.yaml: eap\.tls\.keyLogFile: cannot open .*keys\.log/);
+    assert.match(refused.stderr, /tunnel13\.yaml:\d+: eap\.tls\.keyLogFile: cannot open .*keys\.log/);
     mkdirSync(path.dirname(keys));
     const allowed = await startServe(config);
     try {
@@ -383,9 +384,19 @@ describe('the eap section of the config', () => {
     assert.equal(c.eap?.tls.keyLogFile, undefined);
     const logged = parseConfig(
       `${base}eap:\n  methods: [md5]\n  tls:\n    keyLogFile: keys.log\n`,
-      '/nowhere/x.yaml',
+      path.join(os.tmpdir(), 'x.yaml'),
     );
-    assert.equal(logged.eap?.tls.keyLogFile, '/nowhere/keys.log');
+    assert.equal(logged.eap?.tls.keyLogFile, path.join(os.tmpdir(), 'keys.log'));
+    // One that cannot be opened fails as the config loads, with its line (--check too).
+    const bad = `${base}eap:\n  methods: [md5]\n  tls:\n    keyLogFile: keys.log\n`;
+    assert.throws(
+      () => parseConfig(bad, '/nowhere/x.yaml'),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.field === 'eap.tls.keyLogFile' &&
+        err.line !== undefined &&
+        /no directory \/nowhere/.test(err.reason),
+    );
     assert.equal(parseConfig(base, '/nowhere/x.yaml').eap, undefined);
   });
 });
