@@ -83,7 +83,11 @@ export function rebuildRequest(
   userName: string | undefined,
   proxyState: Buffer | undefined,
 ): Packet {
-  const out = createPacket(request.code, request.secret, { dictionary: request.dictionary });
+  // Signed on the next hop when it came signed (CoA, Disconnect and accounting are not by default).
+  const out = createPacket(request.code, request.secret, {
+    dictionary: request.dictionary,
+    ...(request.messageAuthenticator === true ? { messageAuthenticator: true } : {}),
+  });
   const set = out.attributes;
   let hasChap = false;
   let hasChallenge = false;

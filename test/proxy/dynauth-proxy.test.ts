@@ -17,6 +17,7 @@ import {
   DynamicAuthorizationServer,
   type DynauthHandlerResult,
   DynauthProxy,
+  type DynauthRequestContext,
   type Logger,
   NasDirectory,
   RadiusClient,
@@ -29,11 +30,14 @@ const NAS_SECRET = 'nas-coa-secret';
 /** The NAS: ACKs sessions of alice, NAKs the rest with 503 (Session Context Not Found). */
 class TestNas extends DynamicAuthorizationServer {
   readonly seen: AttributesSet[] = [];
+  /** Whether each CoA-Request arrived with Message-Authenticator. */
+  readonly signed: boolean[] = [];
   override validateNas(): string {
     return NAS_SECRET;
   }
-  override handleCoaPacket(attributes: AttributesSet): DynauthHandlerResult {
+  override handleCoaPacket(attributes: AttributesSet, context?: DynauthRequestContext): DynauthHandlerResult {
     this.seen.push(attributes);
+    this.signed.push(context?.packet.messageAuthenticator === true);
     return attributes.get('User-Name') === 'alice' ? [[], COA_ACK] : [[['Error-Cause', 503]], COA_NAK];
   }
   override handleDisconnectPacket(attributes: AttributesSet): DynauthHandlerResult {
@@ -102,6 +106,15 @@ describe('DynauthProxy between a DAS and a NAS', () => {
     const states = seen.getAll('Proxy-State') as Buffer[];
     assert.equal(states.length, 2);
     assert.deepEqual(states[0], Buffer.from('das-state'));
+  });
+
+  test('Message-Authenticator on every hop: a signed CoA-Request reaches the NAS signed (BlastRADIUS)', async () => {
+    const signed = new CoARequest(DAS_SECRET, { messageAuthenticator: true }).addAttributes(
+      ['NAS-IP-Address', '127.0.0.1'],
+      ['User-Name', 'alice'],
+    );
+    assert.equal((await send(signed)).code, COA_ACK);
+    assert.equal(nasServer.signed.at(-1), true);
   });
 
   test('Disconnect-Request by NAS-Identifier: the NAS NAK and its Error-Cause come back', async () => {
