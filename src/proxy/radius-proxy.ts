@@ -6,11 +6,13 @@ import type { ServiceKind } from '../client/destination.js';
 import { ConfigError, RadiusError } from '../errors.js';
 import type { AttributesSet, ReplyAttributes } from '../protocol/attributes.js';
 import {
+  ACCESS_ACCEPT,
   ACCESS_CHALLENGE,
   ACCESS_REJECT,
   ACCESS_REQUEST,
   ACCOUNTING_REQUEST,
   COA_REQUEST,
+  codeName,
   DISCONNECT_REQUEST,
 } from '../protocol/codes.js';
 import { decodeRequest, type Packet } from '../protocol/packet.js';
@@ -450,6 +452,17 @@ export class RadiusProxy {
       this.health.sendWith(server, kind, packet, onReply, onError),
     answer: (f, reply, server) => {
       if (reply.code === ACCESS_CHALLENGE) this.pin(reply, server);
+      // The outcome of a proxied login, at info as a local one is (not each EAP round).
+      else if (f.request.code === ACCESS_REQUEST)
+        this.options.logger?.info(
+          {
+            user: f.request.get('User-Name'),
+            realm: f.match?.written,
+            home: server,
+            result: reply.code === ACCESS_ACCEPT ? 'accept' : 'reject',
+          },
+          `proxied: ${codeName(reply.code)}`,
+        );
       return [
         this.replyAttributes(reply, f.request, f.ours, f.match),
         f.request.code === ACCESS_REQUEST ? reply.code : null,

@@ -17,6 +17,7 @@ import {
   decodeRequest,
   decodeResponse,
   type HandlerResult,
+  type Logger,
   RadiusClient,
   RadiusProxy,
 } from '../../src/index.js';
@@ -74,7 +75,7 @@ type Home = Awaited<ReturnType<typeof startHome>>;
 
 async function startProxy(
   homes: Home[],
-  extra: { noResponse?: 'reject' | 'drop'; balance?: 'failover' | 'round-robin' } = {},
+  extra: { noResponse?: 'reject' | 'drop'; balance?: 'failover' | 'round-robin'; logger?: Logger } = {},
 ) {
   const proxy = new RadiusProxy({
     homeServers: homes.map((h, i) => ({
@@ -91,6 +92,7 @@ async function startProxy(
     maxDuration: 1,
     probeInterval: 0.3,
     noResponse: extra.noResponse,
+    logger: extra.logger,
   });
   const server = createRadiusServer(
     '127.0.0.1',
@@ -151,6 +153,34 @@ describe('RadiusProxy between a NAS and two home servers', () => {
     assert.equal(states.length, 3);
     assert.deepEqual(states.slice(0, 2), [Buffer.from('nas-first'), Buffer.from('nas-second')]);
     assert.equal(states[2].length, 16);
+  });
+
+  test('the outcome of a proxied login is logged at info: user, realm, home server, result; no password', async () => {
+    const lines: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+    const logger: Logger = {
+      debug() {},
+      warn() {},
+      error() {},
+      info: (o: object | string, msg?: string) =>
+        void lines.push({ fields: o as Record<string, unknown>, msg: msg ?? '' }),
+    };
+    const logged = await startProxy([h1], { logger });
+    try {
+      const [accept] = await nas.sendPacket(alice(), { remoteHost: '127.0.0.1', remotePort: logged.auth });
+      assert.equal(accept.code, ACCESS_ACCEPT);
+      const line = lines.find((l) => l.msg === 'proxied: Access-Accept');
+      assert.ok(line, JSON.stringify(lines));
+      assert.deepEqual(line.fields, {
+        user: 'alice@example.com',
+        realm: 'example.com',
+        home: 'home1',
+        result: 'accept',
+      });
+      assert.ok(!JSON.stringify(lines).includes('alicepw'));
+    } finally {
+      logged.proxy.close();
+      await logged.server.close();
+    }
   });
 
   test('CHAP without CHAP-Challenge: the NAS authenticator goes along as CHAP-Challenge (RFC 2865 §2.2)', async () => {
