@@ -54,6 +54,29 @@ interface Lane {
   retry: QueuedRequest[];
   paused: boolean;
   pauseTimer: NodeJS.Timeout | undefined;
+  /** Sessions (Acct-Session-Id) with a record in flight. */
+  busy: Set<string>;
+  /** Records read, waiting for their session's earlier record to be acknowledged (in order). */
+  held: QueuedRequest[];
+}
+
+/** RFC 2866 Acct-Session-Id. */
+const ACCT_SESSION_ID = 44;
+
+/**
+ * The session a queued record belongs to (its Acct-Session-Id), or '' for none. Records of one
+ * session go one at a time, so that a home server answering in parallel (FreeRADIUS's threads)
+ * stores Start, Interim and Stop in the order they were queued; other sessions go alongside.
+ */
+function sessionOf(packet: Buffer): string {
+  const end = Math.min(packet.length, packet.readUInt16BE(2));
+  for (let at = 20; at + 2 <= end; ) {
+    const length = packet[at + 1];
+    if (length < 2) break;
+    if (packet[at] === ACCT_SESSION_ID) return packet.toString('latin1', at + 2, at + length);
+    at += length;
+  }
+  return '';
 }
 
 const SCHEMA = `
@@ -250,7 +273,16 @@ export class AccountingQueue {
   private lane(pool: string): Lane {
     let lane = this.lanes.get(pool);
     if (lane === undefined) {
-      lane = { pool, cursor: 0, inFlight: 0, retry: [], paused: false, pauseTimer: undefined };
+      lane = {
+        pool,
+        cursor: 0,
+        inFlight: 0,
+        retry: [],
+        paused: false,
+        pauseTimer: undefined,
+        busy: new Set(),
+        held: [],
+      };
       this.lanes.set(pool, lane);
     }
     return lane;
@@ -258,38 +290,55 @@ export class AccountingQueue {
 
   private pump(lane: Lane): void {
     if (this.closed || lane.paused || this.sender === undefined) return;
-    const room = this.maxInFlight - lane.inFlight;
-    if (room <= 0) return;
-    const batch: QueuedRequest[] = lane.retry.splice(0, room);
-    if (batch.length < room) {
-      const rows = this.next.all(lane.pool, lane.cursor, room - batch.length) as QueuedRequest[];
-      for (const r of rows) {
-        batch.push(r);
-        lane.cursor = r.seq;
+    // Oldest first: those tried before, those held for their session, then new rows.
+    const waiting = [...lane.retry, ...lane.held].sort((a, b) => a.seq - b.seq);
+    lane.retry = [];
+    lane.held = [];
+    const take = (item: QueuedRequest): void => {
+      const session = sessionOf(item.packet);
+      if (lane.inFlight >= this.maxInFlight || (session !== '' && lane.busy.has(session))) {
+        lane.held.push(item);
+        return;
       }
+      this.send(lane, item, session);
+    };
+    for (const item of waiting) take(item);
+    // Read on while there is room, holding at most a window's worth for busy sessions.
+    while (lane.inFlight < this.maxInFlight && lane.held.length < this.maxInFlight) {
+      const want = Math.min(this.maxInFlight - lane.inFlight, this.maxInFlight - lane.held.length);
+      const rows = this.next.all(lane.pool, lane.cursor, want) as QueuedRequest[];
+      for (const r of rows) {
+        lane.cursor = r.seq;
+        take(r);
+      }
+      if (rows.length < want) break;
     }
-    for (const item of batch) this.send(lane, item);
   }
 
-  private send(lane: Lane, item: QueuedRequest): void {
+  private send(lane: Lane, item: QueuedRequest, session: string): void {
     lane.inFlight++;
+    if (session !== '') lane.busy.add(session);
+    const done = (): void => {
+      lane.inFlight--;
+      if (session !== '') lane.busy.delete(session);
+    };
     (this.sender as QueueSender)(item).then(
       async (release) => {
         try {
           await this.markCommit.submit(item.seq);
         } catch {
           // Closed meanwhile: not marked, so sent again by the next start (the same bytes).
-          lane.inFlight--;
+          done();
           return;
         }
         release?.();
-        lane.inFlight--;
+        done();
         this.unsent--;
         this.forwarded++;
         this.pump(lane);
       },
       () => {
-        lane.inFlight--;
+        done();
         this.failures++;
         // Tried again first, once the pool has had time to come back.
         lane.retry.push(item);

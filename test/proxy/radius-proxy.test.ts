@@ -480,6 +480,84 @@ describe('RadiusProxy store-and-forward accounting', () => {
   });
 });
 
+describe("RadiusProxy store-and-forward: a session's records in order", () => {
+  test('after an outage, a record goes once the one before it in its session is acknowledged; sessions go alongside', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-order-'));
+    const down = await startHome('down');
+    const acctPort = down.acct;
+    await down.server.close();
+    const proxy = new RadiusProxy({
+      homeServers: [{ name: 'home1', host: '127.0.0.1', acct: acctPort, secret: HOME_SECRET }],
+      pools: [{ name: 'ex', servers: ['home1'] }],
+      realms: [{ name: 'example.com', pool: 'ex' }],
+      timeout: 0.3,
+      retries: 0,
+      maxDuration: 1,
+      probeInterval: 0.3,
+      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2 },
+    });
+    const front = createRadiusServer(
+      '127.0.0.1',
+      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
+      { accPort: 0 },
+    );
+    const info = await front.start();
+    let back: AbstractRadiusServer | undefined;
+    try {
+      const sessions = 10;
+      for (const status of ['Start', 'Interim-Update', 'Stop'])
+        for (let i = 0; i < sessions; i++)
+          await nas.sendPacket(
+            new AccountingRequest(NAS_SECRET).addAttributes(
+              ['User-Name', `u${i}@example.com`],
+              ['Acct-Status-Type', status],
+              ['Acct-Session-Id', `s${i}`],
+            ),
+            { remoteHost: '127.0.0.1', remotePort: info.accPort },
+          );
+      assert.equal(proxy.queue?.depth, 3 * sessions);
+      // A home server that answers Starts slowly, as threads answering in parallel may: a record
+      // that arrives while the one before it in its session is still unanswered is out of order.
+      const unanswered = new Set<string>();
+      const stored: string[] = [];
+      let outOfOrder = 0;
+      back = createRadiusServer(
+        '127.0.0.1',
+        {
+          secret: HOME_SECRET,
+          acct: async (attributes) => {
+            const session = String(attributes.get('Acct-Session-Id'));
+            if (unanswered.has(session)) outOfOrder++;
+            unanswered.add(session);
+            if (attributes.get('Acct-Status-Type') === 'Start') await new Promise((r) => setTimeout(r, 100));
+            stored.push(`${session} ${attributes.get('Acct-Status-Type')}`);
+            unanswered.delete(session);
+            return [[], null];
+          },
+        },
+        { accPort: acctPort },
+      );
+      await back.start();
+      for (let i = 0; i < 200 && proxy.queue?.depth !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(proxy.queue?.depth, 0);
+      assert.equal(outOfOrder, 0);
+      for (let i = 0; i < sessions; i++)
+        assert.deepEqual(
+          stored.filter((line) => line.startsWith(`s${i} `)),
+          [`s${i} Start`, `s${i} Interim-Update`, `s${i} Stop`],
+        );
+    } finally {
+      await proxy.close();
+      await front.close();
+      await back?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('RadiusProxy store-and-forward: one ordered lane per pool, the same bytes after a restart', () => {
   const acct = (session: string, user = 'alice@example.com') =>
     new AccountingRequest(NAS_SECRET).addAttributes(
