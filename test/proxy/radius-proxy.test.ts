@@ -408,32 +408,51 @@ describe('RadiusProxy when home servers fail', () => {
   });
 });
 
+/**
+ * A proxy with a store-and-forward queue in a new directory, its pool's one home server down (a
+ * port that was just closed), and a front server the NAS sends accounting to.
+ */
+async function queueingProxy(queue: { duplicateWindow?: number } = {}) {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-queue-'));
+  const down = await startHome('down');
+  const acctPort = down.acct;
+  await down.server.close();
+  const proxy = new RadiusProxy({
+    homeServers: [{ name: 'home1', host: '127.0.0.1', acct: acctPort, secret: HOME_SECRET }],
+    pools: [{ name: 'ex', servers: ['home1'] }],
+    realms: [{ name: 'example.com', pool: 'ex' }],
+    timeout: 0.2,
+    retries: 0,
+    maxDuration: 1,
+    probeInterval: 0.3,
+    accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, ...queue },
+  });
+  const front = createRadiusServer(
+    '127.0.0.1',
+    { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
+    { accPort: 0 },
+  );
+  const info = await front.start();
+  return {
+    proxy,
+    acctPort,
+    frontPort: info.accPort as number,
+    close: async () => {
+      await proxy.close();
+      await front.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('RadiusProxy store-and-forward accounting', () => {
   test('acknowledged while the home server is down, forwarded when it answers, Acct-Delay-Time grown by the wait', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-queue-'));
-    const h1 = await startHome('h1');
-    const acctPort = h1.acct;
-    await h1.server.close();
-    const proxy = new RadiusProxy({
-      homeServers: [{ name: 'home1', host: '127.0.0.1', acct: acctPort, secret: HOME_SECRET }],
-      pools: [{ name: 'ex', servers: ['home1'] }],
-      realms: [{ name: 'example.com', pool: 'ex' }],
-      timeout: 0.2,
-      retries: 0,
-      maxDuration: 1,
-      probeInterval: 0.3,
-      // Past the duplicate window a record is rebuilt, with Acct-Delay-Time grown by the wait.
-      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2, duplicateWindow: 0.1 },
-    });
-    const front = createRadiusServer(
-      '127.0.0.1',
-      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
-      { accPort: 0 },
-    );
-    const info = await front.start();
+    // Past the duplicate window a record is rebuilt, with Acct-Delay-Time grown by the wait.
+    const q = await queueingProxy({ duplicateWindow: 0.1 });
+    const { proxy, acctPort } = q;
     let back: AbstractRadiusServer | undefined;
     try {
       const send = () =>
@@ -444,7 +463,7 @@ describe('RadiusProxy store-and-forward accounting', () => {
             ['Acct-Session-Id', 'queued-1'],
             ['Acct-Delay-Time', 2],
           ),
-          { remoteHost: '127.0.0.1', remotePort: info.accPort },
+          { remoteHost: '127.0.0.1', remotePort: q.frontPort },
         );
       const [reply] = await send();
       assert.equal(reply.codeName, 'Accounting-Response');
@@ -472,39 +491,16 @@ describe('RadiusProxy store-and-forward accounting', () => {
       assert.equal(seen[0].get('User-Name'), 'alice');
       assert.ok((seen[0].get('Acct-Delay-Time') as number) >= 3, String(seen[0].get('Acct-Delay-Time')));
     } finally {
-      await proxy.close();
-      await front.close();
+      await q.close();
       await back?.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe("RadiusProxy store-and-forward: a session's records in order", () => {
   test('after an outage, a record goes once the one before it in its session is acknowledged; sessions go alongside', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-order-'));
-    const down = await startHome('down');
-    const acctPort = down.acct;
-    await down.server.close();
-    const proxy = new RadiusProxy({
-      homeServers: [{ name: 'home1', host: '127.0.0.1', acct: acctPort, secret: HOME_SECRET }],
-      pools: [{ name: 'ex', servers: ['home1'] }],
-      realms: [{ name: 'example.com', pool: 'ex' }],
-      timeout: 0.3,
-      retries: 0,
-      maxDuration: 1,
-      probeInterval: 0.3,
-      accounting: { file: path.join(dir, 'q.db'), retryDelay: 0.2 },
-    });
-    const front = createRadiusServer(
-      '127.0.0.1',
-      { secret: NAS_SECRET, acct: (a, c) => proxy.handleAcct(a, c) },
-      { accPort: 0 },
-    );
-    const info = await front.start();
+    const q = await queueingProxy();
+    const { proxy, acctPort } = q;
     let back: AbstractRadiusServer | undefined;
     try {
       const sessions = 10;
@@ -516,7 +512,7 @@ describe("RadiusProxy store-and-forward: a session's records in order", () => {
               ['Acct-Status-Type', status],
               ['Acct-Session-Id', `s${i}`],
             ),
-            { remoteHost: '127.0.0.1', remotePort: info.accPort },
+            { remoteHost: '127.0.0.1', remotePort: q.frontPort },
           );
       assert.equal(proxy.queue?.depth, 3 * sessions);
       // A home server that answers Starts slowly, as threads answering in parallel may: a record
@@ -550,10 +546,8 @@ describe("RadiusProxy store-and-forward: a session's records in order", () => {
           [`s${i} Start`, `s${i} Interim-Update`, `s${i} Stop`],
         );
     } finally {
-      await proxy.close();
-      await front.close();
+      await q.close();
       await back?.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
