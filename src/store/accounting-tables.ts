@@ -60,7 +60,7 @@ UPDATE acct_sessions SET
   stop_time = @eventTime,
   last_update = MAX(last_update, @eventTime),
   session_time = CASE WHEN start_time IS NOT NULL
-    THEN MAX(COALESCE(session_time, 0), (@eventTime - start_time) / 1000) ELSE session_time END,
+    THEN MAX(COALESCE(session_time, 0), CAST((@eventTime - start_time) / 1000 AS INTEGER)) ELSE session_time END,
   terminate_cause = COALESCE(terminate_cause, @cause)
 WHERE nas = @nas AND status IN ('active', 'stale') AND COALESCE(start_time, last_update) <= @eventTime
 `;

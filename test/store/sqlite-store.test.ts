@@ -272,6 +272,24 @@ describe('SqliteStore', () => {
     });
   }
 
+  test('Accounting-On closes an open session with its length in whole seconds (RFC 2866 §5.7)', async () => {
+    const s = new SqliteStore(dbFile());
+    const t = Date.UTC(2024, 0, 1);
+    const start = acct([
+      ['Acct-Status-Type', 'Start'],
+      ['Acct-Session-Id', 'rebooted'],
+      ['User-Name', 'bob'],
+    ]);
+    assert.equal(await s.recordAccounting(accountingRecord(start, '127.0.0.1', t)), true);
+    const on = acct([['Acct-Status-Type', 'Accounting-On']]);
+    assert.equal(await s.recordAccounting(accountingRecord(on, '127.0.0.1', t + 24_612)), true);
+    const session = await s.getSession('127.0.0.1', 'rebooted');
+    assert.equal(session?.status, 'stopped');
+    assert.equal(session?.terminate_cause, 'NAS-Reboot');
+    assert.equal(session?.session_time, 24);
+    await s.close();
+  });
+
   for (const worker of [false, true]) {
     test(`the same content is a retransmission within the duplicate window only, later a new record${worker ? ' (worker)' : ''}`, async () => {
       const s = new SqliteStore(dbFile(), { worker, duplicateWindow: 60 });
