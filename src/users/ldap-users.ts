@@ -79,8 +79,18 @@ export class LdapUsers implements UserSource {
       const c = await this.open();
       // Kept before the bind, so that a failed bind's connection is closed with the searcher.
       this.searcher = c;
-      if (this.options.bindDn !== undefined)
-        await c.bind(this.options.bindDn, this.options.bindPassword ?? '');
+      if (this.options.bindDn !== undefined) {
+        try {
+          await c.bind(this.options.bindDn, this.options.bindPassword ?? '');
+        } catch (err) {
+          // The service account's own bind: a wrong bindPassword is not a directory fault.
+          const hint = err instanceof InvalidCredentialsError ? ' (check ldap.bindPassword)' : '';
+          throw new UserSourceError(
+            this.kind,
+            `binding as ${this.options.bindDn} failed: ${ldapReason(err)}${hint}`,
+          );
+        }
+      }
       return c;
     })();
     return this.searcherReady;
@@ -108,7 +118,8 @@ export class LdapUsers implements UserSource {
       }));
     } catch (err) {
       await this.dropSearcher();
-      throw new UserSourceError(this.kind, `search failed: ${(err as Error).message}`);
+      if (err instanceof UserSourceError) throw err;
+      throw new UserSourceError(this.kind, `search failed: ${ldapReason(err)}`);
     }
     if (entries.length === 0) return undefined;
     if (entries.length > 1) throw new UserSourceError(this.kind, `${entries.length} entries match ${filter}`);
@@ -136,7 +147,7 @@ export class LdapUsers implements UserSource {
       return undefined;
     } catch (err) {
       if (err instanceof InvalidCredentialsError) return 'wrong password';
-      throw new UserSourceError(this.kind, `bind failed: ${(err as Error).message}`);
+      throw new UserSourceError(this.kind, `bind failed: ${ldapReason(err)}`);
     } finally {
       await c?.unbind().catch(() => {});
     }
@@ -145,4 +156,15 @@ export class LdapUsers implements UserSource {
   async close(): Promise<void> {
     await this.dropSearcher();
   }
+}
+
+/**
+ * What an LDAP failure was: ldapts says only " Code: 0x31" for a result code (RFC 4511 §4.1.9);
+ * its error class names it (InvalidCredentialsError: "InvalidCredentials, LDAP result 49").
+ */
+function ldapReason(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && err instanceof Error)
+    return `${err.constructor.name.replace(/Error$/, '')}, LDAP result ${code}`;
+  return (err as Error).message;
 }

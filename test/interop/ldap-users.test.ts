@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AccessRequest } from '../../src/index.js';
 import { LdapUsers } from '../../src/users/ldap-users.js';
+import { UserSourceError } from '../../src/users/user-source.js';
 import { runServe, type ServeProcess, startServe, tempDir } from '../cli/serve-helpers.js';
 import { type CertFiles, makeCa, makeCert } from '../helpers/certs.js';
 import { eapolTest, tailOf } from '../helpers/eapol.js';
@@ -124,6 +125,28 @@ database: ./radius.db
   test('CHAP cannot be checked by a bind: rejected with that reason', async () => {
     assert.equal((await login('lena', 'lenapw', 'chap')).replyCode, 'Access-Reject');
     assert.match(String(lastReject('lena')?.reason), /checks the password itself: only PAP carries it/);
+  });
+
+  test('a wrong bindPassword says so: the service bind failed with invalid credentials, not " Code: 0x31"', async () => {
+    const users = new LdapUsers({
+      url: slapd.url,
+      baseDn: LDAP_PEOPLE,
+      bindDn: LDAP_ADMIN_DN,
+      bindPassword: 'not-the-admin-password',
+    });
+    try {
+      await assert.rejects(users.find('lena', new AccessRequest(SECRET)), (err: unknown) => {
+        assert.ok(err instanceof UserSourceError, String(err));
+        assert.match(
+          err.message,
+          /binding as cn=.* failed: InvalidCredentials, LDAP result 49 \(check ldap\.bindPassword\)/,
+        );
+        assert.ok(!err.message.includes('not-the-admin-password'));
+        return true;
+      });
+    } finally {
+      await users.close();
+    }
   });
 
   test('an empty password is never an (unauthenticated) bind that succeeds', async () => {
