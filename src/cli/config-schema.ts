@@ -300,8 +300,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     path: 'accounting.staleAfter',
     type: 'seconds',
-    reload: false,
-    doc: 'Sessions without an update for this long are marked stale.',
+    reload: true,
+    doc: 'Sessions without an update for this long are marked stale (checked at start, on SIGHUP, and every half of the value set at start, at most every 60 s).',
   },
   {
     path: 'accounting.duplicateWindow',
