@@ -3,7 +3,8 @@
 // starts with a config that works in the image (no Docker daemon here: the Dockerfile is parsed).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,37 @@ describe('deploy/', () => {
     assert.match(text, /^USER node$/m);
     assert.match(text, /^HEALTHCHECK .*\n.*send 127\.0\.0\.1 status/m);
     assert.match(text, /^ENTRYPOINT \["node", "dist\/cli\/main\.js", "serve"\]$/m);
+  });
+
+  test('Dockerfile: its production install has better-sqlite3 (a dev dependency here, which --omit=dev dropped)', async () => {
+    // The build stage's install commands, run as written (scripts off, the npm cache first; the
+    // native rebuild is left out: it needs a compiler and is better-sqlite3's own business).
+    const text = readFileSync(DOCKERFILE, 'utf8').replace(/\\\n/g, ' ');
+    const run = text.split('\n').find((l) => l.startsWith('RUN ') && l.includes('npm ci --omit=dev'));
+    assert.ok(run, 'a RUN with npm ci --omit=dev');
+    const steps = run
+      .slice(4)
+      .split('&&')
+      .map((c) => c.trim())
+      .filter((c) => c.startsWith('npm ') && !c.startsWith('npm run') && !c.startsWith('npm rebuild'))
+      .map((c) => (/^npm (ci|install)\b/.test(c) ? `${c} --prefer-offline --ignore-scripts` : c));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-image-'));
+    try {
+      copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+      copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(dir, 'package-lock.json'));
+      for (const step of steps) {
+        const r = spawnSync('sh', ['-c', step], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+        assert.equal(r.status, 0, `${step}\n${r.stderr}`);
+      }
+      assert.ok(
+        existsSync(path.join(dir, 'node_modules', 'better-sqlite3', 'package.json')),
+        'better-sqlite3',
+      );
+      assert.ok(existsSync(path.join(dir, 'node_modules', 'pg', 'package.json')), 'a production dependency');
+      assert.ok(!existsSync(path.join(dir, 'node_modules', 'typescript')), 'no development dependency');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('Dockerfile: the config it starts with listens on every address and writes where user node may', () => {
