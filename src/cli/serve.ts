@@ -947,6 +947,12 @@ async function serve(argv: string[]): Promise<number> {
           'eap: the section changed; its certificates and methods are only loaded at start, restart to apply',
         );
       }
+      const startOnly = startOnlyChanges(config, next);
+      if (startOnly.length > 0)
+        logger.warn(
+          { keys: startOnly },
+          `${startOnly.join(', ')}: changed; only applied at start, restart to apply`,
+        );
       server.reload(next);
       config = next;
       sweepStale();
@@ -1026,3 +1032,22 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 runIfMain(import.meta.url, 'serve', run);
+
+/**
+ * Settings SIGHUP cannot apply (sockets, the store, the shared state are opened once), named when
+ * a reload finds them changed: otherwise the log said only "configuration reloaded". The proxy, eap
+ * and cluster sections say so themselves.
+ */
+const START_ONLY: ReadonlyArray<readonly [string, (c: ServeConfig) => unknown]> = [
+  ['listen', (c) => c.listen],
+  ['metrics', (c) => c.metrics],
+  ['database', (c) => c.database],
+  ['sharedState', (c) => c.sharedState],
+  ['accounting.duplicateWindow', (c) => c.accounting.duplicateWindow],
+];
+
+function startOnlyChanges(running: ServeConfig, next: ServeConfig): string[] {
+  return START_ONLY.filter(([, get]) => JSON.stringify(get(running)) !== JSON.stringify(get(next))).map(
+    ([key]) => key,
+  );
+}

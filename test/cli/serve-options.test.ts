@@ -63,6 +63,26 @@ describe('aioradius serve options', () => {
     }
   });
 
+  test('SIGHUP names the changed settings it cannot apply (listen, database, accounting.duplicateWindow)', async () => {
+    const file = path.join(dir, 'start-only.yaml');
+    await writeFile(file, configText(ports[0], ports[1]));
+    const serve = await startServe(file, 15_000);
+    try {
+      const [other] = await freePorts(1);
+      await writeFile(
+        file,
+        `${configText(other, ports[1]).replace('./radius.db', './other.db')}accounting:\n  duplicateWindow: 60\n`,
+      );
+      serve.child.kill('SIGHUP');
+      const line = await serve.waitForLog(/restart to apply/, 5000);
+      assert.deepEqual(line.keys, ['listen', 'database', 'accounting.duplicateWindow']);
+      assert.equal(line.level, 40);
+      await serve.waitForLog('configuration reloaded', 5000);
+    } finally {
+      await serve.stop('SIGTERM');
+    }
+  });
+
   test('SIGHUP takes the log level from the file, unless --log-level fixed it', async () => {
     for (const fixed of [false, true]) {
       const file = path.join(dir, `level-${fixed}.yaml`);
