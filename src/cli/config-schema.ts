@@ -25,7 +25,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'address',
     default: '127.0.0.1',
     reload: false,
-    doc: 'Address the listeners bind to (`0.0.0.0` or `::` for all).',
+    doc: 'Address the listeners bind to: `0.0.0.0` for every IPv4 address, `::` for every IPv6 one (IPv6 only: IPv4 NASes are not heard there).',
   },
   {
     path: 'listen.auth',
