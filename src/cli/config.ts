@@ -1,6 +1,15 @@
 // The YAML configuration of `aioradius serve`: schema, validation with file/field/line, and the
 // client table (NAS address or CIDR → secret and BlastRADIUS options).
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
@@ -1385,12 +1394,36 @@ export function databaseForLog(database: string): string {
 
 /** A config file's text; a missing or unreadable file is a ConfigError. */
 export function readConfigFile(file: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    // Read in chunks up to a bound: /dev/zero or a runaway pipe would otherwise fill the memory.
+    fd = openSync(file, 'r');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_CONFIG_BYTES)
+        throw new ConfigError(
+          file,
+          '(file)',
+          `larger than ${MAX_CONFIG_BYTES >> 20} MiB: not a configuration file`,
+        );
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, '(file)', (err as Error).message);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
+
+/** Most bytes a config file may hold (a few thousand users are well under 1 MiB). */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
 export function loadConfig(file: string): ServeConfig {

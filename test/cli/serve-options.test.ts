@@ -63,6 +63,12 @@ describe('aioradius serve options', () => {
     }
   });
 
+  test('a config "file" that never ends (/dev/zero) is refused after 64 MiB, not read until memory runs out', async () => {
+    const r = await runServe(['--config', '/dev/zero', '--check']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /\/dev\/zero: \(file\): larger than 64 MiB: not a configuration file/);
+  });
+
   test('SIGHUP names the changed settings it cannot apply (listen, database, accounting.duplicateWindow)', async () => {
     const file = path.join(dir, 'start-only.yaml');
     await writeFile(file, configText(ports[0], ports[1]));
