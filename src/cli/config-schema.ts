@@ -697,7 +697,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'seconds (0: no cache)',
     default: '30',
     reload: true,
-    doc: 'How long an answer is kept.',
+    doc: 'How long an answer is kept (per user; with POST, per request body).',
   },
   { path: 'http.cacheSize', type: 'entries', default: '1000', reload: true, doc: 'Answers kept at most.' },
 ];

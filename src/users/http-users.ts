@@ -45,36 +45,47 @@ export class HttpUsers implements UserSource {
   constructor(private readonly options: HttpUsersOptions) {}
 
   find(name: string, request: Packet): Promise<SourceUser | undefined> {
-    const hit = this.cache.get(name);
+    const query = this.queryOf(name, request);
+    // A POST body carries the NAS and the station, and the service may answer each differently:
+    // an answer is reused only for the same body.
+    const key = query.body ?? name;
+    const hit = this.cache.get(key);
     if (hit && hit.expires > Date.now()) return Promise.resolve(hit.user);
-    if (hit) this.cache.delete(name);
+    if (hit) this.cache.delete(key);
     // Concurrent requests for one user (an EAP exchange, retransmissions) share one lookup.
-    let pending = this.inFlight.get(name);
+    let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.fetchUser(name, request).finally(() => this.inFlight.delete(name));
-      this.inFlight.set(name, pending);
+      pending = this.fetchUser(name, key, query).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  private async fetchUser(name: string, request: Packet): Promise<SourceUser | undefined> {
+  /** The URL and, for POST, the JSON body asking for `name`. */
+  private queryOf(name: string, request: Packet): { url: string; body?: string } {
     const url = this.options.url.replaceAll('{user}', encodeURIComponent(name));
+    if ((this.options.method ?? 'GET') !== 'POST') return { url };
+    const text = (n: string) => {
+      const v = request.get(n);
+      return v === undefined ? undefined : String(v);
+    };
+    const body = JSON.stringify({
+      user: name,
+      nas: text('NAS-IP-Address'),
+      nasIdentifier: text('NAS-Identifier'),
+      callingStationId: text('Calling-Station-Id'),
+    });
+    return { url, body };
+  }
+
+  private async fetchUser(
+    name: string,
+    key: string,
+    { url, body }: { url: string; body?: string },
+  ): Promise<SourceUser | undefined> {
     const method = this.options.method ?? 'GET';
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-    let body: string | undefined;
-    if (method === 'POST') {
-      headers['content-type'] = 'application/json';
-      const text = (n: string) => {
-        const v = request.get(n);
-        return v === undefined ? undefined : String(v);
-      };
-      body = JSON.stringify({
-        user: name,
-        nas: text('NAS-IP-Address'),
-        nasIdentifier: text('NAS-Identifier'),
-        callingStationId: text('Calling-Station-Id'),
-      });
-    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
     this.requests++;
     let res: Response;
     let payload: unknown;
@@ -87,7 +98,7 @@ export class HttpUsers implements UserSource {
       });
       if (res.status === 404) {
         await res.body?.cancel();
-        this.remember(name, undefined);
+        this.remember(key, undefined);
         return undefined;
       }
       if (res.status !== 200) {
@@ -101,11 +112,11 @@ export class HttpUsers implements UserSource {
       throw new UserSourceError(this.kind, `${method} ${redact(url)}: ${why}`);
     }
     const user = this.parseUser(name, payload);
-    this.remember(name, user);
+    this.remember(key, user);
     return user;
   }
 
-  private remember(name: string, user: SourceUser | undefined): void {
+  private remember(key: string, user: SourceUser | undefined): void {
     const seconds = this.options.cacheSeconds ?? 30;
     if (seconds <= 0) return;
     const size = this.options.cacheSize ?? 1000;
@@ -113,7 +124,7 @@ export class HttpUsers implements UserSource {
       const oldest = this.cache.keys().next().value as string;
       this.cache.delete(oldest);
     }
-    this.cache.set(name, { user, expires: Date.now() + seconds * 1000 });
+    this.cache.set(key, { user, expires: Date.now() + seconds * 1000 });
   }
 
   /** Validates the service's JSON; a malformed answer fails (and is not cached). */

@@ -188,6 +188,22 @@ database: ./radius.db
     assert.equal((await post.find('b', req))?.credentials?.password, 'b');
     assert.deepEqual(service.bodies.at(-1), { user: 'b', nasIdentifier: 'ap-7' });
   });
+
+  test('POST: an answer is reused only for the same request body (the service may answer per NAS)', async () => {
+    const post = new HttpUsers({
+      url: `${service.url}/users/lookup`,
+      method: 'POST',
+      headers: { Authorization: TOKEN },
+    });
+    service.users.d = { password: 'd' };
+    const from = (nas: string) => new AccessRequest(SECRET, { attributes: [['NAS-Identifier', nas]] });
+    await post.find('d', from('ap-1'));
+    await post.find('d', from('ap-1'));
+    assert.equal(service.hits.get('POST d'), 1, 'the same body is answered from the cache');
+    await post.find('d', from('ap-2'));
+    assert.equal(service.hits.get('POST d'), 2, 'another NAS is asked for');
+    assert.deepEqual(service.bodies.at(-1), { user: 'd', nasIdentifier: 'ap-2' });
+  });
 });
 
 describe('HTTP config errors', () => {
