@@ -578,9 +578,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'attribute name',
     default: 'Calling-Station-Id',
     reload: false,
-    doc: 'What `keyed` hashes.',
+    doc: 'What `keyed` hashes (an attribute of the dictionary).',
   },
-  { path: 'proxy.pools[].fallback', type: 'pool name', reload: false, doc: 'Used when no member is alive.' },
+  {
+    path: 'proxy.pools[].fallback',
+    type: 'pool name',
+    reload: false,
+    doc: 'Used when no member is alive (fallbacks may chain, not come back round).',
+  },
   {
     path: 'proxy.realms',
     type: 'list',

@@ -18,6 +18,7 @@ import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
 import { writeValue } from '../protocol/values.js';
 import { passwordHashProblem } from '../auth/password-hash.js';
+import { fallbackCycle } from '../proxy/home-pool.js';
 import type { RadiusProxyOptions } from '../proxy/radius-proxy.js';
 import type { HttpUsersOptions } from '../users/http-users.js';
 import type { LdapUsersOptions } from '../users/ldap-users.js';
@@ -1175,7 +1176,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
   const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
   const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
   const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
-  const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base) : undefined;
+  const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base, dictionary) : undefined;
   if (proxy && proxy.storeAndForward !== false && isPostgresUrl(database)) {
     const pm = w.map(['proxy'], top.get('proxy'), keysOf('proxy'));
     w.fail(
@@ -1254,7 +1255,12 @@ export type ProxyConfig = Omit<RadiusProxyOptions, 'logger' | 'filterReply' | 'a
 
 const BALANCES = ['failover', 'round-robin', 'keyed', 'client'];
 
-function parseProxy(w: Walker, node: Node | null | undefined, base: string): ProxyConfig {
+function parseProxy(
+  w: Walker,
+  node: Node | null | undefined,
+  base: string,
+  dictionary: Dictionary,
+): ProxyConfig {
   const parts = ['proxy'];
   const m = w.map(parts, node, keysOf('proxy'));
   const homeNames = new Set<string>();
@@ -1313,14 +1319,23 @@ function parseProxy(w: Walker, node: Node | null | undefined, base: string): Pro
     const fallback = w.string([...pp, 'fallback'], p.get('fallback'));
     if (fallback !== undefined && !poolNames.has(fallback))
       w.fail([...pp, 'fallback'], p.get('fallback'), `no pool named ${fallback}`);
+    const key = w.string([...pp, 'key'], p.get('key'));
+    if (key !== undefined && !dictionary.attribute(key))
+      w.fail([...pp, 'key'], p.get('key'), `unknown attribute ${JSON.stringify(key)}`);
     return {
       name: w.string([...pp, 'name'], p.get('name'), n) as string,
       servers,
       balance: balance as ProxyConfig['pools'][number]['balance'],
-      key: w.string([...pp, 'key'], p.get('key')),
+      key,
       fallback,
     };
   });
+  const cycle = fallbackCycle(pools);
+  if (cycle) {
+    const pp = [...parts, 'pools', cycle.index];
+    const p = w.map(pp, poolNodes[cycle.index], keysOf('proxy.pools[]'));
+    w.fail([...pp, 'fallback'], p.get('fallback'), `fallback cycle: ${cycle.chain.join(' → ')}`);
+  }
   // Realm names are matched without case: two that differ only in case cannot both be meant.
   const realmNames = new Set<string>();
   const realms = w.seq([...parts, 'realms'], m.get('realms')).map((n, i) => {

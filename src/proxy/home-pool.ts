@@ -91,3 +91,23 @@ export class HomePool {
     return out;
   }
 }
+
+/**
+ * The first chain of fallbacks that comes back to the pool it started from, as the pool's index and
+ * the names along the ring (`['p', 'q', 'p']`); such a ring only hands requests round, so it is refused.
+ */
+export function fallbackCycle(
+  pools: ReadonlyArray<{ name: string; fallback?: string }>,
+): { index: number; chain: string[] } | undefined {
+  const fallbackOf = new Map(pools.map((p) => [p.name, p.fallback]));
+  for (const [index, p] of pools.entries()) {
+    const chain = [p.name];
+    let next = p.fallback;
+    while (next !== undefined && !chain.includes(next)) {
+      chain.push(next);
+      next = fallbackOf.get(next);
+    }
+    if (next === p.name) return { index, chain: [...chain, next] };
+  }
+  return undefined;
+}

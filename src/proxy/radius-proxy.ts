@@ -33,7 +33,7 @@ import {
   type HomeHealthOptions,
   type HomeServerStatus,
 } from './home-health.js';
-import { HomePool, type PoolConfig } from './home-pool.js';
+import { fallbackCycle, HomePool, type PoolConfig } from './home-pool.js';
 import { type RealmConfig, type RealmMatch, RealmTable } from './realm.js';
 import { RecencyMap } from '../store/recency-map.js';
 
@@ -227,6 +227,13 @@ export class RadiusProxy {
     for (const [i, p] of (options.pools ?? []).entries())
       if (p.fallback !== undefined && !pools.has(p.fallback))
         throw new ConfigError(file, `pools[${i}].fallback`, `no pool named ${p.fallback}`);
+    const cycle = fallbackCycle([...pools.values()]);
+    if (cycle)
+      throw new ConfigError(
+        file,
+        `pools[${cycle.index}].fallback`,
+        `fallback cycle: ${cycle.chain.join(' → ')}`,
+      );
     (options.realms ?? []).forEach((r, i) => {
       if (r?.pool !== undefined && r.pool !== 'LOCAL' && !pools.has(r.pool))
         throw new ConfigError(file, `realms[${i}].pool`, `no pool named ${String(r.pool)}`);

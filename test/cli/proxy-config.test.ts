@@ -47,6 +47,29 @@ describe('serve config: proxy', () => {
     assert.equal(e.line, 12);
     assert.match(e.message, /duplicate realm EXAMPLE\.COM/);
   });
+  test('a keyed pool hashing an unknown attribute fails at its key (every request went to the first server)', () => {
+    const e = failure(BASE + PROXY.replace('key: Calling-Station-Id', 'key: Calling-Station-Idd'));
+    assert.equal(e.field, 'proxy.pools[0].key');
+    assert.equal(e.line, 9);
+    assert.match(e.message, /unknown attribute "Calling-Station-Idd"/);
+  });
+  test('pools whose fallbacks come back round fail at the first of the ring; a chain that ends is fine', () => {
+    const pools = (a: string, b: string) =>
+      PROXY.replace(
+        'key: Calling-Station-Id }\n',
+        `key: Calling-Station-Id${a} }\n    - { name: q, servers: [a]${b} }\n`,
+      );
+    assert.deepEqual(
+      parseConfig(BASE + pools(', fallback: q', ''), 'serve.yaml').proxy?.pools[0].fallback,
+      'q',
+    );
+    const ring = failure(BASE + pools(', fallback: q', ', fallback: p'));
+    assert.equal(ring.field, 'proxy.pools[0].fallback');
+    assert.match(ring.message, /fallback cycle: p → q → p/);
+    const self = failure(BASE + pools('', ', fallback: q'));
+    assert.equal(self.field, 'proxy.pools[1].fallback');
+    assert.match(self.message, /fallback cycle: q → q/);
+  });
   test('a realm naming an unknown pool, a bad balance, a missing secret', () => {
     assert.equal(failure(BASE + PROXY.replace('pool: p,', 'pool: q,')).field, 'proxy.realms[0].pool');
     assert.equal(

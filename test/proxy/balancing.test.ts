@@ -7,6 +7,7 @@ import {
   type AbstractRadiusServer,
   AccessRequest,
   type BalanceMethod,
+  ConfigError,
   createRadiusServer,
   type RadiusProxyOptions,
   RadiusClient,
@@ -220,4 +221,20 @@ describe('pool balancing', () => {
       await h1.server.close();
     }
   });
+});
+
+test('RadiusProxy refuses pools whose fallbacks come back round, naming the ring', () => {
+  const homeServers = [{ name: 'h', host: '127.0.0.1', auth: 1812, secret: HOME_SECRET }];
+  assert.throws(
+    () =>
+      new RadiusProxy({
+        homeServers,
+        pools: [
+          { name: 'a', servers: ['h'], fallback: 'b' },
+          { name: 'b', servers: ['h'], fallback: 'a' },
+        ],
+      }),
+    (err: Error) =>
+      err instanceof ConfigError && err.field === 'pools[0].fallback' && /a → b → a/.test(err.message),
+  );
 });
