@@ -19,6 +19,8 @@ import { CoARequest, DisconnectRequest } from '../protocol/packet.js';
 import type { SessionRow } from '../store/sqlite-store.js';
 import { attributeProblem, ClientTable, loadConfig, parseAssignment } from './config.js';
 import { type CommandStore, databaseFailed, openStore, queryFailed } from './database.js';
+import { DAS_TIMEOUT_HINT } from './timeout-hint.js';
+import { RadiusTimeoutError } from '../errors.js';
 
 /** Which request a command sends. */
 export type DynauthKind = 'coa' | 'disconnect';
@@ -145,10 +147,19 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
     return databaseFailed(kind, dbPath, err);
   }
   try {
-    const sessions =
+    const found =
       args.user !== undefined
         ? await store.listSessions({ user: args.user, nas: args.nas, active: true })
         : await store.listSessions({ sessionId: args.positional[0], nas: args.nas });
+    // A session whose Stop the NAS sent is over there: a request for it could only be NAKed.
+    const sessions = found.filter((s) => s.status !== 'stopped');
+    if (sessions.length === 0 && found.length > 0) {
+      const when = found[0].stop_time ?? found[0].last_update;
+      process.stderr.write(
+        `${name}: session ${JSON.stringify(found[0].session_id)} from ${found[0].nas} stopped at ${new Date(when).toISOString().replace(/\.\d{3}Z$/, 'Z')} (the NAS sent its Stop): nothing to send\n`,
+      );
+      return 1;
+    }
     if (sessions.length === 0) {
       const what =
         args.user !== undefined
@@ -194,6 +205,7 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
         if (response.codeName.endsWith('NAK')) failures++;
       } catch (err) {
         process.stderr.write(`${name}: ${target}: ${(err as Error).message}\n`);
+        if (err instanceof RadiusTimeoutError) process.stderr.write(`${DAS_TIMEOUT_HINT}\n`);
         failures++;
       }
     }

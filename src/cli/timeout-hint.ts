@@ -1,5 +1,5 @@
-// What `aioradius test` and `send` print when a server gave no answer at all, or refused the
-// client's TLS connection.
+// What `aioradius test`, `send`, `coa` and `disconnect` print when a server gave no answer at all,
+// or refused the client's TLS connection.
 
 /**
  * A RADIUS server drops, silently, a request from an address it has no client (NAS) entry for,
@@ -21,3 +21,12 @@ export const REFUSED_HINT =
   'has not expired and allows client authentication, and that the server has a client entry for ' +
   'this address; a server may also refuse connections past its limit per client. The shared ' +
   'secret plays no part in this.';
+
+/**
+ * A NAS drops a CoA or Disconnect-Request that it cannot authenticate, or that comes from an address
+ * it takes no Dynamic Authorization from (RFC 5176 §3, §5.1), as silently as a server would.
+ */
+export const DAS_TIMEOUT_HINT =
+  'hint: no answer at all. The NAS may not take CoA/Disconnect requests from this address (check its ' +
+  'dynamic authorization client entry), the shared secret may be wrong (check it on both sides), or ' +
+  'its port may not be 3799 (--port); also check any firewall in between.';

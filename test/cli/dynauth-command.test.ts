@@ -37,6 +37,8 @@ database: ./acct.db
       'Acct-Session-Id = "cs1", Acct-Status-Type = Start, User-Name = "alice", NAS-IP-Address = 127.0.0.1, NAS-Identifier = "nas-a"',
       'Acct-Session-Id = "cs2", Acct-Status-Type = Start, User-Name = "bob"',
       'Acct-Session-Id = "cs3", Acct-Status-Type = Start, User-Name = "carl"',
+      'Acct-Session-Id = "cs4", Acct-Status-Type = Start, User-Name = "dora"',
+      'Acct-Session-Id = "cs4", Acct-Status-Type = Stop, User-Name = "dora", Acct-Session-Time = 60',
     ]) {
       const r = await radclient({ host: '127.0.0.1', port: acct, type: 'acct', secret: SECRET, input });
       assert.equal(r.replies[0]?.code, 'Accounting-Response', r.stdout + r.stderr);
@@ -89,6 +91,19 @@ database: ./acct.db
     assert.match(r.stdout, /Error-Cause = "Session-Context-Not-Found"/);
   });
 
+  test('a session the NAS stopped is not sent a request: the command says when it stopped', async () => {
+    const before = nas.seen.length;
+    for (const kind of ['disconnect', 'coa'] as const) {
+      const r = await run(kind, 'cs4');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /session "cs4" from 127\.0\.0\.1 stopped at \d{4}-\d\d-\d\dT.*nothing to send/);
+    }
+    const r = await run('disconnect', '--user', 'dora');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no active session of "dora"/);
+    assert.equal(nas.seen.length, before, 'the NAS got nothing');
+  });
+
   test('no session, no answer, no secret: clear errors', async () => {
     let r = await run('coa', 'nope');
     assert.equal(r.code, 1);
@@ -106,6 +121,10 @@ database: ./acct.db
     ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cs1 \(alice\): .*(timed out|no response|timeout)/i);
+    assert.match(
+      r.stderr,
+      /hint: no answer at all\. The NAS may not take CoA\/Disconnect requests .* shared secret/,
+    );
     r = await runDynauthCommand('coa', ['cs1', '--db', path.join(dir, 'acct.db')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--secret is required/);
