@@ -25,7 +25,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'address',
     default: '127.0.0.1',
     reload: false,
-    doc: 'Address the listeners bind to: `0.0.0.0` for every IPv4 address, `::` for every IPv6 one (IPv6 only: IPv4 NASes are not heard there).',
+    doc: 'Address the listeners bind to: `0.0.0.0` for every IPv4 address, `::` for every IPv4 and IPv6 one (an IPv4 NAS is matched, logged and stored by its IPv4 address).',
   },
   {
     path: 'listen.auth',

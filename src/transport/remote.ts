@@ -29,6 +29,17 @@ export interface Remote {
   forwardedBy?: string;
 }
 
+/**
+ * An IPv4 peer heard on a dual-stack socket (bound to `::`) shows as `::ffff:a.b.c.d` (RFC 4291
+ * §2.5.5.2): it is the IPv4 NAS `a.b.c.d`, and clients, logs and counters know it so. Undefined for
+ * any other address.
+ */
+export function unmappedIPv4(address: string): string | undefined {
+  return address.length > 7 && address.startsWith('::ffff:') && address.includes('.', 7)
+    ? address.slice(7)
+    : undefined;
+}
+
 /** `validateNas(remote: RemoteInfo)`, as the specification names it: the same type as {@link Remote}. */
 export type RemoteInfo = Remote;
 

@@ -7,7 +7,7 @@ import {
 } from 'node:tls';
 import { ConfigError, RadiusBindError } from '../errors.js';
 import { checkRadiusVersion, negotiatedVersion, type RadiusVersion, serverAlpn } from './radius-version.js';
-import type { Remote, ReplyChannel, Transport } from './remote.js';
+import { type Remote, type ReplyChannel, type Transport, unmappedIPv4 } from './remote.js';
 import { type PskKeys, pskIdentityOf, serverPskCallback, withPskSuites } from './tls-psk.js';
 
 /** RFC 6613 §2.6.4 / RFC 2865 §3: a packet's Length field is 20..4096. */
@@ -395,10 +395,13 @@ function handshakeError(err: Error, socket: TLSSocket): Error {
 
 /** The remote of a connection; over TLS with the client certificate the server verified. */
 function remoteOf(socket: Socket, transport: Exclude<Transport, 'udp'>): Remote {
+  // A listener on `::` hears IPv4 clients too (Node's default), as v4-mapped addresses.
+  const address = socket.remoteAddress ?? '';
+  const v4 = unmappedIPv4(address);
   const remote: Remote = {
-    address: socket.remoteAddress ?? '',
+    address: v4 ?? address,
     port: socket.remotePort ?? 0,
-    family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
+    family: v4 === undefined && socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
     transport,
   };
   if (socket instanceof TLSSocket && socket.authorized) {

@@ -2,7 +2,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { RadiusBindError } from '../errors.js';
 
-import type { Remote, ReplyChannel } from './remote.js';
+import { type Remote, type ReplyChannel, unmappedIPv4 } from './remote.js';
 
 export type { Remote, ReplyChannel, Transport } from './remote.js';
 
@@ -45,21 +45,21 @@ export class UdpEndpoint implements ReplyChannel {
     onMessage: (data: Buffer, remote: Remote) => void,
     private readonly onError: (err: Error) => void = () => {},
   ) {
-    this.socket = createSocket({
-      type: family,
-      reuseAddr: false,
-      ipv6Only: family === 'udp6',
-      lookup: numericLookup,
-    });
-    this.socket.on('message', (data: Buffer, rinfo: RemoteInfo) =>
+    // Dual stack when bound to `::` (see bind()): the kernel takes IPv6 only on a specific address.
+    this.socket = createSocket({ type: family, reuseAddr: false, ipv6Only: false, lookup: numericLookup });
+    this.socket.on('message', (data: Buffer, rinfo: RemoteInfo) => {
+      const v4 = this.dualStack ? unmappedIPv4(rinfo.address) : undefined;
       onMessage(data, {
-        address: rinfo.address,
+        address: v4 ?? rinfo.address,
         port: rinfo.port,
-        family: rinfo.family as Remote['family'],
+        family: v4 === undefined ? (rinfo.family as Remote['family']) : 'IPv4',
         transport: 'udp',
-      }),
-    );
+      });
+    });
   }
+
+  /** Bound to `::`: IPv4 peers come as v4-mapped addresses, shown as IPv4 and answered as they came. */
+  private dualStack = false;
 
   /**
    * Binds to `host:port` (port 0 picks a free one) and resolves with the bound port; rejects with
@@ -79,6 +79,7 @@ export class UdpEndpoint implements ReplyChannel {
         } catch {
           // The kernel may cap buffer sizes (rmem_max); the defaults still work.
         }
+        this.dualStack = host === '::';
         resolve(this.socket.address().port);
       });
     });
@@ -126,7 +127,10 @@ export class UdpEndpoint implements ReplyChannel {
     this.queuedTo = this.spareTo;
     for (let i = 0; i < data.length; i++) {
       try {
-        this.socket.send(data[i], to[i].port, to[i].address);
+        const remote = to[i];
+        const address =
+          this.dualStack && remote.family === 'IPv4' ? `::ffff:${remote.address}` : remote.address;
+        this.socket.send(data[i], remote.port, address);
       } catch (err) {
         // The socket went away (closed from outside): nothing left to send on.
         this.onError(err as Error);
