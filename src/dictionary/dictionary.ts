@@ -47,18 +47,6 @@ export class Dictionary {
     if (options.builtin !== false) installBuiltins(this);
   }
 
-  /** A deep-enough copy: definitions are shared, the lookup tables are not. */
-  clone(): Dictionary {
-    const copy = new Dictionary({ builtin: false });
-    for (let i = 0; i < 256; i++) copy.standard[i] = this.standard[i];
-    for (const [k, v] of this.internal) copy.internal.set(k, v);
-    for (const [k, v] of this.vendors) copy.vendors.set(k, v);
-    for (const [k, v] of this.vendorsByName) copy.vendorsByName.set(k, v);
-    for (const [k, v] of this.byName) copy.byName.set(k, v);
-    for (const [k, v] of this.byLowerName) copy.byLowerName.set(k, v);
-    return copy;
-  }
-
   /** Loads a FreeRADIUS-format dictionary file into this dictionary, following `$INCLUDE`s. */
   load(path: string, options?: LoadOptions): this {
     loadDictionaryFile(this, path, options);
