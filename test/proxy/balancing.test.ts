@@ -233,6 +233,7 @@ test('RadiusProxy refuses pools whose fallbacks come back round, naming the ring
           { name: 'a', servers: ['h'], fallback: 'b' },
           { name: 'b', servers: ['h'], fallback: 'a' },
         ],
+        realms: [{ name: 'example.com', pool: 'a' }],
       }),
     (err: Error) =>
       err instanceof ConfigError && err.field === 'pools[0].fallback' && /a → b → a/.test(err.message),
