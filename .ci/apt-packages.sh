@@ -3,7 +3,8 @@
 # radclient), eapol_test, pyrad, tshark, radsecproxy (RADIUS/TLS), openssl (test certificates),
 # systemd (systemd-analyze checks deploy/aioradius.service), slapd + ldap-utils (the LDAP user back
 # end; slappasswd), whois (mkpasswd: crypt hashes), postgresql and redis-server (the shared stores
-# of several instances) and nginx + libnginx-mod-stream (a UDP load balancer in front of them).
+# of several instances), nginx + libnginx-mod-stream (a UDP load balancer in front of them) and gcc +
+# libssl-dev (the benchmark's C EAP-TLS peer).
 # Idempotent: apt-get runs only when something is missing. Run as root, or as the user that runs the tests (it then uses sudo, and lets that
 # user read the stock FreeRADIUS config and capture on lo).
 #
@@ -30,6 +31,10 @@ fi
 if [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
   missing="$missing libnginx-mod-stream"
 fi
+# The benchmark's C EAP-TLS peer (bench/eap-tls-load.c), which test/bench/c-peer.test.ts builds.
+if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/openssl/ssl.h ]; then
+  missing="$missing gcc libssl-dev"
+fi
 if ! /usr/bin/python3 -c 'import pyrad.client' >/dev/null 2>&1; then
   missing="$missing pyrad"
 fi
@@ -43,7 +48,7 @@ if [ -n "$missing" ]; then
   echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     freeradius freeradius-utils freeradius-common eapoltest python3-pyrad tshark radsecproxy openssl systemd \
-    slapd ldap-utils whois postgresql redis-server nginx libnginx-mod-stream
+    slapd ldap-utils whois postgresql redis-server nginx libnginx-mod-stream gcc libc6-dev libssl-dev
   # Some images start the service on install; the tests run their own instances on other ports.
   for service in freeradius radsecproxy slapd postgresql redis-server nginx; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then

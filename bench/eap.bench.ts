@@ -21,6 +21,14 @@
  * back over RadiusClient, in worker threads of this process, BENCH_PEER_THREADS of them, default
  * one per core): steady load without one eapol_test process per login; and PEAP with
  * bench/peap-peer.ts (PEAPv0/EAP-MSCHAPv2, outer identity "anonymous").
+ * BENCH_DRIVER=c drives the EAP-TLS scenarios (tls13, tls12, resumed12, resumed13; without
+ * BENCH_ONLY, those four) with bench/eap-tls-load.c (built with cc and OpenSSL by bench/c-peer.ts):
+ * one process per measured run, `loops` conversations in one thread, each with its own socket and
+ * SSL object, so that the peers cost the cores a fraction of what node:tls peers do and the servers
+ * bound the rate. It speaks EAP-TLS only: PEAP and EAP-MD5 are skipped under it (the node driver
+ * has them); the eapol_test scenarios (resume, resume13) are too.
+ * The "driver CPU ms/login" column is the node peers' CPU (this process) per login, or under
+ * BENCH_DRIVER=c the C peer's own user+system time per accepted login, from its report.
  *
  * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
  * server may answer an offered session with a full handshake. When a full scenario and its resumed
@@ -35,6 +43,7 @@ import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert } from '../test/helpers/certs.js';
 import { findBinary, type FreeradiusPeer, runCommand, startFreeradius } from '../test/helpers/peers.js';
 import { freePort } from '../test/helpers/ports.js';
+import { buildCPeer, cPeerUnavailable, driveC } from './c-peer.js';
 import type { DriveResult } from './eap-peer.js';
 import { PeerThreads } from './peer-threads.js';
 import { isMain, withChildren } from './server-process.js';
@@ -211,7 +220,12 @@ async function drive(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  if (!findBinary('eapol_test')) throw new Error('eapol_test (Debian eapoltest) is not installed');
+  const cDriver = process.env.BENCH_DRIVER === 'c';
+  // The C peer needs no eapol_test: it drives only EAP-TLS scenarios, which it speaks itself.
+  if (!cDriver && !findBinary('eapol_test'))
+    throw new Error('eapol_test (Debian eapoltest) is not installed');
+  const cPeer = cDriver ? buildCPeer() : undefined;
+  if (cDriver && !cPeer) throw new Error(`BENCH_DRIVER=c: ${cPeerUnavailable()}`);
   const [rounds = 3, seconds = 5, loops = 4] = process.argv.slice(2, 5).map(Number);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-bench-'));
   const contenders: Contender[] = [];
@@ -276,11 +290,12 @@ async function main(): Promise<void> {
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     const nodeDriver = process.env.BENCH_DRIVER === 'node';
-    // Without BENCH_ONLY: the node driver runs what it can drive, eapol_test all but the node-only ones.
+    // Without BENCH_ONLY: the node and C drivers run what they can drive, eapol_test all but the
+    // ones only peers of ours drive.
     const nodeOnly = (key: string, s: Scenario) => key.startsWith('resumed') || s.md5 === true;
     const scenarios = all
-      .filter(([key, s]) => (only ? only.includes(key) : !nodeOnly(key, s) || nodeDriver))
-      .filter(([key, s]) => (nodeDriver ? s.peer || s.peap || s.md5 : !nodeOnly(key, s)));
+      .filter(([key, s]) => (only ? only.includes(key) : !nodeOnly(key, s) || nodeDriver || cDriver))
+      .filter(([key, s]) => (cDriver ? s.peer : nodeDriver ? s.peer || s.peap || s.md5 : !nodeOnly(key, s)));
     // BENCH_PEER_THREADS (default: one per core): the node peers' threads, so that they are not
     // what bounds the rate at saturation.
     if (nodeDriver) peers = new PeerThreads(Number(process.env.BENCH_PEER_THREADS ?? os.cpus().length));
@@ -301,7 +316,9 @@ async function main(): Promise<void> {
     } else console.log('freeradius not installed: aioradius alone');
     const driver = peers
       ? `node:tls peers in ${peers.size} threads (bench/eap-peer.ts, bench/peap-peer.ts)`
-      : 'eapol_test loops';
+      : cPeer
+        ? 'C EAP-TLS conversations in one process (bench/eap-tls-load.c)'
+        : 'eapol_test loops';
     console.log(
       `node ${process.version}, ${os.cpus().length} cores; ${loops} ${driver}, ${rounds} rounds x ${seconds} s`,
     );
@@ -338,7 +355,7 @@ async function main(): Promise<void> {
       // One eapol_test configuration per scenario: the rounds below take turns between scenarios.
       const conf = path.join(dir, `bench-${key}.conf`);
       writeFileSync(conf, `network={\n  key_mgmt=WPA-EAP\n  ${scenario.network.join('\n  ')}\n}\n`);
-      const run = (c: Contender, secs: number): Promise<DriveResult> =>
+      const runPeers = (c: Contender, secs: number): Promise<DriveResult> =>
         peers && scenario.md5
           ? peers.drive({
               kind: 'md5',
@@ -377,6 +394,25 @@ async function main(): Promise<void> {
                   loops,
                 })
               : drive(conf, c.port, secs, loops, scenario.reauths);
+      // The C peer reports its own CPU per login (cpuMsPerLogin): it runs outside this process.
+      const run = (c: Contender, secs: number): Promise<DriveResult & { cpuMsPerLogin?: number }> =>
+        cPeer && scenario.peer
+          ? driveC(
+              cPeer,
+              {
+                port: c.port,
+                secret: SECRET,
+                identity: 'client',
+                ca: ca.cert,
+                cert: client.cert,
+                key: client.key,
+                tlsVersion: scenario.peer === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2',
+                resume: scenario.resume,
+              },
+              secs,
+              loops,
+            )
+          : runPeers(c, secs);
       const resumes = scenario.reauths > 0 || scenario.resume === true;
       const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
       return { key, scenario, run, these, results: new Map() as Results };
@@ -394,7 +430,7 @@ async function main(): Promise<void> {
           const driver0 = process.cpuUsage();
           const machine0 = machineTicks();
           const t0 = performance.now();
-          const { logins, resumed, failed } = await run(c, seconds);
+          const { logins, resumed, failed, cpuMsPerLogin } = await run(c, seconds);
           const elapsed = (performance.now() - t0) / 1000;
           const cpu = cpuSeconds(c.pid) - cpu0;
           const driverUs = process.cpuUsage(driver0);
@@ -416,7 +452,13 @@ async function main(): Promise<void> {
           r.failed += failed;
           r.rate.push(logins / elapsed);
           r.cpu.push(logins ? (cpu * 1000) / logins : Number.NaN);
-          r.driver.push(logins ? (driverUs.user + driverUs.system) / 1000 / logins : Number.NaN);
+          r.driver.push(
+            cpuMsPerLogin !== undefined
+              ? cpuMsPerLogin
+              : logins
+                ? (driverUs.user + driverUs.system) / 1000 / logins
+                : Number.NaN,
+          );
           r.resumed.push(logins ? resumed / logins : Number.NaN);
           results.set(c.name, r);
         }
@@ -435,8 +477,9 @@ async function main(): Promise<void> {
           // EAP-MD5 logins cost tens of microseconds: a third decimal.
           cpu < 0.1 ? cpu.toFixed(3) : cpu.toFixed(2),
           frCpu ? fmtRatio(cpu / median(frCpu.cpu)) : 'n/a',
-          // The node peers run in this process (its threads): their CPU shares the cores.
-          nodeDriver ? median(r.driver).toFixed(median(r.driver) < 0.1 ? 3 : 2) : '-',
+          // The node peers run in this process (its threads), the C peer in its own: their CPU
+          // shares the cores.
+          nodeDriver || cDriver ? median(r.driver).toFixed(median(r.driver) < 0.1 ? 3 : 2) : '-',
           `${(median(r.idle) * 100).toFixed(0)}%`,
           `${(median(r.steal) * 100).toFixed(0)}%`,
           // Logins (eapol_test runs) that failed in the measured rounds: a timed-out one idles its peer.
