@@ -181,8 +181,11 @@ export class ServeMetrics {
       registers: [registry],
       collect() {
         this.reset();
+        const c = server.counters;
         for (const [k, reason] of Object.entries(DROP_REASONS)) {
-          this.inc({ reason }, server.counters[k as CounterName]);
+          // The server's `dropped` includes failed handlers, which have a reason of their own.
+          const n = k === 'dropped' ? c.dropped - c.handlerErrors : c[k as CounterName];
+          this.inc({ reason }, Math.max(0, n));
         }
       },
     });

@@ -27,3 +27,14 @@ describe('ServeMetrics of home servers', () => {
     assert.match(text, /radius_proxy_home_server_invalid_replies_total\{server="home",kind="acct"\} 0/);
   });
 });
+
+describe('ServeMetrics of drops', () => {
+  test('a failed handler is counted as handler_error, not also as a policy drop', async () => {
+    const server = createRadiusServer('127.0.0.1', { secret: 's', auth: () => [[], 3] }, { authPort: 0 });
+    server.counters.dropped = 7; // 5 handler failures and 2 BlastRADIUS drops, as the server counts them
+    server.counters.handlerErrors = 5;
+    const text = await new ServeMetrics(server, () => undefined).registry.metrics();
+    assert.match(text, /radius_drops_total\{reason="handler_error"\} 5\n/);
+    assert.match(text, /radius_drops_total\{reason="policy"\} 2\n/);
+  });
+});
