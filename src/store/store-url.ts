@@ -7,6 +7,10 @@ export function urlForLog(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // pg also takes the password (and the client key's passphrase) as query parameters.
+    for (const name of [...u.searchParams.keys()]) {
+      if (/pass|secret|token/i.test(name)) u.searchParams.set(name, '***');
+    }
     return u.toString();
   } catch {
     // Unparsable: only the scheme, since anything after it may hold the password.

@@ -24,6 +24,11 @@ describe('store URLs', () => {
     assert.equal(urlForLog('redis://:S3cret@host:notaport'), 'redis://…');
     assert.equal(urlForLog('postgres://rad:S3cret@/radius'), 'postgres://…');
     assert.equal(urlForLog('S3cret'), '(not a URL)');
+    // pg reads the password from the query too.
+    assert.equal(
+      urlForLog('postgres://rad@db/radius?password=S3cret&sslmode=require&sslpassword=S3cret2'),
+      'postgres://rad@db/radius?password=***&sslmode=require&sslpassword=***',
+    );
   });
 
   test('checkStoreUrl takes the schemes given, in any case, and nothing else', () => {
