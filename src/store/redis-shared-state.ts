@@ -171,6 +171,8 @@ export class RedisSharedState implements SharedDuplicateStore {
       p.then(
         (v) => {
           clearTimeout(timer);
+          // Redis answers again after a stall: the connection never dropped, so no 'ready' says so.
+          if (this.down) this.available();
           resolve(v);
         },
         (err: unknown) => {

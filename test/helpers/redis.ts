@@ -22,6 +22,8 @@ export interface RedisPeer {
   port: number;
   /** Kills the server (SIGKILL); start() brings it back on the same port. */
   kill(): Promise<void>;
+  /** Stops the server for `ms` (SIGSTOP, then SIGCONT): a Redis that is there but does not answer. */
+  pause(ms: number): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   log(): string;
@@ -76,6 +78,11 @@ export async function startRedis(): Promise<RedisPeer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
+    async pause(ms: number) {
+      child?.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, ms));
+      child?.kill('SIGCONT');
+    },
     start,
     async stop() {
       await kill();

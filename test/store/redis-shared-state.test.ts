@@ -99,6 +99,35 @@ describe('RedisSharedState', { skip: redisMissing() }, () => {
     await s.close();
   });
 
+  test('Redis that stops answering (stalled, not gone): claims fail after 250 ms, one log line; awake: one more', async () => {
+    const { lines, logger } = recordingLogger();
+    const s = await RedisSharedState.open(redis.url, { logger });
+    await until(
+      async () =>
+        await s.claim('stall-probe', 1000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    const from = lines.length;
+    const paused = redis.pause(1500);
+    await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(s.claim('nas/stalled', 5000), /did not answer within 250 ms/);
+    assert.equal(s.degraded, true);
+    await paused;
+    await until(
+      async () =>
+        await s.claim('nas/awake', 5000).then(
+          () => true,
+          () => false,
+        ),
+    );
+    const outages = lines.slice(from).filter((l) => l.level === 'error' && /Redis\) unavailable/.test(l.msg));
+    assert.equal(outages.length, 1, JSON.stringify(lines));
+    await until(() => lines.slice(from).some((l) => /reachable again/.test(l.msg)));
+    await s.close();
+  });
+
   test('open() rejects with StoreOpenError for a URL of another scheme or one the client cannot use', async () => {
     for (const [url, reason] of [
       ['mysql://u:S3cret@x', 'not a redis:// or rediss:// URL'],
