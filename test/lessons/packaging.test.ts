@@ -5,7 +5,7 @@
 // same package from inside the repository.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -129,6 +129,24 @@ describe('lesson: packaging', { skip, timeout: 180_000 }, () => {
       packed.filter((f) => /^(src|test|bench|build)\//.test(f)),
       [],
     );
+  });
+
+  test('what README tells an operator to read or run ships in the package: the configuration reference, the example config, deploy/', () => {
+    for (const file of [
+      'docs/configuration.md',
+      'examples/aioradius.yaml',
+      'deploy/aioradius.yaml',
+      'deploy/Dockerfile',
+      'deploy/aioradius.service',
+    ]) {
+      assert.ok(packed.includes(file), `${file} is not packed`);
+    }
+    // Every file README links to outside the sources, tests and benchmarks (linked as the proof of a claim).
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(([^)#:\s]+)\)/g)].map((m) => m[1]);
+    for (const file of linked.filter((f) => !/^(src|test|bench|examples\/[^/]*\.ts$|examples\/$)/.test(f))) {
+      assert.ok(packed.includes(file), `README links to ${file}, which is not packed`);
+    }
   });
 
   test('require() from a CommonJS consumer loads the package by name', async () => {
