@@ -166,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       if (args.before === undefined) throw new UsageError('acct purge needs --before DATE');
       before = parseBefore(args.before);
     }
-    const db = args.db ?? (args.config ? loadConfig(args.config).database : undefined);
+    const db = args.db ?? (args.config ? loadConfig(args.config, { command: true }).database : undefined);
     if (!db) throw new UsageError('--db FILE (or --config FILE) is required');
     dbPath = db;
   } catch (err) {

@@ -130,7 +130,7 @@ export interface EapConfig {
     /** PEAP's and TTLS's highest version (EapTlsOptions.tunnelMaxVersion). */
     tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
     /** Worker threads for TLS (EapTlsOptions.workers). */
-    workers?: number;
+    workers?: number | 'auto';
     /** Where the TLS keys are appended for debugging (EapTlsOptions.keyLog), absolute. */
     keyLogFile?: string;
     /** Whether an EAP-TLS identity that names a user must be named by the certificate (default true). */
@@ -797,7 +797,7 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     minVersion: version('minVersion'),
     maxVersion: version('maxVersion'),
     tunnelMaxVersion: version('tunnelMaxVersion'),
-    workers: undefined as number | undefined,
+    workers: undefined as number | 'auto' | undefined,
     keyLogFile: undefined as string | undefined,
     checkIdentity: w.boolean([...parts, 'tls', 'checkIdentity'], tm.get('checkIdentity')) ?? true,
   };
@@ -811,10 +811,10 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
   }
   if (tm.has('workers')) {
     const v = w.scalar([...parts, 'tls', 'workers'], tm.get('workers'));
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64) {
-      w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64');
+    if (v !== 'auto' && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64)) {
+      w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64, or auto');
     }
-    tls.workers = v as number;
+    tls.workers = v as number | 'auto';
   }
   for (const k of ['maxVersion', 'tunnelMaxVersion'] as const) {
     if (tls.minVersion === 'TLSv1.3' && tls[k] === 'TLSv1.2') {
@@ -1020,7 +1020,18 @@ function udpListen(
 }
 
 /** Parses and validates config text; throws ConfigError (file, dotted field, reason, line). */
-export function parseConfig(text: string, file: string): ServeConfig {
+/** How much of a config to read. */
+export interface ParseOptions {
+  /**
+   * For the commands that read a config for its database and clients (user, acct, coa,
+   * disconnect): the sections only the server uses (cluster, ldap, http, eap, proxy, listen.tls)
+   * are left unread, so their secrets (an environment variable, a key file) need not be at hand.
+   */
+  command?: boolean;
+}
+
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): ServeConfig {
+  const serving = options.command !== true;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const w = new Walker(file, lines, text);
@@ -1050,11 +1061,11 @@ export function parseConfig(text: string, file: string): ServeConfig {
       limits: connectionLimits(w, ['listen', 'tcp'], tm),
     };
   }
-  if (lm.has('tls')) listen.tls = parseTls(w, lm.get('tls'), base);
+  if (lm.has('tls') && serving) listen.tls = parseTls(w, lm.get('tls'), base);
   if (listen.auth !== null && listen.auth !== 0 && listen.auth === listen.acct) {
     w.fail(['listen', 'acct'], lm.get('acct'), 'must differ from listen.auth');
   }
-  if (listen.auth === null && listen.acct === null && !listen.tcp && !listen.tls) {
+  if (listen.auth === null && listen.acct === null && !listen.tcp && !lm.has('tls')) {
     w.fail(
       ['listen'],
       top.get('listen'),
@@ -1162,7 +1173,7 @@ export function parseConfig(text: string, file: string): ServeConfig {
       w.fail(['sharedState'], top.get('sharedState'), 'is not a valid redis:// URL');
     }
   }
-  const cluster = top.has('cluster') ? parseCluster(w, top.get('cluster'), base) : undefined;
+  const cluster = top.has('cluster') && serving ? parseCluster(w, top.get('cluster'), base) : undefined;
   const accounting: AccountingConfig = {};
   if (top.has('accounting')) {
     const m = w.map(['accounting'], top.get('accounting'), keysOf('accounting'));
@@ -1173,10 +1184,10 @@ export function parseConfig(text: string, file: string): ServeConfig {
       86400,
     );
   }
-  const ldap = top.has('ldap') ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
-  const http = top.has('http') ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
-  const eap = top.has('eap') ? parseEap(w, top.get('eap'), base) : undefined;
-  const proxy = top.has('proxy') ? parseProxy(w, top.get('proxy'), base, dictionary) : undefined;
+  const ldap = top.has('ldap') && serving ? parseLdap(w, top.get('ldap'), base, dictionary) : undefined;
+  const http = top.has('http') && serving ? parseHttp(w, top.get('http'), base, dictionary) : undefined;
+  const eap = top.has('eap') && serving ? parseEap(w, top.get('eap'), base) : undefined;
+  const proxy = top.has('proxy') && serving ? parseProxy(w, top.get('proxy'), base, dictionary) : undefined;
   if (proxy && proxy.storeAndForward !== false && isPostgresUrl(database)) {
     const pm = w.map(['proxy'], top.get('proxy'), keysOf('proxy'));
     w.fail(
@@ -1441,8 +1452,8 @@ export function readConfigFile(file: string): string {
 const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 /** Reads and validates a config file; a missing or unreadable file is a ConfigError too. */
-export function loadConfig(file: string): ServeConfig {
-  return parseConfig(readConfigFile(file), file);
+export function loadConfig(file: string, options?: ParseOptions): ServeConfig {
+  return parseConfig(readConfigFile(file), file, options);
 }
 
 /** Why a key log file could not be opened for appending, where that shows before opening it. */

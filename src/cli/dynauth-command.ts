@@ -122,7 +122,7 @@ export async function runDynauth(kind: DynauthKind, argv: string[]): Promise<num
     if (sessionCount !== 1) throw new UsageError('give one SESSION or --user U');
     let db = args.db;
     if (args.config) {
-      const config = loadConfig(args.config);
+      const config = loadConfig(args.config, { command: true });
       db ??= config.database;
       clients = new ClientTable(config.clients);
       dictionary = config.dictionary;

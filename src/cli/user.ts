@@ -237,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
     let dictionary: Dictionary;
     let db = args.db;
     if (args.config) {
-      const config = loadConfig(args.config);
+      const config = loadConfig(args.config, { command: true });
       db ??= config.database;
       dictionary = config.dictionary;
       configUserList = config.users;

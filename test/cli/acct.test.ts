@@ -2,13 +2,13 @@
 // Accounting-On closing a NAS's open sessions (RFC 2866 §5.1) and stale sessions marked.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AccountingRequest, decodeResponse } from '../../src/index.js';
 import { radclient, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
-import { runAcct, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
+import { runAcct, runServe, runUser, type ServeProcess, startServe, tempDir } from './serve-helpers.js';
 
 const SECRET = 'testing123';
 
@@ -197,6 +197,27 @@ database: ./acct.db
     r = await runAcct(['sessions', '--db', path.join(dir, 'acct.bd')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no database at/);
+  });
+
+  test("the commands read a config without the server's own secrets at hand (cluster key, LDAP password, certificates)", async () => {
+    // A shell without the server's environment: an unset cluster key, an LDAP password in a
+    // variable, a TLS listener and an eap section whose files are not readable here.
+    const text = `${await readFile(configFile, 'utf8')}
+cluster: { listen: 127.0.0.1:1815, key: { env: AIORADIUS_TEST_UNSET_CLUSTER_KEY } }
+ldap: { url: ldap://127.0.0.1:1, baseDn: "dc=x", bindDn: "cn=a", bindPassword: { env: AIORADIUS_TEST_UNSET_LDAP_PW } }
+eap: { certificate: nowhere/server.pem, privateKey: nowhere/server.key }
+`;
+    const adminConfig = path.join(dir, 'admin.yaml');
+    await writeFile(adminConfig, text);
+    const sessions = await runAcct(['sessions', '--json', '--config', adminConfig]);
+    assert.equal(sessions.code, 0, sessions.stderr);
+    assert.ok((JSON.parse(sessions.stdout) as SessionJson[]).length > 0);
+    const users = await runUser(['list', '--config', adminConfig]);
+    assert.equal(users.code, 0, users.stderr);
+    // serve itself still needs them, and says which is missing.
+    const check = await runServe(['--check', '--config', adminConfig]);
+    assert.equal(check.code, 2);
+    assert.match(check.stderr, /AIORADIUS_TEST_UNSET_CLUSTER_KEY|nowhere|AIORADIUS_TEST_UNSET_LDAP_PW/);
   });
 });
 
