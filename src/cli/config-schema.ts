@@ -405,10 +405,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     path: 'eap.tls.workers',
-    type: 'integer (0..64)',
+    type: 'integer (0..64) | auto',
     default: '0',
     reload: false,
-    doc: 'Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread).',
+    doc: "Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread; auto: one per core beside the main thread's, at most 4).",
   },
   {
     path: 'eap.tls.checkIdentity',

@@ -119,7 +119,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
   private readonly nasConfigs = new WeakMap<ClientConfig, NasConfig>();
   private readonly current: { table?: ClientTable };
   /** The EAP server of the config's `eap` section (undefined: EAP is refused). */
-  private readonly eap: EapServer | undefined;
+  readonly eap: EapServer | undefined;
   /** eap.tls.keyLogFile, open while the server runs. */
   private keyLog: KeyLogFile | undefined;
   /** Forwards the realms of the `proxy` section; undefined without one. */
@@ -1005,6 +1005,10 @@ async function serve(argv: string[]): Promise<number> {
       clients: config.clients.length,
       users: config.users.length,
       dictionaries: config.dictionaries,
+      // With an eap section: its methods, and the threads its TLS runs in besides this one.
+      eap: server.eap
+        ? { methods: server.eap.methods.map((m) => m.name), tlsWorkers: server.eap.tlsWorkers }
+        : undefined,
       // Only when there are any: the line stays as it was for a config without back ends.
       backends:
         config.http || config.ldap

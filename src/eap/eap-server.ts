@@ -232,6 +232,10 @@ export class EapServer {
   readonly innerMethods: readonly EapMethod[];
   readonly store: EapSessionStore<EapSession>;
   private readonly tls: TlsEngineConfig | undefined;
+  /** Worker threads running the TLS sessions (`tls.workers`, 'auto' resolved); 0: this thread. */
+  get tlsWorkers(): number {
+    return this.tls?.workers ?? 0;
+  }
   private readonly getCredentials: CredentialsLookup;
   private readonly fragmentSize: number;
   private readonly serverName: string;

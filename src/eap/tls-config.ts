@@ -1,5 +1,6 @@
 /** TLS settings of an EapServer, resolved once: the contexts and caches its conversations share. */
 
+import { availableParallelism } from 'node:os';
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { InvalidValueError } from '../errors.js';
 import type { SharedTlsSessions } from '../store/store.js';
@@ -54,9 +55,10 @@ export interface EapTlsOptions {
   keyLog?: (line: Buffer) => void;
   /**
    * Worker threads that run the TLS sessions (handshakes, encryption), so that logins use every
-   * core; 0 (default) runs them in this thread. RADIUS, EAP and the methods stay in this thread.
+   * core; 0 (default) runs them in this thread; 'auto' one per core beside this thread's (none on
+   * one core, at most 4). RADIUS, EAP and the methods stay in this thread.
    */
-  workers?: number;
+  workers?: number | 'auto';
 }
 
 /** Which endpoint a conversation uses: EAP-TLS (client certificates) or a tunnel (PEAP, TTLS). */
@@ -77,6 +79,8 @@ export interface TlsEngineConfig {
   readonly allowResumption: ((identity: string) => boolean) | undefined;
   /** Frees what the sessions share (worker threads). */
   readonly close: () => void;
+  /** Worker threads running the TLS sessions (0: this thread). */
+  readonly workers: number;
 }
 
 /** What endpoints are built from: the options a worker thread can receive, and where sessions go. */
@@ -190,11 +194,20 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
   return { certificate, tunnel };
 }
 
+/**
+ * `workers: 'auto'`: a TLS thread for each core beyond the one this thread runs on (RADIUS, EAP and
+ * the methods), at most 4: past that the crossings to and from the workers cost more than they free.
+ */
+export function autoTlsWorkers(cores = availableParallelism()): number {
+  return Math.max(0, Math.min(cores - 1, 4));
+}
+
 /** Builds the TLS side of an EapServer, once: endpoints in this thread, or a pool of worker threads. */
 export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
-  const { authorizeCertificate, allowResumption, workers = 0, sharedSessions, ...rest } = options;
+  const { authorizeCertificate, allowResumption, workers: asked = 0, sharedSessions, ...rest } = options;
+  const workers = asked === 'auto' ? autoTlsWorkers() : asked;
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
-    throw new InvalidValueError('tls.workers', 'expected an integer from 0 to 64');
+    throw new InvalidValueError('tls.workers', "expected an integer from 0 to 64, or 'auto'");
   }
   const lifetime = rest.resumptionLifetime ?? 3600;
   const shared = lifetime > 0 ? sharedSessions : undefined;
@@ -221,6 +234,7 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
       authorizeCertificate,
       allowResumption,
       close: () => pool.close(),
+      workers,
     };
   }
   const endpoints = tlsEndpoints(endpointOptions);
@@ -229,6 +243,7 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
       new TlsEngine(endpoints[kind], resumable, keying, authenticatedOnly),
     authorizeCertificate,
     allowResumption,
+    workers: 0,
     close: () => {
       endpoints.certificate.sessions?.clear();
       endpoints.tunnel.sessions?.clear();

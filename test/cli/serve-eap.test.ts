@@ -85,6 +85,13 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     assert.equal(line?.method, 'eap');
   });
 
+  test('the ready line names the EAP methods and the TLS threads (none by default: resumed logins are faster without)', async () => {
+    const ready = await serve?.waitForLog('aioradius ready', 5000);
+    const eap = ready?.eap as { methods: string[]; tlsWorkers: number } | undefined;
+    assert.equal(eap?.tlsWorkers, 0);
+    assert.ok(eap?.methods.includes('peap'), JSON.stringify(eap));
+  });
+
   test('every method against serve: SUCCESS, with MPPE keys OK: 1 mismatch: 0 where keys exist', async () => {
     const ca = path.join(tmp.dir, 'ca.pem');
     // Outside a tunnel the Identity Response is the one checked: no anonymous outer identity there.
@@ -256,6 +263,8 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     mkdirSync(path.dirname(keys));
     const allowed = await startServe(config);
     try {
+      const ready = await allowed.waitForLog('aioradius ready', 5000);
+      assert.equal((ready.eap as { tlsWorkers: number }).tlsWorkers, 2);
       const warned = await allowed.waitForLog(/eap\.tls\.keyLogFile/, 5000);
       assert.equal(warned.file, keys);
       for (const network of [peap, ttls]) {
@@ -338,7 +347,10 @@ describe('the eap section of the config', () => {
       8,
       /below minVersion/,
     );
-    fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64/);
+    fails('eap:\n  methods: [md5]\n  tls:\n    workers: -1\n', 'eap.tls.workers', 7, /0 to 64, or auto/);
+    fails('eap:\n  methods: [md5]\n  tls:\n    workers: many\n', 'eap.tls.workers', 7, /0 to 64, or auto/);
+    const auto = parseConfig(`${base}eap:\n  methods: [md5]\n  tls:\n    workers: auto\n`, 'serve.yaml');
+    assert.equal(auto.eap?.tls.workers, 'auto');
     fails('eap:\n  methods: [md5]\n  tls:\n    keyLogFile: ""\n', 'eap.tls.keyLogFile', 7, /not be empty/);
     fails(
       'eap:\n  methods: [md5]\n  tls:\n    checkIdentity: maybe\n',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE } from '../../src/eap/codes.js';
 import { EapServer } from '../../src/eap/eap-server.js';
+import { autoTlsWorkers } from '../../src/eap/tls-config.js';
 import { MethodMemory } from '../../src/eap/method-memory.js';
 import { decodeEap, encodeEap, type EapPacket } from '../../src/eap/packet.js';
 import type { Credentials } from '../../src/auth/authenticate.js';
@@ -245,6 +246,31 @@ test('TLS-based methods without certificates, unknown names and tiny fragment si
   const bad = { cert: 'not a certificate', key: 'not a key' };
   assert.throws(() => newServer({ methods: ['peap'], tls: { ...bad, workers: 2 } }));
   assert.throws(() => newServer({ methods: ['md5'], tls: { ...bad, workers: -1 } }), /tls.workers/);
+  assert.throws(
+    () => newServer({ methods: ['md5'], tls: { ...bad, workers: 'many' as 'auto' } }),
+    /tls.workers/,
+  );
+});
+
+test("tls.workers 'auto': a TLS thread per core beside the server's own, at most 4; none on one core", () => {
+  assert.deepEqual(
+    [1, 2, 3, 5, 16].map((n) => autoTlsWorkers(n)),
+    [0, 1, 2, 4, 4],
+  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aioradius-eap-auto-'));
+  try {
+    const ca = makeCa(dir, 'ca');
+    const cert = makeCert(dir, ca, 'server');
+    const tls = { cert: cert.certPem, key: cert.keyPem };
+    const auto = newServer({ methods: ['peap'], tls: { ...tls, workers: 'auto' } });
+    assert.equal(auto.tlsWorkers, autoTlsWorkers());
+    auto.close();
+    const plain = newServer({ methods: ['peap'], tls });
+    assert.equal(plain.tlsWorkers, 0, 'the library runs TLS in its own thread unless asked');
+    plain.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('method names in any case, with or without an EAP- prefix; logs and the API keep the canonical ones', () => {
