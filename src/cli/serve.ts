@@ -503,7 +503,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
 
   override registerHandleException(error: unknown): void {
     if (error instanceof RadiusResponseError) return;
-    this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+    // A failed handler's request is already logged as a drop (a warning, with the error, at most
+    // one a minute per NAS): a database outage would otherwise write a line per request.
+    this.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
   }
 
   /** A user of the config, else of the database (synchronous with the embedded store). */

@@ -2,9 +2,11 @@
 // and one on SQLite, get the same Accounting-Requests from radclient, and every command must print
 // the same thing with the same exit code whichever store it reads.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AccountingRequest } from '../../src/index.js';
 import { radclient, type RunResult, skipUnless } from '../helpers/peers.js';
 import { freePorts } from '../helpers/ports.js';
 import { RecordingNas } from '../helpers/recording-nas.js';
@@ -32,6 +34,7 @@ describe('aioradius acct / coa / disconnect on PostgreSQL', {
   let nas: RecordingNas;
   let dasPort: number;
   let pgConfig: string;
+  let pgAcctPort = 0;
   let sqliteConfig: string;
 
   before(async () => {
@@ -45,6 +48,7 @@ clients:
 database: ${database}
 `;
     pgConfig = path.join(dir, 'pg.yaml');
+    pgAcctPort = pgAcct;
     sqliteConfig = path.join(dir, 'sqlite.yaml');
     await writeFile(pgConfig, config(pgAuth, pgAcct, pg.url));
     await writeFile(sqliteConfig, config(liteAuth, liteAcct, './acct.db'));
@@ -251,5 +255,40 @@ database: ${database}
       ['B3', 'a3', 'p1'],
     );
     await same(['show', 'p1', '--json'], showNormalised);
+  });
+
+  test('writes failing (a table gone): no reply, and one warning per NAS, not an error line per request', async () => {
+    const { default: pgModule } = await import('pg');
+    const db = new pgModule.Client({ connectionString: pg.url });
+    await db.connect();
+    const serve = serves[0];
+    const from = serve.logs.length;
+    await db.query('ALTER TABLE acct_records RENAME TO acct_records_away');
+    try {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const replies: Buffer[] = [];
+      socket.on('message', (m) => replies.push(m));
+      for (let i = 0; i < 20; i++) {
+        const request = new AccountingRequest(SECRET).addAttributes(
+          ['Acct-Session-Id', `gone-${i}`],
+          ['Acct-Status-Type', 'Start'],
+          ['User-Name', 'alice'],
+        );
+        socket.send(request.encode(), pgAcctPort, '127.0.0.1');
+      }
+      await serve.waitForLog(/handler failed/, 10_000, from);
+      await new Promise((r) => setTimeout(r, 1000));
+      socket.close();
+      assert.equal(replies.length, 0, 'nothing acknowledged that was not stored');
+      const lines = serve.logs.slice(from);
+      assert.equal(lines.filter((l) => l.msg === 'request failed' && l.level === 50).length, 0);
+      const warned = lines.filter((l) => typeof l.msg === 'string' && /handler failed/.test(l.msg));
+      assert.equal(warned.length, 1, JSON.stringify(warned));
+      assert.match(String(warned[0].error), /acct_records/);
+    } finally {
+      await db.query('ALTER TABLE acct_records_away RENAME TO acct_records');
+      await db.end();
+    }
   });
 });
