@@ -866,6 +866,14 @@ async function serve(argv: string[]): Promise<number> {
     return startFailed(`${config.file}: sharedState: ${oneLine(err)}`, 1);
   }
   opened.push(() => shared?.close());
+  // Credentials Redis refuses are a setting to fix, not an outage to ride out: stop here.
+  const refusal = await shared?.refusedWithin(3000);
+  if (refusal) {
+    return startFailed(
+      `${config.file}: sharedState: Redis refused the credentials (${oneLine(refusal)}): check the user and password in the URL`,
+      1,
+    );
+  }
   let cluster: ServeCluster | undefined;
   try {
     cluster = await ServeCluster.open(config, shared, logger);

@@ -51,6 +51,10 @@ export class RedisSharedState implements SharedDuplicateStore {
   readonly ready: Promise<void> = new Promise((resolve) => {
     this.resolveReady = resolve;
   });
+  /** Why Redis refused our credentials (WRONGPASS, NOAUTH), once it has: a setting to fix, not an outage. */
+  refusal: Error | undefined;
+  /** Whether the connection has had an outcome yet (ready, refused, or failed). */
+  private heard = false;
 
   private constructor(
     private readonly client: RedisLike,
@@ -104,6 +108,16 @@ export class RedisSharedState implements SharedDuplicateStore {
   }
 
   private unavailable(err: Error): void {
+    this.heard = true;
+    if (isAuthRefusal(err) && this.refusal === undefined) {
+      this.refusal = err;
+      this.logger?.error(
+        { err: err.message },
+        'shared state (Redis) refused the credentials of sharedState: check its user and password; until then each instance works alone',
+      );
+      this.down = true;
+      return;
+    }
     if (this.down) return;
     this.down = true;
     this.logger?.error(
@@ -112,7 +126,21 @@ export class RedisSharedState implements SharedDuplicateStore {
     );
   }
 
+  /**
+   * Waits up to `ms` for the first connection: resolves with the refusal when Redis refused the
+   * credentials, else undefined (ready, or not there yet: an instance starts without it).
+   */
+  async refusedWithin(ms: number): Promise<Error | undefined> {
+    const deadline = Date.now() + ms;
+    while (!this.heard && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.refusal;
+  }
+
   private available(): void {
+    this.heard = true;
+    this.refusal = undefined;
     this.resolveReady();
     if (!this.down) return;
     this.down = false;
@@ -183,4 +211,9 @@ export class RedisSharedState implements SharedDuplicateStore {
       );
     });
   }
+}
+
+/** Redis's answers to credentials it does not take (RESP errors, RFC-less but stable wording). */
+function isAuthRefusal(err: Error): boolean {
+  return /\b(WRONGPASS|NOAUTH)\b|invalid username-password/i.test(err.message);
 }

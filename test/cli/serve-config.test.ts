@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { ClientTable, parseCidr, parseConfig } from '../../src/cli/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { freePort, freePorts } from '../helpers/ports.js';
+import { redisMissing, startRedis } from '../helpers/redis.js';
 import { runServe, tempDir } from './serve-helpers.js';
 
 const GOOD = `listen:
@@ -220,6 +221,28 @@ describe('serve with a bad config (child process)', () => {
       `aioradius serve: ${file}: database: cannot open the PostgreSQL store at postgres://rad:***@127.0.0.1:${port}/radius: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
     assert.doesNotMatch(r.stdout + r.stderr, /S3cret/);
+  });
+
+  test('Redis refusing the sharedState credentials stops the start (exit 1, the password masked)', {
+    skip: redisMissing(),
+  }, async () => {
+    const redis = await startRedis({ password: 'R3dis-pw' });
+    try {
+      const file = path.join(dir, 'redis-wrongpass.yaml');
+      await writeFile(
+        file,
+        GOOD.replace(
+          'database: ./x.db',
+          `database: ./x.db\nsharedState: redis://:Wr0ng-pw@127.0.0.1:${redis.port}`,
+        ),
+      );
+      const r = await runServe(['--config', file]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /redis-wrongpass\.yaml: sharedState: Redis refused the credentials .*WRONGPASS/);
+      assert.doesNotMatch(r.stdout + r.stderr, /Wr0ng-pw/);
+    } finally {
+      await redis.stop();
+    }
   });
 
   test('with --workers 2, a database that cannot be opened stops the whole server (exit 1), not a worker that lingers', async () => {

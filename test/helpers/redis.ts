@@ -30,7 +30,7 @@ export interface RedisPeer {
 }
 
 /** Starts redis-server on a free loopback port. */
-export async function startRedis(): Promise<RedisPeer> {
+export async function startRedis(options: { password?: string } = {}): Promise<RedisPeer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aioradius-redis-'));
   const port = await freePort();
   let output = '';
@@ -38,7 +38,19 @@ export async function startRedis(): Promise<RedisPeer> {
   const start = async () => {
     const c = spawn(
       findBinary('redis-server') ?? 'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...(options.password ? ['--requirepass', options.password] : []),
+      ],
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = c;

@@ -128,6 +128,33 @@ describe('RedisSharedState', { skip: redisMissing() }, () => {
     await s.close();
   });
 
+  test('credentials Redis refuses: told apart from an outage (refusedWithin, a log line that names them); right ones work', async () => {
+    const guarded = await startRedis({ password: 'R3dis-pw' });
+    try {
+      const { lines, logger } = recordingLogger();
+      const wrongUrl = guarded.url.replace('redis://', 'redis://:Wrong-pw@');
+      const wrong = await RedisSharedState.open(wrongUrl, { logger });
+      const refusal = await wrong.refusedWithin(5000);
+      assert.match(String(refusal?.message), /WRONGPASS|invalid username-password/);
+      assert.equal(
+        lines.filter((l) => /refused the credentials/.test(l.msg)).length,
+        1,
+        JSON.stringify(lines),
+      );
+      assert.ok(!JSON.stringify(lines).includes('Wrong-pw'));
+      await wrong.close();
+      const right = await RedisSharedState.open(guarded.url.replace('redis://', 'redis://:R3dis-pw@'));
+      assert.equal(await right.refusedWithin(5000), undefined);
+      await right.close();
+      // Unreachable is not refused: the instance goes on alone.
+      const gone = await RedisSharedState.open('redis://127.0.0.1:1');
+      assert.equal(await gone.refusedWithin(3000), undefined);
+      await gone.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   test('open() rejects with StoreOpenError for a URL of another scheme or one the client cannot use', async () => {
     for (const [url, reason] of [
       ['mysql://u:S3cret@x', 'not a redis:// or rediss:// URL'],
