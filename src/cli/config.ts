@@ -462,11 +462,17 @@ export function attributeProblem(
   dictionary: Dictionary,
   name: string,
   value: ConfigValue,
+  options: { internal?: boolean } = {},
 ): string | undefined {
   const colon = name.lastIndexOf(':');
   const bare = colon > 0 && /^\d{1,2}$/.test(name.slice(colon + 1)) ? name.slice(0, colon) : name;
   const def = dictionary.attribute(bare);
   if (!def) return `unknown attribute ${JSON.stringify(bare)}`;
+  // FreeRADIUS's server-side attributes (numbers above 255) have no wire form: a reply never
+  // carries one and a request never holds one. Written by hand, it is a mistake to say so.
+  if (!options.internal && dictionary.internal.get(def.number) === def) {
+    return `${def.name} is a server-side attribute (FreeRADIUS's internal number ${def.number}): it is never sent in a packet`;
+  }
   try {
     writeValue(def, value, scratch, 0);
   } catch (err) {
@@ -998,7 +1004,8 @@ function parseHttp(
     timeout: w.positive([...parts, 'timeout'], m.get('timeout'), 300),
     cacheSeconds: (cacheSeconds ?? undefined) as number | undefined,
     cacheSize: (cacheSize ?? undefined) as number | undefined,
-    attributeProblem: (name, value) => attributeProblem(dictionary, name, value),
+    // A service may answer with server-side attributes too (as rlm_rest takes them): kept, not sent.
+    attributeProblem: (name, value) => attributeProblem(dictionary, name, value, { internal: true }),
   };
 }
 

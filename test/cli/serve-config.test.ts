@@ -132,6 +132,18 @@ describe('serve config', () => {
     }
   });
 
+  test("a server-side attribute (FreeRADIUS's internal numbers) in a user's reply or check fails at its line: it would never be sent", {
+    skip: existsSync('/usr/share/freeradius/dictionary') ? false : 'FreeRADIUS dictionaries not installed',
+  }, () => {
+    const reply = configError(GOOD.replace('Reply-Message: Hello', 'Digest-Realm: example'));
+    assert.equal(reply.field, 'users[0].reply.Digest-Realm');
+    assert.equal(reply.line, 17);
+    assert.match(reply.reason, /server-side attribute .*never sent/);
+    const check = configError(GOOD.replace('NAS-Identifier: ap1', 'Auth-Type: Accept'));
+    assert.equal(check.field, 'users[1].check.Auth-Type');
+    assert.match(check.reason, /server-side attribute/);
+  });
+
   test('listen.auth / listen.acct: null, ~ or false turn a UDP listener off; absent takes 1812/1813', () => {
     const listen = (lines: string) =>
       parseConfig(GOOD.replace('  auth: 11812\n  acct: 11813', lines), 'test.yaml').listen;
