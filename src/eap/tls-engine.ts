@@ -14,6 +14,7 @@ import { type PeerCertificate, type SecureContext, type Server, TLSSocket } from
 import type { Duplex } from 'node:stream';
 import { BytePipe } from './byte-pipe.js';
 import { offeredSessionIds } from './client-hello.js';
+import { plainAlert, sealedAlert } from './tls-alert.js';
 import type { TlsSessionCache } from './tls-session-cache.js';
 import { readSessionRecord, withIdentity } from './tls-session-record.js';
 
@@ -101,6 +102,12 @@ export interface TlsChannel {
    * instance.
    */
   authenticated(identity: string): void;
+  /**
+   * The record that tells the peer its handshake is refused (a fatal alert with `description`),
+   * to send in place of the server's pending output, which is dropped; empty when none can be made
+   * (a resumed TLS 1.2 session, whose server keys are in use). Only just after the handshake.
+   */
+  refuse(description: number): Promise<Buffer>;
   /** Frees the TLS session. */
   destroy(): void;
 }
@@ -202,6 +209,8 @@ export class TlsEngine implements TlsChannel {
   private loadedId: Buffer | undefined;
   /** Whom that session stands for (`authenticatedOnly`: it is resumed only then). */
   private loadedIdentity: string | undefined;
+  /** The server's first TLS 1.3 application traffic secret, kept until the client is checked (refuse()). */
+  private serverSecret: Buffer | undefined;
   /** The sessions this conversation made. */
   private madeSessions: Array<{ id: Buffer; data: Buffer }> = [];
   /** What the handshake settled, once established. */
@@ -243,6 +252,15 @@ export class TlsEngine implements TlsChannel {
     this.socket.on('error', (err: Error) => this.fail(err));
     this.socket.on('data', (chunk: Buffer) => this.appData.push(chunk));
     if (endpoint.keyLog) this.socket.on('keylog', endpoint.keyLog);
+    if (endpoint.requestCert) this.socket.on('keylog', (line: Buffer) => this.keyLine(line));
+  }
+
+  /** Keeps the secret refuse() protects a TLS 1.3 alert with (NSS key log format). */
+  private keyLine(line: Buffer): void {
+    const text = line.toString('latin1');
+    if (!text.startsWith('SERVER_TRAFFIC_SECRET_0 ')) return;
+    const hex = text.trim().split(' ')[2];
+    if (hex) this.serverSecret = Buffer.from(hex, 'hex');
   }
 
   /** Whether the handshake completed. */
@@ -253,6 +271,8 @@ export class TlsEngine implements TlsChannel {
   /** Feeds one whole TLS message from the peer; resolves once the server has answered it. */
   async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
+    // Past the check that might have refused the client.
+    if (this.secure) this.serverSecret = undefined;
     if (
       finish &&
       !this.fresh &&
@@ -451,12 +471,25 @@ export class TlsEngine implements TlsChannel {
     if (this.loadedId && this.facts?.reused) identities.set(this.loadedId, identity);
   }
 
+  async refuse(description: number): Promise<Buffer> {
+    this.output = [];
+    const secret = this.serverSecret;
+    this.serverSecret = undefined;
+    const protocol = this.facts?.protocol;
+    // TLS 1.2: the server's ChangeCipherSpec and Finished are dropped, so the alert goes in clear.
+    if (protocol === 'TLSv1.2') return this.facts?.reused ? Buffer.alloc(0) : plainAlert(description);
+    const suite = this.socket.getCipher()?.standardName;
+    if (protocol !== 'TLSv1.3' || !secret || !suite) return Buffer.alloc(0);
+    return sealedAlert(suite, secret, description) ?? Buffer.alloc(0);
+  }
+
   private fail(err: Error): void {
     this.error ??= err;
   }
 
   /** Frees the TLS session. */
   destroy(): void {
+    this.serverSecret = undefined;
     this.socket.destroy();
     this.stream.destroy();
     this.output = [];

@@ -16,6 +16,7 @@ export type ToWorker =
   | { op: 'receive'; id: number; seq: number; bytes: Uint8Array; finish?: Uint8Array }
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
+  | { op: 'refuse'; id: number; seq: number; description: number }
   | { op: 'authenticated'; id: number; identity: string }
   | { op: 'close'; id: number }
   | { op: 'found'; lookup: number; data?: Uint8Array };

@@ -278,6 +278,13 @@ class RemoteTlsEngine implements TlsChannel {
     return exportMethodKeying(this, this.keying);
   }
 
+  async refuse(description: number): Promise<Buffer> {
+    this.output = [];
+    const seq = this.pool.nextSeq();
+    this.absorb(await this.worker().call({ op: 'refuse', id: this.id, seq, description }));
+    return this.takeOutput();
+  }
+
   authenticated(identity: string): void {
     // No answer needed: the worker records it before it handles this session's next message.
     if (this.established) this.held?.send({ op: 'authenticated', id: this.id, identity });

@@ -108,6 +108,11 @@ async function handle(m: ToWorker): Promise<void> {
     }
     return;
   }
+  if (m.op === 'refuse') {
+    const output = await engine.refuse(m.description);
+    post({ op: 'state', seq: m.seq, established: engine.established, output: exactBytes(output) });
+    return;
+  }
   if (m.op === 'receive') await engine.receive(asBuffer(m.bytes), m.finish && asBuffer(m.finish));
   else await engine.write(asBuffer(m.data));
   post(await state(m.seq, held));

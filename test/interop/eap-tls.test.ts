@@ -107,6 +107,8 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
     test(`${version}: a client certificate from a foreign CA gets Access-Reject with EAP-Failure`, async () => {
       const r = await eapolTest(network(foreign, tls13), port, SECRET);
       assert.ok(!r.success, tailOf(r));
+      // RFC 5216 §2.1.3: a TLS alert first, which the peer decrypts (TLS 1.3) and reports.
+      assert.match(r.stdout, /SSL3 alert: read \(remote end reported an error\):fatal:unknown CA/);
       assert.match(r.stdout, /code=3 \(Access-Reject\)/);
       assert.match(r.stdout, /EAP: Received EAP-Failure/);
       assert.doesNotMatch(r.stdout, /code=2 \(Access-Accept\)/);
@@ -147,12 +149,16 @@ describe('eapol_test EAP-TLS against EapServer', { skip: skipUnless('eapol_test'
   });
 
   test('an expired client certificate, and a revoked one under a CRL: Access-Reject with EAP-Failure', async () => {
-    for (const [certificate, at] of [
-      [expired, port],
-      [revoked, crlPort],
+    for (const [certificate, at, alert] of [
+      [expired, port, 'certificate expired'],
+      [revoked, crlPort, 'certificate revoked'],
     ] as const) {
       const r = await eapolTest(network(certificate, true), at, SECRET);
       assert.ok(!r.success, tailOf(r));
+      assert.match(
+        r.stdout,
+        new RegExp(`SSL3 alert: read \\(remote end reported an error\\):fatal:${alert}`),
+      );
       assert.match(r.stdout, /code=3 \(Access-Reject\)/);
       assert.match(r.stdout, /EAP: Received EAP-Failure/);
     }

@@ -72,12 +72,17 @@ describe('eapol_test against EapServer with TLS in worker threads', {
 
   test('EAP-TLS: a foreign CA, and a certificate whose CN is not the identity, get Reject', async () => {
     // The foreign certificate's CN is its identity: only its CA is wrong.
-    for (const network of [
-      tlsNetwork(foreign, true, 'workers-foreign'),
-      tlsNetwork(client, true, 'someone-else'),
-    ]) {
+    for (const [network, alert] of [
+      [tlsNetwork(foreign, true, 'workers-foreign'), 'unknown CA'],
+      [tlsNetwork(client, true, 'someone-else'), 'access denied'],
+    ] as const) {
       const r = await eapolTest(network, port, SECRET);
       assert.ok(!r.success, tailOf(r));
+      // The alert made in the worker thread reaches the peer, which reports it (RFC 5216 §2.1.3).
+      assert.match(
+        r.stdout,
+        new RegExp(`SSL3 alert: read \\(remote end reported an error\\):fatal:${alert}`),
+      );
       assert.match(r.stdout, /code=3 \(Access-Reject\)/);
       assert.match(r.stdout, /EAP: Received EAP-Failure/);
     }

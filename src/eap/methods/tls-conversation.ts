@@ -33,6 +33,8 @@ export abstract class TlsConversation implements MethodInstance {
   private incomingLength = 0;
   private declaredLength = -1;
   private announced = false;
+  /** Why the peer was refused, once the alert saying so is sent: its answer gets EAP-Failure. */
+  private refusal: string | undefined;
 
   constructor(
     protected readonly ctx: MethodContext,
@@ -63,6 +65,7 @@ export abstract class TlsConversation implements MethodInstance {
   }
 
   async process(data: Buffer, _identifier?: number): Promise<MethodStep> {
+    if (this.refusal) return { kind: 'failure', reason: this.refusal };
     if (data.length < 1) return { kind: 'failure', reason: 'empty TLS response' };
     const flags = data[0];
     let payload = data.subarray(1);
@@ -127,6 +130,18 @@ export abstract class TlsConversation implements MethodInstance {
   private async acknowledged(): Promise<MethodStep> {
     if (!this.tls?.established) return { kind: 'failure', reason: 'unexpected ACK during the handshake' };
     return this.onIdle();
+  }
+
+  /**
+   * Refuses the peer just after the handshake: a fatal TLS alert first (RFC 5216 §2.1.3), so that
+   * its user learns why, then EAP-Failure whatever it answers; EAP-Failure at once when no alert
+   * can be made.
+   */
+  protected async refuse(description: number, reason: string): Promise<MethodStep> {
+    const alert = await this.engine.refuse(description);
+    if (alert.length === 0) return { kind: 'failure', reason };
+    this.refusal = reason;
+    return this.sendFlight(alert);
   }
 
   /** Sends what the engine produced (after writing tunnel data), or nothing to send. */

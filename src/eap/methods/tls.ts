@@ -2,6 +2,7 @@
 
 import { EAP_TYPE } from '../codes.js';
 import type { EapMethod, MethodContext, MethodStep } from '../method.js';
+import { alertForVerifyError, TLS_ALERT } from '../tls-alert.js';
 import { TlsConversation, tlsMethodKeys } from './tls-conversation.js';
 
 /** RFC 9190 §2.1.1: under TLS 1.3 one application-data byte 0x00 says the handshake is over. */
@@ -20,16 +21,19 @@ class EapTlsConversation extends TlsConversation {
   protected async onEstablished(): Promise<MethodStep | undefined> {
     const facts = this.engine.facts;
     if (!facts) return { kind: 'failure', reason: 'no TLS session' };
-    // The server asked for a certificate without rejecting: decide here, so the peer gets EAP-Failure.
+    // The server asked for a certificate without rejecting: decide here, alert the peer, then EAP-Failure.
     if (!facts.authorized) {
-      return { kind: 'failure', reason: `client certificate: ${facts.authorizationError ?? 'none'}` };
+      return this.refuse(
+        alertForVerifyError(facts.authorizationError, facts.protocol),
+        `client certificate: ${facts.authorizationError ?? 'none'}`,
+      );
     }
     const authorize = this.ctx.tls?.authorizeCertificate;
     if (
       authorize &&
       !(facts.peerCertificate && (await authorize(facts.peerCertificate, this.ctx.identity)))
     ) {
-      return { kind: 'failure', reason: 'client certificate not authorised for this identity' };
+      return this.refuse(TLS_ALERT.accessDenied, 'client certificate not authorised for this identity');
     }
     this.checked = true;
     // The commitment message, unless the engine wrote it with the handshake's last bytes.
