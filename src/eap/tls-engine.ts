@@ -418,6 +418,8 @@ export class TlsEngine implements TlsChannel {
     ) {
       return undefined;
     }
+    // Node reports a missing certificate as UNABLE_TO_GET_ISSUER_CERT: say what happened.
+    if (!this.socket.getPeerX509Certificate()) return 'PEER_DID_NOT_RETURN_A_CERTIFICATE';
     return error.code ?? error.message;
   }
 

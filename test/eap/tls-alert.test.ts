@@ -74,6 +74,15 @@ describe('the TLS alert of a refused client', () => {
     });
   }
 
+  test('no client certificate: certificate_required under TLS 1.3, handshake_failure under 1.2', async () => {
+    const v13 = await refused({ minVersion: 'TLSv1.3', cert: undefined, key: undefined });
+    assert.equal(v13.error.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', v13.error.message);
+    // Node's own code for it would be UNABLE_TO_GET_ISSUER_CERT: the reason logged says what happened.
+    assert.equal(v13.engine.facts?.authorizationError, 'PEER_DID_NOT_RETURN_A_CERTIFICATE');
+    const v12 = await refused({ maxVersion: 'TLSv1.2', cert: undefined, key: undefined });
+    assert.equal(v12.error.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', v12.error.message);
+  });
+
   test("verify codes map to the alerts OpenSSL's own verification would send", () => {
     assert.equal(alertForVerifyError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'TLSv1.3'), TLS_ALERT.unknownCa);
     assert.equal(alertForVerifyError('CERT_HAS_EXPIRED', 'TLSv1.2'), TLS_ALERT.certificateExpired);
