@@ -91,6 +91,11 @@ export interface TlsEndpointOptions
   > {
   /** Whether EAP-TLS facts carry the client certificate (authorizeCertificate wants it). */
   keepCertificate: boolean;
+  /**
+   * Whether the endpoints keep the sessions they make to resume them (default true); false in a
+   * worker thread, whose sessions are all told (onSession) to the EapServer's thread, which resumes them.
+   */
+  keepSessions?: boolean;
   keyLog?: (line: Buffer) => void;
   /**
    * Told of every session the endpoints make (worker threads and other instances share them), and
@@ -125,7 +130,9 @@ export function tlsEndpoints(options: TlsEndpointOptions): Record<TlsEndpointKin
     keepCertificate: boolean,
   ): TlsEndpoint => {
     const sessions =
-      lifetime > 0 ? new TlsSessionCache({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime }) : undefined;
+      lifetime > 0 && options.keepSessions !== false
+        ? new TlsSessionCache({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime })
+        : undefined;
     // Whom each tunnel session stands for, once the method inside authenticated someone.
     const identities =
       sessions && !requestCert
@@ -225,9 +232,8 @@ export function tlsEngineConfig(options: EapTlsOptions): TlsEngineConfig {
       : {}),
   };
   if (workers > 0) {
-    // Built here once too, so that a bad certificate or key throws now rather than in each worker.
-    tlsEndpoints(endpointOptions);
-    const pool = new TlsWorkerPool(workers, endpointOptions);
+    // Endpoints in this thread too (resumptions run here), built first: a bad certificate or key throws here.
+    const pool = new TlsWorkerPool(workers, endpointOptions, tlsEndpoints(endpointOptions));
     return {
       open: (kind, resumable, keying, authenticatedOnly) =>
         pool.open(kind, resumable, keying, authenticatedOnly),

@@ -318,8 +318,12 @@ export class TlsEngine implements TlsChannel {
    */
   private async offeredSession(ids: Buffer[]): Promise<Buffer | undefined> {
     const sessions = this.endpoint.sessions;
-    if (ids.length === 0 || !sessions) return undefined;
-    const local = this.authenticatedOnly ? this.authenticatedSession(ids, sessions) : sessions.find(ids);
+    if (ids.length === 0) return undefined;
+    const local = !sessions
+      ? undefined
+      : this.authenticatedOnly
+        ? this.authenticatedSession(ids, sessions)
+        : sessions.find(ids);
     if (local || !this.endpoint.lookupSession) return local;
     let record: Buffer | undefined;
     try {
@@ -461,16 +465,17 @@ export class TlsEngine implements TlsChannel {
   }
 
   authenticated(identity: string): void {
-    const identities = this.endpoint.identities;
-    if (!identities || !this.secure) return;
+    // Tunnels only: an EAP-TLS session stands for its certificate.
+    const { identities, shareSession, requestCert } = this.endpoint;
+    if (requestCert || !this.secure || (!identities && !shareSession)) return;
     // TLS 1.3 makes new sessions as it resumes one (its tickets); TLS 1.2 resumes the same one,
     // whose record (when it came from the shared store) names its identity already.
     for (const { id, data } of this.madeSessions) {
-      identities.set(id, identity);
-      const record = this.endpoint.shareSession && withIdentity(data, identity);
-      if (record) this.endpoint.shareSession?.(id, record);
+      identities?.set(id, identity);
+      const record = shareSession && withIdentity(data, identity);
+      if (record) shareSession?.(id, record);
     }
-    if (this.loadedId && this.facts?.reused) identities.set(this.loadedId, identity);
+    if (this.loadedId && this.facts?.reused) identities?.set(this.loadedId, identity);
   }
 
   async refuse(description: number): Promise<Buffer> {

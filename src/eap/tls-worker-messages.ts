@@ -6,20 +6,36 @@ import type { MethodKeying, TlsFacts } from './tls-engine.js';
 /** To a worker. `seq` numbers the calls that get an answer. */
 export type ToWorker =
   | {
-      op: 'open';
+      op: 'receive';
       id: number;
-      kind: TlsEndpointKind;
-      resumable: boolean;
-      keying?: MethodKeying;
-      authenticatedOnly?: boolean;
+      seq: number;
+      bytes: Uint8Array;
+      finish?: Uint8Array;
+      /** With a session's first message: the session to make (no message of its own, one crossing less). */
+      open?: OpenSession;
     }
-  | { op: 'receive'; id: number; seq: number; bytes: Uint8Array; finish?: Uint8Array }
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
   | { op: 'refuse'; id: number; seq: number; description: number }
   | { op: 'authenticated'; id: number; identity: string }
-  | { op: 'close'; id: number }
+  /** Sessions ended, gathered over a turn of the event loop. */
+  | { op: 'close'; ids: number[] }
   | { op: 'found'; lookup: number; data?: Uint8Array };
+
+/** A TLS session for a worker to make. */
+export interface OpenSession {
+  kind: TlsEndpointKind;
+  resumable: boolean;
+  keying?: MethodKeying;
+  authenticatedOnly?: boolean;
+}
+
+/** A session a worker made: its ID and its record (tls-session-record.ts), for the EapServer's thread to keep. */
+export interface MadeSession {
+  kind: TlsEndpointKind;
+  sid: Uint8Array;
+  data: Uint8Array;
+}
 
 /** From a worker. */
 export type FromWorker =
@@ -35,14 +51,16 @@ export type FromWorker =
       facts?: TlsFacts;
       /** The method's keying material, with those facts. */
       keying?: Uint8Array;
+      /** Sessions made since the last message (they ride along rather than cross on their own). */
+      sessions?: MadeSession[];
       error?: string;
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
   /**
-   * A session it made: its ID, and its data when this thread shares sessions (WorkerOptions.share);
-   * a tunnel's session again once it stands for an identity (the data is then its record with it).
+   * Sessions it made outside any answer (a tunnel's session again once it stands for an identity:
+   * the data is then its record with it).
    */
-  | { op: 'session'; kind: TlsEndpointKind; sid: Uint8Array; data?: Uint8Array }
+  | { op: 'sessions'; sessions: MadeSession[] }
   | { op: 'keylog'; line: Uint8Array }
   | { op: 'lookup'; lookup: number; ids: Uint8Array[] }
   /** Its endpoints are built. */

@@ -1,20 +1,34 @@
 /**
- * TLS sessions in worker threads: handshakes and record encryption, the CPU of a TLS-based EAP
- * login, run on every core while RADIUS and EAP stay in the EapServer's thread. A conversation's
- * TLS lives in one worker: the one holding the session its ClientHello offers to resume (this
- * thread keeps which worker made which session), else the next in turn. Sessions stay in the
- * worker that made them, never copied: N workers would otherwise each hold, and be sent, every
- * session. A shared store of other instances' sessions is reached from this thread: workers ask
- * it here for an offered session none of them holds.
+ * TLS sessions in worker threads: full handshakes and their record encryption, the CPU of a
+ * TLS-based EAP login, run on every core while RADIUS and EAP stay in the EapServer's thread. A
+ * conversation's TLS goes to the next worker in turn, unless its ClientHello offers a session this
+ * thread holds: a resumption costs little TLS work, less than crossing to a worker and back each
+ * round, so it runs here. Workers keep no sessions: they tell this thread each one they make, and
+ * it keeps them (and shares them with other instances, when a store is given). A worker asks this
+ * thread for an offered session it lacks, which only the shared store can then hold.
  */
 
 import { Worker } from 'node:worker_threads';
 import { offeredSessionIds } from './client-hello.js';
 import type { TlsEndpointKind, TlsEndpointOptions } from './tls-config.js';
-import { MAX_CACHED_TLS_SESSIONS, TlsSessionCache } from './tls-session-cache.js';
 import type { PeerCertificate } from 'node:tls';
-import { exportMethodKeying, type MethodKeying, type TlsChannel, type TlsFacts } from './tls-engine.js';
-import { asBuffer, exactBytes, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+import {
+  exportMethodKeying,
+  type MethodKeying,
+  type TlsChannel,
+  type TlsEndpoint,
+  TlsEngine,
+  type TlsFacts,
+} from './tls-engine.js';
+import { readSessionRecord } from './tls-session-record.js';
+import {
+  asBuffer,
+  exactBytes,
+  type FromWorker,
+  type MadeSession,
+  type OpenSession,
+  type ToWorker,
+} from './tls-worker-messages.js';
 
 const WORKER_URL = new URL('./tls-worker.js', import.meta.url);
 
@@ -45,10 +59,12 @@ class TlsWorker {
   }
 
   private message(m: FromWorker): void {
-    if (m.op === 'session') {
-      this.pool.madeSession(this, m);
+    if (m.op === 'sessions') {
+      for (const made of m.sessions) this.pool.madeSession(made);
       return;
     }
+    // Before the answer: a resumption the method starts next finds the session here.
+    if (m.op === 'state' && m.sessions) for (const made of m.sessions) this.pool.madeSession(made);
     if (m.op === 'ready') {
       this.started = true;
       return;
@@ -88,6 +104,20 @@ class TlsWorker {
   send(message: ToWorker): void {
     if (!this.gone) this.thread.postMessage(message);
   }
+
+  /** Sessions ended this turn of the event loop: told in one message. */
+  private closing: number[] = [];
+
+  close(id: number): void {
+    this.closing.push(id);
+    if (this.closing.length === 1) setImmediate(() => this.flushCloses());
+  }
+
+  private flushCloses(): void {
+    const ids = this.closing;
+    this.closing = [];
+    this.send({ op: 'close', ids });
+  }
 }
 
 /** What a worker thread builds its endpoints from: functions stay in this thread. */
@@ -95,8 +125,6 @@ export type WorkerOptions = Omit<TlsEndpointOptions, 'keyLog' | 'onSession' | 'l
   keyLog: boolean;
   /** Whether offered sessions the worker lacks are asked of this thread (a shared store). */
   lookup: boolean;
-  /** Whether this thread wants the sessions' data (a shared store), not only their IDs. */
-  share: boolean;
 };
 
 /** Worker threads running the TLS sessions of one EapServer. */
@@ -106,46 +134,60 @@ export class TlsWorkerPool {
   readonly keyLog: ((line: Buffer) => void) | undefined;
   private readonly onSession: TlsEndpointOptions['onSession'];
   private readonly lookup: TlsEndpointOptions['lookupSession'];
-  /** Which worker made each resumable session, bounded as the workers' caches are. */
-  private readonly owners: Record<TlsEndpointKind, TlsSessionCache<TlsWorker>> | undefined;
+  /** This thread's endpoints: they keep every session, and resume them. */
+  readonly local: Record<TlsEndpointKind, TlsEndpoint>;
   private next = 0;
   private ids = 0;
   private seq = 0;
   private closed = false;
 
-  constructor(count: number, options: TlsEndpointOptions) {
+  /** `local`: endpoints in this thread built from the same options (tlsEndpoints). */
+  constructor(count: number, options: TlsEndpointOptions, local: Record<TlsEndpointKind, TlsEndpoint>) {
     const { keyLog, onSession, lookupSession, ...rest } = options;
     this.keyLog = keyLog;
     this.onSession = onSession;
     this.lookup = lookupSession;
+    this.local = local;
     this.options = {
       ...rest,
       keyLog: keyLog !== undefined,
       lookup: lookupSession !== undefined,
-      share: onSession !== undefined,
+      keepSessions: false,
     };
-    const lifetime = rest.resumptionLifetime ?? 3600;
-    const owners = () => new TlsSessionCache<TlsWorker>({ maxSessions: MAX_CACHED_TLS_SESSIONS, lifetime });
-    this.owners = lifetime > 0 ? { certificate: owners(), tunnel: owners() } : undefined;
     for (let i = 0; i < count; i++) this.workers.push(new TlsWorker(this, this.options));
   }
 
-  /** A TLS session in a worker, chosen when its first message (the ClientHello) arrives. */
+  /** A TLS session, here or in a worker: chosen when its first message (the ClientHello) arrives. */
   open(
     kind: TlsEndpointKind,
     resumable: boolean,
     keying?: MethodKeying,
     authenticatedOnly = false,
   ): TlsChannel {
-    return new RemoteTlsEngine(this, ++this.ids, kind, resumable, keying, authenticatedOnly);
+    return new PooledTlsChannel(this, kind, resumable, keying, authenticatedOnly);
   }
 
-  /** @internal The worker holding a session `hello` offers (while it lives), else the next in turn. */
-  workerFor(kind: TlsEndpointKind, hello: Buffer | undefined): TlsWorker {
-    const ids = hello ? offeredSessionIds(hello) : [];
-    const owner = ids.length > 0 ? this.owners?.[kind].find(ids) : undefined;
-    if (owner && !owner.gone && this.workers.includes(owner)) return owner;
-    return this.workers[this.next++ % this.workers.length];
+  /** @internal A channel for the conversation whose first TLS message is `hello`. */
+  channelFor(
+    hello: Buffer,
+    kind: TlsEndpointKind,
+    resumable: boolean,
+    keying: MethodKeying | undefined,
+    authenticatedOnly: boolean,
+  ): TlsChannel {
+    if (resumable && this.holds(kind, offeredSessionIds(hello), authenticatedOnly)) {
+      return new TlsEngine(this.local[kind], resumable, keying, authenticatedOnly);
+    }
+    const worker = this.workers[this.next++ % this.workers.length];
+    return new RemoteTlsEngine(this, worker, ++this.ids, kind, resumable, keying, authenticatedOnly);
+  }
+
+  /** Whether this thread holds a session among `ids` that the conversation may resume. */
+  private holds(kind: TlsEndpointKind, ids: Buffer[], authenticatedOnly: boolean): boolean {
+    const { sessions, identities } = this.local[kind];
+    if (!sessions || ids.length === 0) return false;
+    if (!authenticatedOnly) return sessions.find(ids) !== undefined;
+    return ids.some((id) => identities?.find([id]) !== undefined && sessions.find([id]) !== undefined);
   }
 
   /** @internal */
@@ -154,11 +196,18 @@ export class TlsWorkerPool {
     return this.seq;
   }
 
-  /** @internal A worker made a session: its resumption goes to that worker (and other instances may keep it). */
-  madeSession(from: TlsWorker, m: FromWorker & { op: 'session' }): void {
+  /**
+   * @internal A worker made a session (or a tunnel's session now stands for an identity): kept
+   * here to be resumed here, and shared with other instances.
+   */
+  madeSession(m: MadeSession): void {
     const sid = asBuffer(m.sid);
-    this.owners?.[m.kind].set(sid, from);
-    if (m.data) this.onSession?.(m.kind, sid, asBuffer(m.data));
+    const record = asBuffer(m.data);
+    const { session, identity } = readSessionRecord(record);
+    const { sessions, identities } = this.local[m.kind];
+    sessions?.set(sid, session);
+    if (identity !== undefined) identities?.set(sid, identity);
+    this.onSession?.(m.kind, sid, record);
   }
 
   /** @internal A worker's ClientHello offers a session it lacks: asked of the shared store here. */
@@ -178,10 +227,82 @@ export class TlsWorkerPool {
     this.workers[at] = new TlsWorker(this, this.options);
   }
 
-  /** Stops the workers. */
+  /** Stops the workers, drops the sessions. */
   close(): void {
     this.closed = true;
     for (const w of this.workers) void w.thread.terminate();
+    for (const endpoint of Object.values(this.local)) {
+      endpoint.sessions?.clear();
+      endpoint.identities?.clear();
+    }
+  }
+}
+
+/**
+ * A conversation's TLS session: made when its first message arrives, in this thread (a resumption
+ * of a session held here) or in a worker (RemoteTlsEngine).
+ */
+class PooledTlsChannel implements TlsChannel {
+  private inner: TlsChannel | undefined;
+
+  constructor(
+    private readonly pool: TlsWorkerPool,
+    private readonly kind: TlsEndpointKind,
+    readonly resumable: boolean,
+    private readonly keying: MethodKeying | undefined,
+    private readonly authenticatedOnly: boolean,
+  ) {}
+
+  get established(): boolean {
+    return this.inner?.established ?? false;
+  }
+
+  get error(): Error | undefined {
+    return this.inner?.error;
+  }
+
+  get facts(): TlsFacts | undefined {
+    return this.inner?.facts;
+  }
+
+  receive(bytes: Buffer, finish?: Buffer): Promise<void> {
+    const { pool, kind, resumable, keying, authenticatedOnly } = this;
+    this.inner ??= pool.channelFor(bytes, kind, resumable, keying, authenticatedOnly);
+    return this.inner.receive(bytes, finish);
+  }
+
+  write(data: Buffer): Promise<void> {
+    return this.inner?.write(data) ?? Promise.resolve();
+  }
+
+  takeOutput(): Buffer {
+    return this.inner?.takeOutput() ?? Buffer.alloc(0);
+  }
+
+  takeAppData(): Buffer {
+    return this.inner?.takeAppData() ?? Buffer.alloc(0);
+  }
+
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
+    if (!this.inner) return Promise.reject(new Error('TLS export before the handshake'));
+    return this.inner.exportKeyingMaterial(length, label, context);
+  }
+
+  methodKeyingMaterial(): Promise<Buffer> {
+    if (!this.inner) return Promise.reject(new Error('TLS keying material before the handshake'));
+    return this.inner.methodKeyingMaterial();
+  }
+
+  authenticated(identity: string): void {
+    this.inner?.authenticated(identity);
+  }
+
+  refuse(description: number): Promise<Buffer> {
+    return this.inner?.refuse(description) ?? Promise.resolve(Buffer.alloc(0));
+  }
+
+  destroy(): void {
+    this.inner?.destroy();
   }
 }
 
@@ -194,33 +315,24 @@ class RemoteTlsEngine implements TlsChannel {
   private appData: Buffer[] = [];
   /** The method's keying material, as the worker sent it once established. */
   private keyingMaterial: Buffer | undefined;
-  /** The worker holding the session, once the first message chose it. */
-  private held: TlsWorker | undefined;
+  /** What the worker makes the session from: sent with the first message (one crossing less). */
+  private opening: OpenSession | undefined;
 
   constructor(
     private readonly pool: TlsWorkerPool,
+    private readonly held: TlsWorker,
     private readonly id: number,
-    private readonly kind: TlsEndpointKind,
+    kind: TlsEndpointKind,
     readonly resumable: boolean,
     private readonly keying?: MethodKeying,
-    private readonly authenticatedOnly = false,
-  ) {}
-
-  /** The session's worker: chosen by the first message (a ClientHello offering a session or not). */
-  private worker(first?: Buffer): TlsWorker {
-    if (!this.held) {
-      const { id, kind, resumable, keying, authenticatedOnly } = this;
-      this.held = this.pool.workerFor(kind, resumable ? first : undefined);
-      this.held.send({
-        op: 'open',
-        id,
-        kind,
-        resumable,
-        ...(keying ? { keying } : {}),
-        ...(authenticatedOnly ? { authenticatedOnly } : {}),
-      });
-    }
-    return this.held;
+    authenticatedOnly = false,
+  ) {
+    this.opening = {
+      kind,
+      resumable,
+      ...(keying ? { keying } : {}),
+      ...(authenticatedOnly ? { authenticatedOnly } : {}),
+    };
   }
 
   private absorb(m: Answer): void {
@@ -236,13 +348,16 @@ class RemoteTlsEngine implements TlsChannel {
 
   async receive(bytes: Buffer, finish?: Buffer): Promise<void> {
     if (this.error) return;
+    const open = this.opening;
+    this.opening = undefined;
     this.absorb(
-      await this.worker(bytes).call({
+      await this.held.call({
         op: 'receive',
         id: this.id,
         seq: this.pool.nextSeq(),
         bytes: exactBytes(bytes),
         finish,
+        ...(open ? { open } : {}),
       }),
     );
   }
@@ -250,7 +365,7 @@ class RemoteTlsEngine implements TlsChannel {
   async write(data: Buffer): Promise<void> {
     if (!this.established || this.error) return;
     const seq = this.pool.nextSeq();
-    this.absorb(await this.worker().call({ op: 'write', id: this.id, seq, data: exactBytes(data) }));
+    this.absorb(await this.held.call({ op: 'write', id: this.id, seq, data: exactBytes(data) }));
   }
 
   takeOutput(): Buffer {
@@ -267,7 +382,7 @@ class RemoteTlsEngine implements TlsChannel {
 
   async exportKeyingMaterial(length: number, label: string, context?: Buffer): Promise<Buffer> {
     const seq = this.pool.nextSeq();
-    const m = await this.worker().call({ op: 'export', id: this.id, seq, length, label, context });
+    const m = await this.held.call({ op: 'export', id: this.id, seq, length, label, context });
     if (m.op !== 'exported' || !m.material) throw new Error(`TLS export: ${m.error ?? 'no answer'}`);
     return asBuffer(m.material);
   }
@@ -278,20 +393,21 @@ class RemoteTlsEngine implements TlsChannel {
     return exportMethodKeying(this, this.keying);
   }
 
+  authenticated(identity: string): void {
+    // No answer needed: the worker records it before it handles this session's next message.
+    if (this.established) this.held.send({ op: 'authenticated', id: this.id, identity });
+  }
+
   async refuse(description: number): Promise<Buffer> {
     this.output = [];
     const seq = this.pool.nextSeq();
-    this.absorb(await this.worker().call({ op: 'refuse', id: this.id, seq, description }));
+    this.absorb(await this.held.call({ op: 'refuse', id: this.id, seq, description }));
     return this.takeOutput();
   }
 
-  authenticated(identity: string): void {
-    // No answer needed: the worker records it before it handles this session's next message.
-    if (this.established) this.held?.send({ op: 'authenticated', id: this.id, identity });
-  }
-
   destroy(): void {
-    this.held?.send({ op: 'close', id: this.id });
+    // A session never opened there (no message went) needs no close.
+    if (!this.opening) this.held.close(this.id);
     this.keyingMaterial = undefined;
     this.output = [];
     this.appData = [];

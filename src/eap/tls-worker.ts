@@ -7,14 +7,33 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tlsEndpoints } from './tls-config.js';
 import { type TlsFacts, TlsEngine } from './tls-engine.js';
-import { asBuffer, exactBytes, type FromWorker, type ToWorker } from './tls-worker-messages.js';
+import {
+  asBuffer,
+  exactBytes,
+  type FromWorker,
+  type MadeSession,
+  type OpenSession,
+  type ToWorker,
+} from './tls-worker-messages.js';
 import type { WorkerOptions } from './tls-worker-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('tls-worker.js runs as a worker thread');
 const post = (message: FromWorker) => port.postMessage(message);
 
-const { lookup, share, ...options } = workerData as WorkerOptions;
+const { lookup, ...options } = workerData as WorkerOptions;
+/** Sessions made and not yet reported. */
+let made: MadeSession[] = [];
+function takeSessions(): MadeSession[] | undefined {
+  if (made.length === 0) return undefined;
+  const taken = made;
+  made = [];
+  return taken;
+}
+function flushSessions(): void {
+  const sessions = takeSessions();
+  if (sessions) post({ op: 'sessions', sessions });
+}
 /** Lookups of the shared store the EapServer's thread is making for this worker, by number. */
 const lookups = new Map<number, (data: Buffer | undefined) => void>();
 let lookupCount = 0;
@@ -22,8 +41,11 @@ const endpoints = tlsEndpoints({
   ...options,
   keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
   // The EapServer's thread routes resumptions by session ID; the data goes there only to be shared.
-  onSession: (kind, sid, data) =>
-    post({ op: 'session', kind, sid: exactBytes(sid), ...(share ? { data: exactBytes(data) } : {}) }),
+  onSession: (kind, sid, data) => {
+    made.push({ kind, sid: exactBytes(sid), data: exactBytes(data) });
+    // They leave with this turn's answer, or on their own if none goes.
+    if (made.length === 1) setImmediate(flushSessions);
+  },
   // The shared store's client lives in the EapServer's thread: it looks the session up there.
   lookupSession: lookup
     ? (ids) =>
@@ -57,6 +79,7 @@ async function state(seq: number, held: Held): Promise<FromWorker> {
   }
   const output = engine.takeOutput();
   const appData = engine.established ? engine.takeAppData() : undefined;
+  const sessions = takeSessions();
   return {
     op: 'state',
     seq,
@@ -64,18 +87,20 @@ async function state(seq: number, held: Held): Promise<FromWorker> {
     ...(appData && appData.length > 0 ? { appData: exactBytes(appData) } : {}),
     established: engine.established,
     ...settled,
+    ...(sessions ? { sessions } : {}),
     ...(engine.error ? { error: engine.error.message } : {}),
   };
 }
 
+function open(id: number, o: OpenSession): void {
+  engines.set(id, {
+    engine: new TlsEngine(endpoints[o.kind], o.resumable, o.keying, o.authenticatedOnly),
+    reported: false,
+  });
+}
+
 async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
-    case 'open':
-      engines.set(m.id, {
-        engine: new TlsEngine(endpoints[m.kind], m.resumable, m.keying, m.authenticatedOnly),
-        reported: false,
-      });
-      return;
     case 'authenticated':
       engines.get(m.id)?.engine.authenticated(m.identity);
       return;
@@ -84,10 +109,13 @@ async function handle(m: ToWorker): Promise<void> {
       lookups.delete(m.lookup);
       return;
     case 'close':
-      engines.get(m.id)?.engine.destroy();
-      engines.delete(m.id);
+      for (const id of m.ids) {
+        engines.get(id)?.engine.destroy();
+        engines.delete(id);
+      }
       return;
   }
+  if (m.op === 'receive' && m.open) open(m.id, m.open);
   const held = engines.get(m.id);
   if (!held) {
     if (m.op === 'export') post({ op: 'exported', seq: m.seq, error: 'no such TLS session' });

@@ -26,18 +26,39 @@ export async function playHandshake(channel: TlsChannel, peer: MemoryTlsPeer): P
   await tick();
 }
 
-/** The ops of the messages posted to worker threads (TLS workers) while `work` runs. */
+/**
+ * The ops of the messages posted to worker threads (TLS workers) while `work` runs; a message that
+ * also makes a session (a first 'receive' with `open`) counts as 'open' too.
+ */
 export async function postedOps(work: () => Promise<void>): Promise<string[]> {
   const ops: string[] = [];
   const original = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: []) {
-    ops.push(String((message as { op?: unknown }).op));
+    const m = message as { op?: unknown; open?: unknown };
+    ops.push(String(m.op));
+    if (m.open) ops.push('open');
     return original.call(this, message, ...rest);
   };
   try {
     await work();
   } finally {
     Worker.prototype.postMessage = original;
+  }
+  return ops;
+}
+
+/** The ops of the messages worker threads (TLS workers) sent while `work` runs. */
+export async function receivedOps(work: () => Promise<void>): Promise<string[]> {
+  const ops: string[] = [];
+  const original = Worker.prototype.emit;
+  Worker.prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+    if (event === 'message') ops.push(String((args[0] as { op?: unknown }).op));
+    return original.call(this, event, ...args);
+  };
+  try {
+    await work();
+  } finally {
+    Worker.prototype.emit = original;
   }
   return ops;
 }
