@@ -20,7 +20,8 @@ const DROP_REASONS: Partial<Record<CounterName, string>> = {
   malformed: 'malformed',
   badAuthenticators: 'bad_authenticator',
   unknownNas: 'unknown_nas',
-  duplicates: 'duplicate',
+  // A retransmission answered from the cache is not a drop (RFC 5080 §2.2.2).
+  duplicatesUnanswered: 'duplicate',
   dropped: 'policy',
   handlerErrors: 'handler_error',
   connectionErrors: 'connection_error',
@@ -43,6 +44,7 @@ const ALL_COUNTERS: CounterName[] = [
   'challenges',
   'accountingResponses',
   'duplicates',
+  'duplicatesUnanswered',
   'malformed',
   'badAuthenticators',
   'dropped',

@@ -11,6 +11,8 @@ export interface DynauthCounters {
   /** NAKs sent by the RFC 5176 §3 checks, before any handler ran. */
   ruleViolations: number;
   duplicates: number;
+  /** Of those, the ones not answered (the first copy was still being handled, or got no reply). */
+  duplicatesUnanswered: number;
   malformed: number;
   /** Request Authenticator or Message-Authenticator that did not verify (RFC 5176 §2.3, §3.4). */
   badAuthenticators: number;
@@ -35,6 +37,7 @@ export function newDynauthCounters(): DynauthCounters {
     naks: 0,
     ruleViolations: 0,
     duplicates: 0,
+    duplicatesUnanswered: 0,
     malformed: 0,
     badAuthenticators: 0,
     unknownNas: 0,

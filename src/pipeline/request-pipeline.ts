@@ -20,7 +20,10 @@ export interface PipelineCounters {
   requests: number;
   malformed: number;
   badAuthenticators: number;
+  /** Retransmissions recognised (RFC 5080 §2.2.2), answered from the cache or not. */
   duplicates: number;
+  /** Of those, the ones not answered: the first copy was still being handled, or got no reply. */
+  duplicatesUnanswered: number;
   /** Dropped for policy or for a code the listener does not take. */
   dropped: number;
   unknownNas: number;
@@ -276,6 +279,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       // RFC 5080 §2.2.2: answer a retransmission from the cache; drop one still being handled.
       const reply = duplicates.isDone(seen) ? duplicates.replyAt(seen) : undefined;
       if (reply) channel.send(reply, remote);
+      else this.count(counters, 'duplicatesUnanswered');
       return undefined;
     }
     const ticket = duplicates.begin(now);
@@ -336,6 +340,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
     }
     if (claim.state === 'pending') {
       this.count(counters, 'duplicates');
+      this.count(counters, 'duplicatesUnanswered');
       // Dropped, not remembered as answered: the next copy asks the shared store again and gets
       // the other instance's reply once it is there (RFC 5080 §2.2.2).
       duplicates.forgetKey(key);
@@ -345,6 +350,7 @@ export class RequestPipeline<C extends { secret: string | Buffer }, K extends st
       this.count(counters, 'duplicates');
       duplicates.finishKey(key, claim.reply, Date.now());
       if (claim.reply) channel.send(claim.reply, remote);
+      else this.count(counters, 'duplicatesUnanswered');
       return;
     }
     let reply: Buffer | undefined;

@@ -8,7 +8,10 @@ export interface ServerCounters {
   rejects: number;
   challenges: number;
   accountingResponses: number;
+  /** Retransmissions recognised (RFC 5080 §2.2.2), answered from the cache or not. */
   duplicates: number;
+  /** Of those, the ones not answered: the first copy was still being handled, or got no reply. */
+  duplicatesUnanswered: number;
   malformed: number;
   badAuthenticators: number;
   /**
@@ -39,6 +42,7 @@ export function newCounters(): ServerCounters {
     challenges: 0,
     accountingResponses: 0,
     duplicates: 0,
+    duplicatesUnanswered: 0,
     malformed: 0,
     badAuthenticators: 0,
     dropped: 0,

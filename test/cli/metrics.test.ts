@@ -37,4 +37,12 @@ describe('ServeMetrics of drops', () => {
     assert.match(text, /radius_drops_total\{reason="handler_error"\} 5\n/);
     assert.match(text, /radius_drops_total\{reason="policy"\} 2\n/);
   });
+
+  test('a retransmission answered from the cache is not a drop; one dropped is (RFC 5080 §2.2.2)', async () => {
+    const server = createRadiusServer('127.0.0.1', { secret: 's', auth: () => [[], 3] }, { authPort: 0 });
+    server.counters.duplicates = 9; // 6 answered from the cache, 3 dropped while their first copy was handled
+    server.counters.duplicatesUnanswered = 3;
+    const text = await new ServeMetrics(server, () => undefined).registry.metrics();
+    assert.match(text, /radius_drops_total\{reason="duplicate"\} 3\n/);
+  });
 });

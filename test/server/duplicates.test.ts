@@ -175,10 +175,14 @@ describe('duplicate detection', () => {
   });
 
   let dupsBefore = 0;
+  let unansweredBefore = 0;
   beforeEach(() => {
     dupsBefore = server.counters.duplicates;
+    unansweredBefore = server.counters.duplicatesUnanswered;
   });
   const newDuplicates = () => server.counters.duplicates - dupsBefore;
+  /** Retransmissions dropped rather than answered from the cache (metrics count them as drops). */
+  const newUnanswered = () => server.counters.duplicatesUnanswered - unansweredBefore;
 
   test('a retransmission gets a byte-identical reply and the handler runs once', async () => {
     const req = new AccessRequest(SECRET).addAttributes(['User-Name', 'retrans'], ['User-Password', 'pw']);
@@ -192,6 +196,7 @@ describe('duplicate detection', () => {
     assert.equal(reply.get('Reply-Message'), 'run 1 for retrans');
     assert.equal(server.runs.get('retrans'), 1);
     assert.equal(newDuplicates(), 2);
+    assert.equal(newUnanswered(), 0, 'answered from the cache: not a drop');
     assert.equal(server.nasCounters('127.0.0.1').duplicates, server.counters.duplicates);
     await peer.assertQuiet(authPort);
   });
@@ -206,6 +211,7 @@ describe('duplicate detection', () => {
     peer.send(bytes, authPort);
     peer.send(bytes, authPort);
     assert.ok(await waitFor(() => newDuplicates() === 2), 'the duplicates were not seen');
+    assert.equal(newUnanswered(), 2, 'dropped while the first copy is handled');
     // Nothing is answered while the handler waits.
     assert.equal(await peer.next(50), undefined);
     g.open();
@@ -266,6 +272,7 @@ describe('duplicate detection', () => {
     peer.send(bytes, authPort);
     assert.ok(await waitFor(() => newDuplicates() === 1));
     await peer.assertQuiet(authPort);
+    assert.equal(newUnanswered(), 1, 'its first copy got no reply: neither does this one');
     assert.equal(server.runs.get('fails'), 1);
     assert.equal(server.errors.length, before + 1);
   });
