@@ -2,7 +2,7 @@
 // decoder runs with, and a reader that touches every attribute of a decoded packet.
 import { existsSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { formatAttributes, jsonAttributes } from '../../src/cli/format.js';
+import { formatAttributes } from '../../src/cli/format.js';
 import { Dictionary, defaultDictionary } from '../../src/dictionary/dictionary.js';
 import { RadiusError } from '../../src/errors.js';
 import { jsonValue } from '../../src/protocol/attributes.js';
@@ -174,7 +174,7 @@ export function readEverything(packet: Packet): string {
     for (const name of packet.attributes.keys()) lines.push(`${name}:${show(packet.getAll(name))}`);
     lines.push(JSON.stringify(packet.toJSON()));
     lines.push(...formatAttributes(packet));
-    lines.push(JSON.stringify(jsonAttributes(packet)));
+    lines.push(JSON.stringify(packet.attributes.toObject({ revealHidden: true })));
     lines.push(String(packet.attributes.size));
     inspect(packet, { depth: 4 });
     return lines.join('\n');

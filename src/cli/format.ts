@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AttributeEntry } from '../protocol/attributes.js';
-import { jsonValue } from '../protocol/attributes.js';
+import { HIDDEN_VALUE } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
 import { UnknownAttributeError } from '../errors.js';
 import { UsageError } from './args.js';
@@ -81,20 +81,15 @@ export function attributeErrorText(err: unknown, dictionaryLoaded: boolean): str
   return `${message} (${dictionaryHint()})`;
 }
 
-/** Names whose values are never printed (secrets). */
-const HIDDEN = new Set(['User-Password']);
-
-/** A packet's attributes as `<indent>Name = value` lines; hidden attributes print as `<hidden>`. */
+/**
+ * A packet's attributes as `<indent>Name = value` lines. Hidden ones (any encrypt flag: passwords,
+ * MPPE keys, tunnel passwords) print as `<hidden>`, as in the packet's JSON.
+ */
 export function formatAttributes(packet: Packet, indent = '\t'): string[] {
   return packet.attributes.entries.map((e) => {
-    const value = e.def.flags.encrypt === 1 || HIDDEN.has(e.def.name) ? '<hidden>' : formatEntry(e);
+    const value = e.def.flags.encrypt ? HIDDEN_VALUE : formatEntry(e);
     return `${indent}${entryName(e)} = ${value}`;
   });
-}
-
-/** A JSON-safe view of a packet's attributes, in order, as `[name, value]` pairs. */
-export function jsonAttributes(packet: Packet): Array<[string, string | number]> {
-  return packet.attributes.entries.map((e) => [entryName(e), jsonValue(e.value)]);
 }
 
 const OPERATORS = [':=', '+=', '==', '='];

@@ -73,8 +73,12 @@ describe('aioradius test: what a reply prints', {
     assert.equal(named.code, 0, named.stdout + named.stderr);
     assert.match(named.stdout, /Cisco-AVPair = "shell:priv-lvl=15"/);
     assert.match(named.stdout, /MS-CHAP2-Success = "\\[0-7]{3}S=[0-9A-F]{40}"/);
+    // MPPE keys are secrets: hidden, as in JSON and as MS-CHAP-MPPE-Keys is.
+    assert.match(named.stdout, /MS-MPPE-Send-Key = <hidden>/);
+    assert.match(named.stdout, /MS-MPPE-Recv-Key = <hidden>/);
     const numbered = await cli(['test', 'alice', 'alicepw', target, SECRET, '-m', 'mschapv2']);
     assert.equal(numbered.code, 0, numbered.stdout + numbered.stderr);
+    assert.match(numbered.stdout, /MS-MPPE-Send-Key = <hidden>/);
     assert.match(numbered.stdout, /Attr-26\.9\.1 = 0x7368656c6c3a707269762d6c766c3d3135/);
   });
 
