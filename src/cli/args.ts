@@ -75,7 +75,11 @@ export function parseCommandLine(
     });
     return { values: values as OptionValues, positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const e = err as Error & { code?: string };
+    // Node's own text suggests `--` for a positional, which is seldom what was meant.
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'([^']+)'/.exec(e.message)?.[1];
+    if (unknown) throw new UsageError(`unknown option ${unknown}`);
+    throw new UsageError(e.message);
   }
 }
 

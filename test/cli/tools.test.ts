@@ -117,6 +117,9 @@ describe('aioradius: dispatcher and usage errors', () => {
       [['coa', 'S1', '--secret', 'x'], /--db FILE \(or --config FILE\) is required/],
       [['disconnect', 'S1', '--db', db], /--secret is required without --config/],
       [['coa', 'S1', '-a', 'Session-Timeout', '--db', db, '--secret', 'x'], /expected Attribute=value/],
+      // Our words, not Node's (which suggest `--` and quote unevenly).
+      [['user', 'list', '-x', '--db', db], /^aioradius user: unknown option -x$/],
+      [['test', 'alice', 'pw', '-x'], /^aioradius test: unknown option -x$/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
