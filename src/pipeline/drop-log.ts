@@ -18,6 +18,27 @@ export type DropReason =
   | 'eap_discarded'
   | 'connection_error';
 
+/**
+ * The reason label of `radius_drops_total` (serve's metrics) each drop is counted under: the
+ * metrics count the server's counters, which are coarser than the reasons logged.
+ */
+const METRIC_REASON: Record<DropReason, string> = {
+  malformed: 'malformed',
+  unexpected_code: 'policy',
+  unknown_nas: 'unknown_nas',
+  nas_lookup_failed: 'unknown_nas',
+  nas_no_secret: 'unknown_nas',
+  bad_authenticator: 'bad_authenticator',
+  no_message_authenticator: 'bad_authenticator',
+  blastradius: 'policy',
+  proxy_state: 'policy',
+  stale_timestamp: 'policy',
+  handler_failed: 'handler_error',
+  bad_handler_result: 'handler_error',
+  eap_discarded: 'policy',
+  connection_error: 'connection_error',
+};
+
 /** What to tell the operator for each reason: the message, and a hint of what to check. */
 const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
   malformed: ['malformed datagram dropped', 'the sender is not speaking RADIUS, or the packet was cut'],
@@ -129,7 +150,13 @@ export class DropLog {
     detail?: Record<string, unknown>,
   ): void {
     const [message, hint] = TEXT[reason];
-    const fields: Record<string, unknown> = { ...detail, nas, reason, hint };
+    const fields: Record<string, unknown> = {
+      ...detail,
+      nas,
+      reason,
+      metricReason: METRIC_REASON[reason],
+      hint,
+    };
     if (previous !== undefined && previous.suppressed > 0) {
       fields.droppedSinceLastLog = previous.suppressed;
       fields.intervalSeconds = Math.round((now - previous.since) / 1000);
