@@ -184,6 +184,15 @@ const BIND_REASONS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'this host has no such address (EADDRNOTAVAIL)',
 };
 
+/** What a failed bind means, for an operator: the usual codes in words, else the error's message. */
+export function bindFailureReason(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    (typeof code === 'string' ? BIND_REASONS[code] : undefined) ??
+    (cause instanceof Error ? cause.message : String(cause))
+  );
+}
+
 /**
  * A server listener (UDP, TCP or TLS) that could not take its address and port: in use by another
  * process (EADDRINUSE), a privileged port (EACCES), an address this host does not have
@@ -199,10 +208,11 @@ export class RadiusBindError extends RadiusError {
     const cause = options.cause as NodeJS.ErrnoException | undefined;
     const systemCode = typeof cause?.code === 'string' ? cause.code : undefined;
     const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-    const reason =
-      (systemCode !== undefined ? BIND_REASONS[systemCode] : undefined) ??
-      (cause instanceof Error ? cause.message : String(options.cause));
-    super(`cannot listen on ${transport.toUpperCase()} ${where}: ${reason}`, 'ERR_RADIUS_BIND', options);
+    super(
+      `cannot listen on ${transport.toUpperCase()} ${where}: ${bindFailureReason(options.cause)}`,
+      'ERR_RADIUS_BIND',
+      options,
+    );
     this.address = address;
     this.port = port;
     this.transport = transport;

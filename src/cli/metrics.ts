@@ -12,6 +12,7 @@ import {
   type MetricValueWithName,
   Registry,
 } from 'prom-client';
+import { bindFailureReason, RadiusError } from '../errors.js';
 import type { AbstractRadiusServer } from '../server/abstract-server.js';
 import type { CounterName } from '../server/counters.js';
 
@@ -279,26 +280,16 @@ export class ServeMetrics {
   }
 
   /** Serves `/metrics` on host:port; resolves with the bound port. */
-  listen(host: string, port: number): Promise<number> {
-    const srv = http.createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
-        res.writeHead(404).end();
-        return;
-      }
-      this.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    });
-    this.httpServer = srv;
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(port, host, () => {
-        srv.off('error', reject);
-        const addr = srv.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : port);
-      });
-    });
+  async listen(host: string, port: number): Promise<number> {
+    const registry = this.registry;
+    const { server, port: bound } = await listenMetrics(
+      host,
+      port,
+      () => registry.metrics(),
+      registry.contentType,
+    );
+    this.httpServer = server;
+    return bound;
   }
 
   /** Stops the HTTP endpoint. */
@@ -309,4 +300,45 @@ export class ServeMetrics {
     srv.closeAllConnections();
     return new Promise((resolve) => srv.close(() => resolve()));
   }
+}
+
+/**
+ * An HTTP server answering GET /metrics (and /) with `text()`, listening on host:port; a port it
+ * cannot take rejects with an error that says it is the metrics endpoint's.
+ */
+export function listenMetrics(
+  host: string,
+  port: number,
+  text: () => Promise<string>,
+  contentType: string,
+): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    text().then(
+      (body) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    const failed = (err: unknown) =>
+      reject(
+        new RadiusError(
+          `metrics: cannot listen on HTTP ${where}: ${bindFailureReason(err)}`,
+          'ERR_RADIUS_BIND',
+          {
+            cause: err,
+          },
+        ),
+      );
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      const addr = server.address();
+      resolve({ server, port: typeof addr === 'object' && addr ? addr.port : port });
+    });
+  });
 }

@@ -2,9 +2,10 @@
 // server on the same ports (the UDP sockets are shared; the kernel hands each datagram to one
 // worker), forwards SIGTERM/SIGINT/SIGHUP to them, and serves the metrics of all of them summed.
 import cluster, { type Worker } from 'node:cluster';
-import http from 'node:http';
+import type http from 'node:http';
 import type { Registry } from 'prom-client';
 import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
+import { listenMetrics } from './metrics.js';
 import type { Logger } from '../server/logger.js';
 import { isPostgresUrl } from './config.js';
 
@@ -106,21 +107,8 @@ export async function runPrimary(
   const aggregator = new ClusterMetrics();
   let srv: http.Server | undefined;
   if (metrics) {
-    srv = http.createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
-        res.writeHead(404).end();
-        return;
-      }
-      aggregator.text().then(
-        (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    });
-    const server = srv;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(metrics.port, metrics.host, () => resolve());
-    });
+    srv = (await listenMetrics(metrics.host, metrics.port, () => aggregator.text(), aggregator.contentType))
+      .server;
   }
   const onConfigRequest = (worker: Worker, m: unknown) => {
     if ((m as ConfigMessage | null)?.aioradiusConfigRequest && options.config && worker.isConnected())

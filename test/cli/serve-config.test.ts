@@ -319,7 +319,12 @@ proxy:
       assert.equal(r.timedOut, false, 'serve did not exit');
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-      assert.match(r.stderr, new RegExp(`^aioradius serve: cannot start: .*EADDRINUSE.*${port}`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^aioradius serve: cannot start: metrics: cannot listen on HTTP 127\\.0\\.0\\.1:${port}: the port is in use .*EADDRINUSE`,
+        ),
+      );
       assert.equal(existsSync(path.join(dir, 'metrics-taken.db')), false, 'a worker started');
     } finally {
       taken.close();
