@@ -276,6 +276,8 @@ export function toInteger(def: AttributeDef, value: unknown, min: number, max: n
     if (v !== undefined) n = Number(v.value);
     else if (/^-?\d+$/.test(value)) n = Number(value);
     else if (/^0x[0-9a-f]+$/i.test(value)) n = Number.parseInt(value.slice(2), 16);
+    // Only an attribute with value names can be given an unknown one; any other wants a number.
+    else if (def.values.size === 0) throw bad(def, value, 'an integer');
     else throw new UnknownValueError(def.name, value);
   } else throw bad(def, value, 'an integer or a value name');
   if (!Number.isInteger(n) || n < min || n > max)

@@ -98,7 +98,7 @@ describe('serve config', () => {
       [
         GOOD.replace('Session-Timeout: 3600', 'Session-Timeout: soon'),
         'users[0].reply.Session-Timeout',
-        /unknown value/,
+        /"soon" is not an integer/,
         18,
       ],
       [GOOD.replace('level: debug', 'level: loud'), 'log.level', /one of/, 27],

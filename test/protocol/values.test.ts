@@ -281,6 +281,10 @@ describe('integers and dates', () => {
     );
     rejects(i, ['Nope', '', '1e3', 'x'], UnknownValueError);
     assert.equal(dec(i, hex('000001')), undefined);
+    // Without value names (Session-Timeout), a word is not an integer: not an unknown name.
+    const plain = def('integer');
+    rejects(plain, ['abc', '1e3'], InvalidValueError);
+    assert.throws(() => enc(plain, 'abc'), /"abc" is not an integer/);
   });
 
   test('signed, short and byte ranges', () => {
