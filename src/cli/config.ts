@@ -13,6 +13,7 @@ import {
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { closestAttributeName } from '../dictionary/closest-name.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { ConfigError, RadiusError } from '../errors.js';
 import { writeIPv6 } from '../protocol/address.js';
@@ -467,7 +468,10 @@ export function attributeProblem(
   const colon = name.lastIndexOf(':');
   const bare = colon > 0 && /^\d{1,2}$/.test(name.slice(colon + 1)) ? name.slice(0, colon) : name;
   const def = dictionary.attribute(bare);
-  if (!def) return `unknown attribute ${JSON.stringify(bare)}`;
+  if (!def) {
+    const near = closestAttributeName(dictionary, bare);
+    return `unknown attribute ${JSON.stringify(bare)}${near ? ` (did you mean ${near}?)` : ''}`;
+  }
   // FreeRADIUS's server-side attributes (numbers above 255) have no wire form: a reply never
   // carries one and a request never holds one. Written by hand, it is a mistake to say so.
   if (!options.internal && dictionary.internal.get(def.number) === def) {

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import type { AttributeEntry } from '../protocol/attributes.js';
 import { HIDDEN_VALUE } from '../protocol/attributes.js';
 import type { Packet } from '../protocol/packet.js';
+import { closestAttributeName } from '../dictionary/closest-name.js';
+import { type Dictionary, defaultDictionary } from '../dictionary/dictionary.js';
 import { UnknownAttributeError } from '../errors.js';
 import { UsageError } from './args.js';
 
@@ -72,13 +74,16 @@ export function dictionaryHint(freeradius = FREERADIUS_DICTIONARY): string {
 }
 
 /**
- * The message of an error building a packet from the command line; an unknown attribute gets the
- * hint that vendor attributes need their dictionary.
+ * The message of an error building a packet from the command line. An unknown attribute gets the
+ * name it was probably meant to be, else (no dictionary given) the hint that vendor attributes
+ * need their dictionary.
  */
-export function attributeErrorText(err: unknown, dictionaryLoaded: boolean): string {
+export function attributeErrorText(err: unknown, dictionary: Dictionary | undefined): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (!(err instanceof UnknownAttributeError) || dictionaryLoaded) return message;
-  return `${message} (${dictionaryHint()})`;
+  if (!(err instanceof UnknownAttributeError)) return message;
+  const near = closestAttributeName(dictionary ?? defaultDictionary, err.attribute);
+  if (near) return `${message} (did you mean ${near}?)`;
+  return dictionary ? message : `${message} (${dictionaryHint()})`;
 }
 
 /**
@@ -86,10 +91,13 @@ export function attributeErrorText(err: unknown, dictionaryLoaded: boolean): str
  * MPPE keys, tunnel passwords) print as `<hidden>`, as in the packet's JSON.
  */
 export function formatAttributes(packet: Packet, indent = '\t'): string[] {
-  return packet.attributes.entries.map((e) => {
-    const value = e.def.flags.encrypt ? HIDDEN_VALUE : formatEntry(e);
-    return `${indent}${entryName(e)} = ${value}`;
-  });
+  // What goes on the wire: a server-side attribute (FreeRADIUS's Packet-Type...) never does.
+  return packet.attributes.entries
+    .filter((e) => !e.def.flags.virtual)
+    .map((e) => {
+      const value = e.def.flags.encrypt ? HIDDEN_VALUE : formatEntry(e);
+      return `${indent}${entryName(e)} = ${value}`;
+    });
 }
 
 const OPERATORS = [':=', '+=', '==', '='];

@@ -187,7 +187,7 @@ async function runSend(argv: string[]): Promise<number> {
     try {
       buildPacket(type.code, secret, pairs, dictionary).encode();
     } catch (err) {
-      throw new UsageError(`packet ${i + 1}: ${attributeErrorText(err, dictPaths.length > 0)}`);
+      throw new UsageError(`packet ${i + 1}: ${attributeErrorText(err, dictionary)}`);
     }
   });
 

@@ -168,7 +168,7 @@ async function runTest(argv: string[]): Promise<number> {
         request.add(name, value);
       } catch (err) {
         throw new UsageError(
-          `--attribute ${JSON.stringify(item)}: ${attributeErrorText(err, dictPaths.length > 0)}`,
+          `--attribute ${JSON.stringify(item)}: ${attributeErrorText(err, dictionary)}`,
         );
       }
     }

@@ -82,6 +82,23 @@ describe('aioradius test: what a reply prints', {
     assert.match(numbered.stdout, /Attr-26\.9\.1 = 0x7368656c6c3a707269762d6c766c3d3135/);
   });
 
+  test('a mistyped attribute name: the error names the one probably meant, not a dictionary to load', async () => {
+    const r = await cli(['send', target, 'auth', SECRET], 'User-Nme = "alice"\n');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown attribute: User-Nme \(did you mean User-Name\?\)/);
+    assert.doesNotMatch(r.stderr, /vendor attributes/);
+  });
+
+  test('-x lists what goes on the wire: a server-side attribute (Packet-Type) is not in it', async () => {
+    const r = await cli(
+      ['send', target, 'auth', SECRET, '-D', FR_DICTIONARY, '-x'],
+      'Packet-Type = Access-Request\nUser-Name = alice\nUser-Password = alicepw\n',
+    );
+    assert.notEqual(r.code, 2, r.stderr);
+    assert.match(r.stdout, /User-Name = "alice"/);
+    assert.doesNotMatch(r.stdout, /Packet-Type/);
+  });
+
   test('an attribute the built-in dictionary lacks: the error says to load one', async () => {
     const r = await cli(['send', target, 'auth', SECRET], 'User-Name = a\nCisco-AVPair = "x"\n');
     assert.equal(r.code, 2);

@@ -101,6 +101,12 @@ describe('serve config', () => {
         /"soon" is not an integer/,
         18,
       ],
+      [
+        GOOD.replace('Session-Timeout: 3600', 'Sesion-Timeout: 3600'),
+        'users[0].reply.Sesion-Timeout',
+        /unknown attribute "Sesion-Timeout" \(did you mean Session-Timeout\?\)/,
+        18,
+      ],
       [GOOD.replace('level: debug', 'level: loud'), 'log.level', /one of/, 27],
       [GOOD.replace('    password: alicepw\n', ''), 'users[0].password', /required/, 14],
       [
