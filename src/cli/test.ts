@@ -167,9 +167,7 @@ async function runTest(argv: string[]): Promise<number> {
       try {
         request.add(name, value);
       } catch (err) {
-        throw new UsageError(
-          `--attribute ${JSON.stringify(item)}: ${attributeErrorText(err, dictionary)}`,
-        );
+        throw new UsageError(`--attribute ${JSON.stringify(item)}: ${attributeErrorText(err, dictionary)}`);
       }
     }
   }
