@@ -357,7 +357,20 @@ function authenticateCleartext(
         // EAP (RFC 3579) is not a method authenticate() speaks: say so, rather than "nothing found".
         reason: request.attributes.has('EAP-Message')
           ? 'EAP-Message present, but EAP is not configured on this server (authenticate() handles PAP, CHAP and MS-CHAP)'
-          : 'no recognised authentication attributes',
+          : hasUndecodedUserPassword(request.attributes)
+            ? 'User-Password is malformed: it must be 16 to 128 octets, a multiple of 16 (RFC 2865 §5.2)'
+            : 'no recognised authentication attributes',
       };
   }
+}
+
+/** User-Password sent but kept raw (Attr-2): its length cannot be a hidden password's. */
+function hasUndecodedUserPassword(attributes: AttributesSet): boolean {
+  for (const e of attributes.entries) {
+    const def = e.def;
+    if (def.number === 2 && def.vendor === undefined && def.parent === undefined && def.flags.encrypt !== 1) {
+      return true;
+    }
+  }
+  return false;
 }

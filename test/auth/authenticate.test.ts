@@ -28,6 +28,21 @@ function roundTrip(build: (r: AccessRequest) => unknown) {
 }
 
 describe('authenticate() end to end through the codec', () => {
+  test('a User-Password of a length no hidden password has: the reason says so (RFC 2865 §5.2)', () => {
+    for (const length of [15, 130]) {
+      const head = new AccessRequest(SECRET, { messageAuthenticator: false })
+        .addAttributes(['User-Name', 'u'])
+        .encode();
+      const bytes = Buffer.concat([head, Buffer.from([2, length + 2]), Buffer.alloc(length, 7)]);
+      bytes.writeUInt16BE(bytes.length, 2);
+      const r = authenticate(decodeRequest(SECRET, bytes, { requireMessageAuthenticator: false }), {
+        password: 'pw',
+      });
+      assert.equal(r.ok, false);
+      assert.match(r.reason ?? '', /User-Password is malformed: it must be 16 to 128 octets/, String(length));
+    }
+  });
+
   test('verifyPap: exact bytes only, UTF-8, up to 128 bytes and beyond, the scratch left clean', () => {
     const check = (sent: string, stored: string) =>
       verifyPap(
