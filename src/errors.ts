@@ -329,8 +329,11 @@ export class PacketTooLargeError extends RadiusError {
 
 /** An EAP Response the server drops unanswered (RFC 3748 §4.1: wrong Identifier, wrong type). */
 export class EapDiscardError extends RadiusResponseError {
-  constructor(reason: string) {
+  /** Whether the EAP packet itself is malformed (RFC 3748 §4), rather than out of turn. */
+  readonly malformed: boolean;
+  constructor(reason: string, options: { malformed?: boolean } = {}) {
     super(`EAP response discarded: ${reason}`);
+    this.malformed = options.malformed === true;
   }
 }
 

@@ -300,7 +300,7 @@ export class EapServer {
     try {
       eap = decodeEap(message);
     } catch (err) {
-      return Promise.reject(new EapDiscardError((err as Error).message));
+      return Promise.reject(new EapDiscardError((err as Error).message, { malformed: true }));
     }
     if (eap.code !== EAP_RESPONSE) return Promise.reject(new EapDiscardError(`EAP code ${eap.code}`));
     let session = state ? this.store.get(state.toString('hex')) : undefined;

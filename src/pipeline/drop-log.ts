@@ -16,6 +16,7 @@ export type DropReason =
   | 'handler_failed'
   | 'bad_handler_result'
   | 'eap_discarded'
+  | 'eap_malformed'
   | 'connection_error';
 
 /**
@@ -36,6 +37,7 @@ const METRIC_REASON: Record<DropReason, string> = {
   handler_failed: 'handler_error',
   bad_handler_result: 'handler_error',
   eap_discarded: 'policy',
+  eap_malformed: 'malformed',
   connection_error: 'connection_error',
 };
 
@@ -83,6 +85,10 @@ const TEXT: Record<DropReason, readonly [message: string, hint: string]> = {
   eap_discarded: [
     'EAP Response discarded (RFC 3748 section 4.1)',
     "usually an EAP peer's retransmission or a stale round (wrong Identifier, a State reused); nothing to fix unless it persists",
+  ],
+  eap_malformed: [
+    'malformed EAP packet dropped (RFC 3748 section 4)',
+    'the EAP inside EAP-Message is broken (its Length, its code): check the supplicant, or the NAS that relays it',
   ],
   connection_error: [
     'connection refused or closed',

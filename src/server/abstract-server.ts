@@ -508,10 +508,11 @@ export abstract class AbstractRadiusServer extends RadiusServerBase<ListeningInf
     remote: Remote,
     reason: DropReason = 'handler_failed',
   ): undefined {
-    // RFC 3748 §4.1: a Response silently discarded is the protocol at work, not a failing handler.
-    if (err instanceof EapDiscardError) reason = 'eap_discarded';
+    // RFC 3748 §4.1: a Response silently discarded is the protocol at work, not a failing handler;
+    // one that is not even a well-formed EAP packet (§4) is malformed input.
+    if (err instanceof EapDiscardError) reason = err.malformed ? 'eap_malformed' : 'eap_discarded';
     else this.count(nas, 'handlerErrors');
-    this.count(nas, 'dropped');
+    this.count(nas, reason === 'eap_malformed' ? 'malformed' : 'dropped');
     this.drops.report(remote.address, reason, {
       error: err instanceof Error ? err.message : String(err),
     });

@@ -131,6 +131,8 @@ class TestServer extends AbstractRadiusServer {
         throw new Error('the handler broke');
       case 'eap-discard':
         throw new EapDiscardError('Identifier 5, expected 4');
+      case 'eap-malformed':
+        throw new EapDiscardError('EAP Length 64 with 10 bytes', { malformed: true });
       case 'hangs':
         return new Promise<never>((resolve) => this.hanging.push(resolve as () => void));
       case 'bad-code':
@@ -438,6 +440,17 @@ describe('bad input against a running server', () => {
     assert.doesNotMatch(String(lines[0].fields.hint), /registerHandleException/);
   });
 
+  test('a malformed EAP packet (RFC 3748 §4): counted and logged as malformed, with a hint that fits', async () => {
+    const warnings0 = warnings.length;
+    const d = await fire([goodAccess('eap-malformed').encode()]);
+    assert.deepEqual(d.total, { requests: 1, accessRequests: 1, malformed: 1 });
+    const lines = warnings.slice(warnings0);
+    assert.equal(lines[0].fields.reason, 'eap_malformed');
+    assert.equal(lines[0].fields.metricReason, 'malformed');
+    assert.match(String(lines[0].fields.hint), /supplicant/);
+    assert.doesNotMatch(String(lines[0].fields.hint), /retransmission/);
+  });
+
   test('a handler that never resolves is abandoned after handlerTimeout', async () => {
     const errors0 = server.errors.length;
     const total0 = { ...server.counters };
@@ -458,6 +471,8 @@ describe('bad input against a running server', () => {
       handlerErrors: 1,
       dropped: 1,
       duplicates: 1,
+      // Its first copy got no reply: neither does the retransmission.
+      duplicatesUnanswered: 1,
     });
     assert.equal(server.inFlightCount, 0);
   });
