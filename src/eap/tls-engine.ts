@@ -213,6 +213,11 @@ export class TlsEngine implements TlsChannel {
   private serverSecret: Buffer | undefined;
   /** The sessions this conversation made. */
   private madeSessions: Array<{ id: Buffer; data: Buffer }> = [];
+
+  /** The sessions this conversation made (kept ones: a refused client's are not), oldest first. */
+  get sessionsMade(): ReadonlyArray<{ readonly id: Buffer; readonly data: Buffer }> {
+    return this.madeSessions;
+  }
   /** What the handshake settled, once established. */
   facts: TlsFacts | undefined;
   /** Why the session failed, once it has. */

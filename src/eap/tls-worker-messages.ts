@@ -17,7 +17,6 @@ export type ToWorker =
   | { op: 'write'; id: number; seq: number; data: Uint8Array }
   | { op: 'export'; id: number; seq: number; length: number; label: string; context?: Uint8Array }
   | { op: 'refuse'; id: number; seq: number; description: number }
-  | { op: 'authenticated'; id: number; identity: string }
   /** Sessions ended, gathered over a turn of the event loop. */
   | { op: 'close'; ids: number[] }
   | { op: 'found'; lookup: number; data?: Uint8Array };
@@ -51,16 +50,11 @@ export type FromWorker =
       facts?: TlsFacts;
       /** The method's keying material, with those facts. */
       keying?: Uint8Array;
-      /** Sessions made since the last message (they ride along rather than cross on their own). */
+      /** The sessions this TLS session made since its last answer (they ride along, never on their own). */
       sessions?: MadeSession[];
       error?: string;
     }
   | { op: 'exported'; seq: number; material?: Uint8Array; error?: string }
-  /**
-   * Sessions it made outside any answer (a tunnel's session again once it stands for an identity:
-   * the data is then its record with it).
-   */
-  | { op: 'sessions'; sessions: MadeSession[] }
   | { op: 'keylog'; line: Uint8Array }
   | { op: 'lookup'; lookup: number; ids: Uint8Array[] }
   /** Its endpoints are built. */

@@ -20,12 +20,11 @@ import {
   TlsEngine,
   type TlsFacts,
 } from './tls-engine.js';
-import { readSessionRecord } from './tls-session-record.js';
+import { withIdentity } from './tls-session-record.js';
 import {
   asBuffer,
   exactBytes,
   type FromWorker,
-  type MadeSession,
   type OpenSession,
   type ToWorker,
 } from './tls-worker-messages.js';
@@ -59,12 +58,6 @@ class TlsWorker {
   }
 
   private message(m: FromWorker): void {
-    if (m.op === 'sessions') {
-      for (const made of m.sessions) this.pool.madeSession(made);
-      return;
-    }
-    // Before the answer: a resumption the method starts next finds the session here.
-    if (m.op === 'state' && m.sessions) for (const made of m.sessions) this.pool.madeSession(made);
     if (m.op === 'ready') {
       this.started = true;
       return;
@@ -196,18 +189,29 @@ export class TlsWorkerPool {
     return this.seq;
   }
 
+  /** @internal A worker made a session: kept here to be resumed here, and shared with other instances. */
+  madeSession(kind: TlsEndpointKind, sid: Buffer, data: Buffer): void {
+    this.local[kind].sessions?.set(sid, data);
+    this.onSession?.(kind, sid, data);
+  }
+
   /**
-   * @internal A worker made a session (or a tunnel's session now stands for an identity): kept
-   * here to be resumed here, and shared with other instances.
+   * @internal A method authenticated `identity` over a tunnel a worker holds: the sessions it made
+   * now stand for that identity, here and (their records with it) in the shared store.
    */
-  madeSession(m: MadeSession): void {
-    const sid = asBuffer(m.sid);
-    const record = asBuffer(m.data);
-    const { session, identity } = readSessionRecord(record);
-    const { sessions, identities } = this.local[m.kind];
-    sessions?.set(sid, session);
-    if (identity !== undefined) identities?.set(sid, identity);
-    this.onSession?.(m.kind, sid, record);
+  authenticated(
+    kind: TlsEndpointKind,
+    made: ReadonlyArray<{ sid: Buffer; data: Buffer }>,
+    identity: string,
+  ): void {
+    const { identities, requestCert } = this.local[kind];
+    // EAP-TLS sessions stand for their certificate (as TlsEngine.authenticated).
+    if (requestCert) return;
+    for (const { sid, data } of made) {
+      identities?.set(sid, identity);
+      const record = this.onSession && withIdentity(data, identity);
+      if (record) this.onSession?.(kind, sid, record);
+    }
   }
 
   /** @internal A worker's ClientHello offers a session it lacks: asked of the shared store here. */
@@ -317,12 +321,14 @@ class RemoteTlsEngine implements TlsChannel {
   private keyingMaterial: Buffer | undefined;
   /** What the worker makes the session from: sent with the first message (one crossing less). */
   private opening: OpenSession | undefined;
+  /** The sessions it made (the worker reports them with its answers). */
+  private readonly made: Array<{ sid: Buffer; data: Buffer }> = [];
 
   constructor(
     private readonly pool: TlsWorkerPool,
     private readonly held: TlsWorker,
     private readonly id: number,
-    kind: TlsEndpointKind,
+    private readonly kind: TlsEndpointKind,
     readonly resumable: boolean,
     private readonly keying?: MethodKeying,
     authenticatedOnly = false,
@@ -342,6 +348,13 @@ class RemoteTlsEngine implements TlsChannel {
       this.established = m.established;
       if (m.facts) this.facts = certificateAsBuffers(m.facts);
       if (m.keying) this.keyingMaterial = asBuffer(m.keying);
+      // Kept before the method goes on: a resumption it starts next finds them here.
+      for (const made of m.sessions ?? []) {
+        const sid = asBuffer(made.sid);
+        const data = asBuffer(made.data);
+        this.made.push({ sid, data });
+        this.pool.madeSession(made.kind, sid, data);
+      }
     }
     if (m.error) this.error ??= new Error(m.error);
   }
@@ -394,8 +407,8 @@ class RemoteTlsEngine implements TlsChannel {
   }
 
   authenticated(identity: string): void {
-    // No answer needed: the worker records it before it handles this session's next message.
-    if (this.established) this.held.send({ op: 'authenticated', id: this.id, identity });
+    // The sessions are kept here: nothing to tell the worker.
+    if (this.established) this.pool.authenticated(this.kind, this.made, identity);
   }
 
   async refuse(description: number): Promise<Buffer> {

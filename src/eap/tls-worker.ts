@@ -1,11 +1,11 @@
 /**
  * A TLS worker thread of an EapServer: it holds TLS sessions (TlsEngine) by number and runs what
- * the EapServer's thread asks of them. The sessions it makes are reported (their IDs) so that their
- * resumptions come back to this worker.
+ * the EapServer's thread asks of them. It keeps no resumable sessions: each one a TLS session
+ * makes goes to the EapServer's thread with that session's next answer, and resumptions run there.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { tlsEndpoints } from './tls-config.js';
+import { type TlsEndpointKind, tlsEndpoints } from './tls-config.js';
 import { type TlsFacts, TlsEngine } from './tls-engine.js';
 import {
   asBuffer,
@@ -22,30 +22,12 @@ if (!port) throw new Error('tls-worker.js runs as a worker thread');
 const post = (message: FromWorker) => port.postMessage(message);
 
 const { lookup, ...options } = workerData as WorkerOptions;
-/** Sessions made and not yet reported. */
-let made: MadeSession[] = [];
-function takeSessions(): MadeSession[] | undefined {
-  if (made.length === 0) return undefined;
-  const taken = made;
-  made = [];
-  return taken;
-}
-function flushSessions(): void {
-  const sessions = takeSessions();
-  if (sessions) post({ op: 'sessions', sessions });
-}
 /** Lookups of the shared store the EapServer's thread is making for this worker, by number. */
 const lookups = new Map<number, (data: Buffer | undefined) => void>();
 let lookupCount = 0;
 const endpoints = tlsEndpoints({
   ...options,
   keyLog: options.keyLog ? (line) => post({ op: 'keylog', line }) : undefined,
-  // The EapServer's thread routes resumptions by session ID; the data goes there only to be shared.
-  onSession: (kind, sid, data) => {
-    made.push({ kind, sid: exactBytes(sid), data: exactBytes(data) });
-    // They leave with this turn's answer, or on their own if none goes.
-    if (made.length === 1) setImmediate(flushSessions);
-  },
   // The shared store's client lives in the EapServer's thread: it looks the session up there.
   lookupSession: lookup
     ? (ids) =>
@@ -56,10 +38,15 @@ const endpoints = tlsEndpoints({
         })
     : undefined,
 });
-/** A TLS session of this worker, and whether its facts and keying material went out already. */
+/**
+ * A TLS session of this worker: whether its facts and keying material went out already, and how
+ * many of the sessions it made (they go with its answers, to be kept in the EapServer's thread).
+ */
 interface Held {
   engine: TlsEngine;
+  kind: TlsEndpointKind;
   reported: boolean;
+  sessionsReported: number;
 }
 const engines = new Map<number, Held>();
 post({ op: 'ready' });
@@ -79,7 +66,12 @@ async function state(seq: number, held: Held): Promise<FromWorker> {
   }
   const output = engine.takeOutput();
   const appData = engine.established ? engine.takeAppData() : undefined;
-  const sessions = takeSessions();
+  const made = engine.sessionsMade.slice(held.sessionsReported);
+  held.sessionsReported += made.length;
+  const sessions: MadeSession[] | undefined =
+    made.length > 0
+      ? made.map(({ id, data }) => ({ kind: held.kind, sid: exactBytes(id), data: exactBytes(data) }))
+      : undefined;
   return {
     op: 'state',
     seq,
@@ -95,15 +87,14 @@ async function state(seq: number, held: Held): Promise<FromWorker> {
 function open(id: number, o: OpenSession): void {
   engines.set(id, {
     engine: new TlsEngine(endpoints[o.kind], o.resumable, o.keying, o.authenticatedOnly),
+    kind: o.kind,
     reported: false,
+    sessionsReported: 0,
   });
 }
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.op) {
-    case 'authenticated':
-      engines.get(m.id)?.engine.authenticated(m.identity);
-      return;
     case 'found':
       lookups.get(m.lookup)?.(m.data ? asBuffer(m.data) : undefined);
       lookups.delete(m.lookup);
