@@ -164,3 +164,10 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
 export function formatHostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** All of standard input, as UTF-8 (a pipe or a file; a terminal until end of input). */
+export async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

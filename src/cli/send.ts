@@ -18,6 +18,7 @@ import {
   type OptionValues,
   parseCommandLine,
   parseHostPort,
+  readStandardInput,
   SHARED_OPTIONS,
   stringList,
   stringOption,
@@ -134,9 +135,7 @@ async function readInput(files: string[]): Promise<string> {
     for (const f of files) texts.push(await readFile(f, 'utf8'));
     return texts.join('\n\n');
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return readStandardInput();
 }
 
 /** The count of -n, or of -c as radclient spells it; both given must agree. */

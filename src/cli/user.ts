@@ -3,6 +3,7 @@ import {
   commandFailed,
   type OptionSpec,
   parseCommandLine,
+  readStandardInput,
   SHARED_OPTIONS,
   stringList,
   stringOption,
@@ -40,7 +41,8 @@ const USAGE = `Usage:
 
 --db takes a SQLite file or a postgres:// URL (as database: in the serve config).
 
---password stores a salted hash (SHA-512 crypt, $6$; --scheme ${SCHEMES.join('|')}): PAP
+--password - reads the password from standard input (its first line), out of sight of ps and the
+shell's history. --password stores a salted hash (SHA-512 crypt, $6$; --scheme ${SCHEMES.join('|')}): PAP
 works with it. --mschap also stores the NT hash, so that MS-CHAP works too; --cleartext stores
 the password itself instead (CHAP needs it). --password-hash stores a hash made elsewhere
 (mkpasswd -m sha-512, openssl passwd -6, slappasswd, htpasswd -B, {NT}HEX...). --nt-hash stores an
@@ -176,6 +178,13 @@ function printUsers(dbUsers: UserRecord[], configUserList: UserConfig[], json: b
   }
 }
 
+/** The password `--password -` read: the first line, without its line end. */
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/)[0];
+  if (line === '') throw new UsageError('--password -: standard input held no password');
+  return line;
+}
+
 /** The credentials `user add` stores, from its options. */
 function credentials(args: Args): Pick<UserRecord, 'password' | 'passwordHash' | 'ntHash'> {
   const given = [args.password, args.passwordHash, args.ntHash].filter((v) => v !== undefined).length;
@@ -247,6 +256,8 @@ export async function run(argv: string[]): Promise<number> {
     dbPath = db;
     if (command !== 'list' && !name) throw new UsageError(`user ${command} needs a user name`);
     if (command === 'add') {
+      // `--password -`: from standard input, where ps and the shell's history do not see it.
+      if (args.password === '-') args.password = firstLine(await readStandardInput());
       user = { name, ...credentials(args), reply: [], check: [] };
       user.reply = attributes(args.reply, '--reply', dictionary);
       user.check = attributes(args.check, '--check', dictionary);

@@ -26,9 +26,9 @@ export function runServe(args: string[], timeoutMs = 15_000): Promise<RunResult>
   return runCommand(process.execPath, [SERVE_JS, ...args], { timeoutMs });
 }
 
-/** Runs `aioradius user ...` to completion. */
-export function runUser(args: string[], timeoutMs = 15_000): Promise<RunResult> {
-  return runCommand(process.execPath, [USER_JS, ...args], { timeoutMs });
+/** Runs `aioradius user ...` to completion; `input` is its standard input. */
+export function runUser(args: string[], timeoutMs = 15_000, input?: string): Promise<RunResult> {
+  return runCommand(process.execPath, [USER_JS, ...args], { timeoutMs, input });
 }
 
 /** Runs `aioradius acct ...` to completion. */

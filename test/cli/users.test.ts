@@ -71,6 +71,16 @@ database: ./radius.db
     await add('sam', '--password', 'sam-db-pw');
     await add('rcdb', '--password-hash', tool('radcrypt', ['--des', 'rcdbpw']));
     await add('bsdi', '--password-hash', tool('mkpasswd', ['-m', 'bsdicrypt', 'bsdipw']));
+    // --password -: from standard input (its first line), out of sight of ps.
+    const piped = await runUser(
+      ['add', 'piped', '--password', '-', '--config', configFile],
+      15_000,
+      'pipedpw\nignored\n',
+    );
+    assert.equal(piped.code, 0, piped.stderr);
+    const empty = await runUser(['add', 'nopw', '--password', '-', '--config', configFile], 15_000, '\n');
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /standard input held no password/);
     const check = await runServe(['--check', '--config', configFile]);
     assert.equal(check.code, 0, check.stderr);
     serve = await startServe(configFile);
@@ -92,6 +102,7 @@ database: ./radius.db
       ['hashy', 'hashypw'],
       ['bc', 'bcpw'],
       ['ms', 'mspw'],
+      ['piped', 'pipedpw'],
     ]) {
       const ok = await login(user, pw);
       assert.equal(ok.replyCode, 'Access-Accept', `${user}: ${ok.stdout}`);
