@@ -36,6 +36,7 @@ import { certificateNamesIdentity } from '../eap/certificate-names.js';
 import { EAP_FAILURE } from '../eap/codes.js';
 import { encodeEapResult } from '../eap/packet.js';
 import type { PeerCertificate } from 'node:tls';
+import { sqliteDatabase } from '../store/sqlite-module.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { DynauthProxy, NasDirectory } from '../proxy/dynauth-proxy.js';
 import { RadiusProxy } from '../proxy/radius-proxy.js';
@@ -483,6 +484,9 @@ export class ConfiguredServer extends AbstractRadiusServer {
         return (await proxy.forward(context)) as HandlerTuple<null>;
       }
       const record = accountingRecord(context.packet, context.remote.address);
+      // Accounting-On and -Off name no session in practice, though RFC 2866 §5.5 asks for one.
+      if (record.statusType === 0 || (record.sessionId === '' && record.statusType <= 3))
+        this.warnIncomplete(record);
       // RFC 2866 §2: the Accounting-Response only once the record is safely stored.
       const stored = await this.store.recordAccounting(record);
       this.logger.debug(
@@ -499,6 +503,29 @@ export class ConfiguredServer extends AbstractRadiusServer {
     } finally {
       this.metrics?.latency.record('acct', (performance.now() - t0) / 1000);
     }
+  }
+
+  /** When each NAS was last warned of an incomplete Accounting-Request (bounded: a few hundred NASes). */
+  private readonly incompleteWarned = new Map<string, number>();
+
+  /**
+   * RFC 2866 §5.1 and §5.5: every Accounting-Request has Acct-Status-Type and (a session's: Start,
+   * Stop, Interim-Update) Acct-Session-Id. One without is stored as sent (nothing is lost), and the
+   * operator told, once a minute per NAS.
+   */
+  private warnIncomplete(record: { nas: string; statusType: number; sessionId: string }): void {
+    const now = Date.now();
+    if (now - (this.incompleteWarned.get(record.nas) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    if (this.incompleteWarned.size >= 1024) this.incompleteWarned.clear();
+    this.incompleteWarned.set(record.nas, now);
+    const missing = [
+      ...(record.statusType === 0 ? ['Acct-Status-Type'] : []),
+      ...(record.sessionId === '' && record.statusType <= 3 ? ['Acct-Session-Id'] : []),
+    ];
+    this.logger.warn(
+      { nas: record.nas, missing, hint: 'RFC 2866 sections 5.1 and 5.5 require both: check the NAS' },
+      `Accounting-Request without ${missing.join(' and ')}: stored as sent`,
+    );
   }
 
   override registerHandleException(error: unknown): void {
@@ -778,6 +805,15 @@ async function serve(argv: string[]): Promise<number> {
     return 1;
   }
   if (args.check) {
+    // A valid file is not enough to start: the SQLite store needs its module installed here.
+    if (!isPostgresUrl(config.database)) {
+      try {
+        sqliteDatabase();
+      } catch (err) {
+        process.stderr.write(`aioradius serve: ${file} is valid, but cannot start here: ${oneLine(err)}\n`);
+        return 1;
+      }
+    }
     const l = config.listen;
     process.stdout.write(
       `${file}: OK (${config.clients.length} clients, ${config.users.length} users; auth ${l.auth ?? 'off'}, acct ${l.acct ?? 'off'}${l.tcp ? `, tcp ${l.tcp.port}` : ''}${l.tls ? `, tls ${l.tls.port}` : ''})\n`,

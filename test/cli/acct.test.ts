@@ -219,6 +219,15 @@ eap: { certificate: nowhere/server.pem, privateKey: nowhere/server.key }
     assert.equal(check.code, 2);
     assert.match(check.stderr, /AIORADIUS_TEST_UNSET_CLUSTER_KEY|nowhere|AIORADIUS_TEST_UNSET_LDAP_PW/);
   });
+
+  test('an Accounting-Request without Acct-Status-Type or Acct-Session-Id: stored and answered, and the NAS warned of (RFC 2866 §5.1, §5.5)', async () => {
+    const mark = serve.logs.length;
+    assert.equal(await sendFrom('127.0.0.3', acct, [['User-Name', 'nobody']]), 'Accounting-Response');
+    const line = await serve.waitForLog(/Accounting-Request without/, 5000, mark);
+    assert.equal(line.level, 40);
+    assert.deepEqual(line.missing, ['Acct-Status-Type', 'Acct-Session-Id']);
+    assert.equal(line.nas, '127.0.0.3');
+  });
 });
 
 describe('serve: accounting.duplicateWindow', { skip: skipUnless('radclient') }, () => {

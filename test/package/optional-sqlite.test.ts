@@ -62,6 +62,15 @@ describe('better-sqlite3 is optional', () => {
       assert.notEqual(serve.status, 0);
       assert.match(serve.stderr, /needs the better-sqlite3 package \(npm install better-sqlite3\)/);
       assert.doesNotMatch(serve.stderr, /\n\s+at /, 'no stack trace');
+      // --check says the file is valid, but not "OK": serve could not start here.
+      const check = spawnSync(
+        process.execPath,
+        ['-r', hook, path.join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--config', config, '--check'],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      assert.equal(check.status, 1, check.stdout + check.stderr);
+      assert.doesNotMatch(check.stdout, /OK/);
+      assert.match(check.stderr, /is valid, but cannot start here: .*npm install better-sqlite3/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
