@@ -28,7 +28,12 @@ export function pskKeyBytes(key: Buffer | string, file: string, field: string): 
   if (Buffer.isBuffer(key)) bytes = key;
   else if (typeof key === 'string' && /^(?:0x)?(?:[0-9a-fA-F]{2})+$/.test(key))
     bytes = Buffer.from(key.replace(/^0x/, ''), 'hex');
-  else throw new ConfigError(file, field, 'a PSK is a Buffer or a string of hex digits');
+  else
+    throw new ConfigError(
+      file,
+      field,
+      'a PSK is a string of hex digits, an even number of them (in code, also a Buffer)',
+    );
   if (bytes.length < MIN_PSK_BYTES)
     throw new ConfigError(
       file,
