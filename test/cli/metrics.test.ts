@@ -7,9 +7,9 @@ import {
   AccessRequest,
   createRadiusServer,
   type HomeServerStatus,
-  type Logger,
   type RadiusServerHandlers,
 } from '../../src/index.js';
+import { warningLogger } from '../helpers/warning-logger.js';
 
 const row = (kind: HomeServerStatus['kind'], invalidReplies: number): HomeServerStatus => ({
   name: 'home',
@@ -54,16 +54,7 @@ describe('ServeMetrics of drops', () => {
   });
 
   test("each drop's log line names the radius_drops_total reason it is counted under (metricReason)", async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const noop = () => {};
-    const logger: Logger = {
-      debug: noop,
-      info: noop,
-      error: noop,
-      warn: (obj) => {
-        if (typeof obj === 'object') lines.push(obj as Record<string, unknown>);
-      },
-    };
+    const { logger, lines } = warningLogger();
     const handlers: RadiusServerHandlers = { secret: 's3cret', auth: () => [[], 2] };
     const server = createRadiusServer('127.0.0.1', handlers, {
       authPort: 0,

@@ -3,26 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DropLog } from '../../src/pipeline/drop-log.js';
-import type { Logger } from '../../src/server/logger.js';
+import { warningLogger } from '../helpers/warning-logger.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function capture(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const noop = () => {};
-  const logger: Logger = {
-    debug: noop,
-    info: noop,
-    error: noop,
-    warn(obj) {
-      if (typeof obj === 'object') lines.push(obj as Record<string, unknown>);
-    },
-  };
-  return { logger, lines };
-}
-
 test('a burst followed by silence: its size is written once the interval has passed', async () => {
-  const { logger, lines } = capture();
+  const { logger, lines } = warningLogger();
   const log = new DropLog(() => logger, 50);
   try {
     for (let i = 0; i < 1000; i++) log.report('10.0.0.1', 'bad_authenticator', { error: 'x' });
@@ -46,7 +32,7 @@ test('a burst followed by silence: its size is written once the interval has pas
 });
 
 test('a drop after the interval writes the count itself; the timer does not write it again', async () => {
-  const { logger, lines } = capture();
+  const { logger, lines } = warningLogger();
   const log = new DropLog(() => logger, 1000);
   try {
     const t = Date.now();
@@ -61,7 +47,7 @@ test('a drop after the interval writes the count itself; the timer does not writ
 });
 
 test('clear() stops the timer: nothing is written after the server closed', async () => {
-  const { logger, lines } = capture();
+  const { logger, lines } = warningLogger();
   const log = new DropLog(() => logger, 30);
   log.report('10.0.0.1', 'malformed');
   log.report('10.0.0.1', 'malformed');
@@ -71,7 +57,7 @@ test('clear() stops the timer: nothing is written after the server closed', asyn
 });
 
 test('many pending counts are written in bounded slices, all of them', async () => {
-  const { logger, lines } = capture();
+  const { logger, lines } = warningLogger();
   const log = new DropLog(() => logger, 20);
   try {
     const n = 3000;

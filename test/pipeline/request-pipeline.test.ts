@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AccessRequest, NasSecretError } from '../../src/index.js';
-import type { Logger } from '../../src/server/logger.js';
+import { warningLogger } from '../helpers/warning-logger.js';
 import { AbstractRadiusServer, type NasConfig } from '../../src/server/abstract-server.js';
 import type { Remote, ReplyChannel } from '../../src/transport/remote.js';
 
@@ -26,16 +26,7 @@ class LookupServer extends AbstractRadiusServer {
 }
 
 test('validateNas returning no secret: a NasSecretError, counted as unknownNas, logged once', async () => {
-  const warned: Array<Record<string, unknown>> = [];
-  const noop = () => {};
-  const logger: Logger = {
-    debug: noop,
-    info: noop,
-    error: noop,
-    warn(obj) {
-      if (typeof obj === 'object') warned.push(obj as Record<string, unknown>);
-    },
-  };
+  const { logger, lines: warned } = warningLogger();
   const server = new LookupServer('127.0.0.1', { authPort: 0, accPort: 0, logger });
   await server.start();
   try {
