@@ -30,6 +30,11 @@
  * The "driver CPU ms/login" column is the node peers' CPU (this process) per login, or under
  * BENCH_DRIVER=c the C peer's own user+system time per accepted login, from its report.
  *
+ * The full-handshake scenarios meet FreeRADIUS without its session cache, and so also "aioradius,
+ * no resumption" (resumptionLifetime 0), like for like: keeping sessions costs a server CPU on
+ * every full login (OpenSSL's session callbacks; two TLS 1.3 tickets each). The resumed scenarios
+ * meet both servers with their caches on.
+ *
  * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
  * server may answer an offered session with a full handshake. When a full scenario and its resumed
  * one both ran (tls12 and resumed12, tls13 and resumed13), a line gives each server's resumed rate
@@ -83,6 +88,8 @@ interface Contender {
   name: string;
   port: number;
   pid: number;
+  /** Measured in the full-handshake scenarios only (a server with resumption off). */
+  fullOnly?: boolean;
   stop(): Promise<void>;
 }
 
@@ -102,7 +109,7 @@ function cpuSeconds(pid: number): number {
   return ticks / CLOCK_TICKS;
 }
 
-async function startOurs(dir: string, workers = 0): Promise<Contender> {
+async function startOurs(dir: string, workers = 0, resumption = true): Promise<Contender> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -115,7 +122,12 @@ async function startOurs(dir: string, workers = 0): Promise<Contender> {
       path.join(dir, 'ca.pem'),
     ],
     {
-      env: { ...process.env, AUTH_PORT: String(port), TLS_WORKERS: String(workers) },
+      env: {
+        ...process.env,
+        AUTH_PORT: String(port),
+        TLS_WORKERS: String(workers),
+        RESUMPTION_LIFETIME: resumption ? '3600' : '0',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -130,9 +142,10 @@ async function startOurs(dir: string, workers = 0): Promise<Contender> {
     child.once('exit', (code) => reject(new Error(`the example server exited (${code})`)));
   });
   return {
-    name: workers ? `aioradius, ${workers} TLS workers` : 'aioradius',
+    name: `aioradius${workers ? `, ${workers} TLS workers` : ''}${resumption ? '' : ', no resumption'}`,
     port,
     pid: child.pid as number,
+    fullOnly: !resumption,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -300,6 +313,11 @@ async function main(): Promise<void> {
     // what bounds the rate at saturation.
     if (nodeDriver) peers = new PeerThreads(Number(process.env.BENCH_PEER_THREADS ?? os.cpus().length));
     contenders.push(await startOurs(dir));
+    // Like for like with FreeRADIUS without its session cache (below): ours with resumption off,
+    // which spares OpenSSL's session callbacks. BENCH_NO_RESUMPTION=0 leaves it out.
+    const fullScenarios = scenarios.some(([, s]) => s.reauths === 0 && !s.resume && !s.md5);
+    if (fullScenarios && process.env.BENCH_NO_RESUMPTION !== '0')
+      contenders.push(await startOurs(dir, 0, false));
     // BENCH_WORKERS=N (or N,M,...): the same server with its TLS in N worker threads (tls.workers), beside.
     for (const workers of (process.env.BENCH_WORKERS ?? '').split(',').filter(Boolean).map(Number)) {
       if (workers > 0) contenders.push(await startOurs(dir, workers));
@@ -414,7 +432,9 @@ async function main(): Promise<void> {
             )
           : runPeers(c, secs);
       const resumes = scenario.reauths > 0 || scenario.resume === true;
-      const these = contenders.map((c) => (c === frPlain && resumes && frCached ? frCached : c));
+      const these = contenders
+        .filter((c) => !(resumes && c.fullOnly))
+        .map((c) => (c === frPlain && resumes && frCached ? frCached : c));
       return { key, scenario, run, these, results: new Map() as Results };
     });
     for (const { run, these } of runs) if (warmup > 0) for (const c of these) await run(c, warmup);
@@ -501,6 +521,7 @@ async function main(): Promise<void> {
       if (!f || !r) continue;
       const ratios = (pick: 'rate' | 'cpu', inverse: boolean) =>
         contenders
+          .filter((c) => !c.fullOnly)
           .map((c) => {
             const a = f.get(c.name)?.[pick] ?? [];
             const b = r.get(c.name)?.[pick] ?? [];

@@ -63,6 +63,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           ca: ca ? readFileSync(ca) : undefined,
           // TLS_WORKERS=2: handshakes in two worker threads (tls.workers).
           workers: Number(process.env.TLS_WORKERS ?? 0),
+          // RESUMPTION_LIFETIME=0: no TLS session resumption (the default keeps sessions an hour).
+          resumptionLifetime: Number(process.env.RESUMPTION_LIFETIME ?? 3600),
         }
       : undefined;
   const server = new EapExampleServer(

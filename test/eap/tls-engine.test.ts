@@ -28,7 +28,12 @@ describe('TlsEngine', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** An engine of `kind` and a client (with a certificate) at `maxVersion`, under a new CA. */
-  function pair(name: string, kind: TlsEndpointKind, maxVersion: tls.SecureVersion) {
+  function pair(
+    name: string,
+    kind: TlsEndpointKind,
+    maxVersion: tls.SecureVersion,
+    resumptionLifetime?: number,
+  ) {
     const ca = makeCa(dir, `${name}-ca`);
     const server = makeCert(dir, ca, `${name}-server`);
     const peer = makeCert(dir, ca, `${name}-client`);
@@ -37,12 +42,14 @@ describe('TlsEngine', () => {
       key: server.keyPem,
       ca: ca.certPem,
       keepCertificate: false,
+      resumptionLifetime,
     });
     const client = new MemoryTlsPeer({ ca: ca.certPem, cert: peer.certPem, key: peer.keyPem, maxVersion });
     const engine = new TlsEngine(endpoints[kind]);
     return {
       client,
       engine,
+      endpoint: endpoints[kind],
       close: () => {
         engine.destroy();
         client.destroy();
@@ -90,6 +97,28 @@ describe('TlsEngine', () => {
       close();
     }
   });
+
+  for (const [lifetime, made] of [
+    [undefined, true],
+    [0, false],
+  ] as const) {
+    test(`resumptionLifetime ${lifetime ?? 'default'}: the sessions a TLS 1.3 login makes are ${made ? '' : 'not '}kept`, async () => {
+      const { client, engine, endpoint, close } = pair(`life${lifetime}`, 'certificate', 'TLSv1.3', lifetime);
+      try {
+        await engine.receive(await client.next(), Buffer.from([0]));
+        client.give(engine.takeOutput());
+        await engine.receive(await client.next(), Buffer.from([0]));
+        assert.equal(engine.facts?.authorized, true);
+        // OpenSSL makes two per TLS 1.3 login (its tickets). With resumption off nothing may keep
+        // them, and Node's session callbacks stay off (they cost every full login CPU).
+        assert.equal(engine.sessionsMade.length > 0, made);
+        assert.equal((endpoint.sessions?.size ?? 0) > 0, made);
+        assert.equal(endpoint.server.listenerCount('newSession') > 0, made);
+      } finally {
+        close();
+      }
+    });
+  }
 
   test('TLS 1.2: no finish data is written (RFC 9190 is for TLS 1.3 only)', async () => {
     const { client, engine, close } = pair('v12', 'certificate', 'TLSv1.2');
