@@ -49,6 +49,14 @@ const HASHED_ADDRESS_CHARS = 64;
  */
 export const DEFAULT_DUPLICATE_CACHE_SIZE = 262144;
 
+/**
+ * How often (ms) expired entries are evicted while the count bound is not reached: an answered
+ * request's entry and reply go at most this long after their lifetime ends.
+ */
+export function sweepInterval(ttlMs: number): number {
+  return Math.max(1, ttlMs / 8);
+}
+
 /** The key of a request whose reply comes later (asynchronous handlers), for {@link finishKey}. */
 export interface DuplicateKey {
   readonly address: string;
@@ -79,6 +87,8 @@ export class DuplicateTable {
   private arena = new Uint8Array(0);
   /** Arena position where the next reply goes. */
   private arenaTail = 0;
+  /** When expired entries are next evicted below the count bound. */
+  private nextSweep = 0;
   /** Largest ring: room for every live entry and as many holes (left by slow handlers' finishes). */
   private readonly maxCapacity: number;
 
@@ -167,6 +177,7 @@ export class DuplicateTable {
     if (ticket === this.tail - 1 && state === PENDING) {
       // Still the newest entry: updating it in place keeps the order a re-insertion would give.
       this.markDone(slot, reply, now);
+      this.bound(now);
     } else if (ticket >= this.head && ticket < this.tail && state !== FREE) {
       this.finishKey(this.keyOf(ticket), reply, now);
     }
@@ -203,6 +214,7 @@ export class DuplicateTable {
 
   /** Forgets every request. */
   clear(): void {
+    this.nextSweep = 0;
     this.allocate(INITIAL_CAPACITY);
     this.arena = new Uint8Array(INITIAL_ARENA);
     this.arenaTail = 0;
@@ -312,9 +324,14 @@ export class DuplicateTable {
 
   /** Keeps the size bound: evicts oldest first down to 7/8 of it, and expired entries at the front. */
   private bound(now: number): void {
-    if (this.live <= this.maxEntries) return;
-    // In batches: evicting one entry per insertion would keep the table at its limit for good.
-    const target = this.maxEntries - (this.maxEntries >> 3);
+    // Over the bound: in batches, down to 7/8 (evicting one entry per insertion would keep the
+    // table at its limit for good). Below it, expired entries go every eighth of a lifetime:
+    // without this a steady flow kept every reply until the count bound, 262,144 of them (some
+    // 300 MB of EAP challenges).
+    const over = this.live > this.maxEntries;
+    if (!over && now < this.nextSweep) return;
+    this.nextSweep = now + sweepInterval(this.ttlMs);
+    const target = over ? this.maxEntries - (this.maxEntries >> 3) : this.live;
     while (this.head < this.tail) {
       const s = this.head & this.mask;
       if (this.meta[s * META + M_STATE] !== FREE) {

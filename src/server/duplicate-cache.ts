@@ -1,4 +1,4 @@
-import { DEFAULT_DUPLICATE_CACHE_SIZE } from '../pipeline/duplicate-table.js';
+import { DEFAULT_DUPLICATE_CACHE_SIZE, sweepInterval } from '../pipeline/duplicate-table.js';
 
 /** State of a request seen recently (RFC 5080 §2.2.2). */
 export type DuplicateEntry =
@@ -16,6 +16,8 @@ export class DuplicateCache {
   private readonly map = new Map<string, DuplicateEntry>();
   readonly ttlMs: number;
   readonly maxEntries: number;
+  /** When expired entries are next evicted below the count bound. */
+  private nextSweep = 0;
 
   constructor(ttlMs = 5000, maxEntries = DEFAULT_DUPLICATE_CACHE_SIZE) {
     this.ttlMs = ttlMs;
@@ -44,30 +46,34 @@ export class DuplicateCache {
 
   /** Marks a request as being handled. */
   begin(key: string, now: number): void {
-    this.set(key, { state: 'pending', expires: now + this.ttlMs });
+    this.set(key, { state: 'pending', expires: now + this.ttlMs }, now);
   }
 
   /** Records the reply sent (or undefined: no reply, duplicates are dropped until expiry). */
   finish(key: string, reply: Buffer | undefined, now: number): void {
-    this.set(key, { state: 'done', expires: now + this.ttlMs, reply });
+    this.set(key, { state: 'done', expires: now + this.ttlMs, reply }, now);
   }
 
   clear(): void {
     this.map.clear();
+    this.nextSweep = 0;
   }
 
-  private set(key: string, entry: DuplicateEntry): void {
+  private set(key: string, entry: DuplicateEntry, now: number): void {
     this.map.delete(key);
     this.map.set(key, entry);
-    if (this.map.size > this.maxEntries) this.evict();
+    const over = this.map.size > this.maxEntries;
+    if (over || now >= this.nextSweep) this.evict(now, over);
   }
 
-  // Map iteration is insertion order and set() re-inserts, so the first keys are the stalest.
-  private evict(): void {
-    const now = Date.now();
-    // Evict in batches: every scan from the front walks over the holes earlier deletes left in
-    // the Map's table, so one scan per entry would cost O(size) each.
-    const target = this.maxEntries - (this.maxEntries >> 3);
+  // Map iteration is insertion order and set() re-inserts, so the first keys are the stalest:
+  // expired ones go from the front, and over the bound the oldest too.
+  private evict(now: number, over: boolean): void {
+    // In batches (over the bound down to 7/8, expired ones every eighth of a lifetime): every scan
+    // from the front walks over the holes earlier deletes left in the Map's table, so one scan per
+    // entry would cost O(size) each.
+    this.nextSweep = now + sweepInterval(this.ttlMs);
+    const target = over ? this.maxEntries - (this.maxEntries >> 3) : this.map.size;
     for (const [k, e] of this.map) {
       if (this.map.size <= target && !expired(e, now)) break;
       this.map.delete(k);

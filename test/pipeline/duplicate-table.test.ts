@@ -127,6 +127,25 @@ describe('DuplicateTable', () => {
     for (let seed = 11; seed <= 14; seed++) runScenario(seed, 3, 300, 8000);
   });
 
+  test('answered requests go once their lifetime is past, long before the count bound', () => {
+    const r = rng(99);
+    const ttl = 800;
+    const table = new DuplicateTable(ttl, 100_000);
+    const cache = new DuplicateCache(ttl, 100_000);
+    const reply = Buffer.alloc(1100, 7);
+    // A steady flow: a request (and a 1,100-byte reply, as an EAP challenge) every millisecond.
+    for (let now = 0; now < 20_000; now++) {
+      const data = request(r);
+      table.find('127.0.0.1', 5000, data, now);
+      table.finish(table.begin(now), reply, now);
+      cache.finish(DuplicateCache.key('127.0.0.1', 5000, data), reply, now);
+      // At most a lifetime and an eighth of requests (and their replies) are held, not 20,000.
+      assert.ok(table.size <= ttl + ttl / 8 + 1, `table: ${table.size} entries at ${now} ms`);
+      assert.ok(cache.size <= ttl + ttl / 8 + 1, `cache: ${cache.size} entries at ${now} ms`);
+    }
+    assert.ok(table.size >= ttl, 'entries within their lifetime are kept');
+  });
+
   test('the key covers address, port, identifier and authenticator', () => {
     const table = new DuplicateTable(5000, 100);
     const data = request(rng(9));
