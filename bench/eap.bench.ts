@@ -32,8 +32,9 @@
  *
  * The full-handshake scenarios meet FreeRADIUS without its session cache, and so also "aioradius,
  * no resumption" (resumptionLifetime 0), like for like: keeping sessions costs a server CPU on
- * every full login (OpenSSL's session callbacks; two TLS 1.3 tickets each). The resumed scenarios
- * meet both servers with their caches on.
+ * every full login (OpenSSL's session callbacks; two TLS 1.3 tickets each). BENCH_FR_CACHED=1 adds
+ * FreeRADIUS with its cache to them (like for like with our default). The resumed scenarios meet
+ * both servers with their caches on.
  *
  * The "resumed" column is the share of logins that resumed a TLS session (as the peer saw it): a
  * server may answer an offered session with a full handshake. When a full scenario and its resumed
@@ -330,7 +331,13 @@ async function main(): Promise<void> {
     if (findBinary('freeradius')) {
       frPlain = await startFr(dir, false);
       contenders.push(frPlain);
-      if (scenarios.some(([, s]) => s.reauths > 0 || s.resume)) frCached = await startFr(dir, true);
+      // BENCH_FR_CACHED=1: the full-handshake scenarios meet FreeRADIUS with its cache too (like for
+      // like with ours keeping sessions, its default).
+      const cachedInFull = process.env.BENCH_FR_CACHED === '1' && fullScenarios;
+      if (cachedInFull || scenarios.some(([, s]) => s.reauths > 0 || s.resume))
+        frCached = await startFr(dir, true);
+      if (cachedInFull && frCached)
+        contenders.push({ ...frCached, name: 'FreeRADIUS 3.2, cache', fullOnly: true });
     } else console.log('freeradius not installed: aioradius alone');
     const driver = peers
       ? `node:tls peers in ${peers.size} threads (bench/eap-peer.ts, bench/peap-peer.ts)`
@@ -539,7 +546,8 @@ async function main(): Promise<void> {
     const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
     console.log(`load average at the start: ${load(startLoad)}; at the end: ${load(os.loadavg())}`);
   } finally {
-    for (const c of contenders) await c.stop();
+    // The cached FreeRADIUS may be among them under a second name: stopped once.
+    for (const c of contenders) if (c.pid !== frCached?.pid) await c.stop();
     await frCached?.stop();
     await peers?.close();
     rmSync(dir, { recursive: true, force: true });
