@@ -53,6 +53,14 @@ export function withoutPeerCertificate(der: Buffer): Buffer | undefined {
     at = end;
   }
   if (!removed) return der;
-  const body = Buffer.concat(kept);
-  return Buffer.concat([Buffer.from([SEQUENCE]), encodeLength(body.length), body]);
+  let bodyLength = 0;
+  for (const part of kept) bodyLength += part.length;
+  const header = encodeLength(bodyLength);
+  // Its own memory: a session is kept up to its lifetime, and a slice of Node's shared Buffer pool
+  // (what Buffer.concat gives) would keep a whole 8 kB slab alive with it.
+  const out = Buffer.allocUnsafeSlow(1 + header.length + bodyLength);
+  out[0] = SEQUENCE;
+  let at = 1 + header.copy(out, 1);
+  for (const part of kept) at += part.copy(out, at);
+  return out;
 }
