@@ -381,7 +381,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     reload: false,
     doc: 'Largest EAP-TLS fragment sent (Framed-MTU lowers it).',
   },
-  { path: 'eap.tls', type: 'mapping', reload: false, doc: 'TLS versions of the EAP methods.' },
+  {
+    path: 'eap.tls',
+    type: 'mapping',
+    reload: false,
+    doc: 'TLS of the EAP methods: versions, threads, resumption.',
+  },
   {
     path: 'eap.tls.minVersion',
     type: 'TLSv1.2 | TLSv1.3',
@@ -409,6 +414,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: '0',
     reload: false,
     doc: "Worker threads for the TLS of EAP-TLS, PEAP and TTLS (0: in the main thread; auto: one per core beside the main thread's, at most 4).",
+  },
+  {
+    path: 'eap.tls.resumptionLifetime',
+    type: 'seconds (0..86400)',
+    default: '3600',
+    reload: false,
+    doc: 'How long a TLS session may be resumed (RFC 5216 §2.1.2): a resumed login skips the certificates and most of the TLS work; 0 turns resumption off, which also spares every full login the cost of keeping sessions.',
   },
   {
     path: 'eap.tls.checkIdentity',

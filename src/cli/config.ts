@@ -132,6 +132,8 @@ export interface EapConfig {
     tunnelMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
     /** Worker threads for TLS (EapTlsOptions.workers). */
     workers?: number | 'auto';
+    /** Seconds a TLS session may be resumed, 0: never (EapTlsOptions.resumptionLifetime). */
+    resumptionLifetime?: number;
     /** Where the TLS keys are appended for debugging (EapTlsOptions.keyLog), absolute. */
     keyLogFile?: string;
     /** Whether an EAP-TLS identity that names a user must be named by the certificate (default true). */
@@ -808,6 +810,7 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
     maxVersion: version('maxVersion'),
     tunnelMaxVersion: version('tunnelMaxVersion'),
     workers: undefined as number | 'auto' | undefined,
+    resumptionLifetime: undefined as number | undefined,
     keyLogFile: undefined as string | undefined,
     checkIdentity: w.boolean([...parts, 'tls', 'checkIdentity'], tm.get('checkIdentity')) ?? true,
   };
@@ -825,6 +828,17 @@ function parseEap(w: Walker, node: Node | null | undefined, base: string): EapCo
       w.fail([...parts, 'tls', 'workers'], tm.get('workers'), 'must be an integer from 0 to 64, or auto');
     }
     tls.workers = v as number | 'auto';
+  }
+  if (tm.has('resumptionLifetime')) {
+    const v = w.scalar([...parts, 'tls', 'resumptionLifetime'], tm.get('resumptionLifetime'));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 86400) {
+      w.fail(
+        [...parts, 'tls', 'resumptionLifetime'],
+        tm.get('resumptionLifetime'),
+        'must be a whole number of seconds from 0 (no resumption) to 86400',
+      );
+    }
+    tls.resumptionLifetime = v as number;
   }
   for (const k of ['maxVersion', 'tunnelMaxVersion'] as const) {
     if (tls.minVersion === 'TLSv1.3' && tls[k] === 'TLSv1.2') {

@@ -241,6 +241,7 @@ export class ConfiguredServer extends AbstractRadiusServer {
             maxVersion: eap.tls.maxVersion,
             tunnelMaxVersion: eap.tls.tunnelMaxVersion,
             workers: eap.tls.workers,
+            resumptionLifetime: eap.tls.resumptionLifetime,
             keyLog: keyLog?.write,
             // A user's reply and check attributes follow the EAP identity: a certificate may claim
             // only a user it names (another identity is anyone the CA vouched for, with no entry).

@@ -290,6 +290,31 @@ describe('aioradius certs + serve with an eap section, driven by eapol_test', {
     }
   });
 
+  test('eapol_test -r 1 resumes EAP-TLS by default; eap.tls.resumptionLifetime: 0 gives both logins in full', async () => {
+    const network = readEapolNetwork(path.join(tmp.dir, 'tls.conf'));
+    const resumed = await eapolTest(network, auth, 'testing123', { reauths: 1 });
+    assert.ok(resumed.success, tailOf(resumed));
+    assert.equal(resumed.mppeOk, 2, tailOf(resumed));
+    assert.match(resumed.stdout, /Handshake finished - resumed=1/);
+    const [a, b] = await freePorts(2);
+    const config = path.join(tmp.dir, 'no-resumption.yaml');
+    const text = readFileSync(path.join(tmp.dir, 'aioradius.yaml'), 'utf8')
+      .replace(/auth: \d+/, `auth: ${a}`)
+      .replace(/acct: \d+/, `acct: ${b}`)
+      .replace('  methods: [peap,', '  tls:\n    resumptionLifetime: 0\n  methods: [peap,');
+    assert.match(text, /resumptionLifetime: 0/);
+    writeFileSync(config, text);
+    const off = await startServe(config);
+    try {
+      const r = await eapolTest(network, a, 'testing123', { reauths: 1 });
+      assert.ok(r.success, tailOf(r));
+      assert.equal(r.mppeOk, 2, tailOf(r));
+      assert.doesNotMatch(r.stdout, /resumed=1/);
+    } finally {
+      await off.stop();
+    }
+  });
+
   test('certs does not overwrite a set-up without --force', async () => {
     const again = await runCommand(process.execPath, [MAIN, 'certs', tmp.dir], { timeoutMs: 60_000 });
     assert.equal(again.code, 2);
@@ -358,8 +383,18 @@ describe('the eap section of the config', () => {
       7,
       /true or false/,
     );
+    for (const bad of ['-1', '86401', '1.5', 'forever']) {
+      fails(
+        `eap:\n  methods: [md5]\n  tls:\n    resumptionLifetime: ${bad}\n`,
+        'eap.tls.resumptionLifetime',
+        7,
+        /seconds from 0 \(no resumption\) to 86400/,
+      );
+    }
     const check = (text: string) =>
       parseConfig(`${base}eap:\n  methods: [md5]\n${text}`, '/x/x.yaml').eap?.tls;
+    assert.equal(check('')?.resumptionLifetime, undefined);
+    assert.equal(check('  tls:\n    resumptionLifetime: 0\n')?.resumptionLifetime, 0);
     assert.equal(check('')?.checkIdentity, true);
     assert.equal(check('  tls:\n    checkIdentity: false\n')?.checkIdentity, false);
   });
