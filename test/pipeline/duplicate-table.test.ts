@@ -41,24 +41,7 @@ interface Pending {
   key: DuplicateKey;
 }
 
-let clock = 0;
-
-/** Runs `fn` with Date.now() reading `clock`: DuplicateCache reads the clock when it evicts. */
-function withClock(fn: () => void): void {
-  const realNow = Date.now;
-  try {
-    Date.now = () => clock;
-    fn();
-  } finally {
-    Date.now = realNow;
-  }
-}
-
 function runScenario(seed: number, ttlMs: number, maxEntries: number, steps: number): void {
-  withClock(() => scenario(seed, ttlMs, maxEntries, steps));
-}
-
-function scenario(seed: number, ttlMs: number, maxEntries: number, steps: number): void {
   const r = rng(seed);
   const ref = new DuplicateCache(ttlMs, maxEntries);
   const table = new DuplicateTable(ttlMs, maxEntries);
@@ -68,7 +51,6 @@ function scenario(seed: number, ttlMs: number, maxEntries: number, steps: number
   let now = 1_000_000;
   for (let step = 0; step < steps; step++) {
     now += Math.floor(r() * 3);
-    clock = now;
     const roll = r();
     if (roll < 0.1 && slow.length > 0) {
       // A slow handler ends (not necessarily the oldest one).
@@ -168,47 +150,45 @@ describe('DuplicateTable', () => {
     assert.equal(table.size, 0);
   });
 
-  test('holes left by late finishes are compacted away, order and entries kept', () =>
-    withClock(() => {
-      clock = 0;
-      const table = new DuplicateTable(5000, 8);
-      const ref = new DuplicateCache(5000, 8);
-      const r = rng(5);
-      const keys: Array<{ port: number; data: Buffer; key?: DuplicateKey }> = [];
-      const add = (port: number, finish: boolean, now: number) => {
-        const data = request(r);
-        const refKey = DuplicateCache.key('127.0.0.1', port, data);
-        assert.equal(table.find('127.0.0.1', port, data, now), -1);
-        assert.equal(ref.get(refKey, now), undefined);
-        const ticket = table.begin(now);
-        ref.begin(refKey, now);
-        if (finish) {
-          table.finish(ticket, undefined, now);
-          ref.finish(refKey, undefined, now);
-        }
-        keys.push({ port, data, key: table.keyOf(ticket) });
-      };
-      add(1, false, 0);
-      add(2, false, 0);
-      // Each late finish moves the entry to the newest place and leaves a hole behind: thousands of
-      // them fill the largest ring many times over while the oldest request stays pending.
-      const other = keys[1];
-      for (let i = 0; i < 5000; i++) {
-        const reply = Buffer.from([i & 0xff]);
-        table.finishKey(other.key as DuplicateKey, reply, 1);
-        ref.finish(DuplicateCache.key('127.0.0.1', other.port, other.data), reply, 1);
+  test('holes left by late finishes are compacted away, order and entries kept', () => {
+    const table = new DuplicateTable(5000, 8);
+    const ref = new DuplicateCache(5000, 8);
+    const r = rng(5);
+    const keys: Array<{ port: number; data: Buffer; key?: DuplicateKey }> = [];
+    const add = (port: number, finish: boolean, now: number) => {
+      const data = request(r);
+      const refKey = DuplicateCache.key('127.0.0.1', port, data);
+      assert.equal(table.find('127.0.0.1', port, data, now), -1);
+      assert.equal(ref.get(refKey, now), undefined);
+      const ticket = table.begin(now);
+      ref.begin(refKey, now);
+      if (finish) {
+        table.finish(ticket, undefined, now);
+        ref.finish(refKey, undefined, now);
       }
-      for (let i = 0; i < 7; i++) add(100 + i, true, 2);
-      assert.equal(table.size, ref.size);
-      for (const k of keys) {
-        const want = ref.get(DuplicateCache.key('127.0.0.1', k.port, k.data), 3);
-        const slot = table.find('127.0.0.1', k.port, k.data, 3);
-        assert.equal(slot >= 0, want !== undefined, `port ${k.port}`);
-        if (want) assert.equal(table.isDone(slot), want.state === 'done');
-      }
-      // The pending oldest request was evicted first once the bound was passed.
-      assert.equal(table.find('127.0.0.1', 1, keys[0].data, 3), -1);
-    }));
+      keys.push({ port, data, key: table.keyOf(ticket) });
+    };
+    add(1, false, 0);
+    add(2, false, 0);
+    // Each late finish moves the entry to the newest place and leaves a hole behind: thousands of
+    // them fill the largest ring many times over while the oldest request stays pending.
+    const other = keys[1];
+    for (let i = 0; i < 5000; i++) {
+      const reply = Buffer.from([i & 0xff]);
+      table.finishKey(other.key as DuplicateKey, reply, 1);
+      ref.finish(DuplicateCache.key('127.0.0.1', other.port, other.data), reply, 1);
+    }
+    for (let i = 0; i < 7; i++) add(100 + i, true, 2);
+    assert.equal(table.size, ref.size);
+    for (const k of keys) {
+      const want = ref.get(DuplicateCache.key('127.0.0.1', k.port, k.data), 3);
+      const slot = table.find('127.0.0.1', k.port, k.data, 3);
+      assert.equal(slot >= 0, want !== undefined, `port ${k.port}`);
+      if (want) assert.equal(table.isDone(slot), want.state === 'done');
+    }
+    // The pending oldest request was evicted first once the bound was passed.
+    assert.equal(table.find('127.0.0.1', 1, keys[0].data, 3), -1);
+  });
 
   test('forgetKey() removes a pending request only, and leaves the others found', () => {
     const table = new DuplicateTable(5000, 10_000);
